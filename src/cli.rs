@@ -1,0 +1,330 @@
+//! The command line: every subcommand, parsed with clap and dispatched here.
+
+use crate::client::Client;
+use crate::config::{self, ClientConfig};
+use crate::protocol::Role;
+use crate::server::auth::{hash_password, new_token, token_hash};
+use crate::server::hub::Hub;
+use crate::server::store::{NewAgent, SqliteStore, Store};
+use crate::server::{self, ServerConfig};
+use anyhow::Context;
+use clap::{CommandFactory, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chatsmart",
+    version,
+    about = "A keyboard-driven terminal inbox for customer-support agents on Messenger, WhatsApp, LINE and WeChat",
+    long_about = "A keyboard-driven terminal inbox for customer-support agents on Messenger, WhatsApp, LINE and WeChat, \
+and the messaging server it talks to.\n\nWith no command, connects to the server given by --server and --token \
+(or CHATSMART_SERVER / CHATSMART_TOKEN, or the config file). Try `chatsmart demo` to see it with sample data."
+)]
+pub struct Cli {
+    /// The server's URL, for example http://127.0.0.1:7878.
+    #[arg(long, global = true, env = "CHATSMART_SERVER")]
+    pub server: Option<String>,
+    /// The bearer token to sign in with.
+    #[arg(long, global = true, env = "CHATSMART_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the messaging server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: SocketAddr,
+        /// The SQLite database (default: in the XDG data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Seed a fresh temporary database with sample data and simulate
+        /// customers writing in; prints the URL and an agent token.
+        #[arg(long, conflicts_with = "db")]
+        demo: bool,
+    },
+    /// Start an embedded demo server with sample data and open the inbox on it.
+    Demo {
+        /// Print the live events instead of opening the inbox.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Print the live event stream of a server.
+    Watch,
+    /// Manage agents (acts on the database directly).
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Create an agent and print its bearer token on the last line.
+    Add {
+        /// The SQLite database (default: in the XDG data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The name shown to customers and colleagues.
+        #[arg(long)]
+        name: String,
+        /// The login for `chatsmart login` (default: from the name).
+        #[arg(long)]
+        login: Option<String>,
+        /// Make the agent an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// A team the agent belongs to (repeat for several).
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// Read a password for `chatsmart login` from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the agents.
+    List {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Issue a new bearer token for an existing agent; prints it on the last line.
+    Token {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The agent's login.
+        #[arg(long)]
+        login: String,
+    },
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn init_server_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHATSMART_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The login derived from a name: "Alice Wong" -> "alice.wong".
+pub fn login_from_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn open_store(db: Option<PathBuf>) -> anyhow::Result<SqliteStore> {
+    let db = db.unwrap_or_else(config::default_db_path);
+    SqliteStore::open(&db, Hub::new())
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", db.display()))
+}
+
+/// Server URL and token from flags, the environment or the config file.
+pub fn connect(
+    cli_server: Option<String>,
+    cli_token: Option<String>,
+) -> anyhow::Result<Option<Client>> {
+    let file = ClientConfig::load()?;
+    let server = cli_server.or(file.server.clone());
+    let token = match cli_token {
+        Some(t) => Some(t),
+        None => file.resolved_token()?,
+    };
+    match (server, token) {
+        (Some(server), Some(token)) => Ok(Some(Client::new(&server, Some(token))?)),
+        _ => Ok(None),
+    }
+}
+
+const HOW_TO_CONNECT: &str = "chatsmart is not connected to a server yet.
+
+  Try it with sample data:      chatsmart demo
+  Connect to a server:          chatsmart --server http://HOST:7878 --token TOKEN
+                                (or set CHATSMART_SERVER and CHATSMART_TOKEN,
+                                 or put server = \"...\" and token = \"...\" in the config file)
+  Run your own server:          chatsmart serve
+  Create an agent and a token:  chatsmart agent add --name \"Alice Wong\" --admin
+
+See chatsmart --help for every command.";
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => {
+            let Some(client) = connect(cli.server, cli.token)? else {
+                println!("{HOW_TO_CONNECT}");
+                if let Some(path) = config::config_file() {
+                    println!("\nConfig file: {}", path.display());
+                }
+                return Ok(());
+            };
+            runtime()?.block_on(crate::watch::watch(client))
+        }
+        Some(Command::Watch) => {
+            let client = connect(cli.server, cli.token)?
+                .context("no server configured: give --server and --token")?;
+            runtime()?.block_on(crate::watch::watch(client))
+        }
+        Some(Command::Serve { listen, db, demo }) => {
+            init_server_logging();
+            runtime()?.block_on(async move {
+                if demo {
+                    let demo = crate::demo::start(listen).await?;
+                    println!("chatsmart demo server: {}", demo.url());
+                    println!("Connect a terminal with:");
+                    println!(
+                        "  chatsmart --server {} --token {}",
+                        demo.url(),
+                        demo.agent_token
+                    );
+                    println!("Agent token:");
+                    println!("{}", demo.agent_token);
+                    tokio::signal::ctrl_c().await?;
+                    demo.stop().await
+                } else {
+                    let db = db.unwrap_or_else(config::default_db_path);
+                    let running = server::start(ServerConfig {
+                        listen,
+                        db: db.clone(),
+                    })
+                    .await?;
+                    eprintln!(
+                        "chatsmart server on {} (database {})",
+                        running.url(),
+                        db.display()
+                    );
+                    tokio::select! {
+                        r = tokio::signal::ctrl_c() => { r?; running.stop().await }
+                        r = terminate() => { r?; running.stop().await }
+                    }
+                }
+            })
+        }
+        Some(Command::Demo { watch }) => runtime()?.block_on(async move {
+            let demo = crate::demo::start("127.0.0.1:0".parse()?).await?;
+            let client = Client::new(&demo.url(), Some(demo.agent_token.clone()))?;
+            let _ = watch;
+            let result = crate::watch::watch(client).await;
+            demo.stop().await?;
+            result
+        }),
+        Some(Command::Agent(cmd)) => run_agent(cmd),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "chatsmart", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn terminate() -> std::io::Result<()> {
+    let mut s = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    s.recv().await;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn terminate() -> std::io::Result<()> {
+    std::future::pending().await
+}
+
+fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
+    runtime()?.block_on(async move {
+        match cmd {
+            AgentCommand::Add {
+                db,
+                name,
+                login,
+                admin,
+                teams,
+                password_stdin,
+            } => {
+                let store = open_store(db)?;
+                let password_hash = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    let pw = line.trim_end_matches(['\r', '\n']);
+                    if pw.len() < 8 {
+                        anyhow::bail!("the password must be at least 8 characters");
+                    }
+                    Some(hash_password(pw)?)
+                } else {
+                    None
+                };
+                let agent = store
+                    .create_agent(NewAgent {
+                        login: login.unwrap_or_else(|| login_from_name(&name)),
+                        name,
+                        role: if admin { Role::Admin } else { Role::Agent },
+                        teams,
+                        password_hash,
+                    })
+                    .await?;
+                let token = new_token();
+                store.add_token(agent.id, token_hash(&token)).await?;
+                eprintln!(
+                    "created {} {} (id {}, login {})",
+                    agent.role.as_str(),
+                    agent.name,
+                    agent.id,
+                    agent.login
+                );
+                println!("{token}");
+                Ok(())
+            }
+            AgentCommand::List { db } => {
+                let store = open_store(db)?;
+                for a in store.list_agents().await? {
+                    let teams: Vec<_> = a.teams.iter().map(|t| t.name.as_str()).collect();
+                    println!(
+                        "{:>4}  {:<20} {:<20} {:<6} {}",
+                        a.id,
+                        a.name,
+                        a.login,
+                        a.role.as_str(),
+                        teams.join(", ")
+                    );
+                }
+                Ok(())
+            }
+            AgentCommand::Token { db, login } => {
+                let store = open_store(db)?;
+                let (agent, _) = store
+                    .agent_login(&login)
+                    .await?
+                    .with_context(|| format!("no agent with the login {login:?}"))?;
+                let token = new_token();
+                store.add_token(agent.id, token_hash(&token)).await?;
+                eprintln!("new token for {} (id {})", agent.name, agent.id);
+                println!("{token}");
+                Ok(())
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn logins_from_names() {
+        assert_eq!(login_from_name("Alice Wong"), "alice.wong");
+        assert_eq!(login_from_name("bob"), "bob");
+    }
+}

@@ -1,0 +1,123 @@
+//! The event stream: a background task that holds the WebSocket open,
+//! reconnects with backoff, resumes with `since=SEQ`, and hands each event
+//! to whoever listens on a channel.
+
+use super::Client;
+use crate::protocol::{Event, Seq};
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// What the stream task reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamUpdate {
+    /// The socket is open and events flow.
+    Connected,
+    /// An event, in sequence order, never one seen before.
+    Event(Box<Event>),
+    /// The socket dropped; the next attempt is in `retry_in`.
+    Disconnected { reason: String, retry_in: Duration },
+    /// The server refused the token: the stream stops.
+    Unauthorized,
+}
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Connects and keeps connected until the receiver is dropped. `since` is the
+/// last sequence the caller has applied (None: only new events).
+pub fn spawn_event_stream(
+    client: Client,
+    since: Option<Seq>,
+) -> (mpsc::Receiver<StreamUpdate>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(1024);
+    let task = tokio::spawn(run(client, since, tx));
+    (rx, task)
+}
+
+async fn run(client: Client, mut since: Option<Seq>, tx: mpsc::Sender<StreamUpdate>) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let mut req = match client.events_url(since).as_str().into_client_request() {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx
+                    .send(StreamUpdate::Disconnected {
+                        reason: e.to_string(),
+                        retry_in: MAX_BACKOFF,
+                    })
+                    .await;
+                return;
+            }
+        };
+        if let Some(token) = client.token() {
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                req.headers_mut().insert("authorization", v);
+            }
+        }
+        let reason = match tokio_tungstenite::connect_async(req).await {
+            Ok((mut ws, _)) => {
+                backoff = Duration::from_millis(500);
+                if tx.send(StreamUpdate::Connected).await.is_err() {
+                    return;
+                }
+                loop {
+                    match ws.next().await {
+                        Some(Ok(WsMessage::Text(text))) => {
+                            match serde_json::from_str::<Event>(&text) {
+                                Ok(ev) => {
+                                    if since.is_some_and(|s| ev.seq <= s)
+                                        && !matches!(
+                                            ev.kind,
+                                            crate::protocol::EventKind::ResyncRequired { .. }
+                                        )
+                                    {
+                                        continue;
+                                    }
+                                    since = Some(ev.seq);
+                                    if tx.send(StreamUpdate::Event(Box::new(ev))).await.is_err() {
+                                        let _ = ws.close(None).await;
+                                        return;
+                                    }
+                                }
+                                Err(e) => tracing::warn!("unreadable event: {e}"),
+                            }
+                        }
+                        Some(Ok(WsMessage::Ping(p))) => {
+                            let _ = ws.send(WsMessage::Pong(p)).await;
+                        }
+                        Some(Ok(WsMessage::Close(_))) | None => {
+                            break "the server closed the stream".to_string()
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => break e.to_string(),
+                    }
+                }
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(resp))
+                if resp.status().as_u16() == 401 =>
+            {
+                let _ = tx.send(StreamUpdate::Unauthorized).await;
+                return;
+            }
+            Err(e) => e.to_string(),
+        };
+        if tx
+            .send(StreamUpdate::Disconnected {
+                reason,
+                retry_in: backoff,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+        if tx.is_closed() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The chatsmart client library: typed calls for every route, and the
+//! event stream that keeps a client up to date. The TUI, the demo and the
+//! scriptable CLI all use it; the tests drive the server through it.
+
+pub mod events;
+
+use crate::protocol::*;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+
+pub use events::{spawn_event_stream, StreamUpdate};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error.
+    #[error("{message} ({status})")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The server could not be reached, or the connection broke.
+    #[error("cannot reach the server: {0}")]
+    Network(String),
+    /// The answer was not what the protocol says.
+    #[error("unexpected answer from the server: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub type ClientResult<T> = Result<T, ClientError>;
+
+#[derive(Clone)]
+pub struct Client {
+    base: url::Url,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .finish()
+    }
+}
+
+impl Client {
+    /// `server` is the base URL, for example `http://127.0.0.1:7878`.
+    pub fn new(server: &str, token: Option<String>) -> anyhow::Result<Self> {
+        let mut base = url::Url::parse(server.trim())
+            .map_err(|e| anyhow::anyhow!("{server:?} is not a server URL: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            anyhow::bail!("{server:?} is not an http:// or https:// URL");
+        }
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("chatsmart/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Client { base, token, http })
+    }
+
+    pub fn base_url(&self) -> &url::Url {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub fn with_token(&self, token: String) -> Client {
+        Client {
+            token: Some(token),
+            ..self.clone()
+        }
+    }
+
+    /// The full URL of an API path such as `conversations/3`.
+    pub fn url(&self, path: &str) -> url::Url {
+        let rel = format!("{}/{}", API_PREFIX.trim_start_matches('/'), path);
+        self.base
+            .join(&rel)
+            .expect("API paths are valid relative URLs")
+    }
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&(impl Serialize + ?Sized)>,
+        body: Option<&B>,
+    ) -> ClientResult<(StatusCode, T)> {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(q) = query {
+            req = req.query(q);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(b) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: b.error.code,
+                    message: b.error.message,
+                },
+                Err(_) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                },
+            });
+        }
+        let bytes = if bytes.is_empty() {
+            &b"null"[..]
+        } else {
+            &bytes[..]
+        };
+        let value =
+            serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))?;
+        Ok((status, value))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> ClientResult<T> {
+        Ok(self
+            .call::<(), T>(Method::GET, path, None::<&()>, None)
+            .await?
+            .1)
+    }
+
+    async fn get_q<Q: Serialize, T: DeserializeOwned>(&self, path: &str, q: &Q) -> ClientResult<T> {
+        Ok(self
+            .call::<(), T>(Method::GET, path, Some(q), None)
+            .await?
+            .1)
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> ClientResult<T> {
+        Ok(self.call(method, path, None::<&()>, Some(body)).await?.1)
+    }
+
+    pub async fn health(&self) -> ClientResult<Health> {
+        self.get("health").await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> ClientResult<LoginResponse> {
+        let req = LoginRequest {
+            login: login.into(),
+            password: password.into(),
+        };
+        self.send(Method::POST, "login", &req).await
+    }
+
+    pub async fn me(&self) -> ClientResult<Me> {
+        self.get("me").await
+    }
+
+    pub async fn agents(&self) -> ClientResult<Vec<Agent>> {
+        self.get("agents").await
+    }
+
+    pub async fn teams(&self) -> ClientResult<Vec<Team>> {
+        self.get("teams").await
+    }
+
+    pub async fn channels(&self) -> ClientResult<Vec<ChannelAccount>> {
+        self.get("channels").await
+    }
+
+    pub async fn conversations(
+        &self,
+        q: &ConversationQuery,
+    ) -> ClientResult<Page<ConversationRow>> {
+        self.get_q("conversations", q).await
+    }
+
+    pub async fn conversation(&self, id: ConversationId) -> ClientResult<ConversationRow> {
+        self.get(&format!("conversations/{id}")).await
+    }
+
+    pub async fn messages(
+        &self,
+        id: ConversationId,
+        q: &MessagesQuery,
+    ) -> ClientResult<MessagePage> {
+        self.get_q(&format!("conversations/{id}/messages"), q).await
+    }
+
+    /// Sends an agent reply. Retrying with the same `client_id` is safe.
+    pub async fn send_message(
+        &self,
+        id: ConversationId,
+        text: &str,
+        client_id: &str,
+    ) -> ClientResult<Message> {
+        let body = SendMessage {
+            text: text.into(),
+            client_id: client_id.into(),
+        };
+        self.send(Method::POST, &format!("conversations/{id}/messages"), &body)
+            .await
+    }
+
+    pub async fn mark_read(&self, id: ConversationId) -> ClientResult<ReadMarker> {
+        self.send(Method::POST, &format!("conversations/{id}/read"), &())
+            .await
+    }
+
+    pub async fn set_bot(&self, id: ConversationId, active: bool) -> ClientResult<Conversation> {
+        self.send(
+            Method::PUT,
+            &format!("conversations/{id}/bot"),
+            &SetBot { active },
+        )
+        .await
+    }
+
+    pub async fn assign(
+        &self,
+        id: ConversationId,
+        agent_id: AgentId,
+    ) -> ClientResult<Conversation> {
+        self.send(
+            Method::POST,
+            &format!("conversations/{id}/assignees"),
+            &AddAssignee { agent_id },
+        )
+        .await
+    }
+
+    pub async fn unassign(
+        &self,
+        id: ConversationId,
+        agent_id: AgentId,
+    ) -> ClientResult<Conversation> {
+        Ok(self
+            .call::<(), Conversation>(
+                Method::DELETE,
+                &format!("conversations/{id}/assignees/{agent_id}"),
+                None::<&()>,
+                None,
+            )
+            .await?
+            .1)
+    }
+
+    pub async fn customer(&self, id: CustomerId) -> ClientResult<Customer> {
+        self.get(&format!("customers/{id}")).await
+    }
+
+    pub async fn patch_customer(
+        &self,
+        id: CustomerId,
+        patch: &CustomerPatch,
+    ) -> ClientResult<Customer> {
+        self.send(Method::PATCH, &format!("customers/{id}"), patch)
+            .await
+    }
+
+    pub async fn tags(&self) -> ClientResult<Vec<Tag>> {
+        self.get("tags").await
+    }
+
+    pub async fn create_tag(&self, tag: &NewTag) -> ClientResult<Tag> {
+        self.send(Method::POST, "tags", tag).await
+    }
+
+    pub async fn tag_customer(&self, id: CustomerId, tag: &TagCustomer) -> ClientResult<Customer> {
+        self.send(Method::POST, &format!("customers/{id}/tags"), tag)
+            .await
+    }
+
+    pub async fn untag_customer(&self, id: CustomerId, tag: TagId) -> ClientResult<Customer> {
+        Ok(self
+            .call::<(), Customer>(
+                Method::DELETE,
+                &format!("customers/{id}/tags/{tag}"),
+                None::<&()>,
+                None,
+            )
+            .await?
+            .1)
+    }
+
+    pub async fn notes(&self, id: CustomerId) -> ClientResult<Vec<Note>> {
+        self.get(&format!("customers/{id}/notes")).await
+    }
+
+    pub async fn add_note(&self, id: CustomerId, text: &str) -> ClientResult<Note> {
+        self.send(
+            Method::POST,
+            &format!("customers/{id}/notes"),
+            &NoteText { text: text.into() },
+        )
+        .await
+    }
+
+    pub async fn edit_note(&self, id: NoteId, text: &str) -> ClientResult<Note> {
+        self.send(
+            Method::PATCH,
+            &format!("notes/{id}"),
+            &NoteText { text: text.into() },
+        )
+        .await
+    }
+
+    pub async fn delete_note(&self, id: NoteId) -> ClientResult<()> {
+        self.call::<(), ()>(Method::DELETE, &format!("notes/{id}"), None::<&()>, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Delivers a customer message through the API channel (admin only).
+    /// Returns whether it was new (201) or a redelivery (200).
+    pub async fn inbound(&self, msg: &Inbound) -> ClientResult<InboundAccepted> {
+        self.send(Method::POST, "inbound", msg).await
+    }
+
+    /// The WebSocket URL of the event stream, resuming after `since`.
+    pub fn events_url(&self, since: Option<Seq>) -> url::Url {
+        let mut url = self.url("events");
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        url.set_scheme(scheme)
+            .expect("ws and wss are valid schemes");
+        if let Some(s) = since {
+            url.query_pairs_mut().append_pair("since", &s.to_string());
+        }
+        url
+    }
+}

@@ -1,0 +1,253 @@
+//! REST request and response bodies.
+
+use super::model::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `GET /api/v1/health`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub protocol: u32,
+}
+
+/// Every error answer: `{"error":{"code":"...","message":"..."}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `unauthorized`, `not_found`, `bad_request`, ...
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
+
+/// `POST /api/v1/login`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub agent: Agent,
+}
+
+/// `GET /api/v1/me`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Me {
+    pub agent: Agent,
+    /// Customer messages the caller has not read, over every conversation.
+    pub total_unread: i64,
+    /// The newest event sequence number: a client that loads its state now
+    /// can stream events from here.
+    pub latest_seq: Seq,
+}
+
+/// Which section of the inbox: the bot is answering, or agents are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Bot,
+    Agent,
+}
+
+/// Assignment filter, relative to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssigneeFilter {
+    /// Assigned to the caller.
+    Me,
+    /// Assigned to nobody: the "New requests".
+    Unassigned,
+    /// Assigned to someone, but not to the caller.
+    Others,
+}
+
+/// Query of `GET /api/v1/conversations`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<Section>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AssigneeFilter>,
+    /// Text search over customer names and message texts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Rows per page: 50 by default, at most 500.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// A page of results, newest activity first for conversations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Query of `GET /api/v1/conversations/{id}/messages`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MessagesQuery {
+    /// Only messages older than this message id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<MessageId>,
+    /// 50 by default, at most 500.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// A page of messages in chronological order: the first call returns the
+/// newest page; `has_more` says whether there are older ones.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub items: Vec<Message>,
+    pub has_more: bool,
+}
+
+/// `POST /api/v1/conversations/{id}/messages`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendMessage {
+    pub text: String,
+    /// The sender's idempotency key: the same key twice yields one message.
+    pub client_id: String,
+}
+
+/// `PUT /api/v1/conversations/{id}/bot`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetBot {
+    pub active: bool,
+}
+
+/// `POST /api/v1/conversations/{id}/assignees`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddAssignee {
+    pub agent_id: AgentId,
+}
+
+/// `POST /api/v1/conversations/{id}/read`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadMarker {
+    pub conversation_id: ConversationId,
+    pub unread: i64,
+}
+
+/// `POST /api/v1/inbound` (admin): a customer message from an external system.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Inbound {
+    pub channel: ChannelKind,
+    pub channel_user_id: String,
+    pub customer_name: String,
+    pub text: String,
+    /// The sender's id for the message; the same id twice stores one message.
+    pub external_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InboundAccepted {
+    pub conversation_id: ConversationId,
+    pub customer_id: CustomerId,
+    pub message_id: MessageId,
+    /// True when this external_id had been delivered before.
+    pub duplicate: bool,
+}
+
+/// `PATCH /api/v1/customers/{id}`: only the fields present change.
+/// A field set to `null` is cleared.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CustomerPatch {
+    /// The version the caller loaded; when given and stale the answer is 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub email: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub phone: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub gender: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub age: Option<Option<u32>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
+    pub language: Option<Option<String>>,
+    /// Replaces the whole set of custom fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_fields: Option<BTreeMap<String, String>>,
+}
+
+/// Distinguishes an absent field (no change) from `null` (clear it).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// `POST /api/v1/tags`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewTag {
+    pub name: String,
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+/// `POST /api/v1/customers/{id}/tags`: by id, or by name (created if new).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TagCustomer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_id: Option<TagId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `POST /api/v1/customers/{id}/notes`, `PATCH /api/v1/notes/{id}`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoteText {
+    pub text: String,
+}

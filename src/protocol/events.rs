@@ -1,0 +1,150 @@
+//! The event log, as streamed over `GET /api/v1/events`.
+//!
+//! Every change the server commits is appended to a log with a monotonic
+//! sequence number. Each WebSocket text frame carries one [`Event`] as JSON:
+//! `{"seq": 42, "at": "...", "type": "message_created", "data": {...}}`.
+//! A client remembers the last `seq` it applied and reconnects with
+//! `?since=SEQ` to receive exactly what it missed, in order.
+
+use super::model::*;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: Seq,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A message was stored: from a customer, an agent, the bot, or a system
+    /// note. Carries the conversation as it is after the message.
+    MessageCreated {
+        conversation: Conversation,
+        message: Message,
+    },
+    /// A stored message changed (for example its delivery status).
+    MessageUpdated {
+        message: Message,
+    },
+    /// A conversation appeared (its first customer message follows).
+    ConversationCreated {
+        conversation: Conversation,
+    },
+    /// The bot was turned on or off.
+    BotToggled {
+        conversation: Conversation,
+        active: bool,
+        by: Option<AgentId>,
+    },
+    /// An agent was assigned to the conversation.
+    AssigneeAdded {
+        conversation: Conversation,
+        agent_id: AgentId,
+        by: Option<AgentId>,
+    },
+    /// An agent was removed from the conversation.
+    AssigneeRemoved {
+        conversation: Conversation,
+        agent_id: AgentId,
+        by: Option<AgentId>,
+    },
+    /// An agent read the conversation up to `inbound_count` customer messages.
+    ConversationRead {
+        conversation_id: ConversationId,
+        agent_id: AgentId,
+        inbound_count: i64,
+    },
+    CustomerCreated {
+        customer: Customer,
+    },
+    /// A customer's profile or tags changed.
+    CustomerUpdated {
+        customer: Customer,
+    },
+    TagCreated {
+        tag: Tag,
+    },
+    NoteCreated {
+        note: Note,
+    },
+    NoteUpdated {
+        note: Note,
+    },
+    NoteDeleted {
+        note_id: NoteId,
+        customer_id: CustomerId,
+    },
+    AgentCreated {
+        agent: Agent,
+    },
+    /// Not stored in the log: the `since` a client asked for is older than the
+    /// log keeps (or newer than it has). Reload state, then continue from
+    /// this event's `seq`.
+    ResyncRequired {
+        reason: String,
+    },
+}
+
+impl EventKind {
+    /// The `type` string of this event.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventKind::MessageCreated { .. } => "message_created",
+            EventKind::MessageUpdated { .. } => "message_updated",
+            EventKind::ConversationCreated { .. } => "conversation_created",
+            EventKind::BotToggled { .. } => "bot_toggled",
+            EventKind::AssigneeAdded { .. } => "assignee_added",
+            EventKind::AssigneeRemoved { .. } => "assignee_removed",
+            EventKind::ConversationRead { .. } => "conversation_read",
+            EventKind::CustomerCreated { .. } => "customer_created",
+            EventKind::CustomerUpdated { .. } => "customer_updated",
+            EventKind::TagCreated { .. } => "tag_created",
+            EventKind::NoteCreated { .. } => "note_created",
+            EventKind::NoteUpdated { .. } => "note_updated",
+            EventKind::NoteDeleted { .. } => "note_deleted",
+            EventKind::AgentCreated { .. } => "agent_created",
+            EventKind::ResyncRequired { .. } => "resync_required",
+        }
+    }
+
+    /// The conversation this event is about, with its new state, if any.
+    pub fn conversation(&self) -> Option<&Conversation> {
+        match self {
+            EventKind::MessageCreated { conversation, .. }
+            | EventKind::ConversationCreated { conversation }
+            | EventKind::BotToggled { conversation, .. }
+            | EventKind::AssigneeAdded { conversation, .. }
+            | EventKind::AssigneeRemoved { conversation, .. } => Some(conversation),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_json_has_seq_type_and_data() {
+        let ev = Event {
+            seq: 7,
+            at: Utc::now(),
+            kind: EventKind::NoteDeleted {
+                note_id: 3,
+                customer_id: 9,
+            },
+        };
+        let v: serde_json::Value = serde_json::to_value(&ev).unwrap();
+        assert_eq!(v["seq"], 7);
+        assert_eq!(v["type"], "note_deleted");
+        assert_eq!(v["data"]["note_id"], 3);
+        let back: Event = serde_json::from_value(v).unwrap();
+        assert_eq!(back, ev);
+        assert_eq!(back.kind.type_name(), "note_deleted");
+    }
+}

@@ -1,0 +1,110 @@
+//! The chatsmart messaging server: axum routes over a [`Store`], with an
+//! event hub that streams every committed change over WebSockets.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod hub;
+pub mod routes;
+pub mod store;
+
+use crate::protocol::API_PREFIX;
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use hub::Hub;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{SqliteStore, Store};
+use tokio::sync::oneshot;
+
+/// Largest JSON body the API accepts (uploads get their own limit later).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub hub: Hub,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub db: PathBuf,
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest(API_PREFIX, routes::router())
+        .fallback(|| async {
+            error::ApiError::not_found("no such route; the API lives under /api/v1")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// A server running on a tokio task.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.state.hub.close();
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await??;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (it normally runs forever).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await??;
+        Ok(())
+    }
+}
+
+/// Opens the database (running migrations) and starts serving.
+pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let hub = Hub::new();
+    let store = SqliteStore::open(&config.db, hub.clone())
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db.display()))?;
+    let state = AppState {
+        store: Arc::new(store),
+        hub,
+    };
+    start_with(config.listen, state).await
+}
+
+pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!("chatsmart server listening on http://{addr}");
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,35 @@
+//! The API channel: external systems (and the demo's simulator) deliver
+//! customer messages here. Real platform webhooks will feed the same store call.
+
+use crate::protocol::*;
+use crate::server::auth::Admin;
+use crate::server::error::ApiResult;
+use crate::server::extract::Json;
+use crate::server::store::InboundMessage;
+use crate::server::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+pub async fn inbound(
+    State(state): State<AppState>,
+    _: Admin,
+    Json(req): Json<Inbound>,
+) -> ApiResult<(StatusCode, axum::Json<InboundAccepted>)> {
+    let accepted = state
+        .store
+        .inbound(InboundMessage {
+            channel: req.channel,
+            channel_user_id: req.channel_user_id,
+            customer_name: req.customer_name,
+            text: req.text,
+            external_id: req.external_id,
+            at: None,
+        })
+        .await?;
+    let status = if accepted.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, axum::Json(accepted)))
+}

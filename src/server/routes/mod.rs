@@ -1,0 +1,63 @@
+//! The HTTP routes, one file per resource. Every route but `health`,
+//! `login` and the WebSocket's upgrade check goes through [`Authed`] or
+//! [`Admin`](super::auth::Admin).
+
+mod agents;
+mod conversations;
+mod customers;
+mod events;
+mod inbound;
+mod session;
+
+use super::AppState;
+use crate::protocol::{Health, PROTOCOL_VERSION};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/login", post(session::login))
+        .route("/me", get(session::me))
+        .route("/agents", get(agents::list))
+        .route("/teams", get(agents::teams))
+        .route("/channels", get(agents::channels))
+        .route("/conversations", get(conversations::list))
+        .route("/conversations/{id}", get(conversations::get))
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::messages).post(conversations::send),
+        )
+        .route("/conversations/{id}/read", post(conversations::read))
+        .route("/conversations/{id}/bot", put(conversations::bot))
+        .route("/conversations/{id}/assignees", post(conversations::assign))
+        .route(
+            "/conversations/{id}/assignees/{agent_id}",
+            delete(conversations::unassign),
+        )
+        .route(
+            "/customers/{id}",
+            get(customers::get).patch(customers::patch),
+        )
+        .route("/customers/{id}/tags", post(customers::tag))
+        .route("/customers/{id}/tags/{tag_id}", delete(customers::untag))
+        .route(
+            "/customers/{id}/notes",
+            get(customers::notes).post(customers::add_note),
+        )
+        .route(
+            "/notes/{id}",
+            axum::routing::patch(customers::edit_note).delete(customers::delete_note),
+        )
+        .route("/tags", get(customers::tags).post(customers::create_tag))
+        .route("/inbound", post(inbound::inbound))
+        .route("/events", get(events::events))
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        protocol: PROTOCOL_VERSION,
+    })
+}

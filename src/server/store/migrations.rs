@@ -1,0 +1,135 @@
+//! Versioned schema migrations, applied in order at start-up.
+//! The applied version is kept in SQLite's `user_version`; never edit a
+//! migration that has shipped, add the next one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the foundation schema. Times are milliseconds since the Unix epoch, UTC.
+    r#"
+CREATE TABLE teams (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    login TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+    password_hash TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE agent_teams (
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+    PRIMARY KEY (agent_id, team_id)
+);
+-- Bearer tokens, stored as the SHA-256 of the token: a leaked database does
+-- not leak working tokens.
+CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE channel_accounts (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('messenger', 'whatsapp', 'line', 'wechat')),
+    name TEXT NOT NULL,
+    -- 1 for the account that the API inbound route delivers to.
+    is_api INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    channel_account_id INTEGER NOT NULL REFERENCES channel_accounts(id),
+    channel_user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    email TEXT,
+    phone TEXT,
+    gender TEXT,
+    age INTEGER,
+    language TEXT,
+    custom_fields TEXT NOT NULL DEFAULT '{}',
+    version INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (channel_account_id, channel_user_id)
+);
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    channel_account_id INTEGER NOT NULL REFERENCES channel_accounts(id),
+    bot_active INTEGER NOT NULL DEFAULT 1,
+    last_message_id INTEGER,
+    last_activity_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    inbound_count INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (customer_id, channel_account_id)
+);
+CREATE INDEX conversations_activity ON conversations (last_activity_at DESC, id DESC);
+CREATE TABLE conversation_assignees (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    assigned_at INTEGER NOT NULL,
+    assigned_by INTEGER REFERENCES agents(id),
+    PRIMARY KEY (conversation_id, agent_id)
+);
+CREATE INDEX conversation_assignees_agent ON conversation_assignees (agent_id);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('inbound', 'agent', 'bot', 'system')),
+    text TEXT NOT NULL,
+    attachment_id INTEGER,
+    author_id INTEGER REFERENCES agents(id),
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    client_id TEXT
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, id);
+CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_id)
+    WHERE client_id IS NOT NULL;
+-- Platform or API message ids already stored, so a redelivery stores nothing.
+CREATE TABLE inbound_dedupe (
+    channel_account_id INTEGER NOT NULL,
+    external_id TEXT NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (channel_account_id, external_id)
+);
+-- How many customer messages of a conversation each agent has read:
+-- unread = conversations.inbound_count - read_markers.inbound_count.
+CREATE TABLE read_markers (
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    inbound_count INTEGER NOT NULL,
+    read_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, conversation_id)
+);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    color TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE customer_tags (
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, tag_id)
+);
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    author_id INTEGER NOT NULL REFERENCES agents(id),
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX notes_customer ON notes (customer_id, id);
+-- The event log streamed to clients; seq never goes backwards.
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+"#,
+];

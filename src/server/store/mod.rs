@@ -1,0 +1,186 @@
+//! The storage interface. All SQL lives behind [`Store`]; routes and the
+//! event hub only ever see this trait, so another backend (PostgreSQL for
+//! replicated servers) slots in without touching them.
+//!
+//! Every mutating call commits before it returns and appends the events it
+//! caused to the event log in the same transaction; the backend then
+//! publishes those events, in sequence order, to the [`Hub`](super::hub::Hub).
+
+pub mod migrations;
+pub mod sqlite;
+
+use crate::protocol::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Internal(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A new agent. The password, when given, is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub name: String,
+    pub login: String,
+    pub role: Role,
+    pub teams: Vec<String>,
+    pub password_hash: Option<String>,
+}
+
+/// A customer message entering the system, from the API channel or (later)
+/// a platform webhook.
+#[derive(Debug, Clone)]
+pub struct InboundMessage {
+    pub channel: ChannelKind,
+    pub channel_user_id: String,
+    pub customer_name: String,
+    pub text: String,
+    pub external_id: String,
+    /// When it was sent; now when absent. The demo seeds history with it.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// An outbound message written by an agent, the bot or the system, with an
+/// explicit time (used by seeding and, later, scheduled messages).
+#[derive(Debug, Clone)]
+pub struct OutboundMessage {
+    pub conversation_id: ConversationId,
+    pub kind: MessageKind,
+    pub author_id: Option<AgentId>,
+    pub text: String,
+    pub client_id: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Who makes a change, and when (now unless given: seeding and scheduled
+/// work give explicit times).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor {
+    pub by: Option<AgentId>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Actor {
+    pub fn agent(id: AgentId) -> Self {
+        Actor {
+            by: Some(id),
+            at: None,
+        }
+    }
+    pub fn system() -> Self {
+        Actor::default()
+    }
+    pub fn at(self, at: DateTime<Utc>) -> Self {
+        Actor {
+            at: Some(at),
+            ..self
+        }
+    }
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Agents, teams and tokens.
+    async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent>;
+    async fn list_agents(&self) -> StoreResult<Vec<Agent>>;
+    async fn list_teams(&self) -> StoreResult<Vec<Team>>;
+    /// Stores the hash of a bearer token for the agent.
+    async fn add_token(&self, agent_id: AgentId, token_hash: String) -> StoreResult<()>;
+    async fn agent_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Agent>>;
+    /// The agent and its password hash, when it has one.
+    async fn agent_login(&self, login: &str) -> StoreResult<Option<(Agent, Option<String>)>>;
+    async fn set_password(&self, agent_id: AgentId, password_hash: String) -> StoreResult<()>;
+
+    // Channels and customers.
+    async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>>;
+    async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer>;
+    async fn patch_customer(
+        &self,
+        by: AgentId,
+        id: CustomerId,
+        patch: CustomerPatch,
+    ) -> StoreResult<Customer>;
+
+    // Conversations and messages.
+    async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted>;
+    async fn list_conversations(
+        &self,
+        agent: AgentId,
+        query: ConversationQuery,
+    ) -> StoreResult<Page<ConversationRow>>;
+    async fn get_conversation(
+        &self,
+        agent: AgentId,
+        id: ConversationId,
+    ) -> StoreResult<ConversationRow>;
+    async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        query: MessagesQuery,
+    ) -> StoreResult<MessagePage>;
+    /// Returns the message and whether it was created now (false: the
+    /// client_id had been used before and the earlier message is returned).
+    async fn add_message(&self, msg: OutboundMessage) -> StoreResult<(Message, bool)>;
+    async fn mark_read(&self, agent: AgentId, id: ConversationId) -> StoreResult<ReadMarker>;
+    async fn set_bot(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        active: bool,
+    ) -> StoreResult<Conversation>;
+    async fn add_assignee(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        agent: AgentId,
+    ) -> StoreResult<Conversation>;
+    async fn remove_assignee(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        agent: AgentId,
+    ) -> StoreResult<Conversation>;
+    async fn total_unread(&self, agent: AgentId) -> StoreResult<i64>;
+
+    // Tags and notes.
+    async fn list_tags(&self) -> StoreResult<Vec<Tag>>;
+    async fn create_tag(&self, tag: NewTag) -> StoreResult<Tag>;
+    async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer>;
+    async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer>;
+    async fn list_notes(&self, customer: CustomerId) -> StoreResult<Vec<Note>>;
+    async fn create_note(
+        &self,
+        author: AgentId,
+        customer: CustomerId,
+        text: String,
+    ) -> StoreResult<Note>;
+    /// Only the author or an admin may change or delete a note.
+    async fn update_note(&self, by: &Agent, id: NoteId, text: String) -> StoreResult<Note>;
+    async fn delete_note(&self, by: &Agent, id: NoteId) -> StoreResult<()>;
+
+    // The event log.
+    /// Events with `seq > since`, oldest first, at most `limit`.
+    async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>>;
+    /// The newest and the oldest sequence numbers still kept (0, 0 when empty).
+    async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)>;
+}

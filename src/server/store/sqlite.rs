@@ -1,0 +1,1432 @@
+//! The SQLite backend: one writer connection (SQLite allows one writer at a
+//! time anyway) and a small pool of readers, WAL mode, blocking calls moved
+//! off the async runtime.
+
+use super::migrations::MIGRATIONS;
+use super::*;
+use crate::server::hub::Hub;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const PREVIEW_CHARS: usize = 120;
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 500;
+const READERS: usize = 4;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    hub: Hub,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn to_dt(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // With WAL, NORMAL is durable against application crashes; a commit
+    // is on disk before we acknowledge it to the client.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version = version as usize;
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::Internal(format!(
+            "the database is at schema version {version}, newer than this chatsmart knows ({}); upgrade chatsmart",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!("applied migration {}", i + 1);
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn open(path: &Path, hub: Hub) -> StoreResult<Self> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Internal(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let mut writer = open_connection(path)?;
+        migrate(&mut writer)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+                hub,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction on the writer. The events `f`
+    /// pushes are appended to the log in the same transaction, and published
+    /// after the commit while the writer is still held, so subscribers see
+    /// them in sequence order.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction, &mut Vec<EventKind>) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut kinds = Vec::new();
+            let out = f(&tx, &mut kinds)?;
+            let mut events = Vec::with_capacity(kinds.len());
+            let now = now_ms();
+            for kind in kinds {
+                let payload = serde_json::to_string(&kind)
+                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)",
+                    params![kind.type_name(), payload, now],
+                )?;
+                events.push(Event {
+                    seq: tx.last_insert_rowid(),
+                    at: to_dt(now),
+                    kind,
+                });
+            }
+            tx.commit()?;
+            for ev in &events {
+                inner.hub.publish(ev);
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?
+    }
+
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().ok().and_then(|mut p| p.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_connection(&inner.path)?,
+            };
+            let out = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                if pool.len() < READERS {
+                    pool.push(conn);
+                }
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?
+    }
+}
+
+// ---- row loaders, shared by reads and writes -------------------------------
+
+fn load_teams(conn: &Connection, agent: AgentId) -> StoreResult<Vec<Team>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.id, t.name FROM teams t JOIN agent_teams at ON at.team_id = t.id
+         WHERE at.agent_id = ?1 ORDER BY t.name",
+    )?;
+    let rows = stmt.query_map([agent], |r| {
+        Ok(Team {
+            id: r.get(0)?,
+            name: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn load_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
+    let row = conn
+        .query_row(
+            "SELECT id, name, login, role FROM agents WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("agent"))?;
+    Ok(Agent {
+        id: row.0,
+        name: row.1,
+        login: row.2,
+        role: if row.3 == "admin" {
+            Role::Admin
+        } else {
+            Role::Agent
+        },
+        teams: load_teams(conn, id)?,
+    })
+}
+
+fn load_customer(conn: &Connection, id: CustomerId) -> StoreResult<Customer> {
+    let mut c = conn
+        .query_row(
+            "SELECT c.id, c.name, a.kind, c.channel_account_id, c.channel_user_id, c.first_seen,
+                    c.last_seen, c.email, c.phone, c.gender, c.age, c.language, c.custom_fields,
+                    c.version
+             FROM customers c JOIN channel_accounts a ON a.id = c.channel_account_id
+             WHERE c.id = ?1",
+            [id],
+            |r| {
+                let kind: String = r.get(2)?;
+                let custom: String = r.get(12)?;
+                Ok(Customer {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    channel: kind.parse().unwrap_or(ChannelKind::Messenger),
+                    channel_account_id: r.get(3)?,
+                    channel_user_id: r.get(4)?,
+                    first_seen: to_dt(r.get(5)?),
+                    last_seen: to_dt(r.get(6)?),
+                    email: r.get(7)?,
+                    phone: r.get(8)?,
+                    gender: r.get(9)?,
+                    age: r
+                        .get::<_, Option<i64>>(10)?
+                        .map(|a| a.clamp(0, u32::MAX as i64) as u32),
+                    language: r.get(11)?,
+                    custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
+                    tags: Vec::new(),
+                    version: r.get(13)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("customer"))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.id, t.name, t.color FROM tags t JOIN customer_tags ct ON ct.tag_id = t.id
+         WHERE ct.customer_id = ?1 ORDER BY t.name",
+    )?;
+    c.tags = stmt
+        .query_map([id], |r| {
+            Ok(Tag {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                color: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(c)
+}
+
+fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conversation> {
+    let mut conv = conn
+        .query_row(
+            "SELECT cv.id, cv.customer_id, cu.name, a.kind, cv.channel_account_id, cv.bot_active,
+                    cv.last_activity_at, cv.created_at, cv.inbound_count,
+                    m.id, m.kind, m.text, m.created_at
+             FROM conversations cv
+             JOIN customers cu ON cu.id = cv.customer_id
+             JOIN channel_accounts a ON a.id = cv.channel_account_id
+             LEFT JOIN messages m ON m.id = cv.last_message_id
+             WHERE cv.id = ?1",
+            [id],
+            |r| {
+                let kind: String = r.get(3)?;
+                let last_id: Option<i64> = r.get(9)?;
+                let last_message = match last_id {
+                    Some(mid) => {
+                        let mkind: String = r.get(10)?;
+                        let text: String = r.get(11)?;
+                        Some(MessagePreview {
+                            id: mid,
+                            kind: mkind.parse().unwrap_or(MessageKind::System),
+                            text: preview_text(&text, PREVIEW_CHARS),
+                            created_at: to_dt(r.get(12)?),
+                        })
+                    }
+                    None => None,
+                };
+                Ok(Conversation {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    customer_name: r.get(2)?,
+                    channel: kind.parse().unwrap_or(ChannelKind::Messenger),
+                    channel_account_id: r.get(4)?,
+                    bot_active: r.get(5)?,
+                    assignees: Vec::new(),
+                    last_message,
+                    last_activity_at: to_dt(r.get(6)?),
+                    created_at: to_dt(r.get(7)?),
+                    inbound_count: r.get(8)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("conversation"))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT ca.agent_id, ag.name, ca.assigned_at FROM conversation_assignees ca
+         JOIN agents ag ON ag.id = ca.agent_id
+         WHERE ca.conversation_id = ?1 ORDER BY ca.assigned_at, ca.agent_id",
+    )?;
+    conv.assignees = stmt
+        .query_map([id], |r| {
+            Ok(Assignee {
+                agent_id: r.get(0)?,
+                name: r.get(1)?,
+                assigned_at: to_dt(r.get(2)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(conv)
+}
+
+fn unread_for(conn: &Connection, agent: AgentId, conv: &Conversation) -> StoreResult<i64> {
+    let read: Option<i64> = conn
+        .query_row(
+            "SELECT inbound_count FROM read_markers WHERE agent_id = ?1 AND conversation_id = ?2",
+            params![agent, conv.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok((conv.inbound_count - read.unwrap_or(0)).max(0))
+}
+
+const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.kind, m.text, m.attachment_id,
+    m.author_id, ag.name, m.created_at, m.status, m.client_id";
+
+fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    let kind: String = r.get(2)?;
+    let status: String = r.get(8)?;
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        kind: kind.parse().unwrap_or(MessageKind::System),
+        text: r.get(3)?,
+        attachment_id: r.get(4)?,
+        author_id: r.get(5)?,
+        author_name: r.get(6)?,
+        created_at: to_dt(r.get(7)?),
+        status: status.parse().unwrap_or(DeliveryStatus::Sent),
+        client_id: r.get(9)?,
+    })
+}
+
+fn load_message(conn: &Connection, id: MessageId) -> StoreResult<Message> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN agents ag ON ag.id = m.author_id
+         WHERE m.id = ?1"
+    );
+    conn.query_row(&sql, [id], message_from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound("message"))
+}
+
+fn load_note(conn: &Connection, id: NoteId) -> StoreResult<Note> {
+    conn.query_row(
+        "SELECT n.id, n.customer_id, n.author_id, ag.name, n.text, n.created_at, n.updated_at
+         FROM notes n JOIN agents ag ON ag.id = n.author_id WHERE n.id = ?1",
+        [id],
+        |r| {
+            Ok(Note {
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                author_id: r.get(2)?,
+                author_name: r.get(3)?,
+                text: r.get(4)?,
+                created_at: to_dt(r.get(5)?),
+                updated_at: to_dt(r.get(6)?),
+            })
+        },
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound("note"))
+}
+
+fn agent_name(conn: &Connection, id: AgentId) -> StoreResult<String> {
+    conn.query_row("SELECT name FROM agents WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound("agent"))
+}
+
+fn ensure_team(tx: &Transaction, name: &str) -> StoreResult<TeamId> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(StoreError::Invalid("a team name cannot be empty".into()));
+    }
+    if let Some(id) = tx
+        .query_row("SELECT id FROM teams WHERE name = ?1", [name], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    tx.execute("INSERT INTO teams (name) VALUES (?1)", [name])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The account the API inbound route delivers to for a channel kind.
+fn api_account(tx: &Transaction, kind: ChannelKind) -> StoreResult<ChannelAccountId> {
+    if let Some(id) = tx
+        .query_row(
+            "SELECT id FROM channel_accounts WHERE kind = ?1 AND is_api = 1 ORDER BY id LIMIT 1",
+            [kind.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?
+    {
+        return Ok(id);
+    }
+    tx.execute(
+        "INSERT INTO channel_accounts (kind, name, is_api, created_at) VALUES (?1, ?2, 1, ?3)",
+        params![kind.as_str(), kind.display_name(), now_ms()],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Inserts a message and moves the conversation's last activity forward.
+fn insert_message(
+    tx: &Transaction,
+    conversation: ConversationId,
+    kind: MessageKind,
+    text: &str,
+    author: Option<AgentId>,
+    client_id: Option<&str>,
+    at: i64,
+) -> StoreResult<Message> {
+    let status = match kind {
+        // Delivery to the customer's platform is tracked for outbound messages;
+        // the API channel has no platform behind it, so they count as sent.
+        MessageKind::Agent | MessageKind::Bot => DeliveryStatus::Sent,
+        MessageKind::Inbound | MessageKind::System => DeliveryStatus::Delivered,
+    };
+    tx.execute(
+        "INSERT INTO messages (conversation_id, kind, text, author_id, created_at, status, client_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            conversation,
+            kind.as_str(),
+            text,
+            author,
+            at,
+            status.as_str(),
+            client_id
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    let inbound = i64::from(kind == MessageKind::Inbound);
+    tx.execute(
+        "UPDATE conversations SET last_message_id = ?2,
+             last_activity_at = MAX(last_activity_at, ?3),
+             inbound_count = inbound_count + ?4
+         WHERE id = ?1",
+        params![conversation, id, at, inbound],
+    )?;
+    load_message(tx, id)
+}
+
+/// Adds a system note ("assigned to Bob") and its event.
+fn system_message(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    conversation: ConversationId,
+    by: Option<AgentId>,
+    text: String,
+    at: i64,
+) -> StoreResult<()> {
+    let message = insert_message(tx, conversation, MessageKind::System, &text, by, None, at)?;
+    events.push(EventKind::MessageCreated {
+        conversation: load_conversation(tx, conversation)?,
+        message,
+    });
+    Ok(())
+}
+
+fn who(tx: &Transaction, by: Option<AgentId>) -> StoreResult<String> {
+    match by {
+        Some(id) => agent_name(tx, id),
+        None => Ok("the system".to_string()),
+    }
+}
+
+fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
+    if text.trim().is_empty() {
+        return Err(StoreError::Invalid(format!("{what} cannot be empty")));
+    }
+    if text.chars().count() > max {
+        return Err(StoreError::Invalid(format!(
+            "{what} is longer than {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Conversation list cursor: "<last_activity_ms>.<id>".
+fn parse_cursor(cursor: &str) -> StoreResult<(i64, i64)> {
+    let bad = || StoreError::Invalid(format!("bad cursor {cursor:?}"));
+    let (a, b) = cursor.split_once('.').ok_or_else(bad)?;
+    Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
+}
+
+pub const MAX_MESSAGE_CHARS: usize = 20_000;
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent> {
+        validate_text(&new.name, "an agent's name", 200)?;
+        validate_text(&new.login, "a login", 200)?;
+        self.write(move |tx, events| {
+            let exists: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM agents WHERE login = ?1",
+                    [new.login.trim()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "an agent with the login {:?} already exists",
+                    new.login.trim()
+                )));
+            }
+            tx.execute(
+                "INSERT INTO agents (name, login, role, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    new.name.trim(),
+                    new.login.trim(),
+                    new.role.as_str(),
+                    new.password_hash,
+                    now_ms()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            for team in &new.teams {
+                let team_id = ensure_team(tx, team)?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO agent_teams (agent_id, team_id) VALUES (?1, ?2)",
+                    params![id, team_id],
+                )?;
+            }
+            let agent = load_agent(tx, id)?;
+            events.push(EventKind::AgentCreated {
+                agent: agent.clone(),
+            });
+            Ok(agent)
+        })
+        .await
+    }
+
+    async fn list_agents(&self) -> StoreResult<Vec<Agent>> {
+        self.read(|conn| {
+            let ids: Vec<i64> = conn
+                .prepare("SELECT id FROM agents ORDER BY name, id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_agent(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        self.read(|conn| {
+            let rows = conn
+                .prepare("SELECT id, name FROM teams ORDER BY name")?
+                .query_map([], |r| {
+                    Ok(Team {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn add_token(&self, agent_id: AgentId, token_hash: String) -> StoreResult<()> {
+        self.write(move |tx, _| {
+            load_agent(tx, agent_id)?;
+            tx.execute(
+                "INSERT INTO tokens (hash, agent_id, created_at) VALUES (?1, ?2, ?3)",
+                params![token_hash, agent_id, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn agent_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Agent>> {
+        let hash = token_hash.to_string();
+        self.read(move |conn| {
+            let id: Option<i64> = conn
+                .query_row("SELECT agent_id FROM tokens WHERE hash = ?1", [hash], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            id.map(|id| load_agent(conn, id)).transpose()
+        })
+        .await
+    }
+
+    async fn agent_login(&self, login: &str) -> StoreResult<Option<(Agent, Option<String>)>> {
+        let login = login.trim().to_string();
+        self.read(move |conn| {
+            let row: Option<(i64, Option<String>)> = conn
+                .query_row(
+                    "SELECT id, password_hash FROM agents WHERE login = ?1",
+                    [login],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match row {
+                Some((id, hash)) => Ok(Some((load_agent(conn, id)?, hash))),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn set_password(&self, agent_id: AgentId, password_hash: String) -> StoreResult<()> {
+        self.write(move |tx, _| {
+            let n = tx.execute(
+                "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+                params![agent_id, password_hash],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound("agent"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>> {
+        self.read(|conn| {
+            let rows = conn
+                .prepare("SELECT id, kind, name FROM channel_accounts ORDER BY kind, id")?
+                .query_map([], |r| {
+                    let kind: String = r.get(1)?;
+                    Ok(ChannelAccount {
+                        id: r.get(0)?,
+                        kind: kind.parse().unwrap_or(ChannelKind::Messenger),
+                        name: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer> {
+        self.read(move |conn| load_customer(conn, id)).await
+    }
+
+    async fn patch_customer(
+        &self,
+        _by: AgentId,
+        id: CustomerId,
+        patch: CustomerPatch,
+    ) -> StoreResult<Customer> {
+        self.write(move |tx, events| {
+            let current = load_customer(tx, id)?;
+            if let Some(v) = patch.version {
+                if v != current.version {
+                    return Err(StoreError::Conflict(format!(
+                        "this customer was changed by someone else since you loaded it (version {} now, yours {v}); reload and try again",
+                        current.version
+                    )));
+                }
+            }
+            let mut c = current.clone();
+            if let Some(name) = patch.name {
+                validate_text(&name, "a customer's name", 200)?;
+                c.name = name.trim().to_string();
+            }
+            let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            if let Some(email) = patch.email {
+                c.email = clean(email);
+            }
+            if let Some(phone) = patch.phone {
+                c.phone = clean(phone);
+            }
+            if let Some(gender) = patch.gender {
+                c.gender = clean(gender);
+            }
+            if let Some(age) = patch.age {
+                if let Some(a) = age {
+                    if a > 150 {
+                        return Err(StoreError::Invalid(format!("age {a} is not plausible")));
+                    }
+                }
+                c.age = age;
+            }
+            if let Some(language) = patch.language {
+                c.language = clean(language);
+            }
+            if let Some(fields) = patch.custom_fields {
+                c.custom_fields = fields;
+            }
+            if c == current {
+                return Ok(current);
+            }
+            let custom = serde_json::to_string(&c.custom_fields)
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            tx.execute(
+                "UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
+                     language = ?7, custom_fields = ?8, version = version + 1
+                 WHERE id = ?1",
+                params![
+                    id,
+                    c.name,
+                    c.email,
+                    c.phone,
+                    c.gender,
+                    c.age,
+                    c.language,
+                    custom
+                ],
+            )?;
+            let customer = load_customer(tx, id)?;
+            events.push(EventKind::CustomerUpdated {
+                customer: customer.clone(),
+            });
+            Ok(customer)
+        })
+        .await
+    }
+
+    async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted> {
+        validate_text(&msg.channel_user_id, "channel_user_id", 500)?;
+        validate_text(&msg.external_id, "external_id", 500)?;
+        validate_text(&msg.text, "a message", MAX_MESSAGE_CHARS)?;
+        if msg.customer_name.chars().count() > 200 {
+            return Err(StoreError::Invalid(
+                "customer_name is longer than 200 characters".into(),
+            ));
+        }
+        self.write(move |tx, events| {
+            let account = api_account(tx, msg.channel)?;
+            let dup: Option<i64> = tx
+                .query_row(
+                    "SELECT message_id FROM inbound_dedupe
+                     WHERE channel_account_id = ?1 AND external_id = ?2",
+                    params![account, msg.external_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(message_id) = dup {
+                let (conversation_id, customer_id): (i64, i64) = tx.query_row(
+                    "SELECT m.conversation_id, cv.customer_id FROM messages m
+                     JOIN conversations cv ON cv.id = m.conversation_id WHERE m.id = ?1",
+                    [message_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                return Ok(InboundAccepted {
+                    conversation_id,
+                    customer_id,
+                    message_id,
+                    duplicate: true,
+                });
+            }
+            let at = msg.at.map(|t| t.timestamp_millis()).unwrap_or_else(now_ms);
+            let name = match msg.customer_name.trim() {
+                "" => msg.channel_user_id.trim().to_string(),
+                n => n.to_string(),
+            };
+            let existing: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM customers WHERE channel_account_id = ?1 AND channel_user_id = ?2",
+                    params![account, msg.channel_user_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let customer_id = match existing {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE customers SET last_seen = MAX(last_seen, ?2) WHERE id = ?1",
+                        params![id, at],
+                    )?;
+                    id
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?4)",
+                        params![account, msg.channel_user_id, name, at],
+                    )?;
+                    let id = tx.last_insert_rowid();
+                    events.push(EventKind::CustomerCreated {
+                        customer: load_customer(tx, id)?,
+                    });
+                    id
+                }
+            };
+            let conv: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM conversations WHERE customer_id = ?1 AND channel_account_id = ?2",
+                    params![customer_id, account],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let conversation_id = match conv {
+                Some(id) => id,
+                None => {
+                    // Every new conversation starts with the bot.
+                    tx.execute(
+                        "INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
+                         VALUES (?1, ?2, 1, ?3, ?3)",
+                        params![customer_id, account, at],
+                    )?;
+                    let id = tx.last_insert_rowid();
+                    events.push(EventKind::ConversationCreated {
+                        conversation: load_conversation(tx, id)?,
+                    });
+                    id
+                }
+            };
+            let message = insert_message(
+                tx,
+                conversation_id,
+                MessageKind::Inbound,
+                &msg.text,
+                None,
+                None,
+                at,
+            )?;
+            tx.execute(
+                "INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)",
+                params![account, msg.external_id, message.id],
+            )?;
+            let message_id = message.id;
+            events.push(EventKind::MessageCreated {
+                conversation: load_conversation(tx, conversation_id)?,
+                message,
+            });
+            Ok(InboundAccepted {
+                conversation_id,
+                customer_id,
+                message_id,
+                duplicate: false,
+            })
+        })
+        .await
+    }
+
+    async fn list_conversations(
+        &self,
+        agent: AgentId,
+        query: ConversationQuery,
+    ) -> StoreResult<Page<ConversationRow>> {
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
+        self.read(move |conn| {
+            let mut sql = String::from(
+                "SELECT cv.id, cv.last_activity_at FROM conversations cv
+                 JOIN channel_accounts a ON a.id = cv.channel_account_id
+                 JOIN customers cu ON cu.id = cv.customer_id WHERE 1 = 1",
+            );
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            let arg = |v: rusqlite::types::Value, args: &mut Vec<rusqlite::types::Value>| {
+                args.push(v);
+                format!("?{}", args.len())
+            };
+            if let Some(ch) = query.channel {
+                let p = arg(ch.as_str().to_string().into(), &mut args);
+                sql.push_str(&format!(" AND a.kind = {p}"));
+            }
+            match query.section {
+                Some(Section::Bot) => sql.push_str(" AND cv.bot_active = 1"),
+                Some(Section::Agent) => sql.push_str(" AND cv.bot_active = 0"),
+                None => {}
+            }
+            if let Some(filter) = query.assignee {
+                let p = arg(agent.into(), &mut args);
+                let mine = format!(
+                    "EXISTS (SELECT 1 FROM conversation_assignees x WHERE x.conversation_id = cv.id AND x.agent_id = {p})"
+                );
+                let any = "EXISTS (SELECT 1 FROM conversation_assignees x WHERE x.conversation_id = cv.id)";
+                match filter {
+                    AssigneeFilter::Me => sql.push_str(&format!(" AND {mine}")),
+                    AssigneeFilter::Unassigned => sql.push_str(&format!(" AND NOT {any}")),
+                    AssigneeFilter::Others => {
+                        sql.push_str(&format!(" AND {any} AND NOT {mine}"))
+                    }
+                }
+            }
+            if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                let p = arg(q.to_lowercase().into(), &mut args);
+                sql.push_str(&format!(
+                    " AND (instr(lower(cu.name), {p}) > 0 OR EXISTS (SELECT 1 FROM messages sm
+                       WHERE sm.conversation_id = cv.id AND sm.kind != 'system'
+                       AND instr(lower(sm.text), {p}) > 0))"
+                ));
+            }
+            if let Some((at, id)) = cursor {
+                let pa = arg(at.into(), &mut args);
+                let pi = arg(id.into(), &mut args);
+                sql.push_str(&format!(
+                    " AND (cv.last_activity_at < {pa} OR (cv.last_activity_at = {pa} AND cv.id < {pi}))"
+                ));
+            }
+            let pl = arg(i64::from(limit + 1).into(), &mut args);
+            sql.push_str(&format!(
+                " ORDER BY cv.last_activity_at DESC, cv.id DESC LIMIT {pl}"
+            ));
+            let mut stmt = conn.prepare(&sql)?;
+            let mut found: Vec<(i64, i64)> = stmt
+                .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let next_cursor = if found.len() > limit as usize {
+                found.truncate(limit as usize);
+                found.last().map(|(id, at)| format!("{at}.{id}"))
+            } else {
+                None
+            };
+            let mut items = Vec::with_capacity(found.len());
+            for (id, _) in found {
+                let conversation = load_conversation(conn, id)?;
+                let unread = unread_for(conn, agent, &conversation)?;
+                items.push(ConversationRow {
+                    conversation,
+                    unread,
+                });
+            }
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    async fn get_conversation(
+        &self,
+        agent: AgentId,
+        id: ConversationId,
+    ) -> StoreResult<ConversationRow> {
+        self.read(move |conn| {
+            let conversation = load_conversation(conn, id)?;
+            let unread = unread_for(conn, agent, &conversation)?;
+            Ok(ConversationRow {
+                conversation,
+                unread,
+            })
+        })
+        .await
+    }
+
+    async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        query: MessagesQuery,
+    ) -> StoreResult<MessagePage> {
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT 1 FROM conversations WHERE id = ?1",
+                [conversation],
+                |_| Ok(()),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound("conversation"))?;
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN agents ag ON ag.id = m.author_id
+                 WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut items: Vec<Message> = stmt
+                .query_map(
+                    params![
+                        conversation,
+                        query.before.unwrap_or(i64::MAX),
+                        i64::from(limit) + 1
+                    ],
+                    message_from_row,
+                )?
+                .collect::<Result<_, _>>()?;
+            let has_more = items.len() > limit as usize;
+            items.truncate(limit as usize);
+            items.reverse();
+            Ok(MessagePage { items, has_more })
+        })
+        .await
+    }
+
+    async fn add_message(&self, msg: OutboundMessage) -> StoreResult<(Message, bool)> {
+        validate_text(&msg.text, "a message", MAX_MESSAGE_CHARS)?;
+        if let Some(cid) = &msg.client_id {
+            if cid.trim().is_empty() || cid.len() > 200 {
+                return Err(StoreError::Invalid(
+                    "client_id must be 1 to 200 characters".into(),
+                ));
+            }
+        }
+        self.write(move |tx, events| {
+            load_conversation(tx, msg.conversation_id)?;
+            if let Some(cid) = &msg.client_id {
+                let existing: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM messages WHERE conversation_id = ?1 AND client_id = ?2",
+                        params![msg.conversation_id, cid],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = existing {
+                    return Ok((load_message(tx, id)?, false));
+                }
+            }
+            let at = msg.at.map(|t| t.timestamp_millis()).unwrap_or_else(now_ms);
+            let message = insert_message(
+                tx,
+                msg.conversation_id,
+                msg.kind,
+                &msg.text,
+                msg.author_id,
+                msg.client_id.as_deref(),
+                at,
+            )?;
+            events.push(EventKind::MessageCreated {
+                conversation: load_conversation(tx, msg.conversation_id)?,
+                message: message.clone(),
+            });
+            Ok((message, true))
+        })
+        .await
+    }
+
+    async fn mark_read(&self, agent: AgentId, id: ConversationId) -> StoreResult<ReadMarker> {
+        self.write(move |tx, events| {
+            let conv = load_conversation(tx, id)?;
+            let before = unread_for(tx, agent, &conv)?;
+            if before == 0 {
+                return Ok(ReadMarker {
+                    conversation_id: id,
+                    unread: 0,
+                });
+            }
+            tx.execute(
+                "INSERT INTO read_markers (agent_id, conversation_id, inbound_count, read_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (agent_id, conversation_id)
+                 DO UPDATE SET inbound_count = excluded.inbound_count, read_at = excluded.read_at",
+                params![agent, id, conv.inbound_count, now_ms()],
+            )?;
+            events.push(EventKind::ConversationRead {
+                conversation_id: id,
+                agent_id: agent,
+                inbound_count: conv.inbound_count,
+            });
+            Ok(ReadMarker {
+                conversation_id: id,
+                unread: 0,
+            })
+        })
+        .await
+    }
+
+    async fn set_bot(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        active: bool,
+    ) -> StoreResult<Conversation> {
+        let by = actor.by;
+        let at = actor
+            .at
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        self.write(move |tx, events| {
+            let conv = load_conversation(tx, id)?;
+            if conv.bot_active == active {
+                return Ok(conv);
+            }
+            tx.execute(
+                "UPDATE conversations SET bot_active = ?2 WHERE id = ?1",
+                params![id, active],
+            )?;
+            let text = format!(
+                "bot turned {} by {}",
+                if active { "on" } else { "off" },
+                who(tx, by)?
+            );
+            system_message(tx, events, id, by, text, at)?;
+            let conversation = load_conversation(tx, id)?;
+            events.push(EventKind::BotToggled {
+                conversation: conversation.clone(),
+                active,
+                by,
+            });
+            Ok(conversation)
+        })
+        .await
+    }
+
+    async fn add_assignee(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        agent: AgentId,
+    ) -> StoreResult<Conversation> {
+        let by = actor.by;
+        let at = actor
+            .at
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        self.write(move |tx, events| {
+            let conv = load_conversation(tx, id)?;
+            let name = agent_name(tx, agent)?;
+            if conv.is_assigned_to(agent) {
+                return Ok(conv);
+            }
+            tx.execute(
+                "INSERT INTO conversation_assignees (conversation_id, agent_id, assigned_at, assigned_by)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id, agent, at, by],
+            )?;
+            let text = match by {
+                Some(b) if b == agent => format!("{name} took the conversation"),
+                _ => format!("assigned to {name} by {}", who(tx, by)?),
+            };
+            system_message(tx, events, id, by, text, at)?;
+            let conversation = load_conversation(tx, id)?;
+            events.push(EventKind::AssigneeAdded {
+                conversation: conversation.clone(),
+                agent_id: agent,
+                by,
+            });
+            Ok(conversation)
+        })
+        .await
+    }
+
+    async fn remove_assignee(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        agent: AgentId,
+    ) -> StoreResult<Conversation> {
+        let by = actor.by;
+        let at = actor
+            .at
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        self.write(move |tx, events| {
+            let conv = load_conversation(tx, id)?;
+            let name = agent_name(tx, agent)?;
+            if !conv.is_assigned_to(agent) {
+                return Err(StoreError::NotFound("assignee"));
+            }
+            tx.execute(
+                "DELETE FROM conversation_assignees WHERE conversation_id = ?1 AND agent_id = ?2",
+                params![id, agent],
+            )?;
+            let text = format!("{name} unassigned by {}", who(tx, by)?);
+            system_message(tx, events, id, by, text, at)?;
+            let conversation = load_conversation(tx, id)?;
+            events.push(EventKind::AssigneeRemoved {
+                conversation: conversation.clone(),
+                agent_id: agent,
+                by,
+            });
+            Ok(conversation)
+        })
+        .await
+    }
+
+    async fn total_unread(&self, agent: AgentId) -> StoreResult<i64> {
+        self.read(move |conn| {
+            let n: i64 = conn.query_row(
+                "SELECT COALESCE(SUM(MAX(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)), 0)
+                 FROM conversations cv
+                 LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1",
+                [agent],
+                |r| r.get(0),
+            )?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn list_tags(&self) -> StoreResult<Vec<Tag>> {
+        self.read(|conn| {
+            let rows = conn
+                .prepare("SELECT id, name, color FROM tags ORDER BY name")?
+                .query_map([], |r| {
+                    Ok(Tag {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        color: r.get(2)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn create_tag(&self, tag: NewTag) -> StoreResult<Tag> {
+        self.write(move |tx, events| create_tag_tx(tx, events, &tag.name, tag.color, true))
+            .await
+    }
+
+    async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer> {
+        self.write(move |tx, events| {
+            load_customer(tx, customer)?;
+            let tag_id = match (tag.tag_id, tag.name) {
+                (Some(id), _) => {
+                    tx.query_row("SELECT id FROM tags WHERE id = ?1", [id], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .optional()?
+                    .ok_or(StoreError::NotFound("tag"))?
+                }
+                (None, Some(name)) => create_tag_tx(tx, events, &name, None, false)?.id,
+                (None, None) => {
+                    return Err(StoreError::Invalid("give a tag_id or a name".into()))
+                }
+            };
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, added_at) VALUES (?1, ?2, ?3)",
+                params![customer, tag_id, now_ms()],
+            )?;
+            if n > 0 {
+                tx.execute(
+                    "UPDATE customers SET version = version + 1 WHERE id = ?1",
+                    [customer],
+                )?;
+            }
+            let c = load_customer(tx, customer)?;
+            if n > 0 {
+                events.push(EventKind::CustomerUpdated { customer: c.clone() });
+            }
+            Ok(c)
+        })
+        .await
+    }
+
+    async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer> {
+        self.write(move |tx, events| {
+            load_customer(tx, customer)?;
+            let n = tx.execute(
+                "DELETE FROM customer_tags WHERE customer_id = ?1 AND tag_id = ?2",
+                params![customer, tag],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound("tag on this customer"));
+            }
+            tx.execute(
+                "UPDATE customers SET version = version + 1 WHERE id = ?1",
+                [customer],
+            )?;
+            let c = load_customer(tx, customer)?;
+            events.push(EventKind::CustomerUpdated {
+                customer: c.clone(),
+            });
+            Ok(c)
+        })
+        .await
+    }
+
+    async fn list_notes(&self, customer: CustomerId) -> StoreResult<Vec<Note>> {
+        self.read(move |conn| {
+            load_customer(conn, customer)?;
+            let ids: Vec<i64> = conn
+                .prepare_cached(
+                    "SELECT id FROM notes WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
+                )?
+                .query_map([customer], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_note(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn create_note(
+        &self,
+        author: AgentId,
+        customer: CustomerId,
+        text: String,
+    ) -> StoreResult<Note> {
+        validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
+        self.write(move |tx, events| {
+            load_customer(tx, customer)?;
+            let now = now_ms();
+            tx.execute(
+                "INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![customer, author, text.trim_end(), now],
+            )?;
+            let note = load_note(tx, tx.last_insert_rowid())?;
+            events.push(EventKind::NoteCreated { note: note.clone() });
+            Ok(note)
+        })
+        .await
+    }
+
+    async fn update_note(&self, by: &Agent, id: NoteId, text: String) -> StoreResult<Note> {
+        validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
+        let by = by.clone();
+        self.write(move |tx, events| {
+            let note = load_note(tx, id)?;
+            if note.author_id != by.id && !by.is_admin() {
+                return Err(StoreError::Forbidden(
+                    "only the note's author or an admin may change it".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE notes SET text = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, text.trim_end(), now_ms()],
+            )?;
+            let note = load_note(tx, id)?;
+            events.push(EventKind::NoteUpdated { note: note.clone() });
+            Ok(note)
+        })
+        .await
+    }
+
+    async fn delete_note(&self, by: &Agent, id: NoteId) -> StoreResult<()> {
+        let by = by.clone();
+        self.write(move |tx, events| {
+            let note = load_note(tx, id)?;
+            if note.author_id != by.id && !by.is_admin() {
+                return Err(StoreError::Forbidden(
+                    "only the note's author or an admin may delete it".into(),
+                ));
+            }
+            tx.execute("DELETE FROM notes WHERE id = ?1", [id])?;
+            events.push(EventKind::NoteDeleted {
+                note_id: id,
+                customer_id: note.customer_id,
+            });
+            Ok(())
+        })
+        .await
+    }
+
+    async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, payload, created_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows: Vec<(i64, String, i64)> = stmt
+                .query_map(params![since, i64::from(limit)], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            rows.into_iter()
+                .map(|(seq, payload, at)| {
+                    let kind: EventKind = serde_json::from_str(&payload).map_err(|e| {
+                        StoreError::Internal(format!("event {seq} is unreadable: {e}"))
+                    })?;
+                    Ok(Event {
+                        seq,
+                        at: to_dt(at),
+                        kind,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)> {
+        self.read(|conn| {
+            let (max, min): (Option<i64>, Option<i64>) =
+                conn.query_row("SELECT MAX(seq), MIN(seq) FROM events", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok((max.unwrap_or(0), min.unwrap_or(0)))
+        })
+        .await
+    }
+}
+
+const TAG_COLOURS: [&str; 8] = [
+    "blue", "green", "yellow", "magenta", "cyan", "red", "orange", "purple",
+];
+
+fn create_tag_tx(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    name: &str,
+    color: Option<String>,
+    must_be_new: bool,
+) -> StoreResult<Tag> {
+    let name = name.trim();
+    validate_text(name, "a tag name", 64)?;
+    let existing: Option<Tag> = tx
+        .query_row(
+            "SELECT id, name, color FROM tags WHERE name = ?1",
+            [name],
+            |r| {
+                Ok(Tag {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    color: r.get(2)?,
+                })
+            },
+        )
+        .optional()?;
+    if let Some(tag) = existing {
+        if must_be_new {
+            return Err(StoreError::Conflict(format!(
+                "a tag named {:?} already exists",
+                tag.name
+            )));
+        }
+        return Ok(tag);
+    }
+    let count: i64 = tx.query_row("SELECT COUNT(*) FROM tags", [], |r| r.get(0))?;
+    let color = color
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| TAG_COLOURS[count as usize % TAG_COLOURS.len()].to_string());
+    if color.chars().count() > 32 {
+        return Err(StoreError::Invalid(
+            "a tag colour is at most 32 characters".into(),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO tags (name, color, created_at) VALUES (?1, ?2, ?3)",
+        params![name, color, now_ms()],
+    )?;
+    let tag = Tag {
+        id: tx.last_insert_rowid(),
+        name: name.to_string(),
+        color,
+    };
+    events.push(EventKind::TagCreated { tag: tag.clone() });
+    Ok(tag)
+}

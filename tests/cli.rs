@@ -1,0 +1,109 @@
+//! The binary itself: help, version, completions, and the admin commands.
+
+mod common;
+
+use std::process::Command;
+
+fn chatsmart() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_chatsmart"));
+    // Keep the user's real config and data out of the tests.
+    let home = std::env::temp_dir().join("chatsmart-cli-test-home");
+    c.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("CHATSMART_SERVER")
+        .env_remove("CHATSMART_TOKEN");
+    c
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = chatsmart().args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_version_and_completions() {
+    let (ok, out, _) = run(&["--version"]);
+    assert!(ok);
+    assert!(out.starts_with("chatsmart "));
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["agent", "--help"],
+        vec!["agent", "add", "--help"],
+        vec!["completions", "--help"],
+    ] {
+        let (ok, out, _) = run(&args);
+        assert!(ok, "{args:?}");
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let (ok, out, _) = run(&["completions", shell]);
+        assert!(ok);
+        assert!(out.contains("chatsmart"), "{shell}");
+        assert!(out.contains("serve"), "{shell} completes subcommands");
+    }
+}
+
+#[test]
+fn with_nothing_configured_it_says_how_to_connect() {
+    let (ok, out, _) = run(&[]);
+    assert!(ok);
+    assert!(out.contains("chatsmart demo"));
+    assert!(out.contains("--server"));
+}
+
+#[test]
+fn unknown_commands_fail_clearly() {
+    let (ok, _, err) = run(&["frobnicate"]);
+    assert!(!ok);
+    assert!(err.contains("unrecognized subcommand"), "{err}");
+}
+
+#[tokio::test]
+async fn agent_add_prints_a_token_that_the_server_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let db_s = db.to_str().unwrap();
+    let (ok, out, err) = run(&[
+        "agent", "add", "--db", db_s, "--name", "Grace Ho", "--admin", "--team", "Support",
+    ]);
+    assert!(ok, "{err}");
+    let token = out.lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("cs_") && token.len() > 60, "{out}");
+    assert!(err.contains("grace.ho"));
+    // The token is not stored in the clear.
+    let raw = std::fs::read(&db).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains(&token));
+
+    let (ok, _, err) = run(&["agent", "add", "--db", db_s, "--name", "Grace Ho"]);
+    assert!(!ok);
+    assert!(err.contains("already exists"), "{err}");
+
+    let (ok, out, _) = run(&["agent", "list", "--db", db_s]);
+    assert!(ok);
+    assert!(out.contains("Grace Ho") && out.contains("admin") && out.contains("Support"));
+
+    let server = chatsmart::server::start(chatsmart::server::ServerConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        db: db.clone(),
+    })
+    .await
+    .unwrap();
+    let client = chatsmart::client::Client::new(&server.url(), Some(token)).unwrap();
+    let me = client.me().await.unwrap();
+    assert_eq!(me.agent.name, "Grace Ho");
+    assert!(me.agent.is_admin());
+
+    let (ok, out, _) = run(&["agent", "token", "--db", db_s, "--login", "grace.ho"]);
+    assert!(ok);
+    let second = out.lines().last().unwrap().trim().to_string();
+    let client2 = chatsmart::client::Client::new(&server.url(), Some(second)).unwrap();
+    assert_eq!(client2.me().await.unwrap().agent.name, "Grace Ho");
+    server.stop().await.unwrap();
+}

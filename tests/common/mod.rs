@@ -1,0 +1,179 @@
+//! Test harness: a real server on an ephemeral loopback port with a SQLite
+//! file in a temporary directory, driven through the project's own client.
+#![allow(dead_code)]
+
+use chatsmart::client::Client;
+use chatsmart::protocol::*;
+use chatsmart::server::auth::{hash_password, new_token, token_hash};
+use chatsmart::server::store::NewAgent;
+use chatsmart::server::{self, RunningServer, ServerConfig};
+use futures_util::StreamExt;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub struct User {
+    pub agent: Agent,
+    pub token: String,
+    pub client: Client,
+}
+
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub dir: tempfile::TempDir,
+    pub admin: User,
+    pub alice: User,
+    pub bob: User,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestServer {
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("test.db")
+    }
+
+    pub fn url(&self) -> String {
+        self.server.as_ref().expect("server running").url()
+    }
+
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let server = server::start(ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: dir.path().join("test.db"),
+        })
+        .await
+        .unwrap();
+        let url = server.url();
+        let store = server.state.store.clone();
+        let mut users = Vec::new();
+        for (name, role, teams) in [
+            ("Ada Admin", Role::Admin, vec!["Support".to_string()]),
+            ("Alice Wong", Role::Agent, vec!["Support".to_string()]),
+            ("Bob Chen", Role::Agent, vec!["Billing".to_string()]),
+        ] {
+            let agent = store
+                .create_agent(NewAgent {
+                    name: name.into(),
+                    login: chatsmart::cli::login_from_name(name),
+                    role,
+                    teams,
+                    password_hash: Some(hash_password(PASSWORD).unwrap()),
+                })
+                .await
+                .unwrap();
+            let token = new_token();
+            store.add_token(agent.id, token_hash(&token)).await.unwrap();
+            let client = Client::new(&url, Some(token.clone())).unwrap();
+            users.push(User {
+                agent,
+                token,
+                client,
+            });
+        }
+        let bob = users.pop().unwrap();
+        let alice = users.pop().unwrap();
+        let admin = users.pop().unwrap();
+        TestServer {
+            server: Some(server),
+            dir,
+            admin,
+            alice,
+            bob,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same database.
+    pub async fn restart(&mut self) {
+        let old = self.server.take().unwrap();
+        old.stop().await.unwrap();
+        let server = server::start(ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db: self.db(),
+        })
+        .await
+        .unwrap();
+        let url = server.url();
+        for u in [&mut self.admin, &mut self.alice, &mut self.bob] {
+            u.client = Client::new(&url, Some(u.token.clone())).unwrap();
+        }
+        self.server = Some(server);
+    }
+
+    /// A customer message through the API channel.
+    pub async fn inbound(
+        &self,
+        channel: ChannelKind,
+        user: &str,
+        name: &str,
+        text: &str,
+        ext: &str,
+    ) -> InboundAccepted {
+        self.admin
+            .client
+            .inbound(&Inbound {
+                channel,
+                channel_user_id: user.into(),
+                customer_name: name.into(),
+                text: text.into(),
+                external_id: ext.into(),
+            })
+            .await
+            .unwrap()
+    }
+
+    /// A raw WebSocket to the event stream.
+    pub async fn ws(&self, token: &str, since: Option<Seq>) -> Ws {
+        let client = Client::new(&self.url(), None).unwrap();
+        let mut url = client.events_url(since);
+        url.query_pairs_mut().append_pair("token", token);
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        Ws { ws }
+    }
+
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1/{}", self.url(), path)
+    }
+}
+
+pub struct Ws {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Ws {
+    /// The next event, or None if nothing arrives within the timeout.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Event> {
+        loop {
+            let msg = tokio::time::timeout(wait, self.ws.next()).await.ok()??;
+            match msg.ok()? {
+                WsMessage::Text(t) => return Some(serde_json::from_str(&t).unwrap()),
+                _ => continue,
+            }
+        }
+    }
+
+    pub async fn next(&mut self) -> Event {
+        self.next_within(Duration::from_secs(10))
+            .await
+            .expect("an event within 10 s")
+    }
+
+    /// Events until one matches, returning it (others are skipped).
+    pub async fn until(&mut self, mut f: impl FnMut(&Event) -> bool) -> Event {
+        loop {
+            let ev = self.next().await;
+            if f(&ev) {
+                return ev;
+            }
+        }
+    }
+}

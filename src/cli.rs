@@ -55,6 +55,13 @@ pub enum Command {
     },
     /// Print the live event stream of a server.
     Watch,
+    /// Sign in with a login and password; keeps the token for next time.
+    /// The server is --server (or CHATSMART_SERVER, or the config file).
+    Login {
+        /// The login (asked for when not given).
+        #[arg(long)]
+        login: Option<String>,
+    },
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -157,6 +164,24 @@ const HOW_TO_CONNECT: &str = "chatsmart is not connected to a server yet.
 
 See chatsmart --help for every command.";
 
+fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
+    let file = ClientConfig::load()?;
+    let d = crate::tui::UiConfig::default();
+    Ok(crate::tui::UiConfig {
+        keymap: file.keymap.unwrap_or(d.keymap),
+        theme: file.theme.unwrap_or(d.theme),
+        enter_sends: file.enter_sends.unwrap_or(d.enter_sends),
+    })
+}
+
+fn need_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!("the inbox needs a terminal; to print events instead, use `chatsmart watch` (or `chatsmart demo --watch`)");
+    }
+    Ok(())
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => {
@@ -167,7 +192,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 return Ok(());
             };
-            runtime()?.block_on(crate::watch::watch(client))
+            need_terminal()?;
+            let ui = ui_config()?;
+            runtime()?.block_on(crate::tui::run(client, ui))
+        }
+        Some(Command::Login { login }) => {
+            let file = ClientConfig::load()?;
+            let server = cli
+                .server
+                .or(file.server)
+                .context("give the server: chatsmart login --server http://HOST:7878")?;
+            let login = match login {
+                Some(l) => l,
+                None => {
+                    eprint!("Login: ");
+                    let mut l = String::new();
+                    std::io::stdin().read_line(&mut l)?;
+                    l.trim().to_string()
+                }
+            };
+            let password = rpassword::prompt_password("Password: ")?;
+            let client = Client::new(&server, None)?;
+            let ok = runtime()?.block_on(client.login(&login, &password))?;
+            let path = config::save_login(&server, &ok.token)?;
+            eprintln!(
+                "signed in as {} on {server}; the token is kept in {} (readable only by you)",
+                ok.agent.name,
+                path.display()
+            );
+            Ok(())
         }
         Some(Command::Watch) => {
             let client = connect(cli.server, cli.token)?
@@ -212,8 +265,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Demo { watch }) => runtime()?.block_on(async move {
             let demo = crate::demo::start("127.0.0.1:0".parse()?).await?;
             let client = Client::new(&demo.url(), Some(demo.agent_token.clone()))?;
-            let _ = watch;
-            let result = crate::watch::watch(client).await;
+            let result = if watch {
+                crate::watch::watch(client).await
+            } else {
+                match need_terminal().and_then(|_| ui_config()) {
+                    Ok(ui) => crate::tui::run(client, ui).await,
+                    Err(e) => Err(e),
+                }
+            };
             demo.stop().await?;
             result
         }),

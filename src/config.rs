@@ -39,6 +39,12 @@ pub struct ClientConfig {
     pub token: Option<String>,
     /// A file holding the token (what `chatsmart login` writes).
     pub token_file: Option<PathBuf>,
+    /// Keymap preset: "default" (vim-flavoured) or "emacs".
+    pub keymap: Option<String>,
+    /// Theme: "dark", "light" or "high-contrast".
+    pub theme: Option<String>,
+    /// Whether Enter sends a reply (true, the default) or starts a new line.
+    pub enter_sends: Option<bool>,
 }
 
 impl ClientConfig {
@@ -72,4 +78,52 @@ impl ClientConfig {
             None => Ok(None),
         }
     }
+}
+
+/// Stores a token for `server`: the token in a file only the user can
+/// read, and the server and that file's path in the config file (other
+/// settings in it are kept).
+pub fn save_login(server: &str, token: &str) -> anyhow::Result<PathBuf> {
+    let path =
+        config_file().ok_or_else(|| anyhow::anyhow!("no home directory to keep the config in"))?;
+    let dir = path
+        .parent()
+        .expect("the config file is in a directory")
+        .to_path_buf();
+    std::fs::create_dir_all(&dir)?;
+    let token_path = dir.join("token");
+    write_private(&token_path, token)?;
+    let mut table: toml::Table = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        Err(_) => toml::Table::new(),
+    };
+    table.insert("server".into(), toml::Value::String(server.to_string()));
+    table.remove("token");
+    table.insert(
+        "token_file".into(),
+        toml::Value::String(token_path.display().to_string()),
+    );
+    std::fs::write(&path, toml::to_string(&table)?)?;
+    Ok(token_path)
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(text.as_bytes())?;
+    Ok(())
 }

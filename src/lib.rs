@@ -14,4 +14,5 @@ pub mod demo;
 pub mod protocol;
 pub mod sanitize;
 pub mod server;
+pub mod tui;
 pub mod watch;

@@ -1,0 +1,412 @@
+//! The state of the terminal inbox. Only [`update`](super::update) changes
+//! it; drawing only reads it.
+
+use super::editor::Editor;
+use super::keymap::{Context, Keymap};
+use crate::protocol::*;
+use chrono::{DateTime, FixedOffset, Utc};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    List,
+    Chat,
+    Customer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Pane(Pane),
+    Compose,
+    Search,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Connected,
+    Reconnecting {
+        retry_in: Duration,
+        since: DateTime<Utc>,
+    },
+    /// The server refused the token.
+    Unauthorized,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub text: String,
+    pub level: Level,
+    pub until: DateTime<Utc>,
+}
+
+/// A conversation as this agent sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conv {
+    pub conversation: Conversation,
+    /// How many customer messages this agent has read.
+    pub my_read: i64,
+    /// The event sequence that last changed it (0: from a page load).
+    pub seq: Seq,
+}
+
+impl Conv {
+    pub fn unread(&self) -> i64 {
+        (self.conversation.inbound_count - self.my_read).max(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PendingState {
+    Sending,
+    Failed(String),
+}
+
+/// A reply typed here that the server has not acknowledged yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub client_id: String,
+    pub text: String,
+    pub state: PendingState,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The loaded part of a conversation's history.
+#[derive(Debug, Clone, Default)]
+pub struct MessageLog {
+    /// Chronological, no duplicates.
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    pub loading: bool,
+    pub loaded: bool,
+    pub pending: Vec<Pending>,
+}
+
+impl MessageLog {
+    /// Adds or replaces a message, keeping the order by id.
+    pub fn upsert(&mut self, m: Message) {
+        if let Some(cid) = &m.client_id {
+            self.pending.retain(|p| &p.client_id != cid);
+        }
+        match self.messages.binary_search_by_key(&m.id, |x| x.id) {
+            Ok(i) => self.messages[i] = m,
+            Err(i) => self.messages.insert(i, m),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub channel: Option<ChannelKind>,
+    pub section: Option<Section>,
+    pub assignee: Option<AssigneeFilter>,
+    pub q: String,
+}
+
+impl Filters {
+    pub fn query(&self) -> ConversationQuery {
+        ConversationQuery {
+            channel: self.channel,
+            section: self.section,
+            assignee: self.assignee,
+            q: Some(self.q.trim().to_string()).filter(|q| !q.is_empty()),
+            cursor: None,
+            limit: Some(100),
+        }
+    }
+
+    /// Whether a conversation belongs in the list, as the server decides it
+    /// (text search here covers the name and the last message only; the
+    /// server's answer adds matches deeper in the history).
+    pub fn matches(&self, c: &Conversation, me: AgentId) -> bool {
+        if self.channel.is_some_and(|ch| ch != c.channel) {
+            return false;
+        }
+        match self.section {
+            Some(Section::Bot) if !c.bot_active => return false,
+            Some(Section::Agent) if c.bot_active => return false,
+            _ => {}
+        }
+        match self.assignee {
+            Some(AssigneeFilter::Me) if !c.is_assigned_to(me) => return false,
+            Some(AssigneeFilter::Unassigned) if !c.assignees.is_empty() => return false,
+            Some(AssigneeFilter::Others) if c.assignees.is_empty() || c.is_assigned_to(me) => {
+                return false
+            }
+            _ => {}
+        }
+        let q = self.q.trim().to_lowercase();
+        if !q.is_empty() {
+            let name = c.customer_name.to_lowercase().contains(&q);
+            let last = c
+                .last_message
+                .as_ref()
+                .is_some_and(|m| m.text.to_lowercase().contains(&q));
+            if !name && !last {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub fn describe(&self) -> String {
+        let channel = self
+            .channel
+            .map(|c| c.display_name())
+            .unwrap_or("All channels");
+        let section = match self.section {
+            None => "Agent + Bot",
+            Some(Section::Agent) => "Chat with Agent",
+            Some(Section::Bot) => "Chat with Bot",
+        };
+        let assignee = match self.assignee {
+            None => "All",
+            Some(AssigneeFilter::Me) => "Assigned to me",
+            Some(AssigneeFilter::Unassigned) => "New requests",
+            Some(AssigneeFilter::Others) => "Assigned to others",
+        };
+        let mut s = format!("{channel} · {section} · {assignee}");
+        if !self.q.trim().is_empty() {
+            s.push_str(&format!(" · “{}”", self.q.trim()));
+        }
+        s
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help {
+        scroll: usize,
+    },
+    Assign {
+        selected: usize,
+    },
+    Emoji {
+        filter: Editor,
+        selected: usize,
+    },
+    Standard {
+        filter: Editor,
+        selected: usize,
+    },
+    Confirm {
+        message: String,
+        action: ConfirmAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmAction {
+    Quit,
+}
+
+/// The list's loading state for the current filters.
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    /// Ids in the current filters, newest activity first.
+    pub view: Vec<ConversationId>,
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+    /// Cursor of the server's next page for these filters.
+    pub next_cursor: Option<String>,
+    pub loading: bool,
+    /// Bumped on every filter change, so stale pages are ignored.
+    pub generation: u64,
+    /// Conversations the server returned for the current filters (a text
+    /// search matches deeper in the history than the client can see).
+    pub server_ids: HashSet<ConversationId>,
+}
+
+pub struct App {
+    pub me: Option<Agent>,
+    pub agents: Vec<Agent>,
+    pub server: String,
+    pub convs: HashMap<ConversationId, Conv>,
+    pub list: ListState,
+    pub filters: Filters,
+    pub open: Option<ConversationId>,
+    pub logs: HashMap<ConversationId, MessageLog>,
+    /// Lines scrolled up from the newest message.
+    pub chat_scroll: usize,
+    pub customers: HashMap<CustomerId, Customer>,
+    pub notes: HashMap<CustomerId, Vec<Note>>,
+    pub drafts: HashMap<ConversationId, Editor>,
+    pub search: Editor,
+    pub focus: Focus,
+    pub popup: Option<Popup>,
+    pub conn: ConnState,
+    pub last_seq: Option<Seq>,
+    pub notice: Option<Notice>,
+    pub keymap: Keymap,
+    pub now: DateTime<Utc>,
+    /// The agent's time zone, for clock times.
+    pub tz: FixedOffset,
+    /// Terminal size in cells.
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// Whether Enter sends (true) or inserts a newline.
+    pub enter_sends: bool,
+}
+
+impl App {
+    pub fn new(server: String, keymap: Keymap, now: DateTime<Utc>) -> Self {
+        App {
+            me: None,
+            agents: Vec::new(),
+            server,
+            convs: HashMap::new(),
+            list: ListState::default(),
+            filters: Filters::default(),
+            open: None,
+            logs: HashMap::new(),
+            chat_scroll: 0,
+            customers: HashMap::new(),
+            notes: HashMap::new(),
+            drafts: HashMap::new(),
+            search: Editor::new(),
+            focus: Focus::Pane(Pane::List),
+            popup: None,
+            conn: ConnState::Connecting,
+            last_seq: None,
+            notice: None,
+            keymap,
+            now,
+            tz: FixedOffset::east_opt(0).expect("UTC is a valid offset"),
+            size: (120, 40),
+            quit: false,
+            enter_sends: true,
+        }
+    }
+
+    pub fn me_id(&self) -> AgentId {
+        self.me.as_ref().map(|a| a.id).unwrap_or(-1)
+    }
+
+    /// The keymap context that has the keyboard now.
+    pub fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::Emoji { .. }) | Some(Popup::Standard { .. }) => return Context::Picker,
+            Some(_) => return Context::Popup,
+            None => {}
+        }
+        match self.focus {
+            Focus::Pane(Pane::List) => Context::List,
+            Focus::Pane(Pane::Chat) => Context::Chat,
+            Focus::Pane(Pane::Customer) => Context::Customer,
+            Focus::Compose => Context::Compose,
+            Focus::Search => Context::Search,
+        }
+    }
+
+    pub fn total_unread(&self) -> i64 {
+        self.convs.values().map(Conv::unread).sum()
+    }
+
+    pub fn selected_id(&self) -> Option<ConversationId> {
+        self.list.view.get(self.list.selected).copied()
+    }
+
+    pub fn open_conv(&self) -> Option<&Conv> {
+        self.open.and_then(|id| self.convs.get(&id))
+    }
+
+    pub fn open_customer(&self) -> Option<&Customer> {
+        self.open_conv()
+            .and_then(|c| self.customers.get(&c.conversation.customer_id))
+    }
+
+    pub fn draft(&self) -> Option<&Editor> {
+        self.open.and_then(|id| self.drafts.get(&id))
+    }
+
+    pub fn agent_name(&self, id: AgentId) -> Option<&str> {
+        self.agents
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.name.as_str())
+    }
+
+    /// Recomputes the list from what is loaded, keeping the selection on
+    /// the same conversation where it can.
+    pub fn rebuild_view(&mut self) {
+        let keep = self.selected_id();
+        let me = self.me_id();
+        let without_q = Filters {
+            q: String::new(),
+            ..self.filters.clone()
+        };
+        let server_ids = &self.list.server_ids;
+        let mut view: Vec<(&DateTime<Utc>, ConversationId)> = self
+            .convs
+            .values()
+            .filter(|c| {
+                self.filters.matches(&c.conversation, me)
+                    || (server_ids.contains(&c.conversation.id)
+                        && without_q.matches(&c.conversation, me))
+            })
+            .map(|c| (&c.conversation.last_activity_at, c.conversation.id))
+            .collect();
+        view.sort_unstable_by(|a, b| b.cmp(a));
+        self.list.view = view.into_iter().map(|(_, id)| id).collect();
+        if let Some(id) = keep {
+            if let Some(i) = self.list.view.iter().position(|x| *x == id) {
+                self.list.selected = i;
+            }
+        }
+        if self.list.selected >= self.list.view.len() {
+            self.list.selected = self.list.view.len().saturating_sub(1);
+        }
+    }
+
+    /// Takes in a conversation's new state, keeping this agent's read count.
+    pub fn upsert_conversation(&mut self, c: Conversation, seq: Seq) {
+        match self.convs.get_mut(&c.id) {
+            Some(existing) => {
+                if seq > 0 && seq < existing.seq {
+                    return;
+                }
+                existing.conversation = c;
+                existing.seq = seq;
+            }
+            None => {
+                // New to us: everything in it is unread.
+                self.convs.insert(
+                    c.id,
+                    Conv {
+                        my_read: 0,
+                        conversation: c,
+                        seq,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>, level: Level) {
+        let secs = if level == Level::Error { 8 } else { 4 };
+        self.notice = Some(Notice {
+            text: text.into(),
+            level,
+            until: self.now + chrono::Duration::seconds(secs),
+        });
+    }
+
+    /// Drafts with text in them, for the quit confirmation.
+    pub fn unsent(&self) -> usize {
+        let drafts = self
+            .drafts
+            .values()
+            .filter(|d| !d.text().trim().is_empty())
+            .count();
+        let pending = self.logs.values().map(|l| l.pending.len()).sum::<usize>();
+        drafts + pending
+    }
+}

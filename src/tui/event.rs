@@ -1,0 +1,102 @@
+//! What flows through the event loop: messages in (terminal input, server
+//! events, answers to requests, time) and effects out (requests to make).
+
+use crate::client::{ClientError, StreamUpdate};
+use crate::protocol::*;
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+/// Everything that can change the state.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Server(StreamUpdate),
+    Reply(Box<Reply>),
+    Tick(DateTime<Utc>),
+    /// SIGTERM or SIGHUP: leave now, cleanly.
+    Terminate,
+}
+
+pub type Res<T> = Result<T, String>;
+
+pub fn err(e: ClientError) -> String {
+    e.to_string()
+}
+
+/// The answer to an [`Effect`].
+#[derive(Debug)]
+pub enum Reply {
+    Me(Res<Me>),
+    Agents(Res<Vec<Agent>>),
+    Conversations {
+        generation: u64,
+        append: bool,
+        /// The last event sequence applied when the request went out.
+        as_of: Seq,
+        result: Res<Page<ConversationRow>>,
+    },
+    Messages {
+        conversation: ConversationId,
+        older: bool,
+        result: Res<MessagePage>,
+    },
+    Customer(CustomerId, Res<Customer>),
+    Notes(CustomerId, Res<Vec<Note>>),
+    Sent {
+        conversation: ConversationId,
+        client_id: String,
+        result: Res<Message>,
+    },
+    /// Bot toggles and assignments answer with the conversation.
+    Changed {
+        what: String,
+        result: Res<Conversation>,
+    },
+    /// Requests whose success shows through events.
+    Done {
+        what: String,
+        result: Res<()>,
+    },
+}
+
+/// A request for the runner to make; its answer comes back as a [`Reply`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadMe,
+    LoadAgents,
+    /// Starts the event stream after `since`.
+    StartStream(Option<Seq>),
+    LoadConversations {
+        generation: u64,
+        query: ConversationQuery,
+        append: bool,
+        as_of: Seq,
+    },
+    LoadMessages {
+        conversation: ConversationId,
+        before: Option<MessageId>,
+    },
+    LoadCustomer(CustomerId),
+    LoadNotes(CustomerId),
+    Send {
+        conversation: ConversationId,
+        text: String,
+        client_id: String,
+    },
+    MarkRead(ConversationId),
+    SetBot {
+        conversation: ConversationId,
+        active: bool,
+    },
+    Assign {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Unassign {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+}

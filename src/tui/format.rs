@@ -1,0 +1,74 @@
+//! Small text formatters shared by the panes.
+
+use super::theme::Role;
+use crate::protocol::ChannelKind;
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+
+/// "now", "5m", "3h", "2d", then the date.
+pub fn relative(now: DateTime<Utc>, t: DateTime<Utc>, tz: FixedOffset) -> String {
+    let secs = (now - t).num_seconds().max(0);
+    match secs {
+        0..=59 => "now".into(),
+        60..=3599 => format!("{}m", secs / 60),
+        3600..=86_399 => format!("{}h", secs / 3600),
+        86_400..=604_799 => format!("{}d", secs / 86_400),
+        _ => {
+            let local = t.with_timezone(&tz);
+            if local.year() == now.with_timezone(&tz).year() {
+                local.format("%-d %b").to_string()
+            } else {
+                local.format("%b %Y").to_string()
+            }
+        }
+    }
+}
+
+/// "10:32" in the agent's time zone.
+pub fn clock(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// "Wed 25 Nov 2026"
+pub fn day(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz).format("%a %-d %b %Y").to_string()
+}
+
+/// "25 Nov 2026 10:32"
+pub fn date_time(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz).format("%-d %b %Y %H:%M").to_string()
+}
+
+pub fn same_day(a: DateTime<Utc>, b: DateTime<Utc>, tz: FixedOffset) -> bool {
+    a.with_timezone(&tz).date_naive() == b.with_timezone(&tz).date_naive()
+}
+
+/// The short label and colour role of a channel's badge.
+pub fn badge(c: ChannelKind) -> (&'static str, Role) {
+    match c {
+        ChannelKind::Messenger => ("FB", Role::Messenger),
+        ChannelKind::Whatsapp => ("WA", Role::Whatsapp),
+        ChannelKind::Line => ("LINE", Role::Line),
+        ChannelKind::Wechat => ("WC", Role::Wechat),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now: DateTime<Utc> = "2026-11-25T12:00:00Z".parse().unwrap();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let ago = |s: i64| now - chrono::Duration::seconds(s);
+        assert_eq!(relative(now, ago(10), utc), "now");
+        assert_eq!(relative(now, ago(300), utc), "5m");
+        assert_eq!(relative(now, ago(3 * 3600), utc), "3h");
+        assert_eq!(relative(now, ago(2 * 86400), utc), "2d");
+        assert_eq!(relative(now, ago(20 * 86400), utc), "5 Nov");
+        assert_eq!(
+            clock(now, FixedOffset::east_opt(8 * 3600).unwrap()),
+            "20:00"
+        );
+    }
+}

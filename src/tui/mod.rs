@@ -1,0 +1,273 @@
+//! The terminal inbox. One event loop merges terminal input, server events,
+//! answers to requests and a clock tick into messages; `update` turns each
+//! into state changes and requests; the screen is redrawn from the state
+//! only when something changed.
+
+pub mod app;
+pub mod command;
+pub mod editor;
+pub mod emoji;
+pub mod event;
+pub mod format;
+pub mod keymap;
+pub mod layout;
+pub mod panes;
+pub mod popups;
+pub mod runner;
+pub mod theme;
+pub mod ui;
+pub mod update;
+pub mod wrap;
+
+use crate::client::Client;
+use app::App;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream,
+};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen, SetTitle};
+use crossterm::ExecutableCommand;
+use event::Msg;
+use futures_util::StreamExt;
+use keymap::Keymap;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{stdout, Write};
+use std::time::Duration;
+use theme::{ColorDepth, Theme};
+use tokio::sync::mpsc;
+
+/// How the terminal looks and which keys it takes.
+#[derive(Debug, Clone)]
+pub struct UiConfig {
+    pub keymap: String,
+    pub theme: String,
+    pub enter_sends: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            keymap: "default".into(),
+            theme: "dark".into(),
+            enter_sends: true,
+        }
+    }
+}
+
+/// The keymap and theme in force, with any problems found in the user's
+/// files (reported on screen; the defaults fill in).
+pub fn load_look(cfg: &UiConfig) -> (Keymap, Theme, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut km = Keymap::preset(&cfg.keymap).unwrap_or_else(|e| {
+        problems.push(e);
+        Keymap::preset("default").expect("the default keymap is valid")
+    });
+    let depth = ColorDepth::detect();
+    let mut theme = Theme::preset(&cfg.theme, depth).unwrap_or_else(|e| {
+        problems.push(e);
+        Theme::preset("dark", depth).expect("the dark theme is valid")
+    });
+    if let Some(dir) =
+        crate::config::config_file().and_then(|p| p.parent().map(|p| p.to_path_buf()))
+    {
+        let user_keys = dir.join("keymap.toml");
+        if let Ok(text) = std::fs::read_to_string(&user_keys) {
+            problems.extend(km.apply(&user_keys.display().to_string(), &text));
+        }
+        let user_theme = dir.join("theme.toml");
+        if let Ok(text) = std::fs::read_to_string(&user_theme) {
+            problems.extend(theme.apply(&user_theme.display().to_string(), &text));
+        }
+    }
+    if !cfg.enter_sends {
+        // Enter writes a new line; alt-enter sends.
+        problems.extend(km.apply(
+            "config.toml",
+            "[compose]\n\"enter\" = \"compose.newline\"\n\"alt-enter\" = \"compose.send\"\n",
+        ));
+    }
+    (km, theme, problems)
+}
+
+/// Puts the terminal back as it was. Safe to call more than once.
+pub fn restore_terminal() {
+    let mut out = stdout();
+    let _ = out.execute(DisableMouseCapture);
+    let _ = out.execute(DisableBracketedPaste);
+    let _ = out.execute(LeaveAlternateScreen);
+    let _ = out.execute(crossterm::cursor::Show);
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn init_logging() {
+    let dir = crate::config::state_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join("chatsmart.log");
+    if let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("CHATSMART_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init();
+    }
+}
+
+/// Runs the inbox against a server until the agent quits.
+pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
+    init_logging();
+    let (keymap, theme, problems) = load_look(&cfg);
+    let mut app = App::new(client.base_url().to_string(), keymap, chrono::Utc::now());
+    app.enter_sends = cfg.enter_sends;
+    if let Some(offset) = local_offset() {
+        app.tz = offset;
+    }
+    if !problems.is_empty() {
+        for p in &problems {
+            tracing::warn!("config: {p}");
+        }
+        app.notify(
+            format!("config: {}", problems.join("; ")),
+            app::Level::Error,
+        );
+    }
+
+    let prev_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        prev_hook(info);
+    }));
+    terminal::enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    let mut out = stdout();
+    out.execute(EnterAlternateScreen)?;
+    out.execute(EnableMouseCapture)?;
+    out.execute(EnableBracketedPaste)?;
+    let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
+    term.clear()?;
+    let size = term.size()?;
+    app.size = (size.width, size.height);
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let runner = runner::Runner::new(client, tx.clone());
+    spawn_inputs(tx.clone());
+
+    for fx in update::start(&mut app) {
+        runner.perform(fx);
+    }
+    let mut title = None;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            term.draw(|f| ui::draw(&app, &theme, f))?;
+            let t = app.total_unread();
+            if title != Some(t) {
+                let text = if t > 0 {
+                    format!("chatsmart ({t})")
+                } else {
+                    "chatsmart".to_string()
+                };
+                let _ = stdout().execute(SetTitle(text));
+                title = Some(t);
+            }
+            dirty = false;
+        }
+        let Some(msg) = rx.recv().await else { break };
+        let mut batch = vec![msg];
+        // Take whatever else is waiting, so a burst costs one frame.
+        while let Ok(m) = rx.try_recv() {
+            batch.push(m);
+            if batch.len() >= 256 {
+                break;
+            }
+        }
+        for msg in batch {
+            dirty |= match &msg {
+                Msg::Resize(..) => {
+                    term.autoresize()?;
+                    true
+                }
+                // The clock redraws only what shows time: once a minute,
+                // or while a countdown or a notice is on screen.
+                Msg::Tick(now) => {
+                    now.timestamp() / 60 != app.now.timestamp() / 60
+                        || app.notice.is_some()
+                        || matches!(app.conn, app::ConnState::Reconnecting { .. })
+                }
+                _ => true,
+            };
+            for fx in update::update(&mut app, msg) {
+                runner.perform(fx);
+            }
+        }
+        if app.quit {
+            break;
+        }
+    }
+    drop(term);
+    Ok(())
+}
+
+fn local_offset() -> Option<chrono::FixedOffset> {
+    Some(*chrono::Local::now().offset())
+}
+
+fn spawn_inputs(tx: mpsc::UnboundedSender<Msg>) {
+    let keys = tx.clone();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            let msg = match ev {
+                Ok(TermEvent::Key(k)) => Msg::Key(k),
+                Ok(TermEvent::Mouse(m)) => Msg::Mouse(m),
+                Ok(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(TermEvent::Paste(p)) => Msg::Paste(p),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if keys.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    let ticks = tx.clone();
+    tokio::spawn(async move {
+        let mut iv = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            iv.tick().await;
+            if ticks.send(Msg::Tick(chrono::Utc::now())).is_err() {
+                break;
+            }
+        }
+    });
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(Msg::Terminate);
+    });
+}

@@ -1,0 +1,394 @@
+//! The live chat: header, messages with day separators and system events,
+//! and the compose box.
+
+use super::super::app::{App, Focus, Pane, PendingState};
+use super::super::format;
+use super::super::layout::Areas;
+use super::super::theme::{Role, Theme};
+use super::super::wrap::{self, width};
+use super::{block, row};
+use crate::protocol::*;
+use crate::sanitize;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A piece of a chat line with its colour role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seg {
+    pub role: Role,
+    pub text: String,
+}
+
+pub type ChatLine = Vec<Seg>;
+
+fn seg(role: Role, text: impl Into<String>) -> Seg {
+    Seg {
+        role,
+        text: text.into(),
+    }
+}
+
+const INDENT: &str = "  ";
+
+fn status_mark(s: DeliveryStatus) -> (Role, &'static str) {
+    match s {
+        DeliveryStatus::Pending => (Role::Pending, "…"),
+        DeliveryStatus::Sent => (Role::Time, "✓"),
+        DeliveryStatus::Delivered => (Role::Time, "✓✓"),
+        DeliveryStatus::Read => (Role::Connected, "✓✓ read"),
+        DeliveryStatus::Failed => (Role::Failed, "✗ failed"),
+    }
+}
+
+fn body_lines(text: &str, width: usize, role: Role, out: &mut Vec<ChatLine>) {
+    let clean = sanitize::multiline(text);
+    for l in wrap::wrap(&clean, width.saturating_sub(INDENT.len()).max(1)) {
+        out.push(vec![seg(Role::Text, INDENT), seg(role, l)]);
+    }
+}
+
+fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> Vec<ChatLine> {
+    let mut out = Vec::new();
+    let time = format::clock(m.created_at, app.tz);
+    if m.kind == MessageKind::System {
+        let text = format!("· {} · {time}", sanitize::line(&m.text));
+        for l in wrap::wrap(&text, width.max(1)) {
+            out.push(vec![seg(Role::System, l)]);
+        }
+        return out;
+    }
+    let (name, role) = match m.kind {
+        MessageKind::Inbound => (sanitize::line(&conv.customer_name), Role::Customer),
+        MessageKind::Bot => ("Bot".to_string(), Role::Bot),
+        _ => {
+            let mine = m.author_id.is_some() && m.author_id == app.me.as_ref().map(|a| a.id);
+            let name = m.author_name.clone().unwrap_or_else(|| "Agent".into());
+            (
+                sanitize::line(&name),
+                if mine { Role::Me } else { Role::AgentName },
+            )
+        }
+    };
+    let mut header = vec![
+        seg(role, wrap::truncate(&name, width.saturating_sub(12).max(4))),
+        seg(Role::Time, format!("  {time}")),
+    ];
+    if matches!(m.kind, MessageKind::Agent | MessageKind::Bot) {
+        let (r, mark) = status_mark(m.status);
+        header.push(seg(r, format!("  {mark}")));
+    }
+    out.push(header);
+    body_lines(&m.text, width, Role::Text, &mut out);
+    out
+}
+
+fn separator(label: &str, cols: usize) -> ChatLine {
+    let label = format!(" {label} ");
+    let w = cols.saturating_sub(width(&label));
+    let left = w / 2;
+    vec![seg(
+        Role::DaySeparator,
+        format!("{}{}{}", "─".repeat(left), label, "─".repeat(w - left)),
+    )]
+}
+
+/// The last `need` display lines of a conversation at `width`, oldest
+/// first, and whether they reach back to the oldest loaded message. Only
+/// as many messages as fill `need` lines are laid out.
+pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<ChatLine>, bool) {
+    let width = width.max(4);
+    let Some(conv) = app.convs.get(&id).map(|c| &c.conversation) else {
+        return (Vec::new(), true);
+    };
+    let Some(log) = app.logs.get(&id) else {
+        return (Vec::new(), true);
+    };
+    // Blocks from newest to oldest.
+    let mut blocks: Vec<Vec<ChatLine>> = Vec::new();
+    let mut count = 0;
+    for p in log.pending.iter().rev() {
+        let mut b = Vec::new();
+        let (r, state) = match &p.state {
+            PendingState::Sending => (Role::Pending, "sending…".to_string()),
+            PendingState::Failed(e) => {
+                let key = app
+                    .keymap
+                    .hint(
+                        super::super::keymap::Context::Chat,
+                        super::super::command::Command::RetryFailed,
+                    )
+                    .unwrap_or_else(|| "chat.retry".into());
+                (
+                    Role::Failed,
+                    format!("not sent: {} ({key} retries)", sanitize::line(e)),
+                )
+            }
+        };
+        b.push(vec![
+            seg(Role::Me, "You"),
+            seg(
+                Role::Time,
+                format!("  {}  ", format::clock(p.created_at, app.tz)),
+            ),
+            seg(r, state),
+        ]);
+        body_lines(&p.text, width, Role::Text, &mut b);
+        count += b.len();
+        blocks.push(b);
+    }
+    let msgs = &log.messages;
+    let mut reached_oldest = true;
+    for i in (0..msgs.len()).rev() {
+        if count >= need {
+            reached_oldest = false;
+            break;
+        }
+        let mut b = Vec::new();
+        let m = &msgs[i];
+        if i == 0 || !format::same_day(msgs[i - 1].created_at, m.created_at, app.tz) {
+            b.push(separator(&format::day(m.created_at, app.tz), width));
+        }
+        b.extend(message_block(app, conv, m, width));
+        count += b.len();
+        blocks.push(b);
+    }
+    if reached_oldest && count < need {
+        let top = if log.loading {
+            "loading older messages…"
+        } else if log.has_more {
+            "older messages above"
+        } else if log.loaded {
+            "beginning of the conversation"
+        } else {
+            "loading…"
+        };
+        blocks.push(vec![vec![seg(Role::Muted, top)]]);
+    }
+    let mut out: Vec<ChatLine> = blocks.into_iter().rev().flatten().collect();
+    if out.len() > need {
+        out.drain(..out.len() - need);
+    }
+    (out, reached_oldest)
+}
+
+fn to_line(l: &ChatLine, theme: &Theme) -> Line<'static> {
+    Line::from(
+        l.iter()
+            .map(|s| Span::styled(s.text.clone(), theme.style(s.role)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The compose box's rows (hard-wrapped at the width) and the cursor's
+/// (row, column).
+pub fn compose_layout(text: &str, cursor: usize, width: usize) -> (Vec<String>, (usize, usize)) {
+    let width = width.max(2);
+    let mut rows = vec![String::new()];
+    let mut col = 0;
+    let mut pos = (0, 0);
+    let mut offset = 0;
+    for g in text.graphemes(true) {
+        if offset == cursor {
+            pos = (rows.len() - 1, col);
+        }
+        offset += g.len();
+        if g == "\n" || g == "\r\n" {
+            rows.push(String::new());
+            col = 0;
+            continue;
+        }
+        let w = width_of(g);
+        if col + w > width {
+            rows.push(String::new());
+            col = 0;
+        }
+        rows.last_mut().expect("at least one row").push_str(g);
+        col += w;
+    }
+    if offset <= cursor {
+        if col >= width {
+            rows.push(String::new());
+            col = 0;
+        }
+        pos = (rows.len() - 1, col);
+    }
+    (rows, pos)
+}
+
+fn width_of(g: &str) -> usize {
+    width(g)
+}
+
+pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
+    if a.chat.width == 0 {
+        return;
+    }
+    let focused =
+        matches!(app.focus, Focus::Pane(Pane::Chat) | Focus::Compose) && app.popup.is_none();
+    let Some(conv) = app.open_conv().map(|c| &c.conversation) else {
+        f.render_widget(block("Chat", focused, theme), a.chat);
+        let hint = app
+            .keymap
+            .hint(
+                super::super::keymap::Context::List,
+                super::super::command::Command::ListOpen,
+            )
+            .unwrap_or_default();
+        let msg = Paragraph::new(Line::from(vec![
+            Span::styled("Pick a conversation and press ", theme.style(Role::Muted)),
+            Span::styled(hint, theme.style(Role::HintKey)),
+        ]));
+        f.render_widget(msg, row(a.chat_body, a.chat_body.height / 2));
+        return;
+    };
+    f.render_widget(block("Chat", focused, theme), a.chat);
+
+    // Header: who, where, the bot, the assignees.
+    let (badge, badge_role) = format::badge(conv.channel);
+    let bot = if conv.bot_active {
+        Span::styled("Bot ● on", theme.style(Role::BotOn))
+    } else {
+        Span::styled("Bot ○ off", theme.style(Role::BotOff))
+    };
+    let name = sanitize::line(&conv.customer_name);
+    let head = Line::from(vec![
+        Span::styled(
+            wrap::truncate(
+                &name,
+                (a.chat_header.width as usize).saturating_sub(24).max(4),
+            ),
+            theme.style(Role::Title),
+        ),
+        Span::raw("  "),
+        Span::styled(badge, theme.style(badge_role)),
+        Span::raw("  "),
+        bot,
+    ]);
+    f.render_widget(Paragraph::new(head), row(a.chat_header, 0));
+    let assignees = if conv.assignees.is_empty() {
+        Line::from(Span::styled("Unassigned", theme.style(Role::Muted)))
+    } else {
+        let mut spans = vec![Span::styled("Assigned: ", theme.style(Role::Label))];
+        for (i, x) in conv.assignees.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw(", "));
+            }
+            spans.push(Span::styled(
+                sanitize::line(&x.name),
+                theme.style(Role::Assignee),
+            ));
+            spans.push(Span::styled(
+                format!(" {}", format::date_time(x.assigned_at, app.tz)),
+                theme.style(Role::Time),
+            ));
+        }
+        Line::from(spans)
+    };
+    if a.chat_header.height > 1 {
+        f.render_widget(Paragraph::new(assignees), row(a.chat_header, 1));
+    }
+    let sep_y = a.chat_header.y + a.chat_header.height;
+    if sep_y < a.chat_body.y {
+        let sep = "─".repeat(a.chat_header.width as usize);
+        f.render_widget(
+            Paragraph::new(Span::styled(sep, theme.style(Role::Border))),
+            Rect::new(a.chat_header.x, sep_y, a.chat_header.width, 1),
+        );
+    }
+
+    // Messages, bottom-aligned, scrolled up by chat_scroll lines.
+    let h = a.chat_body.height as usize;
+    let (all, _) = lines(
+        app,
+        conv.id,
+        a.chat_body.width as usize,
+        h + app.chat_scroll,
+    );
+    let end = all.len().saturating_sub(app.chat_scroll.min(all.len()));
+    let start = end.saturating_sub(h);
+    let visible: Vec<Line> = all[start..end].iter().map(|l| to_line(l, theme)).collect();
+    let pad = h.saturating_sub(visible.len()) as u16;
+    let body = Rect {
+        y: a.chat_body.y + pad,
+        height: a.chat_body.height - pad,
+        ..a.chat_body
+    };
+    f.render_widget(Paragraph::new(visible), body);
+    if app.chat_scroll > 0 && a.chat_body.height > 0 {
+        let more = format!(" ↓ {} more ", app.chat_scroll);
+        let w = width(&more) as u16;
+        if w < a.chat_body.width {
+            f.render_widget(
+                Paragraph::new(Span::styled(more, theme.style(Role::Notice))),
+                Rect::new(
+                    a.chat_body.x + a.chat_body.width - w,
+                    a.chat_body.y + a.chat_body.height - 1,
+                    w,
+                    1,
+                ),
+            );
+        }
+    }
+
+    // Compose box.
+    let composing = app.focus == Focus::Compose && app.popup.is_none();
+    let cb = block("Reply", composing, theme);
+    let inner = cb.inner(a.compose);
+    f.render_widget(cb, a.compose);
+    let draft = app.draft();
+    let text = draft.map(|d| d.text()).unwrap_or("");
+    if text.is_empty() && !composing {
+        let key = app
+            .keymap
+            .hint(
+                super::super::keymap::Context::Chat,
+                super::super::command::Command::ComposeFocus,
+            )
+            .unwrap_or_default();
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                format!("{key} to write a reply…"),
+                theme.style(Role::Placeholder),
+            )),
+            inner,
+        );
+        return;
+    }
+    let cursor = draft.map(|d| d.cursor()).unwrap_or(0);
+    let (rows, (cr, cc)) = compose_layout(text, cursor, inner.width as usize);
+    let h = inner.height as usize;
+    let first = (cr + 1).saturating_sub(h);
+    let shown: Vec<Line> = rows
+        .iter()
+        .skip(first)
+        .take(h)
+        .map(|r| Line::from(Span::styled(r.clone(), theme.style(Role::Input))))
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
+    if composing {
+        f.set_cursor_position((inner.x + cc as u16, inner.y + (cr - first) as u16));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_cursor_tracks_wrapping_and_newlines() {
+        let (rows, pos) = compose_layout("hello\nworld", 11, 20);
+        assert_eq!(rows, vec!["hello", "world"]);
+        assert_eq!(pos, (1, 5));
+        let (rows, pos) = compose_layout("abcdef", 6, 4);
+        assert_eq!(rows, vec!["abcd", "ef"]);
+        assert_eq!(pos, (1, 2));
+        let (rows, pos) = compose_layout("你好世界", 9, 5);
+        assert_eq!(rows, vec!["你好", "世界"]);
+        assert_eq!(pos, (1, 2));
+        let (_, pos) = compose_layout("", 0, 5);
+        assert_eq!(pos, (0, 0));
+    }
+}

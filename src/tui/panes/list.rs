@@ -1,0 +1,255 @@
+//! The chatroom list: search, channel tabs, section and assignment
+//! switches, and the conversations. Only the visible rows are laid out.
+
+use super::super::app::{App, Focus, Pane};
+use super::super::format;
+use super::super::layout::{Areas, ROW_HEIGHT};
+use super::super::theme::{Role, Theme};
+use super::super::wrap::{truncate, width};
+use super::{block, row};
+use crate::protocol::*;
+use crate::sanitize;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+fn tabs<'a>(items: &[(&'a str, bool)], theme: &Theme) -> Line<'a> {
+    let mut spans = Vec::new();
+    for (i, (label, active)) in items.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        let role = if *active {
+            Role::TabActive
+        } else {
+            Role::TabInactive
+        };
+        spans.push(Span::styled(format!(" {label} "), theme.style(role)));
+    }
+    Line::from(spans)
+}
+
+/// A line with `left` and `right` parts, `right` flush with the edge.
+fn split_line<'a>(left: Vec<Span<'a>>, right: Vec<Span<'a>>, w: usize, base: Style) -> Line<'a> {
+    let rw: usize = right.iter().map(|s| width(&s.content)).sum();
+    let avail = w.saturating_sub(rw + 1);
+    let mut out = Vec::new();
+    let mut used = 0;
+    for s in left {
+        let sw = width(&s.content);
+        if used + sw <= avail {
+            used += sw;
+            out.push(s);
+        } else {
+            let t = truncate(&s.content, avail - used);
+            used += width(&t);
+            out.push(Span::styled(t, s.style));
+            break;
+        }
+    }
+    out.push(Span::styled(" ".repeat(w.saturating_sub(used + rw)), base));
+    out.extend(right);
+    Line::from(out).style(base)
+}
+
+pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
+    let focused =
+        matches!(app.focus, Focus::Pane(Pane::List) | Focus::Search) && app.popup.is_none();
+    let title = format!("Chats {}", app.list.view.len());
+    f.render_widget(block(&title, focused, theme), a.list);
+    let h = a.list_header;
+
+    // Search.
+    let searching = app.focus == Focus::Search && app.popup.is_none();
+    let q = if searching {
+        app.search.text()
+    } else {
+        app.filters.q.as_str()
+    };
+    let search = if q.is_empty() && !searching {
+        let key = app
+            .keymap
+            .hint(
+                super::super::keymap::Context::List,
+                super::super::command::Command::SearchOpen,
+            )
+            .unwrap_or_else(|| "/".into());
+        Line::from(Span::styled(
+            format!("{key} search names and messages"),
+            theme.style(Role::Placeholder),
+        ))
+    } else {
+        Line::from(vec![
+            Span::styled("/ ", theme.style(Role::HintKey)),
+            Span::styled(sanitize::line(q), theme.style(Role::Input)),
+        ])
+    };
+    f.render_widget(Paragraph::new(search), row(h, 0));
+    if searching {
+        let col = width(&app.search.text()[..app.search.cursor()]) as u16;
+        f.set_cursor_position((h.x + 2 + col.min(h.width.saturating_sub(3)), h.y));
+    }
+
+    // Channel tabs, section, assignment.
+    let ch = app.filters.channel;
+    let channel_tabs: Vec<(&str, bool)> = std::iter::once(("All", ch.is_none()))
+        .chain(
+            ChannelKind::ALL
+                .iter()
+                .map(|c| (format::badge(*c).0, ch == Some(*c))),
+        )
+        .collect();
+    f.render_widget(Paragraph::new(tabs(&channel_tabs, theme)), row(h, 1));
+    let s = app.filters.section;
+    let section = tabs(
+        &[
+            ("All", s.is_none()),
+            ("Agent", s == Some(Section::Agent)),
+            ("Bot", s == Some(Section::Bot)),
+        ],
+        theme,
+    );
+    f.render_widget(Paragraph::new(section), row(h, 2));
+    let asg = app.filters.assignee;
+    let assignment = tabs(
+        &[
+            ("All", asg.is_none()),
+            ("Mine", asg == Some(AssigneeFilter::Me)),
+            ("New", asg == Some(AssigneeFilter::Unassigned)),
+            ("Others", asg == Some(AssigneeFilter::Others)),
+        ],
+        theme,
+    );
+    f.render_widget(Paragraph::new(assignment), row(h, 3));
+
+    // Rows.
+    let rows = a.list_rows;
+    if app.list.view.is_empty() {
+        let text = if app.list.loading || app.me.is_none() {
+            "loading…"
+        } else {
+            "no conversations match"
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(text, theme.style(Role::Muted))),
+            row(rows, 0),
+        );
+        return;
+    }
+    let visible = (rows.height / ROW_HEIGHT) as usize;
+    let w = rows.width as usize;
+    for (i, id) in app
+        .list
+        .view
+        .iter()
+        .enumerate()
+        .skip(app.list.offset)
+        .take(visible)
+    {
+        let Some(c) = app.convs.get(id) else { continue };
+        let conv = &c.conversation;
+        let y = rows.y + ((i - app.list.offset) as u16) * ROW_HEIGHT;
+        let selected = i == app.list.selected;
+        let open = app.open == Some(*id);
+        let base = if selected {
+            theme.style(Role::Selected)
+        } else {
+            Style::default()
+        };
+        let unread = c.unread();
+        let marker = if selected && focused {
+            "▌"
+        } else if open {
+            "▏"
+        } else {
+            " "
+        };
+        let name_role = if unread > 0 { Role::Unread } else { Role::Text };
+        let mut left = vec![
+            Span::styled(marker, theme.style(Role::BorderFocused).patch(base)),
+            Span::styled(
+                sanitize::line(&conv.customer_name),
+                theme.style(name_role).patch(base),
+            ),
+        ];
+        if unread > 0 {
+            left.push(Span::raw(" "));
+            left.push(Span::styled(
+                format!(" {unread} "),
+                theme.style(Role::UnreadCount),
+            ));
+        }
+        let (badge, badge_role) = format::badge(conv.channel);
+        let time = conv
+            .last_message
+            .as_ref()
+            .map(|m| m.created_at)
+            .unwrap_or(conv.last_activity_at);
+        let right = vec![
+            Span::styled(badge, theme.style(badge_role).patch(base)),
+            Span::styled(
+                format!(" {:>4}", format::relative(app.now, time, app.tz)),
+                theme.style(Role::Time).patch(base),
+            ),
+        ];
+        f.render_widget(
+            Paragraph::new(split_line(left, right, w, base)),
+            Rect::new(rows.x, y, rows.width, 1),
+        );
+
+        let preview = match &conv.last_message {
+            Some(m) => {
+                let who = match m.kind {
+                    MessageKind::Agent => "You: ",
+                    MessageKind::Bot => "Bot: ",
+                    MessageKind::System => "· ",
+                    MessageKind::Inbound => "",
+                };
+                format!("{who}{}", sanitize::line(&m.text))
+            }
+            None => String::new(),
+        };
+        let preview_role = if unread > 0 { Role::Text } else { Role::Muted };
+        let left2 = vec![Span::styled(
+            format!(" {preview}"),
+            theme.style(preview_role).patch(base),
+        )];
+        let mut right2 = Vec::new();
+        let initials: Vec<String> = conv.assignees.iter().map(|x| initials(&x.name)).collect();
+        if !initials.is_empty() {
+            right2.push(Span::styled(
+                initials.join(" "),
+                theme.style(Role::Assignee).patch(base),
+            ));
+        }
+        if conv.bot_active {
+            if !right2.is_empty() {
+                right2.push(Span::styled(" ", base));
+            }
+            right2.push(Span::styled("bot", theme.style(Role::BotOn).patch(base)));
+        }
+        if ROW_HEIGHT > 1 && y + 1 < rows.y + rows.height {
+            f.render_widget(
+                Paragraph::new(split_line(left2, right2, w, base)),
+                Rect::new(rows.x, y + 1, rows.width, 1),
+            );
+        }
+    }
+    if app.list.loading {
+        let t = " loading… ";
+        let tw = t.len() as u16;
+        if tw < a.list.width {
+            f.render_widget(
+                Paragraph::new(Span::styled(t, theme.style(Role::Notice))),
+                Rect::new(
+                    a.list.x + a.list.width - tw - 1,
+                    a.list.y + a.list.height - 1,
+                    tw,
+                    1,
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The assignee picker: every agent, the current assignees marked with
+//! the time they were assigned.
+
+use super::super::app::App;
+use super::super::format;
+use super::super::theme::{Role, Theme};
+use crate::sanitize;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame) {
+    let h = (app.agents.len() as u16 + 4).clamp(6, area.height.saturating_sub(4));
+    let r = super::centered(area, 56, h);
+    let inner = super::frame(f, r, "Assignees", theme);
+    let conv = app.open_conv().map(|c| &c.conversation);
+    let mut lines = Vec::new();
+    if app.agents.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "loading agents…",
+            theme.style(Role::Muted),
+        )));
+    }
+    let rows = inner.height.saturating_sub(2) as usize;
+    let first = (selected + 1).saturating_sub(rows);
+    for (i, a) in app.agents.iter().enumerate().skip(first).take(rows) {
+        let assigned = conv.and_then(|c| c.assignees.iter().find(|x| x.agent_id == a.id));
+        let base = if i == selected {
+            theme.style(Role::Selected)
+        } else {
+            theme.style(Role::Text)
+        };
+        let mut spans = vec![
+            Span::styled(
+                if assigned.is_some() { " ✓ " } else { "   " },
+                theme.style(Role::BotOn).patch(base),
+            ),
+            Span::styled(format!("{:<24}", sanitize::line(&a.name)), base),
+        ];
+        if let Some(x) = assigned {
+            spans.push(Span::styled(
+                format!("since {}", format::date_time(x.assigned_at, app.tz)),
+                theme.style(Role::Time).patch(base),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        "enter: assign   -: remove   esc: done",
+        theme.style(Role::Muted),
+    )));
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,80 @@
+//! Help: every binding in force, generated from the keymap, so it cannot
+//! drift from the keys.
+
+use super::super::app::App;
+use super::super::keymap::{Context, Key};
+use super::super::theme::{Role, Theme};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// The help text's lines: a heading per context, then "key  what it does".
+pub fn lines(app: &App) -> Vec<(Option<String>, String)> {
+    let mut out = Vec::new();
+    for ctx in Context::ALL {
+        let mut by_cmd: Vec<(super::super::command::Command, Vec<Key>)> = Vec::new();
+        for (k, c) in app.keymap.bindings(ctx) {
+            match by_cmd.iter_mut().find(|(x, _)| x == c) {
+                Some((_, keys)) => keys.push(*k),
+                None => by_cmd.push((*c, vec![*k])),
+            }
+        }
+        if by_cmd.is_empty() {
+            continue;
+        }
+        by_cmd.sort_by_key(|(c, _)| *c);
+        out.push((None, String::new()));
+        out.push((None, heading(ctx).to_string()));
+        for (cmd, keys) in by_cmd {
+            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            out.push((
+                Some(keys.join(" ")),
+                format!("{}  ({})", cmd.description(), cmd.name()),
+            ));
+        }
+    }
+    out
+}
+
+fn heading(ctx: Context) -> &'static str {
+    match ctx {
+        Context::Global => "Everywhere outside text fields",
+        Context::List => "Chatroom list",
+        Context::Chat => "Live chat",
+        Context::Customer => "Customer panel",
+        Context::Compose => "Compose box",
+        Context::Search => "Search",
+        Context::Popup => "Popups",
+        Context::Picker => "Pickers (type to filter)",
+    }
+}
+
+pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) {
+    let r = super::centered(
+        area,
+        area.width.saturating_sub(8).min(96),
+        area.height.saturating_sub(4),
+    );
+    let inner = super::frame(f, r, "Keys in force (esc closes, j/k scroll)", theme);
+    let all = lines(app);
+    let key_w = all
+        .iter()
+        .filter_map(|(k, _)| k.as_ref().map(|k| k.len()))
+        .max()
+        .unwrap_or(8)
+        .min(28);
+    let shown: Vec<Line> = all
+        .iter()
+        .skip(scroll.min(all.len().saturating_sub(1)))
+        .take(inner.height as usize)
+        .map(|(k, text)| match k {
+            Some(k) => Line::from(vec![
+                Span::styled(format!("{k:>key_w$}  "), theme.style(Role::HintKey)),
+                Span::styled(text.clone(), theme.style(Role::Text)),
+            ]),
+            None => Line::from(Span::styled(text.clone(), theme.style(Role::Title))),
+        })
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
+}

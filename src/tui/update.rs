@@ -1,0 +1,908 @@
+//! The one place state changes: `update(app, msg)` applies a message and
+//! returns the requests to make. No I/O happens here, so every behaviour is
+//! testable without a terminal or a server.
+
+use super::app::*;
+use super::command::Command;
+use super::editor::Editor;
+use super::event::{Effect, Msg, Reply};
+use super::keymap::{Context, Key};
+use super::layout::{self, areas, contains};
+use super::panes::chat;
+use crate::client::StreamUpdate;
+use crate::protocol::*;
+use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
+
+/// Effects to run when the app starts.
+pub fn start(_app: &mut App) -> Vec<Effect> {
+    vec![Effect::LoadMe]
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match msg {
+        Msg::Key(key) => {
+            if key.kind != KeyEventKind::Release {
+                on_key(app, key, &mut fx);
+            }
+        }
+        Msg::Paste(text) => paste(app, &text),
+        Msg::Mouse(m) => on_mouse(app, m, &mut fx),
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            keep_selection_visible(app);
+        }
+        Msg::Server(update) => on_server(app, update, &mut fx),
+        Msg::Reply(reply) => on_reply(app, *reply, &mut fx),
+        Msg::Tick(now) => {
+            app.now = now;
+            if app.notice.as_ref().is_some_and(|n| n.until <= now) {
+                app.notice = None;
+            }
+            if app.me.is_none() && now.timestamp() % 5 == 0 {
+                fx.push(Effect::LoadMe);
+            }
+        }
+        Msg::Terminate => app.quit = true,
+    }
+    fx
+}
+
+fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(key) = Key::from_event(&ev) else {
+        return;
+    };
+    let ctx = app.context();
+    if let Some(cmd) = app.keymap.lookup(ctx, &key) {
+        command(app, cmd, fx);
+        return;
+    }
+    if ctx.is_text() {
+        if let Some(c) = key.text() {
+            type_char(app, c, fx);
+        }
+    }
+}
+
+/// The editor that has the keyboard, if any.
+fn active_editor(app: &mut App) -> Option<&mut Editor> {
+    match &mut app.popup {
+        Some(Popup::Emoji { filter, .. }) | Some(Popup::Standard { filter, .. }) => {
+            return Some(filter)
+        }
+        Some(_) => return None,
+        None => {}
+    }
+    match app.focus {
+        Focus::Compose => {
+            let id = app.open?;
+            Some(app.drafts.entry(id).or_default())
+        }
+        Focus::Search => Some(&mut app.search),
+        Focus::Pane(_) => None,
+    }
+}
+
+fn type_char(app: &mut App, c: char, fx: &mut Vec<Effect>) {
+    let compose = app.popup.is_none() && app.focus == Focus::Compose;
+    if let Some(ed) = active_editor(app) {
+        ed.insert_char(c);
+        if compose && c == ':' {
+            ed.expand_shortcode();
+        }
+    }
+    after_edit(app, fx);
+}
+
+fn paste(app: &mut App, text: &str) {
+    let clean = crate::sanitize::multiline(text);
+    let one_line = !(app.popup.is_none() && app.focus == Focus::Compose);
+    let mut fx = Vec::new();
+    if let Some(ed) = active_editor(app) {
+        if one_line {
+            ed.insert(&crate::sanitize::line(&clean));
+        } else {
+            ed.insert(&clean);
+        }
+    }
+    after_edit(app, &mut fx);
+    debug_assert!(fx.is_empty() || app.focus == Focus::Search);
+}
+
+/// Keeps dependent state in step after the active editor changed.
+fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
+    match &mut app.popup {
+        Some(Popup::Emoji { selected, .. }) | Some(Popup::Standard { selected, .. }) => {
+            *selected = 0;
+            return;
+        }
+        Some(_) => return,
+        None => {}
+    }
+    if app.focus == Focus::Search && app.search.text() != app.filters.q {
+        app.filters.q = app.search.text().to_string();
+        refilter(app, fx);
+    }
+}
+
+fn edit(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    if let Some(ed) = active_editor(app) {
+        match cmd {
+            Command::InputLeft => ed.left(),
+            Command::InputRight => ed.right(),
+            Command::InputUp => ed.up(),
+            Command::InputDown => ed.down(),
+            Command::InputHome => ed.home(),
+            Command::InputEnd => ed.end(),
+            Command::InputWordLeft => ed.word_left(),
+            Command::InputWordRight => ed.word_right(),
+            Command::InputBackspace => ed.backspace(),
+            Command::InputDelete => ed.delete(),
+            Command::InputDeleteWord => ed.delete_word(),
+            Command::InputClearLine => ed.clear_line(),
+            _ => {}
+        }
+    }
+    after_edit(app, fx);
+}
+
+fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    if app.popup.is_some() && popup_command(app, cmd, fx) {
+        return;
+    }
+    match cmd {
+        Command::Quit => {
+            let unsent = app.unsent();
+            if unsent > 0 && !matches!(app.popup, Some(Popup::Confirm { .. })) {
+                app.popup = Some(Popup::Confirm {
+                    message: format!(
+                        "{unsent} unsent {} will be lost. Quit anyway?",
+                        if unsent == 1 { "reply" } else { "replies" }
+                    ),
+                    action: ConfirmAction::Quit,
+                });
+            } else {
+                app.quit = true;
+            }
+        }
+        Command::HelpOpen => app.popup = Some(Popup::Help { scroll: 0 }),
+        Command::FocusNext => cycle_focus(app, true),
+        Command::FocusPrev => cycle_focus(app, false),
+        Command::FocusList => app.focus = Focus::Pane(Pane::List),
+        Command::FocusChat => app.focus = Focus::Pane(Pane::Chat),
+        Command::FocusCustomer => app.focus = Focus::Pane(Pane::Customer),
+        Command::Back => match app.focus {
+            Focus::Compose => app.focus = Focus::Pane(Pane::Chat),
+            Focus::Search => app.focus = Focus::Pane(Pane::List),
+            Focus::Pane(Pane::Customer) => app.focus = Focus::Pane(Pane::Chat),
+            Focus::Pane(Pane::Chat) => app.focus = Focus::Pane(Pane::List),
+            Focus::Pane(Pane::List) => {
+                if !app.filters.q.is_empty() {
+                    app.search.clear();
+                    app.filters.q.clear();
+                    refilter(app, fx);
+                }
+            }
+        },
+        Command::ListNext => move_selection(app, 1, fx),
+        Command::ListPrev => move_selection(app, -1, fx),
+        Command::ListFirst => move_selection(app, isize::MIN / 2, fx),
+        Command::ListLast => move_selection(app, isize::MAX / 2, fx),
+        Command::ListPageDown => move_selection(app, layout::visible_rows(app) as isize, fx),
+        Command::ListPageUp => move_selection(app, -(layout::visible_rows(app) as isize), fx),
+        Command::ListOpen => {
+            if let Some(id) = app.selected_id() {
+                open(app, id, fx);
+                app.focus = Focus::Pane(Pane::Chat);
+            }
+        }
+        Command::SearchOpen => {
+            app.focus = Focus::Search;
+            app.search = Editor::with_text(&app.filters.q);
+        }
+        Command::SearchClear => {
+            app.search.clear();
+            after_edit(app, fx);
+            if !app.filters.q.is_empty() {
+                app.filters.q.clear();
+                refilter(app, fx);
+            }
+        }
+        Command::ChannelAll
+        | Command::ChannelMessenger
+        | Command::ChannelWhatsapp
+        | Command::ChannelLine
+        | Command::ChannelWechat => {
+            if let Some(ch) = cmd.channel_filter() {
+                set_filter(app, fx, |f| f.channel = ch);
+            }
+        }
+        Command::ChannelNext | Command::ChannelPrev => {
+            let tabs: Vec<Option<ChannelKind>> = std::iter::once(None)
+                .chain(ChannelKind::ALL.iter().copied().map(Some))
+                .collect();
+            let i = tabs
+                .iter()
+                .position(|t| *t == app.filters.channel)
+                .unwrap_or(0);
+            let n = tabs.len();
+            let next = if cmd == Command::ChannelNext {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            set_filter(app, fx, |f| f.channel = tabs[next]);
+        }
+        Command::SectionAgent => set_filter(app, fx, |f| f.section = Some(Section::Agent)),
+        Command::SectionBot => set_filter(app, fx, |f| f.section = Some(Section::Bot)),
+        Command::SectionToggle => set_filter(app, fx, |f| {
+            f.section = match f.section {
+                None => Some(Section::Agent),
+                Some(Section::Agent) => Some(Section::Bot),
+                Some(Section::Bot) => None,
+            }
+        }),
+        Command::AssigneeAll => set_filter(app, fx, |f| f.assignee = None),
+        Command::AssigneeMe => set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Me)),
+        Command::AssigneeNew => {
+            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Unassigned))
+        }
+        Command::AssigneeOthers => {
+            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others))
+        }
+        Command::AssigneeNext => set_filter(app, fx, |f| {
+            f.assignee = match f.assignee {
+                None => Some(AssigneeFilter::Me),
+                Some(AssigneeFilter::Me) => Some(AssigneeFilter::Unassigned),
+                Some(AssigneeFilter::Unassigned) => Some(AssigneeFilter::Others),
+                Some(AssigneeFilter::Others) => None,
+            }
+        }),
+        Command::ChatScrollUp => scroll_chat(app, 1, fx),
+        Command::ChatScrollDown => scroll_chat(app, -1, fx),
+        Command::ChatPageUp => {
+            let h = areas(app).chat_body.height.max(2) as isize - 1;
+            scroll_chat(app, h, fx)
+        }
+        Command::ChatPageDown => {
+            let h = areas(app).chat_body.height.max(2) as isize - 1;
+            scroll_chat(app, -h, fx)
+        }
+        Command::ChatTop => scroll_chat(app, isize::MAX / 2, fx),
+        Command::ChatBottom => app.chat_scroll = 0,
+        Command::RetryFailed => retry(app, fx),
+        Command::ComposeFocus => {
+            if let Some(id) = app.open {
+                app.drafts.entry(id).or_default();
+                app.focus = Focus::Compose;
+            } else if let Some(id) = app.selected_id() {
+                open(app, id, fx);
+                app.drafts.entry(id).or_default();
+                app.focus = Focus::Compose;
+            }
+        }
+        Command::ComposeSend => send(app, fx),
+        Command::ComposeNewline => {
+            if let Some(ed) = active_editor(app) {
+                ed.insert_char('\n');
+            }
+        }
+        Command::EmojiOpen => {
+            if app.open.is_some() {
+                app.popup = Some(Popup::Emoji {
+                    filter: Editor::new(),
+                    selected: 0,
+                });
+            }
+        }
+        Command::BotToggle => {
+            if let Some(c) = app.open_conv() {
+                fx.push(Effect::SetBot {
+                    conversation: c.conversation.id,
+                    active: !c.conversation.bot_active,
+                });
+            } else {
+                app.notify("open a conversation first", Level::Info);
+            }
+        }
+        Command::AssignOpen => {
+            if app.open.is_some() {
+                app.popup = Some(Popup::Assign { selected: 0 });
+                fx.push(Effect::LoadAgents);
+            } else {
+                app.notify("open a conversation first", Level::Info);
+            }
+        }
+        Command::StandardOpen => {
+            app.popup = Some(Popup::Standard {
+                filter: Editor::new(),
+                selected: 0,
+            });
+        }
+        Command::InputLeft
+        | Command::InputRight
+        | Command::InputUp
+        | Command::InputDown
+        | Command::InputHome
+        | Command::InputEnd
+        | Command::InputWordLeft
+        | Command::InputWordRight
+        | Command::InputBackspace
+        | Command::InputDelete
+        | Command::InputDeleteWord
+        | Command::InputClearLine => edit(app, cmd, fx),
+        Command::PopupNext
+        | Command::PopupPrev
+        | Command::PopupConfirm
+        | Command::PopupRemove
+        | Command::PopupClose => {}
+    }
+}
+
+/// Commands while a popup is open; returns whether it was handled.
+fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(popup) = app.popup.as_mut() else {
+        return false;
+    };
+    match (popup, cmd) {
+        (_, Command::PopupClose) => {
+            app.popup = None;
+            true
+        }
+        (Popup::Help { scroll }, Command::PopupNext) => {
+            *scroll += 1;
+            true
+        }
+        (Popup::Help { scroll }, Command::PopupPrev) => {
+            *scroll = scroll.saturating_sub(1);
+            true
+        }
+        (Popup::Help { .. }, Command::PopupConfirm) => {
+            app.popup = None;
+            true
+        }
+        (Popup::Assign { selected }, Command::PopupNext) => {
+            if *selected + 1 < app.agents.len() {
+                *selected += 1;
+            }
+            true
+        }
+        (Popup::Assign { selected }, Command::PopupPrev) => {
+            *selected = selected.saturating_sub(1);
+            true
+        }
+        (Popup::Assign { selected }, Command::PopupConfirm | Command::PopupRemove) => {
+            let (Some(agent), Some(conv)) = (app.agents.get(*selected), app.open_conv()) else {
+                return true;
+            };
+            let assigned = conv.conversation.is_assigned_to(agent.id);
+            let conversation = conv.conversation.id;
+            if cmd == Command::PopupConfirm && !assigned {
+                fx.push(Effect::Assign {
+                    conversation,
+                    agent: agent.id,
+                });
+            } else if cmd == Command::PopupRemove && assigned {
+                fx.push(Effect::Unassign {
+                    conversation,
+                    agent: agent.id,
+                });
+            } else if cmd == Command::PopupConfirm {
+                let name = agent.name.clone();
+                app.notify(
+                    format!("{name} is already assigned; - removes"),
+                    Level::Info,
+                );
+            }
+            true
+        }
+        (Popup::Emoji { selected, filter }, Command::PopupNext) => {
+            let n = super::emoji::search(filter.text(), 200).len();
+            if *selected + 1 < n {
+                *selected += 1;
+            }
+            true
+        }
+        (Popup::Standard { selected, .. } | Popup::Emoji { selected, .. }, Command::PopupPrev) => {
+            *selected = selected.saturating_sub(1);
+            true
+        }
+        (Popup::Emoji { selected, filter }, Command::PopupConfirm) => {
+            let found = super::emoji::search(filter.text(), 200);
+            if let Some(e) = found.get(*selected) {
+                let s = e.emoji.to_string();
+                app.popup = None;
+                if let Some(id) = app.open {
+                    app.drafts.entry(id).or_default().insert(&s);
+                    app.focus = Focus::Compose;
+                }
+            }
+            true
+        }
+        (Popup::Standard { .. }, Command::PopupConfirm | Command::PopupNext) => true,
+        (Popup::Confirm { action, .. }, Command::PopupConfirm) => {
+            let action = *action;
+            app.popup = None;
+            match action {
+                ConfirmAction::Quit => app.quit = true,
+            }
+            true
+        }
+        // Editing keys go to the popup's filter.
+        (Popup::Emoji { .. } | Popup::Standard { .. }, c) if c.name().starts_with("input.") => {
+            edit(app, c, fx);
+            true
+        }
+        (_, Command::Quit) => false,
+        // Anything else is swallowed while a popup is open.
+        _ => true,
+    }
+}
+
+fn cycle_focus(app: &mut App, forward: bool) {
+    let order = [Pane::List, Pane::Chat, Pane::Customer];
+    let cur = match app.focus {
+        Focus::Pane(p) => p,
+        Focus::Compose => Pane::Chat,
+        Focus::Search => Pane::List,
+    };
+    let i = order.iter().position(|p| *p == cur).unwrap_or(0);
+    let next = if forward { (i + 1) % 3 } else { (i + 2) % 3 };
+    app.focus = Focus::Pane(order[next]);
+}
+
+fn set_filter(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
+    let before = app.filters.clone();
+    f(&mut app.filters);
+    if app.filters != before {
+        refilter(app, fx);
+    }
+}
+
+/// The filters changed: show what is loaded at once, and ask the server.
+fn refilter(app: &mut App, fx: &mut Vec<Effect>) {
+    app.list.generation += 1;
+    app.list.server_ids.clear();
+    app.list.next_cursor = None;
+    app.list.selected = 0;
+    app.list.offset = 0;
+    app.rebuild_view();
+    load_list(app, fx, false);
+}
+
+fn load_list(app: &mut App, fx: &mut Vec<Effect>, append: bool) {
+    if app.me.is_none() {
+        return;
+    }
+    let mut query = app.filters.query();
+    if append {
+        match &app.list.next_cursor {
+            Some(c) => query.cursor = Some(c.clone()),
+            None => return,
+        }
+    }
+    app.list.loading = true;
+    fx.push(Effect::LoadConversations {
+        generation: app.list.generation,
+        query,
+        append,
+        as_of: app.last_seq.unwrap_or(0),
+    });
+}
+
+fn keep_selection_visible(app: &mut App) {
+    let rows = layout::visible_rows(app);
+    let sel = app.list.selected;
+    if sel < app.list.offset {
+        app.list.offset = sel;
+    } else if sel >= app.list.offset + rows {
+        app.list.offset = sel + 1 - rows;
+    }
+    let max_offset = app.list.view.len().saturating_sub(rows);
+    app.list.offset = app.list.offset.min(max_offset);
+}
+
+fn move_selection(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
+    let n = app.list.view.len();
+    if n == 0 {
+        return;
+    }
+    let sel = (app.list.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+    app.list.selected = sel;
+    keep_selection_visible(app);
+    // Near the end of what is loaded: fetch the next page.
+    if sel + 10 >= n && !app.list.loading && app.list.next_cursor.is_some() {
+        load_list(app, fx, true);
+    }
+}
+
+/// Opens a conversation: loads what is missing and marks it read.
+pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
+    if app.open != Some(id) {
+        app.chat_scroll = 0;
+    }
+    app.open = Some(id);
+    let log = app.logs.entry(id).or_default();
+    if !log.loaded && !log.loading {
+        log.loading = true;
+        fx.push(Effect::LoadMessages {
+            conversation: id,
+            before: None,
+        });
+    }
+    if let Some(conv) = app.convs.get(&id) {
+        let customer = conv.conversation.customer_id;
+        if !app.customers.contains_key(&customer) {
+            fx.push(Effect::LoadCustomer(customer));
+        }
+        if !app.notes.contains_key(&customer) {
+            fx.push(Effect::LoadNotes(customer));
+        }
+    }
+    mark_read(app, id, fx);
+}
+
+fn mark_read(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
+    if let Some(conv) = app.convs.get_mut(&id) {
+        if conv.unread() > 0 {
+            conv.my_read = conv.conversation.inbound_count;
+            fx.push(Effect::MarkRead(id));
+        }
+    }
+}
+
+fn scroll_chat(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
+    let Some(id) = app.open else {
+        return;
+    };
+    let body = areas(app).chat_body;
+    let height = body.height as usize;
+    let wanted = (app.chat_scroll as isize + delta).max(0) as usize;
+    let (lines, at_top) = chat::lines(app, id, body.width as usize, wanted + height + 1);
+    let max_scroll = lines.len().saturating_sub(height);
+    app.chat_scroll = wanted.min(max_scroll);
+    if delta > 0 && at_top && app.chat_scroll + height >= lines.len() {
+        load_older(app, id, fx);
+    }
+}
+
+fn load_older(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
+    let log = app.logs.entry(id).or_default();
+    if log.has_more && !log.loading {
+        log.loading = true;
+        fx.push(Effect::LoadMessages {
+            conversation: id,
+            before: log.messages.first().map(|m| m.id),
+        });
+    }
+}
+
+fn send(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(id) = app.open else {
+        return;
+    };
+    let Some(draft) = app.drafts.get_mut(&id) else {
+        return;
+    };
+    if draft.text().trim().is_empty() {
+        return;
+    }
+    let text = draft.take().trim_end().to_string();
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let now = app.now;
+    app.logs.entry(id).or_default().pending.push(Pending {
+        client_id: client_id.clone(),
+        text: text.clone(),
+        state: PendingState::Sending,
+        created_at: now,
+    });
+    app.chat_scroll = 0;
+    fx.push(Effect::Send {
+        conversation: id,
+        text,
+        client_id,
+    });
+}
+
+fn retry(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(id) = app.open else {
+        return;
+    };
+    let Some(log) = app.logs.get_mut(&id) else {
+        return;
+    };
+    if let Some(p) = log
+        .pending
+        .iter_mut()
+        .find(|p| matches!(p.state, PendingState::Failed(_)))
+    {
+        p.state = PendingState::Sending;
+        fx.push(Effect::Send {
+            conversation: id,
+            text: p.text.clone(),
+            client_id: p.client_id.clone(),
+        });
+    } else {
+        app.notify("nothing to retry", Level::Info);
+    }
+}
+
+fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent, fx: &mut Vec<Effect>) {
+    if app.popup.is_some() {
+        return;
+    }
+    let a = areas(app);
+    let (x, y) = (m.column, m.row);
+    match m.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            if contains(a.list_rows, x, y) {
+                let row = app.list.offset + ((y - a.list_rows.y) / layout::ROW_HEIGHT) as usize;
+                if row < app.list.view.len() {
+                    app.list.selected = row;
+                    let id = app.list.view[row];
+                    open(app, id, fx);
+                }
+                app.focus = Focus::Pane(Pane::List);
+            } else if contains(a.list, x, y) {
+                app.focus = Focus::Pane(Pane::List);
+            } else if contains(a.compose, x, y) {
+                command(app, Command::ComposeFocus, fx);
+            } else if contains(a.chat, x, y) {
+                app.focus = Focus::Pane(Pane::Chat);
+            } else if contains(a.customer, x, y) {
+                app.focus = Focus::Pane(Pane::Customer);
+            }
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let down = m.kind == MouseEventKind::ScrollDown;
+            if contains(a.list, x, y) {
+                move_selection(app, if down { 3 } else { -3 }, fx);
+            } else if contains(a.chat, x, y) {
+                scroll_chat(app, if down { -3 } else { 3 }, fx);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn on_server(app: &mut App, update: StreamUpdate, fx: &mut Vec<Effect>) {
+    match update {
+        StreamUpdate::Connected => app.conn = ConnState::Connected,
+        StreamUpdate::Disconnected { retry_in, .. } => {
+            app.conn = ConnState::Reconnecting {
+                retry_in,
+                since: app.now,
+            }
+        }
+        StreamUpdate::Unauthorized => {
+            app.conn = ConnState::Unauthorized;
+            app.notify(
+                "the server refused the token: sign in again (chatsmart login)",
+                Level::Error,
+            );
+        }
+        StreamUpdate::Event(ev) => apply_event(app, *ev, fx),
+    }
+}
+
+/// Applies one server event in place.
+pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
+    let seq = ev.seq;
+    let me = app.me_id();
+    match ev.kind {
+        EventKind::MessageCreated {
+            conversation,
+            message,
+        } => {
+            let id = conversation.id;
+            let inbound = message.kind == MessageKind::Inbound;
+            app.upsert_conversation(conversation, seq);
+            if let Some(log) = app.logs.get_mut(&id) {
+                if log.loaded {
+                    log.upsert(message);
+                }
+            }
+            // A customer writing into the conversation the agent is looking at
+            // is read as it arrives.
+            let looking = app.open == Some(id)
+                && app.popup.is_none()
+                && matches!(app.focus, Focus::Compose | Focus::Pane(Pane::Chat));
+            if inbound && looking {
+                mark_read(app, id, fx);
+            }
+            app.rebuild_view();
+            keep_selection_visible(app);
+        }
+        EventKind::MessageUpdated { message } => {
+            if let Some(log) = app.logs.get_mut(&message.conversation_id) {
+                log.upsert(message);
+            }
+        }
+        EventKind::ConversationCreated { conversation }
+        | EventKind::BotToggled { conversation, .. }
+        | EventKind::AssigneeAdded { conversation, .. }
+        | EventKind::AssigneeRemoved { conversation, .. } => {
+            app.upsert_conversation(conversation, seq);
+            app.rebuild_view();
+            keep_selection_visible(app);
+        }
+        EventKind::ConversationRead {
+            conversation_id,
+            agent_id,
+            inbound_count,
+        } => {
+            if agent_id == me {
+                if let Some(c) = app.convs.get_mut(&conversation_id) {
+                    c.my_read = c.my_read.max(inbound_count);
+                }
+            }
+        }
+        EventKind::CustomerCreated { customer } | EventKind::CustomerUpdated { customer } => {
+            for c in app.convs.values_mut() {
+                if c.conversation.customer_id == customer.id {
+                    c.conversation.customer_name = customer.name.clone();
+                }
+            }
+            if app.customers.contains_key(&customer.id) {
+                app.customers.insert(customer.id, customer);
+            }
+        }
+        EventKind::NoteCreated { note } | EventKind::NoteUpdated { note } => {
+            if let Some(notes) = app.notes.get_mut(&note.customer_id) {
+                notes.retain(|n| n.id != note.id);
+                notes.push(note);
+                notes.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            }
+        }
+        EventKind::NoteDeleted {
+            note_id,
+            customer_id,
+        } => {
+            if let Some(notes) = app.notes.get_mut(&customer_id) {
+                notes.retain(|n| n.id != note_id);
+            }
+        }
+        EventKind::AgentCreated { agent } => {
+            if !app.agents.iter().any(|a| a.id == agent.id) {
+                app.agents.push(agent);
+                app.agents.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        EventKind::TagCreated { .. } => {}
+        EventKind::ResyncRequired { .. } => {
+            // Start again from what the server has now.
+            app.logs.retain(|id, _| Some(*id) == app.open);
+            if let Some(id) = app.open {
+                app.logs.insert(id, MessageLog::default());
+                open(app, id, fx);
+            }
+            app.last_seq = Some(seq);
+            refilter(app, fx);
+            return;
+        }
+    }
+    app.last_seq = Some(seq);
+}
+
+fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
+    match reply {
+        Reply::Me(Ok(me)) => {
+            let first = app.me.is_none();
+            app.me = Some(me.agent);
+            if first {
+                app.last_seq = Some(me.latest_seq);
+                fx.push(Effect::StartStream(Some(me.latest_seq)));
+                fx.push(Effect::LoadAgents);
+                refilter(app, fx);
+            }
+        }
+        Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
+        Reply::Agents(Ok(agents)) => app.agents = agents,
+        Reply::Agents(Err(e)) => app.notify(format!("cannot load agents: {e}"), Level::Error),
+        Reply::Conversations {
+            generation,
+            append,
+            as_of,
+            result,
+        } => {
+            if generation != app.list.generation {
+                return;
+            }
+            app.list.loading = false;
+            match result {
+                Ok(page) => {
+                    let _ = append;
+                    for row in page.items {
+                        let id = row.conversation.id;
+                        app.list.server_ids.insert(id);
+                        let fresher = app.convs.get(&id).is_some_and(|c| c.seq > as_of);
+                        if !fresher {
+                            app.convs.insert(
+                                id,
+                                Conv {
+                                    my_read: row.conversation.inbound_count - row.unread,
+                                    conversation: row.conversation,
+                                    seq: as_of,
+                                },
+                            );
+                        }
+                    }
+                    app.list.next_cursor = page.next_cursor;
+                    app.rebuild_view();
+                    keep_selection_visible(app);
+                }
+                Err(e) => app.notify(format!("cannot load conversations: {e}"), Level::Error),
+            }
+        }
+        Reply::Messages {
+            conversation,
+            older,
+            result,
+        } => {
+            let log = app.logs.entry(conversation).or_default();
+            log.loading = false;
+            match result {
+                Ok(page) => {
+                    if older || !log.loaded {
+                        log.has_more = page.has_more;
+                    }
+                    log.loaded = true;
+                    for m in page.items {
+                        log.upsert(m);
+                    }
+                }
+                Err(e) => app.notify(format!("cannot load messages: {e}"), Level::Error),
+            }
+        }
+        Reply::Customer(_, Ok(c)) => {
+            app.customers.insert(c.id, c);
+        }
+        Reply::Customer(_, Err(e)) => {
+            app.notify(format!("cannot load the customer: {e}"), Level::Error)
+        }
+        Reply::Notes(id, Ok(notes)) => {
+            app.notes.insert(id, notes);
+        }
+        Reply::Notes(_, Err(e)) => app.notify(format!("cannot load notes: {e}"), Level::Error),
+        Reply::Sent {
+            conversation,
+            client_id,
+            result,
+        } => {
+            let log = app.logs.entry(conversation).or_default();
+            match result {
+                Ok(m) => {
+                    log.pending.retain(|p| p.client_id != client_id);
+                    if log.loaded {
+                        log.upsert(m);
+                    }
+                }
+                Err(e) => {
+                    if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {
+                        p.state = PendingState::Failed(e.clone());
+                    }
+                    let hint = app
+                        .keymap
+                        .hint(Context::Chat, Command::RetryFailed)
+                        .map(|k| format!(" ({k} retries)"))
+                        .unwrap_or_default();
+                    app.notify(format!("not sent: {e}{hint}"), Level::Error);
+                }
+            }
+        }
+        Reply::Changed { what, result } => match result {
+            Ok(conv) => {
+                if app.conn != ConnState::Connected {
+                    app.upsert_conversation(conv, 0);
+                    app.rebuild_view();
+                }
+            }
+            Err(e) => app.notify(format!("{what} failed: {e}"), Level::Error),
+        },
+        Reply::Done { what, result } => {
+            if let Err(e) = result {
+                app.notify(format!("{what} failed: {e}"), Level::Error);
+            }
+        }
+    }
+}

@@ -16,8 +16,70 @@ pub fn is_dangerous(c: char) -> bool {
         )
 }
 
+/// Removes whole escape sequences, payload included: CSI (`ESC [` or
+/// U+009B, up to its final byte), OSC, DCS, APC, PM and SOS (up to BEL or
+/// the string terminator), and two-character escapes. What is left can
+/// still hold single control characters; the callers drop those.
+fn strip_sequences(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains([
+        '\u{1b}', '\u{9b}', '\u{9d}', '\u{90}', '\u{9e}', '\u{9f}', '\u{98}',
+    ]) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let kind = match c {
+            '\u{1b}' => match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    'c'
+                }
+                Some(']' | 'P' | '_' | '^' | 'X') => {
+                    chars.next();
+                    's'
+                }
+                Some(_) => {
+                    chars.next();
+                    continue;
+                }
+                None => continue,
+            },
+            '\u{9b}' => 'c',
+            '\u{9d}' | '\u{90}' | '\u{9e}' | '\u{9f}' | '\u{98}' => 's',
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        if kind == 'c' {
+            // Parameters and intermediates, then one final byte.
+            for c in chars.by_ref() {
+                if ('\u{40}'..='\u{7e}').contains(&c) || !(' '..='\u{7e}').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            // A control string: up to BEL, ST (U+009C) or ESC \\.
+            while let Some(c) = chars.next() {
+                if c == '\u{7}' || c == '\u{9c}' {
+                    break;
+                }
+                if c == '\u{1b}' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// One line of text: newlines and tabs become spaces, dangerous characters go.
 pub fn line(text: &str) -> String {
+    let text = strip_sequences(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -32,6 +94,7 @@ pub fn line(text: &str) -> String {
 /// Multi-line text: newlines kept (CRLF and CR become LF), tabs become four
 /// spaces, dangerous characters go.
 pub fn multiline(text: &str) -> String {
+    let text = strip_sequences(text);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -62,6 +125,21 @@ mod tests {
         assert!(!clean.contains('\x1b'));
         assert!(clean.starts_with("hi"));
         assert!(clean.contains("there"));
+        assert_eq!(
+            clean, "hi thereevil",
+            "whole sequences go, payload included"
+        );
+    }
+
+    #[test]
+    fn every_kind_of_sequence_goes_whole() {
+        assert_eq!(line("a\x1b[1;31mb\x1b[0mc"), "abc");
+        assert_eq!(line("a\x1b]52;c;aGk=\x1b\\b"), "ab");
+        assert_eq!(line("a\x1bPq#0;2;0;0;0\x1b\\b"), "ab");
+        assert_eq!(line("a\x1b7b\x1b8c"), "abc");
+        assert_eq!(line("a\u{9d}8;;http://x\u{9c}b"), "ab");
+        assert_eq!(line("unterminated \x1b]0;title"), "unterminated ");
+        assert_eq!(multiline("keep\nlines\x1b[2J"), "keep\nlines");
     }
 
     #[test]

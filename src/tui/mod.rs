@@ -8,6 +8,7 @@ pub mod command;
 pub mod editor;
 pub mod emoji;
 pub mod event;
+pub mod fixtures;
 pub mod format;
 pub mod keymap;
 pub mod layout;

@@ -24,6 +24,11 @@ pub fn lines(app: &App) -> Vec<(Option<String>, String)> {
             continue;
         }
         by_cmd.sort_by_key(|(c, _)| *c);
+        for (cmd, keys) in by_cmd.iter_mut() {
+            // In the order the keymap file gives them.
+            let ordered = app.keymap.keys_for(ctx, *cmd);
+            keys.sort_by_key(|k| ordered.iter().position(|o| o == k).unwrap_or(usize::MAX));
+        }
         out.push((None, String::new()));
         out.push((None, heading(ctx).to_string()));
         for (cmd, keys) in by_cmd {

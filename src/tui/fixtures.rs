@@ -1,0 +1,217 @@
+//! Sample states for tests and benchmarks: a signed-in agent, colleagues,
+//! and conversations with CJK, emoji, Thai and hostile text, at a fixed
+//! time so pictures of the screen do not change from run to run.
+
+use super::app::*;
+use super::keymap::Keymap;
+use crate::protocol::*;
+use chrono::{DateTime, Duration, Utc};
+
+pub fn now() -> DateTime<Utc> {
+    "2026-11-25T12:00:00Z".parse().expect("a valid time")
+}
+
+fn agent(id: AgentId, name: &str) -> Agent {
+    Agent {
+        id,
+        name: name.into(),
+        login: crate::cli::login_from_name(name),
+        role: if id == 1 { Role::Admin } else { Role::Agent },
+        teams: vec![Team {
+            id: 1,
+            name: "Support".into(),
+        }],
+    }
+}
+
+pub fn agents() -> Vec<Agent> {
+    vec![
+        agent(1, "Alice Wong"),
+        agent(2, "Bob Chen"),
+        agent(3, "Carol Tanaka"),
+    ]
+}
+
+const CUSTOMERS: &[(&str, ChannelKind, &str)] = &[
+    (
+        "陳美玲",
+        ChannelKind::Line,
+        "你好，我的訂單 #LH-20431 到了嗎？📦",
+    ),
+    (
+        "Emma Brown",
+        ChannelKind::Messenger,
+        "Is the Aria lamp dimmable? 💡",
+    ),
+    (
+        "佐藤陽菜",
+        ChannelKind::Line,
+        "配送先の住所を変更できますか？",
+    ),
+    ("สมชาย ใจดี", ChannelKind::Whatsapp, "สินค้าถึงเมื่อไหร่ครับ 🙏"),
+    ("王伟", ChannelKind::Wechat, "我想退货，灯坏了 😭"),
+    (
+        "Mallory \u{1b}]0;pwned\u{7}",
+        ChannelKind::Messenger,
+        "click \u{1b}[31mhere\u{1b}[0m \u{202e}txt.exe",
+    ),
+];
+
+/// An app with `n` conversations (the first six are the named ones),
+/// signed in as Alice, at [`now`].
+pub fn app(n: usize) -> App {
+    let mut app = App::new(
+        "http://127.0.0.1:7878/".into(),
+        Keymap::preset("default").expect("the default keymap is valid"),
+        now(),
+    );
+    app.me = Some(agents()[0].clone());
+    app.agents = agents();
+    app.conn = ConnState::Connected;
+    app.size = (160, 48);
+    for i in 0..n {
+        let (name, channel, text) = match CUSTOMERS.get(i) {
+            Some((n, c, t)) => (n.to_string(), *c, t.to_string()),
+            None => (
+                format!("Customer {i}"),
+                ChannelKind::ALL[i % 4],
+                format!("Message number {i} about order #LH-{}", 10_000 + i),
+            ),
+        };
+        let at = now() - Duration::minutes(7 * i as i64 + 1);
+        let id = i as ConversationId + 1;
+        let mut assignees = Vec::new();
+        if i % 3 == 1 {
+            assignees.push(Assignee {
+                agent_id: 2,
+                name: "Bob Chen".into(),
+                assigned_at: at - Duration::minutes(30),
+            });
+        }
+        if i == 2 {
+            assignees.push(Assignee {
+                agent_id: 1,
+                name: "Alice Wong".into(),
+                assigned_at: at - Duration::minutes(20),
+            });
+        }
+        let conversation = Conversation {
+            id,
+            customer_id: id,
+            customer_name: name,
+            channel,
+            channel_account_id: 1,
+            bot_active: i % 2 == 0,
+            assignees,
+            last_message: Some(MessagePreview {
+                id: id * 1000,
+                kind: MessageKind::Inbound,
+                text: preview_text(&text, 120),
+                created_at: at,
+            }),
+            last_activity_at: at,
+            created_at: at - Duration::days(2),
+            inbound_count: 3,
+        };
+        app.convs.insert(
+            id,
+            Conv {
+                conversation,
+                my_read: if i % 4 == 0 { 1 } else { 3 },
+                seq: 0,
+            },
+        );
+    }
+    app.rebuild_view();
+    app
+}
+
+/// A history for conversation 1 (陳美玲): two days, every kind of message.
+pub fn history() -> Vec<Message> {
+    let t = |mins: i64| now() - Duration::minutes(mins);
+    let m = |id: i64,
+             kind: MessageKind,
+             text: &str,
+             at: DateTime<Utc>,
+             author: Option<(i64, &str)>,
+             status: DeliveryStatus| Message {
+        id,
+        conversation_id: 1,
+        kind,
+        text: text.into(),
+        attachment_id: None,
+        author_id: author.map(|a| a.0),
+        author_name: author.map(|a| a.1.to_string()),
+        created_at: at,
+        status,
+        client_id: None,
+    };
+    vec![
+        m(1, MessageKind::Inbound, "你好，我上個月買嘅 Aria 枱燈壞咗\n一開就閃 😭", t(26 * 60), None, DeliveryStatus::Delivered),
+        m(2, MessageKind::Bot, "你好！我係 Lumen 嘅智能助手 💡 客服同事會盡快回覆你。", t(26 * 60 - 1), None, DeliveryStatus::Sent),
+        m(3, MessageKind::System, "bot turned off by Bob Chen", t(25 * 60), Some((2, "Bob Chen")), DeliveryStatus::Delivered),
+        m(4, MessageKind::Agent, "Sorry to hear that! The Aria has a two-year warranty, so we can replace it. Could you send a photo of the serial number under the base?", t(25 * 60 - 2), Some((2, "Bob Chen")), DeliveryStatus::Read),
+        m(5, MessageKind::Inbound, "訂單係 #LH-20431 👨‍👩‍👧 cafe\u{301} ไทย", t(30), None, DeliveryStatus::Delivered),
+        m(6, MessageKind::Agent, "Thanks! A replacement is on its way 📦", t(5), Some((1, "Alice Wong")), DeliveryStatus::Delivered),
+        m(7, MessageKind::Inbound, "\u{1b}[2J\u{1b}]52;c;aGk=\u{7}hostile \u{9b}31m text\u{202e}olleh", t(1), None, DeliveryStatus::Delivered),
+    ]
+}
+
+pub fn customer() -> Customer {
+    Customer {
+        id: 1,
+        name: "陳美玲".into(),
+        channel: ChannelKind::Line,
+        channel_account_id: 1,
+        channel_user_id: "U4af4980629e7a0e8d6b5d14b8c3b5f11".into(),
+        first_seen: now() - Duration::days(30),
+        last_seen: now() - Duration::minutes(1),
+        email: Some("meiling@example.com".into()),
+        phone: Some("+852 5123 4567".into()),
+        gender: Some("female".into()),
+        age: Some(34),
+        language: Some("zh-Hant".into()),
+        custom_fields: [("Member no".to_string(), "A-1001".to_string())].into(),
+        tags: vec![
+            Tag {
+                id: 1,
+                name: "VIP".into(),
+                color: "#ebcb8b".into(),
+            },
+            Tag {
+                id: 2,
+                name: "Warranty".into(),
+                color: "green".into(),
+            },
+        ],
+        version: 3,
+    }
+}
+
+pub fn notes() -> Vec<Note> {
+    vec![Note {
+        id: 1,
+        customer_id: 1,
+        author_id: 2,
+        author_name: "Bob Chen".into(),
+        text: "Foreigner - English communication".into(),
+        created_at: now() - Duration::days(3),
+        updated_at: now() - Duration::days(3),
+    }]
+}
+
+/// [`app`] with conversation 1 open, its history, customer and notes loaded.
+pub fn app_with_open(n: usize) -> App {
+    let mut app = app(n.max(1));
+    app.open = Some(1);
+    let log = app.logs.entry(1).or_default();
+    for m in history() {
+        log.upsert(m);
+    }
+    log.loaded = true;
+    log.has_more = false;
+    app.customers.insert(1, customer());
+    app.notes.insert(1, notes());
+    app.focus = Focus::Pane(Pane::Chat);
+    app
+}

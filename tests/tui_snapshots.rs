@@ -1,0 +1,208 @@
+//! Pictures of the screen: each pane and popup drawn into ratatui's
+//! TestBackend at fixed sizes, compared with the approved snapshots in
+//! tests/snapshots/. Review a change with `cargo insta review`, or rerun
+//! with INSTA_UPDATE=always and read the diff.
+
+use chatsmart::tui::app::*;
+use chatsmart::tui::editor::Editor;
+use chatsmart::tui::fixtures;
+use chatsmart::tui::theme::{ColorDepth, Theme};
+use chatsmart::tui::ui;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn render(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    app.size = (w, h);
+    let theme = Theme::preset("dark", ColorDepth::TrueColor).unwrap();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::draw(app, &theme, f)).unwrap();
+    assert_clean(&term);
+    term
+}
+
+/// No control character or bidi override from customer text reaches the screen.
+fn assert_clean(term: &Terminal<TestBackend>) {
+    for cell in term.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(chatsmart::sanitize::is_dangerous),
+            "a dangerous character reached the screen: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+fn screen(term: &Terminal<TestBackend>) -> String {
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let s = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(s).saturating_sub(1);
+            line.push_str(s);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn inbox_with_no_conversation_open() {
+    let mut app = fixtures::app(12);
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!(screen(&t));
+}
+
+#[test]
+fn open_conversation_with_cjk_emoji_and_hostile_text() {
+    let mut app = fixtures::app_with_open(8);
+    let t = render(&mut app, 160, 48);
+    let s = screen(&t);
+    assert!(
+        s.contains("hostile"),
+        "the hostile message is shown, defanged"
+    );
+    assert!(!s.contains("]52;"), "no OSC payload");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn narrow_terminal_hides_the_customer_panel_until_focused() {
+    let mut app = fixtures::app_with_open(8);
+    let t = render(&mut app, 80, 24);
+    insta::assert_snapshot!("narrow_chat", screen(&t));
+    app.focus = Focus::Pane(Pane::Customer);
+    let t = render(&mut app, 80, 24);
+    insta::assert_snapshot!("narrow_customer", screen(&t));
+}
+
+#[test]
+fn too_small_terminal_gets_a_notice() {
+    let mut app = fixtures::app(3);
+    let t = render(&mut app, 60, 20);
+    let s = screen(&t);
+    assert!(s.contains("at least 80×24"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_popup_lists_the_keymap_in_force() {
+    let mut app = fixtures::app(6);
+    app.popup = Some(Popup::Help { scroll: 0 });
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("Quit chatsmart  (app.quit)"), "{s}");
+    assert!(s.contains("Show the keys in force  (help.open)"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn assign_popup_marks_current_assignees() {
+    let mut app = fixtures::app_with_open(4);
+    app.convs
+        .get_mut(&1)
+        .unwrap()
+        .conversation
+        .assignees
+        .push(chatsmart::protocol::Assignee {
+            agent_id: 2,
+            name: "Bob Chen".into(),
+            assigned_at: fixtures::now() - chrono::Duration::minutes(90),
+        });
+    app.popup = Some(Popup::Assign { selected: 1 });
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!(screen(&t));
+}
+
+#[test]
+fn emoji_picker_filters_by_name() {
+    let mut app = fixtures::app_with_open(4);
+    app.popup = Some(Popup::Emoji {
+        filter: Editor::with_text("thumb"),
+        selected: 0,
+    });
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("👍"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn compose_box_with_a_multiline_draft_and_a_failed_send() {
+    let mut app = fixtures::app_with_open(4);
+    app.focus = Focus::Compose;
+    app.drafts
+        .insert(1, Editor::with_text("Line one of the reply\n第二行 😊"));
+    app.logs.get_mut(&1).unwrap().pending.push(Pending {
+        client_id: "c1".into(),
+        text: "An earlier reply".into(),
+        state: PendingState::Failed("cannot reach the server".into()),
+        created_at: fixtures::now(),
+    });
+    app.notify(
+        "not sent: cannot reach the server (r retries)",
+        Level::Error,
+    );
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!(screen(&t));
+}
+
+#[test]
+fn quit_confirmation() {
+    let mut app = fixtures::app(4);
+    app.popup = Some(Popup::Confirm {
+        message: "1 unsent reply will be lost. Quit anyway?".into(),
+        action: ConfirmAction::Quit,
+    });
+    let t = render(&mut app, 100, 30);
+    insta::assert_snapshot!(screen(&t));
+}
+
+#[test]
+fn reconnecting_status_and_filters_in_the_status_bar() {
+    let mut app = fixtures::app(6);
+    app.conn = ConnState::Reconnecting {
+        retry_in: std::time::Duration::from_secs(8),
+        since: fixtures::now(),
+    };
+    app.filters.channel = Some(chatsmart::protocol::ChannelKind::Line);
+    app.rebuild_view();
+    let t = render(&mut app, 120, 30);
+    let s = screen(&t);
+    assert!(s.contains("reconnecting in 8s"));
+    assert!(s.contains("LINE · Agent + Bot · All"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn every_theme_draws_at_every_colour_depth() {
+    for (name, _) in chatsmart::tui::theme::PRESETS {
+        for depth in [
+            ColorDepth::TrueColor,
+            ColorDepth::Ansi256,
+            ColorDepth::Ansi16,
+            ColorDepth::None,
+        ] {
+            let theme = Theme::preset(name, depth).unwrap();
+            let mut app = fixtures::app_with_open(6);
+            let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+            term.draw(|f| ui::draw(&app, &theme, f)).unwrap();
+            if depth == ColorDepth::None {
+                for cell in term.backend().buffer().content() {
+                    assert!(
+                        matches!(cell.fg, ratatui::style::Color::Reset)
+                            && matches!(cell.bg, ratatui::style::Color::Reset),
+                        "{name}: NO_COLOR must not colour anything"
+                    );
+                }
+            }
+            app.quit = false;
+        }
+    }
+}

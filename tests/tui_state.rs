@@ -1,0 +1,569 @@
+//! The inbox's state machine without a terminal: messages in, state and
+//! requests out.
+
+use chatsmart::client::StreamUpdate;
+use chatsmart::protocol::*;
+use chatsmart::tui::app::*;
+use chatsmart::tui::event::{Effect, Msg, Reply};
+use chatsmart::tui::fixtures;
+use chatsmart::tui::keymap::{Key, KeyCodeOrd, Keymap};
+use chatsmart::tui::update::update;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+fn key_event(s: &str) -> KeyEvent {
+    let k = Key::parse(s).unwrap();
+    let code = match k.code {
+        KeyCodeOrd::Char(c) => KeyCode::Char(c),
+        KeyCodeOrd::F(n) => KeyCode::F(n),
+        KeyCodeOrd::Enter => KeyCode::Enter,
+        KeyCodeOrd::Esc => KeyCode::Esc,
+        KeyCodeOrd::Tab => KeyCode::Tab,
+        KeyCodeOrd::BackTab => KeyCode::BackTab,
+        KeyCodeOrd::Backspace => KeyCode::Backspace,
+        KeyCodeOrd::Delete => KeyCode::Delete,
+        KeyCodeOrd::Insert => KeyCode::Insert,
+        KeyCodeOrd::Home => KeyCode::Home,
+        KeyCodeOrd::End => KeyCode::End,
+        KeyCodeOrd::PageUp => KeyCode::PageUp,
+        KeyCodeOrd::PageDown => KeyCode::PageDown,
+        KeyCodeOrd::Up => KeyCode::Up,
+        KeyCodeOrd::Down => KeyCode::Down,
+        KeyCodeOrd::Left => KeyCode::Left,
+        KeyCodeOrd::Right => KeyCode::Right,
+    };
+    let mut m = KeyModifiers::empty();
+    if k.ctrl {
+        m |= KeyModifiers::CONTROL;
+    }
+    if k.alt {
+        m |= KeyModifiers::ALT;
+    }
+    if k.shift {
+        m |= KeyModifiers::SHIFT;
+    }
+    KeyEvent::new(code, m)
+}
+
+/// Presses keys written as in keymap files, separated by spaces.
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    keys.split(' ')
+        .filter(|k| !k.is_empty())
+        .flat_map(|k| update(app, Msg::Key(key_event(k))))
+        .collect()
+}
+
+fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| {
+            update(
+                app,
+                Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::empty())),
+            )
+        })
+        .collect()
+}
+
+fn event(seq: Seq, kind: EventKind) -> Msg {
+    Msg::Server(StreamUpdate::Event(Box::new(Event {
+        seq,
+        at: fixtures::now(),
+        kind,
+    })))
+}
+
+fn inbound(app: &App, id: ConversationId, msg_id: MessageId, text: &str) -> EventKind {
+    let mut conversation = app.convs[&id].conversation.clone();
+    conversation.inbound_count += 1;
+    conversation.last_activity_at = fixtures::now();
+    conversation.last_message = Some(MessagePreview {
+        id: msg_id,
+        kind: MessageKind::Inbound,
+        text: text.into(),
+        created_at: fixtures::now(),
+    });
+    EventKind::MessageCreated {
+        conversation,
+        message: Message {
+            id: msg_id,
+            conversation_id: id,
+            kind: MessageKind::Inbound,
+            text: text.into(),
+            attachment_id: None,
+            author_id: None,
+            author_name: None,
+            created_at: fixtures::now(),
+            status: DeliveryStatus::Delivered,
+            client_id: None,
+        },
+    }
+}
+
+fn names(app: &App) -> Vec<String> {
+    app.list
+        .view
+        .iter()
+        .map(|id| app.convs[id].conversation.customer_name.clone())
+        .collect()
+}
+
+#[test]
+fn filters_narrow_the_list_at_once_and_ask_the_server() {
+    let mut app = fixtures::app(12);
+    assert_eq!(app.list.view.len(), 12);
+    assert_eq!(app.list.view[0], 1, "newest activity first");
+
+    let fx = press(&mut app, "alt-3");
+    assert_eq!(app.filters.channel, Some(ChannelKind::Line));
+    assert!(app
+        .list
+        .view
+        .iter()
+        .all(|id| app.convs[id].conversation.channel == ChannelKind::Line));
+    assert!(
+        matches!(&fx[..], [Effect::LoadConversations { query, .. }] if query.channel == Some(ChannelKind::Line))
+    );
+
+    press(&mut app, "alt-0 S");
+    assert_eq!(app.filters.section, Some(Section::Agent));
+    assert!(app
+        .list
+        .view
+        .iter()
+        .all(|id| !app.convs[id].conversation.bot_active));
+    press(&mut app, "S");
+    assert!(app
+        .list
+        .view
+        .iter()
+        .all(|id| app.convs[id].conversation.bot_active));
+    press(&mut app, "S");
+    assert_eq!(app.filters.section, None);
+
+    press(&mut app, "m");
+    assert_eq!(names(&app), vec!["佐藤陽菜"], "assigned to me");
+    press(&mut app, "o");
+    assert!(app.list.view.iter().all(|id| {
+        let c = &app.convs[id].conversation;
+        !c.assignees.is_empty() && !c.is_assigned_to(1)
+    }));
+    press(&mut app, "n");
+    assert!(app
+        .list
+        .view
+        .iter()
+        .all(|id| app.convs[id].conversation.assignees.is_empty()));
+    press(&mut app, "ctrl-a");
+    assert_eq!(app.list.view.len(), 12);
+
+    // Search: typed text filters locally and goes to the server.
+    press(&mut app, "/");
+    assert_eq!(app.focus, Focus::Search);
+    let fx = type_text(&mut app, "退货");
+    assert_eq!(names(&app), vec!["王伟"]);
+    assert!(fx.iter().any(|f| matches!(f, Effect::LoadConversations { query, .. } if query.q.as_deref() == Some("退货"))));
+    press(&mut app, "enter");
+    assert_eq!(app.focus, Focus::Pane(Pane::List));
+    press(&mut app, "esc");
+    assert_eq!(app.filters.q, "");
+    assert_eq!(app.list.view.len(), 12);
+}
+
+#[test]
+fn a_search_hit_deep_in_the_history_comes_from_the_server() {
+    let mut app = fixtures::app(12);
+    press(&mut app, "/");
+    type_text(&mut app, "serial number");
+    assert!(
+        app.list.view.is_empty(),
+        "nothing loaded matches by name or last message"
+    );
+    let generation = app.list.generation;
+    let row = ConversationRow {
+        conversation: app.convs[&5].conversation.clone(),
+        unread: 0,
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Conversations {
+            generation,
+            append: false,
+            as_of: 0,
+            result: Ok(Page {
+                items: vec![row],
+                next_cursor: None,
+            }),
+        })),
+    );
+    assert_eq!(app.list.view, vec![5]);
+    // A stale answer for older filters is ignored.
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Conversations {
+            generation: generation - 1,
+            append: false,
+            as_of: 0,
+            result: Ok(Page {
+                items: vec![],
+                next_cursor: Some("x".into()),
+            }),
+        })),
+    );
+    assert_eq!(app.list.next_cursor, None);
+}
+
+#[test]
+fn inbound_messages_count_as_unread_until_opened() {
+    let mut app = fixtures::app(6);
+    let before = app.total_unread();
+    let unread_3 = app.convs[&3].unread();
+    let ev = inbound(&app, 3, 9001, "any update?");
+    update(&mut app, event(10, ev));
+    assert_eq!(app.convs[&3].unread(), unread_3 + 1);
+    assert_eq!(app.total_unread(), before + 1);
+    assert_eq!(app.list.view[0], 3, "moves to the top");
+    assert_eq!(app.last_seq, Some(10));
+
+    // Opening it marks it read, locally at once and on the server.
+    app.list.selected = 0;
+    let fx = press(&mut app, "enter");
+    assert_eq!(app.open, Some(3));
+    assert_eq!(app.convs[&3].unread(), 0);
+    assert!(fx.contains(&Effect::MarkRead(3)));
+    assert!(fx.contains(&Effect::LoadMessages {
+        conversation: 3,
+        before: None
+    }));
+    assert!(fx.contains(&Effect::LoadCustomer(3)));
+
+    // While it is open and looked at, new messages are read as they come.
+    let ev = inbound(&app, 3, 9002, "hello?");
+    let fx = update(&mut app, event(11, ev));
+    assert_eq!(app.convs[&3].unread(), 0);
+    assert!(fx.contains(&Effect::MarkRead(3)));
+
+    // Read elsewhere by this agent: the count follows; by others: it does not.
+    let ev = inbound(&app, 4, 9003, "hi");
+    update(&mut app, event(12, ev));
+    let n = app.convs[&4].conversation.inbound_count;
+    update(
+        &mut app,
+        event(
+            13,
+            EventKind::ConversationRead {
+                conversation_id: 4,
+                agent_id: 2,
+                inbound_count: n,
+            },
+        ),
+    );
+    assert!(app.convs[&4].unread() > 0);
+    update(
+        &mut app,
+        event(
+            14,
+            EventKind::ConversationRead {
+                conversation_id: 4,
+                agent_id: 1,
+                inbound_count: n,
+            },
+        ),
+    );
+    assert_eq!(app.convs[&4].unread(), 0);
+}
+
+#[test]
+fn a_page_does_not_undo_newer_events() {
+    let mut app = fixtures::app(3);
+    let stale = app.convs[&2].conversation.clone();
+    let ev = inbound(&app, 2, 500, "newest");
+    update(&mut app, event(20, ev));
+    let generation = app.list.generation;
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Conversations {
+            generation,
+            append: true,
+            as_of: 15,
+            result: Ok(Page {
+                items: vec![ConversationRow {
+                    conversation: stale,
+                    unread: 0,
+                }],
+                next_cursor: None,
+            }),
+        })),
+    );
+    assert_eq!(
+        app.convs[&2]
+            .conversation
+            .last_message
+            .as_ref()
+            .unwrap()
+            .text,
+        "newest"
+    );
+}
+
+#[test]
+fn bot_toggle_and_assignment_follow_keys_and_events() {
+    let mut app = fixtures::app_with_open(6);
+    assert!(app.convs[&1].conversation.bot_active);
+    let fx = press(&mut app, "b");
+    assert_eq!(
+        fx,
+        vec![Effect::SetBot {
+            conversation: 1,
+            active: false
+        }]
+    );
+
+    let mut conv = app.convs[&1].conversation.clone();
+    conv.bot_active = false;
+    update(
+        &mut app,
+        event(
+            30,
+            EventKind::BotToggled {
+                conversation: conv.clone(),
+                active: false,
+                by: Some(1),
+            },
+        ),
+    );
+    assert!(!app.convs[&1].conversation.bot_active);
+    press(&mut app, "esc S");
+    assert!(app.list.view.contains(&1), "now in Chat with Agent");
+
+    // The assignee picker: agents sorted by name; enter adds, - removes.
+    press(&mut app, "tab");
+    let fx = press(&mut app, "a");
+    assert!(matches!(app.popup, Some(Popup::Assign { .. })));
+    assert!(fx.contains(&Effect::LoadAgents));
+    let fx = press(&mut app, "j enter");
+    assert_eq!(
+        fx,
+        vec![Effect::Assign {
+            conversation: 1,
+            agent: 2
+        }]
+    );
+    conv.assignees.push(Assignee {
+        agent_id: 2,
+        name: "Bob Chen".into(),
+        assigned_at: fixtures::now(),
+    });
+    update(
+        &mut app,
+        event(
+            31,
+            EventKind::AssigneeAdded {
+                conversation: conv.clone(),
+                agent_id: 2,
+                by: Some(1),
+            },
+        ),
+    );
+    let fx = press(&mut app, "-");
+    assert_eq!(
+        fx,
+        vec![Effect::Unassign {
+            conversation: 1,
+            agent: 2
+        }]
+    );
+    press(&mut app, "esc");
+    assert!(app.popup.is_none());
+
+    // Assigned to me moves it into "Mine".
+    press(&mut app, "m");
+    assert!(!app.list.view.contains(&1));
+    conv.assignees.push(Assignee {
+        agent_id: 1,
+        name: "Alice Wong".into(),
+        assigned_at: fixtures::now(),
+    });
+    update(
+        &mut app,
+        event(
+            32,
+            EventKind::AssigneeAdded {
+                conversation: conv,
+                agent_id: 1,
+                by: Some(1),
+            },
+        ),
+    );
+    assert!(app.list.view.contains(&1));
+}
+
+#[test]
+fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
+    let mut app = fixtures::app_with_open(3);
+    press(&mut app, "i");
+    assert_eq!(app.focus, Focus::Compose);
+    type_text(&mut app, "Thanks :thumbsup:");
+    assert_eq!(app.draft().unwrap().text(), "Thanks 👍");
+    press(&mut app, "alt-enter");
+    type_text(&mut app, "Bye");
+    let fx = press(&mut app, "enter");
+    let (client_id, text) = match &fx[..] {
+        [Effect::Send {
+            conversation: 1,
+            text,
+            client_id,
+        }] => (client_id.clone(), text.clone()),
+        other => panic!("expected a send, got {other:?}"),
+    };
+    assert_eq!(text, "Thanks 👍\nBye");
+    assert!(app.draft().unwrap().is_empty());
+    assert_eq!(app.logs[&1].pending.len(), 1);
+
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Sent {
+            conversation: 1,
+            client_id: client_id.clone(),
+            result: Err("cannot reach the server".into()),
+        })),
+    );
+    let p = &app.logs[&1].pending[0];
+    assert!(matches!(&p.state, PendingState::Failed(e) if e.contains("cannot reach")));
+    assert_eq!(p.text, "Thanks 👍\nBye", "the text is not lost");
+    assert!(app.notice.as_ref().unwrap().text.contains("not sent"));
+
+    // Retry resends with the same client_id, so the server stores it once.
+    press(&mut app, "esc");
+    let fx = press(&mut app, "r");
+    assert_eq!(
+        fx,
+        vec![Effect::Send {
+            conversation: 1,
+            text: "Thanks 👍\nBye".into(),
+            client_id: client_id.clone()
+        }]
+    );
+    let stored = Message {
+        id: 77,
+        conversation_id: 1,
+        kind: MessageKind::Agent,
+        text: "Thanks 👍\nBye".into(),
+        attachment_id: None,
+        author_id: Some(1),
+        author_name: Some("Alice Wong".into()),
+        created_at: fixtures::now(),
+        status: DeliveryStatus::Sent,
+        client_id: Some(client_id.clone()),
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Sent {
+            conversation: 1,
+            client_id,
+            result: Ok(stored),
+        })),
+    );
+    assert!(app.logs[&1].pending.is_empty());
+    assert_eq!(app.logs[&1].messages.last().unwrap().id, 77);
+}
+
+#[test]
+fn drafts_are_kept_per_conversation_and_quitting_asks_first() {
+    let mut app = fixtures::app_with_open(3);
+    press(&mut app, "i");
+    type_text(&mut app, "half-written");
+    press(&mut app, "esc esc");
+    assert_eq!(app.focus, Focus::Pane(Pane::List));
+    press(&mut app, "q");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    assert!(!app.quit);
+    press(&mut app, "n");
+    assert!(app.popup.is_none() && !app.quit);
+    assert_eq!(app.drafts[&1].text(), "half-written");
+    press(&mut app, "q y");
+    assert!(app.quit);
+}
+
+#[test]
+fn list_movement_pages_in_more_and_mouse_selects() {
+    let mut app = fixtures::app(40);
+    app.list.next_cursor = Some("c".into());
+    let fx = press(&mut app, "G");
+    assert_eq!(app.list.selected, 39);
+    assert!(
+        matches!(&fx[..], [Effect::LoadConversations { append: true, query, .. }] if query.cursor.as_deref() == Some("c"))
+    );
+    assert!(app.list.offset > 0, "the selection stays visible");
+    press(&mut app, "g");
+    assert_eq!((app.list.selected, app.list.offset), (0, 0));
+
+    let a = chatsmart::tui::layout::areas(&app);
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: a.list_rows.x + 2,
+        row: a.list_rows.y + 2 * chatsmart::tui::layout::ROW_HEIGHT,
+        modifiers: KeyModifiers::empty(),
+    };
+    let fx = update(&mut app, Msg::Mouse(click));
+    assert_eq!(app.list.selected, 2);
+    assert_eq!(app.open, Some(app.list.view[2]));
+    assert!(fx.iter().any(|f| matches!(f, Effect::LoadMessages { .. })));
+}
+
+#[test]
+fn help_and_emoji_popups() {
+    let mut app = fixtures::app_with_open(3);
+    press(&mut app, "?");
+    assert!(matches!(app.popup, Some(Popup::Help { .. })));
+    let lines = chatsmart::tui::popups::help::lines(&app);
+    assert!(lines
+        .iter()
+        .any(|(k, t)| k.as_deref() == Some("j down") && t.contains("list.next")));
+    press(&mut app, "esc");
+    press(&mut app, "e");
+    assert!(matches!(app.popup, Some(Popup::Emoji { .. })));
+    type_text(&mut app, "thumbs up");
+    press(&mut app, "enter");
+    assert!(app.popup.is_none());
+    assert_eq!(app.focus, Focus::Compose);
+    assert_eq!(app.draft().unwrap().text(), "👍");
+}
+
+#[test]
+fn the_emacs_preset_drives_the_same_commands() {
+    let mut app = fixtures::app(5);
+    app.keymap = Keymap::preset("emacs").unwrap();
+    press(&mut app, "ctrl-n ctrl-n");
+    assert_eq!(app.list.selected, 2);
+    press(&mut app, "enter");
+    assert_eq!(app.open, Some(app.list.view[2]));
+}
+
+#[test]
+fn connection_state_and_resync() {
+    let mut app = fixtures::app(3);
+    update(
+        &mut app,
+        Msg::Server(StreamUpdate::Disconnected {
+            reason: "gone".into(),
+            retry_in: std::time::Duration::from_secs(4),
+        }),
+    );
+    assert!(matches!(app.conn, ConnState::Reconnecting { .. }));
+    update(&mut app, Msg::Server(StreamUpdate::Connected));
+    assert_eq!(app.conn, ConnState::Connected);
+    let g = app.list.generation;
+    let fx = update(
+        &mut app,
+        event(
+            99,
+            EventKind::ResyncRequired {
+                reason: "old".into(),
+            },
+        ),
+    );
+    assert!(app.list.generation > g);
+    assert!(fx
+        .iter()
+        .any(|f| matches!(f, Effect::LoadConversations { .. })));
+    assert_eq!(app.last_seq, Some(99));
+}

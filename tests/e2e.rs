@@ -1,0 +1,284 @@
+//! The real binary in a pseudo-terminal against a real server: keys in,
+//! screen out (read through a vt100 parser), and the server checked for
+//! what the keys did.
+
+mod common;
+
+use chatsmart::protocol::*;
+use common::*;
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Tui {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _home: tempfile::TempDir,
+}
+
+const COLS: u16 = 160;
+const ROWS: u16 = 48;
+
+impl Tui {
+    fn start(server: &str, token: &str) -> Tui {
+        let home = tempfile::tempdir().unwrap();
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chatsmart"));
+        cmd.args(["--server", server, "--token", token]);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", home.path());
+        cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
+        cmd.env("XDG_STATE_HOME", home.path().join("state"));
+        cmd.env("XDG_DATA_HOME", home.path().join("data"));
+        cmd.env_remove("CHATSMART_SERVER");
+        cmd.env_remove("CHATSMART_TOKEN");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let writer = Arc::new(Mutex::new(pty.master.take_writer().unwrap()));
+        let p = parser.clone();
+        let answer = writer.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut parser = p.lock().unwrap();
+                parser.process(&buf[..n]);
+                // Answer cursor-position queries as a terminal does.
+                if buf[..n].windows(4).any(|w| w == b"\x1b[6n") {
+                    let (row, col) = parser.screen().cursor_position();
+                    let mut w = answer.lock().unwrap();
+                    let _ = write!(w, "\x1b[{};{}R", row + 1, col + 1);
+                    let _ = w.flush();
+                }
+            }
+        });
+        // Keep the master alive for the child's lifetime.
+        std::mem::forget(pty.master);
+        Tui {
+            parser,
+            writer,
+            child,
+            _home: home,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `text` (10 s at most).
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} on screen"), |s| s.contains(text))
+    }
+
+    fn wait_until(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if f(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("timed out waiting for {what}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, bytes: &str) {
+        let mut w = self.writer.lock().unwrap();
+        w.write_all(bytes.as_bytes()).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn row_with(&self, text: &str) -> String {
+        self.screen()
+            .lines()
+            .find(|l| l.contains(text))
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// The chatroom list's part of the screen: each line up to the list's
+/// right border.
+fn list_pane(screen: &str) -> String {
+    screen
+        .lines()
+        .map(|l| {
+            l.chars()
+                .skip(1)
+                .take_while(|c| *c != '┃' && *c != '│')
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Polls an async check until it holds (10 s at most).
+async fn eventually<F, Fut>(what: &str, f: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !f().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_works_a_conversation_from_the_keyboard() {
+    let t = TestServer::start().await;
+    t.inbound(
+        ChannelKind::Whatsapp,
+        "85290000001",
+        "Olivia Old",
+        "an older question",
+        "e-0",
+    )
+    .await;
+    let mut tui = Tui::start(&t.url(), &t.alice.token);
+    tui.wait_for("connected");
+    tui.wait_for("Olivia Old");
+
+    // A new customer writes in: the row appears with its unread count.
+    let acc = t
+        .inbound(
+            ChannelKind::Line,
+            "U-e2e",
+            "Zed Customer",
+            "hello from the e2e test",
+            "e-1",
+        )
+        .await;
+    tui.wait_for("Zed Customer");
+    let row = tui.row_with("Zed Customer");
+    assert!(row.contains(" 1 "), "unread count beside the name: {row:?}");
+    assert!(tui.screen().contains("hello from the e2e test"));
+
+    // Opening it shows the history and clears the count, here and on the server.
+    tui.keys("g\r");
+    tui.wait_for("Bot ● on");
+    let alice = t.alice.client.clone();
+    let conv = acc.conversation_id;
+    eventually("the server to count it read", || {
+        let c = alice.clone();
+        async move { c.conversation(conv).await.unwrap().unread == 0 }
+    })
+    .await;
+    tui.wait_until("the unread count to go", |s| {
+        s.lines()
+            .find(|l| l.contains("Zed Customer") && l.contains("LINE"))
+            .is_some_and(|l| !l.contains(" 1 "))
+    });
+
+    // A typed reply reaches the server and shows in the conversation.
+    tui.keys("i");
+    tui.keys("Hi Zed, happy to help :smile:");
+    tui.keys("\r");
+    eventually("the reply on the server", || {
+        let c = alice.clone();
+        async move {
+            c.messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|m| m.kind == MessageKind::Agent && m.text == "Hi Zed, happy to help 😄")
+        }
+    })
+    .await;
+    tui.wait_for("Hi Zed, happy to help");
+
+    // b toggles the bot; the header follows.
+    tui.keys("\x1b");
+    tui.keys("b");
+    tui.wait_for("Bot ○ off");
+    assert!(
+        !alice
+            .conversation(conv)
+            .await
+            .unwrap()
+            .conversation
+            .bot_active
+    );
+
+    // Assign to Alice from the picker: it moves between the assignment filters.
+    tui.keys("a");
+    tui.wait_for("Assignees");
+    tui.keys("j\r");
+    eventually("the assignment on the server", || {
+        let c = alice.clone();
+        async move {
+            c.conversation(conv)
+                .await
+                .unwrap()
+                .conversation
+                .is_assigned_to(1 + 1)
+        }
+    })
+    .await;
+    tui.keys("\x1b");
+    tui.keys("\x1b");
+    tui.keys("n");
+    tui.wait_until("New requests without Zed", |s| {
+        s.contains("New requests")
+            && !list_pane(s).contains("Zed Customer")
+            && list_pane(s).contains("Olivia Old")
+    });
+    tui.keys("m");
+    tui.wait_until("Assigned to me with Zed", |s| {
+        s.contains("Assigned to me")
+            && list_pane(s).contains("Zed Customer")
+            && !list_pane(s).contains("Olivia Old")
+    });
+
+    // The help popup lists the keymap in force.
+    tui.keys("?");
+    let s = tui.wait_for("Keys in force");
+    assert!(s.contains("Quit chatsmart  (app.quit)"), "{s}");
+    tui.keys("\x1b");
+
+    // Quitting restores the terminal and exits cleanly.
+    tui.keys("q");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = tui.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the TUI did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let p = tui.parser.lock().unwrap();
+    assert!(!p.screen().alternate_screen(), "left the alternate screen");
+}

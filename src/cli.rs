@@ -46,6 +46,9 @@ pub enum Command {
         /// customers writing in; prints the URL and an agent token.
         #[arg(long, conflicts_with = "db")]
         demo: bool,
+        /// How many events the log keeps for reconnecting clients.
+        #[arg(long, default_value_t = server::KEEP_EVENTS)]
+        keep_events: u64,
     },
     /// Start an embedded demo server with sample data and open the inbox on it.
     Demo {
@@ -55,6 +58,8 @@ pub enum Command {
     },
     /// Print the live event stream of a server.
     Watch,
+    /// List every command a key can be bound to, and the keys in force.
+    Keys,
     /// Sign in with a login and password; keeps the token for next time.
     /// The server is --server (or CHATSMART_SERVER, or the config file).
     Login {
@@ -222,12 +227,39 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Some(Command::Keys) => {
+            let ui = ui_config()?;
+            let (km, _, problems) = crate::tui::load_look(&ui);
+            for p in problems {
+                eprintln!("warning: {p}");
+            }
+            println!(
+                "Keys in force (keymap {:?} and your keymap.toml):",
+                ui.keymap
+            );
+            for (key, text) in crate::tui::popups::help::lines_for(&km) {
+                match key {
+                    Some(k) => println!("  {k:>20}  {text}"),
+                    None => println!("{text}"),
+                }
+            }
+            println!("\nEvery command, for keymap.toml:");
+            for c in crate::tui::command::Command::ALL {
+                println!("  {:<28} {}", c.name(), c.description());
+            }
+            Ok(())
+        }
         Some(Command::Watch) => {
             let client = connect(cli.server, cli.token)?
                 .context("no server configured: give --server and --token")?;
             runtime()?.block_on(crate::watch::watch(client))
         }
-        Some(Command::Serve { listen, db, demo }) => {
+        Some(Command::Serve {
+            listen,
+            db,
+            demo,
+            keep_events,
+        }) => {
             init_server_logging();
             runtime()?.block_on(async move {
                 if demo {
@@ -246,8 +278,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     let db = db.unwrap_or_else(config::default_db_path);
                     let running = server::start(ServerConfig {
-                        listen,
-                        db: db.clone(),
+                        keep_events,
+                        ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;
                     eprintln!(

@@ -498,6 +498,18 @@ async fn reconnecting_with_since_replays_exactly_what_was_missed() {
         .await;
     assert!(ev.seq > expected.last().unwrap().seq);
 
+    // Once the log is pruned past it, an old since asks the client to resync.
+    let store = t.server.as_ref().unwrap().state.store.clone();
+    assert!(store.prune_events(2).await.unwrap() > 0);
+    let mut ws = t.ws(&t.alice.token, Some(last_seen)).await;
+    let ev = ws.next().await;
+    assert!(
+        matches!(ev.kind, EventKind::ResyncRequired { .. }),
+        "{ev:?}"
+    );
+    let (latest, _) = store.seq_bounds().await.unwrap();
+    assert_eq!(ev.seq, latest, "continue from the newest");
+
     // A since beyond the log asks the client to resync.
     let mut ws = t.ws(&t.alice.token, Some(1_000_000)).await;
     let ev = ws.next().await;

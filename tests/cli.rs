@@ -51,6 +51,15 @@ fn help_version_and_completions() {
 }
 
 #[test]
+fn keys_lists_commands_and_bindings() {
+    let (ok, out, _) = run(&["keys"]);
+    assert!(ok);
+    assert!(out.contains("list.next"));
+    assert!(out.contains("Next conversation"));
+    assert!(out.contains("bot.toggle"));
+}
+
+#[test]
 fn with_nothing_configured_it_says_how_to_connect() {
     let (ok, out, _) = run(&[]);
     assert!(ok);
@@ -89,10 +98,10 @@ async fn agent_add_prints_a_token_that_the_server_accepts() {
     assert!(ok);
     assert!(out.contains("Grace Ho") && out.contains("admin") && out.contains("Support"));
 
-    let server = chatsmart::server::start(chatsmart::server::ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: db.clone(),
-    })
+    let server = chatsmart::server::start(chatsmart::server::ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        db.clone(),
+    ))
     .await
     .unwrap();
     let client = chatsmart::client::Client::new(&server.url(), Some(token)).unwrap();

@@ -23,6 +23,10 @@ const ROWS: u16 = 48;
 
 impl Tui {
     fn start(server: &str, token: &str) -> Tui {
+        Self::spawn(&["--server", server, "--token", token])
+    }
+
+    fn spawn(args: &[&str]) -> Tui {
         let home = tempfile::tempdir().unwrap();
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -33,7 +37,7 @@ impl Tui {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_chatsmart"));
-        cmd.args(["--server", server, "--token", token]);
+        cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home.path());
         cmd.env("XDG_CONFIG_HOME", home.path().join("config"));
@@ -112,6 +116,27 @@ impl Tui {
             .find(|l| l.contains(text))
             .unwrap_or_default()
             .to_string()
+    }
+}
+
+impl Tui {
+    /// Waits for the program to exit; returns whether it succeeded.
+    fn wait_exit(&mut self) -> bool {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the program did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn home(&self) -> &std::path::Path {
+        self._home.path()
     }
 }
 
@@ -267,18 +292,63 @@ async fn an_agent_works_a_conversation_from_the_keyboard() {
 
     // Quitting restores the terminal and exits cleanly.
     tui.keys("q");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = tui.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status:?}");
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the TUI did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert!(tui.wait_exit(), "a clean exit");
     let p = tui.parser.lock().unwrap();
     assert!(!p.screen().alternate_screen(), "left the alternate screen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_restores_the_terminal() {
+    let t = TestServer::start().await;
+    let mut tui = Tui::start(&t.url(), &t.bob.token);
+    tui.wait_for("connected");
+    assert!(tui.parser.lock().unwrap().screen().alternate_screen());
+    let pid = tui.child.process_id().unwrap();
+    let killed = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    tui.wait_exit();
+    std::thread::sleep(Duration::from_millis(200));
+    let p = tui.parser.lock().unwrap();
+    assert!(!p.screen().alternate_screen(), "left the alternate screen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_a_token_only_the_user_can_read() {
+    let t = TestServer::start().await;
+    let url = t.url();
+    let mut tui = Tui::spawn(&["login", "--server", &url]);
+    tui.wait_for("Login:");
+    tui.keys("alice.wong\r");
+    tui.wait_for("Password:");
+    tui.keys(&format!("{PASSWORD}\r"));
+    assert!(tui.wait_exit(), "login succeeds: {}", tui.screen());
+    assert!(
+        !tui.screen().contains(PASSWORD),
+        "the password is not echoed"
+    );
+    let dir = tui.home().join("config").join("chatsmart");
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(config.contains(&url), "{config}");
+    assert!(config.contains("token_file"), "{config}");
+    let token_path = dir.join("token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let token = std::fs::read_to_string(&token_path).unwrap();
+    let client = chatsmart::client::Client::new(&url, Some(token)).unwrap();
+    assert_eq!(client.me().await.unwrap().agent.name, "Alice Wong");
+
+    // A wrong password says so.
+    let mut tui = Tui::spawn(&["login", "--server", &url, "--login", "alice.wong"]);
+    tui.wait_for("Password:");
+    tui.keys("wrong\r");
+    assert!(!tui.wait_exit());
+    tui.wait_for("wrong login or password");
 }

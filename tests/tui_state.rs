@@ -567,3 +567,49 @@ fn connection_state_and_resync() {
         .any(|f| matches!(f, Effect::LoadConversations { .. })));
     assert_eq!(app.last_seq, Some(99));
 }
+
+#[test]
+fn scrolling_to_the_top_loads_older_messages() {
+    let mut app = fixtures::app_with_open(3);
+    app.logs.get_mut(&1).unwrap().has_more = true;
+    app.size = (120, 30);
+    let fx = press(&mut app, "g");
+    assert_eq!(
+        fx,
+        vec![Effect::LoadMessages {
+            conversation: 1,
+            before: Some(1)
+        }]
+    );
+    assert!(app.logs[&1].loading);
+    // While loading, scrolling asks no more.
+    assert!(press(&mut app, "k").is_empty());
+    let older = Message {
+        id: 0,
+        conversation_id: 1,
+        kind: MessageKind::Inbound,
+        text: "the very first message".into(),
+        attachment_id: None,
+        author_id: None,
+        author_name: None,
+        created_at: fixtures::now() - chrono::Duration::days(3),
+        status: DeliveryStatus::Delivered,
+        client_id: None,
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Messages {
+            conversation: 1,
+            older: true,
+            result: Ok(MessagePage {
+                items: vec![older],
+                has_more: false,
+            }),
+        })),
+    );
+    let log = &app.logs[&1];
+    assert_eq!(log.messages[0].text, "the very first message");
+    assert!(!log.has_more && !log.loading);
+    press(&mut app, "G");
+    assert_eq!(app.chat_scroll, 0);
+}

@@ -48,7 +48,7 @@ pub async fn start_with(listen: SocketAddr, pace: Option<simulator::Pace>) -> an
         .prefix("chatsmart-demo-")
         .tempdir()?;
     let db = dir.path().join("demo.db");
-    let server = server::start(ServerConfig { listen, db }).await?;
+    let server = server::start(ServerConfig::new(listen, db)).await?;
     let seeded = seed::seed(server.state.store.as_ref()).await?;
     let simulator = match pace {
         Some(pace) => simulator::spawn(

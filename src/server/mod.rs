@@ -31,6 +31,22 @@ pub struct AppState {
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub db: PathBuf,
+    /// How many events the log keeps for clients that reconnect; older
+    /// ones are pruned hourly (a client asking for them resyncs).
+    pub keep_events: u64,
+}
+
+/// The default of [`ServerConfig::keep_events`].
+pub const KEEP_EVENTS: u64 = 1_000_000;
+
+impl ServerConfig {
+    pub fn new(listen: SocketAddr, db: PathBuf) -> Self {
+        ServerConfig {
+            listen,
+            db,
+            keep_events: KEEP_EVENTS,
+        }
+    }
 }
 
 pub fn app(state: AppState) -> Router {
@@ -83,7 +99,24 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store: Arc::new(store),
         hub,
     };
-    start_with(config.listen, state).await
+    let running = start_with(config.listen, state).await?;
+    let store = running.state.store.clone();
+    let mut closing = running.state.hub.closing();
+    let keep = config.keep_events;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tokio::select! {
+                _ = every.tick() => match store.prune_events(keep).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("pruned {n} old events from the log"),
+                    Err(e) => tracing::warn!("could not prune the event log: {e}"),
+                },
+                _ = closing.changed() => return,
+            }
+        }
+    });
+    Ok(running)
 }
 
 pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<RunningServer> {

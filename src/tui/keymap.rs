@@ -364,7 +364,7 @@ impl Keymap {
                         self.next += 1;
                     }
                     None => errors.push(format!(
-                        "{file}:{line}: unknown command {cmd_s:?} (chatsmart --help lists where to find them; see the help popup)"
+                        "{file}:{line}: unknown command {cmd_s:?} (`chatsmart keys` lists them)"
                     )),
                 }
             }

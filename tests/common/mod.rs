@@ -39,10 +39,10 @@ impl TestServer {
 
     pub async fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let server = server::start(ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            db: dir.path().join("test.db"),
-        })
+        let server = server::start(ServerConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            dir.path().join("test.db"),
+        ))
         .await
         .unwrap();
         let url = server.url();
@@ -88,12 +88,9 @@ impl TestServer {
     pub async fn restart(&mut self) {
         let old = self.server.take().unwrap();
         old.stop().await.unwrap();
-        let server = server::start(ServerConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            db: self.db(),
-        })
-        .await
-        .unwrap();
+        let server = server::start(ServerConfig::new("127.0.0.1:0".parse().unwrap(), self.db()))
+            .await
+            .unwrap();
         let url = server.url();
         for u in [&mut self.admin, &mut self.alice, &mut self.bob] {
             u.client = Client::new(&url, Some(u.token.clone())).unwrap();

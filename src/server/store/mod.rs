@@ -183,4 +183,7 @@ pub trait Store: Send + Sync + 'static {
     async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>>;
     /// The newest and the oldest sequence numbers still kept (0, 0 when empty).
     async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)>;
+    /// Drops all but the newest `keep` events; returns how many went.
+    /// Clients asking for older ones are told to resync.
+    async fn prune_events(&self, keep: u64) -> StoreResult<u64>;
 }

@@ -1361,6 +1361,17 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn prune_events(&self, keep: u64) -> StoreResult<u64> {
+        self.write(move |tx, _| {
+            let max: Option<i64> = tx.query_row("SELECT MAX(seq) FROM events", [], |r| r.get(0))?;
+            let Some(max) = max else { return Ok(0) };
+            let cutoff = max - keep.min(i64::MAX as u64) as i64;
+            let n = tx.execute("DELETE FROM events WHERE seq <= ?1", [cutoff])?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)> {
         self.read(|conn| {
             let (max, min): (Option<i64>, Option<i64>) =

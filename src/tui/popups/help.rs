@@ -11,10 +11,14 @@ use ratatui::Frame;
 
 /// The help text's lines: a heading per context, then "key  what it does".
 pub fn lines(app: &App) -> Vec<(Option<String>, String)> {
+    lines_for(&app.keymap)
+}
+
+pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, String)> {
     let mut out = Vec::new();
     for ctx in Context::ALL {
         let mut by_cmd: Vec<(super::super::command::Command, Vec<Key>)> = Vec::new();
-        for (k, c) in app.keymap.bindings(ctx) {
+        for (k, c) in keymap.bindings(ctx) {
             match by_cmd.iter_mut().find(|(x, _)| x == c) {
                 Some((_, keys)) => keys.push(*k),
                 None => by_cmd.push((*c, vec![*k])),
@@ -26,7 +30,7 @@ pub fn lines(app: &App) -> Vec<(Option<String>, String)> {
         by_cmd.sort_by_key(|(c, _)| *c);
         for (cmd, keys) in by_cmd.iter_mut() {
             // In the order the keymap file gives them.
-            let ordered = app.keymap.keys_for(ctx, *cmd);
+            let ordered = keymap.keys_for(ctx, *cmd);
             keys.sort_by_key(|k| ordered.iter().position(|o| o == k).unwrap_or(usize::MAX));
         }
         out.push((None, String::new()));

@@ -67,11 +67,29 @@ pub enum Command {
         #[arg(long)]
         login: Option<String>,
     },
+    /// Standard messages: the spreadsheet template, import and export.
+    #[command(subcommand, name = "standard-messages")]
+    StandardMessages(StandardCommand),
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
     Agent(AgentCommand),
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StandardCommand {
+    /// Write the blank .xlsx template (columns Channels, Folder_name, Team, User, Message).
+    Template { file: PathBuf },
+    /// Import standard messages from an .xlsx or .xls file (admin).
+    Import {
+        file: PathBuf,
+        /// Check every row and say what would happen, changing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export every folder and message to an .xlsx file (admin).
+    Export { file: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,6 +327,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }),
         Some(Command::Agent(cmd)) => run_agent(cmd),
+        Some(Command::StandardMessages(cmd)) => {
+            let client = connect(cli.server, cli.token)?.context(
+                "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)",
+            )?;
+            runtime()?.block_on(run_standard(client, cmd))
+        }
         Some(Command::Completions { shell }) => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "chatsmart", &mut std::io::stdout());
@@ -327,6 +351,60 @@ async fn terminate() -> std::io::Result<()> {
 #[cfg(not(unix))]
 async fn terminate() -> std::io::Result<()> {
     std::future::pending().await
+}
+
+/// Writes a file whole or not at all (a temporary file renamed into place).
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.persist(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+async fn run_standard(client: Client, cmd: StandardCommand) -> anyhow::Result<()> {
+    match cmd {
+        StandardCommand::Template { file } => {
+            let bytes = client.standard_template().await?;
+            write_file(&file, &bytes)?;
+            eprintln!("wrote the template to {}", file.display());
+        }
+        StandardCommand::Export { file } => {
+            let bytes = client.standard_export().await?;
+            write_file(&file, &bytes)?;
+            eprintln!("exported standard messages to {}", file.display());
+        }
+        StandardCommand::Import { file, dry_run } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = client.standard_import(bytes, &name, dry_run).await?;
+            for e in &report.errors {
+                eprintln!("row {}, {}: {}", e.row, e.column, e.message);
+            }
+            if !report.folders_created.is_empty() {
+                let verb = if dry_run { "would create" } else { "created" };
+                println!("{verb} folders: {}", report.folders_created.join(", "));
+            }
+            println!("{}", report.summary());
+            if !report.errors.is_empty() {
+                anyhow::bail!(
+                    "{} bad rows in {}: nothing was imported",
+                    report.errors.len(),
+                    file.display()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {

@@ -14,5 +14,6 @@ pub mod demo;
 pub mod protocol;
 pub mod sanitize;
 pub mod server;
+pub mod sheets;
 pub mod tui;
 pub mod watch;

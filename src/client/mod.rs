@@ -348,6 +348,137 @@ impl Client {
         self.send(Method::POST, "inbound", msg).await
     }
 
+    async fn bytes(&self, req: reqwest::RequestBuilder) -> ClientResult<Vec<u8>> {
+        let mut req = req;
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        if !status.is_success() {
+            return Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(b) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: b.error.code,
+                    message: b.error.message,
+                },
+                Err(_) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: "http".into(),
+                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                },
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// Standard-message folders the caller may use (for a conversation: in
+    /// scope for it; admins without one: every folder).
+    pub async fn standard_folders(&self, q: &StandardQuery) -> ClientResult<Vec<StandardFolder>> {
+        self.get_q("standard-messages", q).await
+    }
+
+    pub async fn create_folder(&self, input: &FolderInput) -> ClientResult<StandardFolder> {
+        self.send(Method::POST, "standard-folders", input).await
+    }
+
+    pub async fn update_folder(
+        &self,
+        id: FolderId,
+        patch: &FolderPatch,
+    ) -> ClientResult<StandardFolder> {
+        self.send(Method::PATCH, &format!("standard-folders/{id}"), patch)
+            .await
+    }
+
+    pub async fn delete_folder(&self, id: FolderId) -> ClientResult<()> {
+        self.call::<(), ()>(
+            Method::DELETE,
+            &format!("standard-folders/{id}"),
+            None::<&()>,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_standard_message(
+        &self,
+        folder: FolderId,
+        text: &str,
+    ) -> ClientResult<StandardMessage> {
+        self.send(
+            Method::POST,
+            &format!("standard-folders/{folder}/messages"),
+            &StandardText { text: text.into() },
+        )
+        .await
+    }
+
+    pub async fn edit_standard_message(
+        &self,
+        id: StandardMessageId,
+        text: &str,
+    ) -> ClientResult<StandardMessage> {
+        self.send(
+            Method::PATCH,
+            &format!("standard-messages/{id}"),
+            &StandardText { text: text.into() },
+        )
+        .await
+    }
+
+    pub async fn delete_standard_message(&self, id: StandardMessageId) -> ClientResult<()> {
+        self.call::<(), ()>(
+            Method::DELETE,
+            &format!("standard-messages/{id}"),
+            None::<&()>,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The blank .xlsx template.
+    pub async fn standard_template(&self) -> ClientResult<Vec<u8>> {
+        self.bytes(self.http.get(self.url("standard-messages/template")))
+            .await
+    }
+
+    /// Every folder and message as .xlsx (admin).
+    pub async fn standard_export(&self) -> ClientResult<Vec<u8>> {
+        self.bytes(self.http.get(self.url("standard-messages/export")))
+            .await
+    }
+
+    /// Imports a spreadsheet (admin). With `dry_run`, reports without changing anything.
+    pub async fn standard_import(
+        &self,
+        file: Vec<u8>,
+        file_name: &str,
+        dry_run: bool,
+    ) -> ClientResult<ImportReport> {
+        let req = self
+            .http
+            .post(self.url("standard-messages/import"))
+            .query(&[
+                ("dry_run", dry_run.to_string()),
+                ("filename", file_name.to_string()),
+            ])
+            .header("content-type", "application/octet-stream")
+            .timeout(Duration::from_secs(300))
+            .body(file);
+        let bytes = self.bytes(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
     /// The WebSocket URL of the event stream, resuming after `since`.
     pub fn events_url(&self, since: Option<Seq>) -> url::Url {
         let mut url = self.url("events");

@@ -209,7 +209,7 @@ pub struct CustomerPatch {
 }
 
 /// Distinguishes an absent field (no change) from `null` (clear it).
-mod double_option {
+pub(crate) mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<T: Serialize, S: Serializer>(

@@ -7,6 +7,7 @@
 //! `?since=SEQ` to receive exactly what it missed, in order.
 
 use super::model::*;
+use super::standard::*;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +83,13 @@ pub enum EventKind {
     AgentCreated {
         agent: Agent,
     },
+    /// A standard-message folder was created or changed (its messages too).
+    StandardFolderChanged {
+        folder: StandardFolder,
+    },
+    StandardFolderDeleted {
+        folder_id: FolderId,
+    },
     /// Not stored in the log: the `since` a client asked for is older than the
     /// log keeps (or newer than it has). Reload state, then continue from
     /// this event's `seq`.
@@ -108,6 +116,8 @@ impl EventKind {
             EventKind::NoteUpdated { .. } => "note_updated",
             EventKind::NoteDeleted { .. } => "note_deleted",
             EventKind::AgentCreated { .. } => "agent_created",
+            EventKind::StandardFolderChanged { .. } => "standard_folder_changed",
+            EventKind::StandardFolderDeleted { .. } => "standard_folder_deleted",
             EventKind::ResyncRequired { .. } => "resync_required",
         }
     }

@@ -8,10 +8,12 @@
 pub mod api;
 pub mod events;
 pub mod model;
+pub mod standard;
 
 pub use api::*;
 pub use events::*;
 pub use model::*;
+pub use standard::*;
 
 /// Bumped whenever a request, response or event changes incompatibly.
 pub const PROTOCOL_VERSION: u32 = 1;

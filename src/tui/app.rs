@@ -238,6 +238,8 @@ pub struct App {
     pub chat_scroll: usize,
     pub customers: HashMap<CustomerId, Customer>,
     pub notes: HashMap<CustomerId, Vec<Note>>,
+    /// Standard-message folders the agent may use (admins: all).
+    pub standard: Vec<StandardFolder>,
     pub drafts: HashMap<ConversationId, Editor>,
     pub search: Editor,
     pub focus: Focus,
@@ -270,6 +272,7 @@ impl App {
             chat_scroll: 0,
             customers: HashMap::new(),
             notes: HashMap::new(),
+            standard: Vec::new(),
             drafts: HashMap::new(),
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),

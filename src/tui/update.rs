@@ -769,6 +769,20 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             }
         }
         EventKind::TagCreated { .. } => {}
+        EventKind::StandardFolderChanged { folder } => {
+            app.standard.retain(|f| f.id != folder.id);
+            let visible = app
+                .me
+                .as_ref()
+                .is_some_and(|me| folder.visible_to(me, None) || me.is_admin());
+            if visible {
+                app.standard.push(folder);
+                app.standard.sort_by_key(|f| f.name.to_lowercase());
+            }
+        }
+        EventKind::StandardFolderDeleted { folder_id } => {
+            app.standard.retain(|f| f.id != folder_id);
+        }
         EventKind::ResyncRequired { .. } => {
             // Start again from what the server has now.
             app.logs.retain(|id, _| Some(*id) == app.open);

@@ -8,9 +8,11 @@ mod customers;
 mod events;
 mod inbound;
 mod session;
+mod standard;
 
 use super::AppState;
 use crate::protocol::{Health, PROTOCOL_VERSION};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 
@@ -50,6 +52,26 @@ pub fn router() -> Router<AppState> {
             axum::routing::patch(customers::edit_note).delete(customers::delete_note),
         )
         .route("/tags", get(customers::tags).post(customers::create_tag))
+        .route("/standard-messages", get(standard::list))
+        .route("/standard-messages/template", get(standard::template))
+        .route("/standard-messages/export", get(standard::export))
+        .route(
+            "/standard-messages/import",
+            post(standard::import).layer(DefaultBodyLimit::max(crate::sheets::MAX_BYTES + 1024)),
+        )
+        .route(
+            "/standard-messages/{id}",
+            axum::routing::patch(standard::edit_message).delete(standard::delete_message),
+        )
+        .route("/standard-folders", post(standard::create_folder))
+        .route(
+            "/standard-folders/{id}",
+            axum::routing::patch(standard::update_folder).delete(standard::delete_folder),
+        )
+        .route(
+            "/standard-folders/{id}/messages",
+            post(standard::add_message),
+        )
         .route("/inbound", post(inbound::inbound))
         .route("/events", get(events::events))
 }

@@ -132,4 +132,29 @@ CREATE TABLE events (
     created_at INTEGER NOT NULL
 );
 "#,
+    // 2: standard messages in scoped folders.
+    r#"
+CREATE TABLE standard_folders (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    -- Comma-separated channel kinds; empty means every channel.
+    channels TEXT NOT NULL DEFAULT '',
+    team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE standard_folder_assignees (
+    folder_id INTEGER NOT NULL REFERENCES standard_folders(id) ON DELETE CASCADE,
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    PRIMARY KEY (folder_id, agent_id)
+);
+CREATE TABLE standard_messages (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES standard_folders(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX standard_messages_folder ON standard_messages (folder_id, id);
+"#,
 ];

@@ -72,6 +72,19 @@ pub struct OutboundMessage {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// One folder of a validated standard-message import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFolder {
+    /// The first spreadsheet row that names it.
+    pub row: usize,
+    pub name: String,
+    pub channels: Vec<ChannelKind>,
+    pub team_id: Option<TeamId>,
+    pub assignee_ids: Vec<AgentId>,
+    /// (row, text), in order.
+    pub messages: Vec<(usize, String)>,
+}
+
 /// Who makes a change, and when (now unless given: seeding and scheduled
 /// work give explicit times).
 #[derive(Debug, Clone, Copy, Default)]
@@ -177,6 +190,31 @@ pub trait Store: Send + Sync + 'static {
     /// Only the author or an admin may change or delete a note.
     async fn update_note(&self, by: &Agent, id: NoteId, text: String) -> StoreResult<Note>;
     async fn delete_note(&self, by: &Agent, id: NoteId) -> StoreResult<()>;
+
+    // Standard messages. Scope is applied by the caller with
+    // `StandardFolder::visible_to`; the store lists every folder.
+    async fn list_standard_folders(&self) -> StoreResult<Vec<StandardFolder>>;
+    async fn create_folder(&self, input: FolderInput) -> StoreResult<StandardFolder>;
+    async fn update_folder(&self, id: FolderId, patch: FolderPatch) -> StoreResult<StandardFolder>;
+    async fn delete_folder(&self, id: FolderId) -> StoreResult<()>;
+    async fn add_standard_message(
+        &self,
+        folder: FolderId,
+        text: String,
+    ) -> StoreResult<StandardMessage>;
+    async fn update_standard_message(
+        &self,
+        id: StandardMessageId,
+        text: String,
+    ) -> StoreResult<StandardMessage>;
+    async fn delete_standard_message(&self, id: StandardMessageId) -> StoreResult<()>;
+    /// Applies a validated import in one transaction (rolled back when
+    /// `dry_run`, or when a folder clashes with one already stored).
+    async fn import_standard(
+        &self,
+        plan: Vec<PlannedFolder>,
+        report: ImportReport,
+    ) -> StoreResult<ImportReport>;
 
     // The event log.
     /// Events with `seq > since`, oldest first, at most `limit`.

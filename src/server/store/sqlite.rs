@@ -99,6 +99,17 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Transaction, &mut Vec<EventKind>) -> StoreResult<T> + Send + 'static,
     {
+        self.write_or_roll_back(move |tx, events| f(tx, events).map(|t| (t, true)))
+            .await
+    }
+
+    /// Like [`write`](Self::write), but `f` says whether to commit (true)
+    /// or roll everything back (false: a dry run).
+    async fn write_or_roll_back<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction, &mut Vec<EventKind>) -> StoreResult<(T, bool)> + Send + 'static,
+    {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner
@@ -107,7 +118,11 @@ impl SqliteStore {
                 .map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut kinds = Vec::new();
-            let out = f(&tx, &mut kinds)?;
+            let (out, commit) = f(&tx, &mut kinds)?;
+            if !commit {
+                tx.rollback()?;
+                return Ok(out);
+            }
             let mut events = Vec::with_capacity(kinds.len());
             let now = now_ms();
             for kind in kinds {
@@ -503,6 +518,141 @@ fn parse_cursor(cursor: &str) -> StoreResult<(i64, i64)> {
 }
 
 pub const MAX_MESSAGE_CHARS: usize = 20_000;
+
+// ---- standard messages -----------------------------------------------------
+
+fn channels_to_db(channels: &[ChannelKind]) -> String {
+    let mut v: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(",")
+}
+
+fn channels_from_db(s: &str) -> Vec<ChannelKind> {
+    let mut v: Vec<ChannelKind> = s.split(',').filter_map(|c| c.parse().ok()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn load_folder(conn: &Connection, id: FolderId) -> StoreResult<StandardFolder> {
+    let (name, channels, team_id): (String, String, Option<i64>) = conn
+        .query_row(
+            "SELECT name, channels, team_id FROM standard_folders WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("standard-message folder"))?;
+    let team = match team_id {
+        Some(t) => conn
+            .query_row("SELECT id, name FROM teams WHERE id = ?1", [t], |r| {
+                Ok(Team {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })
+            .optional()?,
+        None => None,
+    };
+    let assignees = conn
+        .prepare_cached(
+            "SELECT a.id, a.name FROM standard_folder_assignees fa JOIN agents a ON a.id = fa.agent_id
+             WHERE fa.folder_id = ?1 ORDER BY a.name",
+        )?
+        .query_map([id], |r| {
+            Ok(AgentRef {
+                id: r.get(0)?,
+                name: r.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let messages = conn
+        .prepare_cached("SELECT id, text FROM standard_messages WHERE folder_id = ?1 ORDER BY id")?
+        .query_map([id], |r| {
+            Ok(StandardMessage {
+                id: r.get(0)?,
+                folder_id: id,
+                text: r.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(StandardFolder {
+        id,
+        name,
+        channels: channels_from_db(&channels),
+        team,
+        assignees,
+        messages,
+    })
+}
+
+fn check_standard_text(text: &str) -> StoreResult<()> {
+    validate_text(text, "a standard message", MAX_MESSAGE_CHARS)?;
+    check_placeholders(text).map_err(StoreError::Invalid)?;
+    Ok(())
+}
+
+fn check_folder_name(name: &str) -> StoreResult<()> {
+    validate_text(name, "a folder name", 100)
+}
+
+fn set_folder_scope(
+    tx: &Transaction,
+    id: FolderId,
+    team_id: Option<TeamId>,
+    assignee_ids: &[AgentId],
+) -> StoreResult<()> {
+    if let Some(t) = team_id {
+        tx.query_row("SELECT 1 FROM teams WHERE id = ?1", [t], |_| Ok(()))
+            .optional()?
+            .ok_or(StoreError::NotFound("team"))?;
+    }
+    tx.execute(
+        "UPDATE standard_folders SET team_id = ?2 WHERE id = ?1",
+        params![id, team_id],
+    )?;
+    tx.execute(
+        "DELETE FROM standard_folder_assignees WHERE folder_id = ?1",
+        [id],
+    )?;
+    for a in assignee_ids {
+        load_agent(tx, *a)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO standard_folder_assignees (folder_id, agent_id) VALUES (?1, ?2)",
+            params![id, a],
+        )?;
+    }
+    Ok(())
+}
+
+fn folder_by_name(tx: &Transaction, name: &str) -> StoreResult<Option<FolderId>> {
+    Ok(tx
+        .query_row(
+            "SELECT id FROM standard_folders WHERE name = ?1",
+            [name.trim()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn insert_folder(tx: &Transaction, input: &FolderInput) -> StoreResult<FolderId> {
+    check_folder_name(&input.name)?;
+    if folder_by_name(tx, &input.name)?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "a folder named {:?} already exists",
+            input.name.trim()
+        )));
+    }
+    let now = now_ms();
+    tx.execute(
+        "INSERT INTO standard_folders (name, channels, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+        params![input.name.trim(), channels_to_db(&input.channels), now],
+    )?;
+    let id = tx.last_insert_rowid();
+    set_folder_scope(tx, id, input.team_id, &input.assignee_ids)?;
+    Ok(id)
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -1331,6 +1481,258 @@ impl Store for SqliteStore {
                 customer_id: note.customer_id,
             });
             Ok(())
+        })
+        .await
+    }
+
+    async fn list_standard_folders(&self) -> StoreResult<Vec<StandardFolder>> {
+        self.read(|conn| {
+            let ids: Vec<i64> = conn
+                .prepare("SELECT id FROM standard_folders ORDER BY name COLLATE NOCASE")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_folder(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn create_folder(&self, input: FolderInput) -> StoreResult<StandardFolder> {
+        self.write(move |tx, events| {
+            let id = insert_folder(tx, &input)?;
+            let folder = load_folder(tx, id)?;
+            events.push(EventKind::StandardFolderChanged {
+                folder: folder.clone(),
+            });
+            Ok(folder)
+        })
+        .await
+    }
+
+    async fn update_folder(&self, id: FolderId, patch: FolderPatch) -> StoreResult<StandardFolder> {
+        self.write(move |tx, events| {
+            let current = load_folder(tx, id)?;
+            if let Some(name) = &patch.name {
+                check_folder_name(name)?;
+                if let Some(other) = folder_by_name(tx, name)? {
+                    if other != id {
+                        return Err(StoreError::Conflict(format!(
+                            "a folder named {:?} already exists",
+                            name.trim()
+                        )));
+                    }
+                }
+                tx.execute(
+                    "UPDATE standard_folders SET name = ?2 WHERE id = ?1",
+                    params![id, name.trim()],
+                )?;
+            }
+            if let Some(channels) = &patch.channels {
+                tx.execute(
+                    "UPDATE standard_folders SET channels = ?2 WHERE id = ?1",
+                    params![id, channels_to_db(channels)],
+                )?;
+            }
+            if patch.team_id.is_some() || patch.assignee_ids.is_some() {
+                let team = match patch.team_id {
+                    Some(t) => t,
+                    None => current.team.as_ref().map(|t| t.id),
+                };
+                let assignees = match &patch.assignee_ids {
+                    Some(a) => a.clone(),
+                    None => current.assignees.iter().map(|a| a.id).collect(),
+                };
+                set_folder_scope(tx, id, team, &assignees)?;
+            }
+            tx.execute(
+                "UPDATE standard_folders SET updated_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )?;
+            let folder = load_folder(tx, id)?;
+            events.push(EventKind::StandardFolderChanged {
+                folder: folder.clone(),
+            });
+            Ok(folder)
+        })
+        .await
+    }
+
+    async fn delete_folder(&self, id: FolderId) -> StoreResult<()> {
+        self.write(move |tx, events| {
+            let n = tx.execute("DELETE FROM standard_folders WHERE id = ?1", [id])?;
+            if n == 0 {
+                return Err(StoreError::NotFound("standard-message folder"));
+            }
+            events.push(EventKind::StandardFolderDeleted { folder_id: id });
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_standard_message(
+        &self,
+        folder: FolderId,
+        text: String,
+    ) -> StoreResult<StandardMessage> {
+        check_standard_text(&text)?;
+        self.write(move |tx, events| {
+            load_folder(tx, folder)?;
+            let now = now_ms();
+            tx.execute(
+                "INSERT INTO standard_messages (folder_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                params![folder, text.trim(), now],
+            )?;
+            let id = tx.last_insert_rowid();
+            let f = load_folder(tx, folder)?;
+            let msg = f
+                .messages
+                .iter()
+                .find(|m| m.id == id)
+                .cloned()
+                .ok_or(StoreError::NotFound("standard message"))?;
+            events.push(EventKind::StandardFolderChanged { folder: f });
+            Ok(msg)
+        })
+        .await
+    }
+
+    async fn update_standard_message(
+        &self,
+        id: StandardMessageId,
+        text: String,
+    ) -> StoreResult<StandardMessage> {
+        check_standard_text(&text)?;
+        self.write(move |tx, events| {
+            let folder: i64 = tx
+                .query_row(
+                    "SELECT folder_id FROM standard_messages WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or(StoreError::NotFound("standard message"))?;
+            tx.execute(
+                "UPDATE standard_messages SET text = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, text.trim(), now_ms()],
+            )?;
+            let f = load_folder(tx, folder)?;
+            let msg = f
+                .messages
+                .iter()
+                .find(|m| m.id == id)
+                .cloned()
+                .ok_or(StoreError::NotFound("standard message"))?;
+            events.push(EventKind::StandardFolderChanged { folder: f });
+            Ok(msg)
+        })
+        .await
+    }
+
+    async fn delete_standard_message(&self, id: StandardMessageId) -> StoreResult<()> {
+        self.write(move |tx, events| {
+            let folder: i64 = tx
+                .query_row(
+                    "SELECT folder_id FROM standard_messages WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or(StoreError::NotFound("standard message"))?;
+            tx.execute("DELETE FROM standard_messages WHERE id = ?1", [id])?;
+            events.push(EventKind::StandardFolderChanged {
+                folder: load_folder(tx, folder)?,
+            });
+            Ok(())
+        })
+        .await
+    }
+
+    async fn import_standard(
+        &self,
+        plan: Vec<PlannedFolder>,
+        report: ImportReport,
+    ) -> StoreResult<ImportReport> {
+        self.write_or_roll_back(move |tx, events| {
+            let mut report = report;
+            let mut changed = Vec::new();
+            for pf in &plan {
+                let id = match folder_by_name(tx, &pf.name)? {
+                    Some(id) => {
+                        // An existing folder keeps its scope; the sheet must agree.
+                        let f = load_folder(tx, id)?;
+                        let mut want = pf.channels.clone();
+                        want.sort();
+                        let mut want_agents = pf.assignee_ids.clone();
+                        want_agents.sort_unstable();
+                        let mut have_agents: Vec<_> = f.assignees.iter().map(|a| a.id).collect();
+                        have_agents.sort_unstable();
+                        if f.channels != want
+                            || f.team.as_ref().map(|t| t.id) != pf.team_id
+                            || have_agents != want_agents
+                        {
+                            report.errors.push(RowError {
+                                row: pf.row,
+                                column: "Folder_name".into(),
+                                message: format!(
+                                    "the folder {:?} already exists with channels {}, team {} and users {}; use the same or another folder name",
+                                    f.name,
+                                    f.channels_label(),
+                                    f.team.as_ref().map(|t| t.name.as_str()).unwrap_or("(none)"),
+                                    if f.assignees.is_empty() { "(all)".to_string() } else { f.assignees.iter().map(|a| a.name.clone()).collect::<Vec<_>>().join(", ") }
+                                ),
+                            });
+                            continue;
+                        }
+                        id
+                    }
+                    None => {
+                        let id = insert_folder(
+                            tx,
+                            &FolderInput {
+                                name: pf.name.clone(),
+                                channels: pf.channels.clone(),
+                                team_id: pf.team_id,
+                                assignee_ids: pf.assignee_ids.clone(),
+                            },
+                        )?;
+                        report.folders_created.push(pf.name.clone());
+                        id
+                    }
+                };
+                let mut touched = report.folders_created.last() == Some(&pf.name);
+                for (_, text) in &pf.messages {
+                    let exists: Option<i64> = tx
+                        .query_row(
+                            "SELECT id FROM standard_messages WHERE folder_id = ?1 AND text = ?2",
+                            params![id, text],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if exists.is_some() {
+                        report.duplicates_skipped += 1;
+                        continue;
+                    }
+                    let now = now_ms();
+                    tx.execute(
+                        "INSERT INTO standard_messages (folder_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+                        params![id, text, now],
+                    )?;
+                    report.messages_added += 1;
+                    touched = true;
+                }
+                if touched {
+                    changed.push(id);
+                }
+            }
+            let commit = !report.dry_run && report.errors.is_empty();
+            report.applied = commit;
+            if commit {
+                for id in changed {
+                    events.push(EventKind::StandardFolderChanged {
+                        folder: load_folder(tx, id)?,
+                    });
+                }
+            }
+            Ok((report, commit))
         })
         .await
     }

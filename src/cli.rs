@@ -353,30 +353,16 @@ async fn terminate() -> std::io::Result<()> {
     std::future::pending().await
 }
 
-/// Writes a file whole or not at all (a temporary file renamed into place).
-fn write_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.persist(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
-    Ok(())
-}
-
 async fn run_standard(client: Client, cmd: StandardCommand) -> anyhow::Result<()> {
     match cmd {
         StandardCommand::Template { file } => {
             let bytes = client.standard_template().await?;
-            write_file(&file, &bytes)?;
+            config::write_atomic(&file, &bytes)?;
             eprintln!("wrote the template to {}", file.display());
         }
         StandardCommand::Export { file } => {
             let bytes = client.standard_export().await?;
-            write_file(&file, &bytes)?;
+            config::write_atomic(&file, &bytes)?;
             eprintln!("exported standard messages to {}", file.display());
         }
         StandardCommand::Import { file, dry_run } => {

@@ -570,3 +570,41 @@ async fn the_cli_acts_on_a_server() {
     assert!(!ok);
     assert!(err.contains("not a spreadsheet"), "{err}");
 }
+
+#[tokio::test]
+async fn an_import_that_clashes_with_a_stored_folder_changes_nothing() {
+    let t = TestServer::start().await;
+    let c = &t.admin.client;
+    let billing = team_id(&t, "Billing").await;
+    c.create_folder(&FolderInput {
+        name: "Refunds".into(),
+        channels: vec![],
+        team_id: Some(billing),
+        assignee_ids: vec![],
+    })
+    .await
+    .unwrap();
+    let r = c
+        .standard_import(fixture("standard_ok.xlsx"), "standard_ok.xlsx", false)
+        .await
+        .unwrap();
+    assert!(!r.applied);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].column, "Folder_name");
+    assert!(
+        r.errors[0].message.contains("already exists"),
+        "{}",
+        r.errors[0].message
+    );
+    assert!(
+        r.folders_created.is_empty() && r.messages_added == 0,
+        "{r:?}"
+    );
+    assert_eq!(
+        c.standard_folders(&StandardQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -206,3 +206,58 @@ fn every_theme_draws_at_every_colour_depth() {
         }
     }
 }
+
+#[test]
+fn standard_reply_picker_with_a_filled_preview() {
+    let mut app = fixtures::app_with_open(4);
+    app.standard = fixtures::standard_folders();
+    app.popup = Some(Popup::Standard {
+        filter: Editor::new(),
+        selected: 0,
+    });
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(
+        s.contains("Hi 陳美玲, I'm Alice 😊"),
+        "the preview fills placeholders"
+    );
+    assert!(!s.contains("Refunds"), "Billing's folder is out of scope");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn settings_screen_with_a_folder_form() {
+    let mut app = fixtures::app(4);
+    app.standard = fixtures::standard_folders();
+    app.teams = vec![
+        chatsmart::protocol::Team {
+            id: 1,
+            name: "Support".into(),
+        },
+        chatsmart::protocol::Team {
+            id: 2,
+            name: "Billing".into(),
+        },
+    ];
+    app.screen = Screen::Settings;
+    app.settings.folder = 1;
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!("settings_screen", screen(&t));
+    let shipping = app.standard[1].clone();
+    app.settings.form = Some(chatsmart::tui::settings::Form {
+        kind: chatsmart::tui::settings::FormKind::Folder {
+            id: Some(shipping.id),
+            name: Editor::with_text("Shipping"),
+            channels: [false, false, true, true],
+            channel_cursor: 2,
+            team: Some(1),
+            assignees: Default::default(),
+            agent_cursor: 0,
+            field: chatsmart::tui::settings::FolderField::Channels,
+        },
+        error: Some("a folder named \"Shipping\" already exists".into()),
+        saving: false,
+    });
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!("settings_folder_form", screen(&t));
+}

@@ -613,3 +613,176 @@ fn scrolling_to_the_top_loads_older_messages() {
     press(&mut app, "G");
     assert_eq!(app.chat_scroll, 0);
 }
+
+#[test]
+fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
+    let mut app = fixtures::app_with_open(3);
+    app.standard = fixtures::standard_folders();
+    let fx = press(&mut app, "s");
+    assert!(matches!(app.popup, Some(Popup::Standard { .. })));
+    assert!(fx.contains(&Effect::LoadStandard), "refreshed on open");
+    // Alice (Support) on LINE: Greetings and Shipping; not Billing's, not Bob's.
+    let hits = chatsmart::tui::standard::hits(&app, "");
+    let folders: Vec<&str> = hits
+        .iter()
+        .map(|h| app.standard[h.folder].name.as_str())
+        .collect();
+    assert_eq!(
+        folders,
+        vec!["Greetings", "Greetings", "Shipping", "Shipping"]
+    );
+    type_text(&mut app, "parcel");
+    let hits = chatsmart::tui::standard::hits(&app, "parcel");
+    assert_eq!(app.standard[hits[0].folder].name, "Shipping");
+    press(&mut app, "enter");
+    assert!(app.popup.is_none());
+    assert_eq!(app.focus, Focus::Compose);
+    assert_eq!(
+        app.draft().unwrap().text(),
+        "Your parcel ships today 📦\nTracking by email."
+    );
+
+    // Placeholders are filled from the customer and the agent; the send key
+    // sends at once and keeps what was being typed.
+    app.drafts.get_mut(&1).unwrap().clear();
+    type_text(&mut app, "half typed");
+    press(&mut app, "ctrl-s");
+    let fx = press(&mut app, "alt-enter");
+    match &fx[..] {
+        [Effect::Send {
+            conversation: 1,
+            text,
+            ..
+        }] => assert_eq!(text, "Hi 陳美玲, I'm Alice 😊"),
+        other => panic!("expected a send, got {other:?}"),
+    }
+    assert_eq!(app.draft().unwrap().text(), "half typed");
+}
+
+#[test]
+fn settings_manage_folders_and_keep_a_form_that_failed() {
+    let mut app = fixtures::app(2);
+    app.standard = fixtures::standard_folders();
+    app.teams = vec![
+        Team {
+            id: 1,
+            name: "Support".into(),
+        },
+        Team {
+            id: 2,
+            name: "Billing".into(),
+        },
+    ];
+    let fx = press(&mut app, ",");
+    assert_eq!(app.screen, Screen::Settings);
+    assert!(fx.contains(&Effect::LoadStandard) && fx.contains(&Effect::LoadTeams));
+
+    // A new folder: name, LINE ticked, Support team, Bob only.
+    press(&mut app, "n");
+    assert!(app.settings.form.is_some());
+    type_text(&mut app, "VIP care");
+    press(&mut app, "tab right right space tab right tab down space");
+    let fx = press(&mut app, "enter");
+    assert_eq!(
+        fx,
+        vec![Effect::CreateFolder(FolderInput {
+            name: "VIP care".into(),
+            channels: vec![ChannelKind::Line],
+            team_id: Some(1),
+            assignee_ids: vec![2],
+        })]
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::SettingsSaved(Err(
+            "a folder named \"VIP care\" already exists".into(),
+        )))),
+    );
+    let form = app.settings.form.as_ref().expect("the form stays open");
+    assert!(form.error.as_ref().unwrap().contains("already exists"));
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::SettingsSaved(Ok(
+            "created the folder VIP care".into(),
+        )))),
+    );
+    assert!(app.settings.form.is_none());
+
+    // Messages: an unknown placeholder is caught before sending.
+    press(&mut app, "tab n");
+    type_text(&mut app, "Hi {{customer.nick}}");
+    let fx = press(&mut app, "enter");
+    assert!(fx.is_empty());
+    assert!(app
+        .settings
+        .form
+        .as_ref()
+        .unwrap()
+        .error
+        .as_ref()
+        .unwrap()
+        .contains("unknown placeholder"));
+    press(&mut app, "esc");
+
+    // Deleting asks first.
+    press(&mut app, "tab d");
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Confirm {
+            action: ConfirmAction::DeleteFolder(1),
+            ..
+        })
+    ));
+    let fx = press(&mut app, "y");
+    assert_eq!(fx, vec![Effect::DeleteFolder(1)]);
+
+    // The channel filter narrows the folders.
+    press(&mut app, "f f f");
+    assert_eq!(app.settings.channel, Some(ChannelKind::Line));
+    let names: Vec<&str> = chatsmart::tui::settings::folders(&app)
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["Greetings", "Shipping", "Refunds", "Bob only"]);
+    press(&mut app, "f");
+    let names: Vec<&str> = chatsmart::tui::settings::folders(&app)
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Greetings", "Shipping", "Refunds", "Bob only"],
+        "WeChat: Shipping serves it too"
+    );
+    press(&mut app, "f");
+    assert_eq!(app.settings.channel, None);
+    press(&mut app, "esc");
+    assert_eq!(app.screen, Screen::Inbox);
+
+    // Folder events keep the list current.
+    let mut f = fixtures::standard_folders()[0].clone();
+    f.name = "Hello".into();
+    update(
+        &mut app,
+        event(50, EventKind::StandardFolderChanged { folder: f }),
+    );
+    assert!(app.standard.iter().any(|x| x.name == "Hello"));
+    update(
+        &mut app,
+        event(51, EventKind::StandardFolderDeleted { folder_id: 1 }),
+    );
+    assert!(!app.standard.iter().any(|x| x.id == 1));
+}
+
+#[test]
+fn agents_who_are_not_admins_cannot_change_standard_messages() {
+    let mut app = fixtures::app(2);
+    app.me = Some(fixtures::agents()[1].clone());
+    app.standard = fixtures::standard_folders();
+    press(&mut app, ",");
+    press(&mut app, "n");
+    assert!(app.settings.form.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("only admins"));
+    press(&mut app, "I");
+    assert!(app.settings.form.is_none());
+}

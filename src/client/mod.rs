@@ -465,6 +465,27 @@ impl Client {
         file_name: &str,
         dry_run: bool,
     ) -> ClientResult<ImportReport> {
+        self.standard_import_with_progress(file, file_name, dry_run, |_, _| {})
+            .await
+    }
+
+    /// [`standard_import`](Self::standard_import), calling `progress(sent, total)`
+    /// as the file goes up.
+    pub async fn standard_import_with_progress(
+        &self,
+        file: Vec<u8>,
+        file_name: &str,
+        dry_run: bool,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> ClientResult<ImportReport> {
+        let total = file.len() as u64;
+        let chunks: Vec<Vec<u8>> = file.chunks(64 * 1024).map(|c| c.to_vec()).collect();
+        let mut sent = 0u64;
+        let stream = futures_util::stream::iter(chunks.into_iter().map(move |c| {
+            sent += c.len() as u64;
+            progress(sent, total);
+            Ok::<Vec<u8>, std::io::Error>(c)
+        }));
         let req = self
             .http
             .post(self.url("standard-messages/import"))
@@ -473,8 +494,9 @@ impl Client {
                 ("filename", file_name.to_string()),
             ])
             .header("content-type", "application/octet-stream")
+            .header("content-length", total.to_string())
             .timeout(Duration::from_secs(300))
-            .body(file);
+            .body(reqwest::Body::wrap_stream(stream));
         let bytes = self.bytes(req).await?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }

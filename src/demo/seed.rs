@@ -133,6 +133,8 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
         .await?;
     let me = agents[0].id;
 
+    seed_standard(store).await?;
+
     let scripts = data::scripts();
     let now = Utc::now();
     let mut customers = Vec::with_capacity(CUSTOMERS);
@@ -308,6 +310,69 @@ async fn enrich(
         store
             .create_note(me, conv.customer_id, text.to_string())
             .await?;
+    }
+    Ok(())
+}
+
+/// Name, channels, team and messages of a seeded folder.
+type SeedFolder<'a> = (&'a str, &'a [ChannelKind], Option<&'a str>, &'a [&'a str]);
+
+/// A few standard-message folders, so the reply picker has something in it.
+async fn seed_standard(store: &dyn Store) -> anyhow::Result<()> {
+    let teams = store.list_teams().await?;
+    let team = |n: &str| teams.iter().find(|t| t.name == n).map(|t| t.id);
+    let folders: &[SeedFolder] = &[
+        (
+            "Greetings",
+            &[],
+            None,
+            &[
+                "Hi {{customer.first_name}}! I'm {{agent.first_name}} from Lumen Home 😊 How can I help?",
+                "您好 {{customer.name}}，我係 Lumen Home 嘅 {{agent.name}}，有咩可以幫到你？",
+                "Thanks for waiting, {{customer.first_name}}. I'm looking into it now 🙏",
+            ],
+        ),
+        (
+            "Shipping",
+            &[ChannelKind::Line, ChannelKind::Wechat],
+            Some("Support"),
+            &[
+                "Your order has shipped 📦 We'll email the tracking number to {{customer.email}}.",
+                "您好，包裹已经发出，预计 3–5 个工作日送达。",
+                "ご注文の商品は本日発送いたしました📦 追跡番号はメールでお送りします。",
+            ],
+        ),
+        (
+            "Refunds",
+            &[],
+            Some("Billing"),
+            &[
+                "Refunds go back to the original payment method within 3–5 working days.",
+                "退款会在 3–5 个工作日内退回原支付方式。",
+            ],
+        ),
+        (
+            "Warranty",
+            &[ChannelKind::Messenger, ChannelKind::Whatsapp],
+            Some("Support"),
+            &[
+                "All Lumen lamps have a two-year warranty. Could you send a photo of the serial number under the base?",
+                "โคมไฟ Lumen มีประกัน 2 ปีค่ะ รบกวนส่งรูปหมายเลขซีเรียลใต้ฐานให้หน่อยนะคะ 🙏",
+            ],
+        ),
+    ];
+    for (name, channels, team_name, messages) in folders {
+        let folder = store
+            .create_folder(FolderInput {
+                name: name.to_string(),
+                channels: channels.to_vec(),
+                team_id: team_name.and_then(team),
+                assignee_ids: vec![],
+            })
+            .await?;
+        for m in *messages {
+            store.add_standard_message(folder.id, m.to_string()).await?;
+        }
     }
     Ok(())
 }

@@ -65,7 +65,7 @@ impl StandardFolder {
 }
 
 /// `POST /api/v1/standard-folders`
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FolderInput {
     pub name: String,
     #[serde(default)]
@@ -77,7 +77,7 @@ pub struct FolderInput {
 }
 
 /// `PATCH /api/v1/standard-folders/{id}`: only the fields present change.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FolderPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

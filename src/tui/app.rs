@@ -16,6 +16,12 @@ pub enum Pane {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Inbox,
+    Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Pane(Pane),
     Compose,
@@ -38,6 +44,24 @@ pub enum ConnState {
 pub enum Level {
     Info,
     Error,
+}
+
+/// A notification in the top-right corner (for example when an import
+/// finishes), with a few lines of detail.
+#[derive(Debug, Clone)]
+pub struct Toast {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub level: Level,
+    pub until: DateTime<Utc>,
+}
+
+/// A file going to or coming from the server, for the progress gauge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub what: String,
+    pub done: u64,
+    pub total: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -200,11 +224,18 @@ pub enum Popup {
         message: String,
         action: ConfirmAction,
     },
+    /// The rows an import refused, with their reasons.
+    ImportErrors {
+        report: ImportReport,
+        scroll: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmAction {
     Quit,
+    DeleteFolder(FolderId),
+    DeleteStandardMessage(StandardMessageId),
 }
 
 /// The list's loading state for the current filters.
@@ -240,6 +271,11 @@ pub struct App {
     pub notes: HashMap<CustomerId, Vec<Note>>,
     /// Standard-message folders the agent may use (admins: all).
     pub standard: Vec<StandardFolder>,
+    pub teams: Vec<Team>,
+    pub screen: Screen,
+    pub settings: super::settings::SettingsState,
+    pub toast: Option<Toast>,
+    pub transfer: Option<Transfer>,
     pub drafts: HashMap<ConversationId, Editor>,
     pub search: Editor,
     pub focus: Focus,
@@ -273,6 +309,11 @@ impl App {
             customers: HashMap::new(),
             notes: HashMap::new(),
             standard: Vec::new(),
+            teams: Vec::new(),
+            screen: Screen::Inbox,
+            settings: Default::default(),
+            toast: None,
+            transfer: None,
             drafts: HashMap::new(),
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),
@@ -295,6 +336,13 @@ impl App {
 
     /// The keymap context that has the keyboard now.
     pub fn context(&self) -> Context {
+        if self.screen == Screen::Settings && self.popup.is_none() {
+            return if self.settings.form.is_some() {
+                Context::Form
+            } else {
+                Context::Settings
+            };
+        }
         match &self.popup {
             Some(Popup::Emoji { .. }) | Some(Popup::Standard { .. }) => return Context::Picker,
             Some(_) => return Context::Popup,
@@ -399,6 +447,15 @@ impl App {
             text: text.into(),
             level,
             until: self.now + chrono::Duration::seconds(secs),
+        });
+    }
+
+    pub fn show_toast(&mut self, title: impl Into<String>, lines: Vec<String>, level: Level) {
+        self.toast = Some(Toast {
+            title: title.into(),
+            lines,
+            level,
+            until: self.now + chrono::Duration::seconds(10),
         });
     }
 

@@ -95,6 +95,21 @@ commands! {
     BotToggle => "bot.toggle", "Turn the bot on or off for this conversation";
     AssignOpen => "assign.open", "Assign agents";
     StandardOpen => "standard.open", "Standard replies";
+    StandardSend => "standard.send", "Send the chosen standard reply at once";
+
+    SettingsOpen => "settings.open", "Standard-message settings";
+    SettingsNew => "settings.new", "New folder (folders) or message (messages)";
+    SettingsEdit => "settings.edit", "Edit the selected folder or message";
+    SettingsDelete => "settings.delete", "Delete the selected folder or message";
+    SettingsChannelNext => "settings.channel_next", "Next channel filter";
+    SettingsTemplate => "settings.template", "Save the spreadsheet template";
+    SettingsImport => "settings.import", "Import standard messages from a spreadsheet";
+    SettingsExport => "settings.export", "Export standard messages to a spreadsheet";
+
+    FormNextField => "form.next_field", "Next field";
+    FormPrevField => "form.prev_field", "Previous field";
+    FormToggle => "form.toggle", "Tick or untick";
+    FormSave => "form.save", "Save";
 
     PopupNext => "popup.next", "Next item";
     PopupPrev => "popup.prev", "Previous item";

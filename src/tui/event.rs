@@ -60,6 +60,16 @@ pub enum Reply {
         what: String,
         result: Res<()>,
     },
+    Standard(Res<Vec<StandardFolder>>),
+    Teams(Res<Vec<Team>>),
+    /// A settings form was saved (Ok: what was done) or refused (Err: why).
+    SettingsSaved(Res<String>),
+    /// Progress of a file going up.
+    Progress {
+        done: u64,
+        total: u64,
+    },
+    Imported(Res<ImportReport>),
 }
 
 /// A request for the runner to make; its answer comes back as a [`Reply`].
@@ -98,5 +108,18 @@ pub enum Effect {
     Unassign {
         conversation: ConversationId,
         agent: AgentId,
+    },
+    LoadStandard,
+    LoadTeams,
+    CreateFolder(FolderInput),
+    UpdateFolder(FolderId, FolderPatch),
+    DeleteFolder(FolderId),
+    AddStandardMessage(FolderId, String),
+    EditStandardMessage(StandardMessageId, String),
+    DeleteStandardMessage(StandardMessageId),
+    /// Template or export saved to, or import read from, a file.
+    StandardFile {
+        action: super::settings::FileAction,
+        path: std::path::PathBuf,
     },
 }

@@ -215,3 +215,80 @@ pub fn app_with_open(n: usize) -> App {
     app.focus = Focus::Pane(Pane::Chat);
     app
 }
+
+/// Standard-message folders: one for everyone, one for LINE and the
+/// Support team, one for Billing, one only for Bob.
+pub fn standard_folders() -> Vec<StandardFolder> {
+    let support = Team {
+        id: 1,
+        name: "Support".into(),
+    };
+    let billing = Team {
+        id: 2,
+        name: "Billing".into(),
+    };
+    let folder = |id: i64,
+                  name: &str,
+                  channels: Vec<ChannelKind>,
+                  team: Option<Team>,
+                  assignees: Vec<AgentRef>,
+                  texts: &[&str]| StandardFolder {
+        id,
+        name: name.into(),
+        channels,
+        team,
+        assignees,
+        messages: texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| StandardMessage {
+                id: id * 100 + i as i64,
+                folder_id: id,
+                text: t.to_string(),
+            })
+            .collect(),
+    };
+    vec![
+        folder(
+            1,
+            "Greetings",
+            vec![],
+            None,
+            vec![],
+            &[
+                "Hi {{customer.name}}, I'm {{agent.first_name}} 😊",
+                "Thanks for waiting!",
+            ],
+        ),
+        folder(
+            2,
+            "Shipping",
+            vec![ChannelKind::Line, ChannelKind::Wechat],
+            Some(support),
+            vec![],
+            &[
+                "Your parcel ships today 📦\nTracking by email.",
+                "包裹已经发出。",
+            ],
+        ),
+        folder(
+            3,
+            "Refunds",
+            vec![],
+            Some(billing),
+            vec![],
+            &["Refunds take 3–5 days."],
+        ),
+        folder(
+            4,
+            "Bob only",
+            vec![],
+            None,
+            vec![AgentRef {
+                id: 2,
+                name: "Bob Chen".into(),
+            }],
+            &["For Bob"],
+        ),
+    ]
+}

@@ -26,10 +26,12 @@ pub enum Context {
     Search,
     Popup,
     Picker,
+    Settings,
+    Form,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::List,
         Context::Chat,
@@ -38,6 +40,8 @@ impl Context {
         Context::Search,
         Context::Popup,
         Context::Picker,
+        Context::Settings,
+        Context::Form,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +54,8 @@ impl Context {
             Context::Search => "search",
             Context::Popup => "popup",
             Context::Picker => "picker",
+            Context::Settings => "settings",
+            Context::Form => "form",
         }
     }
 
@@ -68,11 +74,16 @@ impl Context {
             Context::Search => &[Context::Search],
             Context::Popup => &[Context::Popup],
             Context::Picker => &[Context::Picker],
+            Context::Settings => &[Context::Settings],
+            Context::Form => &[Context::Form],
         }
     }
 
     pub fn is_text(self) -> bool {
-        matches!(self, Context::Compose | Context::Search | Context::Picker)
+        matches!(
+            self,
+            Context::Compose | Context::Search | Context::Picker | Context::Form
+        )
     }
 }
 

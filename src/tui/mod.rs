@@ -15,6 +15,8 @@ pub mod layout;
 pub mod panes;
 pub mod popups;
 pub mod runner;
+pub mod settings;
+pub mod standard;
 pub mod theme;
 pub mod ui;
 pub mod update;

@@ -107,8 +107,99 @@ impl Runner {
                     what: "unassigning".into(),
                     result: c.unassign(conversation, agent).await.map_err(err),
                 },
+                Effect::LoadStandard => Reply::Standard(
+                    c.standard_folders(&crate::protocol::StandardQuery::default())
+                        .await
+                        .map_err(err),
+                ),
+                Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
+                Effect::CreateFolder(input) => Reply::SettingsSaved(
+                    c.create_folder(&input)
+                        .await
+                        .map(|f| format!("created the folder {}", f.name))
+                        .map_err(err),
+                ),
+                Effect::UpdateFolder(id, patch) => Reply::SettingsSaved(
+                    c.update_folder(id, &patch)
+                        .await
+                        .map(|f| format!("saved the folder {}", f.name))
+                        .map_err(err),
+                ),
+                Effect::DeleteFolder(id) => Reply::SettingsSaved(
+                    c.delete_folder(id)
+                        .await
+                        .map(|_| "deleted the folder".to_string())
+                        .map_err(err),
+                ),
+                Effect::AddStandardMessage(folder, text) => Reply::SettingsSaved(
+                    c.add_standard_message(folder, &text)
+                        .await
+                        .map(|_| "added the message".to_string())
+                        .map_err(err),
+                ),
+                Effect::EditStandardMessage(id, text) => Reply::SettingsSaved(
+                    c.edit_standard_message(id, &text)
+                        .await
+                        .map(|_| "saved the message".to_string())
+                        .map_err(err),
+                ),
+                Effect::DeleteStandardMessage(id) => Reply::SettingsSaved(
+                    c.delete_standard_message(id)
+                        .await
+                        .map(|_| "deleted the message".to_string())
+                        .map_err(err),
+                ),
+                Effect::StandardFile { action, path } => file(&c, &tx, action, path).await,
             };
             let _ = tx.send(Msg::Reply(Box::new(reply)));
         });
+    }
+}
+
+async fn file(
+    c: &Client,
+    tx: &UnboundedSender<Msg>,
+    action: super::settings::FileAction,
+    path: std::path::PathBuf,
+) -> Reply {
+    use super::settings::FileAction;
+    let shown = path.display().to_string();
+    match action {
+        FileAction::Template | FileAction::Export => {
+            let got = if action == FileAction::Template {
+                c.standard_template().await
+            } else {
+                c.standard_export().await
+            };
+            let result = match got {
+                Ok(bytes) => tokio::task::spawn_blocking(move || {
+                    crate::config::write_atomic(&path, &bytes).map_err(|e| format!("{e:#}"))
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r)
+                .map(|_| format!("saved {shown}")),
+                Err(e) => Err(err(e)),
+            };
+            Reply::SettingsSaved(result)
+        }
+        FileAction::Import => {
+            let bytes = match tokio::fs::read(&path).await {
+                Ok(b) => b,
+                Err(e) => return Reply::SettingsSaved(Err(format!("cannot read {shown}: {e}"))),
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let progress_tx = tx.clone();
+            let result = c
+                .standard_import_with_progress(bytes, &name, false, move |done, total| {
+                    let _ = progress_tx.send(Msg::Reply(Box::new(Reply::Progress { done, total })));
+                })
+                .await
+                .map_err(err);
+            Reply::Imported(result)
+        }
     }
 }

@@ -38,6 +38,12 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         return;
     }
     let a = areas(app);
+    if app.screen == super::app::Screen::Settings {
+        super::settings::draw::draw(app, theme, area, f);
+        panes::status::draw(app, theme, &a, f);
+        popups::draw(app, theme, f);
+        return;
+    }
     panes::list::draw(app, theme, &a, f);
     panes::chat::draw(app, theme, &a, f);
     panes::customer::draw(app, theme, &a, f);

@@ -9,6 +9,7 @@ use super::event::{Effect, Msg, Reply};
 use super::keymap::{Context, Key};
 use super::layout::{self, areas, contains};
 use super::panes::chat;
+use super::settings;
 use crate::client::StreamUpdate;
 use crate::protocol::*;
 use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
@@ -39,6 +40,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.notice.as_ref().is_some_and(|n| n.until <= now) {
                 app.notice = None;
             }
+            if app.toast.as_ref().is_some_and(|t| t.until <= now) {
+                app.toast = None;
+            }
             if app.me.is_none() && now.timestamp() % 5 == 0 {
                 fx.push(Effect::LoadMe);
             }
@@ -53,7 +57,21 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let ctx = app.context();
+    if ctx == Context::Form {
+        match app.keymap.lookup(ctx, &key) {
+            Some(cmd) => settings::form_command(app, cmd, fx),
+            None => {
+                if let Some(c) = key.text() {
+                    settings::type_char(app, c);
+                }
+            }
+        }
+        return;
+    }
     if let Some(cmd) = app.keymap.lookup(ctx, &key) {
+        if ctx == Context::Settings && settings::command(app, cmd, fx) {
+            return;
+        }
         command(app, cmd, fx);
         return;
     }
@@ -314,11 +332,29 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::StandardOpen => {
-            app.popup = Some(Popup::Standard {
-                filter: Editor::new(),
-                selected: 0,
-            });
+            if app.open.is_some() {
+                app.popup = Some(Popup::Standard {
+                    filter: Editor::new(),
+                    selected: 0,
+                });
+                fx.push(Effect::LoadStandard);
+            } else {
+                app.notify("open a conversation first", Level::Info);
+            }
         }
+        Command::SettingsOpen => settings::open(app, fx),
+        Command::StandardSend
+        | Command::SettingsNew
+        | Command::SettingsEdit
+        | Command::SettingsDelete
+        | Command::SettingsChannelNext
+        | Command::SettingsTemplate
+        | Command::SettingsImport
+        | Command::SettingsExport
+        | Command::FormNextField
+        | Command::FormPrevField
+        | Command::FormToggle
+        | Command::FormSave => {}
         Command::InputLeft
         | Command::InputRight
         | Command::InputUp
@@ -419,12 +455,41 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             }
             true
         }
-        (Popup::Standard { .. }, Command::PopupConfirm | Command::PopupNext) => true,
+        (Popup::Standard { selected, filter }, Command::PopupNext) => {
+            let (sel, q) = (*selected, filter.text().to_string());
+            let n = super::standard::hits(app, &q).len();
+            if let Some(Popup::Standard { selected, .. }) = app.popup.as_mut() {
+                if sel + 1 < n {
+                    *selected = sel + 1;
+                }
+            }
+            true
+        }
+        (Popup::Standard { .. }, Command::PopupConfirm | Command::StandardSend) => {
+            use_standard(app, cmd == Command::StandardSend, fx);
+            true
+        }
+        (Popup::ImportErrors { scroll, .. }, Command::PopupNext) => {
+            *scroll += 1;
+            true
+        }
+        (Popup::ImportErrors { scroll, .. }, Command::PopupPrev) => {
+            *scroll = scroll.saturating_sub(1);
+            true
+        }
+        (Popup::ImportErrors { .. }, Command::PopupConfirm) => {
+            app.popup = None;
+            true
+        }
         (Popup::Confirm { action, .. }, Command::PopupConfirm) => {
             let action = *action;
             app.popup = None;
             match action {
                 ConfirmAction::Quit => app.quit = true,
+                ConfirmAction::DeleteFolder(id) => fx.push(Effect::DeleteFolder(id)),
+                ConfirmAction::DeleteStandardMessage(id) => {
+                    fx.push(Effect::DeleteStandardMessage(id))
+                }
             }
             true
         }
@@ -436,6 +501,34 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         (_, Command::Quit) => false,
         // Anything else is swallowed while a popup is open.
         _ => true,
+    }
+}
+
+/// Puts the chosen standard reply, placeholders filled, into the compose
+/// box at the cursor, or sends it at once.
+fn use_standard(app: &mut App, send_now: bool, fx: &mut Vec<Effect>) {
+    let Some(Popup::Standard { filter, selected }) = &app.popup else {
+        return;
+    };
+    let hits = super::standard::hits(app, filter.text());
+    let Some(hit) = hits.get(*selected).copied() else {
+        return;
+    };
+    let text = super::standard::filled(app, hit);
+    let Some(id) = app.open else {
+        return;
+    };
+    app.popup = None;
+    if send_now {
+        let draft = app.drafts.entry(id).or_default();
+        let kept = draft.take();
+        draft.insert(&text);
+        send(app, fx);
+        // What was being typed stays for later.
+        app.drafts.entry(id).or_default().insert(&kept);
+    } else {
+        app.drafts.entry(id).or_default().insert(&text);
+        app.focus = Focus::Compose;
     }
 }
 
@@ -807,6 +900,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 app.last_seq = Some(me.latest_seq);
                 fx.push(Effect::StartStream(Some(me.latest_seq)));
                 fx.push(Effect::LoadAgents);
+                fx.push(Effect::LoadStandard);
                 refilter(app, fx);
             }
         }
@@ -916,6 +1010,54 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         Reply::Done { what, result } => {
             if let Err(e) = result {
                 app.notify(format!("{what} failed: {e}"), Level::Error);
+            }
+        }
+        Reply::Standard(Ok(mut folders)) => {
+            folders.sort_by_key(|f| f.name.to_lowercase());
+            app.standard = folders;
+        }
+        Reply::Standard(Err(e)) => {
+            app.notify(format!("cannot load standard messages: {e}"), Level::Error)
+        }
+        Reply::Teams(Ok(teams)) => app.teams = teams,
+        Reply::Teams(Err(e)) => app.notify(format!("cannot load teams: {e}"), Level::Error),
+        Reply::SettingsSaved(result) => {
+            app.transfer = None;
+            settings::saved(app, result);
+        }
+        Reply::Progress { done, total } => {
+            if let Some(t) = app.transfer.as_mut() {
+                t.done = done;
+                t.total = total;
+            } else {
+                app.transfer = Some(Transfer {
+                    what: "uploading".into(),
+                    done,
+                    total,
+                });
+            }
+        }
+        Reply::Imported(result) => {
+            app.transfer = None;
+            match result {
+                Ok(report) => {
+                    let ok = report.errors.is_empty();
+                    let mut lines = vec![report.summary()];
+                    if !report.folders_created.is_empty() {
+                        lines.push(format!(
+                            "new folders: {}",
+                            report.folders_created.join(", ")
+                        ));
+                    }
+                    app.settings.form = None;
+                    if ok {
+                        app.show_toast("Import finished", lines, Level::Info);
+                    } else {
+                        app.show_toast("Import refused", lines, Level::Error);
+                        app.popup = Some(Popup::ImportErrors { report, scroll: 0 });
+                    }
+                }
+                Err(e) => settings::saved(app, Err(e)),
             }
         }
     }

@@ -1725,6 +1725,12 @@ impl Store for SqliteStore {
             }
             let commit = !report.dry_run && report.errors.is_empty();
             report.applied = commit;
+            if !report.errors.is_empty() {
+                // Rolled back: nothing was (or would be) created.
+                report.folders_created.clear();
+                report.messages_added = 0;
+                report.duplicates_skipped = 0;
+            }
             if commit {
                 for id in changed {
                     events.push(EventKind::StandardFolderChanged {

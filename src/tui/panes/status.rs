@@ -51,6 +51,21 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::PopupConfirm,
             Command::PopupClose,
         ],
+        Context::Settings => &[
+            Command::SettingsNew,
+            Command::SettingsEdit,
+            Command::SettingsDelete,
+            Command::SettingsImport,
+            Command::SettingsExport,
+            Command::SettingsTemplate,
+            Command::Back,
+        ],
+        Context::Form => &[
+            Command::FormNextField,
+            Command::FormToggle,
+            Command::FormSave,
+            Command::Back,
+        ],
         Context::Global => &[],
     }
 }
@@ -79,6 +94,16 @@ fn short(cmd: Command) -> &'static str {
         Command::PopupConfirm => "choose",
         Command::PopupRemove => "remove",
         Command::PopupClose => "close",
+        Command::SettingsNew => "new",
+        Command::SettingsEdit => "edit",
+        Command::SettingsDelete => "delete",
+        Command::SettingsImport => "import",
+        Command::SettingsExport => "export",
+        Command::SettingsTemplate => "template",
+        Command::FormNextField => "field",
+        Command::FormToggle => "tick",
+        Command::FormSave => "save",
+        Command::StandardSend => "send",
         other => other.name(),
     }
 }

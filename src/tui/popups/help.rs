@@ -56,6 +56,8 @@ fn heading(ctx: Context) -> &'static str {
         Context::Search => "Search",
         Context::Popup => "Popups",
         Context::Picker => "Pickers (type to filter)",
+        Context::Settings => "Standard-message settings",
+        Context::Form => "Forms",
     }
 }
 

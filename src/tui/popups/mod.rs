@@ -4,7 +4,9 @@ pub mod assign;
 pub mod confirm;
 pub mod emoji;
 pub mod help;
+pub mod import_errors;
 pub mod standard;
+pub mod toast;
 
 use super::app::{App, Popup};
 use super::theme::{Role, Theme};
@@ -52,5 +54,11 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
             standard::draw(app, filter, *selected, theme, area, f)
         }
         Some(Popup::Confirm { message, .. }) => confirm::draw(app, message, theme, area, f),
+        Some(Popup::ImportErrors { report, scroll }) => {
+            import_errors::draw(report, *scroll, theme, area, f)
+        }
+    }
+    if let Some(t) = &app.toast {
+        toast::draw(t, theme, area, f);
     }
 }

@@ -352,3 +352,64 @@ async fn login_keeps_a_token_only_the_user_can_read() {
     assert!(!tui.wait_exit());
     tui.wait_for("wrong login or password");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standard_reply_chosen_in_the_picker_reaches_the_customer() {
+    let t = TestServer::start().await;
+    let folder = t
+        .admin
+        .client
+        .create_folder(&FolderInput {
+            name: "Shipping".into(),
+            channels: vec![ChannelKind::Line],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    t.admin
+        .client
+        .add_standard_message(
+            folder.id,
+            "Hi {{customer.name}}, your parcel ships today 📦",
+        )
+        .await
+        .unwrap();
+    let acc = t
+        .inbound(
+            ChannelKind::Line,
+            "U-std",
+            "Mei Chan",
+            "where is my parcel?",
+            "std-1",
+        )
+        .await;
+    let mut tui = Tui::start(&t.url(), &t.alice.token);
+    tui.wait_for("connected");
+    tui.wait_for("Mei Chan");
+    tui.keys("g\r");
+    tui.wait_for("where is my parcel?");
+    tui.keys("s");
+    tui.wait_for("Standard replies");
+    tui.keys("parcel");
+    tui.wait_for("Hi Mei Chan, your parcel ships today");
+    tui.keys("\x1b\r"); // alt-enter: send at once
+    let alice = t.alice.client.clone();
+    let conv = acc.conversation_id;
+    eventually("the standard reply on the server", || {
+        let c = alice.clone();
+        async move {
+            c.messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|m| {
+                    m.kind == MessageKind::Agent
+                        && m.text == "Hi Mei Chan, your parcel ships today 📦"
+                })
+        }
+    })
+    .await;
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}

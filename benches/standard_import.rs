@@ -1,0 +1,97 @@
+//! Importing 10,000 standard messages from a spreadsheet: parsing and
+//! checking every row, then the whole import into SQLite. Budget: well
+//! under 2 seconds for the whole import.
+//!
+//! `cargo bench --bench standard_import`
+
+use chatsmart::protocol::*;
+use chatsmart::server::hub::Hub;
+use chatsmart::server::store::{NewAgent, SqliteStore, Store};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+
+const ROWS: usize = 10_000;
+
+fn sheet() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Standard messages").unwrap();
+    for (c, h) in ["Channels", "Folder_name", "Team", "User", "Message"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let channels = ["All", "LINE, WeChat", "Messenger", "WhatsApp, Messenger"];
+    for i in 0..ROWS {
+        let r = i as u32 + 1;
+        let f = i % 100;
+        ws.write_string(r, 0, channels[f % 4]).unwrap();
+        ws.write_string(r, 1, format!("Folder {f}")).unwrap();
+        ws.write_string(r, 2, if f % 2 == 0 { "Support" } else { "" })
+            .unwrap();
+        ws.write_string(r, 3, "").unwrap();
+        ws.write_string(
+            r,
+            4,
+            format!("Hi {{{{customer.name}}}}, reply number {i} 📦\n您好，第 {i} 条回复。"),
+        )
+        .unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+async fn fresh_store(dir: &std::path::Path) -> (SqliteStore, Vec<Team>, Vec<Agent>) {
+    let store = SqliteStore::open(&dir.join("bench.db"), Hub::new()).unwrap();
+    store
+        .create_agent(NewAgent {
+            name: "Alice Wong".into(),
+            login: "alice".into(),
+            role: Role::Admin,
+            teams: vec!["Support".into()],
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    let teams = store.list_teams().await.unwrap();
+    let agents = store.list_agents().await.unwrap();
+    (store, teams, agents)
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bytes = sheet();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, teams, agents) = rt.block_on(fresh_store(dir.path()));
+    let mut g = c.benchmark_group("standard_import_10k");
+    g.sample_size(10);
+    g.bench_function("read and check every row", |b| {
+        b.iter(|| {
+            let (plan, report) =
+                chatsmart::sheets::standard::plan(&bytes, "bench.xlsx", &teams, &agents, false)
+                    .unwrap();
+            assert!(report.errors.is_empty());
+            assert_eq!(plan.len(), 100);
+        })
+    });
+    g.bench_function("whole import into SQLite", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().unwrap();
+                let (store, teams, agents) = rt.block_on(fresh_store(dir.path()));
+                (dir, store, teams, agents)
+            },
+            |(_dir, store, teams, agents)| {
+                let (plan, report) =
+                    chatsmart::sheets::standard::plan(&bytes, "bench.xlsx", &teams, &agents, false)
+                        .unwrap();
+                let done = rt.block_on(store.import_standard(plan, report)).unwrap();
+                assert_eq!(done.messages_added, ROWS);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

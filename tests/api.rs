@@ -898,13 +898,18 @@ async fn customers_tags_and_notes() {
         )
         .await
         .unwrap();
-    let untagged = t.bob.client.untag_customer(c.id, tags[0].id).await.unwrap();
+    let untagged = t
+        .bob
+        .client
+        .untag_customer(c.id, tags[0].tag.id)
+        .await
+        .unwrap();
     assert_eq!(untagged.tags, vec![vip]);
     assert_eq!(
         status(
             t.bob
                 .client
-                .untag_customer(c.id, tags[0].id)
+                .untag_customer(c.id, tags[0].tag.id)
                 .await
                 .unwrap_err()
         ),

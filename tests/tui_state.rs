@@ -94,6 +94,7 @@ fn inbound(app: &App, id: ConversationId, msg_id: MessageId, text: &str) -> Even
             created_at: fixtures::now(),
             status: DeliveryStatus::Delivered,
             client_id: None,
+            scheduled_id: None,
         },
     }
 }
@@ -453,6 +454,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
         created_at: fixtures::now(),
         status: DeliveryStatus::Sent,
         client_id: Some(client_id.clone()),
+        scheduled_id: None,
     };
     update(
         &mut app,
@@ -595,6 +597,7 @@ fn scrolling_to_the_top_loads_older_messages() {
         created_at: fixtures::now() - chrono::Duration::days(3),
         status: DeliveryStatus::Delivered,
         client_id: None,
+        scheduled_id: None,
     };
     update(
         &mut app,

@@ -289,8 +289,70 @@ impl Client {
             .await
     }
 
-    pub async fn tags(&self) -> ClientResult<Vec<Tag>> {
+    /// Every tag, with how many customers carry it.
+    pub async fn tags(&self) -> ClientResult<Vec<TagInfo>> {
         self.get("tags").await
+    }
+
+    pub async fn update_tag(&self, id: TagId, patch: &TagPatch) -> ClientResult<Tag> {
+        self.send(Method::PATCH, &format!("tags/{id}"), patch).await
+    }
+
+    /// Deletes a tag; answers how many customers lost it.
+    pub async fn delete_tag(&self, id: TagId) -> ClientResult<TagRemoved> {
+        Ok(self
+            .call::<(), TagRemoved>(Method::DELETE, &format!("tags/{id}"), None::<&()>, None)
+            .await?
+            .1)
+    }
+
+    pub async fn merge_tag(&self, from: TagId, into: TagId) -> ClientResult<TagInfo> {
+        self.send(
+            Method::POST,
+            &format!("tags/{from}/merge"),
+            &MergeTag { into },
+        )
+        .await
+    }
+
+    pub async fn scheduled(&self, conversation: ConversationId) -> ClientResult<Vec<Scheduled>> {
+        self.get(&format!("conversations/{conversation}/scheduled"))
+            .await
+    }
+
+    pub async fn schedule(
+        &self,
+        conversation: ConversationId,
+        new: &NewScheduled,
+    ) -> ClientResult<Scheduled> {
+        self.send(
+            Method::POST,
+            &format!("conversations/{conversation}/scheduled"),
+            new,
+        )
+        .await
+    }
+
+    pub async fn update_scheduled(
+        &self,
+        id: ScheduledId,
+        patch: &ScheduledPatch,
+    ) -> ClientResult<Scheduled> {
+        self.send(Method::PATCH, &format!("scheduled/{id}"), patch)
+            .await
+    }
+
+    /// Cancels a pending scheduled message.
+    pub async fn cancel_scheduled(&self, id: ScheduledId) -> ClientResult<Scheduled> {
+        Ok(self
+            .call::<(), Scheduled>(
+                Method::DELETE,
+                &format!("scheduled/{id}"),
+                None::<&()>,
+                None,
+            )
+            .await?
+            .1)
     }
 
     pub async fn create_tag(&self, tag: &NewTag) -> ClientResult<Tag> {

@@ -79,6 +79,9 @@ pub struct ConversationQuery {
     pub section: Option<Section>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignee: Option<AssigneeFilter>,
+    /// Only customers carrying this tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<TagId>,
     /// Text search over customer names and message texts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
@@ -250,4 +253,27 @@ pub struct TagCustomer {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoteText {
     pub text: String,
+}
+
+/// `PATCH /api/v1/tags/{id}`: rename or recolour.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TagPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+}
+
+/// `POST /api/v1/tags/{id}/merge`: every customer with this tag gets
+/// `into` instead, and this tag goes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MergeTag {
+    pub into: TagId,
+}
+
+/// `DELETE /api/v1/tags/{id}`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TagRemoved {
+    /// How many customers lost the tag.
+    pub customers: i64,
 }

@@ -7,6 +7,7 @@
 //! `?since=SEQ` to receive exactly what it missed, in order.
 
 use super::model::*;
+use super::scheduled::*;
 use super::standard::*;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,23 @@ pub enum EventKind {
     StandardFolderDeleted {
         folder_id: FolderId,
     },
+    /// A tag was renamed or recoloured.
+    TagUpdated {
+        tag: Tag,
+    },
+    /// A tag was deleted; customers lost it.
+    TagDeleted {
+        tag_id: TagId,
+    },
+    /// Customers with `from` now carry `into`; `from` is gone.
+    TagsMerged {
+        from: TagId,
+        into: Tag,
+    },
+    /// A scheduled message was created, changed, cancelled or sent.
+    ScheduledChanged {
+        scheduled: Scheduled,
+    },
     /// Not stored in the log: the `since` a client asked for is older than the
     /// log keeps (or newer than it has). Reload state, then continue from
     /// this event's `seq`.
@@ -118,6 +136,10 @@ impl EventKind {
             EventKind::AgentCreated { .. } => "agent_created",
             EventKind::StandardFolderChanged { .. } => "standard_folder_changed",
             EventKind::StandardFolderDeleted { .. } => "standard_folder_deleted",
+            EventKind::TagUpdated { .. } => "tag_updated",
+            EventKind::TagDeleted { .. } => "tag_deleted",
+            EventKind::TagsMerged { .. } => "tags_merged",
+            EventKind::ScheduledChanged { .. } => "scheduled_changed",
             EventKind::ResyncRequired { .. } => "resync_required",
         }
     }

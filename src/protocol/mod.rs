@@ -8,11 +8,14 @@
 pub mod api;
 pub mod events;
 pub mod model;
+pub mod scheduled;
 pub mod standard;
+pub mod validate;
 
 pub use api::*;
 pub use events::*;
 pub use model::*;
+pub use scheduled::*;
 pub use standard::*;
 
 /// Bumped whenever a request, response or event changes incompatibly.

@@ -153,6 +153,14 @@ pub struct Tag {
     pub color: String,
 }
 
+/// A tag with how many customers carry it (`GET /api/v1/tags`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagInfo {
+    #[serde(flatten)]
+    pub tag: Tag,
+    pub customers: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     pub id: CustomerId,
@@ -274,6 +282,9 @@ pub struct Message {
     pub status: DeliveryStatus,
     /// The sender's idempotency key, for agent messages.
     pub client_id: Option<String>,
+    /// Set when a scheduled message became this message.
+    #[serde(default)]
+    pub scheduled_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -310,6 +321,9 @@ pub struct Conversation {
     /// How many customer messages the conversation has had; with a read marker
     /// this gives the unread count without a write per agent per message.
     pub inbound_count: i64,
+    /// The customer's tags, so clients can filter by tag without asking.
+    #[serde(default)]
+    pub tag_ids: Vec<TagId>,
 }
 
 impl Conversation {

@@ -2,10 +2,12 @@
 //! event hub that streams every committed change over WebSockets.
 
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod hub;
 pub mod routes;
+pub mod scheduler;
 pub mod store;
 
 use crate::protocol::API_PREFIX;
@@ -25,15 +27,18 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub hub: Hub,
+    pub clock: Arc<dyn clock::Clock>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub db: PathBuf,
     /// How many events the log keeps for clients that reconnect; older
     /// ones are pruned hourly (a client asking for them resyncs).
     pub keep_events: u64,
+    /// The system clock unless a test gives its own.
+    pub clock: Arc<dyn clock::Clock>,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -45,6 +50,7 @@ impl ServerConfig {
             listen,
             db,
             keep_events: KEEP_EVENTS,
+            clock: Arc::new(clock::SystemClock),
         }
     }
 }
@@ -98,8 +104,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let state = AppState {
         store: Arc::new(store),
         hub,
+        clock: config.clock.clone(),
     };
     let running = start_with(config.listen, state).await?;
+    scheduler::spawn(running.state.clone());
     let store = running.state.store.clone();
     let mut closing = running.state.hub.closing();
     let keep = config.keep_events;

@@ -131,6 +131,7 @@ pub struct Filters {
     pub channel: Option<ChannelKind>,
     pub section: Option<Section>,
     pub assignee: Option<AssigneeFilter>,
+    pub tag: Option<TagId>,
     pub q: String,
 }
 
@@ -140,6 +141,7 @@ impl Filters {
             channel: self.channel,
             section: self.section,
             assignee: self.assignee,
+            tag: self.tag,
             q: Some(self.q.trim().to_string()).filter(|q| !q.is_empty()),
             cursor: None,
             limit: Some(100),
@@ -165,6 +167,9 @@ impl Filters {
                 return false
             }
             _ => {}
+        }
+        if self.tag.is_some_and(|t| !c.tag_ids.contains(&t)) {
+            return false;
         }
         let q = self.q.trim().to_lowercase();
         if !q.is_empty() {
@@ -272,6 +277,10 @@ pub struct App {
     /// Standard-message folders the agent may use (admins: all).
     pub standard: Vec<StandardFolder>,
     pub teams: Vec<Team>,
+    /// Every tag with its customer count.
+    pub tags: Vec<TagInfo>,
+    /// Scheduled messages per conversation, once loaded.
+    pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
     pub screen: Screen,
     pub settings: super::settings::SettingsState,
     pub toast: Option<Toast>,
@@ -310,6 +319,8 @@ impl App {
             notes: HashMap::new(),
             standard: Vec::new(),
             teams: Vec::new(),
+            tags: Vec::new(),
+            scheduled: HashMap::new(),
             screen: Screen::Inbox,
             settings: Default::default(),
             toast: None,

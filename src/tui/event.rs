@@ -62,6 +62,7 @@ pub enum Reply {
     },
     Standard(Res<Vec<StandardFolder>>),
     Teams(Res<Vec<Team>>),
+    Tags(Res<Vec<TagInfo>>),
     /// A settings form was saved (Ok: what was done) or refused (Err: why).
     SettingsSaved(Res<String>),
     /// Progress of a file going up.
@@ -111,6 +112,7 @@ pub enum Effect {
     },
     LoadStandard,
     LoadTeams,
+    LoadTags,
     CreateFolder(FolderInput),
     UpdateFolder(FolderId, FolderPatch),
     DeleteFolder(FolderId),

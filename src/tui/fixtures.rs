@@ -112,6 +112,7 @@ pub fn app(n: usize) -> App {
             last_activity_at: at,
             created_at: at - Duration::days(2),
             inbound_count: 3,
+            tag_ids: if i == 0 { vec![1, 2] } else { vec![] },
         };
         app.convs.insert(
             id,
@@ -145,6 +146,7 @@ pub fn history() -> Vec<Message> {
         created_at: at,
         status,
         client_id: None,
+        scheduled_id: None,
     };
     vec![
         m(1, MessageKind::Inbound, "你好，我上個月買嘅 Aria 枱燈壞咗\n一開就閃 😭", t(26 * 60), None, DeliveryStatus::Delivered),

@@ -113,6 +113,7 @@ impl Runner {
                         .map_err(err),
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
+                Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
                 Effect::CreateFolder(input) => Reply::SettingsSaved(
                     c.create_folder(&input)
                         .await

@@ -876,6 +876,55 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         EventKind::StandardFolderDeleted { folder_id } => {
             app.standard.retain(|f| f.id != folder_id);
         }
+        EventKind::TagUpdated { tag } => {
+            for c in app.customers.values_mut() {
+                for t in c.tags.iter_mut().filter(|t| t.id == tag.id) {
+                    *t = tag.clone();
+                }
+            }
+            for t in app.tags.iter_mut().filter(|t| t.tag.id == tag.id) {
+                t.tag = tag.clone();
+            }
+        }
+        EventKind::TagDeleted { tag_id } => {
+            for c in app.customers.values_mut() {
+                c.tags.retain(|t| t.id != tag_id);
+            }
+            for c in app.convs.values_mut() {
+                c.conversation.tag_ids.retain(|t| *t != tag_id);
+            }
+            app.tags.retain(|t| t.tag.id != tag_id);
+            if app.filters.tag == Some(tag_id) {
+                app.filters.tag = None;
+                refilter(app, fx);
+            }
+        }
+        EventKind::TagsMerged { from, into } => {
+            for c in app.customers.values_mut() {
+                if c.tags.iter().any(|t| t.id == from) {
+                    c.tags.retain(|t| t.id != from && t.id != into.id);
+                    c.tags.push(into.clone());
+                    c.tags.sort_by(|a, b| a.name.cmp(&b.name));
+                }
+            }
+            for c in app.convs.values_mut() {
+                let ids = &mut c.conversation.tag_ids;
+                if ids.contains(&from) {
+                    ids.retain(|t| *t != from && *t != into.id);
+                    ids.push(into.id);
+                    ids.sort_unstable();
+                }
+            }
+            app.tags.retain(|t| t.tag.id != from);
+            fx.push(Effect::LoadTags);
+        }
+        EventKind::ScheduledChanged { scheduled } => {
+            if let Some(list) = app.scheduled.get_mut(&scheduled.conversation_id) {
+                list.retain(|s| s.id != scheduled.id);
+                list.push(scheduled);
+                list.sort_by_key(|s| (s.status != ScheduledStatus::Pending, s.send_at, s.id));
+            }
+        }
         EventKind::ResyncRequired { .. } => {
             // Start again from what the server has now.
             app.logs.retain(|id, _| Some(*id) == app.open);
@@ -1020,6 +1069,8 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.notify(format!("cannot load standard messages: {e}"), Level::Error)
         }
         Reply::Teams(Ok(teams)) => app.teams = teams,
+        Reply::Tags(Ok(tags)) => app.tags = tags,
+        Reply::Tags(Err(e)) => app.notify(format!("cannot load tags: {e}"), Level::Error),
         Reply::Teams(Err(e)) => app.notify(format!("cannot load teams: {e}"), Level::Error),
         Reply::SettingsSaved(result) => {
             app.transfer = None;

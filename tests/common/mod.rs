@@ -20,6 +20,7 @@ pub struct User {
 
 pub struct TestServer {
     pub server: Option<RunningServer>,
+    pub clock: std::sync::Arc<dyn chatsmart::server::clock::Clock>,
     pub dir: tempfile::TempDir,
     pub admin: User,
     pub alice: User,
@@ -38,11 +39,18 @@ impl TestServer {
     }
 
     pub async fn start() -> TestServer {
+        Self::start_with_clock(std::sync::Arc::new(chatsmart::server::clock::SystemClock)).await
+    }
+
+    /// A server whose clock the test moves by hand.
+    pub async fn start_with_clock(
+        clock: std::sync::Arc<dyn chatsmart::server::clock::Clock>,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let server = server::start(ServerConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            dir.path().join("test.db"),
-        ))
+        let server = server::start(ServerConfig {
+            clock: clock.clone(),
+            ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("test.db"))
+        })
         .await
         .unwrap();
         let url = server.url();
@@ -77,6 +85,7 @@ impl TestServer {
         let admin = users.pop().unwrap();
         TestServer {
             server: Some(server),
+            clock,
             dir,
             admin,
             alice,
@@ -86,11 +95,18 @@ impl TestServer {
 
     /// Stops the server and starts a new one on the same database.
     pub async fn restart(&mut self) {
-        let old = self.server.take().unwrap();
-        old.stop().await.unwrap();
-        let server = server::start(ServerConfig::new("127.0.0.1:0".parse().unwrap(), self.db()))
-            .await
-            .unwrap();
+        self.stop().await;
+        self.restart_stopped().await;
+    }
+
+    /// Starts a server on the database of one that was stopped.
+    pub async fn restart_stopped(&mut self) {
+        let server = server::start(ServerConfig {
+            clock: self.clock.clone(),
+            ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), self.db())
+        })
+        .await
+        .unwrap();
         let url = server.url();
         for u in [&mut self.admin, &mut self.alice, &mut self.bob] {
             u.client = Client::new(&url, Some(u.token.clone())).unwrap();
@@ -172,5 +188,18 @@ impl Ws {
                 return ev;
             }
         }
+    }
+}
+
+impl TestServer {
+    /// Stops the server (for tests that change things while it is down).
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await.unwrap();
+        }
+    }
+
+    pub fn state(&self) -> &chatsmart::server::AppState {
+        &self.server.as_ref().expect("server running").state
     }
 }

@@ -1,5 +1,5 @@
 use crate::protocol::*;
-use crate::server::auth::Authed;
+use crate::server::auth::{Admin, Authed};
 use crate::server::error::ApiResult;
 use crate::server::extract::{Json, Path};
 use crate::server::AppState;
@@ -27,8 +27,36 @@ pub async fn patch(
     ))
 }
 
-pub async fn tags(State(state): State<AppState>, _: Authed) -> Out<Vec<Tag>> {
-    Ok(axum::Json(state.store.list_tags().await?))
+pub async fn tags(State(state): State<AppState>, _: Authed) -> Out<Vec<TagInfo>> {
+    Ok(axum::Json(state.store.tag_infos().await?))
+}
+
+pub async fn update_tag(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<TagId>,
+    Json(patch): Json<TagPatch>,
+) -> Out<Tag> {
+    Ok(axum::Json(state.store.update_tag(id, patch).await?))
+}
+
+pub async fn delete_tag(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<TagId>,
+) -> Out<TagRemoved> {
+    Ok(axum::Json(TagRemoved {
+        customers: state.store.delete_tag(id).await?,
+    }))
+}
+
+pub async fn merge_tag(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<TagId>,
+    Json(m): Json<MergeTag>,
+) -> Out<TagInfo> {
+    Ok(axum::Json(state.store.merge_tags(id, m.into).await?))
 }
 
 pub async fn create_tag(

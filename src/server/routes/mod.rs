@@ -7,6 +7,7 @@ mod conversations;
 mod customers;
 mod events;
 mod inbound;
+mod scheduled;
 mod session;
 mod standard;
 
@@ -52,6 +53,19 @@ pub fn router() -> Router<AppState> {
             axum::routing::patch(customers::edit_note).delete(customers::delete_note),
         )
         .route("/tags", get(customers::tags).post(customers::create_tag))
+        .route(
+            "/tags/{id}",
+            axum::routing::patch(customers::update_tag).delete(customers::delete_tag),
+        )
+        .route("/tags/{id}/merge", post(customers::merge_tag))
+        .route(
+            "/conversations/{id}/scheduled",
+            get(scheduled::list).post(scheduled::create),
+        )
+        .route(
+            "/scheduled/{id}",
+            axum::routing::patch(scheduled::update).delete(scheduled::cancel),
+        )
         .route("/standard-messages", get(standard::list))
         .route("/standard-messages/template", get(standard::template))
         .route("/standard-messages/export", get(standard::export))

@@ -157,4 +157,23 @@ CREATE TABLE standard_messages (
 );
 CREATE INDEX standard_messages_folder ON standard_messages (folder_id, id);
 "#,
+    // 3: scheduled messages.
+    r#"
+ALTER TABLE messages ADD COLUMN scheduled_id INTEGER;
+CREATE TABLE scheduled_messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    send_at INTEGER NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES agents(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'cancelled')),
+    sent_message_id INTEGER
+);
+CREATE INDEX scheduled_due ON scheduled_messages (status, send_at);
+CREATE INDEX scheduled_conversation ON scheduled_messages (conversation_id, send_at);
+CREATE INDEX customer_tags_tag ON customer_tags (tag_id);
+"#,
 ];

@@ -216,6 +216,33 @@ pub trait Store: Send + Sync + 'static {
         report: ImportReport,
     ) -> StoreResult<ImportReport>;
 
+    // Tag management.
+    async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>>;
+    async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag>;
+    /// Returns how many customers lost it.
+    async fn delete_tag(&self, id: TagId) -> StoreResult<i64>;
+    async fn merge_tags(&self, from: TagId, into: TagId) -> StoreResult<TagInfo>;
+
+    // Scheduled messages.
+    async fn list_scheduled(&self, conversation: ConversationId) -> StoreResult<Vec<Scheduled>>;
+    async fn create_scheduled(
+        &self,
+        by: AgentId,
+        conversation: ConversationId,
+        new: NewScheduled,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Scheduled>;
+    async fn update_scheduled(
+        &self,
+        id: ScheduledId,
+        patch: ScheduledPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Scheduled>;
+    async fn cancel_scheduled(&self, id: ScheduledId) -> StoreResult<Scheduled>;
+    /// Sends every pending scheduled message due at `now`, each exactly
+    /// once: claimed, stored as a message and marked sent in one transaction.
+    async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>>;
+
     // The event log.
     /// Events with `seq > since`, oldest first, at most `limit`.
     async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>>;

@@ -4,6 +4,7 @@
 
 use super::migrations::MIGRATIONS;
 use super::*;
+use crate::protocol::validate;
 use crate::server::hub::Hub;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -309,6 +310,7 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
                     last_activity_at: to_dt(r.get(6)?),
                     created_at: to_dt(r.get(7)?),
                     inbound_count: r.get(8)?,
+                    tag_ids: Vec::new(),
                 })
             },
         )
@@ -328,6 +330,10 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
             })
         })?
         .collect::<Result<_, _>>()?;
+    conv.tag_ids = conn
+        .prepare_cached("SELECT tag_id FROM customer_tags WHERE customer_id = ?1 ORDER BY tag_id")?
+        .query_map([conv.customer_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(conv)
 }
 
@@ -343,7 +349,7 @@ fn unread_for(conn: &Connection, agent: AgentId, conv: &Conversation) -> StoreRe
 }
 
 const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.kind, m.text, m.attachment_id,
-    m.author_id, ag.name, m.created_at, m.status, m.client_id";
+    m.author_id, ag.name, m.created_at, m.status, m.client_id, m.scheduled_id";
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let kind: String = r.get(2)?;
@@ -359,6 +365,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         created_at: to_dt(r.get(7)?),
         status: status.parse().unwrap_or(DeliveryStatus::Sent),
         client_id: r.get(9)?,
+        scheduled_id: r.get(10)?,
     })
 }
 
@@ -654,6 +661,103 @@ fn insert_folder(tx: &Transaction, input: &FolderInput) -> StoreResult<FolderId>
     Ok(id)
 }
 
+// ---- scheduled messages ----------------------------------------------------
+
+fn load_scheduled(conn: &Connection, id: ScheduledId) -> StoreResult<Scheduled> {
+    conn.query_row(
+        "SELECT s.id, s.conversation_id, s.name, s.text, s.send_at, s.created_by, a.name,
+                s.created_at, s.status, s.sent_message_id
+         FROM scheduled_messages s JOIN agents a ON a.id = s.created_by WHERE s.id = ?1",
+        [id],
+        |r| {
+            let status: String = r.get(8)?;
+            Ok(Scheduled {
+                id: r.get(0)?,
+                conversation_id: r.get(1)?,
+                name: r.get(2)?,
+                text: r.get(3)?,
+                send_at: to_dt(r.get(4)?),
+                created_by: AgentRef {
+                    id: r.get(5)?,
+                    name: r.get(6)?,
+                },
+                created_at: to_dt(r.get(7)?),
+                status: match status.as_str() {
+                    "sent" => ScheduledStatus::Sent,
+                    "cancelled" => ScheduledStatus::Cancelled,
+                    _ => ScheduledStatus::Pending,
+                },
+                sent_message_id: r.get(9)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound("scheduled message"))
+}
+
+/// How far in the past a send time may be when it is saved (clock skew).
+const SCHEDULE_GRACE_MS: i64 = 60_000;
+
+fn check_schedule(
+    name: &str,
+    text: &str,
+    send_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    validate_text(name, "a scheduled message's name", 200)?;
+    validate_text(text, "a scheduled message", MAX_MESSAGE_CHARS)?;
+    check_placeholders(text).map_err(StoreError::Invalid)?;
+    if send_at.timestamp_millis() < now.timestamp_millis() - SCHEDULE_GRACE_MS {
+        return Err(StoreError::Invalid(format!(
+            "the send time {} has already passed",
+            send_at.format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
+    Ok(())
+}
+
+fn pending_only(s: &Scheduled) -> StoreResult<()> {
+    match s.status {
+        ScheduledStatus::Pending => Ok(()),
+        ScheduledStatus::Sent => Err(StoreError::Conflict(
+            "this scheduled message has already been sent".into(),
+        )),
+        ScheduledStatus::Cancelled => Err(StoreError::Conflict(
+            "this scheduled message was cancelled".into(),
+        )),
+    }
+}
+
+fn tag_info(conn: &Connection, id: TagId) -> StoreResult<TagInfo> {
+    conn.query_row(
+        "SELECT t.id, t.name, t.color, (SELECT COUNT(*) FROM customer_tags ct WHERE ct.tag_id = t.id)
+         FROM tags t WHERE t.id = ?1",
+        [id],
+        |r| {
+            Ok(TagInfo {
+                tag: Tag {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    color: r.get(2)?,
+                },
+                customers: r.get(3)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound("tag"))
+}
+
+/// Bumps the version of every customer carrying a tag (their tags changed).
+fn touch_tagged(tx: &Transaction, tag: TagId) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE customers SET version = version + 1
+         WHERE id IN (SELECT customer_id FROM customer_tags WHERE tag_id = ?1)",
+        [tag],
+    )?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent> {
@@ -829,14 +933,24 @@ impl Store for SqliteStore {
                 c.name = name.trim().to_string();
             }
             let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let invalid = StoreError::Invalid;
             if let Some(email) = patch.email {
                 c.email = clean(email);
+                if let Some(e) = &c.email {
+                    validate::email(e).map_err(invalid)?;
+                }
             }
             if let Some(phone) = patch.phone {
                 c.phone = clean(phone);
+                if let Some(p) = &c.phone {
+                    validate::phone(p).map_err(invalid)?;
+                }
             }
             if let Some(gender) = patch.gender {
                 c.gender = clean(gender);
+                if let Some(g) = &c.gender {
+                    validate::short_text("gender", g, 50).map_err(invalid)?;
+                }
             }
             if let Some(age) = patch.age {
                 if let Some(a) = age {
@@ -848,9 +962,25 @@ impl Store for SqliteStore {
             }
             if let Some(language) = patch.language {
                 c.language = clean(language);
+                if let Some(l) = &c.language {
+                    validate::short_text("language", l, 50).map_err(invalid)?;
+                }
             }
             if let Some(fields) = patch.custom_fields {
-                c.custom_fields = fields;
+                if fields.len() > 50 {
+                    return Err(StoreError::Invalid("at most 50 custom fields".into()));
+                }
+                let mut clean_fields = std::collections::BTreeMap::new();
+                for (k, v) in fields {
+                    let k = k.trim().to_string();
+                    if k.is_empty() {
+                        return Err(StoreError::Invalid("a custom field needs a name".into()));
+                    }
+                    validate::short_text("a custom field's name", &k, 50).map_err(invalid)?;
+                    validate::short_text("a custom field's value", &v, 500).map_err(invalid)?;
+                    clean_fields.insert(k, v.trim().to_string());
+                }
+                c.custom_fields = clean_fields;
             }
             if c == current {
                 return Ok(current);
@@ -1038,6 +1168,12 @@ impl Store for SqliteStore {
                         sql.push_str(&format!(" AND {any} AND NOT {mine}"))
                     }
                 }
+            }
+            if let Some(tag) = query.tag {
+                let p = arg(tag.into(), &mut args);
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.customer_id = cv.customer_id AND ct.tag_id = {p})"
+                ));
             }
             if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
                 let p = arg(q.to_lowercase().into(), &mut args);
@@ -1739,6 +1875,220 @@ impl Store for SqliteStore {
                 }
             }
             Ok((report, commit))
+        })
+        .await
+    }
+
+    async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>> {
+        self.read(|conn| {
+            let ids: Vec<i64> = conn
+                .prepare("SELECT id FROM tags ORDER BY name COLLATE NOCASE")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| tag_info(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag> {
+        self.write(move |tx, events| {
+            let current = tag_info(tx, id)?.tag;
+            if let Some(name) = &patch.name {
+                let name = name.trim();
+                validate_text(name, "a tag name", 64)?;
+                let other: Option<i64> = tx
+                    .query_row("SELECT id FROM tags WHERE name = ?1", [name], |r| r.get(0))
+                    .optional()?;
+                if other.is_some_and(|o| o != id) {
+                    return Err(StoreError::Conflict(format!(
+                        "a tag named {name:?} already exists; merge into it instead"
+                    )));
+                }
+                tx.execute("UPDATE tags SET name = ?2 WHERE id = ?1", params![id, name])?;
+            }
+            if let Some(color) = &patch.color {
+                let color = color.trim();
+                validate_text(color, "a tag colour", 32)?;
+                tx.execute(
+                    "UPDATE tags SET color = ?2 WHERE id = ?1",
+                    params![id, color],
+                )?;
+            }
+            let tag = tag_info(tx, id)?.tag;
+            if tag != current {
+                touch_tagged(tx, id)?;
+                events.push(EventKind::TagUpdated { tag: tag.clone() });
+            }
+            Ok(tag)
+        })
+        .await
+    }
+
+    async fn delete_tag(&self, id: TagId) -> StoreResult<i64> {
+        self.write(move |tx, events| {
+            let info = tag_info(tx, id)?;
+            touch_tagged(tx, id)?;
+            tx.execute("DELETE FROM customer_tags WHERE tag_id = ?1", [id])?;
+            tx.execute("DELETE FROM tags WHERE id = ?1", [id])?;
+            events.push(EventKind::TagDeleted { tag_id: id });
+            Ok(info.customers)
+        })
+        .await
+    }
+
+    async fn merge_tags(&self, from: TagId, into: TagId) -> StoreResult<TagInfo> {
+        if from == into {
+            return Err(StoreError::Invalid(
+                "a tag cannot be merged into itself".into(),
+            ));
+        }
+        self.write(move |tx, events| {
+            tag_info(tx, from)?;
+            let target = tag_info(tx, into)?.tag;
+            touch_tagged(tx, from)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, added_at)
+                 SELECT customer_id, ?2, added_at FROM customer_tags WHERE tag_id = ?1",
+                params![from, into],
+            )?;
+            tx.execute("DELETE FROM customer_tags WHERE tag_id = ?1", [from])?;
+            tx.execute("DELETE FROM tags WHERE id = ?1", [from])?;
+            events.push(EventKind::TagsMerged { from, into: target });
+            tag_info(tx, into)
+        })
+        .await
+    }
+
+    async fn list_scheduled(&self, conversation: ConversationId) -> StoreResult<Vec<Scheduled>> {
+        self.read(move |conn| {
+            load_conversation(conn, conversation)?;
+            let ids: Vec<i64> = conn
+                .prepare_cached(
+                    "SELECT id FROM scheduled_messages WHERE conversation_id = ?1
+                     ORDER BY status != 'pending', send_at, id",
+                )?
+                .query_map([conversation], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_scheduled(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn create_scheduled(
+        &self,
+        by: AgentId,
+        conversation: ConversationId,
+        new: NewScheduled,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Scheduled> {
+        check_schedule(&new.name, &new.text, new.send_at, now)?;
+        self.write(move |tx, events| {
+            load_conversation(tx, conversation)?;
+            let now_ms = now.timestamp_millis();
+            tx.execute(
+                "INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![
+                    conversation,
+                    new.name.trim(),
+                    new.text.trim_end(),
+                    new.send_at.timestamp_millis(),
+                    by,
+                    now_ms
+                ],
+            )?;
+            let s = load_scheduled(tx, tx.last_insert_rowid())?;
+            events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
+            Ok(s)
+        })
+        .await
+    }
+
+    async fn update_scheduled(
+        &self,
+        id: ScheduledId,
+        patch: ScheduledPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Scheduled> {
+        self.write(move |tx, events| {
+            let current = load_scheduled(tx, id)?;
+            pending_only(&current)?;
+            let name = patch.name.unwrap_or(current.name);
+            let text = patch.text.unwrap_or(current.text);
+            let send_at = patch.send_at.unwrap_or(current.send_at);
+            check_schedule(&name, &text, send_at, now)?;
+            tx.execute(
+                "UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5 WHERE id = ?1",
+                params![id, name.trim(), text.trim_end(), send_at.timestamp_millis(), now.timestamp_millis()],
+            )?;
+            let s = load_scheduled(tx, id)?;
+            events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
+            Ok(s)
+        })
+        .await
+    }
+
+    async fn cancel_scheduled(&self, id: ScheduledId) -> StoreResult<Scheduled> {
+        self.write(move |tx, events| {
+            let current = load_scheduled(tx, id)?;
+            pending_only(&current)?;
+            tx.execute(
+                "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )?;
+            let s = load_scheduled(tx, id)?;
+            events.push(EventKind::ScheduledChanged {
+                scheduled: s.clone(),
+            });
+            Ok(s)
+        })
+        .await
+    }
+
+    async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>> {
+        self.write(move |tx, events| {
+            let due: Vec<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM scheduled_messages WHERE status = 'pending' AND send_at <= ?1
+                     ORDER BY send_at, id LIMIT 500",
+                )?
+                .query_map([now.timestamp_millis()], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut sent = Vec::new();
+            for id in due {
+                let s = load_scheduled(tx, id)?;
+                let conv = load_conversation(tx, s.conversation_id)?;
+                let customer = load_customer(tx, conv.customer_id)?;
+                let author = load_agent(tx, s.created_by.id)?;
+                let text = fill_placeholders(&s.text, Some(&customer), Some(&author), Some(conv.channel));
+                let text = if text.trim().is_empty() { s.text.clone() } else { text };
+                let message = insert_message(
+                    tx,
+                    s.conversation_id,
+                    MessageKind::Agent,
+                    &text,
+                    Some(author.id),
+                    None,
+                    now.timestamp_millis(),
+                )?;
+                tx.execute(
+                    "UPDATE messages SET scheduled_id = ?2 WHERE id = ?1",
+                    params![message.id, id],
+                )?;
+                tx.execute(
+                    "UPDATE scheduled_messages SET status = 'sent', sent_message_id = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![id, message.id, now.timestamp_millis()],
+                )?;
+                events.push(EventKind::MessageCreated {
+                    conversation: load_conversation(tx, s.conversation_id)?,
+                    message: load_message(tx, message.id)?,
+                });
+                events.push(EventKind::ScheduledChanged {
+                    scheduled: load_scheduled(tx, id)?,
+                });
+                sent.push(message.id);
+            }
+            Ok(sent)
         })
         .await
     }

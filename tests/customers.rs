@@ -1,0 +1,407 @@
+//! The customer's record over real HTTP: validated profile fields, shared
+//! tags and their management, and scheduled messages on a clock the test
+//! moves by hand.
+
+mod common;
+
+use chatsmart::protocol::*;
+use chatsmart::server::clock::ManualClock;
+use chatsmart::server::scheduler;
+use common::*;
+use std::sync::Arc;
+
+fn status(e: chatsmart::client::ClientError) -> u16 {
+    e.status()
+        .unwrap_or_else(|| panic!("expected an API error, got {e}"))
+}
+
+#[tokio::test]
+async fn profile_fields_are_validated_and_bad_values_never_saved() {
+    let t = TestServer::start().await;
+    let acc = t.inbound(ChannelKind::Line, "U1", "Mei", "hi", "p-1").await;
+    let c = &t.alice.client;
+    let patch = |p: CustomerPatch| async move { c.patch_customer(acc.customer_id, &p).await };
+    for bad in [
+        CustomerPatch {
+            email: Some(Some("not-an-email".into())),
+            ..Default::default()
+        },
+        CustomerPatch {
+            phone: Some(Some("call me maybe".into())),
+            ..Default::default()
+        },
+        CustomerPatch {
+            age: Some(Some(151)),
+            ..Default::default()
+        },
+        CustomerPatch {
+            custom_fields: Some([(" ".to_string(), "x".to_string())].into()),
+            ..Default::default()
+        },
+        CustomerPatch {
+            name: Some("  ".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_eq!(
+            status(patch(bad.clone()).await.unwrap_err()),
+            422,
+            "{bad:?}"
+        );
+    }
+    let before = c.customer(acc.customer_id).await.unwrap();
+    assert_eq!(before.version, 1, "nothing was saved");
+    let ok = patch(CustomerPatch {
+        version: Some(1),
+        email: Some(Some(" mei@example.com ".into())),
+        phone: Some(Some("+852 5123 4567".into())),
+        custom_fields: Some([(" Member no ".to_string(), " A-1 ".to_string())].into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(ok.email.as_deref(), Some("mei@example.com"));
+    assert_eq!(
+        ok.custom_fields.get("Member no").map(String::as_str),
+        Some("A-1")
+    );
+    // A second agent who loaded version 1 is told, not silently overwritten.
+    let e = t
+        .bob
+        .client
+        .patch_customer(
+            acc.customer_id,
+            &CustomerPatch {
+                version: Some(1),
+                email: Some(None),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 409);
+    assert_eq!(
+        c.customer(acc.customer_id).await.unwrap().email.as_deref(),
+        Some("mei@example.com")
+    );
+}
+
+#[tokio::test]
+async fn tags_are_counted_renamed_merged_deleted_and_filter_the_list() {
+    let t = TestServer::start().await;
+    let a = t.inbound(ChannelKind::Line, "U1", "Mei", "hi", "t-1").await;
+    let b = t
+        .inbound(ChannelKind::Wechat, "o1", "Wei", "hi", "t-2")
+        .await;
+    let c3 = t
+        .inbound(ChannelKind::Messenger, "p1", "Ava", "hi", "t-3")
+        .await;
+    let al = &t.alice.client;
+    let tag = |n: &str| TagCustomer {
+        tag_id: None,
+        name: Some(n.into()),
+    };
+    al.tag_customer(a.customer_id, &tag("VIP")).await.unwrap();
+    al.tag_customer(b.customer_id, &tag("VIP")).await.unwrap();
+    al.tag_customer(b.customer_id, &tag("vip-old"))
+        .await
+        .unwrap();
+    al.tag_customer(c3.customer_id, &tag("vip-old"))
+        .await
+        .unwrap();
+    al.tag_customer(c3.customer_id, &tag("Refund"))
+        .await
+        .unwrap();
+    let infos = al.tags().await.unwrap();
+    let count =
+        |n: &str, infos: &[TagInfo]| infos.iter().find(|i| i.tag.name == n).map(|i| i.customers);
+    assert_eq!(count("VIP", &infos), Some(2));
+    assert_eq!(count("vip-old", &infos), Some(2));
+    let id = |n: &str| infos.iter().find(|i| i.tag.name == n).unwrap().tag.id;
+
+    // The list filters by tag, and each row carries its customer's tags.
+    let q = ConversationQuery {
+        tag: Some(id("VIP")),
+        ..Default::default()
+    };
+    let rows = al.conversations(&q).await.unwrap().items;
+    let mut ids: Vec<_> = rows.iter().map(|r| r.conversation.id).collect();
+    ids.sort();
+    assert_eq!(ids, vec![a.conversation_id, b.conversation_id]);
+    assert!(rows
+        .iter()
+        .all(|r| r.conversation.tag_ids.contains(&id("VIP"))));
+
+    // Management is for admins.
+    assert_eq!(status(al.delete_tag(id("Refund")).await.unwrap_err()), 403);
+    let admin = &t.admin.client;
+    let me = admin.me().await.unwrap();
+    let mut ws = t.ws(&t.admin.token, Some(me.latest_seq)).await;
+    assert_eq!(
+        status(
+            admin
+                .update_tag(
+                    id("vip-old"),
+                    &TagPatch {
+                        name: Some("vip".into()),
+                        color: None
+                    }
+                )
+                .await
+                .unwrap_err()
+        ),
+        409,
+        "renaming onto another tag's name is a merge, not a rename"
+    );
+    let recoloured = admin
+        .update_tag(
+            id("Refund"),
+            &TagPatch {
+                name: Some("Refunds".into()),
+                color: Some("#ff8800".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (recoloured.name.as_str(), recoloured.color.as_str()),
+        ("Refunds", "#ff8800")
+    );
+    ws.until(|e| matches!(&e.kind, EventKind::TagUpdated { tag } if tag.name == "Refunds"))
+        .await;
+    assert_eq!(
+        al.customer(c3.customer_id)
+            .await
+            .unwrap()
+            .tags
+            .iter()
+            .find(|t| t.id == id("Refund"))
+            .unwrap()
+            .name,
+        "Refunds"
+    );
+
+    // Merge vip-old into VIP: B keeps one VIP, C gains it.
+    let merged = admin.merge_tag(id("vip-old"), id("VIP")).await.unwrap();
+    assert_eq!(merged.customers, 3);
+    ws.until(|e| matches!(&e.kind, EventKind::TagsMerged { .. }))
+        .await;
+    let b_tags: Vec<_> = al
+        .customer(b.customer_id)
+        .await
+        .unwrap()
+        .tags
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(b_tags, vec!["VIP"]);
+    assert!(al
+        .tags()
+        .await
+        .unwrap()
+        .iter()
+        .all(|i| i.tag.name != "vip-old"));
+    assert_eq!(
+        status(admin.merge_tag(id("VIP"), id("VIP")).await.unwrap_err()),
+        422
+    );
+
+    // Delete says how many customers lose it.
+    let removed = admin.delete_tag(id("VIP")).await.unwrap();
+    assert_eq!(removed.customers, 3);
+    ws.until(|e| matches!(&e.kind, EventKind::TagDeleted { .. }))
+        .await;
+    assert!(al.customer(a.customer_id).await.unwrap().tags.is_empty());
+    assert_eq!(status(admin.delete_tag(id("VIP")).await.unwrap_err()), 404);
+}
+
+#[tokio::test]
+async fn scheduled_messages_go_out_on_time_exactly_once_even_across_a_restart() {
+    let start: chrono::DateTime<chrono::Utc> = "2026-11-25T08:00:00Z".parse().unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let mut t = TestServer::start_with_clock(clock.clone()).await;
+    let acc = t
+        .inbound(ChannelKind::Line, "U1", "Mei Chan", "hi", "sch-1")
+        .await;
+    t.alice
+        .client
+        .patch_customer(
+            acc.customer_id,
+            &CustomerPatch {
+                email: Some(Some("mei@example.com".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let c = &t.alice.client;
+    let at = |h: i64| start + chrono::Duration::hours(h);
+
+    // Bad ones are refused.
+    let bad = |name: &str, text: &str, when| NewScheduled {
+        name: name.into(),
+        text: text.into(),
+        send_at: when,
+    };
+    assert_eq!(
+        status(
+            c.schedule(acc.conversation_id, &bad("past", "x", at(-1)))
+                .await
+                .unwrap_err()
+        ),
+        422
+    );
+    assert_eq!(
+        status(
+            c.schedule(
+                acc.conversation_id,
+                &bad("ph", "Hi {{customer.nick}}", at(1))
+            )
+            .await
+            .unwrap_err()
+        ),
+        422
+    );
+    assert_eq!(
+        status(
+            c.schedule(acc.conversation_id, &bad("", "x", at(1)))
+                .await
+                .unwrap_err()
+        ),
+        422
+    );
+    assert_eq!(
+        status(c.schedule(9999, &bad("x", "x", at(1))).await.unwrap_err()),
+        404
+    );
+
+    let reminder = c
+        .schedule(
+            acc.conversation_id,
+            &bad(
+                "Reminder",
+                "Hi {{customer.first_name}}, a reminder from {{agent.name}}: {{customer.email}}",
+                at(2),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reminder.status, ScheduledStatus::Pending);
+    assert_eq!(reminder.created_by.name, "Alice Wong");
+    let later = c
+        .schedule(acc.conversation_id, &bad("Later", "to be cancelled", at(3)))
+        .await
+        .unwrap();
+    let moved = c
+        .update_scheduled(
+            reminder.id,
+            &ScheduledPatch {
+                send_at: Some(at(1)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.send_at, at(1));
+    c.cancel_scheduled(later.id).await.unwrap();
+    assert_eq!(status(c.cancel_scheduled(later.id).await.unwrap_err()), 409);
+
+    // Not yet due: nothing goes out.
+    assert_eq!(scheduler::tick(t.state()).await, 0);
+    clock.advance(chrono::Duration::minutes(59));
+    assert_eq!(scheduler::tick(t.state()).await, 0);
+    // Due: out once, however often the scheduler looks.
+    clock.advance(chrono::Duration::minutes(1));
+    let sent_now = scheduler::tick(t.state()).await + scheduler::tick(t.state()).await;
+    let msgs = c
+        .messages(acc.conversation_id, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items;
+    let scheduled_msgs: Vec<_> = msgs.iter().filter(|m| m.scheduled_id.is_some()).collect();
+    assert_eq!(
+        scheduled_msgs.len(),
+        1,
+        "exactly once (the background scheduler may have sent it: {sent_now})"
+    );
+    let m = scheduled_msgs[0];
+    assert_eq!(
+        m.text,
+        "Hi Mei, a reminder from Alice Wong: mei@example.com"
+    );
+    assert_eq!(m.kind, MessageKind::Agent);
+    assert_eq!(m.author_name.as_deref(), Some("Alice Wong"));
+    assert_eq!(m.scheduled_id, Some(reminder.id));
+    let list = c.scheduled(acc.conversation_id).await.unwrap();
+    let r = list.iter().find(|s| s.id == reminder.id).unwrap();
+    assert_eq!(r.status, ScheduledStatus::Sent);
+    assert_eq!(r.sent_message_id, Some(m.id));
+    assert_eq!(
+        status(
+            c.update_scheduled(
+                reminder.id,
+                &ScheduledPatch {
+                    text: Some("x".into()),
+                    ..Default::default()
+                }
+            )
+            .await
+            .unwrap_err()
+        ),
+        409
+    );
+
+    // One falls due while the server is down: it goes out when it starts, once.
+    let overnight = c
+        .schedule(
+            acc.conversation_id,
+            &bad("Overnight", "Good morning!", at(5)),
+        )
+        .await
+        .unwrap();
+    t.stop().await;
+    clock.advance(chrono::Duration::hours(8));
+    t.restart_stopped().await;
+    let c = &t.alice.client;
+    let mut found = 0;
+    for _ in 0..100 {
+        let msgs = c
+            .messages(acc.conversation_id, &MessagesQuery::default())
+            .await
+            .unwrap()
+            .items;
+        found = msgs
+            .iter()
+            .filter(|m| m.scheduled_id == Some(overnight.id))
+            .count();
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(found, 1, "sent on start");
+    for _ in 0..3 {
+        scheduler::tick(t.state()).await;
+    }
+    t.restart().await;
+    scheduler::tick(t.state()).await;
+    let msgs = t
+        .alice
+        .client
+        .messages(acc.conversation_id, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        msgs.iter()
+            .filter(|m| m.scheduled_id == Some(overnight.id))
+            .count(),
+        1,
+        "never twice"
+    );
+    assert_eq!(
+        msgs.iter().filter(|m| m.text == "to be cancelled").count(),
+        0,
+        "cancelled never goes out"
+    );
+}

@@ -169,7 +169,7 @@ pub struct InboundAccepted {
 
 /// `PATCH /api/v1/customers/{id}`: only the fields present change.
 /// A field set to `null` is cleared.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerPatch {
     /// The version the caller loaded; when given and stale the answer is 409.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,7 +241,7 @@ pub struct NewTag {
 }
 
 /// `POST /api/v1/customers/{id}/tags`: by id, or by name (created if new).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagCustomer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_id: Option<TagId>,

@@ -234,13 +234,23 @@ pub enum Popup {
         report: ImportReport,
         scroll: usize,
     },
+    /// Add a tag to the customer: filter as you type, or create one.
+    TagPicker {
+        filter: Editor,
+        selected: usize,
+    },
+    Note(super::customer::NoteForm),
+    Schedule(super::customer::ScheduleForm),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmAction {
     Quit,
     DeleteFolder(FolderId),
     DeleteStandardMessage(StandardMessageId),
+    RemoveCustomField(CustomerId, String),
+    DeleteNote(NoteId),
+    CancelScheduled(ScheduledId),
 }
 
 /// The list's loading state for the current filters.
@@ -283,6 +293,7 @@ pub struct App {
     pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
     pub screen: Screen,
     pub settings: super::settings::SettingsState,
+    pub customer_ui: super::customer::CustomerUi,
     pub toast: Option<Toast>,
     pub transfer: Option<Transfer>,
     pub drafts: HashMap<ConversationId, Editor>,
@@ -323,6 +334,7 @@ impl App {
             scheduled: HashMap::new(),
             screen: Screen::Inbox,
             settings: Default::default(),
+            customer_ui: Default::default(),
             toast: None,
             transfer: None,
             drafts: HashMap::new(),
@@ -355,9 +367,15 @@ impl App {
             };
         }
         match &self.popup {
-            Some(Popup::Emoji { .. }) | Some(Popup::Standard { .. }) => return Context::Picker,
+            Some(Popup::Emoji { .. })
+            | Some(Popup::Standard { .. })
+            | Some(Popup::TagPicker { .. }) => return Context::Picker,
+            Some(Popup::Note(_)) | Some(Popup::Schedule(_)) => return Context::Form,
             Some(_) => return Context::Popup,
             None => {}
+        }
+        if self.customer_ui.edit.is_some() && self.focus == Focus::Pane(Pane::Customer) {
+            return Context::Form;
         }
         match self.focus {
             Focus::Pane(Pane::List) => Context::List,

@@ -111,6 +111,15 @@ commands! {
     FormToggle => "form.toggle", "Tick or untick";
     FormSave => "form.save", "Save";
 
+    CustomerNext => "customer.next", "Next line of the customer panel";
+    CustomerPrev => "customer.prev", "Previous line of the customer panel";
+    CustomerEdit => "customer.edit", "Edit the selected field, note or scheduled message";
+    CustomerDelete => "customer.delete", "Remove the selected field, tag, note or scheduled message";
+    CustomerTag => "customer.tag", "Add a tag to the customer";
+    CustomerNote => "customer.note", "Write a note about the customer";
+    CustomerSchedule => "customer.schedule", "Schedule a message to the customer";
+    CustomerAddField => "customer.add_field", "Add a custom field";
+
     PopupNext => "popup.next", "Next item";
     PopupPrev => "popup.prev", "Previous item";
     PopupConfirm => "popup.confirm", "Choose / add / yes";

@@ -63,6 +63,16 @@ pub enum Reply {
     Standard(Res<Vec<StandardFolder>>),
     Teams(Res<Vec<Team>>),
     Tags(Res<Vec<TagInfo>>),
+    Scheduled(ConversationId, Res<Vec<Scheduled>>),
+    /// A field save: the customer, or the status and reason it was refused.
+    CustomerSaved {
+        customer: CustomerId,
+        result: Result<Customer, (Option<u16>, String)>,
+    },
+    /// A tag added or removed.
+    CustomerChanged(Res<Customer>),
+    /// A note or scheduled message saved (Ok: what was done) or refused.
+    PopupSaved(Res<String>),
     /// A settings form was saved (Ok: what was done) or refused (Err: why).
     SettingsSaved(Res<String>),
     /// Progress of a file going up.
@@ -113,6 +123,16 @@ pub enum Effect {
     LoadStandard,
     LoadTeams,
     LoadTags,
+    LoadScheduled(ConversationId),
+    PatchCustomer(CustomerId, Box<CustomerPatch>),
+    TagCustomer(CustomerId, TagCustomer),
+    UntagCustomer(CustomerId, TagId),
+    AddNote(CustomerId, String),
+    EditNote(NoteId, String),
+    DeleteNote(NoteId),
+    Schedule(ConversationId, NewScheduled),
+    UpdateScheduled(ScheduledId, ScheduledPatch),
+    CancelScheduled(ScheduledId),
     CreateFolder(FolderInput),
     UpdateFolder(FolderId, FolderPatch),
     DeleteFolder(FolderId),

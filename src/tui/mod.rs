@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod command;
+pub mod customer;
 pub mod editor;
 pub mod emoji;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod standard;
 pub mod theme;
 pub mod ui;
 pub mod update;
+pub mod when;
 pub mod wrap;
 
 use crate::client::Client;

@@ -114,6 +114,58 @@ impl Runner {
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
+                Effect::LoadScheduled(id) => {
+                    Reply::Scheduled(id, c.scheduled(id).await.map_err(err))
+                }
+                Effect::PatchCustomer(id, patch) => Reply::CustomerSaved {
+                    customer: id,
+                    result: c
+                        .patch_customer(id, &patch)
+                        .await
+                        .map_err(|e| (e.status(), e.to_string())),
+                },
+                Effect::TagCustomer(id, tag) => {
+                    Reply::CustomerChanged(c.tag_customer(id, &tag).await.map_err(err))
+                }
+                Effect::UntagCustomer(id, tag) => {
+                    Reply::CustomerChanged(c.untag_customer(id, tag).await.map_err(err))
+                }
+                Effect::AddNote(id, text) => Reply::PopupSaved(
+                    c.add_note(id, &text)
+                        .await
+                        .map(|_| "note added".to_string())
+                        .map_err(err),
+                ),
+                Effect::EditNote(id, text) => Reply::PopupSaved(
+                    c.edit_note(id, &text)
+                        .await
+                        .map(|_| "note saved".to_string())
+                        .map_err(err),
+                ),
+                Effect::DeleteNote(id) => Reply::PopupSaved(
+                    c.delete_note(id)
+                        .await
+                        .map(|_| "note deleted".to_string())
+                        .map_err(err),
+                ),
+                Effect::Schedule(conv, new) => Reply::PopupSaved(
+                    c.schedule(conv, &new)
+                        .await
+                        .map(|s| format!("scheduled “{}”", s.name))
+                        .map_err(err),
+                ),
+                Effect::UpdateScheduled(id, patch) => Reply::PopupSaved(
+                    c.update_scheduled(id, &patch)
+                        .await
+                        .map(|s| format!("rescheduled “{}”", s.name))
+                        .map_err(err),
+                ),
+                Effect::CancelScheduled(id) => Reply::PopupSaved(
+                    c.cancel_scheduled(id)
+                        .await
+                        .map(|s| format!("cancelled “{}”", s.name))
+                        .map_err(err),
+                ),
                 Effect::CreateFolder(input) => Reply::SettingsSaved(
                     c.create_folder(&input)
                         .await

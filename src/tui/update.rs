@@ -4,6 +4,7 @@
 
 use super::app::*;
 use super::command::Command;
+use super::customer;
 use super::editor::Editor;
 use super::event::{Effect, Msg, Reply};
 use super::keymap::{Context, Key};
@@ -58,11 +59,18 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
     };
     let ctx = app.context();
     if ctx == Context::Form {
-        match app.keymap.lookup(ctx, &key) {
-            Some(cmd) => settings::form_command(app, cmd, fx),
-            None => {
+        let in_settings = app.screen == Screen::Settings && app.settings.form.is_some();
+        match (app.keymap.lookup(ctx, &key), in_settings) {
+            (Some(cmd), true) => settings::form_command(app, cmd, fx),
+            (Some(cmd), false) => customer::form_command(app, cmd, fx),
+            (None, true) => {
                 if let Some(c) = key.text() {
                     settings::type_char(app, c);
+                }
+            }
+            (None, false) => {
+                if let Some(c) = key.text() {
+                    customer::type_char(app, c);
                 }
             }
         }
@@ -70,6 +78,9 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
     }
     if let Some(cmd) = app.keymap.lookup(ctx, &key) {
         if ctx == Context::Settings && settings::command(app, cmd, fx) {
+            return;
+        }
+        if ctx == Context::Customer && customer::command(app, cmd, fx) {
             return;
         }
         command(app, cmd, fx);
@@ -85,9 +96,9 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
 /// The editor that has the keyboard, if any.
 fn active_editor(app: &mut App) -> Option<&mut Editor> {
     match &mut app.popup {
-        Some(Popup::Emoji { filter, .. }) | Some(Popup::Standard { filter, .. }) => {
-            return Some(filter)
-        }
+        Some(Popup::Emoji { filter, .. })
+        | Some(Popup::Standard { filter, .. })
+        | Some(Popup::TagPicker { filter, .. }) => return Some(filter),
         Some(_) => return None,
         None => {}
     }
@@ -130,7 +141,9 @@ fn paste(app: &mut App, text: &str) {
 /// Keeps dependent state in step after the active editor changed.
 fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
     match &mut app.popup {
-        Some(Popup::Emoji { selected, .. }) | Some(Popup::Standard { selected, .. }) => {
+        Some(Popup::Emoji { selected, .. })
+        | Some(Popup::Standard { selected, .. })
+        | Some(Popup::TagPicker { selected, .. }) => {
             *selected = 0;
             return;
         }
@@ -343,6 +356,14 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::SettingsOpen => settings::open(app, fx),
+        Command::CustomerNext
+        | Command::CustomerPrev
+        | Command::CustomerEdit
+        | Command::CustomerDelete
+        | Command::CustomerTag
+        | Command::CustomerNote
+        | Command::CustomerSchedule
+        | Command::CustomerAddField => {}
         Command::StandardSend
         | Command::SettingsNew
         | Command::SettingsEdit
@@ -469,6 +490,43 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             use_standard(app, cmd == Command::StandardSend, fx);
             true
         }
+        (Popup::TagPicker { selected, filter }, Command::PopupNext) => {
+            let (sel, q) = (*selected, filter.text().to_string());
+            let n = customer::tag_choices(app, &q).len();
+            if let Some(Popup::TagPicker { selected, .. }) = app.popup.as_mut() {
+                if sel + 1 < n {
+                    *selected = sel + 1;
+                }
+            }
+            true
+        }
+        (Popup::TagPicker { selected, .. }, Command::PopupPrev) => {
+            *selected = selected.saturating_sub(1);
+            true
+        }
+        (Popup::TagPicker { selected, filter }, Command::PopupConfirm) => {
+            let (sel, q) = (*selected, filter.text().to_string());
+            let choice = customer::tag_choices(app, &q).into_iter().nth(sel);
+            if let (Some(choice), Some(c)) = (choice, app.open_customer().map(|c| c.id)) {
+                let tag = match choice {
+                    customer::TagChoice::Existing(t) => TagCustomer {
+                        tag_id: Some(t.id),
+                        name: None,
+                    },
+                    customer::TagChoice::Create(name) => TagCustomer {
+                        tag_id: None,
+                        name: Some(name),
+                    },
+                };
+                fx.push(Effect::TagCustomer(c, tag));
+                app.popup = None;
+            }
+            true
+        }
+        (Popup::TagPicker { .. }, c) if c.name().starts_with("input.") => {
+            edit(app, c, fx);
+            true
+        }
         (Popup::ImportErrors { scroll, .. }, Command::PopupNext) => {
             *scroll += 1;
             true
@@ -482,7 +540,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             true
         }
         (Popup::Confirm { action, .. }, Command::PopupConfirm) => {
-            let action = *action;
+            let action = action.clone();
             app.popup = None;
             match action {
                 ConfirmAction::Quit => app.quit = true,
@@ -490,6 +548,20 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 ConfirmAction::DeleteStandardMessage(id) => {
                     fx.push(Effect::DeleteStandardMessage(id))
                 }
+                ConfirmAction::RemoveCustomField(cid, key) => {
+                    if let Some(c) = app.customers.get(&cid) {
+                        let mut fields = c.custom_fields.clone();
+                        fields.remove(&key);
+                        let patch = CustomerPatch {
+                            version: Some(c.version),
+                            custom_fields: Some(fields),
+                            ..Default::default()
+                        };
+                        fx.push(Effect::PatchCustomer(cid, Box::new(patch)));
+                    }
+                }
+                ConfirmAction::DeleteNote(id) => fx.push(Effect::DeleteNote(id)),
+                ConfirmAction::CancelScheduled(id) => fx.push(Effect::CancelScheduled(id)),
             }
             true
         }
@@ -613,6 +685,10 @@ fn move_selection(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
 pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
     if app.open != Some(id) {
         app.chat_scroll = 0;
+        app.customer_ui = Default::default();
+    }
+    if !app.scheduled.contains_key(&id) {
+        fx.push(Effect::LoadScheduled(id));
     }
     app.open = Some(id);
     let log = app.logs.entry(id).or_default();
@@ -1070,6 +1146,18 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         Reply::Teams(Ok(teams)) => app.teams = teams,
         Reply::Tags(Ok(tags)) => app.tags = tags,
+        Reply::Scheduled(id, Ok(list)) => {
+            app.scheduled.insert(id, list);
+        }
+        Reply::Scheduled(_, Err(e)) => {
+            app.notify(format!("cannot load scheduled messages: {e}"), Level::Error)
+        }
+        Reply::CustomerSaved { customer, result } => customer::saved(app, customer, result, fx),
+        Reply::CustomerChanged(Ok(c)) => {
+            app.customers.insert(c.id, c);
+        }
+        Reply::CustomerChanged(Err(e)) => app.notify(e, Level::Error),
+        Reply::PopupSaved(result) => customer::popup_saved(app, result),
         Reply::Tags(Err(e)) => app.notify(format!("cannot load tags: {e}"), Level::Error),
         Reply::Teams(Err(e)) => app.notify(format!("cannot load teams: {e}"), Level::Error),
         Reply::SettingsSaved(result) => {

@@ -5,7 +5,10 @@ pub mod confirm;
 pub mod emoji;
 pub mod help;
 pub mod import_errors;
+pub mod note;
+pub mod schedule;
 pub mod standard;
+pub mod tag_picker;
 pub mod toast;
 
 use super::app::{App, Popup};
@@ -57,6 +60,11 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         Some(Popup::ImportErrors { report, scroll }) => {
             import_errors::draw(report, *scroll, theme, area, f)
         }
+        Some(Popup::TagPicker { filter, selected }) => {
+            tag_picker::draw(app, filter, *selected, theme, area, f)
+        }
+        Some(Popup::Note(form)) => note::draw(form, theme, area, f),
+        Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
     }
     if let Some(t) = &app.toast {
         toast::draw(t, theme, area, f);

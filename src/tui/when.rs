@@ -1,0 +1,231 @@
+//! Reading a send time as an agent types it, in the agent's time zone:
+//! "in 2h", "in 1h30m", "tomorrow 09:00", "today 17:30", "fri 10:00",
+//! "17:30", "2026-12-01 09:00".
+
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
+
+fn time_of(s: &str) -> Option<NaiveTime> {
+    let s = s.trim();
+    NaiveTime::parse_from_str(s, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s, "%H.%M"))
+        .ok()
+        .or_else(|| {
+            let h: u32 = s
+                .strip_suffix("am")
+                .or(s.strip_suffix("pm"))
+                .unwrap_or(s)
+                .trim()
+                .parse()
+                .ok()?;
+            let h = match (s.ends_with("pm"), h) {
+                (true, 1..=11) => h + 12,
+                (false, 12) if s.ends_with("am") => 0,
+                _ => h,
+            };
+            NaiveTime::from_hms_opt(h, 0, 0)
+        })
+}
+
+fn weekday(s: &str) -> Option<Weekday> {
+    match s.get(..3)? {
+        "mon" => Some(Weekday::Mon),
+        "tue" => Some(Weekday::Tue),
+        "wed" => Some(Weekday::Wed),
+        "thu" => Some(Weekday::Thu),
+        "fri" => Some(Weekday::Fri),
+        "sat" => Some(Weekday::Sat),
+        "sun" => Some(Weekday::Sun),
+        _ => None,
+    }
+}
+
+fn relative(s: &str) -> Option<Duration> {
+    // "2h", "1h30m", "90m", "2 hours", "3 days"
+    let mut total = Duration::zero();
+    let mut num = String::new();
+    let mut unit = String::new();
+    let mut any = false;
+    let flush = |num: &mut String, unit: &mut String, total: &mut Duration| -> Option<()> {
+        if num.is_empty() {
+            return if unit.is_empty() { Some(()) } else { None };
+        }
+        let n: i64 = num.parse().ok()?;
+        let d = match unit.trim() {
+            "m" | "min" | "mins" | "minute" | "minutes" => Duration::minutes(n),
+            "h" | "hr" | "hrs" | "hour" | "hours" => Duration::hours(n),
+            "d" | "day" | "days" => Duration::days(n),
+            "w" | "week" | "weeks" => Duration::weeks(n),
+            _ => return None,
+        };
+        *total += d;
+        num.clear();
+        unit.clear();
+        Some(())
+    };
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !unit.trim().is_empty() {
+                flush(&mut num, &mut unit, &mut total)?;
+            }
+            num.push(c);
+            any = true;
+        } else if c.is_whitespace() {
+            if !unit.is_empty() {
+                unit.push(c);
+            }
+        } else {
+            unit.push(c);
+        }
+    }
+    flush(&mut num, &mut unit, &mut total)?;
+    (any && total > Duration::zero()).then_some(total)
+}
+
+/// The moment `input` means, seen from `now` in time zone `tz`.
+pub fn parse(input: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime<Utc>, String> {
+    let s = input.trim().to_lowercase();
+    let err = || {
+        Err(format!(
+            "{:?}: try \"in 2h\", \"tomorrow 09:00\", \"fri 10:00\", \"17:30\" or \"2026-12-01 09:00\"",
+            input.trim()
+        ))
+    };
+    if s.is_empty() {
+        return Err("type when to send it".into());
+    }
+    let local_now = now.with_timezone(&tz);
+    let at = |date: NaiveDate, time: NaiveTime| -> Option<DateTime<Utc>> {
+        tz.from_local_datetime(&date.and_time(time))
+            .single()
+            .map(|d| d.with_timezone(&Utc))
+    };
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 is a time");
+    if let Some(rest) = s.strip_prefix("in ") {
+        return match relative(rest) {
+            Some(d) => Ok(now + d),
+            None => err(),
+        };
+    }
+    let (day_word, time_word) = match s.split_once(' ') {
+        Some((a, b)) => (a, Some(b)),
+        None => (s.as_str(), None),
+    };
+    let day = match day_word {
+        "today" => Some(local_now.date_naive()),
+        "tomorrow" | "tmr" => Some(local_now.date_naive() + Duration::days(1)),
+        w => weekday(w).map(|wd| {
+            let mut d = local_now.date_naive() + Duration::days(1);
+            while d.weekday() != wd {
+                d += Duration::days(1);
+            }
+            d
+        }),
+    };
+    if let Some(date) = day {
+        let time = match time_word {
+            Some(t) => match time_of(t) {
+                Some(t) => t,
+                None => return err(),
+            },
+            None => nine,
+        };
+        return at(date, time).map_or_else(err, Ok);
+    }
+    // A date and a time.
+    for fmt in ["%Y-%m-%d %H:%M", "%Y-%m-%dt%H:%M", "%Y/%m/%d %H:%M"] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(&s, fmt) {
+            return tz
+                .from_local_datetime(&dt)
+                .single()
+                .map(|d| d.with_timezone(&Utc))
+                .map_or_else(err, Ok);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        return at(d, nine).map_or_else(err, Ok);
+    }
+    // A time alone: the next time the clock shows it.
+    if let Some(t) = time_of(&s) {
+        let today = local_now.date_naive();
+        let mut when = at(today, t).ok_or_else(|| "that time does not exist today".to_string())?;
+        if when <= now {
+            when = at(today + Duration::days(1), t)
+                .ok_or_else(|| "that time does not exist tomorrow".to_string())?;
+        }
+        return Ok(when);
+    }
+    err()
+}
+
+/// "Thu 26 Nov 2026 09:00 (UTC+08:00)": what the agent confirms.
+pub fn describe(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz)
+        .format("%a %-d %b %Y %H:%M (UTC%:z)")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        // Wednesday 25 Nov 2026, 12:00 UTC = 20:00 in UTC+8.
+        "2026-11-25T12:00:00Z".parse().unwrap()
+    }
+
+    fn hk() -> FixedOffset {
+        FixedOffset::east_opt(8 * 3600).unwrap()
+    }
+
+    fn p(s: &str) -> String {
+        describe(parse(s, now(), hk()).unwrap(), hk())
+    }
+
+    #[test]
+    fn relative_times() {
+        assert_eq!(p("in 2h"), "Wed 25 Nov 2026 22:00 (UTC+08:00)");
+        assert_eq!(p("in 1h30m"), "Wed 25 Nov 2026 21:30 (UTC+08:00)");
+        assert_eq!(p("in 90 minutes"), "Wed 25 Nov 2026 21:30 (UTC+08:00)");
+        assert_eq!(p("in 2 days"), "Fri 27 Nov 2026 20:00 (UTC+08:00)");
+    }
+
+    #[test]
+    fn days_and_times_in_the_agents_zone() {
+        assert_eq!(p("tomorrow 09:00"), "Thu 26 Nov 2026 09:00 (UTC+08:00)");
+        assert_eq!(p("tomorrow"), "Thu 26 Nov 2026 09:00 (UTC+08:00)");
+        assert_eq!(p("today 21:15"), "Wed 25 Nov 2026 21:15 (UTC+08:00)");
+        assert_eq!(p("fri 10:00"), "Fri 27 Nov 2026 10:00 (UTC+08:00)");
+        assert_eq!(
+            p("wed 9am"),
+            "Wed 2 Dec 2026 09:00 (UTC+08:00)",
+            "next week's"
+        );
+        assert_eq!(
+            p("17:30"),
+            "Thu 26 Nov 2026 17:30 (UTC+08:00)",
+            "already past today"
+        );
+        assert_eq!(p("21:00"), "Wed 25 Nov 2026 21:00 (UTC+08:00)");
+        assert_eq!(p("2026-12-01 09:00"), "Tue 1 Dec 2026 09:00 (UTC+08:00)");
+        assert_eq!(
+            parse("2026-12-01 09:00", now(), hk()).unwrap(),
+            "2026-12-01T01:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+    }
+
+    #[test]
+    fn nonsense_is_explained() {
+        for bad in [
+            "",
+            "soon",
+            "in",
+            "in forever",
+            "tomorrow 25:00",
+            "2026-13-01 09:00",
+        ] {
+            assert!(parse(bad, now(), hk()).is_err(), "{bad}");
+        }
+    }
+}

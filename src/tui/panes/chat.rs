@@ -76,6 +76,9 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
         seg(role, wrap::truncate(&name, width.saturating_sub(12).max(4))),
         seg(Role::Time, format!("  {time}")),
     ];
+    if m.scheduled_id.is_some() {
+        header.push(seg(Role::Notice, "  ⏰ scheduled"));
+    }
     if matches!(m.kind, MessageKind::Agent | MessageKind::Bot) {
         let (r, mark) = status_mark(m.status);
         header.push(seg(r, format!("  {mark}")));

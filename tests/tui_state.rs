@@ -1001,3 +1001,90 @@ fn tags_notes_and_scheduled_messages_from_the_panel() {
     ));
     assert_eq!(press(&mut app, "y"), vec![Effect::DeleteNote(1)]);
 }
+
+#[test]
+fn the_tags_popup_filters_the_list_and_manages_tags() {
+    let mut app = fixtures::app(6);
+    let fx = press(&mut app, "#");
+    assert!(fx.contains(&Effect::LoadTags));
+    app.tags = vec![
+        TagInfo {
+            tag: Tag {
+                id: 1,
+                name: "VIP".into(),
+                color: "blue".into(),
+            },
+            customers: 1,
+        },
+        TagInfo {
+            tag: Tag {
+                id: 2,
+                name: "Warranty".into(),
+                color: "green".into(),
+            },
+            customers: 1,
+        },
+        TagInfo {
+            tag: Tag {
+                id: 3,
+                name: "Refund".into(),
+                color: "red".into(),
+            },
+            customers: 0,
+        },
+    ];
+    type_text(&mut app, "vip");
+    let fx = press(&mut app, "enter");
+    assert_eq!(app.filters.tag, Some(1));
+    assert_eq!(app.list.view, vec![1], "only the customer with the tag");
+    assert!(matches!(&fx[..], [Effect::LoadConversations { query, .. }] if query.tag == Some(1)));
+
+    // Rename, merge and delete (Alice is an admin).
+    press(&mut app, "#");
+    press(&mut app, "down down alt-r");
+    assert!(
+        matches!(
+            &app.popup,
+            Some(Popup::Tags {
+                mode: TagsMode::Rename(3, _),
+                ..
+            })
+        ),
+        "{:?}",
+        app.popup
+    );
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, "Refunds");
+    let fx = press(&mut app, "enter");
+    assert_eq!(
+        fx,
+        vec![Effect::UpdateTag(
+            3,
+            TagPatch {
+                name: Some("Refunds".into()),
+                color: None
+            }
+        )]
+    );
+    app.popup = None;
+    press(&mut app, "#");
+    press(&mut app, "alt-m");
+    let fx = press(&mut app, "down enter");
+    assert!(fx.is_empty());
+    assert!(
+        matches!(
+            app.popup,
+            Some(Popup::Confirm {
+                action: ConfirmAction::MergeTags(1, 3),
+                ..
+            })
+        ),
+        "VIP into the second listed, skipping VIP itself"
+    );
+    assert_eq!(press(&mut app, "y"), vec![Effect::MergeTag(1, 3)]);
+    press(&mut app, "#");
+    press(&mut app, "alt-d");
+    assert!(
+        matches!(&app.popup, Some(Popup::Confirm { message, action: ConfirmAction::DeleteTag(1) }) if message.contains("1 customer lose"))
+    );
+}

@@ -256,7 +256,7 @@ pub struct NoteText {
 }
 
 /// `PATCH /api/v1/tags/{id}`: rename or recolour.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

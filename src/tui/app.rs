@@ -136,6 +136,14 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The tags shown in the tags popup for `q`, by name.
+    pub fn tag_matches<'a>(tags: &'a [TagInfo], q: &str) -> Vec<&'a TagInfo> {
+        let q = q.trim().to_lowercase();
+        tags.iter()
+            .filter(|t| t.tag.name.to_lowercase().contains(&q))
+            .collect()
+    }
+
     pub fn query(&self) -> ConversationQuery {
         ConversationQuery {
             channel: self.channel,
@@ -202,6 +210,9 @@ impl Filters {
             Some(AssigneeFilter::Others) => "Assigned to others",
         };
         let mut s = format!("{channel} · {section} · {assignee}");
+        if let Some(t) = self.tag {
+            s.push_str(&format!(" · tag {t}"));
+        }
         if !self.q.trim().is_empty() {
             s.push_str(&format!(" · “{}”", self.q.trim()));
         }
@@ -239,8 +250,23 @@ pub enum Popup {
         filter: Editor,
         selected: usize,
     },
+    /// Every tag with its count: filter the list by one, or manage them.
+    Tags {
+        filter: Editor,
+        selected: usize,
+        mode: TagsMode,
+    },
     Note(super::customer::NoteForm),
     Schedule(super::customer::ScheduleForm),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagsMode {
+    Browse,
+    Rename(TagId, Editor),
+    Recolor(TagId, Editor),
+    /// Choosing the tag to merge `from` into.
+    MergeInto(TagId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +277,8 @@ pub enum ConfirmAction {
     RemoveCustomField(CustomerId, String),
     DeleteNote(NoteId),
     CancelScheduled(ScheduledId),
+    DeleteTag(TagId),
+    MergeTags(TagId, TagId),
 }
 
 /// The list's loading state for the current filters.
@@ -369,7 +397,8 @@ impl App {
         match &self.popup {
             Some(Popup::Emoji { .. })
             | Some(Popup::Standard { .. })
-            | Some(Popup::TagPicker { .. }) => return Context::Picker,
+            | Some(Popup::TagPicker { .. })
+            | Some(Popup::Tags { .. }) => return Context::Picker,
             Some(Popup::Note(_)) | Some(Popup::Schedule(_)) => return Context::Form,
             Some(_) => return Context::Popup,
             None => {}

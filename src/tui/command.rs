@@ -120,6 +120,12 @@ commands! {
     CustomerSchedule => "customer.schedule", "Schedule a message to the customer";
     CustomerAddField => "customer.add_field", "Add a custom field";
 
+    TagsOpen => "tags.open", "Tags: filter the list by a tag, or manage tags";
+    TagRename => "tags.rename", "Rename the selected tag";
+    TagRecolor => "tags.recolor", "Recolour the selected tag";
+    TagMerge => "tags.merge", "Merge the selected tag into another";
+    TagDelete => "tags.delete", "Delete the selected tag";
+
     PopupNext => "popup.next", "Next item";
     PopupPrev => "popup.prev", "Previous item";
     PopupConfirm => "popup.confirm", "Choose / add / yes";

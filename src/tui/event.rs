@@ -71,6 +71,8 @@ pub enum Reply {
     },
     /// A tag added or removed.
     CustomerChanged(Res<Customer>),
+    /// A tag renamed, recoloured, merged or deleted.
+    TagsChanged(Res<String>),
     /// A note or scheduled message saved (Ok: what was done) or refused.
     PopupSaved(Res<String>),
     /// A settings form was saved (Ok: what was done) or refused (Err: why).
@@ -144,4 +146,7 @@ pub enum Effect {
         action: super::settings::FileAction,
         path: std::path::PathBuf,
     },
+    UpdateTag(TagId, TagPatch),
+    MergeTag(TagId, TagId),
+    DeleteTag(TagId),
 }

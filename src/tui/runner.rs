@@ -114,6 +114,24 @@ impl Runner {
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
+                Effect::UpdateTag(id, patch) => Reply::TagsChanged(
+                    c.update_tag(id, &patch)
+                        .await
+                        .map(|t| format!("saved the tag {}", t.name))
+                        .map_err(err),
+                ),
+                Effect::MergeTag(from, into) => Reply::TagsChanged(
+                    c.merge_tag(from, into)
+                        .await
+                        .map(|t| format!("merged: {} customers carry {}", t.customers, t.tag.name))
+                        .map_err(err),
+                ),
+                Effect::DeleteTag(id) => Reply::TagsChanged(
+                    c.delete_tag(id)
+                        .await
+                        .map(|r| format!("deleted the tag from {} customers", r.customers))
+                        .map_err(err),
+                ),
                 Effect::LoadScheduled(id) => {
                     Reply::Scheduled(id, c.scheduled(id).await.map_err(err))
                 }

@@ -99,6 +99,12 @@ fn active_editor(app: &mut App) -> Option<&mut Editor> {
         Some(Popup::Emoji { filter, .. })
         | Some(Popup::Standard { filter, .. })
         | Some(Popup::TagPicker { filter, .. }) => return Some(filter),
+        Some(Popup::Tags { filter, mode, .. }) => {
+            return Some(match mode {
+                TagsMode::Rename(_, ed) | TagsMode::Recolor(_, ed) => ed,
+                _ => filter,
+            })
+        }
         Some(_) => return None,
         None => {}
     }
@@ -145,6 +151,12 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
         | Some(Popup::Standard { selected, .. })
         | Some(Popup::TagPicker { selected, .. }) => {
             *selected = 0;
+            return;
+        }
+        Some(Popup::Tags { selected, mode, .. }) => {
+            if matches!(mode, TagsMode::Browse | TagsMode::MergeInto(_)) {
+                *selected = 0;
+            }
             return;
         }
         Some(_) => return,
@@ -356,6 +368,15 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::SettingsOpen => settings::open(app, fx),
+        Command::TagsOpen => {
+            app.popup = Some(Popup::Tags {
+                filter: Editor::new(),
+                selected: 0,
+                mode: TagsMode::Browse,
+            });
+            fx.push(Effect::LoadTags);
+        }
+        Command::TagRename | Command::TagRecolor | Command::TagMerge | Command::TagDelete => {}
         Command::CustomerNext
         | Command::CustomerPrev
         | Command::CustomerEdit
@@ -527,6 +548,10 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             edit(app, c, fx);
             true
         }
+        (Popup::Tags { .. }, _) => {
+            tags_command(app, cmd, fx);
+            true
+        }
         (Popup::ImportErrors { scroll, .. }, Command::PopupNext) => {
             *scroll += 1;
             true
@@ -562,6 +587,8 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 }
                 ConfirmAction::DeleteNote(id) => fx.push(Effect::DeleteNote(id)),
                 ConfirmAction::CancelScheduled(id) => fx.push(Effect::CancelScheduled(id)),
+                ConfirmAction::DeleteTag(id) => fx.push(Effect::DeleteTag(id)),
+                ConfirmAction::MergeTags(from, into) => fx.push(Effect::MergeTag(from, into)),
             }
             true
         }
@@ -573,6 +600,122 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         (_, Command::Quit) => false,
         // Anything else is swallowed while a popup is open.
         _ => true,
+    }
+}
+
+/// The tags the popup lists now (in a merge, every tag but the one merged).
+fn tags_listed(app: &App) -> Vec<TagInfo> {
+    let Some(Popup::Tags { filter, mode, .. }) = &app.popup else {
+        return Vec::new();
+    };
+    Filters::tag_matches(&app.tags, filter.text())
+        .into_iter()
+        .filter(|t| !matches!(mode, TagsMode::MergeInto(from) if *from == t.tag.id))
+        .cloned()
+        .collect()
+}
+
+fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    let listed = tags_listed(app);
+    let admin = app.me.as_ref().is_some_and(|m| m.is_admin());
+    let Some(Popup::Tags { selected, mode, .. }) = app.popup.as_mut() else {
+        return;
+    };
+    let current = listed.get(*selected).cloned();
+    match cmd {
+        Command::PopupNext => {
+            if *selected + 1 < listed.len() {
+                *selected += 1;
+            }
+        }
+        Command::PopupPrev => *selected = selected.saturating_sub(1),
+        Command::PopupClose => {
+            if *mode == TagsMode::Browse {
+                app.popup = None;
+            } else {
+                *mode = TagsMode::Browse;
+            }
+        }
+        Command::PopupConfirm => match mode.clone() {
+            TagsMode::Browse => {
+                if let Some(t) = current {
+                    let id = t.tag.id;
+                    app.popup = None;
+                    set_filter(app, fx, |f| {
+                        f.tag = if f.tag == Some(id) { None } else { Some(id) }
+                    });
+                }
+            }
+            TagsMode::Rename(id, ed) => {
+                fx.push(Effect::UpdateTag(
+                    id,
+                    TagPatch {
+                        name: Some(ed.text().trim().to_string()),
+                        color: None,
+                    },
+                ));
+                *mode = TagsMode::Browse;
+            }
+            TagsMode::Recolor(id, ed) => {
+                fx.push(Effect::UpdateTag(
+                    id,
+                    TagPatch {
+                        name: None,
+                        color: Some(ed.text().trim().to_string()),
+                    },
+                ));
+                *mode = TagsMode::Browse;
+            }
+            TagsMode::MergeInto(from) => {
+                if let Some(into) = current {
+                    let from_info = app.tags.iter().find(|t| t.tag.id == from).cloned();
+                    let message = match from_info {
+                        Some(f) => format!(
+                            "Merge {} ({} customers) into {}? {} goes away.",
+                            f.tag.name, f.customers, into.tag.name, f.tag.name
+                        ),
+                        None => format!("Merge into {}?", into.tag.name),
+                    };
+                    app.popup = Some(Popup::Confirm {
+                        message,
+                        action: ConfirmAction::MergeTags(from, into.tag.id),
+                    });
+                }
+            }
+        },
+        Command::TagRename | Command::TagRecolor | Command::TagMerge | Command::TagDelete => {
+            if !admin {
+                app.notify("only admins manage tags", Level::Info);
+                return;
+            }
+            let Some(t) = current else { return };
+            match cmd {
+                Command::TagRename => {
+                    *mode = TagsMode::Rename(t.tag.id, Editor::with_text(&t.tag.name))
+                }
+                Command::TagRecolor => {
+                    *mode = TagsMode::Recolor(t.tag.id, Editor::with_text(&t.tag.color))
+                }
+                Command::TagMerge => {
+                    *mode = TagsMode::MergeInto(t.tag.id);
+                    *selected = 0;
+                }
+                _ => {
+                    app.popup = Some(Popup::Confirm {
+                        message: format!(
+                            "Delete the tag {}? {} customer{} lose it.",
+                            t.tag.name,
+                            t.customers,
+                            if t.customers == 1 { "" } else { "s" }
+                        ),
+                        action: ConfirmAction::DeleteTag(t.tag.id),
+                    });
+                }
+            }
+        }
+        Command::Quit => app.quit = true,
+        c if c.name().starts_with("input.") => edit(app, c, fx),
+        _ => {}
     }
 }
 
@@ -1158,6 +1301,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         Reply::CustomerChanged(Err(e)) => app.notify(e, Level::Error),
         Reply::PopupSaved(result) => customer::popup_saved(app, result),
+        Reply::TagsChanged(result) => {
+            match result {
+                Ok(done) => app.notify(done, Level::Info),
+                Err(e) => app.notify(e, Level::Error),
+            }
+            fx.push(Effect::LoadTags);
+        }
         Reply::Tags(Err(e)) => app.notify(format!("cannot load tags: {e}"), Level::Error),
         Reply::Teams(Err(e)) => app.notify(format!("cannot load teams: {e}"), Level::Error),
         Reply::SettingsSaved(result) => {

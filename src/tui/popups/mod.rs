@@ -9,6 +9,7 @@ pub mod note;
 pub mod schedule;
 pub mod standard;
 pub mod tag_picker;
+pub mod tags;
 pub mod toast;
 
 use super::app::{App, Popup};
@@ -63,6 +64,11 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         Some(Popup::TagPicker { filter, selected }) => {
             tag_picker::draw(app, filter, *selected, theme, area, f)
         }
+        Some(Popup::Tags {
+            filter,
+            selected,
+            mode,
+        }) => tags::draw(app, filter, *selected, mode, theme, area, f),
         Some(Popup::Note(form)) => note::draw(form, theme, area, f),
         Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
     }

@@ -623,11 +623,8 @@ fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     };
     let current = listed.get(*selected).cloned();
     match cmd {
-        Command::PopupNext => {
-            if *selected + 1 < listed.len() {
-                *selected += 1;
-            }
-        }
+        Command::PopupNext if *selected + 1 < listed.len() => *selected += 1,
+        Command::PopupNext => {}
         Command::PopupPrev => *selected = selected.saturating_sub(1),
         Command::PopupClose => {
             if *mode == TagsMode::Browse {

@@ -70,6 +70,24 @@ pub enum Command {
     /// Standard messages: the spreadsheet template, import and export.
     #[command(subcommand, name = "standard-messages")]
     StandardMessages(StandardCommand),
+    /// Send one message to every customer with a tag (admin); shows how
+    /// many it reaches and asks first.
+    Broadcast {
+        /// The tag, by name.
+        #[arg(long)]
+        tag: String,
+        /// Only customers on these channels (repeat); every channel when absent.
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        /// When to send: "in 2h", "tomorrow 09:00", "2026-12-01 09:00" (now when absent).
+        #[arg(long)]
+        at: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// The message; placeholders such as {{customer.name}} are filled per customer.
+        text: String,
+    },
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -327,6 +345,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }),
         Some(Command::Agent(cmd)) => run_agent(cmd),
+        Some(Command::Broadcast {
+            tag,
+            channels,
+            at,
+            yes,
+            text,
+        }) => {
+            let client = connect(cli.server, cli.token)?
+                .context("no server configured: give --server and --token (or chatsmart login)")?;
+            runtime()?.block_on(run_broadcast(client, tag, channels, at, yes, text))
+        }
         Some(Command::StandardMessages(cmd)) => {
             let client = connect(cli.server, cli.token)?.context(
                 "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)",
@@ -351,6 +380,86 @@ async fn terminate() -> std::io::Result<()> {
 #[cfg(not(unix))]
 async fn terminate() -> std::io::Result<()> {
     std::future::pending().await
+}
+
+async fn run_broadcast(
+    client: Client,
+    tag: String,
+    channels: Vec<String>,
+    at: Option<String>,
+    yes: bool,
+    text: String,
+) -> anyhow::Result<()> {
+    use crate::protocol::*;
+    use std::io::IsTerminal;
+    let tags = client.tags().await?;
+    let tag = tags
+        .iter()
+        .find(|t| t.tag.name.eq_ignore_ascii_case(tag.trim()))
+        .with_context(|| format!("no tag named {tag:?}"))?;
+    let channels = channels
+        .iter()
+        .map(|c| c.parse::<ChannelKind>().map_err(|e| anyhow::anyhow!(e)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let send_at = match at {
+        Some(w) => Some(
+            crate::tui::when::parse(&w, chrono::Utc::now(), *chrono::Local::now().offset())
+                .map_err(|e| anyhow::anyhow!(e))?,
+        ),
+        None => None,
+    };
+    let n = client
+        .broadcast_preview(&BroadcastAudience {
+            tag_id: tag.tag.id,
+            channels: channels.clone(),
+        })
+        .await?
+        .recipients;
+    let when = send_at
+        .map(|t| crate::tui::when::describe(t, *chrono::Local::now().offset()))
+        .unwrap_or_else(|| "now".into());
+    println!(
+        "This reaches {n} conversation{} with #{}; sending {when}.",
+        if n == 1 { "" } else { "s" },
+        tag.tag.name
+    );
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!("not confirmed: add --yes to send without asking");
+        }
+        eprint!("Send it? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            anyhow::bail!("not sent");
+        }
+    }
+    let mut b = client
+        .broadcast(&NewBroadcast {
+            tag_id: tag.tag.id,
+            channels,
+            text,
+            send_at,
+        })
+        .await?;
+    if b.status == BroadcastStatus::Scheduled && send_at.is_some() {
+        println!("broadcast {} scheduled", b.id);
+        return Ok(());
+    }
+    while matches!(
+        b.status,
+        BroadcastStatus::Scheduled | BroadcastStatus::Running
+    ) {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        b = client.get_broadcast(b.id).await?;
+        eprint!("\rsent {} of {}, failed {}   ", b.sent, b.total, b.failed);
+    }
+    eprintln!();
+    println!("broadcast {}: {} sent, {} failed", b.id, b.sent, b.failed);
+    if b.failed > 0 {
+        anyhow::bail!("{} messages failed", b.failed);
+    }
+    Ok(())
 }
 
 async fn run_standard(client: Client, cmd: StandardCommand) -> anyhow::Result<()> {

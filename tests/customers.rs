@@ -405,3 +405,151 @@ async fn scheduled_messages_go_out_on_time_exactly_once_even_across_a_restart() 
         "cancelled never goes out"
     );
 }
+
+#[tokio::test]
+async fn broadcasts_reach_everyone_with_the_tag_in_the_background_and_are_kept() {
+    let start: chrono::DateTime<chrono::Utc> = "2026-11-25T08:00:00Z".parse().unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let t = TestServer::start_with_clock(clock.clone()).await;
+    let mut convs = Vec::new();
+    for i in 0..5 {
+        let ch = if i < 3 {
+            ChannelKind::Line
+        } else {
+            ChannelKind::Whatsapp
+        };
+        let acc = t
+            .inbound(
+                ch,
+                &format!("u{i}"),
+                &format!("Customer {i}"),
+                "hi",
+                &format!("b-{i}"),
+            )
+            .await;
+        t.admin
+            .client
+            .tag_customer(
+                acc.customer_id,
+                &TagCustomer {
+                    tag_id: None,
+                    name: Some("VIP".into()),
+                },
+            )
+            .await
+            .unwrap();
+        convs.push(acc.conversation_id);
+    }
+    t.inbound(ChannelKind::Line, "other", "Not VIP", "hi", "b-x")
+        .await;
+    let vip = t.admin.client.tags().await.unwrap()[0].tag.id;
+    let admin = &t.admin.client;
+    // Preview, then send to LINE only.
+    let all = admin
+        .broadcast_preview(&BroadcastAudience {
+            tag_id: vip,
+            channels: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.recipients, 5);
+    let line = BroadcastAudience {
+        tag_id: vip,
+        channels: vec![ChannelKind::Line],
+    };
+    assert_eq!(admin.broadcast_preview(&line).await.unwrap().recipients, 3);
+    assert_eq!(
+        status(t.alice.client.broadcast_preview(&line).await.unwrap_err()),
+        403,
+        "admins only"
+    );
+    let e = admin
+        .broadcast(&NewBroadcast {
+            tag_id: vip,
+            channels: vec![],
+            text: "Hi {{customer.nick}}".into(),
+            send_at: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 422);
+
+    let b = admin
+        .broadcast(&NewBroadcast {
+            tag_id: vip,
+            channels: vec![ChannelKind::Line],
+            text: "Sale for {{customer.name}} 🎉".into(),
+            send_at: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(b.status, BroadcastStatus::Scheduled);
+    for _ in 0..3 {
+        scheduler::tick(t.state()).await;
+    }
+    let done = admin.get_broadcast(b.id).await.unwrap();
+    assert_eq!(
+        (done.status, done.total, done.sent, done.failed),
+        (BroadcastStatus::Done, 3, 3, 0)
+    );
+    for (i, conv) in convs.iter().enumerate() {
+        let msgs = admin
+            .messages(*conv, &MessagesQuery::default())
+            .await
+            .unwrap()
+            .items;
+        let got = msgs
+            .iter()
+            .filter(|m| m.text == format!("Sale for Customer {i} 🎉"))
+            .count();
+        assert_eq!(
+            got,
+            usize::from(i < 3),
+            "conversation {i}: once, and only on LINE"
+        );
+    }
+    // Kept for review; a finished one cannot be cancelled.
+    assert_eq!(admin.broadcasts().await.unwrap()[0].id, b.id);
+    assert_eq!(status(admin.cancel_broadcast(b.id).await.unwrap_err()), 409);
+
+    // A scheduled broadcast waits for its time, and can be cancelled.
+    let later = admin
+        .broadcast(&NewBroadcast {
+            tag_id: vip,
+            channels: vec![],
+            text: "Later".into(),
+            send_at: Some(start + chrono::Duration::hours(1)),
+        })
+        .await
+        .unwrap();
+    scheduler::tick(t.state()).await;
+    assert_eq!(
+        admin.get_broadcast(later.id).await.unwrap().status,
+        BroadcastStatus::Scheduled
+    );
+    clock.advance(chrono::Duration::hours(1));
+    scheduler::tick(t.state()).await;
+    let l = admin.get_broadcast(later.id).await.unwrap();
+    assert_eq!((l.status, l.sent), (BroadcastStatus::Done, 5));
+    let third = admin
+        .broadcast(&NewBroadcast {
+            tag_id: vip,
+            channels: vec![],
+            text: "Never".into(),
+            send_at: Some(start + chrono::Duration::hours(5)),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        admin.cancel_broadcast(third.id).await.unwrap().status,
+        BroadcastStatus::Cancelled
+    );
+    clock.advance(chrono::Duration::hours(10));
+    scheduler::tick(t.state()).await;
+    let msgs = admin
+        .messages(convs[0], &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items;
+    assert!(!msgs.iter().any(|m| m.text == "Never"));
+}

@@ -563,6 +563,34 @@ impl Client {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
+    pub async fn broadcast_preview(&self, a: &BroadcastAudience) -> ClientResult<BroadcastPreview> {
+        self.send(Method::POST, "broadcasts/preview", a).await
+    }
+
+    pub async fn broadcast(&self, new: &NewBroadcast) -> ClientResult<Broadcast> {
+        self.send(Method::POST, "broadcasts", new).await
+    }
+
+    pub async fn broadcasts(&self) -> ClientResult<Vec<Broadcast>> {
+        self.get("broadcasts").await
+    }
+
+    pub async fn get_broadcast(&self, id: BroadcastId) -> ClientResult<Broadcast> {
+        self.get(&format!("broadcasts/{id}")).await
+    }
+
+    pub async fn cancel_broadcast(&self, id: BroadcastId) -> ClientResult<Broadcast> {
+        Ok(self
+            .call::<(), Broadcast>(
+                Method::DELETE,
+                &format!("broadcasts/{id}"),
+                None::<&()>,
+                None,
+            )
+            .await?
+            .1)
+    }
+
     /// The WebSocket URL of the event stream, resuming after `since`.
     pub fn events_url(&self, since: Option<Seq>) -> url::Url {
         let mut url = self.url("events");

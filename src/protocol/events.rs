@@ -6,6 +6,7 @@
 //! A client remembers the last `seq` it applied and reconnects with
 //! `?since=SEQ` to receive exactly what it missed, in order.
 
+use super::broadcast::*;
 use super::model::*;
 use super::scheduled::*;
 use super::standard::*;
@@ -104,6 +105,10 @@ pub enum EventKind {
         from: TagId,
         into: Tag,
     },
+    /// A broadcast was created, started, progressed, finished or cancelled.
+    BroadcastChanged {
+        broadcast: Broadcast,
+    },
     /// A scheduled message was created, changed, cancelled or sent.
     ScheduledChanged {
         scheduled: Scheduled,
@@ -140,6 +145,7 @@ impl EventKind {
             EventKind::TagDeleted { .. } => "tag_deleted",
             EventKind::TagsMerged { .. } => "tags_merged",
             EventKind::ScheduledChanged { .. } => "scheduled_changed",
+            EventKind::BroadcastChanged { .. } => "broadcast_changed",
             EventKind::ResyncRequired { .. } => "resync_required",
         }
     }

@@ -6,6 +6,7 @@
 //! is one change that both sides see.
 
 pub mod api;
+pub mod broadcast;
 pub mod events;
 pub mod model;
 pub mod scheduled;
@@ -13,6 +14,7 @@ pub mod standard;
 pub mod validate;
 
 pub use api::*;
+pub use broadcast::*;
 pub use events::*;
 pub use model::*;
 pub use scheduled::*;

@@ -5,15 +5,28 @@
 use super::AppState;
 use std::time::Duration;
 
-/// Sends whatever is due now; returns how many went out.
+/// Recipients a broadcast reaches per tick (one tick a second).
+pub const BROADCAST_BATCH: u32 = 200;
+
+/// Sends whatever is due now, and the next batch of any broadcast under
+/// way; returns how many messages went out.
 pub async fn tick(state: &AppState) -> usize {
-    match state.store.send_due(state.clock.now()).await {
+    let now = state.clock.now();
+    let scheduled = match state.store.send_due(now).await {
         Ok(sent) => sent.len(),
         Err(e) => {
             tracing::warn!("scheduled messages: {e}");
             0
         }
-    }
+    };
+    let broadcast = match state.store.run_broadcasts(now, BROADCAST_BATCH).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!("broadcasts: {e}");
+            0
+        }
+    };
+    scheduled + broadcast
 }
 
 /// Runs until the server closes: at start (catching up), then every second.

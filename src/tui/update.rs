@@ -1134,6 +1134,34 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             app.tags.retain(|t| t.tag.id != from);
             fx.push(Effect::LoadTags);
         }
+        EventKind::BroadcastChanged { broadcast } => {
+            if broadcast.created_by.id == me {
+                let title = format!("Broadcast to #{}", broadcast.tag.name);
+                let line = match broadcast.status {
+                    BroadcastStatus::Scheduled => format!(
+                        "scheduled for {}",
+                        super::format::date_time(broadcast.send_at, app.tz)
+                    ),
+                    BroadcastStatus::Running => format!(
+                        "sending: {} of {} sent, {} failed",
+                        broadcast.sent, broadcast.total, broadcast.failed
+                    ),
+                    BroadcastStatus::Done => format!(
+                        "finished: {} sent, {} failed",
+                        broadcast.sent, broadcast.failed
+                    ),
+                    BroadcastStatus::Cancelled => {
+                        format!("cancelled after {} sent", broadcast.sent)
+                    }
+                };
+                let level = if broadcast.failed > 0 {
+                    Level::Error
+                } else {
+                    Level::Info
+                };
+                app.show_toast(title, vec![line], level);
+            }
+        }
         EventKind::ScheduledChanged { scheduled } => {
             if let Some(list) = app.scheduled.get_mut(&scheduled.conversation_id) {
                 list.retain(|s| s.id != scheduled.id);

@@ -3,6 +3,7 @@
 //! [`Admin`](super::auth::Admin).
 
 mod agents;
+mod broadcasts;
 mod conversations;
 mod customers;
 mod events;
@@ -85,6 +86,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/standard-folders/{id}/messages",
             post(standard::add_message),
+        )
+        .route(
+            "/broadcasts",
+            get(broadcasts::list).post(broadcasts::create),
+        )
+        .route("/broadcasts/preview", post(broadcasts::preview))
+        .route(
+            "/broadcasts/{id}",
+            get(broadcasts::get).delete(broadcasts::cancel),
         )
         .route("/inbound", post(inbound::inbound))
         .route("/events", get(events::events))

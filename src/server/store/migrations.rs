@@ -176,4 +176,33 @@ CREATE INDEX scheduled_due ON scheduled_messages (status, send_at);
 CREATE INDEX scheduled_conversation ON scheduled_messages (conversation_id, send_at);
 CREATE INDEX customer_tags_tag ON customer_tags (tag_id);
 "#,
+    // 4: broadcasts.
+    r#"
+CREATE TABLE broadcasts (
+    id INTEGER PRIMARY KEY,
+    tag_id INTEGER NOT NULL,
+    tag_name TEXT NOT NULL,
+    tag_color TEXT NOT NULL,
+    channels TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    send_at INTEGER NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES agents(id),
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('scheduled', 'running', 'done', 'cancelled')),
+    total INTEGER NOT NULL DEFAULT 0,
+    sent INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    finished_at INTEGER
+);
+CREATE INDEX broadcasts_status ON broadcasts (status, send_at);
+CREATE TABLE broadcast_recipients (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+    conversation_id INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    error TEXT,
+    message_id INTEGER,
+    PRIMARY KEY (broadcast_id, conversation_id)
+);
+CREATE INDEX broadcast_recipients_pending ON broadcast_recipients (broadcast_id, status);
+"#,
 ];

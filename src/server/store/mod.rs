@@ -243,6 +243,21 @@ pub trait Store: Send + Sync + 'static {
     /// once: claimed, stored as a message and marked sent in one transaction.
     async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>>;
 
+    // Broadcasts.
+    async fn broadcast_audience(&self, audience: BroadcastAudience) -> StoreResult<i64>;
+    async fn create_broadcast(
+        &self,
+        by: AgentId,
+        new: NewBroadcast,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Broadcast>;
+    async fn list_broadcasts(&self) -> StoreResult<Vec<Broadcast>>;
+    async fn get_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast>;
+    async fn cancel_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast>;
+    /// Starts broadcasts due at `now` (fixing their recipients) and sends
+    /// to at most `batch` pending recipients; returns how many it sent to.
+    async fn run_broadcasts(&self, now: DateTime<Utc>, batch: u32) -> StoreResult<usize>;
+
     // The event log.
     /// Events with `seq > since`, oldest first, at most `limit`.
     async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>>;

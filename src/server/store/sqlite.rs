@@ -758,6 +758,70 @@ fn touch_tagged(tx: &Transaction, tag: TagId) -> StoreResult<()> {
     Ok(())
 }
 
+// ---- broadcasts --------------------------------------------------------------
+
+fn load_broadcast(conn: &Connection, id: BroadcastId) -> StoreResult<Broadcast> {
+    conn.query_row(
+        "SELECT b.id, b.tag_id, b.tag_name, b.tag_color, b.channels, b.text, b.send_at, b.created_by,
+                a.name, b.created_at, b.status, b.total, b.sent, b.failed, b.finished_at
+         FROM broadcasts b JOIN agents a ON a.id = b.created_by WHERE b.id = ?1",
+        [id],
+        |r| {
+            let channels: String = r.get(4)?;
+            let status: String = r.get(10)?;
+            Ok(Broadcast {
+                id: r.get(0)?,
+                tag: Tag {
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    color: r.get(3)?,
+                },
+                channels: channels_from_db(&channels),
+                text: r.get(5)?,
+                send_at: to_dt(r.get(6)?),
+                created_by: AgentRef {
+                    id: r.get(7)?,
+                    name: r.get(8)?,
+                },
+                created_at: to_dt(r.get(9)?),
+                status: match status.as_str() {
+                    "running" => BroadcastStatus::Running,
+                    "done" => BroadcastStatus::Done,
+                    "cancelled" => BroadcastStatus::Cancelled,
+                    _ => BroadcastStatus::Scheduled,
+                },
+                total: r.get(11)?,
+                sent: r.get(12)?,
+                failed: r.get(13)?,
+                finished_at: r.get::<_, Option<i64>>(14)?.map(to_dt),
+            })
+        },
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound("broadcast"))
+}
+
+/// The conversations a broadcast reaches: customers with the tag, on the
+/// chosen channels (all when none).
+fn audience(
+    conn: &Connection,
+    tag: TagId,
+    channels: &[ChannelKind],
+) -> StoreResult<Vec<ConversationId>> {
+    let kinds = channels_to_db(channels);
+    let ids = conn
+        .prepare_cached(
+            "SELECT cv.id FROM conversations cv
+             JOIN customer_tags ct ON ct.customer_id = cv.customer_id AND ct.tag_id = ?1
+             JOIN channel_accounts a ON a.id = cv.channel_account_id
+             WHERE ?2 = '' OR instr(',' || ?2 || ',', ',' || a.kind || ',') > 0
+             ORDER BY cv.id",
+        )?
+        .query_map(params![tag, kinds], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent> {
@@ -2087,6 +2151,183 @@ impl Store for SqliteStore {
                     scheduled: load_scheduled(tx, id)?,
                 });
                 sent.push(message.id);
+            }
+            Ok(sent)
+        })
+        .await
+    }
+
+    async fn broadcast_audience(&self, a: BroadcastAudience) -> StoreResult<i64> {
+        self.read(move |conn| {
+            tag_info(conn, a.tag_id)?;
+            Ok(audience(conn, a.tag_id, &a.channels)?.len() as i64)
+        })
+        .await
+    }
+
+    async fn create_broadcast(
+        &self,
+        by: AgentId,
+        new: NewBroadcast,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Broadcast> {
+        validate_text(&new.text, "a broadcast", MAX_MESSAGE_CHARS)?;
+        check_placeholders(&new.text).map_err(StoreError::Invalid)?;
+        let send_at = new.send_at.unwrap_or(now);
+        if send_at.timestamp_millis() < now.timestamp_millis() - SCHEDULE_GRACE_MS {
+            return Err(StoreError::Invalid(
+                "the send time has already passed".into(),
+            ));
+        }
+        self.write(move |tx, events| {
+            let tag = tag_info(tx, new.tag_id)?.tag;
+            tx.execute(
+                "INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled')",
+                params![
+                    tag.id,
+                    tag.name,
+                    tag.color,
+                    channels_to_db(&new.channels),
+                    new.text.trim_end(),
+                    send_at.timestamp_millis(),
+                    by,
+                    now.timestamp_millis()
+                ],
+            )?;
+            let b = load_broadcast(tx, tx.last_insert_rowid())?;
+            events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
+            Ok(b)
+        })
+        .await
+    }
+
+    async fn list_broadcasts(&self) -> StoreResult<Vec<Broadcast>> {
+        self.read(|conn| {
+            let ids: Vec<i64> = conn
+                .prepare("SELECT id FROM broadcasts ORDER BY created_at DESC, id DESC LIMIT 200")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_broadcast(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn get_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
+        self.read(move |conn| load_broadcast(conn, id)).await
+    }
+
+    async fn cancel_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
+        self.write(move |tx, events| {
+            let b = load_broadcast(tx, id)?;
+            if matches!(b.status, BroadcastStatus::Done | BroadcastStatus::Cancelled) {
+                return Err(StoreError::Conflict(
+                    "this broadcast has already finished".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE broadcasts SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )?;
+            let b = load_broadcast(tx, id)?;
+            events.push(EventKind::BroadcastChanged {
+                broadcast: b.clone(),
+            });
+            Ok(b)
+        })
+        .await
+    }
+
+    async fn run_broadcasts(&self, now: DateTime<Utc>, batch: u32) -> StoreResult<usize> {
+        self.write(move |tx, events| {
+            let now_ms = now.timestamp_millis();
+            // Start what is due: its recipients are fixed now.
+            let due: Vec<i64> = tx
+                .prepare_cached("SELECT id FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?1 ORDER BY send_at, id")?
+                .query_map([now_ms], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in due {
+                let b = load_broadcast(tx, id)?;
+                let who = audience(tx, b.tag.id, &b.channels)?;
+                for conv in &who {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO broadcast_recipients (broadcast_id, conversation_id) VALUES (?1, ?2)",
+                        params![id, conv],
+                    )?;
+                }
+                tx.execute(
+                    "UPDATE broadcasts SET status = 'running', total = ?2 WHERE id = ?1",
+                    params![id, who.len() as i64],
+                )?;
+            }
+            // Send a batch.
+            let pending: Vec<(i64, i64)> = tx
+                .prepare_cached(
+                    "SELECT r.broadcast_id, r.conversation_id FROM broadcast_recipients r
+                     JOIN broadcasts b ON b.id = r.broadcast_id
+                     WHERE b.status = 'running' AND r.status = 'pending'
+                     ORDER BY r.broadcast_id, r.conversation_id LIMIT ?1",
+                )?
+                .query_map([i64::from(batch)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut touched = std::collections::BTreeSet::new();
+            let mut sent = 0;
+            for (bid, conv_id) in pending {
+                touched.insert(bid);
+                let b = load_broadcast(tx, bid)?;
+                let outcome = (|| -> StoreResult<MessageId> {
+                    let conv = load_conversation(tx, conv_id)?;
+                    let customer = load_customer(tx, conv.customer_id)?;
+                    let author = load_agent(tx, b.created_by.id)?;
+                    let text = fill_placeholders(&b.text, Some(&customer), Some(&author), Some(conv.channel));
+                    let m = insert_message(tx, conv_id, MessageKind::Agent, &text, Some(author.id), None, now_ms)?;
+                    events.push(EventKind::MessageCreated {
+                        conversation: load_conversation(tx, conv_id)?,
+                        message: m.clone(),
+                    });
+                    Ok(m.id)
+                })();
+                match outcome {
+                    Ok(mid) => {
+                        sent += 1;
+                        tx.execute(
+                            "UPDATE broadcast_recipients SET status = 'sent', message_id = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2",
+                            params![bid, conv_id, mid],
+                        )?;
+                        tx.execute("UPDATE broadcasts SET sent = sent + 1 WHERE id = ?1", [bid])?;
+                    }
+                    Err(e) => {
+                        tx.execute(
+                            "UPDATE broadcast_recipients SET status = 'failed', error = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2",
+                            params![bid, conv_id, e.to_string()],
+                        )?;
+                        tx.execute("UPDATE broadcasts SET failed = failed + 1 WHERE id = ?1", [bid])?;
+                    }
+                }
+            }
+            // Finish what has no one left to send to.
+            let running: Vec<i64> = tx
+                .prepare_cached("SELECT id FROM broadcasts WHERE status = 'running'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in running {
+                let left: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ?1 AND status = 'pending'",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if left == 0 {
+                    tx.execute(
+                        "UPDATE broadcasts SET status = 'done', finished_at = ?2 WHERE id = ?1",
+                        params![id, now_ms],
+                    )?;
+                    touched.insert(id);
+                }
+            }
+            for id in touched {
+                events.push(EventKind::BroadcastChanged {
+                    broadcast: load_broadcast(tx, id)?,
+                });
             }
             Ok(sent)
         })

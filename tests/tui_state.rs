@@ -1088,3 +1088,58 @@ fn the_tags_popup_filters_the_list_and_manages_tags() {
         matches!(&app.popup, Some(Popup::Confirm { message, action: ConfirmAction::DeleteTag(1) }) if message.contains("1 customer lose"))
     );
 }
+
+#[test]
+fn a_broadcast_from_the_tags_popup_shows_its_reach_and_sends() {
+    let mut app = fixtures::app(6);
+    press(&mut app, "#");
+    app.tags = vec![TagInfo {
+        tag: Tag {
+            id: 1,
+            name: "VIP".into(),
+            color: "blue".into(),
+        },
+        customers: 3,
+    }];
+    let fx = press(&mut app, "alt-b");
+    let audience = BroadcastAudience {
+        tag_id: 1,
+        channels: vec![],
+    };
+    assert_eq!(fx, vec![Effect::BroadcastPreview(audience.clone())]);
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::BroadcastPreview(
+            audience,
+            Ok(BroadcastPreview { recipients: 3 }),
+        ))),
+    );
+    assert!(matches!(&app.popup, Some(Popup::Broadcast(f)) if f.recipients == Some(3)));
+    type_text(&mut app, "Sale for {{customer.name}}");
+    // Only LINE: the count is asked again.
+    let fx = press(&mut app, "tab tab space space space");
+    assert_eq!(
+        fx.last(),
+        Some(&Effect::BroadcastPreview(BroadcastAudience {
+            tag_id: 1,
+            channels: vec![ChannelKind::Line]
+        }))
+    );
+    let fx = press(&mut app, "enter");
+    assert_eq!(
+        fx,
+        vec![Effect::Broadcast(NewBroadcast {
+            tag_id: 1,
+            channels: vec![ChannelKind::Line],
+            text: "Sale for {{customer.name}}".into(),
+            send_at: None,
+        })]
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::PopupSaved(Ok(
+            "broadcast to #VIP started".into()
+        )))),
+    );
+    assert!(app.popup.is_none());
+}

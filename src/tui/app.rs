@@ -257,6 +257,7 @@ pub enum Popup {
         mode: TagsMode,
     },
     Note(super::customer::NoteForm),
+    Broadcast(super::customer::BroadcastForm),
     Schedule(super::customer::ScheduleForm),
 }
 
@@ -399,7 +400,9 @@ impl App {
             | Some(Popup::Standard { .. })
             | Some(Popup::TagPicker { .. })
             | Some(Popup::Tags { .. }) => return Context::Picker,
-            Some(Popup::Note(_)) | Some(Popup::Schedule(_)) => return Context::Form,
+            Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_)) => {
+                return Context::Form
+            }
             Some(_) => return Context::Popup,
             None => {}
         }

@@ -125,6 +125,7 @@ commands! {
     TagRecolor => "tags.recolor", "Recolour the selected tag";
     TagMerge => "tags.merge", "Merge the selected tag into another";
     TagDelete => "tags.delete", "Delete the selected tag";
+    TagBroadcast => "tags.broadcast", "Broadcast a message to every customer with the selected tag";
 
     PopupNext => "popup.next", "Next item";
     PopupPrev => "popup.prev", "Previous item";

@@ -71,6 +71,7 @@ pub enum Reply {
     },
     /// A tag added or removed.
     CustomerChanged(Res<Customer>),
+    BroadcastPreview(BroadcastAudience, Res<BroadcastPreview>),
     /// A tag renamed, recoloured, merged or deleted.
     TagsChanged(Res<String>),
     /// A note or scheduled message saved (Ok: what was done) or refused.
@@ -149,4 +150,6 @@ pub enum Effect {
     UpdateTag(TagId, TagPatch),
     MergeTag(TagId, TagId),
     DeleteTag(TagId),
+    BroadcastPreview(BroadcastAudience),
+    Broadcast(NewBroadcast),
 }

@@ -132,6 +132,16 @@ impl Runner {
                         .map(|r| format!("deleted the tag from {} customers", r.customers))
                         .map_err(err),
                 ),
+                Effect::BroadcastPreview(a) => {
+                    let r = c.broadcast_preview(&a).await.map_err(err);
+                    Reply::BroadcastPreview(a, r)
+                }
+                Effect::Broadcast(new) => Reply::PopupSaved(
+                    c.broadcast(&new)
+                        .await
+                        .map(|b| format!("broadcast to #{} started", b.tag.name))
+                        .map_err(err),
+                ),
                 Effect::LoadScheduled(id) => {
                     Reply::Scheduled(id, c.scheduled(id).await.map_err(err))
                 }

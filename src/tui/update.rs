@@ -376,7 +376,11 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             });
             fx.push(Effect::LoadTags);
         }
-        Command::TagRename | Command::TagRecolor | Command::TagMerge | Command::TagDelete => {}
+        Command::TagRename
+        | Command::TagRecolor
+        | Command::TagMerge
+        | Command::TagDelete
+        | Command::TagBroadcast => {}
         Command::CustomerNext
         | Command::CustomerPrev
         | Command::CustomerEdit
@@ -680,7 +684,11 @@ fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 }
             }
         },
-        Command::TagRename | Command::TagRecolor | Command::TagMerge | Command::TagDelete => {
+        Command::TagRename
+        | Command::TagRecolor
+        | Command::TagMerge
+        | Command::TagDelete
+        | Command::TagBroadcast => {
             if !admin {
                 app.notify("only admins manage tags", Level::Info);
                 return;
@@ -696,6 +704,20 @@ fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 Command::TagMerge => {
                     *mode = TagsMode::MergeInto(t.tag.id);
                     *selected = 0;
+                }
+                Command::TagBroadcast => {
+                    let form = customer::BroadcastForm {
+                        tag: t.tag.clone(),
+                        text: Editor::new(),
+                        when: Editor::new(),
+                        channel: None,
+                        field: 0,
+                        recipients: None,
+                        error: None,
+                        saving: false,
+                    };
+                    fx.push(Effect::BroadcastPreview(form.audience()));
+                    app.popup = Some(Popup::Broadcast(form));
                 }
                 _ => {
                     app.popup = Some(Popup::Confirm {
@@ -1326,6 +1348,16 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         Reply::CustomerChanged(Err(e)) => app.notify(e, Level::Error),
         Reply::PopupSaved(result) => customer::popup_saved(app, result),
+        Reply::BroadcastPreview(a, result) => {
+            if let Some(Popup::Broadcast(f)) = app.popup.as_mut() {
+                if f.audience() == a {
+                    match result {
+                        Ok(p) => f.recipients = Some(p.recipients),
+                        Err(e) => f.error = Some(e),
+                    }
+                }
+            }
+        }
         Reply::TagsChanged(result) => {
             match result {
                 Ok(done) => app.notify(done, Level::Info),

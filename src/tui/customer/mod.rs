@@ -105,6 +105,78 @@ pub struct ScheduleForm {
     pub saving: bool,
 }
 
+/// A broadcast being written, from the tags popup.
+#[derive(Debug, Clone)]
+pub struct BroadcastForm {
+    pub tag: Tag,
+    pub text: Editor,
+    pub when: Editor,
+    /// None: every channel.
+    pub channel: Option<ChannelKind>,
+    /// 0 message, 1 send time, 2 channel.
+    pub field: usize,
+    /// How many conversations it reaches, once the server has said.
+    pub recipients: Option<i64>,
+    pub error: Option<String>,
+    pub saving: bool,
+}
+
+impl BroadcastForm {
+    pub fn audience(&self) -> BroadcastAudience {
+        BroadcastAudience {
+            tag_id: self.tag.id,
+            channels: self.channel.into_iter().collect(),
+        }
+    }
+}
+
+/// The send time of a broadcast form: now when left empty.
+pub fn broadcast_time(
+    app: &App,
+    form: &BroadcastForm,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    if form.when.text().trim().is_empty() || form.when.text().trim().eq_ignore_ascii_case("now") {
+        Ok(None)
+    } else {
+        super::when::parse(form.when.text(), app.now, app.tz).map(Some)
+    }
+}
+
+fn save_broadcast(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(Popup::Broadcast(form)) = &app.popup else {
+        return;
+    };
+    let when = broadcast_time(app, form);
+    let Some(Popup::Broadcast(form)) = app.popup.as_mut() else {
+        return;
+    };
+    if form.saving {
+        return;
+    }
+    let text = form.text.text().trim_end().to_string();
+    let problem = if text.trim().is_empty() {
+        Some("write the message".to_string())
+    } else if let Err(e) = check_placeholders(&text) {
+        Some(e)
+    } else if form.recipients == Some(0) {
+        Some("no customer with this tag on that channel".to_string())
+    } else {
+        when.as_ref().err().cloned()
+    };
+    if let Some(p) = problem {
+        form.error = Some(p);
+        return;
+    }
+    form.error = None;
+    form.saving = true;
+    fx.push(Effect::Broadcast(NewBroadcast {
+        tag_id: form.tag.id,
+        channels: form.channel.into_iter().collect(),
+        text,
+        send_at: when.expect("checked above"),
+    }));
+}
+
 /// The panel's lines for the open customer, in order.
 pub fn items(app: &App) -> Vec<Item> {
     let Some(c) = app.open_customer() else {
@@ -537,7 +609,10 @@ pub fn save_note(app: &mut App, fx: &mut Vec<Effect>) {
 pub fn popup_saved(app: &mut App, result: Result<String, String>) {
     match result {
         Ok(done) => {
-            if matches!(app.popup, Some(Popup::Note(_)) | Some(Popup::Schedule(_))) {
+            if matches!(
+                app.popup,
+                Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_))
+            ) {
                 app.popup = None;
             }
             app.notify(done, Level::Info);
@@ -548,6 +623,10 @@ pub fn popup_saved(app: &mut App, result: Result<String, String>) {
                 f.error = Some(e);
             }
             Some(Popup::Schedule(f)) => {
+                f.saving = false;
+                f.error = Some(e);
+            }
+            Some(Popup::Broadcast(f)) => {
                 f.saving = false;
                 f.error = Some(e);
             }
@@ -567,6 +646,13 @@ pub fn editor(app: &mut App) -> Option<&mut Editor> {
                 _ => &mut f.when,
             })
         }
+        Some(Popup::Broadcast(f)) => {
+            return match f.field {
+                0 => Some(&mut f.text),
+                1 => Some(&mut f.when),
+                _ => None,
+            }
+        }
         Some(_) => return None,
         None => {}
     }
@@ -577,29 +663,39 @@ pub fn editor(app: &mut App) -> Option<&mut Editor> {
 pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
         Command::Back => {
-            if matches!(app.popup, Some(Popup::Note(_)) | Some(Popup::Schedule(_))) {
+            if matches!(
+                app.popup,
+                Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_))
+            ) {
                 app.popup = None;
             } else {
                 app.customer_ui.edit = None;
             }
         }
         Command::FormSave => match app.popup {
+            Some(Popup::Broadcast(_)) => save_broadcast(app, fx),
             Some(Popup::Note(_)) => save_note(app, fx),
             Some(Popup::Schedule(_)) => save_schedule(app, fx),
             _ => save_edit(app, fx),
         },
         Command::FormNextField | Command::FormPrevField => {
-            if let Some(Popup::Schedule(f)) = app.popup.as_mut() {
-                f.field = if cmd == Command::FormNextField {
-                    (f.field + 1) % 3
+            let next = |i: usize| {
+                if cmd == Command::FormNextField {
+                    (i + 1) % 3
                 } else {
-                    (f.field + 2) % 3
-                };
+                    (i + 2) % 3
+                }
+            };
+            match app.popup.as_mut() {
+                Some(Popup::Schedule(f)) => f.field = next(f.field),
+                Some(Popup::Broadcast(f)) => f.field = next(f.field),
+                _ => {}
             }
         }
         Command::ComposeNewline => {
             let multi = matches!(&app.popup, Some(Popup::Note(_)))
-                || matches!(&app.popup, Some(Popup::Schedule(f)) if f.field == 1);
+                || matches!(&app.popup, Some(Popup::Schedule(f)) if f.field == 1)
+                || matches!(&app.popup, Some(Popup::Broadcast(f)) if f.field == 0);
             if multi {
                 if let Some(ed) = editor(app) {
                     ed.insert_char('\n');
@@ -607,6 +703,18 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::FormToggle => {
+            if let Some(Popup::Broadcast(f)) = app.popup.as_mut() {
+                if f.field == 2 {
+                    let options: Vec<Option<ChannelKind>> = std::iter::once(None)
+                        .chain(ChannelKind::ALL.iter().copied().map(Some))
+                        .collect();
+                    let i = options.iter().position(|c| *c == f.channel).unwrap_or(0);
+                    f.channel = options[(i + 1) % options.len()];
+                    f.recipients = None;
+                    fx.push(Effect::BroadcastPreview(f.audience()));
+                    return;
+                }
+            }
             if let Some(ed) = editor(app) {
                 ed.insert_char(' ');
             }

@@ -1,6 +1,7 @@
 //! Popups, one file each, drawn over the panes.
 
 pub mod assign;
+pub mod broadcast;
 pub mod confirm;
 pub mod emoji;
 pub mod help;
@@ -70,6 +71,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
             mode,
         }) => tags::draw(app, filter, *selected, mode, theme, area, f),
         Some(Popup::Note(form)) => note::draw(form, theme, area, f),
+        Some(Popup::Broadcast(form)) => broadcast::draw(app, form, theme, area, f),
         Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
     }
     if let Some(t) = &app.toast {

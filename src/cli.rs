@@ -67,6 +67,9 @@ pub enum Command {
         #[arg(long)]
         login: Option<String>,
     },
+    /// Customers in bulk: export and import as .xlsx, .xls or .csv (admin).
+    #[command(subcommand)]
+    Customers(CustomersCommand),
     /// Standard messages: the spreadsheet template, import and export.
     #[command(subcommand, name = "standard-messages")]
     StandardMessages(StandardCommand),
@@ -93,6 +96,20 @@ pub enum Command {
     Agent(AgentCommand),
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Write every customer to FILE (.xlsx or .csv, by its extension).
+    Export { file: PathBuf },
+    /// Create or update customers from FILE (.xlsx, .xls or .csv), matched by
+    /// channel and channel user id. Every row is checked first.
+    Import {
+        file: PathBuf,
+        /// Check every row and say what would happen, changing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -356,6 +373,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("no server configured: give --server and --token (or chatsmart login)")?;
             runtime()?.block_on(run_broadcast(client, tag, channels, at, yes, text))
         }
+        Some(Command::Customers(cmd)) => {
+            let client = connect(cli.server, cli.token)?.context(
+                "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)",
+            )?;
+            runtime()?.block_on(run_customers(client, cmd))
+        }
         Some(Command::StandardMessages(cmd)) => {
             let client = connect(cli.server, cli.token)?.context(
                 "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)",
@@ -458,6 +481,47 @@ async fn run_broadcast(
     println!("broadcast {}: {} sent, {} failed", b.id, b.sent, b.failed);
     if b.failed > 0 {
         anyhow::bail!("{} messages failed", b.failed);
+    }
+    Ok(())
+}
+
+async fn run_customers(client: Client, cmd: CustomersCommand) -> anyhow::Result<()> {
+    match cmd {
+        CustomersCommand::Export { file } => {
+            let csv = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            if !csv
+                && !file
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+            {
+                anyhow::bail!("export to a .xlsx or .csv file");
+            }
+            let bytes = client.customers_export(csv).await?;
+            config::write_atomic(&file, &bytes)?;
+            eprintln!("exported customers to {}", file.display());
+        }
+        CustomersCommand::Import { file, dry_run } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = client.customers_import(bytes, &name, dry_run).await?;
+            for e in &report.errors {
+                eprintln!("row {}, {}: {}", e.row, e.column, e.message);
+            }
+            println!("{}", report.summary());
+            if !report.errors.is_empty() {
+                anyhow::bail!(
+                    "{} bad rows in {}: nothing was imported",
+                    report.errors.len(),
+                    file.display()
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -553,3 +553,166 @@ async fn broadcasts_reach_everyone_with_the_tag_in_the_background_and_are_kept()
         .items;
     assert!(!msgs.iter().any(|m| m.text == "Never"));
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn customers_import_from_files_made_elsewhere_and_export_round_trips() {
+    for file in ["customers_ok.xlsx", "customers_ok.xls"] {
+        let t = TestServer::start().await;
+        let existing = t
+            .inbound(ChannelKind::Line, "U-existing", "Mei", "hi", "ci-1")
+            .await;
+        let admin = &t.admin.client;
+        assert_eq!(
+            status(
+                t.alice
+                    .client
+                    .customers_import(fixture(file), file, false)
+                    .await
+                    .unwrap_err()
+            ),
+            403
+        );
+
+        let dry = admin
+            .customers_import(fixture(file), file, true)
+            .await
+            .unwrap();
+        assert!(dry.errors.is_empty(), "{file}: {:?}", dry.errors);
+        assert_eq!(
+            (dry.created, dry.updated, dry.applied),
+            (3, 1, false),
+            "{file}"
+        );
+        assert_eq!(
+            admin.customer(existing.customer_id).await.unwrap().name,
+            "Mei",
+            "a dry run changes nothing"
+        );
+
+        let r = admin
+            .customers_import(fixture(file), file, false)
+            .await
+            .unwrap();
+        assert!(r.applied, "{file}: {r:?}");
+        assert_eq!((r.created, r.updated, r.blank_rows_skipped), (3, 1, 1));
+        let mei = admin.customer(existing.customer_id).await.unwrap();
+        assert_eq!(mei.name, "陳美玲 (updated)");
+        assert_eq!(mei.age, Some(34));
+        assert_eq!(
+            mei.custom_fields.get("Member no").map(String::as_str),
+            Some("A-1001")
+        );
+        let mut tags: Vec<_> = mei.tags.iter().map(|t| t.name.clone()).collect();
+        tags.sort();
+        assert_eq!(tags, vec!["VIP", "退款"]);
+
+        // Export, then import the export: nothing changes.
+        for csv in [false, true] {
+            let bytes = admin.customers_export(csv).await.unwrap();
+            let name = if csv { "out.csv" } else { "out.xlsx" };
+            let again = admin.customers_import(bytes, name, false).await.unwrap();
+            assert!(again.errors.is_empty(), "{name}: {:?}", again.errors);
+            assert_eq!(
+                (again.created, again.updated, again.unchanged),
+                (0, 0, 4),
+                "{file} via {name}"
+            );
+        }
+        let all = t.state().store.all_customers().await.unwrap();
+        let olivia = all.iter().find(|c| c.channel_user_id == "psid-9").unwrap();
+        assert_eq!(
+            olivia.custom_fields.get("Member no").map(String::as_str),
+            Some("gold member\nsince 2021"),
+            "multi-line kept"
+        );
+        assert_eq!(olivia.channel, ChannelKind::Messenger);
+    }
+}
+
+#[tokio::test]
+async fn a_bad_customer_row_stops_the_whole_import() {
+    let t = TestServer::start().await;
+    let csv = "Channel,Channel_user_id,Name,Email,Age\nLINE,U1,Fine,,\nTelegram,U2,X,,\nLINE,,Y,,\nLINE,U3,Z,nope,\nLINE,U4,W,,999\n";
+    let r = t
+        .admin
+        .client
+        .customers_import(csv.as_bytes().to_vec(), "c.csv", false)
+        .await
+        .unwrap();
+    assert!(!r.applied);
+    let got: Vec<(usize, &str)> = r
+        .errors
+        .iter()
+        .map(|e| (e.row, e.column.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, "Channel"),
+            (4, "Channel_user_id"),
+            (5, "Email"),
+            (6, "Age")
+        ]
+    );
+    assert!(
+        t.state().store.all_customers().await.unwrap().is_empty(),
+        "not even the good row"
+    );
+    let e = t
+        .admin
+        .client
+        .customers_import(b"\x00\x01binary".to_vec(), "x.pdf", false)
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 415);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customers_cli_acts_on_a_server() {
+    let t = TestServer::start().await;
+    t.inbound(ChannelKind::Line, "U1", "=HYPERLINK(\"x\")", "hi", "cc-1")
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chatsmart"))
+            .args(args)
+            .env("CHATSMART_SERVER", t.url())
+            .env("CHATSMART_TOKEN", &t.admin.token)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let csv = dir.path().join("c.csv");
+    let (ok, _, err) = run(&["customers", "export", csv.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.contains("'=HYPERLINK"),
+        "a formula-like name is written as text: {text}"
+    );
+    let (ok, out, _) = run(&["customers", "import", csv.to_str().unwrap(), "--dry-run"]);
+    assert!(ok);
+    assert!(out.contains("would create 0 and would update 0"), "{out}");
+    let xlsx = dir.path().join("c.xlsx");
+    let (ok, _, err) = run(&["customers", "export", xlsx.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&[
+        "customers",
+        "export",
+        dir.path().join("c.txt").to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains(".xlsx or .csv"), "{err}");
+}

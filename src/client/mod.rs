@@ -591,6 +591,38 @@ impl Client {
             .1)
     }
 
+    /// Every customer as .xlsx or, with `csv`, as .csv (admin).
+    pub async fn customers_export(&self, csv: bool) -> ClientResult<Vec<u8>> {
+        let format = if csv { "csv" } else { "xlsx" };
+        self.bytes(
+            self.http
+                .get(self.url("customers/export"))
+                .query(&[("format", format)]),
+        )
+        .await
+    }
+
+    /// Imports customers from .xlsx, .xls or .csv (admin).
+    pub async fn customers_import(
+        &self,
+        file: Vec<u8>,
+        file_name: &str,
+        dry_run: bool,
+    ) -> ClientResult<CustomerImportReport> {
+        let req = self
+            .http
+            .post(self.url("customers/import"))
+            .query(&[
+                ("dry_run", dry_run.to_string()),
+                ("filename", file_name.to_string()),
+            ])
+            .header("content-type", "application/octet-stream")
+            .timeout(Duration::from_secs(600))
+            .body(file);
+        let bytes = self.bytes(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
     /// The WebSocket URL of the event stream, resuming after `since`.
     pub fn events_url(&self, since: Option<Seq>) -> url::Url {
         let mut url = self.url("events");

@@ -277,3 +277,38 @@ pub struct TagRemoved {
     /// How many customers lost the tag.
     pub customers: i64,
 }
+
+/// What a customer import did, or would do with `dry_run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerImportReport {
+    pub dry_run: bool,
+    /// False when any row was bad: then nothing was imported.
+    pub applied: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub blank_rows_skipped: usize,
+    pub errors: Vec<super::standard::RowError>,
+}
+
+impl CustomerImportReport {
+    pub fn summary(&self) -> String {
+        if !self.errors.is_empty() {
+            return format!(
+                "{} bad row{}: nothing imported",
+                self.errors.len(),
+                if self.errors.len() == 1 { "" } else { "s" }
+            );
+        }
+        let (c, u) = if self.dry_run {
+            ("would create", "would update")
+        } else {
+            ("created", "updated")
+        };
+        format!(
+            "{c} {} and {u} {} customers; {} unchanged, {} blank rows skipped",
+            self.created, self.updated, self.unchanged, self.blank_rows_skipped
+        )
+    }
+}

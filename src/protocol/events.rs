@@ -105,6 +105,11 @@ pub enum EventKind {
         from: TagId,
         into: Tag,
     },
+    /// Customers were imported in bulk: reload what is shown.
+    CustomersImported {
+        created: usize,
+        updated: usize,
+    },
     /// A broadcast was created, started, progressed, finished or cancelled.
     BroadcastChanged {
         broadcast: Broadcast,
@@ -146,6 +151,7 @@ impl EventKind {
             EventKind::TagsMerged { .. } => "tags_merged",
             EventKind::ScheduledChanged { .. } => "scheduled_changed",
             EventKind::BroadcastChanged { .. } => "broadcast_changed",
+            EventKind::CustomersImported { .. } => "customers_imported",
             EventKind::ResyncRequired { .. } => "resync_required",
         }
     }

@@ -63,6 +63,17 @@ pub fn short_text(what: &str, s: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A longer value that may run over several lines (custom fields).
+pub fn free_text(what: &str, s: &str, max: usize) -> Result<(), String> {
+    if s.chars().count() > max {
+        return Err(format!("{what} is longer than {max} characters"));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(format!("{what} cannot hold control characters"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

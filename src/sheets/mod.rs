@@ -2,19 +2,22 @@
 //! rust_xlsxwriter writes .xlsx. Works on protocol types only, so the
 //! server, the CLI and the tests share it.
 
+pub mod customers;
 pub mod standard;
 
 use calamine::{Data, Reader, Xls, Xlsx};
 use std::io::Cursor;
 
-/// Largest spreadsheet accepted for import.
+/// Largest standard-message spreadsheet accepted for import.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Largest customer file accepted for import (a workspace's whole list).
+pub const MAX_CUSTOMER_BYTES: usize = 64 * 1024 * 1024;
 /// Most data rows accepted in one import.
-pub const MAX_ROWS: usize = 50_000;
+pub const MAX_ROWS: usize = 250_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SheetError {
-    #[error("the file is larger than {} MB", MAX_BYTES / 1024 / 1024)]
+    #[error("the file is larger than the server accepts")]
     TooLarge,
     #[error("{0}")]
     NotASpreadsheet(String),
@@ -34,6 +37,10 @@ pub enum Format {
 }
 
 pub fn sniff(bytes: &[u8], file_name: &str) -> Result<Format, SheetError> {
+    sniff_within(bytes, file_name, MAX_BYTES)
+}
+
+pub fn sniff_within(bytes: &[u8], file_name: &str, max: usize) -> Result<Format, SheetError> {
     let lower = file_name.to_lowercase();
     let ext_ok = lower.ends_with(".xlsx") || lower.ends_with(".xls") || !lower.contains('.');
     if !ext_ok {
@@ -41,7 +48,7 @@ pub fn sniff(bytes: &[u8], file_name: &str) -> Result<Format, SheetError> {
             "{file_name} is not a spreadsheet: import takes .xlsx or .xls files"
         )));
     }
-    if bytes.len() > MAX_BYTES {
+    if bytes.len() > max {
         return Err(SheetError::TooLarge);
     }
     if bytes.starts_with(b"PK\x03\x04") {
@@ -73,7 +80,16 @@ fn cell_text(d: &Data) -> String {
 
 /// Reads the sheet named `prefer` if there is one, else the first sheet.
 pub fn read_grid(bytes: &[u8], file_name: &str, prefer: &str) -> Result<Grid, SheetError> {
-    let format = sniff(bytes, file_name)?;
+    read_grid_within(bytes, file_name, prefer, MAX_BYTES)
+}
+
+pub fn read_grid_within(
+    bytes: &[u8],
+    file_name: &str,
+    prefer: &str,
+    max: usize,
+) -> Result<Grid, SheetError> {
+    let format = sniff_within(bytes, file_name, max)?;
     let corrupt = |e: String| SheetError::Corrupt(e);
     let range = match format {
         Format::Xlsx => {

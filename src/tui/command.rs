@@ -105,6 +105,8 @@ commands! {
     SettingsTemplate => "settings.template", "Save the spreadsheet template";
     SettingsImport => "settings.import", "Import standard messages from a spreadsheet";
     SettingsExport => "settings.export", "Export standard messages to a spreadsheet";
+    CustomersImport => "customers.import", "Import customers from a spreadsheet or CSV";
+    CustomersExport => "customers.export", "Export customers to a spreadsheet or CSV";
 
     FormNextField => "form.next_field", "Next field";
     FormPrevField => "form.prev_field", "Previous field";

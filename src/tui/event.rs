@@ -84,6 +84,7 @@ pub enum Reply {
         total: u64,
     },
     Imported(Res<ImportReport>),
+    CustomersImported(Res<CustomerImportReport>),
 }
 
 /// A request for the runner to make; its answer comes back as a [`Reply`].

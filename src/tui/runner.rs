@@ -246,6 +246,34 @@ async fn file(
     use super::settings::FileAction;
     let shown = path.display().to_string();
     match action {
+        FileAction::CustomersExport => {
+            let csv = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let result = match c.customers_export(csv).await {
+                Ok(bytes) => tokio::task::spawn_blocking(move || {
+                    crate::config::write_atomic(&path, &bytes).map_err(|e| format!("{e:#}"))
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r)
+                .map(|_| format!("saved {shown}")),
+                Err(e) => Err(err(e)),
+            };
+            Reply::SettingsSaved(result)
+        }
+        FileAction::CustomersImport => {
+            let bytes = match tokio::fs::read(&path).await {
+                Ok(b) => b,
+                Err(e) => return Reply::SettingsSaved(Err(format!("cannot read {shown}: {e}"))),
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let result = c.customers_import(bytes, &name, false).await.map_err(err);
+            Reply::CustomersImported(result)
+        }
         FileAction::Template | FileAction::Export => {
             let got = if action == FileAction::Template {
                 c.standard_template().await

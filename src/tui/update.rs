@@ -397,6 +397,8 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::SettingsTemplate
         | Command::SettingsImport
         | Command::SettingsExport
+        | Command::CustomersImport
+        | Command::CustomersExport
         | Command::FormNextField
         | Command::FormPrevField
         | Command::FormToggle
@@ -1156,6 +1158,15 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             app.tags.retain(|t| t.tag.id != from);
             fx.push(Effect::LoadTags);
         }
+        EventKind::CustomersImported { .. } => {
+            // Many customers changed at once: load again what is shown.
+            app.customers.clear();
+            if let Some(c) = app.open_conv().map(|c| c.conversation.customer_id) {
+                fx.push(Effect::LoadCustomer(c));
+            }
+            fx.push(Effect::LoadTags);
+            refilter(app, fx);
+        }
         EventKind::BroadcastChanged { broadcast } => {
             if broadcast.created_by.id == me {
                 let title = format!("Broadcast to #{}", broadcast.tag.name);
@@ -1381,6 +1392,30 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     done,
                     total,
                 });
+            }
+        }
+        Reply::CustomersImported(result) => {
+            app.transfer = None;
+            match result {
+                Ok(report) => {
+                    app.settings.form = None;
+                    let ok = report.errors.is_empty();
+                    let mut lines = vec![report.summary()];
+                    lines.extend(
+                        report
+                            .errors
+                            .iter()
+                            .take(5)
+                            .map(|e| format!("row {}, {}: {}", e.row, e.column, e.message)),
+                    );
+                    let title = if ok {
+                        "Customers imported"
+                    } else {
+                        "Customer import refused"
+                    };
+                    app.show_toast(title, lines, if ok { Level::Info } else { Level::Error });
+                }
+                Err(e) => settings::saved(app, Err(e)),
             }
         }
         Reply::Imported(result) => {

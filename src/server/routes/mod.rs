@@ -6,6 +6,7 @@ mod agents;
 mod broadcasts;
 mod conversations;
 mod customers;
+mod customers_bulk;
 mod events;
 mod inbound;
 mod scheduled;
@@ -95,6 +96,13 @@ pub fn router() -> Router<AppState> {
         .route(
             "/broadcasts/{id}",
             get(broadcasts::get).delete(broadcasts::cancel),
+        )
+        .route("/customers/export", get(customers_bulk::export))
+        .route(
+            "/customers/import",
+            post(customers_bulk::import).layer(DefaultBodyLimit::max(
+                crate::sheets::MAX_CUSTOMER_BYTES + 1024,
+            )),
         )
         .route("/inbound", post(inbound::inbound))
         .route("/events", get(events::events))

@@ -243,6 +243,17 @@ pub trait Store: Send + Sync + 'static {
     /// once: claimed, stored as a message and marked sent in one transaction.
     async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>>;
 
+    // Customers in bulk.
+    /// Every customer with tags, ordered by id.
+    async fn all_customers(&self) -> StoreResult<Vec<Customer>>;
+    /// Creates or updates (matched by channel and channel user id) in one
+    /// transaction; rolled back when `report.dry_run`.
+    async fn import_customers(
+        &self,
+        rows: Vec<crate::sheets::customers::CustomerIn>,
+        report: CustomerImportReport,
+    ) -> StoreResult<CustomerImportReport>;
+
     // Broadcasts.
     async fn broadcast_audience(&self, audience: BroadcastAudience) -> StoreResult<i64>;
     async fn create_broadcast(

@@ -7,6 +7,7 @@ use super::*;
 use crate::protocol::validate;
 use crate::server::hub::Hub;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -1041,7 +1042,7 @@ impl Store for SqliteStore {
                         return Err(StoreError::Invalid("a custom field needs a name".into()));
                     }
                     validate::short_text("a custom field's name", &k, 50).map_err(invalid)?;
-                    validate::short_text("a custom field's value", &v, 500).map_err(invalid)?;
+                    validate::free_text("a custom field's value", &v, 500).map_err(invalid)?;
                     clean_fields.insert(k, v.trim().to_string());
                 }
                 c.custom_fields = clean_fields;
@@ -2330,6 +2331,220 @@ impl Store for SqliteStore {
                 });
             }
             Ok(sent)
+        })
+        .await
+    }
+
+    async fn all_customers(&self) -> StoreResult<Vec<Customer>> {
+        self.read(|conn| {
+            let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
+            let mut stmt = conn.prepare(
+                "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tags ct
+                 JOIN tags t ON t.id = ct.tag_id ORDER BY t.name",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, Tag { id: r.get(1)?, name: r.get(2)?, color: r.get(3)? }))
+            })?;
+            for row in rows {
+                let (c, t) = row?;
+                tags.entry(c).or_default().push(t);
+            }
+            let mut stmt = conn.prepare(
+                "SELECT c.id, c.name, a.kind, c.channel_account_id, c.channel_user_id, c.first_seen,
+                        c.last_seen, c.email, c.phone, c.gender, c.age, c.language, c.custom_fields, c.version
+                 FROM customers c JOIN channel_accounts a ON a.id = c.channel_account_id ORDER BY c.id",
+            )?;
+            let out = stmt
+                .query_map([], |r| {
+                    let kind: String = r.get(2)?;
+                    let custom: String = r.get(12)?;
+                    Ok(Customer {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        channel: kind.parse().unwrap_or(ChannelKind::Messenger),
+                        channel_account_id: r.get(3)?,
+                        channel_user_id: r.get(4)?,
+                        first_seen: to_dt(r.get(5)?),
+                        last_seen: to_dt(r.get(6)?),
+                        email: r.get(7)?,
+                        phone: r.get(8)?,
+                        gender: r.get(9)?,
+                        age: r.get::<_, Option<i64>>(10)?.map(|a| a.clamp(0, 150) as u32),
+                        language: r.get(11)?,
+                        custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
+                        tags: Vec::new(),
+                        version: r.get(13)?,
+                    })
+                })?
+                .map(|c| {
+                    c.map(|mut c| {
+                        c.tags = tags.remove(&c.id).unwrap_or_default();
+                        c
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn import_customers(
+        &self,
+        rows: Vec<crate::sheets::customers::CustomerIn>,
+        report: CustomerImportReport,
+    ) -> StoreResult<CustomerImportReport> {
+        self.write_or_roll_back(move |tx, events| {
+            let mut report = report;
+            let now = now_ms();
+            let mut accounts: HashMap<ChannelKind, i64> = HashMap::new();
+            let mut tag_ids: HashMap<String, i64> = HashMap::new();
+            // Accounts per channel kind, so each lookup uses the
+            // (account, user id) index instead of scanning customers.
+            let mut by_kind: HashMap<ChannelKind, Vec<i64>> = HashMap::new();
+            for a in tx
+                .prepare("SELECT id, kind FROM channel_accounts ORDER BY id")?
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+            {
+                let (id, kind) = a?;
+                if let Ok(k) = kind.parse() {
+                    by_kind.entry(k).or_default().push(id);
+                }
+            }
+            let mut find = tx.prepare_cached(
+                "SELECT id FROM customers WHERE channel_account_id = ?1 AND channel_user_id = ?2",
+            )?;
+            for row in rows {
+                let mut existing: Option<i64> = None;
+                for account in by_kind.get(&row.channel).map(|v| v.as_slice()).unwrap_or(&[]) {
+                    existing = find
+                        .query_row(params![account, row.channel_user_id], |r| r.get(0))
+                        .optional()?;
+                    if existing.is_some() {
+                        break;
+                    }
+                }
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        let account = match accounts.get(&row.channel) {
+                            Some(a) => *a,
+                            None => {
+                                let a = api_account(tx, row.channel)?;
+                                accounts.insert(row.channel, a);
+                                let ids = by_kind.entry(row.channel).or_default();
+                                if !ids.contains(&a) {
+                                    ids.push(a);
+                                }
+                                a
+                            }
+                        };
+                        let name = row
+                            .name
+                            .clone()
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or_else(|| row.channel_user_id.clone());
+                        tx.execute(
+                            "INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
+                             VALUES (?1, ?2, ?3, ?4, ?4)",
+                            params![account, row.channel_user_id, name, now],
+                        )?;
+                        report.created += 1;
+                        tx.last_insert_rowid()
+                    }
+                };
+                let before = load_customer(tx, id)?;
+                let mut c = before.clone();
+                if let Some(n) = row.name.filter(|n| !n.is_empty()) {
+                    c.name = n;
+                }
+                if let Some(v) = row.email {
+                    c.email = v;
+                }
+                if let Some(v) = row.phone {
+                    c.phone = v;
+                }
+                if let Some(v) = row.gender {
+                    c.gender = v;
+                }
+                if let Some(v) = row.age {
+                    c.age = v;
+                }
+                if let Some(v) = row.language {
+                    c.language = v;
+                }
+                for (k, v) in row.custom {
+                    match v {
+                        Some(v) => c.custom_fields.insert(k, v),
+                        None => c.custom_fields.remove(&k),
+                    };
+                }
+                let fields_changed = c.name != before.name
+                    || c.email != before.email
+                    || c.phone != before.phone
+                    || c.gender != before.gender
+                    || c.age != before.age
+                    || c.language != before.language
+                    || c.custom_fields != before.custom_fields;
+                if fields_changed {
+                    let custom = serde_json::to_string(&c.custom_fields)
+                        .map_err(|e| StoreError::Internal(e.to_string()))?;
+                    tx.execute(
+                        "UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
+                             language = ?7, custom_fields = ?8, version = version + 1 WHERE id = ?1",
+                        params![id, c.name, c.email, c.phone, c.gender, c.age, c.language, custom],
+                    )?;
+                }
+                let mut tags_changed = false;
+                if let Some(names) = row.tags {
+                    let mut want = Vec::new();
+                    for name in names {
+                        let key = name.to_lowercase();
+                        let tid = match tag_ids.get(&key) {
+                            Some(t) => *t,
+                            None => {
+                                let t = create_tag_tx(tx, events, &name, None, false)?.id;
+                                tag_ids.insert(key, t);
+                                t
+                            }
+                        };
+                        want.push(tid);
+                    }
+                    want.sort_unstable();
+                    want.dedup();
+                    let mut have: Vec<i64> = before.tags.iter().map(|t| t.id).collect();
+                    have.sort_unstable();
+                    if want != have {
+                        tags_changed = true;
+                        tx.execute("DELETE FROM customer_tags WHERE customer_id = ?1", [id])?;
+                        for t in want {
+                            tx.execute(
+                                "INSERT INTO customer_tags (customer_id, tag_id, added_at) VALUES (?1, ?2, ?3)",
+                                params![id, t, now],
+                            )?;
+                        }
+                        if !fields_changed {
+                            tx.execute("UPDATE customers SET version = version + 1 WHERE id = ?1", [id])?;
+                        }
+                    }
+                }
+                if existing.is_some() {
+                    if fields_changed || tags_changed {
+                        report.updated += 1;
+                    } else {
+                        report.unchanged += 1;
+                    }
+                }
+            }
+            drop(find);
+            let commit = !report.dry_run && report.errors.is_empty();
+            report.applied = commit;
+            if commit && report.created + report.updated > 0 {
+                events.push(EventKind::CustomersImported {
+                    created: report.created,
+                    updated: report.updated,
+                });
+            }
+            Ok((report, commit))
         })
         .await
     }

@@ -18,6 +18,8 @@ pub enum FileAction {
     Template,
     Import,
     Export,
+    CustomersImport,
+    CustomersExport,
 }
 
 impl FileAction {
@@ -26,6 +28,8 @@ impl FileAction {
             FileAction::Template => "Save the template as",
             FileAction::Import => "Import from",
             FileAction::Export => "Export to",
+            FileAction::CustomersImport => "Import customers from",
+            FileAction::CustomersExport => "Export customers to",
         }
     }
 }
@@ -125,7 +129,8 @@ fn path_form(action: FileAction) -> Form {
     let default = match action {
         FileAction::Template => "~/standard-messages-template.xlsx",
         FileAction::Export => "~/standard-messages.xlsx",
-        FileAction::Import => "",
+        FileAction::Import | FileAction::CustomersImport => "",
+        FileAction::CustomersExport => "~/customers.xlsx",
     };
     Form {
         kind: FormKind::Path {
@@ -297,6 +302,16 @@ pub fn command(app: &mut App, cmd: Command, _fx: &mut Vec<Effect>) -> bool {
         Command::SettingsExport => {
             if need_admin(app) {
                 app.settings.form = Some(path_form(FileAction::Export));
+            }
+        }
+        Command::CustomersImport => {
+            if need_admin(app) {
+                app.settings.form = Some(path_form(FileAction::CustomersImport));
+            }
+        }
+        Command::CustomersExport => {
+            if need_admin(app) {
+                app.settings.form = Some(path_form(FileAction::CustomersExport));
             }
         }
         _ => return false,
@@ -538,13 +553,13 @@ fn save(app: &mut App, fx: &mut Vec<Effect>) {
                 return;
             }
             let p = expand_path(path.text());
-            if *action == FileAction::Import && !p.is_file() {
+            if matches!(action, FileAction::Import | FileAction::CustomersImport) && !p.is_file() {
                 form.error = Some(format!("no file at {}", p.display()));
                 return;
             }
             form.saving = true;
             let action = *action;
-            if action == FileAction::Import {
+            if matches!(action, FileAction::Import | FileAction::CustomersImport) {
                 let total = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
                 app.transfer = Some(super::app::Transfer {
                     what: format!(

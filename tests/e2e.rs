@@ -413,3 +413,53 @@ async fn a_standard_reply_chosen_in_the_picker_reaches_the_customer() {
     tui.keys("q");
     assert!(tui.wait_exit());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_panel_edits_are_seen_by_a_second_client() {
+    let t = TestServer::start().await;
+    let acc = t
+        .inbound(ChannelKind::Line, "U-cust", "Ken Ito", "hello", "cp-1")
+        .await;
+    let mut tui = Tui::start(&t.url(), &t.alice.token);
+    tui.wait_for("connected");
+    tui.wait_for("Ken Ito");
+    tui.keys("g\r");
+    tui.wait_for("First seen");
+    // Focus the panel, edit the email (Name, then Email).
+    tui.keys("3");
+    tui.keys("j");
+    tui.keys("e");
+    tui.keys("ken@example.com\r");
+    tui.wait_for("ken@example.com");
+    // A tag created on the spot, then a note.
+    tui.keys("t");
+    tui.wait_for("Add a tag");
+    tui.keys("Wholesale");
+    tui.wait_for("create the tag");
+    tui.keys("\r");
+    tui.wait_for("#Wholesale");
+    tui.keys("n");
+    tui.wait_for("New note");
+    tui.keys("Prefers Japanese\r");
+    tui.wait_for("Prefers Japanese");
+
+    // A second client sees all three.
+    let bob = t.bob.client.clone();
+    let customer = acc.customer_id;
+    eventually("the edits on the server", || {
+        let c = bob.clone();
+        async move {
+            let cu = c.customer(customer).await.unwrap();
+            let notes = c.notes(customer).await.unwrap();
+            cu.email.as_deref() == Some("ken@example.com")
+                && cu.tags.iter().any(|t| t.name == "Wholesale")
+                && notes
+                    .iter()
+                    .any(|n| n.text == "Prefers Japanese" && n.author_name == "Alice Wong")
+        }
+    })
+    .await;
+    tui.keys("\x1b");
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}

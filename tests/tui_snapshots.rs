@@ -261,3 +261,72 @@ fn settings_screen_with_a_folder_form() {
     let t = render(&mut app, 120, 40);
     insta::assert_snapshot!("settings_folder_form", screen(&t));
 }
+
+#[test]
+fn customer_forms_tag_picker_note_and_schedule() {
+    use chatsmart::protocol::{Tag, TagInfo};
+    let mut app = fixtures::app_with_open(4);
+    app.focus = Focus::Pane(Pane::Customer);
+    app.tags = vec![
+        TagInfo {
+            tag: Tag {
+                id: 3,
+                name: "Refund".into(),
+                color: "red".into(),
+            },
+            customers: 2,
+        },
+        TagInfo {
+            tag: Tag {
+                id: 4,
+                name: "Wholesale".into(),
+                color: "#7bb32e".into(),
+            },
+            customers: 5,
+        },
+    ];
+    app.popup = Some(Popup::TagPicker {
+        filter: Editor::with_text("re"),
+        selected: 0,
+    });
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!("tag_picker", screen(&t));
+    app.popup = Some(Popup::Note(chatsmart::tui::customer::NoteForm {
+        customer: 1,
+        id: None,
+        editor: Editor::with_text("Prefers English\nCall after 6pm"),
+        error: None,
+        saving: false,
+    }));
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!("note_editor", screen(&t));
+    app.popup = Some(Popup::Schedule(chatsmart::tui::customer::ScheduleForm {
+        conversation: 1,
+        id: None,
+        name: Editor::with_text("Follow-up"),
+        text: Editor::with_text("Hi {{customer.name}}, any news on the lamp?"),
+        when: Editor::with_text("tomorrow 09:00"),
+        field: 2,
+        error: None,
+        saving: false,
+    }));
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(
+        s.contains("→ Thu 26 Nov 2026 09:00 (UTC+00:00)"),
+        "the time is shown back in full"
+    );
+    insta::assert_snapshot!("schedule_form", s);
+    // A field being edited with the reason it cannot be saved.
+    app.popup = None;
+    app.customer_ui.edit = Some(chatsmart::tui::customer::FieldEdit {
+        item: chatsmart::tui::customer::Item::Field(chatsmart::tui::customer::FieldKey::Email),
+        editor: Editor::with_text("not-an-email"),
+        error: Some("\"not-an-email\" is not an email address (name@example.com)".into()),
+        saving: false,
+    });
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("not-an-email"));
+    insta::assert_snapshot!("customer_field_edit", s);
+}

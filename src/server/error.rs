@@ -70,4 +70,31 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::sheets::SheetError> for ApiError {
+    fn from(e: crate::sheets::SheetError) -> Self {
+        use crate::sheets::SheetError;
+        match e {
+            SheetError::TooLarge => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                e.to_string(),
+            ),
+            SheetError::NotASpreadsheet(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not_a_spreadsheet",
+                e.to_string(),
+            ),
+            SheetError::Write(m) => {
+                tracing::error!("writing a spreadsheet: {m}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "could not write the file",
+                )
+            }
+            other => ApiError::unprocessable(other.to_string()),
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

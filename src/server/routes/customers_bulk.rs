@@ -5,35 +5,11 @@ use crate::server::auth::Admin;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Query, RawBody};
 use crate::server::AppState;
-use crate::sheets::{self, SheetError};
+use crate::sheets;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-
-fn sheet_error(e: SheetError) -> ApiError {
-    match e {
-        SheetError::TooLarge => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            e.to_string(),
-        ),
-        SheetError::NotASpreadsheet(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "not_a_spreadsheet",
-            e.to_string(),
-        ),
-        SheetError::Write(m) => {
-            tracing::error!("writing a spreadsheet: {m}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "could not write the file",
-            )
-        }
-        other => ApiError::unprocessable(other.to_string()),
-    }
-}
 
 #[derive(Deserialize)]
 pub struct ExportQuery {
@@ -65,8 +41,7 @@ pub async fn export(
         }
     })
     .await
-    .map_err(|e| ApiError::bad_request(e.to_string()))?
-    .map_err(sheet_error)?;
+    .map_err(|e| ApiError::bad_request(e.to_string()))??;
     let (ctype, name) = if csv {
         ("text/csv; charset=utf-8", "customers.csv")
     } else {
@@ -107,8 +82,7 @@ pub async fn import(
     let (rows, report) =
         tokio::task::spawn_blocking(move || sheets::customers::parse(&body, &name, dry_run))
             .await
-            .map_err(|e| ApiError::bad_request(e.to_string()))?
-            .map_err(sheet_error)?;
+            .map_err(|e| ApiError::bad_request(e.to_string()))??;
     if !report.errors.is_empty() {
         return Ok(axum::Json(report));
     }

@@ -6,7 +6,7 @@ use crate::server::auth::{Admin, Authed};
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Json, Path, Query, RawBody};
 use crate::server::AppState;
-use crate::sheets::{self, SheetError};
+use crate::sheets;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -110,30 +110,6 @@ pub async fn delete_message(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn sheet_error(e: SheetError) -> ApiError {
-    match e {
-        SheetError::TooLarge => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            e.to_string(),
-        ),
-        SheetError::NotASpreadsheet(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "not_a_spreadsheet",
-            e.to_string(),
-        ),
-        SheetError::Write(m) => {
-            tracing::error!("writing a spreadsheet: {m}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "could not write the spreadsheet",
-            )
-        }
-        other => ApiError::unprocessable(other.to_string()),
-    }
-}
-
 fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
     (
         [
@@ -151,8 +127,7 @@ fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
 pub async fn template(_: Authed) -> ApiResult<Response> {
     let bytes = tokio::task::spawn_blocking(sheets::standard::template)
         .await
-        .map_err(|e| ApiError::bad_request(e.to_string()))?
-        .map_err(sheet_error)?;
+        .map_err(|e| ApiError::bad_request(e.to_string()))??;
     Ok(xlsx(bytes, "standard-messages-template.xlsx"))
 }
 
@@ -160,8 +135,7 @@ pub async fn export(State(state): State<AppState>, _: Admin) -> ApiResult<Respon
     let folders = state.store.list_standard_folders().await?;
     let bytes = tokio::task::spawn_blocking(move || sheets::standard::export(&folders))
         .await
-        .map_err(|e| ApiError::bad_request(e.to_string()))?
-        .map_err(sheet_error)?;
+        .map_err(|e| ApiError::bad_request(e.to_string()))??;
     Ok(xlsx(bytes, "standard-messages.xlsx"))
 }
 
@@ -190,8 +164,7 @@ pub async fn import(
         sheets::standard::plan(&body, &name, &teams, &agents, dry_run)
     })
     .await
-    .map_err(|e| ApiError::bad_request(e.to_string()))?
-    .map_err(sheet_error)?;
+    .map_err(|e| ApiError::bad_request(e.to_string()))??;
     if !report.errors.is_empty() {
         return Ok(axum::Json(report));
     }

@@ -716,3 +716,83 @@ async fn the_customers_cli_acts_on_a_server() {
     ]);
     assert!(!ok && err.contains(".xlsx or .csv"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broadcasts_cli_lists_shows_and_cancels() {
+    let t = TestServer::start().await;
+    let acc = t
+        .inbound(ChannelKind::Line, "U9", "Vip Customer", "hi", "bc-1")
+        .await;
+    t.admin
+        .client
+        .tag_customer(
+            acc.customer_id,
+            &TagCustomer {
+                tag_id: None,
+                name: Some("VIP".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chatsmart"))
+            .args(args)
+            .env("CHATSMART_SERVER", t.url())
+            .env("CHATSMART_TOKEN", &t.admin.token)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(&[
+        "broadcast",
+        "--tag",
+        "vip",
+        "--at",
+        "in 2h",
+        "--yes",
+        "Sale, {{customer.name}}!",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("reaches 1 conversation"), "{out}");
+    // Piped: JSON by default.
+    let (ok, out, _) = run(&["broadcasts"]);
+    assert!(ok);
+    let list: Vec<Broadcast> = serde_json::from_str(&out).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].status, BroadcastStatus::Scheduled);
+    let id = list[0].id.to_string();
+    let (_, out, _) = run(&["broadcasts", "-q"]);
+    assert_eq!(out, format!("{id}\n"));
+    let (_, out, _) = run(&["broadcasts", "list", "-o", "csv"]);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,tag,channels,status,total,sent,failed,send_at,by,text")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with(&format!("{id},VIP,all,scheduled,")),
+        "{row}"
+    );
+    assert!(row.ends_with(",\"Sale, {{customer.name}}!\""), "{row}");
+    let (_, out, _) = run(&["broadcasts", "show", &id, "-o", "table"]);
+    assert!(out.contains("status    scheduled"), "{out}");
+    let (ok, out, err) = run(&["-o", "json", "broadcasts", "cancel", &id]);
+    assert!(ok, "{err}");
+    let b: Broadcast = serde_json::from_str(&out).unwrap();
+    assert_eq!(b.status, BroadcastStatus::Cancelled);
+    assert!(err.contains("cancelled broadcast"), "{err}");
+    // Errors: one line on stderr, a failing exit code.
+    let (ok, _, err) = run(&["broadcasts", "cancel", &id]);
+    assert!(!ok);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("already"), "{err}");
+    let (ok, _, err) = run(&["broadcasts", "show", "99999"]);
+    assert!(!ok && !err.is_empty());
+}

@@ -324,9 +324,48 @@ fn customer_forms_tag_picker_note_and_schedule() {
         editor: Editor::with_text("not-an-email"),
         error: Some("\"not-an-email\" is not an email address (name@example.com)".into()),
         saving: false,
+        rename: false,
     });
     let t = render(&mut app, 120, 40);
     let s = screen(&t);
     assert!(s.contains("not-an-email"));
     insta::assert_snapshot!("customer_field_edit", s);
+}
+
+#[test]
+fn broadcasts_review_and_renaming_a_field() {
+    use chatsmart::protocol::BroadcastStatus;
+    let mut app = fixtures::app_with_open(4);
+    app.broadcasts = vec![
+        fixtures::broadcast(3, BroadcastStatus::Running, 25, 1),
+        fixtures::broadcast(2, BroadcastStatus::Done, 38, 2),
+        fixtures::broadcast(1, BroadcastStatus::Cancelled, 5, 0),
+    ];
+    app.popup = Some(Popup::Broadcasts { selected: 0 });
+    let t = render(&mut app, 120, 40);
+    assert_clean(&t);
+    let s = screen(&t);
+    assert!(s.contains("sending"));
+    assert!(s.contains("25 of 40 sent, 1 failed"));
+    assert!(s.contains("38 of 40 sent, 2 failed"));
+    assert!(s.contains("#VIP on LINE"));
+    assert!(s.contains("-: cancel the selected one"));
+    insta::assert_snapshot!("broadcasts_review", s);
+
+    // Renaming a custom field shows the name being typed in place.
+    app.popup = None;
+    app.focus = Focus::Pane(Pane::Customer);
+    app.customer_ui.selected = 6;
+    app.customer_ui.edit = Some(chatsmart::tui::customer::FieldEdit {
+        item: chatsmart::tui::customer::Item::Custom("Member no".into()),
+        editor: Editor::with_text("Membership"),
+        error: None,
+        saving: false,
+        rename: true,
+    });
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("Rename"));
+    assert!(s.contains("Membership"));
+    assert!(s.contains("new name"));
 }

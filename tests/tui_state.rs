@@ -1143,3 +1143,94 @@ fn a_broadcast_from_the_tags_popup_shows_its_reach_and_sends() {
     );
     assert!(app.popup.is_none());
 }
+
+#[test]
+fn a_custom_field_is_renamed_keeping_its_value() {
+    let mut app = fixtures::app_with_open(3);
+    press(&mut app, "3");
+    // Past the six profile fields to "Member no".
+    press(&mut app, "j j j j j j");
+    let fx = press(&mut app, "r");
+    assert!(fx.is_empty());
+    let edit = app.customer_ui.edit.as_ref().unwrap();
+    assert!(edit.rename);
+    assert_eq!(edit.editor.text(), "Member no");
+    press(&mut app, "ctrl-u");
+    assert!(
+        press(&mut app, "enter").is_empty(),
+        "an empty name is refused"
+    );
+    assert!(app.customer_ui.edit.as_ref().unwrap().error.is_some());
+    type_text(&mut app, "Membership");
+    let fx = press(&mut app, "enter");
+    match &fx[..] {
+        [Effect::PatchCustomer(1, p)] => {
+            let f = p.custom_fields.as_ref().unwrap();
+            assert_eq!(f.get("Membership").map(String::as_str), Some("A-1001"));
+            assert!(!f.contains_key("Member no"), "the old name goes");
+            assert_eq!(p.version, Some(3));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Only custom fields have names to change.
+    press(&mut app, "esc k");
+    press(&mut app, "r");
+    assert!(app.customer_ui.edit.is_none());
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("only a custom field"));
+}
+
+#[test]
+fn broadcasts_are_reviewed_live_and_a_running_one_cancelled() {
+    let mut app = fixtures::app(3);
+    let fx = press(&mut app, "B");
+    assert_eq!(fx, vec![Effect::LoadBroadcasts]);
+    assert!(matches!(app.popup, Some(Popup::Broadcasts { selected: 0 })));
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Broadcasts(Ok(vec![
+            fixtures::broadcast(1, BroadcastStatus::Done, 38, 2),
+            fixtures::broadcast(2, BroadcastStatus::Running, 10, 0),
+        ])))),
+    );
+    assert_eq!(
+        app.broadcasts.iter().map(|b| b.id).collect::<Vec<_>>(),
+        vec![2, 1],
+        "newest first"
+    );
+    // Progress arrives as events.
+    update(
+        &mut app,
+        event(
+            40,
+            EventKind::BroadcastChanged {
+                broadcast: fixtures::broadcast(2, BroadcastStatus::Running, 25, 1),
+            },
+        ),
+    );
+    assert_eq!(app.broadcasts.len(), 2);
+    assert_eq!((app.broadcasts[0].sent, app.broadcasts[0].failed), (25, 1));
+    // A finished one cannot be cancelled; a running one asks first.
+    press(&mut app, "j");
+    assert!(press(&mut app, "-").is_empty());
+    assert!(matches!(app.popup, Some(Popup::Broadcasts { selected: 1 })));
+    press(&mut app, "k");
+    press(&mut app, "-");
+    match &app.popup {
+        Some(Popup::Confirm { message, .. }) => assert!(message.contains("25 of 40 sent")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(press(&mut app, "y"), vec![Effect::CancelBroadcast(2)]);
+}
+
+#[test]
+fn only_admins_review_broadcasts() {
+    let mut app = fixtures::app(3);
+    app.me = Some(fixtures::agents()[1].clone());
+    assert!(press(&mut app, "B").is_empty());
+    assert!(app.popup.is_none());
+}

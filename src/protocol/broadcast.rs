@@ -37,6 +37,27 @@ pub struct Broadcast {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl Broadcast {
+    /// Still to send, or sending: it can be cancelled.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self.status,
+            BroadcastStatus::Scheduled | BroadcastStatus::Running
+        )
+    }
+}
+
+impl BroadcastStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            BroadcastStatus::Scheduled => "scheduled",
+            BroadcastStatus::Running => "sending",
+            BroadcastStatus::Done => "done",
+            BroadcastStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// `POST /api/v1/broadcasts/preview`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BroadcastAudience {

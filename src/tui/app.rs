@@ -259,6 +259,10 @@ pub enum Popup {
     Note(super::customer::NoteForm),
     Broadcast(super::customer::BroadcastForm),
     Schedule(super::customer::ScheduleForm),
+    /// Broadcasts, newest first, with their progress and results.
+    Broadcasts {
+        selected: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,6 +284,7 @@ pub enum ConfirmAction {
     CancelScheduled(ScheduledId),
     DeleteTag(TagId),
     MergeTags(TagId, TagId),
+    CancelBroadcast(BroadcastId),
 }
 
 /// The list's loading state for the current filters.
@@ -318,6 +323,8 @@ pub struct App {
     pub teams: Vec<Team>,
     /// Every tag with its customer count.
     pub tags: Vec<TagInfo>,
+    /// Broadcasts (admins), newest first, kept current by events.
+    pub broadcasts: Vec<Broadcast>,
     /// Scheduled messages per conversation, once loaded.
     pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
     pub screen: Screen,
@@ -360,6 +367,7 @@ impl App {
             standard: Vec::new(),
             teams: Vec::new(),
             tags: Vec::new(),
+            broadcasts: Vec::new(),
             scheduled: HashMap::new(),
             screen: Screen::Inbox,
             settings: Default::default(),

@@ -121,6 +121,7 @@ commands! {
     CustomerNote => "customer.note", "Write a note about the customer";
     CustomerSchedule => "customer.schedule", "Schedule a message to the customer";
     CustomerAddField => "customer.add_field", "Add a custom field";
+    CustomerRename => "customer.rename", "Rename the selected custom field";
 
     TagsOpen => "tags.open", "Tags: filter the list by a tag, or manage tags";
     TagRename => "tags.rename", "Rename the selected tag";
@@ -128,6 +129,7 @@ commands! {
     TagMerge => "tags.merge", "Merge the selected tag into another";
     TagDelete => "tags.delete", "Delete the selected tag";
     TagBroadcast => "tags.broadcast", "Broadcast a message to every customer with the selected tag";
+    BroadcastsOpen => "broadcasts.open", "Broadcasts: progress and results; cancel one";
 
     PopupNext => "popup.next", "Next item";
     PopupPrev => "popup.prev", "Previous item";

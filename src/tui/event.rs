@@ -63,6 +63,7 @@ pub enum Reply {
     Standard(Res<Vec<StandardFolder>>),
     Teams(Res<Vec<Team>>),
     Tags(Res<Vec<TagInfo>>),
+    Broadcasts(Res<Vec<Broadcast>>),
     Scheduled(ConversationId, Res<Vec<Scheduled>>),
     /// A field save: the customer, or the status and reason it was refused.
     CustomerSaved {
@@ -153,4 +154,6 @@ pub enum Effect {
     DeleteTag(TagId),
     BroadcastPreview(BroadcastAudience),
     Broadcast(NewBroadcast),
+    LoadBroadcasts,
+    CancelBroadcast(BroadcastId),
 }

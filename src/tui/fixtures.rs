@@ -294,3 +294,29 @@ pub fn standard_folders() -> Vec<StandardFolder> {
         ),
     ]
 }
+
+/// A broadcast to the VIP tag by Alice, in the given state.
+pub fn broadcast(id: BroadcastId, status: BroadcastStatus, sent: i64, failed: i64) -> Broadcast {
+    Broadcast {
+        id,
+        tag: Tag {
+            id: 1,
+            name: "VIP".into(),
+            color: "blue".into(),
+        },
+        channels: vec![ChannelKind::Line],
+        text: "Our sale starts tomorrow, {{customer.name}}!".into(),
+        send_at: now() - chrono::Duration::minutes(10),
+        created_by: AgentRef {
+            id: 1,
+            name: agents()[0].name.clone(),
+        },
+        created_at: now() - chrono::Duration::minutes(12),
+        status,
+        total: 40,
+        sent,
+        failed,
+        finished_at: matches!(status, BroadcastStatus::Done | BroadcastStatus::Cancelled)
+            .then(|| now() - chrono::Duration::minutes(5)),
+    }
+}

@@ -432,6 +432,30 @@ impl Keymap {
     pub fn hint(&self, ctx: Context, cmd: Command) -> Option<String> {
         self.keys_for(ctx, cmd).first().map(|k| k.to_string())
     }
+
+    /// A footer such as "enter: save  esc: cancel" from what is bound now;
+    /// commands without a key are left out.
+    /// Neighbours with the same label share it: "left/right: choose".
+    pub fn hints(&self, ctx: Context, items: &[(Command, &str)]) -> String {
+        let mut parts: Vec<(String, &str)> = Vec::new();
+        for (c, label) in items {
+            let Some(k) = self.hint(ctx, *c) else {
+                continue;
+            };
+            match parts.last_mut() {
+                Some((keys, l)) if l == label => {
+                    keys.push('/');
+                    keys.push_str(&k);
+                }
+                _ => parts.push((k, label)),
+            }
+        }
+        parts
+            .iter()
+            .map(|(k, l)| format!("{k}: {l}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+    }
 }
 
 fn line_of_section(text: &str, section: &str) -> usize {

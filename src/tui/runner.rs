@@ -114,6 +114,13 @@ impl Runner {
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
+                Effect::LoadBroadcasts => Reply::Broadcasts(c.broadcasts().await.map_err(err)),
+                Effect::CancelBroadcast(id) => Reply::TagsChanged(
+                    c.cancel_broadcast(id)
+                        .await
+                        .map(|b| format!("cancelled the broadcast to #{}", b.tag.name))
+                        .map_err(err),
+                ),
                 Effect::UpdateTag(id, patch) => Reply::TagsChanged(
                     c.update_tag(id, &patch)
                         .await

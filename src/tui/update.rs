@@ -376,6 +376,14 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             });
             fx.push(Effect::LoadTags);
         }
+        Command::BroadcastsOpen => {
+            if app.me.as_ref().is_some_and(|m| m.is_admin()) {
+                app.popup = Some(Popup::Broadcasts { selected: 0 });
+                fx.push(Effect::LoadBroadcasts);
+            } else {
+                app.notify("only admins review broadcasts", Level::Info);
+            }
+        }
         Command::TagRename
         | Command::TagRecolor
         | Command::TagMerge
@@ -388,7 +396,8 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::CustomerTag
         | Command::CustomerNote
         | Command::CustomerSchedule
-        | Command::CustomerAddField => {}
+        | Command::CustomerAddField
+        | Command::CustomerRename => {}
         Command::StandardSend
         | Command::SettingsNew
         | Command::SettingsEdit
@@ -570,6 +579,36 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             app.popup = None;
             true
         }
+        (Popup::Broadcasts { selected }, Command::PopupNext) => {
+            if *selected + 1 < app.broadcasts.len() {
+                *selected += 1;
+            }
+            true
+        }
+        (Popup::Broadcasts { selected }, Command::PopupPrev) => {
+            *selected = selected.saturating_sub(1);
+            true
+        }
+        (Popup::Broadcasts { selected }, Command::PopupRemove) => {
+            match app.broadcasts.get(*selected) {
+                Some(b) if b.is_pending() => {
+                    app.popup = Some(Popup::Confirm {
+                        message: format!(
+                            "Cancel the broadcast to #{}? {} of {} sent so far.",
+                            b.tag.name, b.sent, b.total
+                        ),
+                        action: ConfirmAction::CancelBroadcast(b.id),
+                    })
+                }
+                Some(_) => app.notify("that broadcast has already ended", Level::Info),
+                None => {}
+            }
+            true
+        }
+        (Popup::Broadcasts { .. }, Command::PopupConfirm) => {
+            app.popup = None;
+            true
+        }
         (Popup::Confirm { action, .. }, Command::PopupConfirm) => {
             let action = action.clone();
             app.popup = None;
@@ -594,6 +633,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 ConfirmAction::DeleteNote(id) => fx.push(Effect::DeleteNote(id)),
                 ConfirmAction::CancelScheduled(id) => fx.push(Effect::CancelScheduled(id)),
                 ConfirmAction::DeleteTag(id) => fx.push(Effect::DeleteTag(id)),
+                ConfirmAction::CancelBroadcast(id) => fx.push(Effect::CancelBroadcast(id)),
                 ConfirmAction::MergeTags(from, into) => fx.push(Effect::MergeTag(from, into)),
             }
             true
@@ -1168,6 +1208,9 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             refilter(app, fx);
         }
         EventKind::BroadcastChanged { broadcast } => {
+            app.broadcasts.retain(|b| b.id != broadcast.id);
+            app.broadcasts.push(broadcast.clone());
+            app.broadcasts.sort_by_key(|b| std::cmp::Reverse(b.id));
             if broadcast.created_by.id == me {
                 let title = format!("Broadcast to #{}", broadcast.tag.name);
                 let line = match broadcast.status {
@@ -1347,6 +1390,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         Reply::Teams(Ok(teams)) => app.teams = teams,
         Reply::Tags(Ok(tags)) => app.tags = tags,
+        Reply::Broadcasts(Ok(mut list)) => {
+            list.sort_by_key(|b| std::cmp::Reverse(b.id));
+            app.broadcasts = list;
+        }
+        Reply::Broadcasts(Err(e)) => {
+            app.notify(format!("cannot load broadcasts: {e}"), Level::Error)
+        }
         Reply::Scheduled(id, Ok(list)) => {
             app.scheduled.insert(id, list);
         }

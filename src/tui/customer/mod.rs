@@ -73,6 +73,8 @@ pub struct FieldEdit {
     /// Why it cannot be saved; the typed text stays.
     pub error: Option<String>,
     pub saving: bool,
+    /// Editing the name of a custom field rather than its value.
+    pub rename: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -358,6 +360,15 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         Command::CustomerNote => open_note(app, None),
         Command::CustomerSchedule => open_schedule(app, None),
         Command::CustomerAddField => start_edit(app, Item::AddCustom, ""),
+        Command::CustomerRename => match selected_item(app) {
+            Some(Item::Custom(k)) => {
+                start_edit(app, Item::Custom(k.clone()), &k);
+                if let Some(e) = app.customer_ui.edit.as_mut() {
+                    e.rename = true;
+                }
+            }
+            _ => app.notify("only a custom field can be renamed", Level::Info),
+        },
         _ => return false,
     }
     true
@@ -369,6 +380,7 @@ fn start_edit(app: &mut App, item: Item, text: &str) {
         editor: Editor::with_text(text),
         error: None,
         saving: false,
+        rename: false,
     });
 }
 
@@ -465,6 +477,19 @@ pub fn save_edit(app: &mut App, fx: &mut Vec<Effect>) {
                 Ok(())
             } else {
                 validate::age(&text).map(|a| patch.age = Some(Some(a)))
+            }
+        }
+        Item::Custom(k) if edit.rename => {
+            let mut fields = c.custom_fields.clone();
+            let value = fields.remove(k).unwrap_or_default();
+            if text.is_empty() {
+                Err("a field name cannot be empty".into())
+            } else if text != *k && fields.contains_key(&text) {
+                Err(format!("there is already a field named {text}"))
+            } else {
+                fields.insert(text.clone(), value);
+                patch.custom_fields = Some(fields);
+                validate::short_text("a field name", &text, 50)
             }
         }
         Item::Custom(k) => {

@@ -117,6 +117,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         if let Some(e) = editing {
             let label = match item {
                 Item::Field(k) => k.label().to_string(),
+                Item::Custom(_) if e.rename => "Rename".into(),
                 Item::Custom(k) => wrap::truncate(&sanitize::line(k), LABEL_W - 1),
                 _ => "New field".into(),
             };
@@ -137,14 +138,20 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             let below = match (&e.error, e.saving) {
                 (Some(err), _) => Span::styled(sanitize::line(err), theme.style(Role::Error)),
                 (None, true) => Span::styled("saving…", theme.style(Role::Notice)),
-                _ => Span::styled(
-                    if matches!(item, Item::AddCustom) {
-                        "name = value · enter saves · esc cancels"
+                _ => {
+                    let keys = app.keymap.hints(
+                        Context::Form,
+                        &[(Command::FormSave, "save"), (Command::Back, "cancel")],
+                    );
+                    let what = if matches!(item, Item::AddCustom) {
+                        "name = value  "
+                    } else if e.rename {
+                        "new name  "
                     } else {
-                        "enter saves · esc cancels"
-                    },
-                    theme.style(Role::Muted),
-                ),
+                        ""
+                    };
+                    Span::styled(format!("{what}{keys}"), theme.style(Role::Muted))
+                }
             };
             for l in wrap::wrap(&below.content, w.max(1)) {
                 lines.push((Some(i), Line::from(Span::styled(l, below.style))));

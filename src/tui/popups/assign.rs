@@ -2,7 +2,9 @@
 //! the time they were assigned.
 
 use super::super::app::App;
+use super::super::command::Command;
 use super::super::format;
+use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use crate::sanitize;
 use ratatui::layout::Rect;
@@ -48,7 +50,14 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        "enter: assign   -: remove   esc: done",
+        app.keymap.hints(
+            Context::Popup,
+            &[
+                (Command::PopupConfirm, "assign"),
+                (Command::PopupRemove, "remove"),
+                (Command::PopupClose, "done"),
+            ],
+        ),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);

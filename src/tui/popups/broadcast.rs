@@ -2,7 +2,9 @@
 //! channel, and how many it reaches — Enter sends to that many.
 
 use super::super::app::App;
+use super::super::command::Command;
 use super::super::customer::{broadcast_time, BroadcastForm};
+use super::super::keymap::Context;
 use super::super::panes::chat::compose_layout;
 use super::super::theme::{Role, Theme};
 use super::super::when::describe;
@@ -97,7 +99,15 @@ pub fn draw(app: &App, form: &BroadcastForm, theme: &Theme, area: Rect, f: &mut 
         _ => Line::raw(""),
     });
     lines.push(Line::from(Span::styled(
-        "tab: next field  space: channel  enter: send to them all  esc: cancel",
+        app.keymap.hints(
+            Context::Form,
+            &[
+                (Command::FormNextField, "next field"),
+                (Command::FormToggle, "channel"),
+                (Command::FormSave, "send to them all"),
+                (Command::Back, "cancel"),
+            ],
+        ),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);

@@ -2,6 +2,7 @@
 //! drift from the keys.
 
 use super::super::app::App;
+use super::super::command::Command;
 use super::super::keymap::{Context, Key};
 use super::super::theme::{Role, Theme};
 use ratatui::layout::Rect;
@@ -67,7 +68,17 @@ pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) 
         area.width.saturating_sub(8).min(96),
         area.height.saturating_sub(4),
     );
-    let inner = super::frame(f, r, "Keys in force (esc closes, j/k scroll)", theme);
+    let title = format!(
+        "Keys in force ({})",
+        app.keymap.hints(
+            Context::Popup,
+            &[
+                (Command::PopupClose, "close"),
+                (Command::PopupNext, "scroll")
+            ]
+        )
+    );
+    let inner = super::frame(f, r, &title, theme);
     let all = lines(app);
     let key_w = all
         .iter()

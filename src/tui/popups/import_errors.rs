@@ -1,5 +1,8 @@
 //! The rows an import refused, each with its row, column and reason.
 
+use super::super::app::App;
+use super::super::command::Command;
+use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use crate::protocol::ImportReport;
 use crate::sanitize;
@@ -8,7 +11,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn draw(report: &ImportReport, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn draw(
+    app: &App,
+    report: &ImportReport,
+    scroll: usize,
+    theme: &Theme,
+    area: Rect,
+    f: &mut Frame,
+) {
     let r = super::centered(
         area,
         area.width.saturating_sub(8).min(100),
@@ -30,7 +40,15 @@ pub fn draw(report: &ImportReport, scroll: usize, theme: &Theme, area: Rect, f: 
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        "Fix these rows and import again.  j/k scroll  esc close",
+        {
+            let key = |c: Command| app.keymap.hint(Context::Popup, c).unwrap_or_default();
+            format!(
+                "Fix these rows and import again.  {}/{} scroll  {} close",
+                key(Command::PopupNext),
+                key(Command::PopupPrev),
+                key(Command::PopupClose)
+            )
+        },
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

@@ -2,6 +2,7 @@
 
 pub mod assign;
 pub mod broadcast;
+pub mod broadcasts;
 pub mod confirm;
 pub mod emoji;
 pub mod help;
@@ -60,7 +61,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         }
         Some(Popup::Confirm { message, .. }) => confirm::draw(app, message, theme, area, f),
         Some(Popup::ImportErrors { report, scroll }) => {
-            import_errors::draw(report, *scroll, theme, area, f)
+            import_errors::draw(app, report, *scroll, theme, area, f)
         }
         Some(Popup::TagPicker { filter, selected }) => {
             tag_picker::draw(app, filter, *selected, theme, area, f)
@@ -70,9 +71,10 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
             selected,
             mode,
         }) => tags::draw(app, filter, *selected, mode, theme, area, f),
-        Some(Popup::Note(form)) => note::draw(form, theme, area, f),
+        Some(Popup::Note(form)) => note::draw(&app.keymap, form, theme, area, f),
         Some(Popup::Broadcast(form)) => broadcast::draw(app, form, theme, area, f),
         Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
+        Some(Popup::Broadcasts { selected }) => broadcasts::draw(app, *selected, theme, area, f),
     }
     if let Some(t) = &app.toast {
         toast::draw(t, theme, area, f);

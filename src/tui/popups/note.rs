@@ -1,6 +1,8 @@
 //! Writing or changing a note about the customer.
 
+use super::super::command::Command;
 use super::super::customer::NoteForm;
+use super::super::keymap::{Context, Keymap};
 use super::super::panes::chat::compose_layout;
 use super::super::theme::{Role, Theme};
 use crate::sanitize;
@@ -9,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-pub fn draw(form: &NoteForm, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn draw(keymap: &Keymap, form: &NoteForm, theme: &Theme, area: Rect, f: &mut Frame) {
     let r = super::centered(area, 70, 14);
     let title = if form.id.is_some() {
         "Edit note"
@@ -39,7 +41,14 @@ pub fn draw(form: &NoteForm, theme: &Theme, area: Rect, f: &mut Frame) {
         _ => Line::raw(""),
     });
     lines.push(Line::from(Span::styled(
-        "enter: save  alt-enter: new line  esc: cancel",
+        keymap.hints(
+            Context::Form,
+            &[
+                (Command::FormSave, "save"),
+                (Command::ComposeNewline, "new line"),
+                (Command::Back, "cancel"),
+            ],
+        ),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);

@@ -2,7 +2,9 @@
 //! shown back in full in the agent's time zone before saving.
 
 use super::super::app::App;
+use super::super::command::Command;
 use super::super::customer::{schedule_time, ScheduleForm};
+use super::super::keymap::Context;
 use super::super::panes::chat::compose_layout;
 use super::super::theme::{Role, Theme};
 use super::super::when::describe;
@@ -80,7 +82,15 @@ pub fn draw(app: &App, form: &ScheduleForm, theme: &Theme, area: Rect, f: &mut F
         )),
     });
     lines.push(Line::from(Span::styled(
-        "tab: next field  enter: save  alt-enter: new line  esc: cancel",
+        app.keymap.hints(
+            Context::Form,
+            &[
+                (Command::FormNextField, "next field"),
+                (Command::FormSave, "save"),
+                (Command::ComposeNewline, "new line"),
+                (Command::Back, "cancel"),
+            ],
+        ),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);

@@ -1,6 +1,8 @@
 //! Drawing the settings screen and its forms.
 
 use super::super::app::App;
+use super::super::command::Command;
+use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use super::super::wrap::{truncate, wrap};
 use super::{folders, FileAction, FolderField, FormKind};
@@ -438,13 +440,23 @@ fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &mut F
             theme.style(Role::Notice),
         )));
     }
-    let hint = match form.kind {
-        FormKind::Folder { .. } => {
-            "tab: next field  space: tick  ←→: choose  enter: save  esc: cancel"
-        }
-        FormKind::Message { .. } => "enter: save  alt-enter: new line  esc: cancel",
-        FormKind::Path { .. } => "enter: go  esc: cancel",
+    let items: &[(Command, &str)] = match form.kind {
+        FormKind::Folder { .. } => &[
+            (Command::FormNextField, "next field"),
+            (Command::FormToggle, "tick"),
+            (Command::InputLeft, "choose"),
+            (Command::InputRight, "choose"),
+            (Command::FormSave, "save"),
+            (Command::Back, "cancel"),
+        ],
+        FormKind::Message { .. } => &[
+            (Command::FormSave, "save"),
+            (Command::ComposeNewline, "new line"),
+            (Command::Back, "cancel"),
+        ],
+        FormKind::Path { .. } => &[(Command::FormSave, "go"), (Command::Back, "cancel")],
     };
+    let hint = app.keymap.hints(Context::Form, items);
     footer.push(Line::from(Span::styled(hint, theme.style(Role::Muted))));
     let fh = footer.len() as u16;
     let top = Rect {

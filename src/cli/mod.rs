@@ -12,6 +12,17 @@ use clap::{CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod agent;
+mod broadcast;
+mod customers;
+mod output;
+mod standard;
+
+use agent::run_agent;
+use broadcast::run_broadcast;
+use customers::run_customers;
+use standard::run_standard;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chatsmart",
@@ -28,6 +39,13 @@ pub struct Cli {
     /// The bearer token to sign in with.
     #[arg(long, global = true, env = "CHATSMART_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// How commands that print records print them: a table on a
+    /// terminal, JSON when piped, unless given.
+    #[arg(short = 'o', long = "output", global = true, value_enum)]
+    pub output: Option<output::Format>,
+    /// Print only ids, one per line (for xargs).
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -91,11 +109,26 @@ pub enum Command {
         /// The message; placeholders such as {{customer.name}} are filled per customer.
         text: String,
     },
+    /// Broadcasts with their progress and results; show or cancel one (admin).
+    Broadcasts {
+        #[command(subcommand)]
+        cmd: Option<BroadcastsCommand>,
+    },
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
     Agent(AgentCommand),
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BroadcastsCommand {
+    /// Every broadcast, newest first (the default).
+    List,
+    /// One broadcast in full.
+    Show { id: i64 },
+    /// Stop a broadcast that is scheduled or still sending.
+    Cancel { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,6 +243,8 @@ pub fn connect(
         _ => Ok(None),
     }
 }
+
+const NOT_CONNECTED: &str = "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)";
 
 const HOW_TO_CONNECT: &str = "chatsmart is not connected to a server yet.
 
@@ -369,20 +404,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             yes,
             text,
         }) => {
-            let client = connect(cli.server, cli.token)?
-                .context("no server configured: give --server and --token (or chatsmart login)")?;
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
             runtime()?.block_on(run_broadcast(client, tag, channels, at, yes, text))
         }
+        Some(Command::Broadcasts { cmd }) => {
+            let out = output::Output::new(cli.output, cli.quiet);
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
+            runtime()?.block_on(broadcast::run_broadcasts(
+                client,
+                cmd.unwrap_or(BroadcastsCommand::List),
+                out,
+            ))
+        }
         Some(Command::Customers(cmd)) => {
-            let client = connect(cli.server, cli.token)?.context(
-                "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)",
-            )?;
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
             runtime()?.block_on(run_customers(client, cmd))
         }
         Some(Command::StandardMessages(cmd)) => {
-            let client = connect(cli.server, cli.token)?.context(
-                "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)",
-            )?;
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
             runtime()?.block_on(run_standard(client, cmd))
         }
         Some(Command::Completions { shell }) => {
@@ -403,242 +442,6 @@ async fn terminate() -> std::io::Result<()> {
 #[cfg(not(unix))]
 async fn terminate() -> std::io::Result<()> {
     std::future::pending().await
-}
-
-async fn run_broadcast(
-    client: Client,
-    tag: String,
-    channels: Vec<String>,
-    at: Option<String>,
-    yes: bool,
-    text: String,
-) -> anyhow::Result<()> {
-    use crate::protocol::*;
-    use std::io::IsTerminal;
-    let tags = client.tags().await?;
-    let tag = tags
-        .iter()
-        .find(|t| t.tag.name.eq_ignore_ascii_case(tag.trim()))
-        .with_context(|| format!("no tag named {tag:?}"))?;
-    let channels = channels
-        .iter()
-        .map(|c| c.parse::<ChannelKind>().map_err(|e| anyhow::anyhow!(e)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let send_at = match at {
-        Some(w) => Some(
-            crate::tui::when::parse(&w, chrono::Utc::now(), *chrono::Local::now().offset())
-                .map_err(|e| anyhow::anyhow!(e))?,
-        ),
-        None => None,
-    };
-    let n = client
-        .broadcast_preview(&BroadcastAudience {
-            tag_id: tag.tag.id,
-            channels: channels.clone(),
-        })
-        .await?
-        .recipients;
-    let when = send_at
-        .map(|t| crate::tui::when::describe(t, *chrono::Local::now().offset()))
-        .unwrap_or_else(|| "now".into());
-    println!(
-        "This reaches {n} conversation{} with #{}; sending {when}.",
-        if n == 1 { "" } else { "s" },
-        tag.tag.name
-    );
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            anyhow::bail!("not confirmed: add --yes to send without asking");
-        }
-        eprint!("Send it? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            anyhow::bail!("not sent");
-        }
-    }
-    let mut b = client
-        .broadcast(&NewBroadcast {
-            tag_id: tag.tag.id,
-            channels,
-            text,
-            send_at,
-        })
-        .await?;
-    if b.status == BroadcastStatus::Scheduled && send_at.is_some() {
-        println!("broadcast {} scheduled", b.id);
-        return Ok(());
-    }
-    while matches!(
-        b.status,
-        BroadcastStatus::Scheduled | BroadcastStatus::Running
-    ) {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        b = client.get_broadcast(b.id).await?;
-        eprint!("\rsent {} of {}, failed {}   ", b.sent, b.total, b.failed);
-    }
-    eprintln!();
-    println!("broadcast {}: {} sent, {} failed", b.id, b.sent, b.failed);
-    if b.failed > 0 {
-        anyhow::bail!("{} messages failed", b.failed);
-    }
-    Ok(())
-}
-
-async fn run_customers(client: Client, cmd: CustomersCommand) -> anyhow::Result<()> {
-    match cmd {
-        CustomersCommand::Export { file } => {
-            let csv = file
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            if !csv
-                && !file
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
-            {
-                anyhow::bail!("export to a .xlsx or .csv file");
-            }
-            let bytes = client.customers_export(csv).await?;
-            config::write_atomic(&file, &bytes)?;
-            eprintln!("exported customers to {}", file.display());
-        }
-        CustomersCommand::Import { file, dry_run } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let report = client.customers_import(bytes, &name, dry_run).await?;
-            for e in &report.errors {
-                eprintln!("row {}, {}: {}", e.row, e.column, e.message);
-            }
-            println!("{}", report.summary());
-            if !report.errors.is_empty() {
-                anyhow::bail!(
-                    "{} bad rows in {}: nothing was imported",
-                    report.errors.len(),
-                    file.display()
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn run_standard(client: Client, cmd: StandardCommand) -> anyhow::Result<()> {
-    match cmd {
-        StandardCommand::Template { file } => {
-            let bytes = client.standard_template().await?;
-            config::write_atomic(&file, &bytes)?;
-            eprintln!("wrote the template to {}", file.display());
-        }
-        StandardCommand::Export { file } => {
-            let bytes = client.standard_export().await?;
-            config::write_atomic(&file, &bytes)?;
-            eprintln!("exported standard messages to {}", file.display());
-        }
-        StandardCommand::Import { file, dry_run } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let report = client.standard_import(bytes, &name, dry_run).await?;
-            for e in &report.errors {
-                eprintln!("row {}, {}: {}", e.row, e.column, e.message);
-            }
-            if !report.folders_created.is_empty() {
-                let verb = if dry_run { "would create" } else { "created" };
-                println!("{verb} folders: {}", report.folders_created.join(", "));
-            }
-            println!("{}", report.summary());
-            if !report.errors.is_empty() {
-                anyhow::bail!(
-                    "{} bad rows in {}: nothing was imported",
-                    report.errors.len(),
-                    file.display()
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
-    runtime()?.block_on(async move {
-        match cmd {
-            AgentCommand::Add {
-                db,
-                name,
-                login,
-                admin,
-                teams,
-                password_stdin,
-            } => {
-                let store = open_store(db)?;
-                let password_hash = if password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin().read_line(&mut line)?;
-                    let pw = line.trim_end_matches(['\r', '\n']);
-                    if pw.len() < 8 {
-                        anyhow::bail!("the password must be at least 8 characters");
-                    }
-                    Some(hash_password(pw)?)
-                } else {
-                    None
-                };
-                let agent = store
-                    .create_agent(NewAgent {
-                        login: login.unwrap_or_else(|| login_from_name(&name)),
-                        name,
-                        role: if admin { Role::Admin } else { Role::Agent },
-                        teams,
-                        password_hash,
-                    })
-                    .await?;
-                let token = new_token();
-                store.add_token(agent.id, token_hash(&token)).await?;
-                eprintln!(
-                    "created {} {} (id {}, login {})",
-                    agent.role.as_str(),
-                    agent.name,
-                    agent.id,
-                    agent.login
-                );
-                println!("{token}");
-                Ok(())
-            }
-            AgentCommand::List { db } => {
-                let store = open_store(db)?;
-                for a in store.list_agents().await? {
-                    let teams: Vec<_> = a.teams.iter().map(|t| t.name.as_str()).collect();
-                    println!(
-                        "{:>4}  {:<20} {:<20} {:<6} {}",
-                        a.id,
-                        a.name,
-                        a.login,
-                        a.role.as_str(),
-                        teams.join(", ")
-                    );
-                }
-                Ok(())
-            }
-            AgentCommand::Token { db, login } => {
-                let store = open_store(db)?;
-                let (agent, _) = store
-                    .agent_login(&login)
-                    .await?
-                    .with_context(|| format!("no agent with the login {login:?}"))?;
-                let token = new_token();
-                store.add_token(agent.id, token_hash(&token)).await?;
-                eprintln!("new token for {} (id {})", agent.name, agent.id);
-                println!("{token}");
-                Ok(())
-            }
-        }
-    })
 }
 
 #[cfg(test)]

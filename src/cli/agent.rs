@@ -1,0 +1,78 @@
+//! `chatsmart agent`: manage agents on the database directly.
+
+use super::*;
+
+pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
+    runtime()?.block_on(async move {
+        match cmd {
+            AgentCommand::Add {
+                db,
+                name,
+                login,
+                admin,
+                teams,
+                password_stdin,
+            } => {
+                let store = open_store(db)?;
+                let password_hash = if password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    let pw = line.trim_end_matches(['\r', '\n']);
+                    if pw.len() < 8 {
+                        anyhow::bail!("the password must be at least 8 characters");
+                    }
+                    Some(hash_password(pw)?)
+                } else {
+                    None
+                };
+                let agent = store
+                    .create_agent(NewAgent {
+                        login: login.unwrap_or_else(|| login_from_name(&name)),
+                        name,
+                        role: if admin { Role::Admin } else { Role::Agent },
+                        teams,
+                        password_hash,
+                    })
+                    .await?;
+                let token = new_token();
+                store.add_token(agent.id, token_hash(&token)).await?;
+                eprintln!(
+                    "created {} {} (id {}, login {})",
+                    agent.role.as_str(),
+                    agent.name,
+                    agent.id,
+                    agent.login
+                );
+                println!("{token}");
+                Ok(())
+            }
+            AgentCommand::List { db } => {
+                let store = open_store(db)?;
+                for a in store.list_agents().await? {
+                    let teams: Vec<_> = a.teams.iter().map(|t| t.name.as_str()).collect();
+                    println!(
+                        "{:>4}  {:<20} {:<20} {:<6} {}",
+                        a.id,
+                        a.name,
+                        a.login,
+                        a.role.as_str(),
+                        teams.join(", ")
+                    );
+                }
+                Ok(())
+            }
+            AgentCommand::Token { db, login } => {
+                let store = open_store(db)?;
+                let (agent, _) = store
+                    .agent_login(&login)
+                    .await?
+                    .with_context(|| format!("no agent with the login {login:?}"))?;
+                let token = new_token();
+                store.add_token(agent.id, token_hash(&token)).await?;
+                eprintln!("new token for {} (id {})", agent.name, agent.id);
+                println!("{token}");
+                Ok(())
+            }
+        }
+    })
+}

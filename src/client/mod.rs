@@ -252,6 +252,32 @@ impl Client {
         .await
     }
 
+    pub async fn set_status(
+        &self,
+        id: ConversationId,
+        req: &SetStatus,
+    ) -> ClientResult<Conversation> {
+        self.send(Method::PUT, &format!("conversations/{id}/status"), req)
+            .await
+    }
+
+    pub async fn set_priority(
+        &self,
+        id: ConversationId,
+        priority: Priority,
+    ) -> ClientResult<Conversation> {
+        self.send(
+            Method::PUT,
+            &format!("conversations/{id}/priority"),
+            &SetPriority { priority },
+        )
+        .await
+    }
+
+    pub async fn bulk(&self, req: &BulkRequest) -> ClientResult<BulkReport> {
+        self.send(Method::POST, "conversations/bulk", req).await
+    }
+
     pub async fn assign(
         &self,
         id: ConversationId,

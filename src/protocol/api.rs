@@ -1,6 +1,7 @@
 //! REST request and response bodies.
 
 use super::model::*;
+use super::triage::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -82,6 +83,13 @@ pub struct ConversationQuery {
     /// Only customers carrying this tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<TagId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ConvStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Newest activity first unless given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<ListSort>,
     /// Text search over customer names and message texts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,

@@ -10,6 +10,7 @@ use super::broadcast::*;
 use super::model::*;
 use super::scheduled::*;
 use super::standard::*;
+use super::triage::*;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,18 @@ pub enum EventKind {
     BotToggled {
         conversation: Conversation,
         active: bool,
+        by: Option<AgentId>,
+    },
+    /// The status changed: by an agent, the customer writing, or a snooze
+    /// ending.
+    StatusChanged {
+        conversation: Conversation,
+        from: ConvStatus,
+        reason: StatusReason,
+        by: Option<AgentId>,
+    },
+    PriorityChanged {
+        conversation: Conversation,
         by: Option<AgentId>,
     },
     /// An agent was assigned to the conversation.
@@ -133,6 +146,8 @@ impl EventKind {
             EventKind::MessageCreated { .. } => "message_created",
             EventKind::MessageUpdated { .. } => "message_updated",
             EventKind::ConversationCreated { .. } => "conversation_created",
+            EventKind::StatusChanged { .. } => "status_changed",
+            EventKind::PriorityChanged { .. } => "priority_changed",
             EventKind::BotToggled { .. } => "bot_toggled",
             EventKind::AssigneeAdded { .. } => "assignee_added",
             EventKind::AssigneeRemoved { .. } => "assignee_removed",

@@ -11,6 +11,7 @@ pub mod events;
 pub mod model;
 pub mod scheduled;
 pub mod standard;
+pub mod triage;
 pub mod validate;
 
 pub use api::*;
@@ -19,6 +20,7 @@ pub use events::*;
 pub use model::*;
 pub use scheduled::*;
 pub use standard::*;
+pub use triage::*;
 
 /// Bumped whenever a request, response or event changes incompatibly.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -324,6 +324,17 @@ pub struct Conversation {
     /// The customer's tags, so clients can filter by tag without asking.
     #[serde(default)]
     pub tag_ids: Vec<TagId>,
+    #[serde(default)]
+    pub status: super::triage::ConvStatus,
+    /// While snoozed: when it wakes (absent: when the customer writes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub priority: super::triage::Priority,
+    /// The customer's oldest message not yet answered by an agent or the
+    /// bot; absent when nobody is waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<DateTime<Utc>>,
 }
 
 impl Conversation {

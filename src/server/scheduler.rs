@@ -1,5 +1,5 @@
-//! Sends scheduled messages when they fall due, with or without a client
-//! running. One that fell due while the server was down goes out when it
+//! Sends scheduled messages when they fall due and wakes snoozed
+//! conversations, with or without a client running. One that fell due while the server was down goes out when it
 //! starts again; each goes out exactly once (see `Store::send_due`).
 
 use super::AppState;
@@ -26,7 +26,14 @@ pub async fn tick(state: &AppState) -> usize {
             0
         }
     };
-    scheduled + broadcast
+    let woken = match state.store.wake_snoozed(now).await {
+        Ok(w) => w.len(),
+        Err(e) => {
+            tracing::warn!("snoozed conversations: {e}");
+            0
+        }
+    };
+    scheduled + broadcast + woken
 }
 
 /// Runs until the server closes: at start (catching up), then every second.

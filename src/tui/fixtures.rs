@@ -113,6 +113,10 @@ pub fn app(n: usize) -> App {
             created_at: at - Duration::days(2),
             inbound_count: 3,
             tag_ids: if i == 0 { vec![1, 2] } else { vec![] },
+            status: ConvStatus::Open,
+            snoozed_until: None,
+            priority: Priority::None,
+            waiting_since: Some(at),
         };
         app.convs.insert(
             id,

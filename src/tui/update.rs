@@ -1094,7 +1094,9 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         EventKind::ConversationCreated { conversation }
         | EventKind::BotToggled { conversation, .. }
         | EventKind::AssigneeAdded { conversation, .. }
-        | EventKind::AssigneeRemoved { conversation, .. } => {
+        | EventKind::AssigneeRemoved { conversation, .. }
+        | EventKind::StatusChanged { conversation, .. }
+        | EventKind::PriorityChanged { conversation, .. } => {
             app.upsert_conversation(conversation, seq);
             app.rebuild_view();
             keep_selection_visible(app);

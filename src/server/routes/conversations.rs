@@ -1,8 +1,8 @@
 use crate::protocol::*;
 use crate::server::auth::Authed;
-use crate::server::error::ApiResult;
+use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Json, Path, Query};
-use crate::server::store::{Actor, OutboundMessage};
+use crate::server::store::{Actor, OutboundMessage, StoreError};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -103,4 +103,108 @@ pub async fn unassign(
             .remove_assignee(Actor::agent(me.id), id, agent_id)
             .await?,
     ))
+}
+
+pub async fn status(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    Path(id): Path<ConversationId>,
+    Json(req): Json<SetStatus>,
+) -> Out<Conversation> {
+    let actor = Actor::agent(me.id).at(state.clock.now());
+    Ok(axum::Json(state.store.set_status(actor, id, req).await?))
+}
+
+pub async fn priority(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    Path(id): Path<ConversationId>,
+    Json(req): Json<SetPriority>,
+) -> Out<Conversation> {
+    let actor = Actor::agent(me.id).at(state.clock.now());
+    Ok(axum::Json(
+        state.store.set_priority(actor, id, req.priority).await?,
+    ))
+}
+
+/// One action on many conversations, applied to each on its own: one that
+/// fails (unknown id, bad agent) does not stop the others, and the report
+/// says which failed and why.
+pub async fn bulk(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    Json(req): Json<BulkRequest>,
+) -> Out<BulkReport> {
+    if req.ids.is_empty() {
+        return Err(ApiError::unprocessable(
+            "ids: give at least one conversation",
+        ));
+    }
+    if req.ids.len() > MAX_BULK {
+        return Err(ApiError::unprocessable(format!(
+            "ids: at most {MAX_BULK} conversations at once"
+        )));
+    }
+    let mut results = Vec::with_capacity(req.ids.len());
+    for &id in &req.ids {
+        let actor = Actor::agent(me.id).at(state.clock.now());
+        let store = &state.store;
+        let done: Result<(), StoreError> = match &req.action {
+            BulkAction::Assign { agent_id } => {
+                store.add_assignee(actor, id, *agent_id).await.map(drop)
+            }
+            BulkAction::Unassign { agent_id } => {
+                store.remove_assignee(actor, id, *agent_id).await.map(drop)
+            }
+            BulkAction::Bot { active } => store.set_bot(actor, id, *active).await.map(drop),
+            BulkAction::Tag { tag_id, name } => match store.get_conversation(me.id, id).await {
+                Ok(row) => store
+                    .tag_customer(
+                        row.conversation.customer_id,
+                        TagCustomer {
+                            tag_id: *tag_id,
+                            name: name.clone(),
+                        },
+                    )
+                    .await
+                    .map(drop),
+                Err(e) => Err(e),
+            },
+            BulkAction::Status {
+                status,
+                snooze_until,
+            } => store
+                .set_status(
+                    actor,
+                    id,
+                    SetStatus {
+                        status: *status,
+                        snooze_until: *snooze_until,
+                    },
+                )
+                .await
+                .map(drop),
+            BulkAction::Priority { priority } => {
+                store.set_priority(actor, id, *priority).await.map(drop)
+            }
+        };
+        results.push(match done {
+            Ok(()) => BulkItem {
+                id,
+                ok: true,
+                error: None,
+            },
+            Err(e) => BulkItem {
+                id,
+                ok: false,
+                error: Some(e.to_string()),
+            },
+        });
+    }
+    let succeeded = results.iter().filter(|r| r.ok).count();
+    Ok(axum::Json(BulkReport {
+        succeeded,
+        failed: results.len() - succeeded,
+        results,
+    }))
 }

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/teams", get(agents::teams))
         .route("/channels", get(agents::channels))
         .route("/conversations", get(conversations::list))
+        .route("/conversations/bulk", post(conversations::bulk))
         .route("/conversations/{id}", get(conversations::get))
         .route(
             "/conversations/{id}/messages",
@@ -35,6 +36,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/conversations/{id}/read", post(conversations::read))
         .route("/conversations/{id}/bot", put(conversations::bot))
+        .route("/conversations/{id}/status", put(conversations::status))
+        .route("/conversations/{id}/priority", put(conversations::priority))
         .route("/conversations/{id}/assignees", post(conversations::assign))
         .route(
             "/conversations/{id}/assignees/{agent_id}",

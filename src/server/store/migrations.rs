@@ -205,4 +205,20 @@ CREATE TABLE broadcast_recipients (
 );
 CREATE INDEX broadcast_recipients_pending ON broadcast_recipients (broadcast_id, status);
 "#,
+    // 5: triage: status, snooze, priority, and who is waiting since when.
+    r#"
+ALTER TABLE conversations ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
+    CHECK (status IN ('open', 'pending', 'snoozed', 'resolved'));
+ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;
+ALTER TABLE conversations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN waiting_since INTEGER;
+UPDATE conversations SET waiting_since = (
+    SELECT MIN(m.created_at) FROM messages m
+    WHERE m.conversation_id = conversations.id AND m.kind = 'inbound'
+      AND m.created_at > COALESCE((SELECT MAX(o.created_at) FROM messages o
+          WHERE o.conversation_id = conversations.id AND o.kind IN ('agent', 'bot')), -1)
+);
+CREATE INDEX conversations_status ON conversations (status, last_activity_at);
+CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE status = 'snoozed';
+"#,
 ];

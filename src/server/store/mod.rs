@@ -174,6 +174,21 @@ pub trait Store: Send + Sync + 'static {
         agent: AgentId,
     ) -> StoreResult<Conversation>;
     async fn total_unread(&self, agent: AgentId) -> StoreResult<i64>;
+    async fn set_status(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        req: SetStatus,
+    ) -> StoreResult<Conversation>;
+    async fn set_priority(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        priority: Priority,
+    ) -> StoreResult<Conversation>;
+    /// Opens every snoozed conversation whose wake time is at or before
+    /// `now`, each exactly once; returns them.
+    async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>>;
 
     // Tags and notes.
     async fn list_tags(&self) -> StoreResult<Vec<Tag>>;

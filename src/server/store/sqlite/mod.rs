@@ -2,6 +2,8 @@
 //! time anyway) and a small pool of readers, WAL mode, blocking calls moved
 //! off the async runtime.
 
+mod triage;
+
 use super::migrations::MIGRATIONS;
 use super::*;
 use crate::protocol::validate;
@@ -276,7 +278,8 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
         .query_row(
             "SELECT cv.id, cv.customer_id, cu.name, a.kind, cv.channel_account_id, cv.bot_active,
                     cv.last_activity_at, cv.created_at, cv.inbound_count,
-                    m.id, m.kind, m.text, m.created_at
+                    m.id, m.kind, m.text, m.created_at,
+                    cv.status, cv.snoozed_until, cv.priority, cv.waiting_since
              FROM conversations cv
              JOIN customers cu ON cu.id = cv.customer_id
              JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -312,6 +315,10 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
                     created_at: to_dt(r.get(7)?),
                     inbound_count: r.get(8)?,
                     tag_ids: Vec::new(),
+                    status: r.get::<_, String>(13)?.parse().unwrap_or_default(),
+                    snoozed_until: r.get::<_, Option<i64>>(14)?.map(to_dt),
+                    priority: Priority::from_rank(r.get(15)?),
+                    waiting_since: r.get::<_, Option<i64>>(16)?.map(to_dt),
                 })
             },
         )
@@ -472,11 +479,21 @@ fn insert_message(
     )?;
     let id = tx.last_insert_rowid();
     let inbound = i64::from(kind == MessageKind::Inbound);
+    // Waiting: since the customer's first unanswered message; an answer
+    // from an agent or the bot ends it; system notes change nothing.
+    let waiting = match kind {
+        MessageKind::Inbound => "COALESCE(waiting_since, ?3)",
+        MessageKind::Agent | MessageKind::Bot => "NULL",
+        MessageKind::System => "waiting_since",
+    };
     tx.execute(
-        "UPDATE conversations SET last_message_id = ?2,
-             last_activity_at = MAX(last_activity_at, ?3),
-             inbound_count = inbound_count + ?4
-         WHERE id = ?1",
+        &format!(
+            "UPDATE conversations SET last_message_id = ?2,
+                 last_activity_at = MAX(last_activity_at, ?3),
+                 inbound_count = inbound_count + ?4,
+                 waiting_since = {waiting}
+             WHERE id = ?1"
+        ),
         params![conversation, id, at, inbound],
     )?;
     load_message(tx, id)
@@ -518,11 +535,31 @@ fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
     Ok(())
 }
 
-/// Conversation list cursor: "<last_activity_ms>.<id>".
-fn parse_cursor(cursor: &str) -> StoreResult<(i64, i64)> {
+enum Cursor {
+    /// After this (last_activity_ms, id), newest activity first.
+    After(i64, i64),
+    /// Skip this many rows (other sort orders).
+    Offset(i64),
+}
+
+/// Conversation list cursor: "<last_activity_ms>.<id>" for the activity
+/// order, "o<offset>" for the others.
+fn parse_cursor(cursor: &str, sort: ListSort) -> StoreResult<Cursor> {
     let bad = || StoreError::Invalid(format!("bad cursor {cursor:?}"));
-    let (a, b) = cursor.split_once('.').ok_or_else(bad)?;
-    Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
+    match (sort, cursor.strip_prefix('o')) {
+        (ListSort::Activity, _) => {
+            let (a, b) = cursor.split_once('.').ok_or_else(bad)?;
+            Ok(Cursor::After(
+                a.parse().map_err(|_| bad())?,
+                b.parse().map_err(|_| bad())?,
+            ))
+        }
+        (_, Some(n)) => match n.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Cursor::Offset(n)),
+            _ => Err(bad()),
+        },
+        (_, None) => Err(bad()),
+    }
 }
 
 pub const MAX_MESSAGE_CHARS: usize = 20_000;
@@ -1183,6 +1220,7 @@ impl Store for SqliteStore {
                 conversation: load_conversation(tx, conversation_id)?,
                 message,
             });
+            triage::reopen_on_customer_message(tx, events, conversation_id, at)?;
             Ok(InboundAccepted {
                 conversation_id,
                 customer_id,
@@ -1199,7 +1237,12 @@ impl Store for SqliteStore {
         query: ConversationQuery,
     ) -> StoreResult<Page<ConversationRow>> {
         let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-        let cursor = query.cursor.as_deref().map(parse_cursor).transpose()?;
+        let sort = query.sort.unwrap_or_default();
+        let cursor = query
+            .cursor
+            .as_deref()
+            .map(|c| parse_cursor(c, sort))
+            .transpose()?;
         self.read(move |conn| {
             let mut sql = String::from(
                 "SELECT cv.id, cv.last_activity_at FROM conversations cv
@@ -1234,6 +1277,14 @@ impl Store for SqliteStore {
                     }
                 }
             }
+            if let Some(status) = query.status {
+                let p = arg(status.as_str().to_string().into(), &mut args);
+                sql.push_str(&format!(" AND cv.status = {p}"));
+            }
+            if let Some(priority) = query.priority {
+                let p = arg(priority.rank().into(), &mut args);
+                sql.push_str(&format!(" AND cv.priority = {p}"));
+            }
             if let Some(tag) = query.tag {
                 let p = arg(tag.into(), &mut args);
                 sql.push_str(&format!(
@@ -1248,24 +1299,39 @@ impl Store for SqliteStore {
                        AND instr(lower(sm.text), {p}) > 0))"
                 ));
             }
-            if let Some((at, id)) = cursor {
-                let pa = arg(at.into(), &mut args);
-                let pi = arg(id.into(), &mut args);
-                sql.push_str(&format!(
-                    " AND (cv.last_activity_at < {pa} OR (cv.last_activity_at = {pa} AND cv.id < {pi}))"
-                ));
+            let mut offset = 0;
+            match cursor {
+                Some(Cursor::After(at, id)) => {
+                    let pa = arg(at.into(), &mut args);
+                    let pi = arg(id.into(), &mut args);
+                    sql.push_str(&format!(
+                        " AND (cv.last_activity_at < {pa} OR (cv.last_activity_at = {pa} AND cv.id < {pi}))"
+                    ));
+                }
+                Some(Cursor::Offset(n)) => offset = n,
+                None => {}
             }
+            let order = match sort {
+                ListSort::Activity => "cv.last_activity_at DESC, cv.id DESC",
+                ListSort::Waiting => {
+                    "cv.waiting_since IS NULL, cv.waiting_since ASC, cv.last_activity_at DESC, cv.id DESC"
+                }
+                ListSort::Priority => "cv.priority DESC, cv.last_activity_at DESC, cv.id DESC",
+            };
             let pl = arg(i64::from(limit + 1).into(), &mut args);
-            sql.push_str(&format!(
-                " ORDER BY cv.last_activity_at DESC, cv.id DESC LIMIT {pl}"
-            ));
+            let po = arg(offset.into(), &mut args);
+            sql.push_str(&format!(" ORDER BY {order} LIMIT {pl} OFFSET {po}"));
             let mut stmt = conn.prepare(&sql)?;
             let mut found: Vec<(i64, i64)> = stmt
                 .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             let next_cursor = if found.len() > limit as usize {
                 found.truncate(limit as usize);
-                found.last().map(|(id, at)| format!("{at}.{id}"))
+                match sort {
+                    ListSort::Activity => found.last().map(|(id, at)| format!("{at}.{id}")),
+                    // Other orders page by position.
+                    _ => Some(format!("o{}", offset + i64::from(limit))),
+                }
             } else {
                 None
             };
@@ -1406,6 +1472,40 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn set_status(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        req: SetStatus,
+    ) -> StoreResult<Conversation> {
+        let at = actor
+            .at
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        self.write(move |tx, events| triage::set_status(tx, events, id, req, actor.by, at))
+            .await
+    }
+
+    async fn set_priority(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        priority: Priority,
+    ) -> StoreResult<Conversation> {
+        let at = actor
+            .at
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(now_ms);
+        self.write(move |tx, events| triage::set_priority(tx, events, id, priority, actor.by, at))
+            .await
+    }
+
+    async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>> {
+        let now = now.timestamp_millis();
+        self.write(move |tx, events| triage::wake_snoozed(tx, events, now))
+            .await
     }
 
     async fn set_bot(

@@ -1,0 +1,171 @@
+//! Status, snooze and priority in SQL: each change is a system note in the
+//! conversation and an event, in the caller's transaction.
+
+use super::{load_conversation, system_message, who};
+use crate::protocol::*;
+use crate::server::store::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+
+fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// An agent sets the status; snoozing needs a wake time in the future, or
+/// none (until the customer writes).
+pub fn set_status(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: ConversationId,
+    req: SetStatus,
+    by: Option<AgentId>,
+    at: i64,
+) -> StoreResult<Conversation> {
+    let conv = load_conversation(tx, id)?;
+    let until = match (req.status, req.snooze_until) {
+        (ConvStatus::Snoozed, Some(t)) if t.timestamp_millis() <= at => {
+            return Err(StoreError::Invalid(
+                "snooze_until must be in the future".into(),
+            ))
+        }
+        (ConvStatus::Snoozed, t) => t,
+        (_, Some(_)) => {
+            return Err(StoreError::Invalid(
+                "snooze_until goes only with the status snoozed".into(),
+            ))
+        }
+        (_, None) => None,
+    };
+    if conv.status == req.status && conv.snoozed_until == until {
+        return Ok(conv);
+    }
+    tx.execute(
+        "UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1",
+        params![id, req.status.as_str(), until.map(|t| t.timestamp_millis())],
+    )?;
+    let name = who(tx, by)?;
+    let text = match (req.status, until) {
+        (ConvStatus::Open, _) => format!("reopened by {name}"),
+        (ConvStatus::Pending, _) => format!("marked pending (waiting on the customer) by {name}"),
+        (ConvStatus::Resolved, _) => format!("resolved by {name}"),
+        (ConvStatus::Snoozed, Some(t)) => format!("snoozed until {} by {name}", when(t)),
+        (ConvStatus::Snoozed, None) => {
+            format!("snoozed until the customer writes, by {name}")
+        }
+    };
+    system_message(tx, events, id, by, text, at)?;
+    let conversation = load_conversation(tx, id)?;
+    events.push(EventKind::StatusChanged {
+        conversation: conversation.clone(),
+        from: conv.status,
+        reason: StatusReason::Agent,
+        by,
+    });
+    Ok(conversation)
+}
+
+pub fn set_priority(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: ConversationId,
+    priority: Priority,
+    by: Option<AgentId>,
+    at: i64,
+) -> StoreResult<Conversation> {
+    let conv = load_conversation(tx, id)?;
+    if conv.priority == priority {
+        return Ok(conv);
+    }
+    tx.execute(
+        "UPDATE conversations SET priority = ?2 WHERE id = ?1",
+        params![id, priority.rank()],
+    )?;
+    let text = match priority {
+        Priority::None => format!("priority cleared by {}", who(tx, by)?),
+        p => format!("priority set to {p} by {}", who(tx, by)?),
+    };
+    system_message(tx, events, id, by, text, at)?;
+    let conversation = load_conversation(tx, id)?;
+    events.push(EventKind::PriorityChanged {
+        conversation: conversation.clone(),
+        by,
+    });
+    Ok(conversation)
+}
+
+/// A customer message to a resolved or snoozed conversation opens it
+/// again (pending ones stay pending until an agent looks: the list shows
+/// them as waiting).
+pub fn reopen_on_customer_message(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: ConversationId,
+    at: i64,
+) -> StoreResult<()> {
+    let conv = load_conversation(tx, id)?;
+    if !matches!(conv.status, ConvStatus::Resolved | ConvStatus::Snoozed) {
+        return Ok(());
+    }
+    reopen(
+        tx,
+        events,
+        conv.status,
+        id,
+        StatusReason::CustomerReplied,
+        "reopened: the customer wrote",
+        at,
+    )
+}
+
+fn reopen(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    from: ConvStatus,
+    id: ConversationId,
+    reason: StatusReason,
+    text: &str,
+    at: i64,
+) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE conversations SET status = 'open', snoozed_until = NULL WHERE id = ?1",
+        [id],
+    )?;
+    system_message(tx, events, id, None, text.to_string(), at)?;
+    events.push(EventKind::StatusChanged {
+        conversation: load_conversation(tx, id)?,
+        from,
+        reason,
+        by: None,
+    });
+    Ok(())
+}
+
+/// Wakes every snooze whose time has come. The status test and the change
+/// are one statement per conversation in one transaction, so each wakes
+/// once, whether the server was running at the time or starts later.
+pub fn wake_snoozed(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    now: i64,
+) -> StoreResult<Vec<ConversationId>> {
+    let due: Vec<ConversationId> = tx
+        .prepare_cached(
+            "SELECT id FROM conversations
+             WHERE status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= ?1
+             ORDER BY snoozed_until, id LIMIT 500",
+        )?
+        .query_map([now], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for &id in &due {
+        reopen(
+            tx,
+            events,
+            ConvStatus::Snoozed,
+            id,
+            StatusReason::SnoozeEnded,
+            "the snooze ended; open again",
+            now,
+        )?;
+    }
+    Ok(due)
+}

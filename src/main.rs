@@ -5,8 +5,10 @@ fn main() -> std::process::ExitCode {
     match chatsmart::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("chatsmart: {e:#}");
-            std::process::ExitCode::FAILURE
+            // One line: the reason and its causes.
+            let line = chatsmart::sanitize::line(&format!("{e:#}"));
+            eprintln!("chatsmart: {line}");
+            std::process::ExitCode::from(chatsmart::cli::exit_code(&e))
         }
     }
 }

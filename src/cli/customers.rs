@@ -2,8 +2,15 @@
 
 use super::*;
 
-pub async fn run_customers(client: Client, cmd: CustomersCommand) -> anyhow::Result<()> {
+pub async fn run_customers(
+    client: Client,
+    cmd: CustomersCommand,
+    out: output::Output,
+) -> anyhow::Result<()> {
     match cmd {
+        CustomersCommand::Search { text, limit } => {
+            super::convs::search_customers(client, text, limit, out).await?
+        }
         CustomersCommand::Export { file } => {
             let csv = file
                 .extension()

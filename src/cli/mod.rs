@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 mod agent;
 mod broadcast;
+mod convs;
 mod customers;
 mod output;
 mod standard;
@@ -30,7 +31,8 @@ use standard::run_standard;
     about = "A keyboard-driven terminal inbox for customer-support agents on Messenger, WhatsApp, LINE and WeChat",
     long_about = "A keyboard-driven terminal inbox for customer-support agents on Messenger, WhatsApp, LINE and WeChat, \
 and the messaging server it talks to.\n\nWith no command, connects to the server given by --server and --token \
-(or CHATSMART_SERVER / CHATSMART_TOKEN, or the config file). Try `chatsmart demo` to see it with sample data."
+(or CHATSMART_SERVER / CHATSMART_TOKEN, or the config file). Try `chatsmart demo` to see it with sample data.",
+    after_long_help = EXIT_CODES
 )]
 pub struct Cli {
     /// The server's URL, for example http://127.0.0.1:7878.
@@ -109,6 +111,15 @@ pub enum Command {
         /// The message; placeholders such as {{customer.name}} are filled per customer.
         text: String,
     },
+    /// Conversations, filtered like the inbox: a table on a terminal, JSON
+    /// when piped; -q prints only ids.
+    Convs(convs::ConvsArgs),
+    /// One conversation: show it (the default) or act on it.
+    Conv {
+        id: i64,
+        #[command(subcommand)]
+        action: Option<convs::ConvAction>,
+    },
     /// Broadcasts with their progress and results; show or cancel one (admin).
     Broadcasts {
         #[command(subcommand)]
@@ -142,6 +153,13 @@ pub enum CustomersCommand {
         /// Check every row and say what would happen, changing nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Customers whose name, email, phone or channel user id contains TEXT.
+    Search {
+        text: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
 }
 
@@ -242,6 +260,41 @@ pub fn connect(
         (Some(server), Some(token)) => Ok(Some(Client::new(&server, Some(token))?)),
         _ => Ok(None),
     }
+}
+
+const EXIT_CODES: &str = "Exit codes:
+  0  done
+  1  failed (the reason is on standard error, one line)
+  2  bad usage: an unknown command, flag or value
+  3  not connected: no server configured, or it cannot be reached
+  4  not allowed: the token is wrong, or the action needs an admin
+  5  not found: no such conversation, customer, agent or tag
+  6  refused: the server found the request invalid or in conflict";
+
+/// The exit code for an error, as listed in `--help`.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(c) = cause.downcast_ref::<crate::client::ClientError>() {
+            return match c {
+                crate::client::ClientError::Api { status, .. } => match status {
+                    401 | 403 => 4,
+                    404 => 5,
+                    400 | 409 | 413 | 415 | 422 => 6,
+                    _ => 1,
+                },
+                crate::client::ClientError::Network(_) => 3,
+                _ => 1,
+            };
+        }
+        let text = cause.to_string();
+        if text.starts_with("no server configured") {
+            return 3;
+        }
+        if text.starts_with("no agent ") || text.starts_with("no tag named") {
+            return 5;
+        }
+    }
+    1
 }
 
 const NOT_CONNECTED: &str = "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)";
@@ -407,6 +460,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
             runtime()?.block_on(run_broadcast(client, tag, channels, at, yes, text))
         }
+        Some(Command::Convs(args)) => {
+            let out = output::Output::new(cli.output, cli.quiet);
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
+            runtime()?.block_on(convs::list(client, args, out))
+        }
+        Some(Command::Conv { id, action }) => {
+            let out = output::Output::new(cli.output, cli.quiet);
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
+            let action = action.unwrap_or(convs::ConvAction::Show { messages: 20 });
+            runtime()?.block_on(convs::act(client, id, action, out))
+        }
         Some(Command::Broadcasts { cmd }) => {
             let out = output::Output::new(cli.output, cli.quiet);
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
@@ -418,7 +482,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Customers(cmd)) => {
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
-            runtime()?.block_on(run_customers(client, cmd))
+            let out = output::Output::new(cli.output, cli.quiet);
+            runtime()?.block_on(run_customers(client, cmd, out))
         }
         Some(Command::StandardMessages(cmd)) => {
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;

@@ -307,6 +307,10 @@ impl Client {
             .1)
     }
 
+    pub async fn search_customers(&self, q: &CustomerQuery) -> ClientResult<Vec<Customer>> {
+        self.get_q("customers", q).await
+    }
+
     pub async fn customer(&self, id: CustomerId) -> ClientResult<Customer> {
         self.get(&format!("customers/{id}")).await
     }

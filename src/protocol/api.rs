@@ -71,6 +71,31 @@ pub enum AssigneeFilter {
     Others,
 }
 
+impl std::str::FromStr for Section {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "bot" => Ok(Section::Bot),
+            "agent" => Ok(Section::Agent),
+            _ => Err(format!("unknown section {s:?} (agent or bot)")),
+        }
+    }
+}
+
+impl std::str::FromStr for AssigneeFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "me" | "mine" => Ok(AssigneeFilter::Me),
+            "unassigned" | "new" | "none" => Ok(AssigneeFilter::Unassigned),
+            "others" => Ok(AssigneeFilter::Others),
+            _ => Err(format!(
+                "unknown assignee filter {s:?} (me, unassigned or others)"
+            )),
+        }
+    }
+}
+
 /// Query of `GET /api/v1/conversations`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationQuery {
@@ -98,6 +123,16 @@ pub struct ConversationQuery {
     pub cursor: Option<String>,
     /// Rows per page: 50 by default, at most 500.
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Query of `GET /api/v1/customers`: customers whose name, email, phone
+/// or channel user id contains `q` (any case), most recently seen first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    pub q: String,
+    /// 50 by default, at most 500.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
 

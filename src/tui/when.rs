@@ -1,6 +1,7 @@
 //! Reading a send time as an agent types it, in the agent's time zone:
-//! "in 2h", "in 1h30m", "tomorrow 09:00", "today 17:30", "fri 10:00",
-//! "17:30", "2026-12-01 09:00".
+//! "in 2h" (or "2h"), "in 1h30m", "tomorrow 09:00", "today 17:30",
+//! "fri 10:00", "tonight" (20:00), "next week" (Monday 09:00), "17:30",
+//! "2026-12-01 09:00".
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
@@ -108,6 +109,28 @@ pub fn parse(input: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTim
             None => err(),
         };
     }
+    // "2h", "30m": "in" may be left out when a unit is given.
+    if s.ends_with(|c: char| c.is_ascii_alphabetic()) && !s.ends_with("am") && !s.ends_with("pm") {
+        if let Some(d) = relative(&s) {
+            return Ok(now + d);
+        }
+    }
+    let eight_pm = NaiveTime::from_hms_opt(20, 0, 0).expect("20:00 is a time");
+    if s == "tonight" {
+        let today = local_now.date_naive();
+        return match at(today, eight_pm) {
+            Some(t) if t > now => Ok(t),
+            _ => at(today + Duration::days(1), eight_pm).map_or_else(err, Ok),
+        };
+    }
+    if s == "next week" {
+        // Monday 09:00 of the coming week.
+        let mut d = local_now.date_naive() + Duration::days(1);
+        while d.weekday() != Weekday::Mon {
+            d += Duration::days(1);
+        }
+        return at(d, nine).map_or_else(err, Ok);
+    }
     let (day_word, time_word) = match s.split_once(' ') {
         Some((a, b)) => (a, Some(b)),
         None => (s.as_str(), None),
@@ -189,6 +212,23 @@ mod tests {
         assert_eq!(p("in 1h30m"), "Wed 25 Nov 2026 21:30 (UTC+08:00)");
         assert_eq!(p("in 90 minutes"), "Wed 25 Nov 2026 21:30 (UTC+08:00)");
         assert_eq!(p("in 2 days"), "Fri 27 Nov 2026 20:00 (UTC+08:00)");
+        assert_eq!(p("2h"), "Wed 25 Nov 2026 22:00 (UTC+08:00)", "no \"in\"");
+        assert_eq!(p("45m"), "Wed 25 Nov 2026 20:45 (UTC+08:00)");
+    }
+
+    #[test]
+    fn tonight_and_next_week() {
+        assert_eq!(
+            p("tonight"),
+            "Thu 26 Nov 2026 20:00 (UTC+08:00)",
+            "20:00 has come today"
+        );
+        let morning = now() - Duration::hours(10);
+        assert_eq!(
+            describe(parse("tonight", morning, hk()).unwrap(), hk()),
+            "Wed 25 Nov 2026 20:00 (UTC+08:00)"
+        );
+        assert_eq!(p("next week"), "Mon 30 Nov 2026 09:00 (UTC+08:00)");
     }
 
     #[test]

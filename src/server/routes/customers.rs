@@ -1,12 +1,20 @@
 use crate::protocol::*;
 use crate::server::auth::{Admin, Authed};
 use crate::server::error::ApiResult;
-use crate::server::extract::{Json, Path};
+use crate::server::extract::{Json, Path, Query};
 use crate::server::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 
 type Out<T> = ApiResult<axum::Json<T>>;
+
+pub async fn search(
+    State(state): State<AppState>,
+    _: Authed,
+    Query(q): Query<CustomerQuery>,
+) -> Out<Vec<Customer>> {
+    Ok(axum::Json(state.store.search_customers(q).await?))
+}
 
 pub async fn get(
     State(state): State<AppState>,

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
             "/conversations/{id}/assignees/{agent_id}",
             delete(conversations::unassign),
         )
+        .route("/customers", get(customers::search))
         .route(
             "/customers/{id}",
             get(customers::get).patch(customers::patch),

@@ -127,6 +127,7 @@ pub trait Store: Send + Sync + 'static {
     // Channels and customers.
     async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>>;
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer>;
+    async fn search_customers(&self, query: CustomerQuery) -> StoreResult<Vec<Customer>>;
     async fn patch_customer(
         &self,
         by: AgentId,

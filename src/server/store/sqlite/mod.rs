@@ -1013,6 +1013,29 @@ impl Store for SqliteStore {
         self.read(move |conn| load_customer(conn, id)).await
     }
 
+    async fn search_customers(&self, query: CustomerQuery) -> StoreResult<Vec<Customer>> {
+        let q = query.q.trim().to_lowercase();
+        if q.is_empty() {
+            return Err(StoreError::Invalid("q: say what to look for".into()));
+        }
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        self.read(move |conn| {
+            let ids: Vec<CustomerId> = conn
+                .prepare_cached(
+                    "SELECT id FROM customers
+                     WHERE instr(lower(name), ?1) > 0
+                        OR instr(lower(COALESCE(email, '')), ?1) > 0
+                        OR instr(COALESCE(phone, ''), ?1) > 0
+                        OR instr(lower(channel_user_id), ?1) > 0
+                     ORDER BY last_seen DESC, id DESC LIMIT ?2",
+                )?
+                .query_map(params![q, limit], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_customer(conn, id)).collect()
+        })
+        .await
+    }
+
     async fn patch_customer(
         &self,
         _by: AgentId,

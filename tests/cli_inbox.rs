@@ -1,0 +1,296 @@
+//! The scriptable inbox: `chatsmart convs`, `chatsmart conv ID ...` and
+//! `chatsmart customers search`, run as a script would, against a real
+//! server: table, JSON, CSV and -q output, and exit codes.
+
+mod common;
+
+use chatsmart::protocol::*;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Cli<'a> {
+    t: &'a TestServer,
+    token: String,
+    home: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+impl Cli<'_> {
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_chatsmart"));
+        c.args(args)
+            .env("CHATSMART_SERVER", self.t.url())
+            .env("CHATSMART_TOKEN", &self.token)
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path().join("config"))
+            .env("XDG_DATA_HOME", self.home.path().join("data"));
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with_input(args, None)
+    }
+
+    fn run_with_input(&self, args: &[&str], input: Option<&str>) -> Run {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            let mut stdin = child.stdin.take().unwrap();
+            if let Some(i) = input {
+                stdin.write_all(i.as_bytes()).unwrap();
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            out: String::from_utf8_lossy(&out.stdout).into_owned(),
+            err: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Succeeds, or shows why not.
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.err);
+        r.out
+    }
+}
+
+fn cli(t: &TestServer) -> Cli<'_> {
+    Cli {
+        t,
+        token: t.alice.token.clone(),
+        home: tempfile::tempdir().unwrap(),
+    }
+}
+
+fn ids(out: &str) -> Vec<i64> {
+    out.lines().map(|l| l.trim().parse().unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn convs_lists_in_every_format_and_filters_like_the_inbox() {
+    let t = TestServer::start().await;
+    let a = t
+        .inbound(ChannelKind::Line, "U1", "陳美玲", "你好", "c-1")
+        .await;
+    let b = t
+        .inbound(
+            ChannelKind::Whatsapp,
+            "W1",
+            "Tom Lee",
+            "Hi, my order?",
+            "c-2",
+        )
+        .await;
+    let c = t
+        .inbound(
+            ChannelKind::Messenger,
+            "M1",
+            "Evil\u{1b}[2J Name",
+            "click\u{7}",
+            "c-3",
+        )
+        .await;
+    let cli = cli(&t);
+
+    // Piped: JSON by default, exactly what the server sent.
+    let rows: Vec<ConversationRow> = serde_json::from_str(&cli.ok(&["convs"])).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].conversation.id, c.conversation_id, "newest first");
+    assert_eq!(rows[0].conversation.customer_name, "Evil\u{1b}[2J Name");
+    // A table: a header, one line each, nothing that moves the terminal.
+    let table = cli.ok(&["convs", "-o", "table"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("ID") && lines[0].contains("CUSTOMER"));
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(table.contains("陳美玲"));
+    assert!(!table.contains('\u{1b}') && !table.contains('\u{7}'));
+    // CSV with a header row.
+    let csv = cli.ok(&["convs", "-o", "csv"]);
+    assert!(
+        csv.starts_with("id,customer,channel,status,priority,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 4);
+    // -q: ids only.
+    assert_eq!(
+        ids(&cli.ok(&["convs", "-q"])),
+        vec![c.conversation_id, b.conversation_id, a.conversation_id]
+    );
+    // Filters.
+    assert_eq!(
+        ids(&cli.ok(&["convs", "--channel", "line", "-q"])),
+        vec![a.conversation_id]
+    );
+    assert_eq!(
+        ids(&cli.ok(&["convs", "--search", "order", "-q"])),
+        vec![b.conversation_id]
+    );
+    assert_eq!(ids(&cli.ok(&["convs", "--limit", "2", "-q"])).len(), 2);
+    cli.ok(&["conv", &b.conversation_id.to_string(), "priority", "urgent"]);
+    assert_eq!(
+        ids(&cli.ok(&["convs", "--sort", "priority", "-q"]))[0],
+        b.conversation_id
+    );
+    assert_eq!(
+        ids(&cli.ok(&["convs", "--priority", "urgent", "-q"])),
+        vec![b.conversation_id]
+    );
+
+    // The pipeline from the issue: take every open, unassigned one.
+    let todo = cli.ok(&[
+        "convs",
+        "--status",
+        "open",
+        "--assignee",
+        "unassigned",
+        "-q",
+    ]);
+    assert_eq!(ids(&todo).len(), 3);
+    for id in todo.lines() {
+        cli.ok(&["conv", id, "assign", "me", "-q"]);
+    }
+    assert_eq!(ids(&cli.ok(&["convs", "--assignee", "me", "-q"])).len(), 3);
+    assert!(cli
+        .ok(&["convs", "--assignee", "unassigned", "-q"])
+        .is_empty());
+
+    // Customers search.
+    let found: Vec<Customer> =
+        serde_json::from_str(&cli.ok(&["customers", "search", "tom"])).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, b.customer_id);
+    let table = cli.ok(&["customers", "search", "W1", "-o", "table"]);
+    assert!(
+        table.contains("Tom Lee") && table.contains("whatsapp"),
+        "{table}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conv_shows_and_acts_and_says_what_went_wrong() {
+    let t = TestServer::start().await;
+    let a = t
+        .inbound(
+            ChannelKind::Line,
+            "U1",
+            "Mei Chan",
+            "Where is my parcel?",
+            "d-1",
+        )
+        .await;
+    let cli = cli(&t);
+    let id = a.conversation_id.to_string();
+
+    // Show: the record and its messages, as a table or JSON.
+    let shown = cli.ok(&["conv", &id, "-o", "table"]);
+    assert!(
+        shown.contains("customer") && shown.contains("Mei Chan"),
+        "{shown}"
+    );
+    assert!(shown.contains("Where is my parcel?"), "{shown}");
+    let v: serde_json::Value = serde_json::from_str(&cli.ok(&["conv", &id])).unwrap();
+    assert_eq!(v["id"], a.conversation_id);
+    assert_eq!(v["messages"][0]["text"], "Where is my parcel?");
+
+    // Reply from an argument and from standard input.
+    let m: Message =
+        serde_json::from_str(&cli.ok(&["conv", &id, "reply", "It left today."])).unwrap();
+    assert_eq!(m.text, "It left today.");
+    let r = cli.run_with_input(&["conv", &id, "reply"], Some("Line one\nLine two 🚚\n"));
+    assert_eq!(r.code, 0, "{}", r.err);
+    let m: Message = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(m.text, "Line one\nLine two 🚚");
+    let r = cli.run_with_input(&["conv", &id, "reply", "-"], Some("  \n"));
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("empty"), "{}", r.err);
+
+    // Each action answers with the conversation as it is now.
+    let conv = |args: &[&str]| -> ConversationRow {
+        let mut full = vec!["conv", id.as_str()];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["-o", "json"]);
+        serde_json::from_str(&cli.ok(&full)).unwrap()
+    };
+    assert_eq!(conv(&["resolve"]).conversation.status, ConvStatus::Resolved);
+    assert_eq!(conv(&["reopen"]).conversation.status, ConvStatus::Open);
+    assert_eq!(conv(&["pending"]).conversation.status, ConvStatus::Pending);
+    let snoozed = conv(&["snooze", "in", "2h"]).conversation;
+    assert_eq!(snoozed.status, ConvStatus::Snoozed);
+    let until = snoozed.snoozed_until.unwrap();
+    let in_2h = chrono::Utc::now() + chrono::Duration::hours(2);
+    assert!((until - in_2h).num_seconds().abs() < 60, "{until}");
+    let snoozed = conv(&["snooze", "reply"]).conversation;
+    assert_eq!(
+        (snoozed.status, snoozed.snoozed_until),
+        (ConvStatus::Snoozed, None)
+    );
+    assert_eq!(
+        conv(&["priority", "high"]).conversation.priority,
+        Priority::High
+    );
+    assert!(!conv(&["bot", "off"]).conversation.bot_active);
+    let c = conv(&["assign", "bob"]).conversation;
+    assert!(c.is_assigned_to(t.bob.agent.id));
+    assert!(!conv(&["unassign", "bob.chen"])
+        .conversation
+        .is_assigned_to(t.bob.agent.id));
+    assert_eq!(conv(&["tag", "refund"]).conversation.tag_ids.len(), 1);
+    assert_eq!(cli.ok(&["conv", &id, "resolve", "-q"]), format!("{id}\n"));
+    let csv = cli.ok(&["conv", &id, "-o", "csv"]);
+    assert!(csv.starts_with("id,customer,"), "{csv}");
+    assert_eq!(csv.lines().count(), 2);
+
+    // Exit codes, each with one line on standard error.
+    let one_line = |r: &Run| {
+        assert_eq!(r.err.trim().lines().count(), 1, "{}", r.err);
+        assert!(r.err.starts_with("chatsmart: "), "{}", r.err);
+    };
+    let r = cli.run(&["conv", "999999", "resolve"]);
+    assert_eq!(r.code, 5, "not found: {}", r.err);
+    one_line(&r);
+    let r = cli.run(&["conv", &id, "assign", "nobody-like-this"]);
+    assert_eq!(r.code, 5, "{}", r.err);
+    one_line(&r);
+    let r = cli.run(&["conv", &id, "snooze", "whenever"]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    one_line(&r);
+    let r = cli.run(&["conv", &id, "priority", "extreme"]);
+    assert_eq!(r.code, 2, "bad usage: {}", r.err);
+    let r = cli.run(&["convs", "--tag", "no-such-tag"]);
+    assert_eq!(r.code, 5, "{}", r.err);
+    let bad = Cli {
+        t: &t,
+        token: "cs_wrong".into(),
+        home: tempfile::tempdir().unwrap(),
+    };
+    let r = bad.run(&["convs"]);
+    assert_eq!(r.code, 4, "{}", r.err);
+    one_line(&r);
+    let r = cli
+        .cmd(&["convs"])
+        .env("CHATSMART_SERVER", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(3));
+    let r = cli
+        .cmd(&["convs"])
+        .env_remove("CHATSMART_SERVER")
+        .env_remove("CHATSMART_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("no server configured"));
+}

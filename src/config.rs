@@ -37,8 +37,12 @@ pub fn state_dir() -> PathBuf {
 pub struct ClientConfig {
     pub server: Option<String>,
     pub token: Option<String>,
-    /// A file holding the token (what `chatsmart login` writes).
+    /// A file holding the token (what `chatsmart login` writes when there
+    /// is no system keyring).
     pub token_file: Option<PathBuf>,
+    /// "keyring": `chatsmart login` kept the token in the system keyring,
+    /// under the service "chatsmart" and the server's URL.
+    pub token_store: Option<String>,
     /// Keymap preset: "default" (vim-flavoured) or "emacs".
     pub keymap: Option<String>,
     /// Theme: "dark", "light" or "high-contrast".
@@ -68,22 +72,59 @@ impl ClientConfig {
         if let Some(t) = &self.token {
             return Ok(Some(t.clone()));
         }
-        match &self.token_file {
-            Some(p) => {
-                let t = std::fs::read_to_string(p).map_err(|e| {
-                    anyhow::anyhow!("cannot read the token file {}: {e}", p.display())
-                })?;
-                Ok(Some(t.trim().to_string()).filter(|t| !t.is_empty()))
-            }
-            None => Ok(None),
+        if let Some(p) = &self.token_file {
+            let t = std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read the token file {}: {e}", p.display()))?;
+            return Ok(Some(t.trim().to_string()).filter(|t| !t.is_empty()));
+        }
+        match (&self.token_store, &self.server) {
+            (Some(store), Some(server)) if store == "keyring" => keyring_get(server)
+                .map(Some)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot read the token from the system keyring ({e}); sign in again with chatsmart login"
+                    )
+                }),
+            _ => Ok(None),
         }
     }
 }
 
-/// Stores a token for `server`: the token in a file only the user can
-/// read, and the server and that file's path in the config file (other
-/// settings in it are kept).
-pub fn save_login(server: &str, token: &str) -> anyhow::Result<PathBuf> {
+const KEYRING_SERVICE: &str = "chatsmart";
+
+/// Whether to try the system keyring: not when CHATSMART_NO_KEYRING is set
+/// (tests, or machines whose keyring prompts get in the way).
+fn keyring_wanted() -> bool {
+    std::env::var_os("CHATSMART_NO_KEYRING").is_none()
+}
+
+fn keyring_get(server: &str) -> Result<String, keyring::Error> {
+    keyring::Entry::new(KEYRING_SERVICE, server)?.get_password()
+}
+
+/// Keeps the token in the system keyring and reads it back; any failure
+/// (no keyring service, locked, refused) means "use the file instead".
+fn keyring_put(server: &str, token: &str) -> Result<(), keyring::Error> {
+    let entry = keyring::Entry::new(KEYRING_SERVICE, server)?;
+    entry.set_password(token)?;
+    if entry.get_password()? != token {
+        return Err(keyring::Error::NoEntry);
+    }
+    Ok(())
+}
+
+/// Where `chatsmart login` kept the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenStore {
+    Keyring,
+    File(PathBuf),
+}
+
+/// Stores a token for `server`: in the system keyring where there is one,
+/// otherwise in a file only the user can read; the server (and the file's
+/// path) go in the config file, whose other settings are kept. Call it
+/// outside an async runtime (the keyring blocks).
+pub fn save_login(server: &str, token: &str) -> anyhow::Result<TokenStore> {
     let path =
         config_file().ok_or_else(|| anyhow::anyhow!("no home directory to keep the config in"))?;
     let dir = path
@@ -92,7 +133,14 @@ pub fn save_login(server: &str, token: &str) -> anyhow::Result<PathBuf> {
         .to_path_buf();
     std::fs::create_dir_all(&dir)?;
     let token_path = dir.join("token");
-    write_private(&token_path, token)?;
+    let store = if keyring_wanted() && keyring_put(server, token).is_ok() {
+        // A token file from an earlier login would shadow the keyring.
+        let _ = std::fs::remove_file(&token_path);
+        TokenStore::Keyring
+    } else {
+        write_private(&token_path, token)?;
+        TokenStore::File(token_path.clone())
+    };
     let mut table: toml::Table = match std::fs::read_to_string(&path) {
         Ok(text) => {
             toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
@@ -101,12 +149,21 @@ pub fn save_login(server: &str, token: &str) -> anyhow::Result<PathBuf> {
     };
     table.insert("server".into(), toml::Value::String(server.to_string()));
     table.remove("token");
-    table.insert(
-        "token_file".into(),
-        toml::Value::String(token_path.display().to_string()),
-    );
-    std::fs::write(&path, toml::to_string(&table)?)?;
-    Ok(token_path)
+    table.remove("token_file");
+    table.remove("token_store");
+    match &store {
+        TokenStore::Keyring => {
+            table.insert("token_store".into(), toml::Value::String("keyring".into()));
+        }
+        TokenStore::File(p) => {
+            table.insert(
+                "token_file".into(),
+                toml::Value::String(p.display().to_string()),
+            );
+        }
+    }
+    write_atomic(&path, toml::to_string(&table)?.as_bytes())?;
+    Ok(store)
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {

@@ -294,3 +294,84 @@ async fn conv_shows_and_acts_and_says_what_went_wrong() {
     assert_eq!(r.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&r.stderr).contains("no server configured"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_keeps_the_token_for_the_next_command() {
+    let t = TestServer::start().await;
+    t.inbound(ChannelKind::Line, "U1", "Mei", "hi", "l-1").await;
+    let hash = chatsmart::server::auth::hash_password("correct horse").unwrap();
+    t.state()
+        .store
+        .set_password(t.alice.agent.id, hash)
+        .await
+        .unwrap();
+    let cli = cli(&t);
+    let without_token = |args: &[&str], input: Option<&str>| {
+        let mut c = cli.cmd(args);
+        c.env_remove("CHATSMART_TOKEN")
+            .env_remove("CHATSMART_SERVER")
+            // No keyring service here: the file is what is tested.
+            .env("CHATSMART_NO_KEYRING", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        {
+            let mut stdin = child.stdin.take().unwrap();
+            if let Some(i) = input {
+                stdin.write_all(i.as_bytes()).unwrap();
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let url = t.url();
+    let (code, _, err) = without_token(
+        &[
+            "--server",
+            &url,
+            "login",
+            "--login",
+            "alice.wong",
+            "--password-stdin",
+        ],
+        Some("wrong\n"),
+    );
+    assert_eq!(code, 4, "{err}");
+    let (code, _, err) = without_token(
+        &[
+            "--server",
+            &url,
+            "login",
+            "--login",
+            "alice.wong",
+            "--password-stdin",
+        ],
+        Some("correct horse\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("signed in as Alice Wong"), "{err}");
+    let token_file = cli.home.path().join("config/chatsmart/token");
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert!(token.starts_with("cs_"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable only by the user");
+    }
+    let config =
+        std::fs::read_to_string(cli.home.path().join("config/chatsmart/config.toml")).unwrap();
+    assert!(
+        !config.contains(&token),
+        "the token is not in the config file"
+    );
+    // The next command needs neither flag nor environment.
+    let (code, out, err) = without_token(&["convs", "-q"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1);
+}

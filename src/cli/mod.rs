@@ -86,6 +86,10 @@ pub enum Command {
         /// The login (asked for when not given).
         #[arg(long)]
         login: Option<String>,
+        /// Read the password from the first line of standard input (for
+        /// scripts) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Customers in bulk: export and import as .xlsx, .xls or .csv (admin).
     #[command(subcommand)]
@@ -342,7 +346,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let ui = ui_config()?;
             runtime()?.block_on(crate::tui::run(client, ui))
         }
-        Some(Command::Login { login }) => {
+        Some(Command::Login {
+            login,
+            password_stdin,
+        }) => {
             let file = ClientConfig::load()?;
             let server = cli
                 .server
@@ -357,14 +364,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     l.trim().to_string()
                 }
             };
-            let password = rpassword::prompt_password("Password: ")?;
+            let password = if password_stdin {
+                let mut p = String::new();
+                std::io::stdin().read_line(&mut p)?;
+                p.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                rpassword::prompt_password("Password: ")?
+            };
             let client = Client::new(&server, None)?;
             let ok = runtime()?.block_on(client.login(&login, &password))?;
-            let path = config::save_login(&server, &ok.token)?;
+            let kept = match config::save_login(&server, &ok.token)? {
+                config::TokenStore::Keyring => "in the system keyring".to_string(),
+                config::TokenStore::File(p) => {
+                    format!("in {} (readable only by you)", p.display())
+                }
+            };
             eprintln!(
-                "signed in as {} on {server}; the token is kept in {} (readable only by you)",
-                ok.agent.name,
-                path.display()
+                "signed in as {} on {server}; the token is kept {kept}",
+                ok.agent.name
             );
             Ok(())
         }

@@ -83,7 +83,7 @@ async fn status_and_priority_are_stored_streamed_filtered_and_sorted() {
         .any(|s| s == "resolved by Alice Wong"));
     // Filters.
     let q = |status: Option<ConvStatus>, priority: Option<Priority>| ConversationQuery {
-        status,
+        status: status.map(StatusSet::from),
         priority,
         ..Default::default()
     };
@@ -102,6 +102,17 @@ async fn status_and_priority_are_stored_streamed_filtered_and_sorted() {
         ids(c, q(Some(ConvStatus::Pending), None)).await,
         vec![b.conversation_id]
     );
+    // Several at once, as the query string "open,pending".
+    let r = t
+        .http()
+        .get(t.api("conversations?status=open,pending"))
+        .bearer_auth(&t.alice.token)
+        .send()
+        .await
+        .unwrap();
+    let page: Page<ConversationRow> = r.json().await.unwrap();
+    let got: Vec<_> = page.items.iter().map(|r| r.conversation.id).collect();
+    assert_eq!(got, vec![b.conversation_id]);
 
     // Priority: stored, streamed, filtered, and the list sorts by it.
     let conv = c

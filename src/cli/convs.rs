@@ -13,9 +13,9 @@ use std::io::Read;
 
 #[derive(Debug, Args)]
 pub struct ConvsArgs {
-    /// open, pending, snoozed or resolved.
+    /// open, pending, snoozed or resolved; several with commas: open,pending.
     #[arg(long)]
-    pub status: Option<ConvStatus>,
+    pub status: Option<StatusSet>,
     /// none, low, medium, high or urgent.
     #[arg(long)]
     pub priority: Option<Priority>,

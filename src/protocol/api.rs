@@ -108,8 +108,9 @@ pub struct ConversationQuery {
     /// Only customers carrying this tag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<TagId>,
+    /// One status or several, comma-separated: `open,pending`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<ConvStatus>,
+    pub status: Option<StatusSet>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Newest activity first unless given.

@@ -56,6 +56,64 @@ impl FromStr for ConvStatus {
     }
 }
 
+/// One or more statuses: `status=open,pending` on the list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct StatusSet(pub Vec<ConvStatus>);
+
+impl StatusSet {
+    /// Open and pending: what still needs the team (the inbox's default).
+    pub fn active() -> StatusSet {
+        StatusSet(vec![ConvStatus::Open, ConvStatus::Pending])
+    }
+
+    pub fn contains(&self, s: ConvStatus) -> bool {
+        self.0.contains(&s)
+    }
+}
+
+impl From<ConvStatus> for StatusSet {
+    fn from(s: ConvStatus) -> Self {
+        StatusSet(vec![s])
+    }
+}
+
+impl fmt::Display for StatusSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl FromStr for StatusSet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut v = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let st: ConvStatus = part.parse()?;
+            if !v.contains(&st) {
+                v.push(st);
+            }
+        }
+        if v.is_empty() {
+            return Err("give at least one status (open, pending, snoozed or resolved)".into());
+        }
+        Ok(StatusSet(v))
+    }
+}
+
+impl Serialize for StatusSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// How urgent a conversation is; ordered from none to urgent.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,

@@ -1300,9 +1300,13 @@ impl Store for SqliteStore {
                     }
                 }
             }
-            if let Some(status) = query.status {
-                let p = arg(status.as_str().to_string().into(), &mut args);
-                sql.push_str(&format!(" AND cv.status = {p}"));
+            if let Some(set) = query.status.as_ref().filter(|s| !s.0.is_empty()) {
+                let ps: Vec<String> = set
+                    .0
+                    .iter()
+                    .map(|s| arg(s.as_str().to_string().into(), &mut args))
+                    .collect();
+                sql.push_str(&format!(" AND cv.status IN ({})", ps.join(", ")));
             }
             if let Some(priority) = query.priority {
                 let p = arg(priority.rank().into(), &mut args);

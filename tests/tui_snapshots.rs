@@ -369,3 +369,49 @@ fn broadcasts_review_and_renaming_a_field() {
     assert!(s.contains("Membership"));
     assert!(s.contains("new name"));
 }
+
+#[test]
+fn triage_marks_priorities_statuses_and_the_snooze_menu() {
+    use chatsmart::protocol::{ConvStatus, Priority};
+    let mut app = fixtures::app_with_open(6);
+    app.filters.status = None;
+    let now = app.now;
+    let set = |app: &mut App, id: i64, s: ConvStatus, p: Priority| {
+        let c = &mut app.convs.get_mut(&id).unwrap().conversation;
+        c.status = s;
+        c.priority = p;
+        if s == ConvStatus::Snoozed {
+            c.snoozed_until = Some(now + chrono::Duration::hours(3));
+        }
+    };
+    set(&mut app, 1, ConvStatus::Open, Priority::Urgent);
+    set(&mut app, 2, ConvStatus::Pending, Priority::High);
+    set(&mut app, 3, ConvStatus::Snoozed, Priority::None);
+    set(&mut app, 4, ConvStatus::Resolved, Priority::Low);
+    app.rebuild_view();
+    app.marked.extend([2, 3]);
+    let t = render(&mut app, 140, 36);
+    assert_clean(&t);
+    let s = screen(&t);
+    assert!(s.contains("URGENT") && s.contains("high") && s.contains("low"));
+    assert!(s.contains("pending") && s.contains("resolved") && s.contains("zz "));
+    assert!(s.contains("2 marked"));
+    assert!(s.contains("✓"));
+    assert!(
+        s.contains("Open") && s.contains("URGENT"),
+        "the chat header"
+    );
+    insta::assert_snapshot!("triage_list", s);
+
+    app.popup = Some(Popup::Snooze(chatsmart::tui::triage::SnoozeMenu {
+        targets: vec![2, 3],
+        selected: 0,
+        typed: Editor::with_text("fri 10:00"),
+        error: None,
+    }));
+    let t = render(&mut app, 140, 36);
+    let s = screen(&t);
+    assert!(s.contains("Snooze 2 conversations until"));
+    assert!(s.contains("→ Fri 27 Nov 2026 10:00"), "{s}");
+    insta::assert_snapshot!("snooze_menu", s);
+}

@@ -1234,3 +1234,251 @@ fn only_admins_review_broadcasts() {
     assert!(press(&mut app, "B").is_empty());
     assert!(app.popup.is_none());
 }
+
+#[test]
+fn status_snooze_and_priority_from_the_keyboard() {
+    let mut app = fixtures::app(6);
+    // From the list, the selected row.
+    press(&mut app, "j");
+    assert_eq!(
+        press(&mut app, "X"),
+        vec![Effect::SetStatus(
+            2,
+            SetStatus {
+                status: ConvStatus::Resolved,
+                snooze_until: None
+            }
+        )]
+    );
+    assert_eq!(
+        press(&mut app, "P"),
+        vec![Effect::SetStatus(
+            2,
+            SetStatus {
+                status: ConvStatus::Pending,
+                snooze_until: None
+            }
+        )]
+    );
+    // Priority menu: starts on the current one.
+    press(&mut app, "p");
+    assert!(matches!(&app.popup, Some(Popup::Priority(m)) if m.selected == 0));
+    assert_eq!(
+        press(&mut app, "j j j enter"),
+        vec![Effect::SetPriority(2, Priority::High)]
+    );
+    assert!(app.popup.is_none());
+    // Snooze: a preset, shown as a time in the agent's zone.
+    press(&mut app, "z");
+    assert_eq!(app.context(), chatsmart::tui::keymap::Context::Picker);
+    let fx = press(&mut app, "down enter");
+    let tonight = chatsmart::tui::when::parse("tonight", app.now, app.tz).unwrap();
+    assert_eq!(
+        fx,
+        vec![Effect::SetStatus(
+            2,
+            SetStatus {
+                status: ConvStatus::Snoozed,
+                snooze_until: Some(tonight)
+            }
+        )]
+    );
+    // A typed time; nonsense is explained and nothing is sent.
+    press(&mut app, "z");
+    type_text(&mut app, "whenever");
+    assert!(press(&mut app, "enter").is_empty());
+    assert!(matches!(&app.popup, Some(Popup::Snooze(m)) if m.error.is_some()));
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, "in 3h");
+    assert_eq!(
+        press(&mut app, "enter"),
+        vec![Effect::SetStatus(
+            2,
+            SetStatus {
+                status: ConvStatus::Snoozed,
+                snooze_until: Some(app.now + chrono::Duration::hours(3))
+            }
+        )]
+    );
+    // Until the customer replies: no time at all.
+    press(&mut app, "z");
+    let fx = press(&mut app, "down down down down enter");
+    assert_eq!(
+        fx,
+        vec![Effect::SetStatus(
+            2,
+            SetStatus {
+                status: ConvStatus::Snoozed,
+                snooze_until: None
+            }
+        )]
+    );
+}
+
+#[test]
+fn the_status_view_and_sort_order_follow_keys_and_events() {
+    let mut app = fixtures::app(4);
+    assert_eq!(app.filters.query().status, Some(StatusSet::active()));
+    // A conversation resolved elsewhere leaves the active view.
+    let mut c = app.convs[&2].conversation.clone();
+    c.status = ConvStatus::Resolved;
+    update(
+        &mut app,
+        event(
+            50,
+            EventKind::StatusChanged {
+                conversation: c,
+                from: ConvStatus::Open,
+                reason: StatusReason::Agent,
+                by: Some(2),
+            },
+        ),
+    );
+    assert!(!app.list.view.contains(&2));
+    // Resolved view: only it, and the server is asked.
+    let fx = press(&mut app, "v v v v");
+    assert_eq!(app.list.view, vec![2]);
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::LoadConversations { query, .. }
+        if query.status == Some(StatusSet::from(ConvStatus::Resolved)))));
+    press(&mut app, "v");
+    assert_eq!(app.filters.status, None, "all");
+    assert_eq!(app.list.view.len(), 4);
+    press(&mut app, "v");
+    assert_eq!(app.filters.status, Some(StatusSet::active()));
+    // Priority first, then newest.
+    let mut c = app.convs[&4].conversation.clone();
+    c.priority = Priority::Urgent;
+    update(
+        &mut app,
+        event(
+            51,
+            EventKind::PriorityChanged {
+                conversation: c,
+                by: Some(1),
+            },
+        ),
+    );
+    press(&mut app, "> >");
+    assert_eq!(app.filters.sort, ListSort::Priority);
+    assert_eq!(app.list.view, vec![4, 1, 3]);
+    // Longest waiting first.
+    press(&mut app, ">");
+    assert_eq!(app.filters.sort, ListSort::Activity);
+    press(&mut app, ">");
+    assert_eq!(app.list.view, vec![4, 3, 1], "oldest wait first");
+}
+
+#[test]
+fn jumps_go_to_what_needs_attention_and_back() {
+    let mut app = fixtures::app_with_open(8);
+    assert_eq!(app.open, Some(1));
+    // Unread: 1 and 5 (1 is open).
+    press(&mut app, "u");
+    assert_eq!(app.open, Some(5));
+    assert_eq!(app.selected_id(), Some(5));
+    // Mine: Alice has 3.
+    press(&mut app, "M");
+    assert_eq!(app.open, Some(3));
+    // New requests: unassigned and open; after 3 comes 4.
+    press(&mut app, "N");
+    assert_eq!(app.open, Some(4));
+    press(&mut app, "ctrl-o");
+    assert_eq!(app.open, Some(3));
+    press(&mut app, "ctrl-o");
+    assert_eq!(app.open, Some(5));
+    // Resolve and move on to the next one that needs an answer.
+    let fx = press(&mut app, "x");
+    assert!(fx.contains(&Effect::SetStatus(
+        5,
+        SetStatus {
+            status: ConvStatus::Resolved,
+            snooze_until: None
+        }
+    )));
+    assert_eq!(app.open, Some(6));
+}
+
+#[test]
+fn marked_conversations_take_one_action_together() {
+    let mut app = fixtures::app(6);
+    press(&mut app, "space space space");
+    assert_eq!(
+        app.marked.iter().copied().collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    // Assign Bob to all three: asks first, saying how many.
+    press(&mut app, "a");
+    let fx = press(&mut app, "j enter");
+    assert!(fx.is_empty());
+    match &app.popup {
+        Some(Popup::Confirm { message, .. }) => {
+            assert_eq!(message, "Assign Bob Chen to 3 conversations?")
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = press(&mut app, "y");
+    assert_eq!(
+        fx,
+        vec![Effect::Bulk(BulkRequest {
+            ids: vec![1, 2, 3],
+            action: BulkAction::Assign { agent_id: 2 }
+        })]
+    );
+    // One failed: it stays marked, and the toast says why.
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::BulkDone {
+            what: "assign: 3 conversations".into(),
+            result: Ok(BulkReport {
+                succeeded: 2,
+                failed: 1,
+                results: vec![
+                    BulkItem {
+                        id: 1,
+                        ok: true,
+                        error: None,
+                    },
+                    BulkItem {
+                        id: 2,
+                        ok: false,
+                        error: Some("conversation not found".into()),
+                    },
+                    BulkItem {
+                        id: 3,
+                        ok: true,
+                        error: None,
+                    },
+                ],
+            }),
+        })),
+    );
+    assert_eq!(app.marked.iter().copied().collect::<Vec<_>>(), vec![2]);
+    let toast = app.toast.as_ref().unwrap();
+    assert!(toast.title.contains("2 done, 1 failed"));
+    assert!(toast.lines[0].contains("conversation not found"));
+    // Mark all, set priority for all, clear.
+    press(&mut app, "*");
+    assert_eq!(app.marked.len(), 6);
+    press(&mut app, "p");
+    press(&mut app, "j j j j enter");
+    let fx = press(&mut app, "y");
+    assert!(
+        matches!(&fx[..], [Effect::Bulk(BulkRequest { ids, action: BulkAction::Priority { priority: Priority::Urgent } })] if ids.len() == 6)
+    );
+    press(&mut app, "*");
+    assert!(app.marked.is_empty());
+    // Resolve two; the bot for two; esc clears the marks.
+    press(&mut app, "g space space X");
+    assert!(
+        matches!(&app.popup, Some(Popup::Confirm { message, .. }) if message == "Resolve 2 conversations?")
+    );
+    press(&mut app, "n");
+    press(&mut app, "b");
+    assert!(
+        matches!(&app.popup, Some(Popup::Confirm { message, .. }) if message == "Turn the bot off for 2 conversations?")
+    );
+    press(&mut app, "esc esc");
+    assert!(app.marked.is_empty());
+}

@@ -5,7 +5,7 @@ use super::editor::Editor;
 use super::keymap::{Context, Keymap};
 use crate::protocol::*;
 use chrono::{DateTime, FixedOffset, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,13 +126,47 @@ impl MessageLog {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filters {
     pub channel: Option<ChannelKind>,
     pub section: Option<Section>,
     pub assignee: Option<AssigneeFilter>,
     pub tag: Option<TagId>,
+    /// None: every status. Open and pending by default.
+    pub status: Option<StatusSet>,
+    pub sort: ListSort,
     pub q: String,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters {
+            channel: None,
+            section: None,
+            assignee: None,
+            tag: None,
+            status: Some(StatusSet::active()),
+            sort: ListSort::Activity,
+            q: String::new(),
+        }
+    }
+}
+
+/// The status views the list steps through, with their tab labels.
+pub const STATUS_VIEWS: [(&str, Option<&[ConvStatus]>); 6] = [
+    ("Active", Some(&[ConvStatus::Open, ConvStatus::Pending])),
+    ("Open", Some(&[ConvStatus::Open])),
+    ("Pending", Some(&[ConvStatus::Pending])),
+    ("Snoozed", Some(&[ConvStatus::Snoozed])),
+    ("Resolved", Some(&[ConvStatus::Resolved])),
+    ("All", None),
+];
+
+pub fn status_view_index(status: &Option<StatusSet>) -> usize {
+    STATUS_VIEWS
+        .iter()
+        .position(|(_, v)| v.map(|v| v.to_vec()) == status.as_ref().map(|s| s.0.clone()))
+        .unwrap_or(0)
 }
 
 impl Filters {
@@ -150,9 +184,9 @@ impl Filters {
             section: self.section,
             assignee: self.assignee,
             tag: self.tag,
-            status: None,
+            status: self.status.clone(),
             priority: None,
-            sort: None,
+            sort: Some(self.sort).filter(|s| *s != ListSort::Activity),
             q: Some(self.q.trim().to_string()).filter(|q| !q.is_empty()),
             cursor: None,
             limit: Some(100),
@@ -180,6 +214,9 @@ impl Filters {
             _ => {}
         }
         if self.tag.is_some_and(|t| !c.tag_ids.contains(&t)) {
+            return false;
+        }
+        if self.status.as_ref().is_some_and(|s| !s.contains(c.status)) {
             return false;
         }
         let q = self.q.trim().to_lowercase();
@@ -212,7 +249,13 @@ impl Filters {
             Some(AssigneeFilter::Unassigned) => "New requests",
             Some(AssigneeFilter::Others) => "Assigned to others",
         };
-        let mut s = format!("{channel} · {section} · {assignee}");
+        let status = STATUS_VIEWS[status_view_index(&self.status)].0;
+        let mut s = format!("{channel} · {section} · {assignee} · {status}");
+        match self.sort {
+            ListSort::Activity => {}
+            ListSort::Waiting => s.push_str(" · longest waiting first"),
+            ListSort::Priority => s.push_str(" · by priority"),
+        }
         if let Some(t) = self.tag {
             s.push_str(&format!(" · tag {t}"));
         }
@@ -266,6 +309,8 @@ pub enum Popup {
     Broadcasts {
         selected: usize,
     },
+    Snooze(super::triage::SnoozeMenu),
+    Priority(super::triage::PriorityMenu),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,6 +333,8 @@ pub enum ConfirmAction {
     DeleteTag(TagId),
     MergeTags(TagId, TagId),
     CancelBroadcast(BroadcastId),
+    /// One action on several conversations.
+    Bulk(BulkRequest),
 }
 
 /// The list's loading state for the current filters.
@@ -316,6 +363,10 @@ pub struct App {
     pub list: ListState,
     pub filters: Filters,
     pub open: Option<ConversationId>,
+    /// Conversations marked for one action on them all.
+    pub marked: BTreeSet<ConversationId>,
+    /// Conversations opened before this one, most recent last.
+    pub history: Vec<ConversationId>,
     pub logs: HashMap<ConversationId, MessageLog>,
     /// Lines scrolled up from the newest message.
     pub chat_scroll: usize,
@@ -362,6 +413,8 @@ impl App {
             convs: HashMap::new(),
             list: ListState::default(),
             filters: Filters::default(),
+            marked: BTreeSet::new(),
+            history: Vec::new(),
             open: None,
             logs: HashMap::new(),
             chat_scroll: 0,
@@ -410,6 +463,7 @@ impl App {
             Some(Popup::Emoji { .. })
             | Some(Popup::Standard { .. })
             | Some(Popup::TagPicker { .. })
+            | Some(Popup::Snooze(_))
             | Some(Popup::Tags { .. }) => return Context::Picker,
             Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_)) => {
                 return Context::Form
@@ -467,7 +521,7 @@ impl App {
             ..self.filters.clone()
         };
         let server_ids = &self.list.server_ids;
-        let mut view: Vec<(&DateTime<Utc>, ConversationId)> = self
+        let mut view: Vec<&Conversation> = self
             .convs
             .values()
             .filter(|c| {
@@ -475,10 +529,24 @@ impl App {
                     || (server_ids.contains(&c.conversation.id)
                         && without_q.matches(&c.conversation, me))
             })
-            .map(|c| (&c.conversation.last_activity_at, c.conversation.id))
+            .map(|c| &c.conversation)
             .collect();
-        view.sort_unstable_by(|a, b| b.cmp(a));
-        self.list.view = view.into_iter().map(|(_, id)| id).collect();
+        // The server's orders, so pages and events agree.
+        let newest = |a: &&Conversation, b: &&Conversation| {
+            (b.last_activity_at, b.id).cmp(&(a.last_activity_at, a.id))
+        };
+        match self.filters.sort {
+            ListSort::Activity => view.sort_unstable_by(newest),
+            ListSort::Waiting => view.sort_unstable_by(|a, b| {
+                (a.waiting_since.is_none(), a.waiting_since)
+                    .cmp(&(b.waiting_since.is_none(), b.waiting_since))
+                    .then_with(|| newest(a, b))
+            }),
+            ListSort::Priority => {
+                view.sort_unstable_by(|a, b| b.priority.cmp(&a.priority).then_with(|| newest(a, b)))
+            }
+        }
+        self.list.view = view.into_iter().map(|c| c.id).collect();
         if let Some(id) = keep {
             if let Some(i) = self.list.view.iter().position(|x| *x == id) {
                 self.list.selected = i;

@@ -93,6 +93,21 @@ commands! {
     InputClearLine => "input.clear_line", "Delete to the start of the line";
 
     BotToggle => "bot.toggle", "Turn the bot on or off for this conversation";
+    ConvResolve => "conv.resolve", "Resolve (the marked conversations, or this one)";
+    ConvResolveNext => "conv.resolve_next", "Resolve, then open the next one that needs an answer";
+    ConvReopen => "conv.reopen", "Reopen";
+    ConvPending => "conv.pending", "Mark pending: waiting on the customer";
+    ConvSnooze => "conv.snooze", "Snooze: 1 hour, tonight, tomorrow, next week, until the customer replies, or a time";
+    ConvPriority => "conv.priority", "Set the priority";
+    ConvTag => "conv.tag", "Tag the customer (of every marked conversation)";
+    JumpUnread => "jump.next_unread", "Open the next conversation with unread messages";
+    JumpMine => "jump.next_mine", "Open the next conversation assigned to me";
+    JumpNew => "jump.next_new", "Open the next new request (unassigned, open)";
+    JumpBack => "jump.back", "Back to the previous conversation";
+    ListMark => "list.mark", "Mark or unmark the selected conversation (then act on all marked)";
+    ListMarkAll => "list.mark_all", "Mark every conversation in the list (again: unmark)";
+    StatusNext => "filter.status.next", "Next status view: active, open, pending, snoozed, resolved, all";
+    SortNext => "list.sort.next", "Sort by newest activity, longest waiting, or priority";
     AssignOpen => "assign.open", "Assign agents";
     StandardOpen => "standard.open", "Standard replies";
     StandardSend => "standard.send", "Send the chosen standard reply at once";

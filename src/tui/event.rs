@@ -64,6 +64,11 @@ pub enum Reply {
     Teams(Res<Vec<Team>>),
     Tags(Res<Vec<TagInfo>>),
     Broadcasts(Res<Vec<Broadcast>>),
+    /// What a bulk action did to each conversation.
+    BulkDone {
+        what: String,
+        result: Res<BulkReport>,
+    },
     Scheduled(ConversationId, Res<Vec<Scheduled>>),
     /// A field save: the customer, or the status and reason it was refused.
     CustomerSaved {
@@ -156,4 +161,7 @@ pub enum Effect {
     Broadcast(NewBroadcast),
     LoadBroadcasts,
     CancelBroadcast(BroadcastId),
+    SetStatus(ConversationId, SetStatus),
+    SetPriority(ConversationId, Priority),
+    Bulk(BulkRequest),
 }

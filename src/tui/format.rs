@@ -23,6 +23,19 @@ pub fn relative(now: DateTime<Utc>, t: DateTime<Utc>, tz: FixedOffset) -> String
     }
 }
 
+/// When something will happen, briefly: "14:30" today, "Thu 09:00" within
+/// a week, "3 Dec" later.
+pub fn relative_future(now: DateTime<Utc>, t: DateTime<Utc>, tz: FixedOffset) -> String {
+    let local = t.with_timezone(&tz);
+    if same_day(now, t, tz) {
+        local.format("%H:%M").to_string()
+    } else if t - now < chrono::Duration::days(6) {
+        local.format("%a %H:%M").to_string()
+    } else {
+        local.format("%-d %b").to_string()
+    }
+}
+
 /// "10:32" in the agent's time zone.
 pub fn clock(t: DateTime<Utc>, tz: FixedOffset) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 /// Lines of the list header inside its border: search, channels, section, assignment.
-pub const LIST_HEADER: u16 = 4;
+pub const LIST_HEADER: u16 = 5;
 /// Lines per conversation in the list.
 pub const ROW_HEIGHT: u16 = 2;
 /// Lines of the chat header inside its border.

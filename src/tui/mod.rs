@@ -19,6 +19,7 @@ pub mod runner;
 pub mod settings;
 pub mod standard;
 pub mod theme;
+pub mod triage;
 pub mod ui;
 pub mod update;
 pub mod when;

@@ -114,6 +114,18 @@ impl Runner {
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
+                Effect::SetStatus(id, req) => Reply::Changed {
+                    what: format!("setting the status to {}", req.status),
+                    result: c.set_status(id, &req).await.map_err(err),
+                },
+                Effect::SetPriority(id, p) => Reply::Changed {
+                    what: format!("setting the priority to {p}"),
+                    result: c.set_priority(id, p).await.map_err(err),
+                },
+                Effect::Bulk(req) => Reply::BulkDone {
+                    what: bulk_what(&req),
+                    result: c.bulk(&req).await.map_err(err),
+                },
                 Effect::LoadBroadcasts => Reply::Broadcasts(c.broadcasts().await.map_err(err)),
                 Effect::CancelBroadcast(id) => Reply::TagsChanged(
                     c.cancel_broadcast(id)
@@ -318,4 +330,19 @@ async fn file(
             Reply::Imported(result)
         }
     }
+}
+
+/// "resolve 3 conversations", for the report.
+fn bulk_what(req: &crate::protocol::BulkRequest) -> String {
+    use crate::protocol::BulkAction;
+    let n = req.ids.len();
+    let what = match &req.action {
+        BulkAction::Assign { .. } => "assign",
+        BulkAction::Unassign { .. } => "unassign",
+        BulkAction::Bot { .. } => "bot",
+        BulkAction::Tag { .. } => "tag",
+        BulkAction::Status { status, .. } => status.as_str(),
+        BulkAction::Priority { .. } => "priority",
+    };
+    format!("{what}: {n} conversation{}", if n == 1 { "" } else { "s" })
 }

@@ -71,6 +71,14 @@ roles! {
     Failed => "delivery_failed",
     Pending => "delivery_pending",
     Assignee => "assignee",
+    Marked => "marked",
+    PriorityLow => "priority_low",
+    PriorityMedium => "priority_medium",
+    PriorityHigh => "priority_high",
+    PriorityUrgent => "priority_urgent",
+    StatusPending => "status_pending",
+    StatusSnoozed => "status_snoozed",
+    StatusResolved => "status_resolved",
 }
 
 /// How many colours the terminal shows.

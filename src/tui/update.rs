@@ -99,6 +99,10 @@ fn active_editor(app: &mut App) -> Option<&mut Editor> {
         Some(Popup::Emoji { filter, .. })
         | Some(Popup::Standard { filter, .. })
         | Some(Popup::TagPicker { filter, .. }) => return Some(filter),
+        Some(Popup::Snooze(m)) => {
+            m.error = None;
+            return Some(&mut m.typed);
+        }
         Some(Popup::Tags { filter, mode, .. }) => {
             return Some(match mode {
                 TagsMode::Rename(_, ed) | TagsMode::Recolor(_, ed) => ed,
@@ -193,6 +197,9 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     if app.popup.is_some() && popup_command(app, cmd, fx) {
         return;
     }
+    if super::triage::command(app, cmd, fx) {
+        return;
+    }
     match cmd {
         Command::Quit => {
             let unsent = app.unsent();
@@ -220,7 +227,9 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             Focus::Pane(Pane::Customer) => app.focus = Focus::Pane(Pane::Chat),
             Focus::Pane(Pane::Chat) => app.focus = Focus::Pane(Pane::List),
             Focus::Pane(Pane::List) => {
-                if !app.filters.q.is_empty() {
+                if !app.marked.is_empty() {
+                    app.marked.clear();
+                } else if !app.filters.q.is_empty() {
                     app.search.clear();
                     app.filters.q.clear();
                     refilter(app, fx);
@@ -293,6 +302,31 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::AssigneeOthers => {
             set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others))
         }
+        Command::StatusNext => set_filter(app, fx, |f| {
+            let i = super::app::status_view_index(&f.status);
+            let (_, next) = super::app::STATUS_VIEWS[(i + 1) % super::app::STATUS_VIEWS.len()];
+            f.status = next.map(|v| StatusSet(v.to_vec()));
+        }),
+        Command::SortNext => set_filter(app, fx, |f| {
+            f.sort = match f.sort {
+                ListSort::Activity => ListSort::Waiting,
+                ListSort::Waiting => ListSort::Priority,
+                ListSort::Priority => ListSort::Activity,
+            }
+        }),
+        Command::ConvResolve
+        | Command::ConvResolveNext
+        | Command::ConvReopen
+        | Command::ConvPending
+        | Command::ConvSnooze
+        | Command::ConvPriority
+        | Command::JumpUnread
+        | Command::JumpMine
+        | Command::JumpNew
+        | Command::JumpBack
+        | Command::ListMark
+        | Command::ListMarkAll
+        | Command::ConvTag => {}
         Command::AssigneeNext => set_filter(app, fx, |f| {
             f.assignee = match f.assignee {
                 None => Some(AssigneeFilter::Me),
@@ -338,6 +372,14 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 });
             }
         }
+        Command::BotToggle if !app.marked.is_empty() => {
+            // On for all unless some already have it: then off for all.
+            let any_on = app
+                .marked
+                .iter()
+                .any(|id| app.convs.get(id).is_some_and(|c| c.conversation.bot_active));
+            super::triage::bulk(app, BulkAction::Bot { active: !any_on }, fx);
+        }
         Command::BotToggle => {
             if let Some(c) = app.open_conv() {
                 fx.push(Effect::SetBot {
@@ -349,7 +391,7 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::AssignOpen => {
-            if app.open.is_some() {
+            if app.open.is_some() || !app.marked.is_empty() {
                 app.popup = Some(Popup::Assign { selected: 0 });
                 fx.push(Effect::LoadAgents);
             } else {
@@ -442,6 +484,12 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             app.popup = None;
             true
         }
+        (Popup::Snooze(_), c) if c.name().starts_with("input.") => {
+            edit(app, c, fx);
+            true
+        }
+        (Popup::Snooze(_), _) => super::triage::snooze_command(app, cmd, fx),
+        (Popup::Priority(_), _) => super::triage::priority_command(app, cmd, fx),
         (Popup::Help { scroll }, Command::PopupNext) => {
             *scroll += 1;
             true
@@ -462,6 +510,21 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         }
         (Popup::Assign { selected }, Command::PopupPrev) => {
             *selected = selected.saturating_sub(1);
+            true
+        }
+        (Popup::Assign { selected }, Command::PopupConfirm | Command::PopupRemove)
+            if !app.marked.is_empty() =>
+        {
+            let Some(agent_id) = app.agents.get(*selected).map(|a| a.id) else {
+                return true;
+            };
+            app.popup = None;
+            let action = if cmd == Command::PopupConfirm {
+                BulkAction::Assign { agent_id }
+            } else {
+                BulkAction::Unassign { agent_id }
+            };
+            super::triage::bulk(app, action, fx);
             true
         }
         (Popup::Assign { selected }, Command::PopupConfirm | Command::PopupRemove) => {
@@ -543,6 +606,23 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         (Popup::TagPicker { selected, filter }, Command::PopupConfirm) => {
             let (sel, q) = (*selected, filter.text().to_string());
             let choice = customer::tag_choices(app, &q).into_iter().nth(sel);
+            if !app.marked.is_empty() {
+                if let Some(choice) = choice {
+                    app.popup = None;
+                    let action = match choice {
+                        customer::TagChoice::Existing(t) => BulkAction::Tag {
+                            tag_id: Some(t.id),
+                            name: None,
+                        },
+                        customer::TagChoice::Create(name) => BulkAction::Tag {
+                            tag_id: None,
+                            name: Some(name),
+                        },
+                    };
+                    super::triage::bulk(app, action, fx);
+                }
+                return true;
+            }
             if let (Some(choice), Some(c)) = (choice, app.open_customer().map(|c| c.id)) {
                 let tag = match choice {
                     customer::TagChoice::Existing(t) => TagCustomer {
@@ -634,6 +714,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 ConfirmAction::CancelScheduled(id) => fx.push(Effect::CancelScheduled(id)),
                 ConfirmAction::DeleteTag(id) => fx.push(Effect::DeleteTag(id)),
                 ConfirmAction::CancelBroadcast(id) => fx.push(Effect::CancelBroadcast(id)),
+                ConfirmAction::Bulk(req) => fx.push(Effect::Bulk(req)),
                 ConfirmAction::MergeTags(from, into) => fx.push(Effect::MergeTag(from, into)),
             }
             true
@@ -890,6 +971,13 @@ pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
     if app.open != Some(id) {
         app.chat_scroll = 0;
         app.customer_ui = Default::default();
+        if let Some(prev) = app.open {
+            app.history.retain(|x| *x != prev);
+            app.history.push(prev);
+            if app.history.len() > 50 {
+                app.history.remove(0);
+            }
+        }
     }
     if !app.scheduled.contains_key(&id) {
         fx.push(Effect::LoadScheduled(id));
@@ -1392,6 +1480,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         Reply::Teams(Ok(teams)) => app.teams = teams,
         Reply::Tags(Ok(tags)) => app.tags = tags,
+        Reply::BulkDone { what, result } => super::triage::bulk_done(app, what, result),
         Reply::Broadcasts(Ok(mut list)) => {
             list.sort_by_key(|b| std::cmp::Reverse(b.id));
             app.broadcasts = list;

@@ -385,7 +385,8 @@ fn start_edit(app: &mut App, item: Item, text: &str) {
 }
 
 pub fn open_tag_picker(app: &mut App, fx: &mut Vec<Effect>) {
-    if app.open_customer().is_none() {
+    if app.open_customer().is_none() && app.marked.is_empty() {
+        app.notify("open a conversation or mark some first", Level::Info);
         return;
     }
     app.popup = Some(Popup::TagPicker {
@@ -403,8 +404,10 @@ pub enum TagChoice {
 }
 
 pub fn tag_choices(app: &App, filter: &str) -> Vec<TagChoice> {
+    // Tagging marked conversations: every tag is on offer.
     let have: Vec<TagId> = app
         .open_customer()
+        .filter(|_| app.marked.is_empty())
         .map(|c| c.tags.iter().map(|t| t.id).collect())
         .unwrap_or_default();
     let q = filter.trim().to_lowercase();

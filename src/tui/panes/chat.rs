@@ -257,7 +257,17 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         Span::styled("Bot ○ off", theme.style(Role::BotOff))
     };
     let name = sanitize::line(&conv.customer_name);
-    let head = Line::from(vec![
+    let (status, status_role) = match (conv.status, conv.snoozed_until) {
+        (ConvStatus::Open, _) => ("Open".to_string(), Role::Text),
+        (ConvStatus::Pending, _) => ("Pending".to_string(), Role::StatusPending),
+        (ConvStatus::Snoozed, Some(t)) => (
+            format!("Snoozed until {}", format::date_time(t, app.tz)),
+            Role::StatusSnoozed,
+        ),
+        (ConvStatus::Snoozed, None) => ("Snoozed until they write".into(), Role::StatusSnoozed),
+        (ConvStatus::Resolved, _) => ("Resolved".to_string(), Role::StatusResolved),
+    };
+    let mut spans = vec![
         Span::styled(
             wrap::truncate(
                 &name,
@@ -269,7 +279,14 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         Span::styled(badge, theme.style(badge_role)),
         Span::raw("  "),
         bot,
-    ]);
+        Span::raw("  "),
+        Span::styled(status, theme.style(status_role)),
+    ];
+    if let Some((label, role)) = super::super::popups::priority::badge(conv.priority) {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(label, theme.style(role)));
+    }
+    let head = Line::from(spans);
     f.render_widget(Paragraph::new(head), row(a.chat_header, 0));
     let assignees = if conv.assignees.is_empty() {
         Line::from(Span::styled("Unassigned", theme.style(Role::Muted)))

@@ -123,6 +123,39 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         theme,
     );
     f.render_widget(Paragraph::new(assignment), row(h, 3));
+    // Six status views do not fit as tabs: the one in force, and its key.
+    let sv = super::super::app::status_view_index(&app.filters.status);
+    let mut status_spans = tabs(&[(super::super::app::STATUS_VIEWS[sv].0, true)], theme).spans;
+    if let Some(k) = app.keymap.hint(
+        super::super::keymap::Context::List,
+        super::super::command::Command::StatusNext,
+    ) {
+        status_spans.push(Span::styled(format!(" {k}▸"), theme.style(Role::Muted)));
+    }
+    let sort = match app.filters.sort {
+        ListSort::Activity => "",
+        ListSort::Waiting => "⇣waiting",
+        ListSort::Priority => "⇣priority",
+    };
+    let marked = if app.marked.is_empty() {
+        String::new()
+    } else {
+        format!("{} marked", app.marked.len())
+    };
+    let right: Vec<Span> = [(marked, Role::Marked), (sort.to_string(), Role::Notice)]
+        .into_iter()
+        .filter(|(t, _)| !t.is_empty())
+        .flat_map(|(t, r)| [Span::raw(" "), Span::styled(t, theme.style(r))])
+        .collect();
+    f.render_widget(
+        Paragraph::new(split_line(
+            status_spans,
+            right,
+            h.width as usize,
+            Style::default(),
+        )),
+        row(h, 4),
+    );
 
     // Rows.
     let rows = a.list_rows;
@@ -167,13 +200,18 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             " "
         };
         let name_role = if unread > 0 { Role::Unread } else { Role::Text };
-        let mut left = vec![
-            Span::styled(marker, theme.style(Role::BorderFocused).patch(base)),
-            Span::styled(
-                sanitize::line(&conv.customer_name),
-                theme.style(name_role).patch(base),
-            ),
-        ];
+        let mut left = vec![Span::styled(
+            marker,
+            theme.style(Role::BorderFocused).patch(base),
+        )];
+        if app.marked.contains(id) {
+            left.push(Span::styled("✓", theme.style(Role::Marked)));
+            left.push(Span::styled(" ", base));
+        }
+        left.extend([Span::styled(
+            sanitize::line(&conv.customer_name),
+            theme.style(name_role).patch(base),
+        )]);
         if unread > 0 {
             left.push(Span::raw(" "));
             left.push(Span::styled(
@@ -187,13 +225,18 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             .as_ref()
             .map(|m| m.created_at)
             .unwrap_or(conv.last_activity_at);
-        let right = vec![
+        let mut right = Vec::new();
+        if let Some((label, role)) = super::super::popups::priority::badge(conv.priority) {
+            right.push(Span::styled(label, theme.style(role)));
+            right.push(Span::styled(" ", base));
+        }
+        right.extend([
             Span::styled(badge, theme.style(badge_role).patch(base)),
             Span::styled(
                 format!(" {:>4}", format::relative(app.now, time, app.tz)),
                 theme.style(Role::Time).patch(base),
             ),
-        ];
+        ]);
         f.render_widget(
             Paragraph::new(split_line(left, right, w, base)),
             Rect::new(rows.x, y, rows.width, 1),
@@ -217,6 +260,20 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             theme.style(preview_role).patch(base),
         )];
         let mut right2 = Vec::new();
+        let status = match (conv.status, conv.snoozed_until) {
+            (ConvStatus::Open, _) => None,
+            (ConvStatus::Pending, _) => Some(("pending".to_string(), Role::StatusPending)),
+            (ConvStatus::Snoozed, Some(t)) => Some((
+                format!("zz {}", format::relative_future(app.now, t, app.tz)),
+                Role::StatusSnoozed,
+            )),
+            (ConvStatus::Snoozed, None) => Some(("zz reply".to_string(), Role::StatusSnoozed)),
+            (ConvStatus::Resolved, _) => Some(("resolved".to_string(), Role::StatusResolved)),
+        };
+        if let Some((label, role)) = status {
+            right2.push(Span::styled(label, theme.style(role).patch(base)));
+            right2.push(Span::styled(" ", base));
+        }
         let initials: Vec<String> = conv.assignees.iter().map(|x| initials(&x.name)).collect();
         if !initials.is_empty() {
             right2.push(Span::styled(

@@ -15,8 +15,18 @@ use ratatui::Frame;
 pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame) {
     let h = (app.agents.len() as u16 + 4).clamp(6, area.height.saturating_sub(4));
     let r = super::centered(area, 56, h);
-    let inner = super::frame(f, r, "Assignees", theme);
-    let conv = app.open_conv().map(|c| &c.conversation);
+    let title = match app.marked.len() {
+        0 => "Assignees".to_string(),
+        n => format!(
+            "Assign {n} marked conversation{}",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    let inner = super::frame(f, r, &title, theme);
+    let conv = app
+        .open_conv()
+        .filter(|_| app.marked.is_empty())
+        .map(|c| &c.conversation);
     let mut lines = Vec::new();
     if app.agents.is_empty() {
         lines.push(Line::from(Span::styled(

@@ -8,7 +8,9 @@ pub mod emoji;
 pub mod help;
 pub mod import_errors;
 pub mod note;
+pub mod priority;
 pub mod schedule;
+pub mod snooze;
 pub mod standard;
 pub mod tag_picker;
 pub mod tags;
@@ -75,6 +77,8 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         Some(Popup::Broadcast(form)) => broadcast::draw(app, form, theme, area, f),
         Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
         Some(Popup::Broadcasts { selected }) => broadcasts::draw(app, *selected, theme, area, f),
+        Some(Popup::Snooze(menu)) => snooze::draw(app, menu, theme, area, f),
+        Some(Popup::Priority(menu)) => priority::draw(app, menu, theme, area, f),
     }
     if let Some(t) = &app.toast {
         toast::draw(t, theme, area, f);

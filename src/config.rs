@@ -49,6 +49,8 @@ pub struct ClientConfig {
     pub theme: Option<String>,
     /// Whether Enter sends a reply (true, the default) or starts a new line.
     pub enter_sends: Option<bool>,
+    /// `[notify]`: per kind, "off", "bell", "desktop" or "both".
+    pub notify: Option<crate::tui::notify::NotifyConfig>,
 }
 
 impl ClientConfig {

@@ -321,6 +321,7 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
         keymap: file.keymap.unwrap_or(d.keymap),
         theme: file.theme.unwrap_or(d.theme),
         enter_sends: file.enter_sends.unwrap_or(d.enter_sends),
+        notify: file.notify.unwrap_or(d.notify),
     })
 }
 

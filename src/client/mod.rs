@@ -274,6 +274,41 @@ impl Client {
         .await
     }
 
+    pub async fn assign_team(&self, id: ConversationId, team: &str) -> ClientResult<Conversation> {
+        self.send(
+            Method::POST,
+            &format!("conversations/{id}/assign-team"),
+            &AssignTeam { team: team.into() },
+        )
+        .await
+    }
+
+    pub async fn macros(&self) -> ClientResult<Vec<SharedMacro>> {
+        self.get("macros").await
+    }
+
+    pub async fn put_macro(&self, name: &str, steps: &[MacroStep]) -> ClientResult<SharedMacro> {
+        self.send(
+            Method::PUT,
+            &format!("macros/{}", path_segment(name)),
+            &MacroInput {
+                steps: steps.to_vec(),
+            },
+        )
+        .await
+    }
+
+    pub async fn delete_macro(&self, name: &str) -> ClientResult<()> {
+        self.call::<(), ()>(
+            Method::DELETE,
+            &format!("macros/{}", path_segment(name)),
+            None::<&()>,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
     pub async fn bulk(&self, req: &BulkRequest) -> ClientResult<BulkReport> {
         self.send(Method::POST, "conversations/bulk", req).await
     }
@@ -658,4 +693,19 @@ impl Client {
         }
         url
     }
+}
+
+/// A name as one URL path segment: everything but unreserved characters
+/// percent-encoded (UTF-8).
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

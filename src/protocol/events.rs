@@ -7,6 +7,7 @@
 //! `?since=SEQ` to receive exactly what it missed, in order.
 
 use super::broadcast::*;
+use super::macros::*;
 use super::model::*;
 use super::scheduled::*;
 use super::standard::*;
@@ -56,6 +57,13 @@ pub enum EventKind {
     PriorityChanged {
         conversation: Conversation,
         by: Option<AgentId>,
+    },
+    /// A shared macro was created or changed.
+    MacroChanged {
+        shared: SharedMacro,
+    },
+    MacroDeleted {
+        name: String,
     },
     /// An agent was assigned to the conversation.
     AssigneeAdded {
@@ -148,6 +156,8 @@ impl EventKind {
             EventKind::ConversationCreated { .. } => "conversation_created",
             EventKind::StatusChanged { .. } => "status_changed",
             EventKind::PriorityChanged { .. } => "priority_changed",
+            EventKind::MacroChanged { .. } => "macro_changed",
+            EventKind::MacroDeleted { .. } => "macro_deleted",
             EventKind::BotToggled { .. } => "bot_toggled",
             EventKind::AssigneeAdded { .. } => "assignee_added",
             EventKind::AssigneeRemoved { .. } => "assignee_removed",

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod broadcast;
 pub mod events;
+pub mod macros;
 pub mod model;
 pub mod scheduled;
 pub mod standard;
@@ -17,6 +18,7 @@ pub mod validate;
 pub use api::*;
 pub use broadcast::*;
 pub use events::*;
+pub use macros::*;
 pub use model::*;
 pub use scheduled::*;
 pub use standard::*;

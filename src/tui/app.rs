@@ -310,6 +310,7 @@ pub enum Popup {
         selected: usize,
     },
     Snooze(super::triage::SnoozeMenu),
+    Palette(super::palette::Palette),
     Priority(super::triage::PriorityMenu),
 }
 
@@ -367,6 +368,16 @@ pub struct App {
     pub marked: BTreeSet<ConversationId>,
     /// Conversations opened before this one, most recent last.
     pub history: Vec<ConversationId>,
+    /// Macros from `macros.toml`.
+    pub personal_macros: Vec<Macro>,
+    /// Macros kept on the server.
+    pub shared_macros: Vec<SharedMacro>,
+    /// Both, as offered (personal ones hide shared ones of the same name).
+    pub macros: Vec<super::macros::MacroDef>,
+    /// Lines typed after `:`, oldest first.
+    pub palette_history: Vec<String>,
+    /// Which events ring or notify.
+    pub notify: super::notify::NotifyConfig,
     pub logs: HashMap<ConversationId, MessageLog>,
     /// Lines scrolled up from the newest message.
     pub chat_scroll: usize,
@@ -415,6 +426,11 @@ impl App {
             filters: Filters::default(),
             marked: BTreeSet::new(),
             history: Vec::new(),
+            personal_macros: Vec::new(),
+            shared_macros: Vec::new(),
+            macros: Vec::new(),
+            palette_history: Vec::new(),
+            notify: Default::default(),
             open: None,
             logs: HashMap::new(),
             chat_scroll: 0,
@@ -464,6 +480,7 @@ impl App {
             | Some(Popup::Standard { .. })
             | Some(Popup::TagPicker { .. })
             | Some(Popup::Snooze(_))
+            | Some(Popup::Palette(_))
             | Some(Popup::Tags { .. }) => return Context::Picker,
             Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_)) => {
                 return Context::Form

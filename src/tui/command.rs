@@ -100,6 +100,9 @@ commands! {
     ConvSnooze => "conv.snooze", "Snooze: 1 hour, tonight, tomorrow, next week, until the customer replies, or a time";
     ConvPriority => "conv.priority", "Set the priority";
     ConvTag => "conv.tag", "Tag the customer (of every marked conversation)";
+    PaletteOpen => "palette.open", "Command palette: every command, conversation, standard reply and macro";
+    PaletteCommand => "palette.command", "Type a command: assign bob, snooze 2h, priority high, filter channel=line";
+    PickerAdd => "picker.add", "Insert the chosen reply and keep choosing (several in one message); complete a typed command";
     JumpUnread => "jump.next_unread", "Open the next conversation with unread messages";
     JumpMine => "jump.next_mine", "Open the next conversation assigned to me";
     JumpNew => "jump.next_new", "Open the next new request (unassigned, open)";

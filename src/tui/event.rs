@@ -64,6 +64,8 @@ pub enum Reply {
     Teams(Res<Vec<Team>>),
     Tags(Res<Vec<TagInfo>>),
     Broadcasts(Res<Vec<Broadcast>>),
+    Macros(Res<Vec<SharedMacro>>),
+    MacroDone(super::macros::MacroReport),
     /// What a bulk action did to each conversation.
     BulkDone {
         what: String,
@@ -162,6 +164,11 @@ pub enum Effect {
     LoadBroadcasts,
     CancelBroadcast(BroadcastId),
     SetStatus(ConversationId, SetStatus),
+    LoadMacros,
+    /// Ring the bell and/or raise a desktop notification (done by the
+    /// loop that owns the terminal, not the runner).
+    Notify(super::notify::Notification),
+    RunMacro(super::macros::MacroRun),
     SetPriority(ConversationId, Priority),
     Bulk(BulkRequest),
 }

@@ -281,9 +281,18 @@ impl fmt::Display for Key {
     }
 }
 
+/// What a key is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    Command(Command),
+    Macro(String),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
     bindings: HashMap<Context, BTreeMap<Key, Command>>,
+    /// Keys bound to macros: `"f5" = "macro.Refund request"`.
+    macros: HashMap<Context, BTreeMap<Key, String>>,
     /// When each binding was read, so hints show keys in the file's order
     /// (`enter` before `l` if the file says so).
     order: HashMap<(Context, Key), usize>,
@@ -364,8 +373,23 @@ impl Keymap {
                     continue;
                 };
                 let map = self.bindings.entry(ctx).or_default();
+                // A key does one thing: the new binding replaces either kind.
+                map.remove(&key);
+                let macros = self.macros.entry(ctx).or_default();
+                macros.remove(&key);
                 if cmd_s == "none" {
-                    map.remove(&key);
+                    continue;
+                }
+                if let Some(name) = cmd_s.strip_prefix("macro.") {
+                    if name.trim().is_empty() {
+                        errors.push(format!(
+                            "{file}:{line}: give the macro's name: \"macro.NAME\""
+                        ));
+                    } else {
+                        macros.insert(key, name.trim().to_string());
+                        self.order.insert((ctx, key), self.next);
+                        self.next += 1;
+                    }
                     continue;
                 }
                 match Command::from_name(cmd_s) {
@@ -399,9 +423,45 @@ impl Keymap {
     }
 
     pub fn lookup(&self, ctx: Context, key: &Key) -> Option<Command> {
-        ctx.chain()
-            .iter()
-            .find_map(|c| self.bindings.get(c).and_then(|m| m.get(key)).copied())
+        match self.resolve(ctx, key) {
+            Some(Binding::Command(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// What a key does in a context: the most specific binding wins,
+    /// whether a command or a macro.
+    pub fn resolve(&self, ctx: Context, key: &Key) -> Option<Binding> {
+        ctx.chain().iter().find_map(|c| {
+            if let Some(cmd) = self.bindings.get(c).and_then(|m| m.get(key)) {
+                return Some(Binding::Command(*cmd));
+            }
+            self.macros
+                .get(c)
+                .and_then(|m| m.get(key))
+                .map(|name| Binding::Macro(name.clone()))
+        })
+    }
+
+    /// Every key bound to a macro in a context (not its chain).
+    pub fn macro_bindings(&self, ctx: Context) -> impl Iterator<Item = (&Key, &String)> {
+        self.macros.get(&ctx).into_iter().flat_map(|m| m.iter())
+    }
+
+    /// The first key that runs `name` from `ctx`.
+    pub fn macro_key(&self, ctx: Context, name: &str) -> Option<String> {
+        ctx.chain().iter().find_map(|c| {
+            self.macros.get(c).and_then(|m| {
+                m.iter()
+                    .find(|(k, n)| {
+                        n.eq_ignore_ascii_case(name)
+                            && self
+                                .resolve(ctx, k)
+                                .is_some_and(|b| b == Binding::Macro((*n).clone()))
+                    })
+                    .map(|(k, _)| k.to_string())
+            })
+        })
     }
 
     /// Every binding of a context, in key order.

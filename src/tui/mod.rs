@@ -13,6 +13,9 @@ pub mod fixtures;
 pub mod format;
 pub mod keymap;
 pub mod layout;
+pub mod macros;
+pub mod notify;
+pub mod palette;
 pub mod panes;
 pub mod popups;
 pub mod runner;
@@ -33,7 +36,7 @@ use crossterm::event::{
 };
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen, SetTitle};
 use crossterm::ExecutableCommand;
-use event::Msg;
+use event::{Effect, Msg};
 use futures_util::StreamExt;
 use keymap::Keymap;
 use ratatui::backend::CrosstermBackend;
@@ -49,6 +52,7 @@ pub struct UiConfig {
     pub keymap: String,
     pub theme: String,
     pub enter_sends: bool,
+    pub notify: notify::NotifyConfig,
 }
 
 impl Default for UiConfig {
@@ -57,6 +61,7 @@ impl Default for UiConfig {
             keymap: "default".into(),
             theme: "dark".into(),
             enter_sends: true,
+            notify: Default::default(),
         }
     }
 }
@@ -140,9 +145,15 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
     let (keymap, theme, problems) = load_look(&cfg);
     let mut app = App::new(client.base_url().to_string(), keymap, chrono::Utc::now());
     app.enter_sends = cfg.enter_sends;
+    app.notify = cfg.notify;
     if let Some(offset) = local_offset() {
         app.tz = offset;
     }
+    let (personal, macro_problems) = macros::load_personal();
+    let mut problems = problems;
+    problems.extend(macro_problems);
+    app.personal_macros = personal;
+    macros::combine(&mut app);
     if !problems.is_empty() {
         for p in &problems {
             tracing::warn!("config: {p}");
@@ -218,7 +229,14 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
                 _ => true,
             };
             for fx in update::update(&mut app, msg) {
-                runner.perform(fx);
+                match fx {
+                    Effect::Notify(n) => {
+                        let mut out = stdout();
+                        let _ = out.write_all(notify::encode(&n).as_bytes());
+                        let _ = out.flush();
+                    }
+                    fx => runner.perform(fx),
+                }
             }
         }
         if app.quit {

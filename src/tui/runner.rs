@@ -114,6 +114,10 @@ impl Runner {
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
+                // The terminal's loop writes these; nothing to ask here.
+                Effect::Notify(_) => return,
+                Effect::LoadMacros => Reply::Macros(c.macros().await.map_err(err)),
+                Effect::RunMacro(run) => Reply::MacroDone(super::macros::execute(&c, run).await),
                 Effect::SetStatus(id, req) => Reply::Changed {
                     what: format!("setting the status to {}", req.status),
                     result: c.set_status(id, &req).await.map_err(err),

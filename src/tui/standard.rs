@@ -73,3 +73,19 @@ pub fn filled(app: &App, hit: Hit) -> String {
     let (_, m) = message(app, hit);
     fill_placeholders(&m.text, app.open_customer(), app.me.as_ref(), channel(app))
 }
+
+/// Any text with its placeholders filled for the open conversation.
+pub fn fill_text(app: &App, text: &str) -> String {
+    fill_placeholders(text, app.open_customer(), app.me.as_ref(), channel(app))
+}
+
+/// Puts `text` into a conversation's reply at the cursor; a second reply
+/// inserted after text goes on a new line, so several can be combined.
+pub fn insert_into_draft(app: &mut App, id: ConversationId, text: &str) {
+    let draft = app.drafts.entry(id).or_default();
+    let before = &draft.text()[..draft.cursor()];
+    if !before.is_empty() && !before.ends_with(char::is_whitespace) {
+        draft.insert_char('\n');
+    }
+    draft.insert(text);
+}

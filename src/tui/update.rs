@@ -76,6 +76,10 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if let Some(super::keymap::Binding::Macro(name)) = app.keymap.resolve(ctx, &key) {
+        super::macros::run(app, &name, fx);
+        return;
+    }
     if let Some(cmd) = app.keymap.lookup(ctx, &key) {
         if ctx == Context::Settings && settings::command(app, cmd, fx) {
             return;
@@ -102,6 +106,11 @@ fn active_editor(app: &mut App) -> Option<&mut Editor> {
         Some(Popup::Snooze(m)) => {
             m.error = None;
             return Some(&mut m.typed);
+        }
+        Some(Popup::Palette(p)) => {
+            p.error = None;
+            p.selected = 0;
+            return Some(&mut p.input);
         }
         Some(Popup::Tags { filter, mode, .. }) => {
             return Some(match mode {
@@ -302,6 +311,9 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::AssigneeOthers => {
             set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others))
         }
+        Command::PaletteOpen => super::palette::open(app, false, fx),
+        Command::PaletteCommand => super::palette::open(app, true, fx),
+        Command::PickerAdd => {}
         Command::StatusNext => set_filter(app, fx, |f| {
             let i = super::app::status_view_index(&f.status);
             let (_, next) = super::app::STATUS_VIEWS[(i + 1) % super::app::STATUS_VIEWS.len()];
@@ -489,6 +501,11 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             true
         }
         (Popup::Snooze(_), _) => super::triage::snooze_command(app, cmd, fx),
+        (Popup::Palette(_), c) if c.name().starts_with("input.") => {
+            edit(app, c, fx);
+            true
+        }
+        (Popup::Palette(_), _) => super::palette::command(app, cmd, fx),
         (Popup::Priority(_), _) => super::triage::priority_command(app, cmd, fx),
         (Popup::Help { scroll }, Command::PopupNext) => {
             *scroll += 1;
@@ -587,6 +604,10 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         }
         (Popup::Standard { .. }, Command::PopupConfirm | Command::StandardSend) => {
             use_standard(app, cmd == Command::StandardSend, fx);
+            true
+        }
+        (Popup::Standard { .. }, Command::PickerAdd) => {
+            add_standard(app);
             true
         }
         (Popup::TagPicker { selected, filter }, Command::PopupNext) => {
@@ -861,6 +882,28 @@ fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Inserts the chosen standard reply at the cursor and keeps the picker
+/// open for the next one.
+fn add_standard(app: &mut App) {
+    let Some(Popup::Standard { filter, selected }) = &app.popup else {
+        return;
+    };
+    let hits = super::standard::hits(app, filter.text());
+    let Some(hit) = hits.get(*selected).copied() else {
+        return;
+    };
+    let Some(id) = app.open else {
+        return;
+    };
+    let text = super::standard::filled(app, hit);
+    super::standard::insert_into_draft(app, id, &text);
+    if let Some(Popup::Standard { filter, selected }) = app.popup.as_mut() {
+        filter.clear();
+        *selected = 0;
+    }
+    app.notify("added to the reply; choose another, or esc", Level::Info);
+}
+
 /// Puts the chosen standard reply, placeholders filled, into the compose
 /// box at the cursor, or sends it at once.
 fn use_standard(app: &mut App, send_now: bool, fx: &mut Vec<Effect>) {
@@ -884,7 +927,7 @@ fn use_standard(app: &mut App, send_now: bool, fx: &mut Vec<Effect>) {
         // What was being typed stays for later.
         app.drafts.entry(id).or_default().insert(&kept);
     } else {
-        app.drafts.entry(id).or_default().insert(&text);
+        super::standard::insert_into_draft(app, id, &text);
         app.focus = Focus::Compose;
     }
 }
@@ -899,6 +942,16 @@ fn cycle_focus(app: &mut App, forward: bool) {
     let i = order.iter().position(|p| *p == cur).unwrap_or(0);
     let next = if forward { (i + 1) % 3 } else { (i + 2) % 3 };
     app.focus = Focus::Pane(order[next]);
+}
+
+/// Runs a named command as if its key had been pressed.
+pub fn run_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    command(app, cmd, fx);
+}
+
+/// Changes the list's filters (and asks the server when they changed).
+pub fn change_filters(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
+    set_filter(app, fx, f);
 }
 
 fn set_filter(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
@@ -1150,6 +1203,9 @@ fn on_server(app: &mut App, update: StreamUpdate, fx: &mut Vec<Effect>) {
 pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
     let seq = ev.seq;
     let me = app.me_id();
+    if let Some(n) = super::notify::for_event(app, &ev.kind) {
+        fx.push(Effect::Notify(n));
+    }
     match ev.kind {
         EventKind::MessageCreated {
             conversation,
@@ -1328,6 +1384,18 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                 app.show_toast(title, vec![line], level);
             }
         }
+        EventKind::MacroChanged { shared } => {
+            app.shared_macros
+                .retain(|m| !m.name.eq_ignore_ascii_case(&shared.name));
+            app.shared_macros.push(shared);
+            app.shared_macros.sort_by_key(|m| m.name.to_lowercase());
+            super::macros::combine(app);
+        }
+        EventKind::MacroDeleted { name } => {
+            app.shared_macros
+                .retain(|m| !m.name.eq_ignore_ascii_case(&name));
+            super::macros::combine(app);
+        }
         EventKind::ScheduledChanged { scheduled } => {
             if let Some(list) = app.scheduled.get_mut(&scheduled.conversation_id) {
                 list.retain(|s| s.id != scheduled.id);
@@ -1360,6 +1428,8 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 fx.push(Effect::StartStream(Some(me.latest_seq)));
                 fx.push(Effect::LoadAgents);
                 fx.push(Effect::LoadStandard);
+                fx.push(Effect::LoadMacros);
+                fx.push(Effect::LoadTeams);
                 refilter(app, fx);
             }
         }
@@ -1481,6 +1551,12 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         Reply::Teams(Ok(teams)) => app.teams = teams,
         Reply::Tags(Ok(tags)) => app.tags = tags,
         Reply::BulkDone { what, result } => super::triage::bulk_done(app, what, result),
+        Reply::Macros(Ok(list)) => {
+            app.shared_macros = list;
+            super::macros::combine(app);
+        }
+        Reply::Macros(Err(e)) => app.notify(format!("cannot load macros: {e}"), Level::Error),
+        Reply::MacroDone(report) => super::macros::finished(app, report),
         Reply::Broadcasts(Ok(mut list)) => {
             list.sort_by_key(|b| std::cmp::Reverse(b.id));
             app.broadcasts = list;

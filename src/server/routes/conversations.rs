@@ -208,3 +208,15 @@ pub async fn bulk(
         results,
     }))
 }
+
+pub async fn assign_team(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    Path(id): Path<ConversationId>,
+    Json(req): Json<AssignTeam>,
+) -> Out<Conversation> {
+    let actor = Actor::agent(me.id).at(state.clock.now());
+    Ok(axum::Json(
+        state.store.assign_team(actor, id, req.team).await?,
+    ))
+}

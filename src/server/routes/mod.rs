@@ -9,6 +9,7 @@ mod customers;
 mod customers_bulk;
 mod events;
 mod inbound;
+mod macros;
 mod scheduled;
 mod session;
 mod standard;
@@ -37,6 +38,12 @@ pub fn router() -> Router<AppState> {
         .route("/conversations/{id}/read", post(conversations::read))
         .route("/conversations/{id}/bot", put(conversations::bot))
         .route("/conversations/{id}/status", put(conversations::status))
+        .route(
+            "/conversations/{id}/assign-team",
+            post(conversations::assign_team),
+        )
+        .route("/macros", get(macros::list))
+        .route("/macros/{name}", put(macros::put).delete(macros::delete))
         .route("/conversations/{id}/priority", put(conversations::priority))
         .route("/conversations/{id}/assignees", post(conversations::assign))
         .route(

@@ -221,4 +221,13 @@ UPDATE conversations SET waiting_since = (
 CREATE INDEX conversations_status ON conversations (status, last_activity_at);
 CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE status = 'snoozed';
 "#,
+    // 6: shared macros.
+    r#"
+CREATE TABLE macros (
+    name TEXT NOT NULL PRIMARY KEY,
+    steps TEXT NOT NULL,
+    updated_by INTEGER NOT NULL REFERENCES agents(id),
+    updated_at INTEGER NOT NULL
+);
+"#,
 ];

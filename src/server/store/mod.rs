@@ -187,6 +187,22 @@ pub trait Store: Send + Sync + 'static {
         id: ConversationId,
         priority: Priority,
     ) -> StoreResult<Conversation>;
+    async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>>;
+    async fn put_macro(
+        &self,
+        by: AgentId,
+        name: String,
+        steps: Vec<MacroStep>,
+    ) -> StoreResult<SharedMacro>;
+    async fn delete_macro(&self, name: String) -> StoreResult<()>;
+    /// Assigns the team member with the fewest open conversations (or
+    /// keeps the one already on it).
+    async fn assign_team(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        team: String,
+    ) -> StoreResult<Conversation>;
     /// Opens every snoozed conversation whose wake time is at or before
     /// `now`, each exactly once; returns them.
     async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>>;

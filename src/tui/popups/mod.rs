@@ -8,6 +8,7 @@ pub mod emoji;
 pub mod help;
 pub mod import_errors;
 pub mod note;
+pub mod palette;
 pub mod priority;
 pub mod schedule;
 pub mod snooze;
@@ -78,6 +79,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
         Some(Popup::Broadcasts { selected }) => broadcasts::draw(app, *selected, theme, area, f),
         Some(Popup::Snooze(menu)) => snooze::draw(app, menu, theme, area, f),
+        Some(Popup::Palette(p)) => palette::draw(app, p, theme, area, f),
         Some(Popup::Priority(menu)) => priority::draw(app, menu, theme, area, f),
     }
     if let Some(t) = &app.toast {

@@ -2,6 +2,7 @@
 //! time anyway) and a small pool of readers, WAL mode, blocking calls moved
 //! off the async runtime.
 
+mod macros;
 mod triage;
 
 use super::migrations::MIGRATIONS;
@@ -533,6 +534,13 @@ fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
         )));
     }
     Ok(())
+}
+
+/// 404 for an unknown conversation before anything else is looked at.
+async fn load_conversation_checked(store: &SqliteStore, id: ConversationId) -> StoreResult<()> {
+    store
+        .read(move |conn| load_conversation(conn, id).map(drop))
+        .await
 }
 
 enum Cursor {
@@ -1527,6 +1535,38 @@ impl Store for SqliteStore {
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| triage::set_priority(tx, events, id, priority, actor.by, at))
             .await
+    }
+
+    async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>> {
+        self.read(macros::list).await
+    }
+
+    async fn put_macro(
+        &self,
+        by: AgentId,
+        name: String,
+        steps: Vec<MacroStep>,
+    ) -> StoreResult<SharedMacro> {
+        self.write(move |tx, events| macros::put(tx, events, &name, steps, by))
+            .await
+    }
+
+    async fn delete_macro(&self, name: String) -> StoreResult<()> {
+        self.write(move |tx, events| macros::delete(tx, events, &name))
+            .await
+    }
+
+    async fn assign_team(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        team: String,
+    ) -> StoreResult<Conversation> {
+        load_conversation_checked(self, id).await?;
+        let agent = self
+            .read(move |conn| macros::team_member(conn, id, &team))
+            .await?;
+        self.add_assignee(actor, id, agent).await
     }
 
     async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>> {

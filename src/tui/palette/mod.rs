@@ -1,0 +1,266 @@
+//! The command palette (Ctrl-K): one fuzzy search over every named command
+//! (with its key), every loaded conversation by customer name, every
+//! standard message and every macro. Starting the line with `:` (or
+//! opening it with `:`) types a command with arguments instead, with
+//! completion and history (`typed.rs`).
+
+pub mod typed;
+
+use super::app::{App, Focus, Level, Pane, Popup};
+use super::command::Command;
+use super::editor::Editor;
+use super::event::Effect;
+use super::keymap::Context;
+use crate::protocol::*;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+#[derive(Debug, Clone)]
+pub struct Palette {
+    pub input: Editor,
+    pub selected: usize,
+    pub error: Option<String>,
+    /// Where it was opened from: the keys shown are the ones in force there.
+    pub from: Context,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Command(Command),
+    Conversation(ConversationId),
+    Standard(super::standard::Hit),
+    Macro(String),
+    /// A whole typed line: a completion, or one from history.
+    Line(String),
+}
+
+/// At most this many results are listed.
+const MAX_ITEMS: usize = 200;
+
+pub fn open(app: &mut App, typed_mode: bool, fx: &mut Vec<Effect>) {
+    let from = app.context();
+    app.popup = Some(Popup::Palette(Palette {
+        input: Editor::with_text(if typed_mode { ":" } else { "" }),
+        selected: 0,
+        error: None,
+        from,
+    }));
+    if app.standard.is_empty() {
+        fx.push(Effect::LoadStandard);
+    }
+    if app.tags.is_empty() {
+        fx.push(Effect::LoadTags);
+    }
+}
+
+pub fn is_typed(input: &str) -> bool {
+    input.starts_with(':')
+}
+
+fn with_ctx<T>(app: &App, f: impl FnOnce(&typed::Ctx) -> T) -> T {
+    let names: Vec<String> = app.macros.iter().map(|m| m.name.clone()).collect();
+    let ctx = typed::Ctx {
+        agents: &app.agents,
+        tags: &app.tags,
+        macros: &names,
+        now: app.now,
+        tz: app.tz,
+    };
+    f(&ctx)
+}
+
+/// What the palette lists for `input`, best first.
+pub fn items(app: &App, input: &str) -> Vec<Item> {
+    if let Some(line) = input.strip_prefix(':') {
+        if line.trim().is_empty() {
+            return app
+                .palette_history
+                .iter()
+                .rev()
+                .map(|l| Item::Line(l.clone()))
+                .collect();
+        }
+        return with_ctx(app, |c| typed::complete(line, c))
+            .into_iter()
+            .map(Item::Line)
+            .collect();
+    }
+    let q = input.trim();
+    let mut all: Vec<(Item, String)> = Command::ALL
+        .iter()
+        .map(|c| {
+            (
+                Item::Command(*c),
+                format!("{} {}", c.description(), c.name()),
+            )
+        })
+        .collect();
+    all.extend(
+        app.macros
+            .iter()
+            .map(|m| (Item::Macro(m.name.clone()), format!("macro {}", m.name))),
+    );
+    if q.is_empty() {
+        return all.into_iter().map(|(i, _)| i).take(MAX_ITEMS).collect();
+    }
+    all.extend(app.list.view.iter().filter_map(|id| {
+        app.convs.get(id).map(|c| {
+            (
+                Item::Conversation(*id),
+                c.conversation.customer_name.clone(),
+            )
+        })
+    }));
+    all.extend(super::standard::hits(app, "").into_iter().map(|h| {
+        let (f, m) = super::standard::message(app, h);
+        (Item::Standard(h), format!("{} {}", f.name, m.text))
+    }));
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize, Item)> = all
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (item, hay))| {
+            pattern
+                .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                .map(|s| (s, i, item))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored
+        .into_iter()
+        .take(MAX_ITEMS)
+        .map(|(_, _, i)| i)
+        .collect()
+}
+
+/// Keys inside the palette; returns whether it handled `cmd`.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Palette(p)) = app.popup.as_ref() else {
+        return false;
+    };
+    let input = p.input.text().to_string();
+    let selected = p.selected;
+    match cmd {
+        Command::PopupNext => {
+            let n = items(app, &input).len();
+            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                if p.selected + 1 < n {
+                    p.selected += 1;
+                }
+            }
+        }
+        Command::PopupPrev => {
+            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                p.selected = p.selected.saturating_sub(1);
+            }
+        }
+        Command::PickerAdd => {
+            // Take the chosen completion into the line, to go on typing.
+            if let Some(Item::Line(l)) = items(app, &input).into_iter().nth(selected) {
+                if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                    let sep = if l.ends_with('=') { "" } else { " " };
+                    p.input = Editor::with_text(&format!(":{l}{sep}"));
+                    p.selected = 0;
+                    p.error = None;
+                }
+            }
+        }
+        Command::PopupConfirm => {
+            if is_typed(&input) {
+                run_line(app, &input, selected, fx);
+            } else if let Some(item) = items(app, &input).into_iter().nth(selected) {
+                choose(app, item, fx);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn run_line(app: &mut App, input: &str, selected: usize, fx: &mut Vec<Effect>) {
+    let me = app.me.as_ref().map(|m| m.id);
+    let line = input.trim_start_matches(':').trim().to_string();
+    let parsed = with_ctx(app, |c| typed::parse(&line, c, me));
+    let (line, parsed) = match parsed {
+        Ok(t) => (line, Ok(t)),
+        // An incomplete line runs the completion chosen below it.
+        Err(e) => match items(app, input).into_iter().nth(selected) {
+            Some(Item::Line(l)) => {
+                let again = with_ctx(app, |c| typed::parse(&l, c, me));
+                (l, again.map_err(|_| e))
+            }
+            _ => (line, Err(e)),
+        },
+    };
+    match parsed {
+        Ok(t) => {
+            app.palette_history.retain(|h| *h != line);
+            app.palette_history.push(line);
+            if app.palette_history.len() > 100 {
+                app.palette_history.remove(0);
+            }
+            app.popup = None;
+            apply(app, t, fx);
+        }
+        Err(e) => {
+            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                p.error = Some(e);
+            }
+        }
+    }
+}
+
+/// Carries out a typed command.
+pub fn apply(app: &mut App, t: typed::Typed, fx: &mut Vec<Effect>) {
+    match t {
+        typed::Typed::Run(c) => super::update::run_command(app, c, fx),
+        typed::Typed::Act(a) => super::triage::bulk(app, a, fx),
+        typed::Typed::Filter(sets) => super::update::change_filters(app, fx, |f| {
+            for s in sets {
+                match s {
+                    typed::FilterSet::Channel(c) => f.channel = c,
+                    typed::FilterSet::Status(s) => f.status = s,
+                    typed::FilterSet::Assignee(a) => f.assignee = a,
+                    typed::FilterSet::Section(s) => f.section = s,
+                    typed::FilterSet::Tag(t) => f.tag = t,
+                    typed::FilterSet::Sort(s) => f.sort = s,
+                    typed::FilterSet::Clear => *f = Default::default(),
+                }
+            }
+        }),
+        typed::Typed::Macro(name) => super::macros::run(app, &name, fx),
+    }
+}
+
+fn choose(app: &mut App, item: Item, fx: &mut Vec<Effect>) {
+    app.popup = None;
+    match item {
+        Item::Command(c) => super::update::run_command(app, c, fx),
+        Item::Conversation(id) => {
+            super::update::open(app, id, fx);
+            if let Some(i) = app.list.view.iter().position(|x| *x == id) {
+                app.list.selected = i;
+            }
+            app.focus = Focus::Pane(Pane::Chat);
+        }
+        Item::Standard(hit) => {
+            let Some(id) = app.open else {
+                app.notify("open a conversation to use a standard reply", Level::Info);
+                return;
+            };
+            let text = super::standard::filled(app, hit);
+            super::standard::insert_into_draft(app, id, &text);
+            app.focus = Focus::Compose;
+        }
+        Item::Macro(name) => super::macros::run(app, &name, fx),
+        Item::Line(l) => {
+            let t = with_ctx(app, |c| typed::parse(&l, c, app.me.as_ref().map(|m| m.id)));
+            match t {
+                Ok(t) => apply(app, t, fx),
+                Err(e) => app.notify(e, Level::Error),
+            }
+        }
+    }
+}

@@ -375,3 +375,56 @@ async fn login_keeps_the_token_for_the_next_command() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn macros_are_shared_from_a_file_and_listed() {
+    let t = TestServer::start().await;
+    let admin = Cli {
+        t: &t,
+        token: t.admin.token.clone(),
+        home: tempfile::tempdir().unwrap(),
+    };
+    let dir = admin.home.path().join("config/chatsmart");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("macros.toml"),
+        r#"
+[[macro]]
+name = "Refund request"
+steps = [{ standard = "refund" }, { tag = "refund" }, { assign_team = "Billing" }, { status = "pending" }]
+"#,
+    )
+    .unwrap();
+    let r = admin.run(&["macros", "push"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.err.contains("shared Refund request"));
+    // An agent sees it as shared; the admin also as personal.
+    let agent = cli(&t);
+    let list: serde_json::Value = serde_json::from_str(&agent.ok(&["macros"])).unwrap();
+    assert_eq!(list[0]["name"], "Refund request");
+    assert_eq!(list[0]["source"], "shared");
+    assert_eq!(list[0]["steps"][2]["assign_team"], "Billing");
+    let table = admin.ok(&["macros", "-o", "table"]);
+    assert!(
+        table.contains("personal") && table.contains("shared"),
+        "{table}"
+    );
+    assert!(table.contains("assign to the Billing team"));
+    // Agents may not share; a bad file shares nothing.
+    let bad = agent.home.path().join("bad.toml");
+    std::fs::write(&bad, "[[macro]]\nname = \"x\"\nsteps = []\n").unwrap();
+    let r = admin.run(&["macros", "push", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.err);
+    assert!(r.err.contains("no steps"));
+    let good = agent.home.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[[macro]]\nname = \"x\"\nsteps = [{ bot = false }]\n",
+    )
+    .unwrap();
+    let r = agent.run(&["macros", "push", good.to_str().unwrap()]);
+    assert_eq!(r.code, 4, "{}", r.err);
+    assert_eq!(admin.run(&["macros", "delete", "refund request"]).code, 0);
+    assert_eq!(admin.run(&["macros", "delete", "refund request"]).code, 5);
+    assert_eq!(agent.ok(&["macros", "-q"]), "");
+}

@@ -463,3 +463,85 @@ async fn the_customer_panel_edits_are_seen_by_a_second_client() {
     tui.keys("q");
     assert!(tui.wait_exit());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triage_jumps_to_the_unread_one_and_assigns_three_in_one_action() {
+    let t = TestServer::start().await;
+    let mut ids = Vec::new();
+    for (i, name) in ["Ann One", "Ben Two", "Cat Three", "Dan Four", "Eve Five"]
+        .iter()
+        .enumerate()
+    {
+        let acc = t
+            .inbound(
+                ChannelKind::Line,
+                &format!("U-tri-{i}"),
+                name,
+                &format!("question {i}"),
+                &format!("tri-{i}"),
+            )
+            .await;
+        ids.push(acc.conversation_id);
+    }
+    let alice = t.alice.client.clone();
+    // Everything read but Ben's.
+    for (i, id) in ids.iter().enumerate() {
+        if i != 1 {
+            alice.mark_read(*id).await.unwrap();
+        }
+    }
+    let mut tui = Tui::start(&t.url(), &t.alice.token);
+    tui.wait_for("connected");
+    tui.wait_for("Eve Five");
+
+    // One key opens the next unread conversation.
+    tui.keys("u");
+    tui.wait_until("Ben's conversation open", |s| {
+        s.contains("question 1")
+            && s.lines()
+                .any(|l| l.contains("Ben Two") && l.contains("Bot ●"))
+    });
+
+    // Mark three from the top, and assign them all to Bob at once.
+    tui.keys("1");
+    tui.keys("g");
+    tui.keys(" ");
+    tui.keys(" ");
+    tui.keys(" ");
+    tui.wait_for("3 marked");
+    tui.keys("a");
+    tui.wait_for("Assign 3 marked conversations");
+    tui.keys("j");
+    tui.keys("j");
+    tui.keys("\r");
+    tui.wait_for("Assign Bob Chen to 3 conversations?");
+    tui.keys("y");
+    let bob = t.bob.agent.id;
+    eventually("three assigned to Bob on the server", || {
+        let c = alice.clone();
+        async move {
+            let page = c
+                .conversations(&ConversationQuery::default())
+                .await
+                .unwrap();
+            page.items
+                .iter()
+                .filter(|r| r.conversation.is_assigned_to(bob))
+                .count()
+                == 3
+        }
+    })
+    .await;
+    // Newest first: Eve, Dan and Cat were the top three.
+    for id in &ids[2..] {
+        assert!(alice
+            .conversation(*id)
+            .await
+            .unwrap()
+            .conversation
+            .is_assigned_to(bob));
+    }
+    tui.wait_until("the marks cleared", |s| !s.contains("marked"));
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}

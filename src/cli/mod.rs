@@ -16,6 +16,7 @@ mod agent;
 mod broadcast;
 mod convs;
 mod customers;
+mod macros;
 mod output;
 mod standard;
 
@@ -123,6 +124,11 @@ pub enum Command {
         id: i64,
         #[command(subcommand)]
         action: Option<convs::ConvAction>,
+    },
+    /// Macros: list yours and the shared ones; share or delete (admin).
+    Macros {
+        #[command(subcommand)]
+        cmd: Option<macros::MacrosCommand>,
     },
     /// Broadcasts with their progress and results; show or cancel one (admin).
     Broadcasts {
@@ -488,6 +494,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
             let action = action.unwrap_or(convs::ConvAction::Show { messages: 20 });
             runtime()?.block_on(convs::act(client, id, action, out))
+        }
+        Some(Command::Macros { cmd }) => {
+            let out = output::Output::new(cli.output, cli.quiet);
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
+            runtime()?.block_on(macros::run(
+                client,
+                cmd.unwrap_or(macros::MacrosCommand::List),
+                out,
+            ))
         }
         Some(Command::Broadcasts { cmd }) => {
             let out = output::Output::new(cli.output, cli.quiet);

@@ -120,10 +120,16 @@ fn csv_text(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow
 /// emoji line up), cut at [`MAX_CELL`]; nothing from a cell can reach
 /// the terminal as a control sequence.
 fn table(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    // The last column (usually text) may run longer: nothing follows it.
+    let last = headers.len().saturating_sub(1);
     let rows: Vec<Vec<String>> = rows
         .map(|r| {
             r.iter()
-                .map(|c| wrap::truncate(&sanitize::line(c), MAX_CELL))
+                .enumerate()
+                .map(|(i, c)| {
+                    let max = if i == last { MAX_CELL * 3 } else { MAX_CELL };
+                    wrap::truncate(&sanitize::line(c), max)
+                })
                 .collect()
         })
         .collect();

@@ -25,7 +25,8 @@ pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, 
                 None => by_cmd.push((*c, vec![*k])),
             }
         }
-        if by_cmd.is_empty() {
+        let macros: Vec<(&Key, &String)> = keymap.macro_bindings(ctx).collect();
+        if by_cmd.is_empty() && macros.is_empty() {
             continue;
         }
         by_cmd.sort_by_key(|(c, _)| *c);
@@ -41,6 +42,12 @@ pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, 
             out.push((
                 Some(keys.join(" ")),
                 format!("{}  ({})", cmd.description(), cmd.name()),
+            ));
+        }
+        for (key, name) in macros {
+            out.push((
+                Some(key.to_string()),
+                format!("Run the macro {name}  (macro.{name})"),
             ));
         }
     }

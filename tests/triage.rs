@@ -59,6 +59,11 @@ async fn status_and_priority_are_stored_streamed_filtered_and_sorted() {
         .await
         .unwrap();
     assert_eq!(conv.status, ConvStatus::Resolved);
+    assert_eq!(
+        conv.last_message.as_ref().map(|m| m.kind),
+        Some(MessageKind::Inbound),
+        "a system note is not the preview"
+    );
     let ev = ws
         .until(|e| matches!(e.kind, EventKind::StatusChanged { .. }))
         .await;

@@ -224,6 +224,51 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                 }
             }
         }
+        // Triage: answered ones resolved or waiting on the customer, a few
+        // snoozed, some with a priority.
+        if let Some(agent) = assigned {
+            let actor = Actor::agent(agent).at(at);
+            let waiting = store
+                .get_conversation(me, conv)
+                .await?
+                .conversation
+                .waiting_since
+                .is_some();
+            let roll: f64 = rng.gen();
+            let status = match roll {
+                r if r < 0.25 && !waiting => Some((ConvStatus::Resolved, None)),
+                r if r < 0.45 && !waiting => Some((ConvStatus::Pending, None)),
+                r if r < 0.52 => Some((
+                    ConvStatus::Snoozed,
+                    Some(now + Duration::hours(rng.gen_range(2..40))),
+                )),
+                _ => None,
+            };
+            if let Some((status, snooze_until)) = status {
+                store
+                    .set_status(
+                        actor,
+                        conv,
+                        SetStatus {
+                            status,
+                            snooze_until,
+                        },
+                    )
+                    .await?;
+            }
+        }
+        let priority = match rng.gen_range(0..100) {
+            0..=3 => Priority::Urgent,
+            4..=13 => Priority::High,
+            14..=21 => Priority::Medium,
+            22..=27 => Priority::Low,
+            _ => Priority::None,
+        };
+        if priority != Priority::None {
+            store
+                .set_priority(Actor::agent(assigned.unwrap_or(me)).at(at), conv, priority)
+                .await?;
+        }
         // A few customers arrive with what agents learned about them.
         if rng.gen_bool(0.35) {
             enrich(store, &mut rng, me, conv, lang, channel).await?;

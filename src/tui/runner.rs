@@ -343,10 +343,16 @@ fn bulk_what(req: &crate::protocol::BulkRequest) -> String {
     let what = match &req.action {
         BulkAction::Assign { .. } => "assign",
         BulkAction::Unassign { .. } => "unassign",
-        BulkAction::Bot { .. } => "bot",
+        BulkAction::Bot { active: true } => "bot on for",
+        BulkAction::Bot { active: false } => "bot off for",
         BulkAction::Tag { .. } => "tag",
-        BulkAction::Status { status, .. } => status.as_str(),
-        BulkAction::Priority { .. } => "priority",
+        BulkAction::Status { status, .. } => match status {
+            crate::protocol::ConvStatus::Open => "reopen",
+            crate::protocol::ConvStatus::Pending => "mark pending",
+            crate::protocol::ConvStatus::Snoozed => "snooze",
+            crate::protocol::ConvStatus::Resolved => "resolve",
+        },
+        BulkAction::Priority { .. } => "set priority of",
     };
-    format!("{what}: {n} conversation{}", if n == 1 { "" } else { "s" })
+    format!("{what} {n} conversation{}", if n == 1 { "" } else { "s" })
 }

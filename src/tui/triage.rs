@@ -387,7 +387,7 @@ pub fn bulk_done(app: &mut App, what: String, result: Result<BulkReport, String>
     match result {
         Ok(r) if r.failed == 0 => {
             app.marked.clear();
-            app.notify(format!("{what}: all {} done", r.succeeded), Level::Info);
+            app.notify(format!("{what}: done"), Level::Info);
         }
         Ok(r) => {
             // Keep the failed ones marked, to try again.

@@ -970,6 +970,9 @@ fn refilter(app: &mut App, fx: &mut Vec<Effect>) {
     app.list.selected = 0;
     app.list.offset = 0;
     app.rebuild_view();
+    // New filters start at the top (rebuild_view keeps a selection).
+    app.list.selected = 0;
+    app.list.offset = 0;
     load_list(app, fx, false);
 }
 

@@ -103,18 +103,45 @@ pub fn items(app: &App, input: &str) -> Vec<Item> {
     if q.is_empty() {
         return all.into_iter().map(|(i, _)| i).take(MAX_ITEMS).collect();
     }
-    all.extend(app.list.view.iter().filter_map(|id| {
-        app.convs.get(id).map(|c| {
-            (
-                Item::Conversation(*id),
-                c.conversation.customer_name.clone(),
-            )
-        })
-    }));
+    // Every loaded conversation, those in the list first.
+    let listed: std::collections::HashSet<ConversationId> = app.list.view.iter().copied().collect();
+    let mut others: Vec<&super::app::Conv> = app
+        .convs
+        .values()
+        .filter(|c| !listed.contains(&c.conversation.id))
+        .collect();
+    others.sort_by_key(|c| std::cmp::Reverse((c.conversation.last_activity_at, c.conversation.id)));
+    all.extend(
+        app.list
+            .view
+            .iter()
+            .filter_map(|id| app.convs.get(id))
+            .chain(others)
+            .map(|c| {
+                (
+                    Item::Conversation(c.conversation.id),
+                    c.conversation.customer_name.clone(),
+                )
+            }),
+    );
     all.extend(super::standard::hits(app, "").into_iter().map(|h| {
         let (f, m) = super::standard::message(app, h);
         (Item::Standard(h), format!("{} {}", f.name, m.text))
     }));
+    // Where the words typed appear as they are, only those; fuzzy
+    // matching is for abbreviations.
+    let words: Vec<String> = q
+        .to_lowercase()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let has_words = |hay: &str| {
+        let h = hay.to_lowercase();
+        words.iter().all(|w| h.contains(w.as_str()))
+    };
+    if all.iter().any(|(_, hay)| has_words(hay)) {
+        all.retain(|(_, hay)| has_words(hay));
+    }
     let mut matcher = Matcher::new(Config::DEFAULT);
     let pattern = Pattern::parse(q, CaseMatching::Ignore, Normalization::Smart);
     let mut buf = Vec::new();
@@ -128,6 +155,9 @@ pub fn items(app: &App, input: &str) -> Vec<Item> {
         })
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Loose fuzzy matches far below the best are noise.
+    let best = scored.first().map(|s| s.0).unwrap_or(0);
+    scored.retain(|s| s.0 * 2 >= best);
     scored
         .into_iter()
         .take(MAX_ITEMS)

@@ -487,16 +487,21 @@ fn insert_message(
         MessageKind::Agent | MessageKind::Bot => "NULL",
         MessageKind::System => "waiting_since",
     };
-    tx.execute(
-        &format!(
-            "UPDATE conversations SET last_message_id = ?2,
-                 last_activity_at = MAX(last_activity_at, ?3),
-                 inbound_count = inbound_count + ?4,
-                 waiting_since = {waiting}
-             WHERE id = ?1"
-        ),
-        params![conversation, id, at, inbound],
-    )?;
+    // System notes ("resolved by Bob") are in the history but are not the
+    // conversation's latest message: they neither replace the preview nor
+    // move it up the list.
+    if kind != MessageKind::System {
+        tx.execute(
+            &format!(
+                "UPDATE conversations SET last_message_id = ?2,
+                     last_activity_at = MAX(last_activity_at, ?3),
+                     inbound_count = inbound_count + ?4,
+                     waiting_since = {waiting}
+                 WHERE id = ?1"
+            ),
+            params![conversation, id, at, inbound],
+        )?;
+    }
     load_message(tx, id)
 }
 

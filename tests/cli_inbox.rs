@@ -249,6 +249,36 @@ async fn conv_shows_and_acts_and_says_what_went_wrong() {
         .is_assigned_to(t.bob.agent.id));
     assert_eq!(conv(&["tag", "refund"]).conversation.tag_ids.len(), 1);
     assert_eq!(cli.ok(&["conv", &id, "resolve", "-q"]), format!("{id}\n"));
+    // Every action prints the same record in every format.
+    for action in [
+        vec!["reopen"],
+        vec!["pending"],
+        vec!["priority", "low"],
+        vec!["bot", "on"],
+        vec!["assign", "me"],
+        vec!["tag", "vip"],
+        vec!["snooze", "tomorrow", "09:00"],
+    ] {
+        let mut args = vec!["conv", id.as_str()];
+        args.extend(action.iter().copied());
+        let run = |extra: &[&str]| {
+            let mut a = args.clone();
+            a.extend_from_slice(extra);
+            cli.ok(&a)
+        };
+        let table = run(&["-o", "table"]);
+        assert!(table.starts_with("id "), "{action:?}: {table}");
+        assert!(table.contains("Mei Chan"));
+        let csv = run(&["-o", "csv"]);
+        assert!(
+            csv.starts_with("id,customer,channel,status,priority"),
+            "{csv}"
+        );
+        assert_eq!(csv.lines().count(), 2);
+        let row: ConversationRow = serde_json::from_str(&run(&["-o", "json"])).unwrap();
+        assert_eq!(row.conversation.id, a.conversation_id);
+        assert_eq!(run(&["-q"]), format!("{id}\n"));
+    }
     let csv = cli.ok(&["conv", &id, "-o", "csv"]);
     assert!(csv.starts_with("id,customer,"), "{csv}");
     assert_eq!(csv.lines().count(), 2);

@@ -44,6 +44,8 @@ impl Tui {
         cmd.env("XDG_STATE_HOME", home.path().join("state"));
         cmd.env("XDG_DATA_HOME", home.path().join("data"));
         cmd.env_remove("CHATSMART_SERVER");
+        // Whatever keyring this machine has, the tests use the file.
+        cmd.env("CHATSMART_NO_KEYRING", "1");
         cmd.env_remove("CHATSMART_TOKEN");
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
@@ -542,6 +544,24 @@ async fn triage_jumps_to_the_unread_one_and_assigns_three_in_one_action() {
             .is_assigned_to(bob));
     }
     tui.wait_until("the marks cleared", |s| !s.contains("marked"));
+
+    // A typed command acts on the selected row and is remembered.
+    tui.keys("g");
+    tui.keys(":");
+    tui.wait_for("Command");
+    tui.keys("priority urg");
+    tui.wait_for(":priority urgent");
+    tui.keys("\r");
+    let top = ids[4];
+    eventually("the priority on the server", || {
+        let c = alice.clone();
+        async move { c.conversation(top).await.unwrap().conversation.priority == Priority::Urgent }
+    })
+    .await;
+    tui.wait_for("URGENT");
     tui.keys("q");
     assert!(tui.wait_exit());
+    let history =
+        std::fs::read_to_string(tui.home().join("state/chatsmart/palette_history")).unwrap();
+    assert_eq!(history, "priority urgent\n");
 }

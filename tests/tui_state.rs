@@ -1774,3 +1774,27 @@ fn notifications_for_what_needs_attention_but_not_while_typing_there() {
     );
     assert!(notes(&fx).is_empty());
 }
+
+#[test]
+fn the_palette_asks_the_server_for_conversations_not_loaded() {
+    let mut app = fixtures::app_with_open(3);
+    press(&mut app, "ctrl-k");
+    let fx = type_text(&mut app, "zo");
+    assert_eq!(fx.last(), Some(&Effect::FindConversations("zo".into())));
+    let mut far = app.convs[&2].conversation.clone();
+    far.id = 4242;
+    far.customer_name = "Zoe Faraway".into();
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Found(Ok(vec![ConversationRow {
+            conversation: far,
+            unread: 0,
+        }])))),
+    );
+    let items = chatsmart::tui::palette::items(&app, "zoe");
+    assert_eq!(items[0], chatsmart::tui::palette::Item::Conversation(4242));
+    // Typed commands are not searched for.
+    press(&mut app, "ctrl-u");
+    let fx = type_text(&mut app, ":assign");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FindConversations(_))));
+}

@@ -65,6 +65,8 @@ pub enum Reply {
     Tags(Res<Vec<TagInfo>>),
     Broadcasts(Res<Vec<Broadcast>>),
     Macros(Res<Vec<SharedMacro>>),
+    /// Conversations found for the palette (added to what is loaded).
+    Found(Res<Vec<ConversationRow>>),
     MacroDone(super::macros::MacroReport),
     /// What a bulk action did to each conversation.
     BulkDone {
@@ -165,6 +167,8 @@ pub enum Effect {
     CancelBroadcast(BroadcastId),
     SetStatus(ConversationId, SetStatus),
     LoadMacros,
+    /// Conversations whose customer or messages match, for the palette.
+    FindConversations(String),
     /// Ring the bell and/or raise a desktop notification (done by the
     /// loop that owns the terminal, not the runner).
     Notify(super::notify::Notification),

@@ -154,6 +154,7 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
     problems.extend(macro_problems);
     app.personal_macros = personal;
     macros::combine(&mut app);
+    app.palette_history = palette::load_history();
     if !problems.is_empty() {
         for p in &problems {
             tracing::warn!("config: {p}");
@@ -244,6 +245,7 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
         }
     }
     drop(term);
+    palette::save_history(&app.palette_history);
     Ok(())
 }
 

@@ -116,6 +116,16 @@ impl Runner {
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
                 // The terminal's loop writes these; nothing to ask here.
                 Effect::Notify(_) => return,
+                Effect::FindConversations(q) => Reply::Found(
+                    c.conversations(&crate::protocol::ConversationQuery {
+                        q: Some(q),
+                        limit: Some(20),
+                        ..Default::default()
+                    })
+                    .await
+                    .map(|p| p.items)
+                    .map_err(err),
+                ),
                 Effect::LoadMacros => Reply::Macros(c.macros().await.map_err(err)),
                 Effect::RunMacro(run) => Reply::MacroDone(super::macros::execute(&c, run).await),
                 Effect::SetStatus(id, req) => Reply::Changed {

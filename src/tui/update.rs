@@ -159,6 +159,14 @@ fn paste(app: &mut App, text: &str) {
 
 /// Keeps dependent state in step after the active editor changed.
 fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
+    if let Some(Popup::Palette(p)) = &app.popup {
+        // Conversations not loaded yet are asked of the server by name.
+        let q = p.input.text().trim().to_string();
+        if !super::palette::is_typed(&q) && q.chars().count() >= 2 {
+            fx.push(Effect::FindConversations(q));
+        }
+        return;
+    }
     match &mut app.popup {
         Some(Popup::Emoji { selected, .. })
         | Some(Popup::Standard { selected, .. })
@@ -1554,6 +1562,19 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         Reply::Teams(Ok(teams)) => app.teams = teams,
         Reply::Tags(Ok(tags)) => app.tags = tags,
         Reply::BulkDone { what, result } => super::triage::bulk_done(app, what, result),
+        Reply::Found(Ok(rows)) => {
+            for row in rows {
+                app.convs
+                    .entry(row.conversation.id)
+                    .or_insert_with(|| Conv {
+                        my_read: row.conversation.inbound_count - row.unread,
+                        conversation: row.conversation,
+                        seq: 0,
+                    });
+            }
+        }
+        // The palette still has what is loaded.
+        Reply::Found(Err(_)) => {}
         Reply::Macros(Ok(list)) => {
             app.shared_macros = list;
             super::macros::combine(app);

@@ -294,3 +294,35 @@ fn choose(app: &mut App, item: Item, fx: &mut Vec<Effect>) {
         }
     }
 }
+
+fn history_file() -> std::path::PathBuf {
+    crate::config::state_dir().join("palette_history")
+}
+
+/// The typed commands of earlier sessions, oldest first.
+pub fn load_history() -> Vec<String> {
+    std::fs::read_to_string(history_file())
+        .map(|t| {
+            t.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Keeps the typed commands for the next session (best effort).
+pub fn save_history(lines: &[String]) {
+    if lines.is_empty() {
+        return;
+    }
+    let path = history_file();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    if let Err(e) = crate::config::write_atomic(&path, text.as_bytes()) {
+        tracing::warn!("cannot keep the command history: {e}");
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`demo`]: the embedded demo (seeded server plus a live simulator).
 //! - [`cli`]: the command line.
 
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -116,3 +116,26 @@ async fn agent_add_prints_a_token_that_the_server_accepts() {
     assert_eq!(client2.me().await.unwrap().agent.name, "Grace Ho");
     server.stop().await.unwrap();
 }
+
+#[test]
+fn bench_quick_prints_every_row_with_its_budget() {
+    let (ok, out, err) = run(&["bench", "--quick"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("bench --quick"), "{out}");
+    assert!(out.contains("cores"), "the machine it ran on: {out}");
+    for row in [
+        "frame render 200x50",
+        "bytes: a typed character",
+        "key to screen",
+        "ingest:",
+        "standard messages imported",
+        "client memory",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(row))
+            .unwrap_or_else(|| panic!("no row {row:?} in\n{out}"));
+        assert!(line.starts_with('|') && line.ends_with('|'), "{line}");
+    }
+    assert!(out.contains("PASS") || out.contains("FAIL"));
+}

@@ -135,6 +135,16 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<BroadcastsCommand>,
     },
+    /// Measure the performance budgets on this machine and print one table
+    /// (what, budget, measured, PASS/FAIL). Takes a few minutes.
+    Bench {
+        /// Small sizes: proves the harness works, in seconds (CI runs this).
+        #[arg(long)]
+        quick: bool,
+        /// Exit with 1 when a row fails its budget.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -474,6 +484,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }),
         Some(Command::Agent(cmd)) => run_agent(cmd),
+        Some(Command::Bench { quick, strict }) => runtime()?.block_on(async move {
+            let opts = crate::bench::Options { quick };
+            let rows = crate::bench::run(opts, |what| eprintln!("measuring {what}…")).await?;
+            println!(
+                "chatsmart {} bench{} on {}, {}",
+                env!("CARGO_PKG_VERSION"),
+                if quick {
+                    " --quick (sizes reduced: not the budgets' sizes)"
+                } else {
+                    ""
+                },
+                crate::bench::machine(),
+                chrono::Utc::now().format("%Y-%m-%d")
+            );
+            println!();
+            print!("{}", crate::bench::table(&rows));
+            let failed = rows
+                .iter()
+                .filter(|r| r.verdict == crate::bench::Verdict::Fail)
+                .count();
+            if strict && failed > 0 {
+                anyhow::bail!("{failed} row(s) over budget");
+            }
+            Ok(())
+        }),
         Some(Command::Broadcast {
             tag,
             channels,

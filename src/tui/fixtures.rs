@@ -324,3 +324,41 @@ pub fn broadcast(id: BroadcastId, status: BroadcastStatus, sent: i64, failed: i6
             .then(|| now() - chrono::Duration::minutes(5)),
     }
 }
+
+/// A workspace of `convs` conversations with the first one open and
+/// `messages` messages loaded in it (CJK, emoji, combining marks, long
+/// lines), for benchmarks.
+pub fn big_app(convs: usize, messages: usize) -> App {
+    let mut app = app_with_open(convs);
+    app.size = (200, 50);
+    let texts = [
+        "你好，我的訂單 #LH-20431 到了嗎？📦 我上個月買嘅 Aria 枱燈壞咗，一開就閃 😭",
+        "Sorry to hear that! The Aria has a two-year warranty, so we can replace it. Could you send a photo of the serial number under the base?",
+        "配送先の住所を変更できますか？ 👨‍👩‍👧 cafe\u{301}",
+        "สินค้าถึงเมื่อไหร่ครับ 🙏",
+        "ok 👍",
+    ];
+    let log = app.logs.entry(1).or_default();
+    log.messages.clear();
+    let start = now() - Duration::minutes(messages as i64);
+    log.messages = (0..messages)
+        .map(|i| Message {
+            id: i as MessageId + 1,
+            conversation_id: 1,
+            kind: if i % 2 == 0 {
+                MessageKind::Inbound
+            } else {
+                MessageKind::Agent
+            },
+            text: texts[i % texts.len()].to_string(),
+            attachment_id: None,
+            author_id: (i % 2 == 1).then_some(2),
+            author_name: (i % 2 == 1).then(|| "Bob Chen".to_string()),
+            created_at: start + Duration::minutes(i as i64),
+            status: DeliveryStatus::Read,
+            client_id: None,
+            scheduled_id: None,
+        })
+        .collect();
+    app
+}

@@ -31,11 +31,14 @@ fn key(c: KeyCode) -> Msg {
 
 /// Counts what would go to the terminal.
 #[derive(Clone, Default)]
-struct Counter(Arc<AtomicUsize>);
+struct Counter(Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<u8>>>);
 
 impl Write for Counter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.fetch_add(buf.len(), Ordering::Relaxed);
+        if std::env::var_os("CHATSMART_BENCH_DUMP").is_some() {
+            self.1.lock().expect("not poisoned").extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -45,6 +48,11 @@ impl Write for Counter {
 
 impl Counter {
     fn take(&self) -> usize {
+        // CHATSMART_BENCH_DUMP=1 shows what was written, to see what to cut.
+        let bytes = std::mem::take(&mut *self.1.lock().expect("not poisoned"));
+        if !bytes.is_empty() {
+            eprintln!("{:?}", String::from_utf8_lossy(&bytes));
+        }
         self.0.swap(0, Ordering::Relaxed)
     }
 }

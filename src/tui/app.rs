@@ -378,6 +378,8 @@ pub struct App {
     pub palette_history: Vec<String>,
     /// Which events ring or notify.
     pub notify: super::notify::NotifyConfig,
+    /// See [`App::total_unread`].
+    pub unread_total: i64,
     pub logs: HashMap<ConversationId, MessageLog>,
     /// Lines scrolled up from the newest message.
     pub chat_scroll: usize,
@@ -431,6 +433,7 @@ impl App {
             macros: Vec::new(),
             palette_history: Vec::new(),
             notify: Default::default(),
+            unread_total: 0,
             open: None,
             logs: HashMap::new(),
             chat_scroll: 0,
@@ -500,7 +503,13 @@ impl App {
         }
     }
 
+    /// Unread customer messages over every loaded conversation, as of the
+    /// last change (kept by `update`, so drawing does not count).
     pub fn total_unread(&self) -> i64 {
+        self.unread_total
+    }
+
+    pub fn count_unread(&self) -> i64 {
         self.convs.values().map(Conv::unread).sum()
     }
 

@@ -128,6 +128,7 @@ pub fn app(n: usize) -> App {
         );
     }
     app.rebuild_view();
+    app.unread_total = app.count_unread();
     app
 }
 

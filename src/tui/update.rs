@@ -22,20 +22,31 @@ pub fn start(_app: &mut App) -> Vec<Effect> {
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // Time and size never change what is unread.
+    let counts = !matches!(msg, Msg::Tick(_) | Msg::Resize(..));
+    update_inner(app, msg, &mut fx);
+    if counts {
+        // Counted here, once per change, so a frame costs what is visible.
+        app.unread_total = app.count_unread();
+    }
+    fx
+}
+
+fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
     match msg {
         Msg::Key(key) => {
             if key.kind != KeyEventKind::Release {
-                on_key(app, key, &mut fx);
+                on_key(app, key, fx);
             }
         }
         Msg::Paste(text) => paste(app, &text),
-        Msg::Mouse(m) => on_mouse(app, m, &mut fx),
+        Msg::Mouse(m) => on_mouse(app, m, fx),
         Msg::Resize(w, h) => {
             app.size = (w, h);
             keep_selection_visible(app);
         }
-        Msg::Server(update) => on_server(app, update, &mut fx),
-        Msg::Reply(reply) => on_reply(app, *reply, &mut fx),
+        Msg::Server(update) => on_server(app, update, fx),
+        Msg::Reply(reply) => on_reply(app, *reply, fx),
         Msg::Tick(now) => {
             app.now = now;
             if app.notice.as_ref().is_some_and(|n| n.until <= now) {
@@ -50,7 +61,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Terminate => app.quit = true,
     }
-    fx
 }
 
 fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {

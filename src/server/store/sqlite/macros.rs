@@ -40,17 +40,15 @@ pub fn put(
     let name = name.trim();
     check_macro(name, &steps).map_err(StoreError::Invalid)?;
     let json = serde_json::to_string(&steps).map_err(|e| StoreError::Internal(e.to_string()))?;
-    tx.execute("DELETE FROM macros WHERE name = ?1 COLLATE NOCASE", [name])?;
-    tx.execute(
+    tx.prepare_cached("DELETE FROM macros WHERE name = ?1 COLLATE NOCASE")?
+        .execute([name])?;
+    tx.prepare_cached(
         "INSERT INTO macros (name, steps, updated_by, updated_at) VALUES (?1, ?2, ?3, ?4)",
-        params![name, json, by, now_ms()],
-    )?;
+    )?
+    .execute(params![name, json, by, now_ms()])?;
     let m = tx
-        .query_row(
-            "SELECT name, steps, updated_by, updated_at FROM macros WHERE name = ?1",
-            [name],
-            row,
-        )
+        .prepare_cached("SELECT name, steps, updated_by, updated_at FROM macros WHERE name = ?1")?
+        .query_row([name], row)
         .map_err(StoreError::from)
         .and_then(shared)?;
     events.push(EventKind::MacroChanged { shared: m.clone() });
@@ -59,16 +57,14 @@ pub fn put(
 
 pub fn delete(tx: &Transaction, events: &mut Vec<EventKind>, name: &str) -> StoreResult<()> {
     let found: Option<String> = tx
-        .query_row(
-            "SELECT name FROM macros WHERE name = ?1 COLLATE NOCASE",
-            [name.trim()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT name FROM macros WHERE name = ?1 COLLATE NOCASE")?
+        .query_row([name.trim()], |r| r.get(0))
         .optional()?;
     let Some(name) = found else {
         return Err(StoreError::NotFound("macro"));
     };
-    tx.execute("DELETE FROM macros WHERE name = ?1", [&name])?;
+    tx.prepare_cached("DELETE FROM macros WHERE name = ?1")?
+        .execute([&name])?;
     events.push(EventKind::MacroDeleted { name });
     Ok(())
 }
@@ -82,36 +78,30 @@ pub fn team_member(
     team: &str,
 ) -> StoreResult<AgentId> {
     let team_id: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM teams WHERE name = ?1 COLLATE NOCASE",
-            [team.trim()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM teams WHERE name = ?1 COLLATE NOCASE")?
+        .query_row([team.trim()], |r| r.get(0))
         .optional()?;
     let Some(team_id) = team_id else {
         return Err(StoreError::NotFound("team"));
     };
     let already: Option<AgentId> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT ca.agent_id FROM conversation_assignees ca
              JOIN agent_teams t ON t.agent_id = ca.agent_id AND t.team_id = ?2
              WHERE ca.conversation_id = ?1 LIMIT 1",
-            params![conversation, team_id],
-            |r| r.get(0),
-        )
+        )?
+        .query_row(params![conversation, team_id], |r| r.get(0))
         .optional()?;
     if let Some(a) = already {
         return Ok(a);
     }
-    conn.query_row(
-        "SELECT t.agent_id FROM agent_teams t
+    conn.prepare_cached("SELECT t.agent_id FROM agent_teams t
          LEFT JOIN conversation_assignees ca ON ca.agent_id = t.agent_id
          LEFT JOIN conversations cv ON cv.id = ca.conversation_id AND cv.status IN ('open', 'pending')
          WHERE t.team_id = ?1
          GROUP BY t.agent_id
          ORDER BY COUNT(cv.id), t.agent_id
-         LIMIT 1",
-        [team_id],
+         LIMIT 1")?.query_row([team_id],
         |r| r.get(0),
     )
     .optional()?

@@ -39,10 +39,12 @@ pub fn set_status(
     if conv.status == req.status && conv.snoozed_until == until {
         return Ok(conv);
     }
-    tx.execute(
-        "UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1",
-        params![id, req.status.as_str(), until.map(|t| t.timestamp_millis())],
-    )?;
+    tx.prepare_cached("UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1")?
+        .execute(params![
+            id,
+            req.status.as_str(),
+            until.map(|t| t.timestamp_millis())
+        ])?;
     let name = who(tx, by)?;
     let text = match (req.status, until) {
         (ConvStatus::Open, _) => format!("reopened by {name}"),
@@ -76,10 +78,8 @@ pub fn set_priority(
     if conv.priority == priority {
         return Ok(conv);
     }
-    tx.execute(
-        "UPDATE conversations SET priority = ?2 WHERE id = ?1",
-        params![id, priority.rank()],
-    )?;
+    tx.prepare_cached("UPDATE conversations SET priority = ?2 WHERE id = ?1")?
+        .execute(params![id, priority.rank()])?;
     let text = match priority {
         Priority::None => format!("priority cleared by {}", who(tx, by)?),
         p => format!("priority set to {p} by {}", who(tx, by)?),
@@ -126,10 +126,10 @@ fn reopen(
     text: &str,
     at: i64,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE conversations SET status = 'open', snoozed_until = NULL WHERE id = ?1",
-        [id],
-    )?;
+    )?
+    .execute([id])?;
     system_message(tx, events, id, None, text.to_string(), at)?;
     events.push(EventKind::StatusChanged {
         conversation: load_conversation(tx, id)?,

@@ -69,7 +69,7 @@ fn counting_terminal() -> anyhow::Result<(Terminal<CrosstermBackend<Counter>>, C
     Ok((term, counter))
 }
 
-pub fn memory(opts: Options) -> Vec<Row> {
+pub fn memory(opts: &Options) -> Vec<Row> {
     let convs = size(opts, 50_000, 5_000);
     let msgs = size(opts, 100_000, 10_000);
     let row = Row::new(
@@ -106,7 +106,7 @@ fn frame_cost(app: &App, frames: usize) -> Duration {
     start.elapsed() / frames as u32
 }
 
-pub fn frame_render(opts: Options) -> Vec<Row> {
+pub fn frame_render(opts: &Options) -> Vec<Row> {
     let msgs = size(opts, 100_000, 10_000);
     let frames = size(opts, 200, 20);
     let sizes = [1_000, size(opts, 10_000, 2_000), size(opts, 100_000, 5_000)];
@@ -131,7 +131,7 @@ pub fn frame_render(opts: Options) -> Vec<Row> {
     rows
 }
 
-pub fn bytes_to_terminal(opts: Options) -> anyhow::Result<Vec<Row>> {
+pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let mut app = fixtures::big_app(size(opts, 10_000, 2_000), 1_000);
     let theme = theme();
     let (mut term, count) = counting_terminal()?;
@@ -219,7 +219,7 @@ pub fn bytes_to_terminal(opts: Options) -> anyhow::Result<Vec<Row>> {
     ])
 }
 
-pub fn key_to_screen(opts: Options) -> anyhow::Result<Vec<Row>> {
+pub fn key_to_screen(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let convs = size(opts, 50_000, 5_000);
     let presses = size(opts, 2_000, 200);
     let mut app = fixtures::big_app(convs, 1_000);

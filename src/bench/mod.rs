@@ -59,14 +59,24 @@ impl Row {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Small sizes: proves the harness, not the budgets.
     pub quick: bool,
+    /// Only the groups whose name contains this (for profiling one).
+    pub only: Option<String>,
+}
+
+impl Options {
+    fn wants(&self, group: &str) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|o| group.to_lowercase().contains(&o.to_lowercase()))
+    }
 }
 
 /// Sizes for a run: the real ones, or a tenth (about) in quick mode.
-pub fn size(opts: Options, real: usize, quick: usize) -> usize {
+pub fn size(opts: &Options, real: usize, quick: usize) -> usize {
     if opts.quick {
         quick
     } else {
@@ -137,33 +147,51 @@ pub fn machine() -> String {
 /// it starts (the server rows take a while).
 pub async fn run(opts: Options, progress: impl Fn(&str)) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    progress("memory (client)");
-    rows.extend(client::memory(opts));
-    progress("frame render");
-    rows.extend(client::frame_render(opts));
-    progress("bytes to the terminal");
-    rows.extend(client::bytes_to_terminal(opts)?);
-    progress("key to screen");
-    rows.extend(client::key_to_screen(opts)?);
-    progress("ingest");
-    rows.extend(server::ingest(opts).await?);
-    progress("spreadsheets");
-    rows.extend(server::spreadsheets(opts).await?);
-    rows.push(
-        Row::new("start-up to first frame, 10k conversations", "< 500 ms").todo("not measured yet"),
-    );
-    rows.push(
-        Row::new(
-            "fan-out to 100 WebSocket clients at 200 msg/s, p99",
-            "< 10 ms",
-        )
-        .todo("not measured yet"),
-    );
-    rows.push(Row::new("search over 1,000,000 messages, p99", "< 50 ms").todo("not measured yet"));
-    rows.push(
-        Row::new("server memory with 200 idle WebSocket clients", "< 100 MB")
+    let o = &opts;
+    if o.wants("memory") {
+        progress("memory (client)");
+        rows.extend(client::memory(o));
+    }
+    if o.wants("frame") {
+        progress("frame render");
+        rows.extend(client::frame_render(o));
+    }
+    if o.wants("bytes") {
+        progress("bytes to the terminal");
+        rows.extend(client::bytes_to_terminal(o)?);
+    }
+    if o.wants("key") {
+        progress("key to screen");
+        rows.extend(client::key_to_screen(o)?);
+    }
+    if o.wants("ingest") {
+        progress("ingest");
+        rows.extend(server::ingest(o).await?);
+    }
+    if o.wants("spreadsheets") {
+        progress("spreadsheets");
+        rows.extend(server::spreadsheets(o).await?);
+    }
+    if o.only.is_none() {
+        rows.push(
+            Row::new("start-up to first frame, 10k conversations", "< 500 ms")
+                .todo("not measured yet"),
+        );
+        rows.push(
+            Row::new(
+                "fan-out to 100 WebSocket clients at 200 msg/s, p99",
+                "< 10 ms",
+            )
             .todo("not measured yet"),
-    );
+        );
+        rows.push(
+            Row::new("search over 1,000,000 messages, p99", "< 50 ms").todo("not measured yet"),
+        );
+        rows.push(
+            Row::new("server memory with 200 idle WebSocket clients", "< 100 MB")
+                .todo("not measured yet"),
+        );
+    }
     Ok(rows)
 }
 

@@ -89,7 +89,7 @@ fn raw_rate(path: &std::path::Path, n: usize) -> anyhow::Result<f64> {
     Ok(n as f64 / start.elapsed().as_secs_f64())
 }
 
-pub async fn ingest(opts: Options) -> anyhow::Result<Vec<Row>> {
+pub async fn ingest(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let n = size(opts, 20_000, 1_000);
     let dir = tempfile::tempdir()?;
     let (running, client) = server(dir.path()).await?;
@@ -110,7 +110,7 @@ pub async fn ingest(opts: Options) -> anyhow::Result<Vec<Row>> {
     ])
 }
 
-pub async fn spreadsheets(opts: Options) -> anyhow::Result<Vec<Row>> {
+pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let std_rows = size(opts, 10_000, 500);
     let customers = size(opts, 100_000, 2_000);
     let dir = tempfile::tempdir()?;

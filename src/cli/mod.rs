@@ -144,6 +144,9 @@ pub enum Command {
         /// Exit with 1 when a row fails its budget.
         #[arg(long)]
         strict: bool,
+        /// Only the rows of one group: memory, frame, bytes, key, ingest, spreadsheets.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
@@ -484,8 +487,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }),
         Some(Command::Agent(cmd)) => run_agent(cmd),
-        Some(Command::Bench { quick, strict }) => runtime()?.block_on(async move {
-            let opts = crate::bench::Options { quick };
+        Some(Command::Bench {
+            quick,
+            strict,
+            only,
+        }) => runtime()?.block_on(async move {
+            let opts = crate::bench::Options { quick, only };
             let rows = crate::bench::run(opts, |what| eprintln!("measuring {what}…")).await?;
             println!(
                 "chatsmart {} bench{} on {}, {}",

@@ -27,9 +27,23 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Writes waiting for the writer; whoever holds it next commits them
+    /// all in one transaction (group commit).
+    queue: Mutex<Vec<Job>>,
     readers: Mutex<Vec<Connection>>,
     hub: Hub,
 }
+
+/// A write's outcome, delivered once the transaction holding it committed
+/// (or failed to).
+type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
+/// One queued write: runs in its own savepoint; says whether to keep its
+/// changes, and how to answer its caller after the commit.
+type Job = Box<dyn FnOnce(&Transaction, &mut Vec<EventKind>) -> (bool, Finish) + Send>;
+
+/// At most this many writes share one transaction.
+const GROUP: usize = 256;
 
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
@@ -88,6 +102,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(writer),
+                queue: Mutex::new(Vec::new()),
                 readers: Mutex::new(Vec::new()),
                 hub,
             }),
@@ -113,47 +128,44 @@ impl SqliteStore {
 
     /// Like [`write`](Self::write), but `f` says whether to commit (true)
     /// or roll everything back (false: a dry run).
+    ///
+    /// Writes that arrive while another is committing wait in a queue; the
+    /// next to get the writer runs all of them in one IMMEDIATE transaction,
+    /// each in its own savepoint, and commits once. A write that fails (or
+    /// is a dry run) rolls back its savepoint alone; the others commit. Each
+    /// caller hears back only after the commit, so nothing is acknowledged
+    /// before it is on disk.
     async fn write_or_roll_back<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction, &mut Vec<EventKind>) -> StoreResult<(T, bool)> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .writer
-                .lock()
-                .map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut kinds = Vec::new();
-            let (out, commit) = f(&tx, &mut kinds)?;
-            if !commit {
-                tx.rollback()?;
-                return Ok(out);
-            }
-            let mut events = Vec::with_capacity(kinds.len());
-            let now = now_ms();
-            for kind in kinds {
-                let payload = serde_json::to_string(&kind)
-                    .map_err(|e| StoreError::Internal(e.to_string()))?;
-                tx.execute(
-                    "INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)",
-                    params![kind.type_name(), payload, now],
-                )?;
-                events.push(Event {
-                    seq: tx.last_insert_rowid(),
-                    at: to_dt(now),
-                    kind,
+        let (send, recv) = tokio::sync::oneshot::channel::<StoreResult<T>>();
+        let job: Job = Box::new(move |tx, events| match f(tx, events) {
+            Ok((out, keep)) => {
+                let finish: Finish = Box::new(move |committed| {
+                    let _ = send.send(committed.map(|()| out));
                 });
+                (keep, finish)
             }
-            tx.commit()?;
-            for ev in &events {
-                inner.hub.publish(ev);
+            Err(e) => {
+                let finish: Finish = Box::new(move |_| {
+                    let _ = send.send(Err(e));
+                });
+                (false, finish)
             }
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?
+        });
+        self.inner
+            .queue
+            .lock()
+            .map_err(|_| StoreError::Internal("write queue poisoned".into()))?
+            .push(job);
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.commit_queued())
+            .await
+            .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?;
+        recv.await
+            .map_err(|_| StoreError::Internal("the write was dropped".into()))?
     }
 
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
@@ -179,6 +191,138 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?
     }
+}
+
+impl Inner {
+    /// Takes the writer and commits whatever writes are queued, in groups.
+    fn commit_queued(&self) {
+        let Ok(mut conn) = self.writer.lock() else {
+            self.fail_queued("writer lock poisoned");
+            return;
+        };
+        loop {
+            let jobs: Vec<Job> = match self.queue.lock() {
+                Ok(mut q) => {
+                    let n = q.len().min(GROUP);
+                    q.drain(..n).collect()
+                }
+                Err(_) => return,
+            };
+            if jobs.is_empty() {
+                return;
+            }
+            self.commit_group(&mut conn, jobs);
+        }
+    }
+
+    fn fail_queued(&self, why: &str) {
+        if let Ok(mut q) = self.queue.lock() {
+            for job in q.drain(..) {
+                drop(job);
+            }
+        }
+        tracing::error!("{why}");
+    }
+
+    fn commit_group(&self, conn: &mut Connection, jobs: Vec<Job>) {
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                // Nothing ran: every caller hears why.
+                let why = e.to_string();
+                for job in jobs {
+                    drop(job);
+                    tracing::error!("cannot start a write: {why}");
+                }
+                return;
+            }
+        };
+        // Each caller's answer, and whether its own part went through.
+        let mut done: Vec<(Finish, StoreResult<()>)> = Vec::with_capacity(jobs.len());
+        let mut events: Vec<Event> = Vec::new();
+        let now = now_ms();
+        let mut broken: Option<String> = None;
+        for job in jobs {
+            if broken.is_some() {
+                // The transaction is unusable: the rest are not run (their
+                // callers hear that the write was dropped).
+                drop(job);
+                continue;
+            }
+            if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+                broken = Some(e.to_string());
+                drop(job);
+                continue;
+            }
+            let mut kinds = Vec::new();
+            let (keep, finish) = job(&tx, &mut kinds);
+            let mut mine = Vec::new();
+            let outcome = if keep {
+                append_events(&tx, kinds, now, &mut mine)
+            } else {
+                Ok(())
+            };
+            let end = if keep && outcome.is_ok() {
+                events.append(&mut mine);
+                tx.execute_batch("RELEASE job")
+            } else {
+                tx.execute_batch("ROLLBACK TO job; RELEASE job")
+            };
+            if let Err(e) = end {
+                broken = Some(e.to_string());
+            }
+            done.push((finish, outcome));
+        }
+        let committed = match broken {
+            Some(why) => {
+                let _ = tx.rollback();
+                events.clear();
+                Err(StoreError::Internal(format!("the write failed: {why}")))
+            }
+            None => tx
+                .commit()
+                .map_err(|e| StoreError::Internal(format!("the commit failed: {e}"))),
+        };
+        match &committed {
+            Ok(()) => {
+                // Published in sequence order, before the writer is released.
+                for ev in &events {
+                    self.hub.publish(ev);
+                }
+                for (finish, outcome) in done {
+                    finish(outcome);
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for (finish, _) in done {
+                    finish(Err(StoreError::Internal(why.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Appends a write's events to the log; their sequence numbers come from
+/// the log's rowid, in order.
+fn append_events(
+    tx: &Transaction,
+    kinds: Vec<EventKind>,
+    now: i64,
+    out: &mut Vec<Event>,
+) -> StoreResult<()> {
+    for kind in kinds {
+        let payload =
+            serde_json::to_string(&kind).map_err(|e| StoreError::Internal(e.to_string()))?;
+        tx.prepare_cached("INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)")?
+            .execute(params![kind.type_name(), payload, now])?;
+        out.push(Event {
+            seq: tx.last_insert_rowid(),
+            at: to_dt(now),
+            kind,
+        });
+    }
+    Ok(())
 }
 
 // ---- row loaders, shared by reads and writes -------------------------------

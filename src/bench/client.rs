@@ -5,12 +5,13 @@
 use super::{ms, percentile, rss, size, Options, Row};
 use crate::protocol::*;
 use crate::tui::app::{App, Focus, Pane};
+use crate::tui::backend::LeanBackend;
 use crate::tui::event::Msg;
 use crate::tui::fixtures;
 use crate::tui::theme::{ColorDepth, Theme};
 use crate::tui::{ui, update};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use std::io::Write;
@@ -58,10 +59,10 @@ impl Counter {
 }
 
 /// A terminal of W x H writing escape sequences into a counter.
-fn counting_terminal() -> anyhow::Result<(Terminal<CrosstermBackend<Counter>>, Counter)> {
+fn counting_terminal() -> anyhow::Result<(Terminal<LeanBackend<Counter>>, Counter)> {
     let counter = Counter::default();
     let term = Terminal::with_options(
-        CrosstermBackend::new(counter.clone()),
+        LeanBackend::new(counter.clone()),
         TerminalOptions {
             viewport: Viewport::Fixed(Rect::new(0, 0, W, H)),
         },
@@ -135,7 +136,7 @@ pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let mut app = fixtures::big_app(size(opts, 10_000, 2_000), 1_000);
     let theme = theme();
     let (mut term, count) = counting_terminal()?;
-    let draw = |app: &App, term: &mut Terminal<CrosstermBackend<Counter>>| -> usize {
+    let draw = |app: &App, term: &mut Terminal<LeanBackend<Counter>>| -> usize {
         let _ = term.draw(|f| ui::draw(app, &theme, f));
         let _ = term.backend_mut().flush();
         count.take()

@@ -4,6 +4,7 @@
 //! only when something changed.
 
 pub mod app;
+pub mod backend;
 pub mod command;
 pub mod customer;
 pub mod editor;
@@ -30,6 +31,7 @@ pub mod wrap;
 
 use crate::client::Client;
 use app::App;
+use backend::LeanBackend;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
     Event as TermEvent, EventStream,
@@ -39,7 +41,6 @@ use crossterm::ExecutableCommand;
 use event::{Effect, Msg};
 use futures_util::StreamExt;
 use keymap::Keymap;
-use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{stdout, Write};
 use std::time::Duration;
@@ -176,7 +177,7 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
     out.execute(EnterAlternateScreen)?;
     out.execute(EnableMouseCapture)?;
     out.execute(EnableBracketedPaste)?;
-    let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
+    let mut term = Terminal::new(LeanBackend::new(stdout()))?;
     term.clear()?;
     let size = term.size()?;
     app.size = (size.width, size.height);

@@ -1018,4 +1018,20 @@ async fn conversations_page_by_cursor_and_search_names_and_messages() {
     assert_eq!(search("退货").await, vec!["李娜"]);
     assert_eq!(search("李").await, vec!["李娜"]);
     assert!(search("nothing like this").await.is_empty());
+    // Three characters and more go through the full-text index: any case,
+    // any script, inside words, quotes and all.
+    assert_eq!(search("想退货").await, vec!["李娜"]);
+    assert_eq!(search("灯坏了 💡").await, vec!["李娜"]);
+    assert_eq!(search("ESSAGE NUMB").await.len(), 7);
+    assert_eq!(search("ber 6").await, vec!["Customer 6"]);
+    t.alice
+        .client
+        .send_message(seen[0], "He said \"refund\" AND OR NOT * (twice)", "fts-1")
+        .await
+        .unwrap();
+    let quoted = search("\"refund\" AND OR NOT *").await;
+    assert_eq!(quoted.len(), 1, "FTS syntax in a query is plain text");
+    // System notes are not searched.
+    t.alice.client.set_bot(seen[1], false).await.unwrap();
+    assert!(search("bot turned off").await.is_empty());
 }

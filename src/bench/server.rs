@@ -191,3 +191,111 @@ fn customers_csv(n: usize) -> Vec<u8> {
     }
     s.into_bytes()
 }
+
+/// Texts for the search corpus: several scripts, with an order number that
+/// makes each message findable on its own.
+const CORPUS: [&str; 6] = [
+    "Hi, where is my order #LH-{n}? It has been a week 📦",
+    "你好，我的訂單 #LH-{n} 到了嗎？燈壞了 😭",
+    "配送先の住所を変更できますか？注文番号 LH-{n}",
+    "สินค้าถึงเมื่อไหร่ครับ เลขที่ LH-{n} 🙏",
+    "The Aria lamp flickers when dimmed, order LH-{n}",
+    "Thanks, that was quick! 👍 (LH-{n})",
+];
+
+pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    let messages = size(opts, 1_000_000, 20_000);
+    let convs = (messages / 100).max(10);
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("search.db");
+    // Conversations through the store (accounts, customers), then the
+    // messages in bulk straight into SQLite, as years of history would be.
+    {
+        let store = SqliteStore::open(&db, Hub::new())?;
+        for i in 0..convs {
+            store
+                .inbound(crate::server::store::InboundMessage {
+                    channel: ChannelKind::ALL[i % 4],
+                    channel_user_id: format!("s-{i}"),
+                    customer_name: format!("Customer {i}"),
+                    text: "hello".into(),
+                    external_id: format!("s-{i}"),
+                    at: None,
+                })
+                .await?;
+        }
+    }
+    {
+        let mut conn = rusqlite::Connection::open(&db)?;
+        let tx = conn.transaction()?;
+        {
+            let mut ins = tx.prepare(
+                "INSERT INTO messages (conversation_id, kind, text, created_at, status)
+                 VALUES (?1, ?2, ?3, ?4, 'delivered')",
+            )?;
+            for n in 0..messages {
+                let text = CORPUS[n % CORPUS.len()].replace("{n}", &n.to_string());
+                ins.execute(rusqlite::params![
+                    (n % convs) as i64 + 1,
+                    if n % 2 == 0 { "inbound" } else { "agent" },
+                    text,
+                    n as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
+    }
+    let running = server::start(ServerConfig::new("127.0.0.1:0".parse()?, db.clone())).await?;
+    let admin = running
+        .state
+        .store
+        .create_agent(NewAgent {
+            name: "Bench Admin".into(),
+            login: "bench".into(),
+            role: Role::Admin,
+            teams: vec![],
+            password_hash: None,
+        })
+        .await?;
+    let token = new_token();
+    running
+        .state
+        .store
+        .add_token(admin.id, token_hash(&token))
+        .await?;
+    let client = Client::new(&running.url(), Some(token))?;
+    // Rare (one message), common (a sixth of them), and several scripts.
+    let mut queries: Vec<String> = (0..20)
+        .map(|k| format!("LH-{}", (k * 7919 + 13) % messages))
+        .collect();
+    queries.extend(
+        ["flickers", "訂單", "住所を変更", "สินค้า", "quick!", "week"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
+    let mut samples = Vec::new();
+    for round in 0..3 {
+        for q in &queries {
+            let start = Instant::now();
+            let page = client
+                .conversations(&ConversationQuery {
+                    q: Some(q.clone()),
+                    limit: Some(50),
+                    ..Default::default()
+                })
+                .await?;
+            if round > 0 {
+                samples.push(start.elapsed());
+            }
+            anyhow::ensure!(!page.items.is_empty(), "nothing found for {q:?}");
+        }
+    }
+    running.stop().await?;
+    let p50 = super::percentile(&mut samples, 50.0);
+    let p99 = super::percentile(&mut samples, 99.0);
+    Ok(vec![
+        Row::new(format!("search over {messages} messages, p50"), "").info(ms(p50)),
+        Row::new(format!("search over {messages} messages, p99"), "< 50 ms")
+            .check(ms(p99), p99 < Duration::from_millis(50)),
+    ])
+}

@@ -686,6 +686,11 @@ async fn load_conversation_checked(store: &SqliteStore, id: ConversationId) -> S
         .await
 }
 
+/// `q` as one FTS5 phrase: matched as a substring, quotes doubled.
+fn fts_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
 enum Cursor {
     /// After this (last_activity_ms, id), newest activity first.
     After(i64, i64),
@@ -1430,11 +1435,35 @@ impl Store for SqliteStore {
             }
             if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
                 let p = arg(q.to_lowercase().into(), &mut args);
-                sql.push_str(&format!(
-                    " AND (instr(lower(cu.name), {p}) > 0 OR EXISTS (SELECT 1 FROM messages sm
-                       WHERE sm.conversation_id = cv.id AND sm.kind != 'system'
-                       AND instr(lower(sm.text), {p}) > 0))"
-                ));
+                // The trigram index suits rare text; text found in thousands
+                // of messages is quicker to meet walking the newest
+                // conversations, which stop at the first page.
+                let rare = q.chars().count() >= 3
+                    && conn
+                        .prepare_cached(
+                            "SELECT count(*) FROM (SELECT 1 FROM messages_fts
+                             WHERE messages_fts MATCH ?1 LIMIT 2000)",
+                        )?
+                        .query_row([fts_phrase(q)], |r| r.get::<_, i64>(0))?
+                        < 2000;
+                if rare {
+                    // The trigram index finds the messages; names are few.
+                    let pm = arg(fts_phrase(q).into(), &mut args);
+                    sql.push_str(&format!(
+                        " AND (instr(lower(cu.name), {p}) > 0 OR cv.id IN (
+                            SELECT sm.conversation_id FROM messages_fts
+                            JOIN messages sm ON sm.id = messages_fts.rowid
+                            WHERE messages_fts MATCH {pm} AND sm.kind != 'system'))"
+                    ));
+                } else {
+                    // Common text, or one or two characters (below what
+                    // trigrams index).
+                    sql.push_str(&format!(
+                        " AND (instr(lower(cu.name), {p}) > 0 OR EXISTS (SELECT 1 FROM messages sm
+                           WHERE sm.conversation_id = cv.id AND sm.kind != 'system'
+                           AND instr(lower(sm.text), {p}) > 0))"
+                    ));
+                }
             }
             let mut offset = 0;
             match cursor {

@@ -176,20 +176,17 @@ pub async fn run(opts: Options, progress: impl Fn(&str)) -> anyhow::Result<Vec<R
         progress("search");
         rows.extend(server::search(o).await?);
     }
+    if o.wants("fan-out") {
+        progress("fan-out");
+        rows.extend(server::fan_out(o).await?);
+    }
+    if o.wants("sockets") {
+        progress("idle sockets");
+        rows.extend(server::idle_sockets(o).await?);
+    }
     if o.only.is_none() {
         rows.push(
             Row::new("start-up to first frame, 10k conversations", "< 500 ms")
-                .todo("not measured yet"),
-        );
-        rows.push(
-            Row::new(
-                "fan-out to 100 WebSocket clients at 200 msg/s, p99",
-                "< 10 ms",
-            )
-            .todo("not measured yet"),
-        );
-        rows.push(
-            Row::new("server memory with 200 idle WebSocket clients", "< 100 MB")
                 .todo("not measured yet"),
         );
     }

@@ -299,3 +299,159 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
             .check(ms(p99), p99 < Duration::from_millis(50)),
     ])
 }
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect_ws(client: &Client, token: &str) -> anyhow::Result<Socket> {
+    let mut url = client.events_url(None);
+    url.query_pairs_mut().append_pair("token", token);
+    let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await?;
+    Ok(ws)
+}
+
+/// A server for the socket rows, with its URL and an admin token.
+async fn socket_server(
+    dir: &std::path::Path,
+) -> anyhow::Result<(server::RunningServer, Client, String)> {
+    let running =
+        server::start(ServerConfig::new("127.0.0.1:0".parse()?, dir.join("ws.db"))).await?;
+    let admin = running
+        .state
+        .store
+        .create_agent(NewAgent {
+            name: "Bench Admin".into(),
+            login: "bench".into(),
+            role: Role::Admin,
+            teams: vec![],
+            password_hash: None,
+        })
+        .await?;
+    let token = new_token();
+    running
+        .state
+        .store
+        .add_token(admin.id, token_hash(&token))
+        .await?;
+    let client = Client::new(&running.url(), Some(token.clone()))?;
+    Ok((running, client, token))
+}
+
+pub async fn fan_out(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    use futures_util::StreamExt;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    let clients = size(opts, 100, 20);
+    let messages = size(opts, 600, 100);
+    let dir = tempfile::tempdir()?;
+    let (running, client, token) = socket_server(dir.path()).await?;
+    let sent: Arc<Mutex<HashMap<usize, Instant>>> = Arc::default();
+    let mut readers = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let mut ws = connect_ws(&client, &token).await?;
+        let sent = sent.clone();
+        readers.spawn(async move {
+            let mut got = Vec::with_capacity(messages);
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+            while got.len() < messages {
+                let next = tokio::time::timeout_at(deadline, ws.next()).await;
+                let Ok(Some(Ok(msg))) = next else { break };
+                let tokio_tungstenite::tungstenite::Message::Text(text) = msg else {
+                    continue;
+                };
+                // Only the marker is read: the reader must not be the
+                // bottleneck it measures.
+                let Some(at) = text.find("fanout-") else {
+                    continue;
+                };
+                let digits: String = text[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
+                if !text.contains("\"message_created\"") {
+                    continue;
+                }
+                let Ok(i) = digits.parse::<usize>() else {
+                    continue;
+                };
+                if let Some(t) = sent.lock().ok().and_then(|m| m.get(&i).copied()) {
+                    got.push(t.elapsed());
+                }
+            }
+            got
+        });
+    }
+    // 200 inbound messages a second.
+    let mut tick = tokio::time::interval(Duration::from_millis(5));
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..messages {
+        tick.tick().await;
+        if let Ok(mut m) = sent.lock() {
+            m.insert(i, Instant::now());
+        }
+        let c = client.clone();
+        posts.spawn(async move {
+            c.inbound(&Inbound {
+                channel: ChannelKind::ALL[i % 4],
+                channel_user_id: format!("f-{}", i % 50),
+                customer_name: format!("Customer {}", i % 50),
+                text: format!("fanout-{i} where is my parcel?"),
+                external_id: format!("f-{i}"),
+            })
+            .await
+        });
+    }
+    while let Some(r) = posts.join_next().await {
+        r??;
+    }
+    let mut samples = Vec::new();
+    let mut short = 0;
+    while let Some(r) = readers.join_next().await {
+        let got = r?;
+        if got.len() < messages {
+            short += 1;
+        }
+        samples.extend(got);
+    }
+    running.stop().await?;
+    anyhow::ensure!(short == 0, "{short} clients missed messages");
+    let p50 = super::percentile(&mut samples, 50.0);
+    let p99 = super::percentile(&mut samples, 99.0);
+    Ok(vec![
+        Row::new(
+            format!("fan-out: {clients} WebSocket clients, 200 msg/s, p50"),
+            "",
+        )
+        .info(ms(p50)),
+        Row::new(
+            format!("fan-out: {clients} WebSocket clients, 200 msg/s, p99"),
+            "< 10 ms",
+        )
+        .check(ms(p99), p99 < Duration::from_millis(10)),
+    ])
+}
+
+pub async fn idle_sockets(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    let sockets = size(opts, 200, 20);
+    let row = Row::new(
+        format!("server memory: {sockets} idle WebSocket clients (both ends counted)"),
+        "< 100 MB",
+    );
+    let dir = tempfile::tempdir()?;
+    let (running, client, token) = socket_server(dir.path()).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Some(before) = super::rss() else {
+        running.stop().await?;
+        return Ok(vec![row.todo("no /proc here")]);
+    };
+    let mut open = Vec::with_capacity(sockets);
+    for _ in 0..sockets {
+        open.push(connect_ws(&client, &token).await?);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = super::rss().unwrap_or(before);
+    drop(open);
+    running.stop().await?;
+    let mb = after.saturating_sub(before) as f64 / (1024.0 * 1024.0);
+    Ok(vec![row.check(format!("{mb:.1} MB"), mb < 100.0)])
+}

@@ -184,11 +184,9 @@ pub async fn run(opts: Options, progress: impl Fn(&str)) -> anyhow::Result<Vec<R
         progress("idle sockets");
         rows.extend(server::idle_sockets(o).await?);
     }
-    if o.only.is_none() {
-        rows.push(
-            Row::new("start-up to first frame, 10k conversations", "< 500 ms")
-                .todo("not measured yet"),
-        );
+    if o.wants("start-up") {
+        progress("start-up");
+        rows.extend(server::start_up(o).await?);
     }
     Ok(rows)
 }

@@ -455,3 +455,65 @@ pub async fn idle_sockets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let mb = after.saturating_sub(before) as f64 / (1024.0 * 1024.0);
     Ok(vec![row.check(format!("{mb:.1} MB"), mb < 100.0)])
 }
+
+/// From nothing to the first complete frame: the real runner, update and
+/// drawing against a server holding `n` conversations over loopback (the
+/// process's own start is not in it).
+pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    use crate::tui::event::{Effect, Msg};
+    let n = size(opts, 10_000, 500);
+    let dir = tempfile::tempdir()?;
+    let (running, _client, token) = socket_server(dir.path()).await?;
+    for i in 0..n {
+        running
+            .state
+            .store
+            .inbound(crate::server::store::InboundMessage {
+                channel: ChannelKind::ALL[i % 4],
+                channel_user_id: format!("st-{i}"),
+                customer_name: format!("Customer {i}"),
+                text: format!("Where is order LH-{i}? 📦"),
+                external_id: format!("st-{i}"),
+                at: None,
+            })
+            .await?;
+    }
+    let theme = crate::tui::theme::Theme::preset("dark", crate::tui::theme::ColorDepth::TrueColor)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let keymap = crate::tui::keymap::Keymap::preset("default").map_err(|e| anyhow::anyhow!(e))?;
+    let start = Instant::now();
+    let client = Client::new(&running.url(), Some(token))?;
+    let mut app =
+        crate::tui::app::App::new(client.base_url().to_string(), keymap, chrono::Utc::now());
+    app.size = (200, 50);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let runner = crate::tui::runner::Runner::new(client, tx);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50))?;
+    for fx in crate::tui::update::start(&mut app) {
+        runner.perform(fx);
+    }
+    let first_frame = loop {
+        let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await else {
+            anyhow::bail!("the inbox did not fill its first screen");
+        };
+        for fx in crate::tui::update::update(&mut app, msg) {
+            if !matches!(fx, Effect::Notify(_)) {
+                runner.perform(fx);
+            }
+        }
+        term.draw(|f| crate::tui::ui::draw(&app, &theme, f))?;
+        if app.me.is_some() && !app.list.view.is_empty() && !app.list.loading {
+            break start.elapsed();
+        }
+    };
+    drop(runner);
+    running.stop().await?;
+    Ok(vec![Row::new(
+        format!("start-up to the first complete frame, {n} conversations on the server"),
+        "< 500 ms",
+    )
+    .check(
+        ms(first_frame),
+        first_frame < Duration::from_millis(500),
+    )])
+}

@@ -422,24 +422,18 @@ fn palette_with_keys_and_a_typed_command_with_completions() {
     use chatsmart::tui::palette::Palette;
     let mut app = fixtures::app_with_open(6);
     app.standard = fixtures::standard_folders();
-    app.popup = Some(Popup::Palette(Palette {
-        input: Editor::with_text("snooze"),
-        selected: 0,
-        error: None,
-        from: Context::List,
-    }));
+    app.popup = Some(Popup::Palette(Palette::new(&app, "snooze", Context::List)));
     let t = render(&mut app, 120, 36);
     assert_clean(&t);
     let s = screen(&t);
     assert!(s.contains("Snooze: 1 hour"), "{s}");
     assert!(s.contains(" z"), "the key beside it");
     insta::assert_snapshot!("palette", s);
-    app.popup = Some(Popup::Palette(Palette {
-        input: Editor::with_text(":filter channel=l"),
-        selected: 0,
-        error: None,
-        from: Context::List,
-    }));
+    app.popup = Some(Popup::Palette(Palette::new(
+        &app,
+        ":filter channel=l",
+        Context::List,
+    )));
     let t = render(&mut app, 120, 36);
     let s = screen(&t);
     assert!(s.contains(":filter channel=line"));

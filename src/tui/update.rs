@@ -24,7 +24,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     // Time and size never change what is unread.
     let counts = !matches!(msg, Msg::Tick(_) | Msg::Resize(..));
+    let answer = matches!(msg, Msg::Reply(_));
     update_inner(app, msg, &mut fx);
+    if answer {
+        // Found conversations, replies or macros may be what it looks for.
+        super::palette::refresh(app);
+    }
     if counts {
         // Counted here, once per change, so a frame costs what is visible.
         app.unread_total = app.count_unread();
@@ -175,6 +180,7 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
         if !super::palette::is_typed(&q) && q.chars().count() >= 2 {
             fx.push(Effect::FindConversations(q));
         }
+        super::palette::refresh(app);
         return;
     }
     match &mut app.popup {

@@ -22,6 +22,34 @@ pub struct Palette {
     pub error: Option<String>,
     /// Where it was opened from: the keys shown are the ones in force there.
     pub from: Context,
+    /// What `input` finds, best first: worked out when the input or what
+    /// is loaded changes, so drawing and keys only read it.
+    pub found: Vec<Item>,
+}
+
+impl Palette {
+    pub fn new(app: &App, input: &str, from: Context) -> Palette {
+        Palette {
+            input: Editor::with_text(input),
+            selected: 0,
+            error: None,
+            from,
+            found: items(app, input),
+        }
+    }
+}
+
+/// Finds again what the palette's input matches (after an edit, or when
+/// conversations, replies or macros arrive).
+pub fn refresh(app: &mut App) {
+    let Some(Popup::Palette(p)) = &app.popup else {
+        return;
+    };
+    let found = items(app, p.input.text());
+    if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+        p.found = found;
+        p.selected = p.selected.min(p.found.len().saturating_sub(1));
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +67,8 @@ const MAX_ITEMS: usize = 200;
 
 pub fn open(app: &mut App, typed_mode: bool, fx: &mut Vec<Effect>) {
     let from = app.context();
-    app.popup = Some(Popup::Palette(Palette {
-        input: Editor::with_text(if typed_mode { ":" } else { "" }),
-        selected: 0,
-        error: None,
-        from,
-    }));
+    let palette = Palette::new(app, if typed_mode { ":" } else { "" }, from);
+    app.popup = Some(Popup::Palette(palette));
     if app.standard.is_empty() {
         fx.push(Effect::LoadStandard);
     }
@@ -172,9 +196,10 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     };
     let input = p.input.text().to_string();
     let selected = p.selected;
+    let chosen = p.found.get(selected).cloned();
+    let n = p.found.len();
     match cmd {
         Command::PopupNext => {
-            let n = items(app, &input).len();
             if let Some(Popup::Palette(p)) = app.popup.as_mut() {
                 if p.selected + 1 < n {
                     p.selected += 1;
@@ -188,19 +213,20 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         }
         Command::PickerAdd => {
             // Take the chosen completion into the line, to go on typing.
-            if let Some(Item::Line(l)) = items(app, &input).into_iter().nth(selected) {
+            if let Some(Item::Line(l)) = chosen {
                 if let Some(Popup::Palette(p)) = app.popup.as_mut() {
                     let sep = if l.ends_with('=') { "" } else { " " };
                     p.input = Editor::with_text(&format!(":{l}{sep}"));
                     p.selected = 0;
                     p.error = None;
                 }
+                refresh(app);
             }
         }
         Command::PopupConfirm => {
             if is_typed(&input) {
-                run_line(app, &input, selected, fx);
-            } else if let Some(item) = items(app, &input).into_iter().nth(selected) {
+                run_line(app, &input, chosen, fx);
+            } else if let Some(item) = chosen {
                 choose(app, item, fx);
             }
         }
@@ -209,14 +235,14 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     true
 }
 
-fn run_line(app: &mut App, input: &str, selected: usize, fx: &mut Vec<Effect>) {
+fn run_line(app: &mut App, input: &str, chosen: Option<Item>, fx: &mut Vec<Effect>) {
     let me = app.me.as_ref().map(|m| m.id);
     let line = input.trim_start_matches(':').trim().to_string();
     let parsed = with_ctx(app, |c| typed::parse(&line, c, me));
     let (line, parsed) = match parsed {
         Ok(t) => (line, Ok(t)),
         // An incomplete line runs the completion chosen below it.
-        Err(e) => match items(app, input).into_iter().nth(selected) {
+        Err(e) => match chosen {
             Some(Item::Line(l)) => {
                 let again = with_ctx(app, |c| typed::parse(&l, c, me));
                 (l, again.map_err(|_| e))

@@ -59,7 +59,7 @@ pub fn draw(app: &App, p: &Palette, theme: &Theme, area: Rect, f: &mut Frame) {
         ),
     };
     lines.push(Line::from(below));
-    let items = palette::items(app, input);
+    let items = &p.found;
     let rows = (inner.height as usize).saturating_sub(4);
     let first = (p.selected + 1).saturating_sub(rows);
     if items.is_empty() {

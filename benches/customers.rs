@@ -11,19 +11,7 @@ use std::time::Duration;
 const N: usize = 100_000;
 
 fn csv() -> Vec<u8> {
-    let mut s =
-        String::from("Channel,Channel_user_id,Name,Email,Phone,Age,Language,Tags,Member no\n");
-    let ch = ["LINE", "WhatsApp", "Messenger", "WeChat"];
-    for i in 0..N {
-        s.push_str(&format!(
-            "{},user-{i},Customer {i} 陳,c{i}@example.com,+852 5{:07},{},zh-Hant,\"VIP, Tier {}\",M-{i}\n",
-            ch[i % 4],
-            i,
-            20 + i % 50,
-            i % 10
-        ));
-    }
-    s.into_bytes()
+    chatsmart::bench::data::customers_csv(N)
 }
 
 fn bench(c: &mut Criterion) {

@@ -12,32 +12,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 const ROWS: usize = 10_000;
 
 fn sheet() -> Vec<u8> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Standard messages").unwrap();
-    for (c, h) in ["Channels", "Folder_name", "Team", "User", "Message"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    let channels = ["All", "LINE, WeChat", "Messenger", "WhatsApp, Messenger"];
-    for i in 0..ROWS {
-        let r = i as u32 + 1;
-        let f = i % 100;
-        ws.write_string(r, 0, channels[f % 4]).unwrap();
-        ws.write_string(r, 1, format!("Folder {f}")).unwrap();
-        ws.write_string(r, 2, if f % 2 == 0 { "Support" } else { "" })
-            .unwrap();
-        ws.write_string(r, 3, "").unwrap();
-        ws.write_string(
-            r,
-            4,
-            format!("Hi {{{{customer.name}}}}, reply number {i} 📦\n您好，第 {i} 条回复。"),
-        )
-        .unwrap();
-    }
-    wb.save_to_buffer().unwrap()
+    chatsmart::bench::data::standard_sheet(ROWS).unwrap()
 }
 
 async fn fresh_store(dir: &std::path::Path) -> (SqliteStore, Vec<Team>, Vec<Agent>) {

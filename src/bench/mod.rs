@@ -7,6 +7,7 @@
 //! does that); its figures are not the published ones.
 
 mod client;
+pub mod data;
 mod server;
 
 use std::time::Duration;

@@ -115,7 +115,7 @@ pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let customers = size(opts, 100_000, 2_000);
     let dir = tempfile::tempdir()?;
     // Standard messages: read, check and import a generated workbook.
-    let sheet = standard_sheet(std_rows)?;
+    let sheet = super::data::standard_sheet(std_rows)?;
     let store = SqliteStore::open(&dir.path().join("std.db"), Hub::new())?;
     store
         .create_agent(NewAgent {
@@ -134,7 +134,7 @@ pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     store.import_standard(plan, report).await?;
     let import = start.elapsed();
     // Customers: import from CSV, then export to .xlsx.
-    let csv = customers_csv(customers);
+    let csv = super::data::customers_csv(customers);
     let store = SqliteStore::open(&dir.path().join("cust.db"), Hub::new())?;
     let (rows, report) = crate::sheets::customers::parse(&csv, "c.csv", false)?;
     store.import_customers(rows, report).await?;
@@ -148,48 +148,6 @@ pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
         Row::new(format!("{customers} customers exported to .xlsx"), "< 5 s")
             .check(ms(export), export < Duration::from_secs(5)),
     ])
-}
-
-fn standard_sheet(rows: usize) -> anyhow::Result<Vec<u8>> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Standard messages")?;
-    for (c, h) in ["Channels", "Folder_name", "Team", "User", "Message"]
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(0, c as u16, *h)?;
-    }
-    for i in 0..rows {
-        let r = i as u32 + 1;
-        let f = i % 100;
-        ws.write_string(r, 0, ["All", "LINE, WeChat", "Messenger"][f % 3])?;
-        ws.write_string(r, 1, format!("Folder {f}"))?;
-        ws.write_string(r, 2, if f % 2 == 0 { "Support" } else { "" })?;
-        ws.write_string(r, 3, "")?;
-        ws.write_string(
-            r,
-            4,
-            format!("Hi {{{{customer.name}}}}, reply number {i} 📦\n您好，第 {i} 条回复。"),
-        )?;
-    }
-    Ok(wb.save_to_buffer()?)
-}
-
-fn customers_csv(n: usize) -> Vec<u8> {
-    let mut s =
-        String::from("Channel,Channel_user_id,Name,Email,Phone,Age,Language,Tags,Member no\n");
-    let ch = ["LINE", "WhatsApp", "Messenger", "WeChat"];
-    for i in 0..n {
-        s.push_str(&format!(
-            "{},user-{i},Customer {i} 陳,c{i}@example.com,+852 5{:07},{},zh-Hant,\"VIP, Tier {}\",M-{i}\n",
-            ch[i % 4],
-            i,
-            20 + i % 50,
-            i % 10
-        ));
-    }
-    s.into_bytes()
 }
 
 /// Texts for the search corpus: several scripts, with an order number that

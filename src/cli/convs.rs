@@ -242,55 +242,20 @@ pub async fn list(client: Client, args: ConvsArgs, out: Output) -> anyhow::Resul
     out.list(&rows)
 }
 
-/// An agent by "me", id, login or name (any case); several matching a
-/// name is an error that lists them.
+/// An agent by "me", id, login or name, as the inbox's `:assign` reads it.
 pub async fn find_agent(client: &Client, who: &str) -> anyhow::Result<Agent> {
-    let who = who.trim();
-    if who.eq_ignore_ascii_case("me") {
-        return Ok(client.me().await?.agent);
-    }
     let agents = client.agents().await?;
-    if let Ok(id) = who.parse::<AgentId>() {
-        if let Some(a) = agents.iter().find(|a| a.id == id) {
-            return Ok(a.clone());
-        }
+    let me = if who.trim().eq_ignore_ascii_case("me") {
+        Some(client.me().await?.agent.id)
+    } else {
+        None
+    };
+    let id =
+        crate::tui::palette::typed::find_agent(&agents, who, me).map_err(|e| anyhow::anyhow!(e))?;
+    match agents.into_iter().find(|a| a.id == id) {
+        Some(a) => Ok(a),
+        None => Ok(client.me().await?.agent),
     }
-    if let Some(a) = agents.iter().find(|a| a.login.eq_ignore_ascii_case(who)) {
-        return Ok(a.clone());
-    }
-    let lower = who.to_lowercase();
-    let named: Vec<&Agent> = agents
-        .iter()
-        .filter(|a| a.name.to_lowercase().contains(&lower))
-        .collect();
-    match named[..] {
-        [a] => Ok(a.clone()),
-        [] => anyhow::bail!("no agent {who:?} (give a login, a name or an id)"),
-        _ => anyhow::bail!(
-            "{who:?} could be {}; give a login",
-            named
-                .iter()
-                .map(|a| format!("{} ({})", a.name, a.login))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// What "snooze WHEN" means: a wake time, or none (until the customer
-/// writes).
-pub fn snooze_until(when: &str, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let w = when.trim().to_lowercase();
-    if matches!(
-        w.as_str(),
-        "reply" | "until reply" | "until the customer replies" | "customer"
-    ) {
-        return Ok(None);
-    }
-    let tz = *chrono::Local::now().offset();
-    crate::tui::when::parse(&w, now, tz)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!(e))
 }
 
 pub async fn act(
@@ -376,7 +341,9 @@ pub async fn act(
                 .await?
         }
         ConvAction::Snooze { when } => {
-            let until = snooze_until(&when.join(" "), Utc::now())?;
+            let tz = *chrono::Local::now().offset();
+            let until = crate::tui::when::snooze_until(&when.join(" "), Utc::now(), tz)
+                .map_err(|e| anyhow::anyhow!(e))?;
             client
                 .set_status(id, &status(ConvStatus::Snoozed, until))
                 .await?

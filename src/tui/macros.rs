@@ -149,15 +149,16 @@ pub fn plan(app: &App, def: &MacroDef) -> Result<MacroRun, (usize, String)> {
     if targets.is_empty() {
         return Err((0, "open, select or mark a conversation first".into()));
     }
+    super::palette::with_ctx(app, |ctx| plan_in(app, def, targets, ctx))
+}
+
+fn plan_in(
+    app: &App,
+    def: &MacroDef,
+    targets: Vec<ConversationId>,
+    ctx: &super::palette::typed::Ctx,
+) -> Result<MacroRun, (usize, String)> {
     let me = app.me.as_ref().map(|m| m.id);
-    let names: Vec<String> = app.macros.iter().map(|m| m.name.clone()).collect();
-    let ctx = super::palette::typed::Ctx {
-        agents: &app.agents,
-        tags: &app.tags,
-        macros: &names,
-        now: app.now,
-        tz: app.tz,
-    };
     let one = |i: usize| -> Result<ConversationId, (usize, String)> {
         match targets[..] {
             [id] => Ok(id),
@@ -165,7 +166,7 @@ pub fn plan(app: &App, def: &MacroDef) -> Result<MacroRun, (usize, String)> {
         }
     };
     let act = |i: usize, line: String| -> Result<Planned, (usize, String)> {
-        match super::palette::typed::parse(&line, &ctx, me) {
+        match super::palette::typed::parse(&line, ctx, me) {
             Ok(super::palette::typed::Typed::Act(a)) => Ok(Planned::Act(a)),
             Ok(_) => Err((i, "not an action".into())),
             Err(e) => Err((i, e)),

@@ -8,14 +8,14 @@ use super::editor::Editor;
 use super::event::Effect;
 use crate::protocol::*;
 
-/// The snooze menu's presets: a label and the time it means ("" = until
-/// the customer writes).
+/// The snooze menu's presets: a label and the time it means (see
+/// [`when::snooze_until`](super::when::snooze_until)).
 pub const SNOOZE_PRESETS: [(&str, &str); 5] = [
     ("1 hour", "in 1h"),
     ("Tonight (20:00)", "tonight"),
     ("Tomorrow 09:00", "tomorrow 09:00"),
     ("Next week (Monday 09:00)", "next week"),
-    ("Until the customer replies", ""),
+    ("Until the customer replies", "reply"),
 ];
 
 #[derive(Debug, Clone)]
@@ -325,19 +325,11 @@ pub fn snooze_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool
             } else {
                 typed
             };
-            let until = if when.is_empty() {
-                None
-            } else {
-                match super::when::parse(&when, app.now, app.tz) {
-                    Ok(t) if t > app.now => Some(t),
-                    Ok(_) => {
-                        m.error = Some("that time has passed".into());
-                        return true;
-                    }
-                    Err(e) => {
-                        m.error = Some(e);
-                        return true;
-                    }
+            let until = match super::when::snooze_until(&when, app.now, app.tz) {
+                Ok(t) => t,
+                Err(e) => {
+                    m.error = Some(e);
+                    return true;
                 }
             };
             let ids = std::mem::take(&mut m.targets);

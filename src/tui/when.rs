@@ -182,6 +182,27 @@ pub fn parse(input: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTim
     err()
 }
 
+/// When a snooze ends, as typed: a time still to come, or none for
+/// "reply" (until the customer writes).
+pub fn snooze_until(
+    input: &str,
+    now: DateTime<Utc>,
+    tz: FixedOffset,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let w = input.trim().to_lowercase();
+    if matches!(
+        w.as_str(),
+        "reply" | "until reply" | "until the customer replies" | "customer"
+    ) {
+        return Ok(None);
+    }
+    let t = parse(&w, now, tz)?;
+    if t <= now {
+        return Err("that time has passed".into());
+    }
+    Ok(Some(t))
+}
+
 /// "Thu 26 Nov 2026 09:00 (UTC+08:00)": what the agent confirms.
 pub fn describe(t: DateTime<Utc>, tz: FixedOffset) -> String {
     t.with_timezone(&tz)

@@ -81,7 +81,8 @@ pub fn is_typed(input: &str) -> bool {
     input.starts_with(':')
 }
 
-fn with_ctx<T>(app: &App, f: impl FnOnce(&typed::Ctx) -> T) -> T {
+/// What typed commands and macros need to know of the workspace.
+pub fn with_ctx<T>(app: &App, f: impl FnOnce(&typed::Ctx) -> T) -> T {
     let names: Vec<String> = app.macros.iter().map(|m| m.name.clone()).collect();
     let ctx = typed::Ctx {
         agents: &app.agents,

@@ -63,27 +63,34 @@ pub const VERBS: &[(&str, &str)] = &[
 
 const SNOOZES: &[&str] = &["1h", "tonight", "tomorrow 09:00", "next week", "reply"];
 
-fn find_agent(ctx: &Ctx, who: &str, me: Option<AgentId>) -> Result<AgentId, String> {
+/// An agent by "me", id, login or name (any case, then any part of it);
+/// several matching is an error that names them. Shared with the CLI.
+pub fn find_agent(agents: &[Agent], who: &str, me: Option<AgentId>) -> Result<AgentId, String> {
     let w = who.trim();
     if w.eq_ignore_ascii_case("me") {
         return me.ok_or_else(|| "not signed in yet".to_string());
     }
-    if let Some(a) = ctx
-        .agents
+    if let Some(a) = w
+        .parse::<AgentId>()
+        .ok()
+        .and_then(|id| agents.iter().find(|a| a.id == id))
+    {
+        return Ok(a.id);
+    }
+    if let Some(a) = agents
         .iter()
         .find(|a| a.login.eq_ignore_ascii_case(w) || a.name.eq_ignore_ascii_case(w))
     {
         return Ok(a.id);
     }
     let lower = w.to_lowercase();
-    let named: Vec<&Agent> = ctx
-        .agents
+    let named: Vec<&Agent> = agents
         .iter()
         .filter(|a| a.name.to_lowercase().contains(&lower) || a.login.contains(&lower))
         .collect();
     match named[..] {
         [a] => Ok(a.id),
-        [] => Err(format!("no agent {w:?}")),
+        [] => Err(format!("no agent {w:?} (give a login, a name or an id)")),
         _ => Err(format!(
             "{w:?} could be {}",
             named
@@ -162,13 +169,13 @@ pub fn parse(line: &str, ctx: &Ctx, me: Option<AgentId>) -> Result<Typed, String
         "assign" => {
             need("an agent, or me")?;
             Ok(Typed::Act(BulkAction::Assign {
-                agent_id: find_agent(ctx, rest, me)?,
+                agent_id: find_agent(ctx.agents, rest, me)?,
             }))
         }
         "unassign" => {
             need("an agent, or me")?;
             Ok(Typed::Act(BulkAction::Unassign {
-                agent_id: find_agent(ctx, rest, me)?,
+                agent_id: find_agent(ctx.agents, rest, me)?,
             }))
         }
         "bot" => match rest.to_lowercase().as_str() {
@@ -208,16 +215,7 @@ pub fn parse(line: &str, ctx: &Ctx, me: Option<AgentId>) -> Result<Typed, String
         }
         "snooze" => {
             need("for example 2h, tonight, tomorrow 09:00, next week, reply")?;
-            let w = rest.to_lowercase();
-            let until = if matches!(w.as_str(), "reply" | "until reply" | "customer") {
-                None
-            } else {
-                let t = super::super::when::parse(&w, ctx.now, ctx.tz)?;
-                if t <= ctx.now {
-                    return Err("that time has passed".into());
-                }
-                Some(t)
-            };
+            let until = super::super::when::snooze_until(rest, ctx.now, ctx.tz)?;
             Ok(Typed::Act(BulkAction::Status {
                 status: ConvStatus::Snoozed,
                 snooze_until: until,

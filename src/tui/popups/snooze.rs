@@ -30,12 +30,9 @@ pub fn draw(app: &App, m: &SnoozeMenu, theme: &Theme, area: Rect, f: &mut Frame)
         } else {
             theme.style(Role::Text)
         };
-        let at = if w.is_empty() {
-            String::new()
-        } else {
-            when::parse(w, app.now, app.tz)
-                .map(|t| super::super::format::date_time(t, app.tz))
-                .unwrap_or_default()
+        let at = match when::snooze_until(w, app.now, app.tz) {
+            Ok(Some(t)) => super::super::format::date_time(t, app.tz),
+            _ => String::new(),
         };
         lines.push(Line::from(vec![
             Span::styled(format!(" {label:<28}"), base),

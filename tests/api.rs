@@ -1035,3 +1035,46 @@ async fn conversations_page_by_cursor_and_search_names_and_messages() {
     t.alice.client.set_bot(seen[1], false).await.unwrap();
     assert!(search("bot turned off").await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_reaches_every_socket_whole_and_in_order() {
+    let t = TestServer::start().await;
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        sockets.push(t.ws(&t.alice.token, None).await);
+    }
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..300usize {
+        let c = t.admin.client.clone();
+        posts.spawn(async move {
+            c.inbound(&Inbound {
+                channel: ChannelKind::ALL[i % 4],
+                channel_user_id: format!("burst-{}", i % 20),
+                customer_name: format!("Burst {}", i % 20),
+                text: format!("burst {i}"),
+                external_id: format!("burst-{i}"),
+            })
+            .await
+            .unwrap()
+        });
+    }
+    while let Some(r) = posts.join_next().await {
+        r.unwrap();
+    }
+    let (last, _) = t.state().store.seq_bounds().await.unwrap();
+    for ws in &mut sockets {
+        // Frames sent together (fed, then flushed once) still arrive one
+        // event each, every sequence number once, in order.
+        let mut seqs = Vec::new();
+        let mut texts = std::collections::HashSet::new();
+        while seqs.last() != Some(&last) {
+            let ev = ws.next().await;
+            if let EventKind::MessageCreated { message, .. } = &ev.kind {
+                texts.insert(message.text.clone());
+            }
+            seqs.push(ev.seq);
+        }
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+        assert_eq!(texts.len(), 300);
+    }
+}

@@ -129,3 +129,37 @@ async fn a_dry_run_beside_real_writes_changes_nothing_of_its_own() {
         .collect();
     assert_eq!(all.len(), expected.len(), "the inbound customers only");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closing_the_store_copies_the_log_into_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    {
+        let store = Arc::new(SqliteStore::open(&db, Hub::new()).unwrap());
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..200usize {
+            let s = store.clone();
+            tasks.spawn(async move { s.inbound(inbound(i)).await.unwrap() });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap();
+        }
+    }
+    // Closed: the writer and checkpointer are done, the log is truncated,
+    // and a plain connection (no busy timeout) can write at once.
+    let wal = std::fs::metadata(dir.path().join("c.db-wal"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert_eq!(wal, 0, "the write-ahead log was copied back and truncated");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE kind = 'inbound'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 200);
+    conn.execute("UPDATE customers SET name = name", [])
+        .unwrap();
+}

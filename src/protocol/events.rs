@@ -23,6 +23,23 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl Event {
+    /// The frame for an event whose kind is already serialised (as the
+    /// server stores it in its log): the kind's object with `seq` and `at`
+    /// put in front, so the kind is serialised once per event, not once
+    /// for the log and again for the stream.
+    pub fn frame(seq: Seq, at: DateTime<Utc>, kind_json: &str) -> String {
+        let body = kind_json.trim_start().strip_prefix('{').unwrap_or("}");
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        let sep = if body.trim_start().starts_with('}') {
+            ""
+        } else {
+            ","
+        };
+        format!("{{\"seq\":{seq},\"at\":\"{at}\"{sep}{body}")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum EventKind {
@@ -215,5 +232,19 @@ mod tests {
         let back: Event = serde_json::from_value(v).unwrap();
         assert_eq!(back, ev);
         assert_eq!(back.kind.type_name(), "note_deleted");
+    }
+
+    #[test]
+    fn a_frame_from_a_stored_kind_reads_back_as_the_event() {
+        let at = DateTime::from_timestamp_millis(1_764_000_000_123).unwrap();
+        let kind = EventKind::NoteDeleted {
+            note_id: 3,
+            customer_id: 9,
+        };
+        let stored = serde_json::to_string(&kind).unwrap();
+        let frame = Event::frame(42, at, &stored);
+        let back: Event = serde_json::from_str(&frame).unwrap();
+        assert_eq!(back, Event { seq: 42, at, kind });
+        assert!(frame.starts_with("{\"seq\":42,"), "{frame}");
     }
 }

@@ -4,6 +4,8 @@
 //! every connection.
 
 use crate::protocol::{Event, Seq};
+use axum::extract::ws::Utf8Bytes;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
@@ -11,7 +13,8 @@ use tokio::sync::{broadcast, watch};
 #[derive(Debug)]
 pub struct Published {
     pub seq: Seq,
-    pub json: String,
+    /// The frame's text; cloning it for each socket shares the bytes.
+    pub json: Utf8Bytes,
 }
 
 #[derive(Clone)]
@@ -33,19 +36,14 @@ impl Hub {
         Hub { tx, closing }
     }
 
-    /// Called by the store after commit, in sequence order.
-    pub fn publish(&self, event: &Event) {
-        let json = match serde_json::to_string(event) {
-            Ok(json) => json,
-            Err(e) => {
-                tracing::error!("could not serialise event {}: {e}", event.seq);
-                return;
-            }
-        };
+    /// Called by the store after commit, in sequence order, with the kind
+    /// as the log stores it (serialised once, for both).
+    pub fn publish(&self, seq: Seq, at: DateTime<Utc>, kind_json: &str) {
+        let json = Event::frame(seq, at, kind_json);
         // No receivers is fine: nobody is listening right now.
         let _ = self.tx.send(Arc::new(Published {
-            seq: event.seq,
-            json,
+            seq,
+            json: json.into(),
         }));
     }
 

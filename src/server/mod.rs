@@ -132,6 +132,11 @@ pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<R
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
+    // Events are small frames that should leave at once, not wait for
+    // the previous one's acknowledgement (Nagle).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let (tx, rx) = oneshot::channel::<()>();
     let router = app(state.clone());
     let task = tokio::spawn(async move {

@@ -13,9 +13,10 @@ use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use chrono::Utc;
+use futures_util::SinkExt;
 use serde::Deserialize;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{interval, Instant, MissedTickBehavior};
 
 const BATCH: u32 = 500;
@@ -33,11 +34,14 @@ pub async fn events(
     Query(q): Query<EventsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    ws.on_upgrade(move |socket| async move {
-        if let Err(e) = stream(state, socket, q.since).await {
-            tracing::debug!("event stream for agent {} ended: {e}", agent.id);
-        }
-    })
+    // Clients send only pings and closes: a small read buffer, because
+    // tungstenite zero-fills all of it on every read.
+    ws.read_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| async move {
+            if let Err(e) = stream(state, socket, q.since).await {
+                tracing::debug!("event stream for agent {} ended: {e}", agent.id);
+            }
+        })
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> anyhow::Result<()> {
@@ -58,6 +62,19 @@ async fn backfill(state: &AppState, socket: &mut WebSocket, mut last: Seq) -> an
             return Ok(last);
         }
     }
+}
+
+/// Flushes what was fed, then sends what the log holds after `last`.
+async fn catch_up(
+    state: &AppState,
+    socket: &mut WebSocket,
+    last: Seq,
+    fed: &mut bool,
+) -> anyhow::Result<Seq> {
+    if std::mem::take(fed) {
+        socket.flush().await?;
+    }
+    backfill(state, socket, last).await
 }
 
 async fn stream(state: AppState, mut socket: WebSocket, since: Option<Seq>) -> anyhow::Result<()> {
@@ -92,25 +109,43 @@ async fn stream(state: AppState, mut socket: WebSocket, since: Option<Seq>) -> a
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {
-            live = rx.recv() => match live {
-                Ok(p) => {
-                    if p.seq <= last {
-                        continue;
-                    }
-                    if p.seq > last + 1 {
-                        last = backfill(&state, &mut socket, last).await?;
-                        if p.seq <= last {
-                            continue;
+            live = rx.recv() => {
+                // Everything already waiting goes out together: fed to the
+                // socket one frame each, flushed once.
+                let mut next = Some(live);
+                let mut fed = false;
+                while let Some(item) = next.take() {
+                    match item {
+                        Ok(p) if p.seq <= last => {}
+                        Ok(p) => {
+                            if p.seq > last + 1 {
+                                last = catch_up(&state, &mut socket, last, &mut fed).await?;
+                            }
+                            if p.seq > last {
+                                socket.feed(WsMessage::Text(p.json.clone())).await?;
+                                fed = true;
+                                last = p.seq;
+                            }
+                        }
+                        Err(RecvError::Lagged(_)) => {
+                            last = catch_up(&state, &mut socket, last, &mut fed).await?;
+                        }
+                        Err(RecvError::Closed) => {
+                            socket.flush().await?;
+                            return Ok(());
                         }
                     }
-                    send_text(&mut socket, p.json.clone()).await?;
-                    last = p.seq;
+                    next = match rx.try_recv() {
+                        Ok(p) => Some(Ok(p)),
+                        Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                        Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                        Err(TryRecvError::Empty) => None,
+                    };
                 }
-                Err(RecvError::Lagged(_)) => {
-                    last = backfill(&state, &mut socket, last).await?;
+                if fed {
+                    socket.flush().await?;
                 }
-                Err(RecvError::Closed) => return Ok(()),
-            },
+            }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(WsMessage::Close(_))) | Some(Err(_)) => return Ok(()),
                 Some(Ok(_)) => last_heard = Instant::now(),

@@ -1,6 +1,6 @@
 //! The SQLite backend: one writer connection (SQLite allows one writer at a
-//! time anyway) and a small pool of readers, WAL mode, blocking calls moved
-//! off the async runtime.
+//! time anyway) owned by its own thread, and a small pool of readers, WAL
+//! mode, blocking calls moved off the async runtime.
 
 mod macros;
 mod triage;
@@ -12,12 +12,15 @@ use crate::server::hub::Hub;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 const PREVIEW_CHARS: usize = 120;
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
-const READERS: usize = 4;
+/// Idle reader connections kept open. Enough for every blocking thread the
+/// runtime runs at once under load: opening one (and preparing its
+/// statements again) costs more than the read it serves.
+const READERS: usize = 32;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -26,12 +29,48 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
-    /// Writes waiting for the writer; whoever holds it next commits them
-    /// all in one transaction (group commit).
-    queue: Mutex<Vec<Job>>,
+    /// Writes waiting for the writer thread, which commits whatever has
+    /// queued up in one transaction (group commit).
+    queue: Arc<WriteQueue>,
+    /// The writer's and the checkpointer's threads, joined on close.
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
-    hub: Hub,
+}
+
+#[derive(Default)]
+struct WriteQueue {
+    state: Mutex<Queued>,
+    /// Wakes the writer: a job was queued, or the store closed.
+    ready: Condvar,
+    /// Wakes the checkpointer when the store closes.
+    closing: Condvar,
+}
+
+#[derive(Default)]
+struct Queued {
+    jobs: Vec<Job>,
+    closed: bool,
+}
+
+impl Drop for Inner {
+    /// The writer finishes what is queued, closes its connection and stops.
+    fn drop(&mut self) {
+        if let Ok(mut q) = self.queue.state.lock() {
+            q.closed = true;
+        }
+        self.queue.ready.notify_all();
+        self.queue.closing.notify_all();
+        let threads = self
+            .threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        for handle in threads {
+            if handle.thread().id() != std::thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
 }
 
 /// A write's outcome, delivered once the transaction holding it committed
@@ -96,15 +135,45 @@ impl SqliteStore {
                 })?;
             }
         }
-        let mut writer = open_connection(path)?;
-        migrate(&mut writer)?;
+        let mut conn = open_connection(path)?;
+        migrate(&mut conn)?;
+        // Commits never checkpoint (which syncs the database file and was
+        // the tail of ingest and fan-out latency); the checkpointer thread
+        // does it beside them.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let queue = Arc::new(WriteQueue::default());
+        let checkpointer = open_connection(path)?;
+        let q = queue.clone();
+        let checkpoints = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_until_closed(checkpointer, q))
+            .map_err(|e| StoreError::Internal(format!("cannot start the checkpointer: {e}")))?;
+        let writer = Writer {
+            conn,
+            queue: queue.clone(),
+            hub,
+        };
+        let handle = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer.run());
+        let handle = match handle {
+            Ok(h) => h,
+            Err(e) => {
+                if let Ok(mut q) = queue.state.lock() {
+                    q.closed = true;
+                }
+                queue.closing.notify_all();
+                return Err(StoreError::Internal(format!(
+                    "cannot start the writer: {e}"
+                )));
+            }
+        };
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: Mutex::new(writer),
-                queue: Mutex::new(Vec::new()),
+                queue,
+                threads: Mutex::new(vec![handle, checkpoints]),
                 readers: Mutex::new(Vec::new()),
-                hub,
             }),
         })
     }
@@ -130,7 +199,7 @@ impl SqliteStore {
     /// or roll everything back (false: a dry run).
     ///
     /// Writes that arrive while another is committing wait in a queue; the
-    /// next to get the writer runs all of them in one IMMEDIATE transaction,
+    /// writer thread then runs all of them in one IMMEDIATE transaction,
     /// each in its own savepoint, and commits once. A write that fails (or
     /// is a dry run) rolls back its savepoint alone; the others commit. Each
     /// caller hears back only after the commit, so nothing is acknowledged
@@ -155,15 +224,19 @@ impl SqliteStore {
                 (false, finish)
             }
         });
-        self.inner
-            .queue
-            .lock()
-            .map_err(|_| StoreError::Internal("write queue poisoned".into()))?
-            .push(job);
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.commit_queued())
-            .await
-            .map_err(|e| StoreError::Internal(format!("storage task failed: {e}")))?;
+        {
+            let mut q = self
+                .inner
+                .queue
+                .state
+                .lock()
+                .map_err(|_| StoreError::Internal("write queue poisoned".into()))?;
+            if q.closed {
+                return Err(StoreError::Internal("the store is closed".into()));
+            }
+            q.jobs.push(job);
+        }
+        self.inner.queue.ready.notify_one();
         recv.await
             .map_err(|_| StoreError::Internal("the write was dropped".into()))?
     }
@@ -193,39 +266,72 @@ impl SqliteStore {
     }
 }
 
-impl Inner {
-    /// Takes the writer and commits whatever writes are queued, in groups.
-    fn commit_queued(&self) {
-        let Ok(mut conn) = self.writer.lock() else {
-            self.fail_queued("writer lock poisoned");
-            return;
-        };
-        loop {
-            let jobs: Vec<Job> = match self.queue.lock() {
-                Ok(mut q) => {
-                    let n = q.len().min(GROUP);
-                    q.drain(..n).collect()
-                }
+/// How often the log is copied back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database file every
+/// [`CHECKPOINT_EVERY`], without blocking the writer (PASSIVE), until the
+/// store closes; then once more, truncating the log.
+fn checkpoint_until_closed(conn: Connection, queue: Arc<WriteQueue>) {
+    let checkpoint = |mode: &str| {
+        if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+            tracing::warn!("checkpoint failed: {e}");
+        }
+    };
+    loop {
+        {
+            let Ok(q) = queue.state.lock() else { return };
+            if q.closed {
+                break;
+            }
+            match queue.closing.wait_timeout(q, CHECKPOINT_EVERY) {
+                Ok((q, _)) if q.closed => break,
+                Ok(_) => {}
                 Err(_) => return,
+            }
+        }
+        checkpoint("PASSIVE");
+    }
+    checkpoint("TRUNCATE");
+}
+
+/// The writer thread: owns the one writing connection and commits queued
+/// writes in groups, so concurrent requests never wait on a lock for it.
+struct Writer {
+    conn: Connection,
+    queue: Arc<WriteQueue>,
+    hub: Hub,
+}
+
+impl Writer {
+    fn run(mut self) {
+        loop {
+            let jobs: Vec<Job> = {
+                let Ok(mut q) = self.queue.state.lock() else {
+                    tracing::error!("write queue poisoned; the writer stops");
+                    return;
+                };
+                while q.jobs.is_empty() && !q.closed {
+                    q = match self.queue.ready.wait(q) {
+                        Ok(q) => q,
+                        Err(_) => return,
+                    };
+                }
+                if q.jobs.is_empty() {
+                    return;
+                }
+                let n = q.jobs.len().min(GROUP);
+                q.jobs.drain(..n).collect()
             };
-            if jobs.is_empty() {
-                return;
-            }
-            self.commit_group(&mut conn, jobs);
+            self.commit_group(jobs);
         }
     }
 
-    fn fail_queued(&self, why: &str) {
-        if let Ok(mut q) = self.queue.lock() {
-            for job in q.drain(..) {
-                drop(job);
-            }
-        }
-        tracing::error!("{why}");
-    }
-
-    fn commit_group(&self, conn: &mut Connection, jobs: Vec<Job>) {
-        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+    fn commit_group(&mut self, jobs: Vec<Job>) {
+        let tx = match self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+        {
             Ok(tx) => tx,
             Err(e) => {
                 // Nothing ran: every caller hears why.
@@ -239,7 +345,7 @@ impl Inner {
         };
         // Each caller's answer, and whether its own part went through.
         let mut done: Vec<(Finish, StoreResult<()>)> = Vec::with_capacity(jobs.len());
-        let mut events: Vec<Event> = Vec::new();
+        let mut events: Vec<Logged> = Vec::new();
         let now = now_ms();
         let mut broken: Option<String> = None;
         for job in jobs {
@@ -249,13 +355,23 @@ impl Inner {
                 drop(job);
                 continue;
             }
-            if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+            if let Err(e) = savepoint(&tx, "SAVEPOINT job") {
                 broken = Some(e.to_string());
                 drop(job);
                 continue;
             }
             let mut kinds = Vec::new();
-            let (keep, finish) = job(&tx, &mut kinds);
+            // A panicking write must not take the writer thread with it:
+            // its savepoint is rolled back and its caller hears it dropped.
+            let ran =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx, &mut kinds)));
+            let Ok((keep, finish)) = ran else {
+                tracing::error!("a write panicked; it was rolled back");
+                if let Err(e) = rollback_to_savepoint(&tx) {
+                    broken = Some(e.to_string());
+                }
+                continue;
+            };
             let mut mine = Vec::new();
             let outcome = if keep {
                 append_events(&tx, kinds, now, &mut mine)
@@ -264,9 +380,9 @@ impl Inner {
             };
             let end = if keep && outcome.is_ok() {
                 events.append(&mut mine);
-                tx.execute_batch("RELEASE job")
+                savepoint(&tx, "RELEASE job")
             } else {
-                tx.execute_batch("ROLLBACK TO job; RELEASE job")
+                rollback_to_savepoint(&tx)
             };
             if let Err(e) = end {
                 broken = Some(e.to_string());
@@ -287,7 +403,7 @@ impl Inner {
             Ok(()) => {
                 // Published in sequence order, before the writer is released.
                 for ev in &events {
-                    self.hub.publish(ev);
+                    self.hub.publish(ev.seq, to_dt(now), &ev.payload);
                 }
                 for (finish, outcome) in done {
                     finish(outcome);
@@ -309,20 +425,37 @@ fn append_events(
     tx: &Transaction,
     kinds: Vec<EventKind>,
     now: i64,
-    out: &mut Vec<Event>,
+    out: &mut Vec<Logged>,
 ) -> StoreResult<()> {
     for kind in kinds {
         let payload =
             serde_json::to_string(&kind).map_err(|e| StoreError::Internal(e.to_string()))?;
         tx.prepare_cached("INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)")?
             .execute(params![kind.type_name(), payload, now])?;
-        out.push(Event {
+        out.push(Logged {
             seq: tx.last_insert_rowid(),
-            at: to_dt(now),
-            kind,
+            payload,
         });
     }
     Ok(())
+}
+
+/// A savepoint statement, prepared once per connection (each group runs
+/// hundreds of them).
+fn savepoint(tx: &Transaction, sql: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+fn rollback_to_savepoint(tx: &Transaction) -> rusqlite::Result<()> {
+    savepoint(tx, "ROLLBACK TO job")?;
+    savepoint(tx, "RELEASE job")
+}
+
+/// An event appended to the log in the open transaction, published once
+/// it commits.
+struct Logged {
+    seq: Seq,
+    payload: String,
 }
 
 // ---- row loaders, shared by reads and writes -------------------------------
@@ -1354,11 +1487,13 @@ impl Store for SqliteStore {
             tx.prepare_cached("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)")?.execute(params![account, msg.external_id, message.id],
             )?;
             let message_id = message.id;
+            let conversation = load_conversation(tx, conversation_id)?;
+            let status = conversation.status;
             events.push(EventKind::MessageCreated {
-                conversation: load_conversation(tx, conversation_id)?,
+                conversation,
                 message,
             });
-            triage::reopen_on_customer_message(tx, events, conversation_id, at)?;
+            triage::reopen_on_customer_message(tx, events, conversation_id, status, at)?;
             Ok(InboundAccepted {
                 conversation_id,
                 customer_id,

@@ -95,21 +95,22 @@ pub fn set_priority(
 
 /// A customer message to a resolved or snoozed conversation opens it
 /// again (pending ones stay pending until an agent looks: the list shows
-/// them as waiting).
+/// them as waiting). `status` is the conversation's, as loaded after the
+/// message was stored.
 pub fn reopen_on_customer_message(
     tx: &Transaction,
     events: &mut Vec<EventKind>,
     id: ConversationId,
+    status: ConvStatus,
     at: i64,
 ) -> StoreResult<()> {
-    let conv = load_conversation(tx, id)?;
-    if !matches!(conv.status, ConvStatus::Resolved | ConvStatus::Snoozed) {
+    if !matches!(status, ConvStatus::Resolved | ConvStatus::Snoozed) {
         return Ok(());
     }
     reopen(
         tx,
         events,
-        conv.status,
+        status,
         id,
         StatusReason::CustomerReplied,
         "reopened: the customer wrote",

@@ -130,6 +130,10 @@ fn bench_quick_prints_every_row_with_its_budget() {
         "ingest:",
         "standard messages imported",
         "client memory",
+        "search over",
+        "fan-out:",
+        "server memory: the server process",
+        "start-up: process start to the first complete frame",
     ] {
         let line = out
             .lines()

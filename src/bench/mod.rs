@@ -8,6 +8,7 @@
 
 mod client;
 pub mod data;
+mod process;
 mod server;
 
 use std::time::Duration;
@@ -183,10 +184,11 @@ pub async fn run(opts: Options, progress: impl Fn(&str)) -> anyhow::Result<Vec<R
     }
     if o.wants("sockets") {
         progress("idle sockets");
-        rows.extend(server::idle_sockets(o).await?);
+        rows.extend(process::idle_sockets(o).await?);
     }
     if o.wants("start-up") {
         progress("start-up");
+        rows.extend(process::start_up(o).await?);
         rows.extend(server::start_up(o).await?);
     }
     Ok(rows)

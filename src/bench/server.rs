@@ -509,34 +509,9 @@ pub async fn fan_out(opts: &Options) -> anyhow::Result<Vec<Row>> {
     ])
 }
 
-pub async fn idle_sockets(opts: &Options) -> anyhow::Result<Vec<Row>> {
-    let sockets = size(opts, 200, 20);
-    let row = Row::new(
-        format!("server memory: {sockets} idle WebSocket clients (both ends counted)"),
-        "< 100 MB",
-    );
-    let dir = tempfile::tempdir()?;
-    let (running, client, token) = socket_server(dir.path()).await?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let Some(before) = super::rss() else {
-        running.stop().await?;
-        return Ok(vec![row.todo("no /proc here")]);
-    };
-    let mut open = Vec::with_capacity(sockets);
-    for _ in 0..sockets {
-        open.push(connect_ws(&client, &token).await?);
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = super::rss().unwrap_or(before);
-    drop(open);
-    running.stop().await?;
-    let mb = after.saturating_sub(before) as f64 / (1024.0 * 1024.0);
-    Ok(vec![row.check(format!("{mb:.1} MB"), mb < 100.0)])
-}
-
-/// From nothing to the first complete frame: the real runner, update and
-/// drawing against a server holding `n` conversations over loopback (the
-/// process's own start is not in it).
+/// The client's share of start-up: the real runner, update and drawing,
+/// from nothing to the first complete frame, against a server holding `n`
+/// conversations over loopback (no exec, no terminal set-up).
 pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
     use crate::tui::event::{Effect, Msg};
     let n = size(opts, 10_000, 500);
@@ -587,11 +562,8 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
     drop(runner);
     running.stop().await?;
     Ok(vec![Row::new(
-        format!("start-up to the first complete frame, {n} conversations on the server"),
-        "< 500 ms",
+        "  of which connecting, loading and drawing (in process)",
+        "",
     )
-    .check(
-        ms(first_frame),
-        first_frame < Duration::from_millis(500),
-    )])
+    .info(ms(first_frame))])
 }

@@ -1,0 +1,244 @@
+//! Figures that need real processes: the server's own memory with idle
+//! WebSocket clients, and the TUI from exec to its first complete frame in
+//! a pseudo-terminal.
+
+use super::{ms, size, Options, Row};
+use crate::protocol::*;
+use crate::server::auth::{new_token, token_hash};
+use crate::server::hub::Hub;
+use crate::server::store::{InboundMessage, NewAgent, SqliteStore, Store};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A database holding an admin (whose token is returned) and `n`
+/// conversations, one message each.
+async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
+    let db = dir.join("process.db");
+    let store = SqliteStore::open(&db, Hub::new())?;
+    let admin = store
+        .create_agent(NewAgent {
+            name: "Bench Admin".into(),
+            login: "bench".into(),
+            role: Role::Admin,
+            teams: vec![],
+            password_hash: None,
+        })
+        .await?;
+    let token = new_token();
+    store.add_token(admin.id, token_hash(&token)).await?;
+    for i in 0..n {
+        store
+            .inbound(InboundMessage {
+                channel: ChannelKind::ALL[i % 4],
+                channel_user_id: format!("st-{i}"),
+                customer_name: format!("Customer {i}"),
+                text: format!("Where is order LH-{i}? 📦"),
+                external_id: format!("st-{i}"),
+                at: None,
+            })
+            .await?;
+    }
+    drop(store);
+    Ok((db, token))
+}
+
+/// `chatsmart serve` on a free loopback port, killed when dropped.
+struct ServerProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    async fn start(db: &Path) -> anyhow::Result<ServerProcess> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = std::process::Command::new(std::env::current_exe()?)
+            .args(["serve", "--listen", &listen, "--db"])
+            .arg(db)
+            .env("RUST_LOG", "error")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let server = ServerProcess {
+            child,
+            url: format!("http://{listen}"),
+        };
+        let health = format!("{}/api/v1/health", server.url);
+        let started = Instant::now();
+        while reqwest::get(&health).await.is_err() {
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(20),
+                "the server process did not answer within 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(server)
+    }
+
+    /// The server process's resident memory.
+    fn rss(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    }
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+pub async fn idle_sockets(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    let sockets = size(opts, 200, 20);
+    let row = Row::new(
+        format!("server memory: the server process with {sockets} idle WebSocket clients"),
+        "< 100 MB",
+    );
+    let dir = tempfile::tempdir()?;
+    let (db, token) = seeded(dir.path(), 0).await?;
+    let server = ServerProcess::start(&db).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let Some(before) = server.rss() else {
+        return Ok(vec![row.todo("no /proc here")]);
+    };
+    let client = crate::client::Client::new(&server.url, Some(token.clone()))?;
+    let mut open = Vec::with_capacity(sockets);
+    for _ in 0..sockets {
+        let mut url = client.events_url(None);
+        url.query_pairs_mut().append_pair("token", &token);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(
+            url.as_str(),
+            Some(crate::client::events::ws_config()),
+            true,
+        )
+        .await?;
+        open.push(ws);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = server.rss().unwrap_or(before);
+    drop(open);
+    let limit = 100 * 1024 * 1024;
+    Ok(vec![
+        row.check(mb(after), after < limit),
+        Row::new(format!("  of which {sockets} sockets added"), "")
+            .info(mb(after.saturating_sub(before))),
+    ])
+}
+
+/// What the pseudo-terminal shows, kept up to date by a reader thread that
+/// also answers cursor-position queries as a terminal does.
+struct Screen {
+    parser: std::sync::Arc<std::sync::Mutex<vt100::Parser>>,
+}
+
+impl Screen {
+    fn contents(&self) -> String {
+        self.parser
+            .lock()
+            .map(|p| p.screen().contents())
+            .unwrap_or_default()
+    }
+}
+
+/// From exec to the first complete frame: `chatsmart` (the TUI) started in
+/// a 200x50 pseudo-terminal against a `chatsmart serve` process holding
+/// `n` conversations; done when the newest conversation and the signed-in
+/// agent are both on screen.
+pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+    use std::io::{Read, Write};
+    let n = size(opts, 10_000, 500);
+    let row = Row::new(
+        format!(
+            "start-up: process start to the first complete frame, {n} conversations on the server"
+        ),
+        "< 500 ms",
+    );
+    let dir = tempfile::tempdir()?;
+    let (db, token) = seeded(dir.path(), n).await?;
+    let server = ServerProcess::start(&db).await?;
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home)?;
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 50,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .map_err(|e| anyhow::anyhow!("no pseudo-terminal: {e}"))?;
+    let mut cmd = CommandBuilder::new(std::env::current_exe()?);
+    cmd.args(["--server", &server.url, "--token", &token]);
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", &home);
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("XDG_STATE_HOME", home.join("state"));
+    cmd.env("XDG_DATA_HOME", home.join("data"));
+    cmd.env("CHATSMART_NO_KEYRING", "1");
+    cmd.env_remove("CHATSMART_SERVER");
+    cmd.env_remove("CHATSMART_TOKEN");
+    let parser = std::sync::Arc::new(std::sync::Mutex::new(vt100::Parser::new(50, 200, 0)));
+    let mut reader = pty
+        .master
+        .try_clone_reader()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut answer = pty
+        .master
+        .take_writer()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let start = Instant::now();
+    let mut child = pty
+        .slave
+        .spawn_command(cmd)
+        .map_err(|e| anyhow::anyhow!("cannot start the TUI: {e}"))?;
+    drop(pty.slave);
+    let p = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        while let Ok(k) = reader.read(&mut buf) {
+            if k == 0 {
+                break;
+            }
+            let Ok(mut parser) = p.lock() else { break };
+            parser.process(&buf[..k]);
+            if buf[..k].windows(4).any(|w| w == b"\x1b[6n") {
+                let (row, col) = parser.screen().cursor_position();
+                let _ = write!(answer, "\x1b[{};{}R", row + 1, col + 1);
+                let _ = answer.flush();
+            }
+        }
+    });
+    let screen = Screen { parser };
+    let newest = format!("Customer {}", n - 1);
+    let shown = loop {
+        let s = screen.contents();
+        if s.contains(&newest) && s.contains("Bench Admin") {
+            break Some(start.elapsed());
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(pty.master);
+    drop(server);
+    let Some(t) = shown else {
+        anyhow::bail!(
+            "the TUI did not show its first screen within 20 s; it showed:\n{}",
+            screen.contents()
+        );
+    };
+    Ok(vec![row.check(ms(t), t < Duration::from_millis(500))])
+}

@@ -60,6 +60,7 @@ async fn health_is_open_and_everything_else_needs_a_token() {
             customer_name: "x".into(),
             text: "x".into(),
             external_id: "x".into(),
+            attachment_id: None,
         })
         .await
         .unwrap_err();
@@ -1053,6 +1054,7 @@ async fn a_burst_reaches_every_socket_whole_and_in_order() {
                 customer_name: format!("Burst {}", i % 20),
                 text: format!("burst {i}"),
                 external_id: format!("burst-{i}"),
+                attachment_id: None,
             })
             .await
             .unwrap()

@@ -15,6 +15,7 @@ fn inbound(i: usize) -> InboundMessage {
         text: format!("message {i}"),
         external_id: format!("gc-{i}"),
         at: None,
+        attachment_id: None,
     }
 }
 
@@ -39,6 +40,7 @@ async fn a_failing_write_in_a_group_loses_nothing_else() {
                     text: "nobody".into(),
                     client_id: Some(format!("bad-{i}")),
                     at: None,
+                    attachment_id: None,
                 })
                 .await
                 .map(|_| false)
@@ -50,6 +52,7 @@ async fn a_failing_write_in_a_group_loses_nothing_else() {
                     text: format!("bot {i}"),
                     client_id: None,
                     at: None,
+                    attachment_id: None,
                 })
                 .await
                 .map(|_| true)

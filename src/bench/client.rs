@@ -177,7 +177,7 @@ pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
             conversation_id: id,
             kind: MessageKind::Inbound,
             text: "Is anyone there? 🙏".into(),
-            attachment_id: None,
+            attachment: None,
             author_id: None,
             author_name: None,
             created_at: app.now,

@@ -35,6 +35,7 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
                 text: format!("Where is order LH-{i}? 📦"),
                 external_id: format!("st-{i}"),
                 at: None,
+                attachment_id: None,
             })
             .await?;
     }

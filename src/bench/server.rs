@@ -50,6 +50,7 @@ async fn inbound_rate(client: &Client, n: usize, conc: usize) -> anyhow::Result<
                     customer_name: format!("Customer {}", i % 2_000),
                     text: format!("Message {i}: 你好，我的訂單到了嗎？📦"),
                     external_id: format!("bench-{i}"),
+                    attachment_id: None,
                 })
                 .await
             });
@@ -268,6 +269,7 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
                     text: "hello".into(),
                     external_id: format!("s-{i}"),
                     at: None,
+                    attachment_id: None,
                 })
                 .await?;
         }
@@ -454,6 +456,7 @@ async fn fan_out_load(
                 customer_name: format!("Customer {}", i % 50),
                 text: format!("fanout-{i} where is my parcel?"),
                 external_id: format!("f-{i}"),
+                attachment_id: None,
             })
             .await
         });
@@ -528,6 +531,7 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
                 text: format!("Where is order LH-{i}? 📦"),
                 external_id: format!("st-{i}"),
                 at: None,
+                attachment_id: None,
             })
             .await?;
     }

@@ -70,6 +70,15 @@ pub enum Command {
         /// How many events the log keeps for reconnecting clients.
         #[arg(long, default_value_t = server::KEEP_EVENTS)]
         keep_events: u64,
+        /// Where attachments' bytes are kept (default: `files/` beside the
+        /// database).
+        #[arg(long)]
+        files: Option<PathBuf>,
+        /// The largest file accepted: `25MB` for every kind, or
+        /// `KIND=SIZE` for one (image, audio, video, document, contact).
+        /// Repeat for several; the default is 25MB each.
+        #[arg(long = "max-upload", value_name = "[KIND=]SIZE")]
+        max_upload: Vec<String>,
     },
     /// Start an embedded demo server with sample data and open the inbox on it.
     Demo {
@@ -437,7 +446,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             db,
             demo,
             keep_events,
+            files,
+            max_upload,
         }) => {
+            let mut uploads = crate::protocol::UploadLimits::default();
+            for setting in &max_upload {
+                uploads
+                    .parse_setting(setting)
+                    .map_err(|e| anyhow::anyhow!("--max-upload {setting}: {e}"))?;
+            }
             init_server_logging();
             runtime()?.block_on(async move {
                 if demo {
@@ -457,6 +474,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     let db = db.unwrap_or_else(config::default_db_path);
                     let running = server::start(ServerConfig {
                         keep_events,
+                        files,
+                        uploads,
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

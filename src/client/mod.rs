@@ -233,9 +233,132 @@ impl Client {
         let body = SendMessage {
             text: text.into(),
             client_id: client_id.into(),
+            attachment_id: None,
         };
-        self.send(Method::POST, &format!("conversations/{id}/messages"), &body)
+        self.send_message_with(id, &body).await
+    }
+
+    /// Sends an agent reply that may carry an uploaded file.
+    pub async fn send_message_with(
+        &self,
+        id: ConversationId,
+        body: &SendMessage,
+    ) -> ClientResult<Message> {
+        self.send(Method::POST, &format!("conversations/{id}/messages"), body)
             .await
+    }
+
+    /// Uploads a file from disk, streamed; `progress` hears how many bytes
+    /// have gone so far. The file's type is the server's to check too, but
+    /// callers should [`sniff`] it first to refuse early.
+    pub async fn upload_file(
+        &self,
+        path: &std::path::Path,
+        progress: impl Fn(u64) + Send + Sync + 'static,
+    ) -> ClientResult<Attachment> {
+        use futures_util::StreamExt;
+        let local = |e: std::io::Error| ClientError::Network(format!("{}: {e}", path.display()));
+        let file = tokio::fs::File::open(path).await.map_err(local)?;
+        let size = file.metadata().await.map_err(local)?.len();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "file".into());
+        let mut sent = 0u64;
+        let stream = tokio_util::io::ReaderStream::new(file).map(move |chunk| {
+            if let Ok(c) = &chunk {
+                sent += c.len() as u64;
+                progress(sent);
+            }
+            chunk
+        });
+        let part =
+            reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), size)
+                .file_name(name.clone());
+        self.upload_part(part, &name).await
+    }
+
+    /// Uploads a file held in memory.
+    pub async fn upload_bytes(&self, name: &str, bytes: Vec<u8>) -> ClientResult<Attachment> {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        self.upload_part(part, name).await
+    }
+
+    async fn upload_part(
+        &self,
+        part: reqwest::multipart::Part,
+        name: &str,
+    ) -> ClientResult<Attachment> {
+        let part = match type_for_name(name) {
+            Ok(t) => part
+                .mime_str(t.mime)
+                .map_err(|e| ClientError::Decode(e.to_string()))?,
+            Err(_) => part,
+        };
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let req = self.http.post(self.url("uploads")).multipart(form);
+        let bytes = self.bytes(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// A stored file's bytes.
+    pub async fn download(&self, id: AttachmentId) -> ClientResult<Vec<u8>> {
+        self.bytes(self.http.get(self.url(&format!("attachments/{id}"))))
+            .await
+    }
+
+    /// Streams a stored file into `dest` (written beside it first, then
+    /// renamed, so a broken download leaves no half file under that name).
+    pub async fn download_to(&self, id: AttachmentId, dest: &std::path::Path) -> ClientResult<u64> {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let local = |e: std::io::Error| ClientError::Network(format!("{}: {e}", dest.display()));
+        let mut req = self.http.get(self.url(&format!("attachments/{id}")));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = resp.bytes().await.unwrap_or_default();
+            return Err(api_error(status, &body));
+        }
+        let mut partial = dest.as_os_str().to_owned();
+        partial.push(".part");
+        let partial = std::path::PathBuf::from(partial);
+        let mut file = tokio::fs::File::create(&partial).await.map_err(local)?;
+        let mut stream = resp.bytes_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tokio::fs::remove_file(&partial).await;
+                    return Err(ClientError::Network(e.without_url().to_string()));
+                }
+            };
+            file.write_all(&chunk).await.map_err(local)?;
+            written += chunk.len() as u64;
+        }
+        file.flush().await.map_err(local)?;
+        drop(file);
+        tokio::fs::rename(&partial, dest).await.map_err(local)?;
+        Ok(written)
+    }
+
+    /// Takes the file off a message (its author or an admin).
+    pub async fn remove_attachment(&self, message: MessageId) -> ClientResult<Message> {
+        self.call::<(), Message>(
+            Method::DELETE,
+            &format!("messages/{message}/attachment"),
+            None::<&()>,
+            None,
+        )
+        .await
+        .map(|(_, m)| m)
     }
 
     pub async fn mark_read(&self, id: ConversationId) -> ClientResult<ReadMarker> {

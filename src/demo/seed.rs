@@ -167,6 +167,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                             text: text.to_string(),
                             external_id: format!("seed-{i}-{turn_no}"),
                             at: Some(at),
+                            attachment_id: None,
                         })
                         .await?;
                     conversation = Some(accepted.conversation_id);
@@ -181,6 +182,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                                 text: text.to_string(),
                                 client_id: None,
                                 at: Some(at),
+                                attachment_id: None,
                             })
                             .await?;
                     }
@@ -206,6 +208,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                             text: text.to_string(),
                             client_id: Some(format!("seed-{i}-{turn_no}")),
                             at: Some(at),
+                            attachment_id: None,
                         })
                         .await?;
                 }

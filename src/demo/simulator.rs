@@ -71,6 +71,7 @@ pub fn spawn(
                 customer_name: customer.name.clone(),
                 text: text.to_string(),
                 external_id: format!("sim-{}-{n}", rng.gen::<u64>()),
+                attachment_id: None,
             };
             if let Err(e) = client.inbound(&msg).await {
                 tracing::warn!("demo simulator: {e}");

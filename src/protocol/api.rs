@@ -167,9 +167,13 @@ pub struct MessagePage {
 /// `POST /api/v1/conversations/{id}/messages`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendMessage {
+    /// May be empty when the message carries an attachment.
     pub text: String,
     /// The sender's idempotency key: the same key twice yields one message.
     pub client_id: String,
+    /// A file uploaded with `POST /api/v1/uploads`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<super::attachments::AttachmentId>,
 }
 
 /// `PUT /api/v1/conversations/{id}/bot`
@@ -197,9 +201,13 @@ pub struct Inbound {
     pub channel: ChannelKind,
     pub channel_user_id: String,
     pub customer_name: String,
+    /// May be empty when the message carries an attachment.
     pub text: String,
     /// The sender's id for the message; the same id twice stores one message.
     pub external_id: String,
+    /// A file the customer sent, uploaded first with `POST /api/v1/uploads`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_id: Option<super::attachments::AttachmentId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

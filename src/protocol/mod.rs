@@ -6,6 +6,7 @@
 //! is one change that both sides see.
 
 pub mod api;
+pub mod attachments;
 pub mod broadcast;
 pub mod events;
 pub mod macros;
@@ -16,6 +17,7 @@ pub mod triage;
 pub mod validate;
 
 pub use api::*;
+pub use attachments::*;
 pub use broadcast::*;
 pub use events::*;
 pub use macros::*;

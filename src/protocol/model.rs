@@ -273,8 +273,9 @@ pub struct Message {
     pub conversation_id: ConversationId,
     pub kind: MessageKind,
     pub text: String,
-    /// Set once attachments land; an opaque reference to the stored file.
-    pub attachment_id: Option<i64>,
+    /// The file the message carries, if any (its text may then be empty).
+    #[serde(default)]
+    pub attachment: Option<super::attachments::Attachment>,
     /// The agent who wrote it (agent messages) or caused it (system messages).
     pub author_id: Option<AgentId>,
     pub author_name: Option<String>,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod hub;
 pub mod routes;
 pub mod scheduler;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use store::{SqliteStore, Store};
 use tokio::sync::oneshot;
 
-/// Largest JSON body the API accepts (uploads get their own limit later).
+/// Largest JSON body the API accepts (uploads have their own limits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
@@ -28,6 +29,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub hub: Hub,
     pub clock: Arc<dyn clock::Clock>,
+    /// Attachments' bytes.
+    pub files: Arc<files::FileStore>,
+    /// The largest file accepted, per kind.
+    pub uploads: Arc<crate::protocol::UploadLimits>,
 }
 
 #[derive(Clone)]
@@ -39,6 +44,11 @@ pub struct ServerConfig {
     pub keep_events: u64,
     /// The system clock unless a test gives its own.
     pub clock: Arc<dyn clock::Clock>,
+    /// Where attachments' bytes live; `files/` beside the database when
+    /// not given.
+    pub files: Option<PathBuf>,
+    /// The largest file accepted, per kind (25 MB each by default).
+    pub uploads: crate::protocol::UploadLimits,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -51,6 +61,20 @@ impl ServerConfig {
             db,
             keep_events: KEEP_EVENTS,
             clock: Arc::new(clock::SystemClock),
+            files: None,
+            uploads: crate::protocol::UploadLimits::default(),
+        }
+    }
+
+    /// The directory attachments are stored in.
+    pub fn files_dir(&self) -> PathBuf {
+        match &self.files {
+            Some(dir) => dir.clone(),
+            None => self
+                .db
+                .parent()
+                .map(|d| d.join("files"))
+                .unwrap_or_else(|| PathBuf::from("files")),
         }
     }
 }
@@ -105,6 +129,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store: Arc::new(store),
         hub,
         clock: config.clock.clone(),
+        files: Arc::new(files::FileStore::new(config.files_dir())),
+        uploads: Arc::new(config.uploads.clone()),
     };
     let running = start_with(config.listen, state).await?;
     scheduler::spawn(running.state.clone());

@@ -145,7 +145,7 @@ pub fn history() -> Vec<Message> {
         conversation_id: 1,
         kind,
         text: text.into(),
-        attachment_id: None,
+        attachment: None,
         author_id: author.map(|a| a.0),
         author_name: author.map(|a| a.1.to_string()),
         created_at: at,
@@ -352,7 +352,7 @@ pub fn big_app(convs: usize, messages: usize) -> App {
                 MessageKind::Agent
             },
             text: texts[i % texts.len()].to_string(),
-            attachment_id: None,
+            attachment: None,
             author_id: (i % 2 == 1).then_some(2),
             author_name: (i % 2 == 1).then(|| "Bob Chen".to_string()),
             created_at: start + Duration::minutes(i as i64),

@@ -18,6 +18,7 @@ pub mod macros;
 pub mod notify;
 pub mod palette;
 pub mod panes;
+pub mod paths;
 pub mod popups;
 pub mod runner;
 pub mod settings;

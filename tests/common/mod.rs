@@ -46,13 +46,20 @@ impl TestServer {
     pub async fn start_with_clock(
         clock: std::sync::Arc<dyn chatsmart::server::clock::Clock>,
     ) -> TestServer {
+        Self::start_with_config(move |c| ServerConfig { clock, ..c }).await
+    }
+
+    /// A server whose configuration the test changes from the default.
+    pub async fn start_with_config(
+        change: impl FnOnce(ServerConfig) -> ServerConfig,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let server = server::start(ServerConfig {
-            clock: clock.clone(),
-            ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("test.db"))
-        })
-        .await
-        .unwrap();
+        let config = change(ServerConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            dir.path().join("test.db"),
+        ));
+        let clock = config.clock.clone();
+        let server = server::start(config).await.unwrap();
         let url = server.url();
         let store = server.state.store.clone();
         let mut users = Vec::new();
@@ -131,6 +138,7 @@ impl TestServer {
                 customer_name: name.into(),
                 text: text.into(),
                 external_id: ext.into(),
+                attachment_id: None,
             })
             .await
             .unwrap()

@@ -51,6 +51,7 @@ pub async fn send(
             text: req.text,
             client_id: Some(req.client_id),
             at: None,
+            attachment_id: req.attachment_id,
         })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(message)))

@@ -24,6 +24,7 @@ pub async fn inbound(
             text: req.text,
             external_id: req.external_id,
             at: None,
+            attachment_id: req.attachment_id,
         })
         .await?;
     let status = if accepted.duplicate {

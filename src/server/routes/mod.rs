@@ -3,6 +3,7 @@
 //! [`Admin`](super::auth::Admin).
 
 mod agents;
+mod attachments;
 mod broadcasts;
 mod conversations;
 mod customers;
@@ -116,6 +117,13 @@ pub fn router() -> Router<AppState> {
             )),
         )
         .route("/inbound", post(inbound::inbound))
+        // Uploads stream to disk and check their own limits as they go.
+        .route(
+            "/uploads",
+            post(attachments::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/attachments/{id}", get(attachments::download))
+        .route("/messages/{id}/attachment", delete(attachments::remove))
         .route("/events", get(events::events))
 }
 

@@ -248,4 +248,20 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
 END;
 "#,
+    // 8: files: one row per upload (its own name), the bytes stored once
+    // per content hash in the files directory.
+    r#"
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    uploaded_by INTEGER REFERENCES agents(id),
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX attachments_sha256 ON attachments (sha256);
+CREATE INDEX messages_attachment ON messages (attachment_id) WHERE attachment_id IS NOT NULL;
+"#,
 ];

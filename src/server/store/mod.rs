@@ -58,6 +58,29 @@ pub struct InboundMessage {
     pub external_id: String,
     /// When it was sent; now when absent. The demo seeds history with it.
     pub at: Option<DateTime<Utc>>,
+    /// A file the customer sent, already stored.
+    pub attachment_id: Option<AttachmentId>,
+}
+
+/// An uploaded file's record; its bytes are already in the file store.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub sha256: String,
+    pub name: String,
+    pub mime: String,
+    pub kind: AttachmentKind,
+    pub size: u64,
+    pub uploaded_by: Option<AgentId>,
+}
+
+/// What removing a message's attachment left behind.
+#[derive(Debug, Clone)]
+pub struct RemovedAttachment {
+    /// The message, without its attachment.
+    pub message: Message,
+    /// The content hash whose bytes nothing uses any more: the caller
+    /// deletes the file.
+    pub unused_sha256: Option<String>,
 }
 
 /// An outbound message written by an agent, the bot or the system, with an
@@ -70,6 +93,7 @@ pub struct OutboundMessage {
     pub text: String,
     pub client_id: Option<String>,
     pub at: Option<DateTime<Utc>>,
+    pub attachment_id: Option<AttachmentId>,
 }
 
 /// One folder of a validated standard-message import.
@@ -137,6 +161,18 @@ pub trait Store: Send + Sync + 'static {
 
     // Conversations and messages.
     async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted>;
+    async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment>;
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>>;
+    /// Whether any attachment record still names these bytes.
+    async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool>;
+    /// Takes the attachment off a message (by its author or an admin). The
+    /// attachment's record goes when no message uses it, and its bytes when
+    /// no record shares them.
+    async fn remove_attachment(
+        &self,
+        by: &Agent,
+        message: MessageId,
+    ) -> StoreResult<RemovedAttachment>;
     async fn list_conversations(
         &self,
         agent: AgentId,

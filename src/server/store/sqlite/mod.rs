@@ -632,7 +632,12 @@ fn unread_for(conn: &Connection, agent: AgentId, conv: &Conversation) -> StoreRe
 }
 
 const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.kind, m.text, m.attachment_id,
-    m.author_id, ag.name, m.created_at, m.status, m.client_id, m.scheduled_id";
+    m.author_id, ag.name, m.created_at, m.status, m.client_id, m.scheduled_id,
+    att.name, att.mime, att.kind, att.size, att.sha256, att.created_at";
+
+/// The joins [`MESSAGE_COLUMNS`] reads from, after `FROM messages m`.
+const MESSAGE_JOINS: &str = "LEFT JOIN agents ag ON ag.id = m.author_id
+    LEFT JOIN attachments att ON att.id = m.attachment_id";
 
 fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     let kind: String = r.get(2)?;
@@ -642,7 +647,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         conversation_id: r.get(1)?,
         kind: kind.parse().unwrap_or(MessageKind::System),
         text: r.get(3)?,
-        attachment_id: r.get(4)?,
+        attachment: attachment_at(r, 4)?,
         author_id: r.get(5)?,
         author_name: r.get(6)?,
         created_at: to_dt(r.get(7)?),
@@ -652,12 +657,52 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
+/// The attachment whose id is column `i` of a [`MESSAGE_COLUMNS`] row; its
+/// name, mime, kind, size, hash and time are columns `i + 7` to `i + 12`.
+fn attachment_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Attachment>> {
+    let Some(id) = r.get::<_, Option<i64>>(i)? else {
+        return Ok(None);
+    };
+    let Some(name) = r.get::<_, Option<String>>(i + 7)? else {
+        // The message names an attachment that is gone.
+        return Ok(None);
+    };
+    let kind: String = r.get(i + 9)?;
+    Ok(Some(Attachment {
+        id,
+        name,
+        mime: r.get(i + 8)?,
+        kind: kind.parse().unwrap_or(AttachmentKind::Document),
+        size: r.get::<_, i64>(i + 10)?.max(0) as u64,
+        sha256: r.get(i + 11)?,
+        created_at: to_dt(r.get(i + 12)?),
+    }))
+}
+
+fn load_attachment(conn: &Connection, id: AttachmentId) -> StoreResult<Option<Attachment>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, name, mime, kind, size, sha256, created_at FROM attachments WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let kind: String = r.get(3)?;
+            Ok(Attachment {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                mime: r.get(2)?,
+                kind: kind.parse().unwrap_or(AttachmentKind::Document),
+                size: r.get::<_, i64>(4)?.max(0) as u64,
+                sha256: r.get(5)?,
+                created_at: to_dt(r.get(6)?),
+            })
+        })
+        .optional()?)
+}
+
 fn load_message(conn: &Connection, id: MessageId) -> StoreResult<Message> {
-    let sql = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN agents ag ON ag.id = m.author_id
-         WHERE m.id = ?1"
-    );
-    conn.query_row(&sql, [id], message_from_row)
+    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS} WHERE m.id = ?1");
+    conn.prepare_cached(&sql)?
+        .query_row([id], message_from_row)
         .optional()?
         .ok_or(StoreError::NotFound("message"))
 }
@@ -734,21 +779,44 @@ fn insert_message(
     client_id: Option<&str>,
     at: i64,
 ) -> StoreResult<Message> {
+    insert_message_with(tx, conversation, kind, text, author, client_id, None, at)
+}
+
+/// [`insert_message`] with a file; the attachment must exist.
+#[allow(clippy::too_many_arguments)]
+fn insert_message_with(
+    tx: &Transaction,
+    conversation: ConversationId,
+    kind: MessageKind,
+    text: &str,
+    author: Option<AgentId>,
+    client_id: Option<&str>,
+    attachment: Option<AttachmentId>,
+    at: i64,
+) -> StoreResult<Message> {
+    if let Some(a) = attachment {
+        if load_attachment(tx, a)?.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "attachment {a} does not exist; upload the file first (POST /api/v1/uploads)"
+            )));
+        }
+    }
     let status = match kind {
         // Delivery to the customer's platform is tracked for outbound messages;
         // the API channel has no platform behind it, so they count as sent.
         MessageKind::Agent | MessageKind::Bot => DeliveryStatus::Sent,
         MessageKind::Inbound | MessageKind::System => DeliveryStatus::Delivered,
     };
-    tx.prepare_cached("INSERT INTO messages (conversation_id, kind, text, author_id, created_at, status, client_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![
+    tx.prepare_cached("INSERT INTO messages (conversation_id, kind, text, author_id, created_at, status, client_id, attachment_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
             conversation,
             kind.as_str(),
             text,
             author,
             at,
             status.as_str(),
-            client_id
+            client_id,
+            attachment
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -798,6 +866,14 @@ fn who(tx: &Transaction, by: Option<AgentId>) -> StoreResult<String> {
         Some(id) => agent_name(tx, id),
         None => Ok("the system".to_string()),
     }
+}
+
+/// A message's text: may be empty only when it carries a file.
+fn validate_message_text(text: &str, attachment: Option<AttachmentId>) -> StoreResult<()> {
+    if attachment.is_some() && text.trim().is_empty() {
+        return Ok(());
+    }
+    validate_text(text, "a message", MAX_MESSAGE_CHARS)
 }
 
 fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
@@ -1403,7 +1479,7 @@ impl Store for SqliteStore {
     async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted> {
         validate_text(&msg.channel_user_id, "channel_user_id", 500)?;
         validate_text(&msg.external_id, "external_id", 500)?;
-        validate_text(&msg.text, "a message", MAX_MESSAGE_CHARS)?;
+        validate_message_text(&msg.text, msg.attachment_id)?;
         if msg.customer_name.chars().count() > 200 {
             return Err(StoreError::Invalid(
                 "customer_name is longer than 200 characters".into(),
@@ -1475,13 +1551,14 @@ impl Store for SqliteStore {
                     id
                 }
             };
-            let message = insert_message(
+            let message = insert_message_with(
                 tx,
                 conversation_id,
                 MessageKind::Inbound,
                 &msg.text,
                 None,
                 None,
+                msg.attachment_id,
                 at,
             )?;
             tx.prepare_cached("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)")?.execute(params![account, msg.external_id, message.id],
@@ -1499,6 +1576,95 @@ impl Store for SqliteStore {
                 customer_id,
                 message_id,
                 duplicate: false,
+            })
+        })
+        .await
+    }
+
+    async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment> {
+        self.write(move |tx, _| {
+            tx.prepare_cached(
+                "INSERT INTO attachments (sha256, name, mime, kind, size, uploaded_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                new.sha256,
+                new.name,
+                new.mime,
+                new.kind.as_str(),
+                new.size as i64,
+                new.uploaded_by,
+                now_ms()
+            ])?;
+            load_attachment(tx, tx.last_insert_rowid())?.ok_or(StoreError::NotFound("attachment"))
+        })
+        .await
+    }
+
+    async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>> {
+        self.read(move |conn| load_attachment(conn, id)).await
+    }
+
+    async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool> {
+        let sha = sha256.to_string();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)")?
+                .query_row([sha], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn remove_attachment(
+        &self,
+        by: &Agent,
+        message: MessageId,
+    ) -> StoreResult<RemovedAttachment> {
+        let (by_id, admin) = (by.id, by.is_admin());
+        self.write(move |tx, events| {
+            let m = load_message(tx, message)?;
+            if !admin && m.author_id != Some(by_id) {
+                return Err(StoreError::Forbidden(
+                    "only the message's author or an admin can remove its file".into(),
+                ));
+            }
+            let attachment_id: Option<i64> = tx
+                .prepare_cached("SELECT attachment_id FROM messages WHERE id = ?1")?
+                .query_row([message], |r| r.get(0))?;
+            let Some(attachment_id) = attachment_id else {
+                return Err(StoreError::Invalid("that message has no file".into()));
+            };
+            tx.prepare_cached("UPDATE messages SET attachment_id = NULL WHERE id = ?1")?
+                .execute([message])?;
+            let mut unused_sha256 = None;
+            let still_used: bool = tx
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE attachment_id = ?1)")?
+                .query_row([attachment_id], |r| r.get(0))?;
+            if !still_used {
+                let sha: Option<String> = tx
+                    .prepare_cached("SELECT sha256 FROM attachments WHERE id = ?1")?
+                    .query_row([attachment_id], |r| r.get(0))
+                    .optional()?;
+                tx.prepare_cached("DELETE FROM attachments WHERE id = ?1")?
+                    .execute([attachment_id])?;
+                if let Some(sha) = sha {
+                    let shared: bool = tx
+                        .prepare_cached(
+                            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
+                        )?
+                        .query_row([&sha], |r| r.get(0))?;
+                    if !shared {
+                        unused_sha256 = Some(sha);
+                    }
+                }
+            }
+            let message = load_message(tx, message)?;
+            events.push(EventKind::MessageUpdated {
+                message: message.clone(),
+            });
+            Ok(RemovedAttachment {
+                message,
+                unused_sha256,
             })
         })
         .await
@@ -1678,7 +1844,7 @@ impl Store for SqliteStore {
                 .optional()?
                 .ok_or(StoreError::NotFound("conversation"))?;
             let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN agents ag ON ag.id = m.author_id
+                "SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS}
                  WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
@@ -1701,7 +1867,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_message(&self, msg: OutboundMessage) -> StoreResult<(Message, bool)> {
-        validate_text(&msg.text, "a message", MAX_MESSAGE_CHARS)?;
+        validate_message_text(&msg.text, msg.attachment_id)?;
         if let Some(cid) = &msg.client_id {
             if cid.trim().is_empty() || cid.len() > 200 {
                 return Err(StoreError::Invalid(
@@ -1723,13 +1889,14 @@ impl Store for SqliteStore {
                 }
             }
             let at = msg.at.map(|t| t.timestamp_millis()).unwrap_or_else(now_ms);
-            let message = insert_message(
+            let message = insert_message_with(
                 tx,
                 msg.conversation_id,
                 msg.kind,
                 &msg.text,
                 msg.author_id,
                 msg.client_id.as_deref(),
+                msg.attachment_id,
                 at,
             )?;
             events.push(EventKind::MessageCreated {

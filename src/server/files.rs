@@ -1,0 +1,192 @@
+//! The bytes of attachments, content-addressed on disk: a file lives at
+//! `files/ab/cd/<sha256>` under the server's data directory, so the same
+//! bytes uploaded twice are stored once. Uploads stream into `files/tmp`
+//! while they are hashed, and move into place once whole.
+//!
+//! Placing bytes (and recording them) and deleting unused bytes take one
+//! lock, so an upload of the same bytes can never lose its file to a
+//! deletion running beside it.
+
+use super::store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+pub struct FileStore {
+    root: PathBuf,
+    lock: tokio::sync::Mutex<()>,
+}
+
+/// An upload being written.
+pub struct Incoming {
+    file: Option<tokio::fs::File>,
+    path: PathBuf,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+}
+
+/// A whole upload, hashed, waiting in the temporary directory.
+pub struct Received {
+    tmp: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl FileStore {
+    /// Files under `root` (created when needed).
+    pub fn new(root: PathBuf) -> Self {
+        FileStore {
+            root,
+            lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the bytes with this hash live. `None` for anything that is not
+    /// a SHA-256 in lower-case hex (the hash comes from the database, but a
+    /// path is never built from anything unchecked).
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        let ok = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        ok.then(|| {
+            self.root
+                .join(&sha256[0..2])
+                .join(&sha256[2..4])
+                .join(sha256)
+        })
+    }
+
+    /// Starts writing an upload.
+    pub async fn incoming(&self) -> std::io::Result<Incoming> {
+        let dir = self.root.join("tmp");
+        tokio::fs::create_dir_all(&dir).await?;
+        let path = dir.join(uuid::Uuid::new_v4().to_string());
+        let file = tokio::fs::File::create(&path).await?;
+        Ok(Incoming {
+            file: Some(file),
+            path,
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::new(),
+        })
+    }
+
+    /// Moves a received upload into place (or drops it when the same bytes
+    /// are already stored), then records it with `record`, all under the
+    /// lock. If recording fails, bytes placed for it alone are removed.
+    pub async fn keep<T, F, Fut>(&self, received: Received, record: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(String, u64) -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let internal = |e: std::io::Error| StoreError::Internal(format!("storing a file: {e}"));
+        let _guard = self.lock.lock().await;
+        let dest = self
+            .path_of(&received.sha256)
+            .ok_or_else(|| StoreError::Internal("a file hash was not hex".into()))?;
+        let fresh = !tokio::fs::try_exists(&dest).await.map_err(internal)?;
+        if fresh {
+            if let Some(dir) = dest.parent() {
+                tokio::fs::create_dir_all(dir).await.map_err(internal)?;
+            }
+            tokio::fs::rename(&received.tmp, &dest)
+                .await
+                .map_err(internal)?;
+        }
+        let (sha, size) = (received.sha256.clone(), received.size);
+        drop(received);
+        let out = record(sha, size).await;
+        if out.is_err() && fresh {
+            let _ = tokio::fs::remove_file(&dest).await;
+        }
+        out
+    }
+
+    /// Deletes the bytes with this hash if no attachment record names them.
+    pub async fn delete_if_unused(
+        &self,
+        sha256: &str,
+        store: &dyn Store,
+    ) -> Result<bool, StoreError> {
+        let _guard = self.lock.lock().await;
+        if store.sha256_in_use(sha256).await? {
+            return Ok(false);
+        }
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(false);
+        };
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StoreError::Internal(format!("deleting a file: {e}"))),
+        }
+    }
+
+    /// The stored bytes, to stream.
+    pub async fn open(&self, sha256: &str) -> std::io::Result<tokio::fs::File> {
+        let path = self
+            .path_of(sha256)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
+        tokio::fs::File::open(path).await
+    }
+}
+
+impl Incoming {
+    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        if self.head.len() < crate::protocol::SNIFF_BYTES {
+            let need = crate::protocol::SNIFF_BYTES - self.head.len();
+            self.head.extend_from_slice(&chunk[..chunk.len().min(need)]);
+        }
+        self.hasher.update(chunk);
+        self.size += chunk.len() as u64;
+        if let Some(f) = self.file.as_mut() {
+            f.write_all(chunk).await?;
+        }
+        Ok(())
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The first bytes, for [`crate::protocol::sniff`].
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// Flushes the upload to disk and names it by its hash.
+    pub async fn finish(mut self) -> std::io::Result<Received> {
+        if let Some(mut f) = self.file.take() {
+            f.flush().await?;
+            f.sync_all().await?;
+        }
+        let sha256 = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        Ok(Received {
+            tmp: std::mem::take(&mut self.path),
+            sha256,
+            size: self.size,
+        })
+    }
+}
+
+impl Drop for Incoming {
+    /// An upload abandoned half-way leaves nothing behind.
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Drop for Received {
+    /// A received upload that was not placed (or was a duplicate) goes.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}

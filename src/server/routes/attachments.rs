@@ -1,0 +1,206 @@
+//! Files: `POST /uploads` (multipart, the file in the field `file`),
+//! `GET /attachments/{id}` (the bytes, streamed) and
+//! `DELETE /messages/{id}/attachment` (take a file off a message).
+
+use crate::protocol::*;
+use crate::server::auth::Authed;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::store::NewAttachment;
+use crate::server::AppState;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Room for the multipart framing around the file.
+const FRAMING: u64 = 64 * 1024;
+
+fn too_large(message: String) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message)
+}
+
+fn unsupported(message: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_file",
+        message,
+    )
+}
+
+fn io_error(e: std::io::Error) -> ApiError {
+    tracing::error!("receiving an upload: {e}");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the server could not store the file; it has been logged",
+    )
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::bad_request(format!("the upload is not valid multipart form data: {e}"))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> ApiResult<(StatusCode, axum::Json<Attachment>)> {
+    let limits = state.uploads.clone();
+    // A body larger than any file may be is refused before it is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = declared {
+        if len > limits.largest() + FRAMING {
+            return Err(too_large(format!(
+                "the upload is {}; files can be at most {}",
+                human_size(len),
+                human_size(limits.largest())
+            )));
+        }
+    }
+    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = clean_file_name(field.file_name().unwrap_or("file"));
+        let claimed = type_for_name(&name).map_err(unsupported)?;
+        let limit = limits.limit(claimed.kind);
+        if let Some(len) = declared {
+            if len > limit + FRAMING {
+                return Err(too_large(format!(
+                    "{name:?} is about {}; {} files can be at most {}",
+                    human_size(len),
+                    claimed.kind.as_str(),
+                    human_size(limit)
+                )));
+            }
+        }
+        let mut incoming = state.files.incoming().await.map_err(io_error)?;
+        let mut checked = false;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            incoming.write(&chunk).await.map_err(io_error)?;
+            if !checked && incoming.head().len() >= SNIFF_BYTES {
+                sniff(&name, incoming.head()).map_err(unsupported)?;
+                checked = true;
+            }
+            if incoming.size() > limit {
+                // Nothing more is written; the partial file goes with
+                // `incoming`.
+                return Err(too_large(format!(
+                    "{name:?} is larger than {}, the most a {} file can be",
+                    human_size(limit),
+                    claimed.kind.as_str()
+                )));
+            }
+        }
+        let ftype = sniff(&name, incoming.head()).map_err(unsupported)?;
+        let received = incoming.finish().await.map_err(io_error)?;
+        let store = state.store.clone();
+        let attachment = state
+            .files
+            .keep(received, |sha256, size| async move {
+                store
+                    .create_attachment(NewAttachment {
+                        sha256,
+                        name,
+                        mime: ftype.mime.to_string(),
+                        kind: ftype.kind,
+                        size,
+                        uploaded_by: Some(me.id),
+                    })
+                    .await
+            })
+            .await?;
+        return Ok((StatusCode::CREATED, axum::Json(attachment)));
+    }
+    Err(ApiError::bad_request(
+        "send the file as multipart form data in a field named \"file\"",
+    ))
+}
+
+/// `Content-Disposition` for a name that may hold any script: an ASCII
+/// fallback and the UTF-8 name (RFC 6266).
+fn disposition(name: &str) -> HeaderValue {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    Authed(_): Authed,
+    Path(id): Path<AttachmentId>,
+) -> ApiResult<Response> {
+    let attachment = state
+        .store
+        .attachment(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("attachment not found"))?;
+    let file = match state.files.open(&attachment.sha256).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(
+                "attachment {id}: its bytes ({}) cannot be read: {e}",
+                attachment.sha256
+            );
+            return Err(ApiError::new(
+                StatusCode::GONE,
+                "file_missing",
+                "the file's bytes are missing on the server; it has been logged",
+            ));
+        }
+    };
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&attachment.mime)
+            .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(attachment.size));
+    headers.insert(header::CONTENT_DISPOSITION, disposition(&attachment.name));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", attachment.sha256)) {
+        headers.insert(header::ETAG, etag);
+    }
+    Ok((StatusCode::OK, headers, body).into_response())
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    Path(message): Path<MessageId>,
+) -> ApiResult<axum::Json<Message>> {
+    let removed = state.store.remove_attachment(&me, message).await?;
+    if let Some(sha) = removed.unused_sha256 {
+        if let Err(e) = state.files.delete_if_unused(&sha, &*state.store).await {
+            // The message is already changed; stray bytes are harmless.
+            tracing::warn!("could not delete unused file {sha}: {e}");
+        }
+    }
+    Ok(axum::Json(removed.message))
+}

@@ -144,6 +144,7 @@ fn compose_box_with_a_multiline_draft_and_a_failed_send() {
         text: "An earlier reply".into(),
         state: PendingState::Failed("cannot reach the server".into()),
         created_at: fixtures::now(),
+        attachment: None,
     });
     app.notify(
         "not sent: cannot reach the server (r retries)",
@@ -439,4 +440,96 @@ fn palette_with_keys_and_a_typed_command_with_completions() {
     assert!(s.contains(":filter channel=line"));
     assert!(s.contains(":filter channel=line status=open"), "usage");
     insta::assert_snapshot!("palette_typed", s);
+}
+
+#[test]
+fn a_conversation_with_files_and_one_uploading() {
+    use chatsmart::protocol::*;
+    use chatsmart::tui::attach::{DraftFile, FileCheck, FileState};
+    let mut app = fixtures::app_with_open(4);
+    let file = |id, name: &str, mime: &str, kind, size| Attachment {
+        id,
+        name: name.into(),
+        mime: mime.into(),
+        kind,
+        size,
+        sha256: "ab".repeat(32),
+        created_at: fixtures::now(),
+    };
+    let log = app.logs.get_mut(&1).unwrap();
+    let last = log.messages.last().unwrap().clone();
+    let mut photo = last.clone();
+    photo.id = 900;
+    photo.kind = MessageKind::Inbound;
+    photo.author_id = None;
+    photo.author_name = None;
+    photo.text = String::new();
+    // A hostile name: its escape sequence must not reach the screen.
+    photo.attachment = Some(file(
+        1,
+        "IMG_2041\u{1b}[2J.jpg",
+        "image/jpeg",
+        AttachmentKind::Image,
+        1_482_113,
+    ));
+    let mut menu = last.clone();
+    menu.id = 901;
+    menu.kind = MessageKind::Agent;
+    menu.text = "Our price list, as promised".into();
+    menu.attachment = Some(file(
+        2,
+        "價目表 2026.pdf",
+        "application/pdf",
+        AttachmentKind::Document,
+        312_004,
+    ));
+    log.upsert(photo);
+    log.upsert(menu);
+    app.focus = Focus::Compose;
+    app.drafts
+        .insert(1, Editor::with_text("And the voice note"));
+    app.draft_files.insert(
+        1,
+        DraftFile {
+            file: FileCheck {
+                path: "/home/alice/note.m4a".into(),
+                name: "note.m4a".into(),
+                mime: "audio/mp4",
+                kind: AttachmentKind::Audio,
+                size: 2_400_000,
+            },
+            upload: 1,
+            state: FileState::Uploading { sent: 1_000_000 },
+        },
+    );
+    app.transfer = Some(Transfer {
+        what: "uploading note.m4a".into(),
+        done: 1_000_000,
+        total: 2_400_000,
+    });
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!(screen(&t));
+}
+
+#[test]
+fn the_attach_prompt_with_choices_and_a_checked_file() {
+    use chatsmart::tui::attach::{AttachForm, FileCheck};
+    let mut app = fixtures::app_with_open(4);
+    app.popup = Some(Popup::Attach(AttachForm {
+        path: Editor::with_text("~/Downloads/receipt-"),
+        choices: vec![
+            "receipt-june.jpg".into(),
+            "receipt-may.png".into(),
+            "receipts/".into(),
+        ],
+        check: Some(Ok(FileCheck {
+            path: "/home/alice/Downloads/receipt-may.png".into(),
+            name: "receipt-may.png".into(),
+            mime: "image/png",
+            kind: chatsmart::protocol::AttachmentKind::Image,
+            size: 48_213,
+        })),
+    }));
+    let t = render(&mut app, 100, 30);
+    insta::assert_snapshot!(screen(&t));
 }

@@ -412,6 +412,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
             conversation: 1,
             text,
             client_id,
+            attachment_id: None,
         }] => (client_id.clone(), text.clone()),
         other => panic!("expected a send, got {other:?}"),
     };
@@ -440,7 +441,8 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
         vec![Effect::Send {
             conversation: 1,
             text: "Thanks 👍\nBye".into(),
-            client_id: client_id.clone()
+            client_id: client_id.clone(),
+            attachment_id: None,
         }]
     );
     let stored = Message {
@@ -1797,4 +1799,152 @@ fn the_palette_asks_the_server_for_conversations_not_loaded() {
     press(&mut app, "ctrl-u");
     let fx = type_text(&mut app, ":assign");
     assert!(!fx.iter().any(|e| matches!(e, Effect::FindConversations(_))));
+}
+
+#[test]
+fn attaching_a_file_completes_the_path_checks_it_uploads_and_sends_it_with_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("receipt-may.png"), samples::png_1x1()).unwrap();
+    std::fs::write(dir.path().join("renamed.pdf"), b"MZ\x90\x00 a program").unwrap();
+    let mut app = fixtures::app_with_open(4);
+    app.focus = Focus::Compose;
+    type_text(&mut app, "Here is your receipt");
+    press(&mut app, "ctrl-t");
+    assert!(matches!(app.popup, Some(Popup::Attach(_))));
+    // Type the folder and the start of the name; tab completes it.
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, &format!("{}/rec", dir.path().display()));
+    press(&mut app, "tab");
+    let Some(Popup::Attach(form)) = &app.popup else {
+        panic!("the prompt closed")
+    };
+    assert!(
+        form.path.text().ends_with("/receipt-may.png"),
+        "{}",
+        form.path.text()
+    );
+    let file = form.check.clone().unwrap().unwrap();
+    assert_eq!(
+        (file.mime, file.size),
+        ("image/png", samples::png_1x1().len() as u64)
+    );
+
+    // A renamed program is refused before anything is sent.
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, &format!("{}/renamed.pdf", dir.path().display()));
+    let fx = press(&mut app, "enter");
+    assert!(fx.is_empty());
+    let Some(Popup::Attach(form)) = &app.popup else {
+        panic!("the prompt closed on a bad file")
+    };
+    assert!(form.check.clone().unwrap().unwrap_err().contains("not pdf"));
+
+    press(&mut app, "ctrl-u");
+    type_text(
+        &mut app,
+        &format!("{}/receipt-may.png", dir.path().display()),
+    );
+    let fx = press(&mut app, "enter");
+    let upload = match &fx[..] {
+        [Effect::Upload {
+            conversation: 1,
+            upload,
+            path,
+        }] => {
+            assert!(path.ends_with("receipt-may.png"));
+            *upload
+        }
+        other => panic!("expected an upload, got {other:?}"),
+    };
+    assert!(app.popup.is_none());
+    assert!(app.transfer.is_some(), "the progress gauge shows");
+
+    // Sending while it uploads holds the reply back, text and all.
+    let fx = press(&mut app, "enter");
+    assert!(fx.is_empty());
+    assert!(app
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("still uploading"));
+    assert_eq!(app.draft().unwrap().text(), "Here is your receipt");
+
+    // The upload fails: the draft and the file stay; retry uploads again.
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Uploaded {
+            conversation: 1,
+            upload,
+            result: Err("cannot reach the server".into()),
+        })),
+    );
+    assert!(app.transfer.is_none());
+    assert!(matches!(
+        app.draft_files[&1].state,
+        chatsmart::tui::attach::FileState::Failed(_)
+    ));
+    assert!(
+        press(&mut app, "enter").is_empty(),
+        "not sent after a failed upload"
+    );
+    assert_eq!(app.draft().unwrap().text(), "Here is your receipt");
+    let fx = press(&mut app, "ctrl-r");
+    let upload = match &fx[..] {
+        [Effect::Upload { upload, .. }] => *upload,
+        other => panic!("expected a second upload, got {other:?}"),
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::UploadProgress {
+            conversation: 1,
+            upload,
+            sent: 40,
+        })),
+    );
+    assert_eq!(app.transfer.as_ref().unwrap().done, 40);
+    let stored = Attachment {
+        id: 9,
+        name: "receipt-may.png".into(),
+        mime: "image/png".into(),
+        kind: AttachmentKind::Image,
+        size: samples::png_1x1().len() as u64,
+        sha256: "ab".repeat(32),
+        created_at: fixtures::now(),
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Uploaded {
+            conversation: 1,
+            upload,
+            result: Ok(stored.clone()),
+        })),
+    );
+    let fx = press(&mut app, "enter");
+    match &fx[..] {
+        [Effect::Send {
+            conversation: 1,
+            text,
+            attachment_id: Some(9),
+            ..
+        }] => assert_eq!(text, "Here is your receipt"),
+        other => panic!("expected a send with the file, got {other:?}"),
+    }
+    assert!(app.draft_files.is_empty());
+    assert_eq!(
+        app.logs[&1].pending.last().unwrap().attachment,
+        Some(stored)
+    );
+
+    // A file alone (no text) can be sent; ctrl-x takes a file off.
+    press(&mut app, "ctrl-t");
+    press(&mut app, "ctrl-u");
+    type_text(
+        &mut app,
+        &format!("{}/receipt-may.png", dir.path().display()),
+    );
+    press(&mut app, "enter");
+    assert_eq!(app.draft_files.len(), 1);
+    press(&mut app, "ctrl-x");
+    assert!(app.draft_files.is_empty());
 }

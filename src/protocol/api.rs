@@ -49,6 +49,10 @@ pub struct Me {
     /// The newest event sequence number: a client that loads its state now
     /// can stream events from here.
     pub latest_seq: Seq,
+    /// The largest file the server accepts, per kind, so a client can
+    /// refuse a file before uploading it.
+    #[serde(default)]
+    pub upload_limits: super::attachments::UploadLimits,
 }
 
 /// Which section of the inbox: the bot is answering, or agents are.

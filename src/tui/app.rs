@@ -100,6 +100,8 @@ pub struct Pending {
     pub text: String,
     pub state: PendingState,
     pub created_at: DateTime<Utc>,
+    /// The file it carries, already uploaded.
+    pub attachment: Option<Attachment>,
 }
 
 /// The loaded part of a conversation's history.
@@ -268,6 +270,8 @@ impl Filters {
 
 #[derive(Debug, Clone)]
 pub enum Popup {
+    /// The path prompt for a file to attach.
+    Attach(super::attach::AttachForm),
     Help {
         scroll: usize,
     },
@@ -400,6 +404,14 @@ pub struct App {
     pub toast: Option<Toast>,
     pub transfer: Option<Transfer>,
     pub drafts: HashMap<ConversationId, Editor>,
+    /// Files on drafts, uploading or uploaded.
+    pub draft_files: HashMap<ConversationId, super::attach::DraftFile>,
+    /// Counts uploads, to tell an upload's answers from an earlier one's.
+    pub uploads_started: u64,
+    /// The folder the last attached file came from, as typed.
+    pub last_attach_dir: Option<String>,
+    /// The server's file size limits (from `/me`).
+    pub upload_limits: UploadLimits,
     pub search: Editor,
     pub focus: Focus,
     pub popup: Option<Popup>,
@@ -450,6 +462,10 @@ impl App {
             toast: None,
             transfer: None,
             drafts: HashMap::new(),
+            draft_files: HashMap::new(),
+            uploads_started: 0,
+            last_attach_dir: None,
+            upload_limits: UploadLimits::default(),
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),
             popup: None,
@@ -484,6 +500,7 @@ impl App {
             | Some(Popup::TagPicker { .. })
             | Some(Popup::Snooze(_))
             | Some(Popup::Palette(_))
+            | Some(Popup::Attach(_))
             | Some(Popup::Tags { .. }) => return Context::Picker,
             Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_)) => {
                 return Context::Form

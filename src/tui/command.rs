@@ -72,7 +72,9 @@ commands! {
     ChatPageDown => "chat.page_down", "Scroll the conversation down a page";
     ChatTop => "chat.top", "Oldest message (loads older pages)";
     ChatBottom => "chat.bottom", "Newest message";
-    RetryFailed => "chat.retry", "Retry the last message that failed to send";
+    RetryFailed => "chat.retry", "Retry the last message that failed to send, or a file that failed to upload";
+    AttachOpen => "attach.open", "Attach a file to the reply (a path prompt; tab completes)";
+    AttachRemove => "attach.remove", "Take the attached file off the reply";
 
     ComposeFocus => "compose.focus", "Write a reply";
     ComposeSend => "compose.send", "Send the reply";

@@ -50,6 +50,16 @@ pub enum Reply {
         client_id: String,
         result: Res<Message>,
     },
+    UploadProgress {
+        conversation: ConversationId,
+        upload: u64,
+        sent: u64,
+    },
+    Uploaded {
+        conversation: ConversationId,
+        upload: u64,
+        result: Res<Attachment>,
+    },
     /// Bot toggles and assignments answer with the conversation.
     Changed {
         what: String,
@@ -120,6 +130,14 @@ pub enum Effect {
         conversation: ConversationId,
         text: String,
         client_id: String,
+        attachment_id: Option<AttachmentId>,
+    },
+    /// Uploads a file for a draft; progress and the answer come back with
+    /// the same `upload` number.
+    Upload {
+        conversation: ConversationId,
+        upload: u64,
+        path: std::path::PathBuf,
     },
     MarkRead(ConversationId),
     SetBot {

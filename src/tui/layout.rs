@@ -52,7 +52,9 @@ fn compose_lines(app: &App) -> u16 {
     } else {
         n
     };
-    (n as u16).clamp(1, COMPOSE_MAX_LINES)
+    // A file on the draft takes a row of its own above the text.
+    let file = app.open.is_some_and(|id| app.draft_files.contains_key(&id));
+    (n as u16).clamp(1, COMPOSE_MAX_LINES) + u16::from(file)
 }
 
 pub fn areas(app: &App) -> Areas {

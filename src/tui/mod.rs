@@ -4,6 +4,7 @@
 //! only when something changed.
 
 pub mod app;
+pub mod attach;
 pub mod backend;
 pub mod command;
 pub mod customer;

@@ -69,14 +69,47 @@ impl Runner {
                     conversation,
                     text,
                     client_id,
+                    attachment_id,
                 } => Reply::Sent {
                     conversation,
                     result: c
-                        .send_message(conversation, &text, &client_id)
+                        .send_message_with(
+                            conversation,
+                            &crate::protocol::SendMessage {
+                                text,
+                                client_id: client_id.clone(),
+                                attachment_id,
+                            },
+                        )
                         .await
                         .map_err(err),
                     client_id,
                 },
+                Effect::Upload {
+                    conversation,
+                    upload,
+                    path,
+                } => {
+                    let progress_tx = tx.clone();
+                    // A progress message at most every 64 KiB.
+                    let last = std::sync::atomic::AtomicU64::new(0);
+                    let progress = move |sent: u64| {
+                        let before = last.load(std::sync::atomic::Ordering::Relaxed);
+                        if sent >= before + 64 * 1024 {
+                            last.store(sent, std::sync::atomic::Ordering::Relaxed);
+                            let _ = progress_tx.send(Msg::Reply(Box::new(Reply::UploadProgress {
+                                conversation,
+                                upload,
+                                sent,
+                            })));
+                        }
+                    };
+                    Reply::Uploaded {
+                        conversation,
+                        upload,
+                        result: c.upload_file(&path, progress).await.map_err(err),
+                    }
+                }
                 Effect::MarkRead(id) => Reply::Done {
                     what: "marking read".into(),
                     result: c.mark_read(id).await.map(|_| ()).map_err(err),

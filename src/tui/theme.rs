@@ -70,6 +70,7 @@ roles! {
     Tag => "tag",
     Failed => "delivery_failed",
     Pending => "delivery_pending",
+    Attachment => "attachment",
     Assignee => "assignee",
     Marked => "marked",
     PriorityLow => "priority_low",

@@ -127,6 +127,10 @@ fn active_editor(app: &mut App) -> Option<&mut Editor> {
             p.selected = 0;
             return Some(&mut p.input);
         }
+        Some(Popup::Attach(form)) => {
+            form.choices.clear();
+            return Some(&mut form.path);
+        }
         Some(Popup::Tags { filter, mode, .. }) => {
             return Some(match mode {
                 TagsMode::Rename(_, ed) | TagsMode::Recolor(_, ed) => ed,
@@ -183,7 +187,12 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
         super::palette::refresh(app);
         return;
     }
+    let limits = &app.upload_limits;
     match &mut app.popup {
+        Some(Popup::Attach(form)) => {
+            super::attach::refresh(form, limits);
+            return;
+        }
         Some(Popup::Emoji { selected, .. })
         | Some(Popup::Standard { selected, .. })
         | Some(Popup::TagPicker { selected, .. }) => {
@@ -384,6 +393,8 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ChatTop => scroll_chat(app, isize::MAX / 2, fx),
         Command::ChatBottom => app.chat_scroll = 0,
         Command::RetryFailed => retry(app, fx),
+        Command::AttachOpen => super::attach::open_prompt(app),
+        Command::AttachRemove => super::attach::remove(app),
         Command::ComposeFocus => {
             if let Some(id) = app.open {
                 app.drafts.entry(id).or_default();
@@ -530,6 +541,11 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             true
         }
         (Popup::Palette(_), _) => super::palette::command(app, cmd, fx),
+        (Popup::Attach(_), c) if c.name().starts_with("input.") => {
+            edit(app, c, fx);
+            true
+        }
+        (Popup::Attach(_), _) => super::attach::prompt_command(app, cmd, fx),
         (Popup::Priority(_), _) => super::triage::priority_command(app, cmd, fx),
         (Popup::Help { scroll }, Command::PopupNext) => {
             *scroll += 1;
@@ -1122,26 +1138,43 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(id) = app.open else {
         return;
     };
-    let Some(draft) = app.drafts.get_mut(&id) else {
-        return;
-    };
-    if draft.text().trim().is_empty() {
+    let has_text = app
+        .drafts
+        .get(&id)
+        .is_some_and(|d| !d.text().trim().is_empty());
+    if !has_text && !app.draft_files.contains_key(&id) {
         return;
     }
-    let text = draft.take().trim_end().to_string();
+    // A file still uploading (or failed) holds the reply back, text and all.
+    let attachment = match super::attach::ready_file(app, id) {
+        Ok(a) => a,
+        Err(why) => {
+            app.notify(why, Level::Error);
+            return;
+        }
+    };
+    app.draft_files.remove(&id);
+    let text = app
+        .drafts
+        .get_mut(&id)
+        .map(|d| d.take().trim_end().to_string())
+        .unwrap_or_default();
     let client_id = uuid::Uuid::new_v4().to_string();
     let now = app.now;
+    let attachment_id = attachment.as_ref().map(|a| a.id);
     app.logs.entry(id).or_default().pending.push(Pending {
         client_id: client_id.clone(),
         text: text.clone(),
         state: PendingState::Sending,
         created_at: now,
+        attachment,
     });
     app.chat_scroll = 0;
     fx.push(Effect::Send {
         conversation: id,
         text,
         client_id,
+        attachment_id,
     });
 }
 
@@ -1162,8 +1195,9 @@ fn retry(app: &mut App, fx: &mut Vec<Effect>) {
             conversation: id,
             text: p.text.clone(),
             client_id: p.client_id.clone(),
+            attachment_id: p.attachment.as_ref().map(|a| a.id),
         });
-    } else {
+    } else if !super::attach::retry(app, fx) {
         app.notify("nothing to retry", Level::Info);
     }
 }
@@ -1450,6 +1484,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         Reply::Me(Ok(me)) => {
             let first = app.me.is_none();
             app.me = Some(me.agent);
+            app.upload_limits = me.upload_limits;
             if first {
                 app.last_seq = Some(me.latest_seq);
                 fx.push(Effect::StartStream(Some(me.latest_seq)));
@@ -1461,6 +1496,16 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             }
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
+        Reply::UploadProgress {
+            conversation,
+            upload,
+            sent,
+        } => super::attach::on_progress(app, conversation, upload, sent),
+        Reply::Uploaded {
+            conversation,
+            upload,
+            result,
+        } => super::attach::on_uploaded(app, conversation, upload, result),
         Reply::Agents(Ok(agents)) => app.agents = agents,
         Reply::Agents(Err(e)) => app.notify(format!("cannot load agents: {e}"), Level::Error),
         Reply::Conversations {

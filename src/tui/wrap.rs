@@ -117,9 +117,39 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// Keeps the last `max` cells of `s`, starting with `…` when cut (for
+/// paths, whose end matters most).
+pub fn truncate_start(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    let mut w = 0;
+    for g in s.graphemes(true).rev() {
+        let gw = grapheme_width(g);
+        if w + gw > max - 1 {
+            break;
+        }
+        kept.push(g);
+        w += gw;
+    }
+    kept.reverse();
+    format!("…{}", kept.concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncate_start_keeps_the_end() {
+        assert_eq!(truncate_start("/home/mei/報價單.pdf", 9), "…價單.pdf");
+        assert_eq!(truncate_start("/home/mei/報價單.pdf", 11), "…報價單.pdf");
+        assert_eq!(truncate_start("short", 9), "short");
+    }
 
     fn check(lines: &[String], max: usize) {
         for l in lines {

@@ -90,7 +90,7 @@ pub async fn upload(
                 // Nothing more is written; the partial file goes with
                 // `incoming`.
                 return Err(too_large(format!(
-                    "{name:?} is larger than {}, the most a {} file can be",
+                    "{name:?} is larger than {}, the most {} files can be",
                     human_size(limit),
                     claimed.kind.as_str()
                 )));

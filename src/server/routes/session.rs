@@ -36,5 +36,6 @@ pub async fn me(State(state): State<AppState>, Authed(agent): Authed) -> ApiResu
         agent,
         total_unread,
         latest_seq,
+        upload_limits: (*state.uploads).clone(),
     }))
 }

@@ -84,8 +84,25 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
         header.push(seg(r, format!("  {mark}")));
     }
     out.push(header);
-    body_lines(&m.text, width, Role::Text, &mut out);
+    if let Some(a) = &m.attachment {
+        out.push(file_line(a, width));
+    }
+    if !m.text.trim().is_empty() || m.attachment.is_none() {
+        body_lines(&m.text, width, Role::Text, &mut out);
+    }
     out
+}
+
+/// "  🖼 receipt.jpg  image/jpeg · 1.4 KB", cut to the width.
+fn file_line(a: &Attachment, width: usize) -> ChatLine {
+    let text = super::super::attach::describe(a.kind, &a.name, &a.mime, a.size);
+    vec![
+        seg(Role::Text, INDENT),
+        seg(
+            Role::Attachment,
+            wrap::truncate(&text, width.saturating_sub(INDENT.len()).max(1)),
+        ),
+    ]
 }
 
 fn separator(label: &str, cols: usize) -> ChatLine {
@@ -138,7 +155,12 @@ pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<C
             ),
             seg(r, state),
         ]);
-        body_lines(&p.text, width, Role::Text, &mut b);
+        if let Some(a) = &p.attachment {
+            b.push(file_line(a, width));
+        }
+        if !p.text.trim().is_empty() {
+            body_lines(&p.text, width, Role::Text, &mut b);
+        }
         count += b.len();
         blocks.push(b);
     }
@@ -360,6 +382,22 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     f.render_widget(cb, a.compose);
     let draft = app.draft();
     let text = draft.map(|d| d.text()).unwrap_or("");
+    // A file on the draft takes the box's first row.
+    let file = app.open.and_then(|id| app.draft_files.get(&id));
+    let inner = match file {
+        Some(d) if inner.height > 1 => {
+            f.render_widget(
+                Paragraph::new(draft_file_line(app, d, inner.width as usize, theme)),
+                row(inner, 0),
+            );
+            Rect {
+                y: inner.y + 1,
+                height: inner.height - 1,
+                ..inner
+            }
+        }
+        _ => inner,
+    };
     if text.is_empty() && !composing {
         let key = app
             .keymap
@@ -391,6 +429,48 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     if composing {
         f.set_cursor_position((inner.x + cc as u16, inner.y + (cr - first) as u16));
     }
+}
+
+/// The file waiting on the draft: what it is, and how its upload goes.
+fn draft_file_line(
+    app: &App,
+    d: &super::super::attach::DraftFile,
+    width: usize,
+    theme: &Theme,
+) -> Line<'static> {
+    use super::super::attach::{describe, FileState};
+    let what = describe(d.file.kind, &d.file.name, d.file.mime, d.file.size);
+    let (state, role) = match &d.state {
+        FileState::Uploading { sent } => {
+            // A ten-cell gauge.
+            let pct = (sent.saturating_mul(100) / d.file.size.max(1)).min(100) as usize;
+            let full = pct / 10;
+            (
+                format!("  {}{} {pct}%", "█".repeat(full), "░".repeat(10 - full)),
+                Role::Pending,
+            )
+        }
+        FileState::Ready(_) => ("  ready".to_string(), Role::Connected),
+        FileState::Failed(e) => {
+            let key = app
+                .keymap
+                .hint(
+                    super::super::keymap::Context::Compose,
+                    super::super::command::Command::RetryFailed,
+                )
+                .unwrap_or_else(|| "chat.retry".into());
+            (
+                format!("  not uploaded: {} ({key} retries)", sanitize::line(e)),
+                Role::Failed,
+            )
+        }
+    };
+    let what = wrap::truncate(&what, width.saturating_sub(14).max(8));
+    let room = width.saturating_sub(width_of(&what));
+    Line::from(vec![
+        Span::styled(what, theme.style(Role::Attachment)),
+        Span::styled(wrap::truncate(&state, room), theme.style(role)),
+    ])
 }
 
 #[cfg(test)]

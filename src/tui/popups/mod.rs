@@ -1,6 +1,7 @@
 //! Popups, one file each, drawn over the panes.
 
 pub mod assign;
+pub mod attach;
 pub mod broadcast;
 pub mod broadcasts;
 pub mod confirm;
@@ -56,6 +57,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
     let area = f.area();
     match &app.popup {
         None => {}
+        Some(Popup::Attach(form)) => attach::draw(app, form, theme, area, f),
         Some(Popup::Help { scroll }) => help::draw(app, *scroll, theme, area, f),
         Some(Popup::Assign { selected }) => assign::draw(app, *selected, theme, area, f),
         Some(Popup::Emoji { filter, selected }) => emoji::draw(filter, *selected, theme, area, f),

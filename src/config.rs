@@ -7,7 +7,7 @@ use directories::ProjectDirs;
 use serde::Deserialize;
 use std::path::PathBuf;
 
-fn dirs() -> Option<ProjectDirs> {
+pub fn dirs() -> Option<ProjectDirs> {
     ProjectDirs::from("", "", "chatsmart")
 }
 
@@ -51,6 +51,10 @@ pub struct ClientConfig {
     pub enter_sends: Option<bool>,
     /// `[notify]`: per kind, "off", "bell", "desktop" or "both".
     pub notify: Option<crate::tui::notify::NotifyConfig>,
+    /// Where files are saved when they cannot be opened here (over SSH,
+    /// or without a display); `~` is the home directory. Default: the
+    /// system's download folder.
+    pub download_dir: Option<String>,
 }
 
 impl ClientConfig {

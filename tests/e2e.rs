@@ -27,7 +27,12 @@ impl Tui {
     }
 
     fn spawn(args: &[&str]) -> Tui {
-        let home = tempfile::tempdir().unwrap();
+        Self::spawn_in(tempfile::tempdir().unwrap(), args)
+    }
+
+    /// Started with `home` as its home directory (config under
+    /// `home/config/chatsmart`).
+    fn spawn_in(home: tempfile::TempDir, args: &[&str]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -47,6 +52,9 @@ impl Tui {
         // Whatever keyring this machine has, the tests use the file.
         cmd.env("CHATSMART_NO_KEYRING", "1");
         cmd.env_remove("CHATSMART_TOKEN");
+        // No desktop: files are saved, never opened in a window.
+        cmd.env_remove("DISPLAY");
+        cmd.env_remove("WAYLAND_DISPLAY");
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
@@ -564,4 +572,107 @@ async fn triage_jumps_to_the_unread_one_and_assigns_three_in_one_action() {
     let history =
         std::fs::read_to_string(tui.home().join("state/chatsmart/palette_history")).unwrap();
     assert_eq!(history, "priority urgent\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_attached_in_the_terminal_reaches_the_server_and_a_customer_file_is_saved() {
+    let t = TestServer::start().await;
+    let photo_bytes = samples::bytes_for("jpg");
+    let photo = t
+        .admin
+        .client
+        .upload_bytes("customer-photo.jpg", photo_bytes.clone())
+        .await
+        .unwrap();
+    let acc = t
+        .admin
+        .client
+        .inbound(&Inbound {
+            channel: ChannelKind::Line,
+            channel_user_id: "U-files".into(),
+            customer_name: "Fiona Files".into(),
+            text: "here is the photo".into(),
+            external_id: "files-1".into(),
+            attachment_id: Some(photo.id),
+        })
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config").join("chatsmart");
+    std::fs::create_dir_all(&config).unwrap();
+    let downloads = home.path().join("dl");
+    std::fs::write(
+        config.join("config.toml"),
+        format!("download_dir = {:?}\n", downloads.display().to_string()),
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.path().join("docs")).unwrap();
+    let pdf: Vec<u8> = samples::bytes_for("pdf")
+        .into_iter()
+        .chain((0..200_000u32).map(|i| (i % 253) as u8))
+        .collect();
+    std::fs::write(home.path().join("docs").join("price list.pdf"), &pdf).unwrap();
+
+    let mut tui = Tui::spawn_in(home, &["--server", &t.url(), "--token", &t.alice.token]);
+    tui.wait_for("Fiona Files");
+    tui.keys("g\r");
+    tui.wait_for("customer-photo.jpg");
+
+    // Write a caption, attach the file by completing its path from ~.
+    tui.keys("i");
+    tui.keys("Our price list");
+    tui.keys("\x14");
+    tui.wait_for("Attach a file");
+    tui.keys("\x15");
+    tui.keys("~/docs/pri");
+    tui.keys("\t");
+    tui.wait_for("price list.pdf  application/pdf");
+    tui.keys("\r");
+    tui.wait_for("ready");
+    tui.keys("\r");
+    let alice = t.alice.client.clone();
+    let conv = acc.conversation_id;
+    eventually("the reply with its file on the server", || {
+        let c = alice.clone();
+        async move {
+            c.messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|m| {
+                    m.kind == MessageKind::Agent
+                        && m.text == "Our price list"
+                        && m.attachment
+                            .as_ref()
+                            .is_some_and(|a| a.name == "price list.pdf")
+                })
+        }
+    })
+    .await;
+    let page = alice
+        .messages(conv, &MessagesQuery::default())
+        .await
+        .unwrap();
+    let sent = page
+        .items
+        .iter()
+        .find_map(|m| m.attachment.clone().filter(|a| a.name == "price list.pdf"))
+        .unwrap();
+    assert_eq!(
+        alice.download(sent.id).await.unwrap(),
+        pdf,
+        "the same bytes"
+    );
+
+    // The customer's photo: no display here, so it is saved and the
+    // screen says where.
+    tui.keys("\x1b");
+    tui.keys("o");
+    tui.wait_for("Files in this conversation");
+    tui.keys("j");
+    tui.keys("\r");
+    tui.wait_for("saved customer-photo.jpg to");
+    let saved = downloads.join("customer-photo.jpg");
+    assert_eq!(std::fs::read(&saved).unwrap(), photo_bytes);
 }

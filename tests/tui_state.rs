@@ -1948,3 +1948,52 @@ fn attaching_a_file_completes_the_path_checks_it_uploads_and_sends_it_with_the_t
     press(&mut app, "ctrl-x");
     assert!(app.draft_files.is_empty());
 }
+
+#[test]
+fn the_files_list_opens_or_saves_the_chosen_file() {
+    let mut app = fixtures::app_with_open(4);
+    assert!(press(&mut app, "o").is_empty());
+    assert!(app.popup.is_none(), "no files, no list");
+    assert!(app.notice.as_ref().unwrap().text.contains("no files"));
+    let file = |id, name: &str| Attachment {
+        id,
+        name: name.into(),
+        mime: "image/png".into(),
+        kind: AttachmentKind::Image,
+        size: 10,
+        sha256: "cd".repeat(32),
+        created_at: fixtures::now(),
+    };
+    let log = app.logs.get_mut(&1).unwrap();
+    let mut older = log.messages.last().unwrap().clone();
+    older.id = 500;
+    older.attachment = Some(file(1, "older.png"));
+    let mut newer = older.clone();
+    newer.id = 501;
+    newer.attachment = Some(file(2, "newer.png"));
+    log.upsert(older);
+    log.upsert(newer);
+    app.download_dir = "/tmp/dl".into();
+    press(&mut app, "o");
+    assert!(matches!(app.popup, Some(Popup::Files { selected: 0 })));
+    let fx = press(&mut app, "enter");
+    match &fx[..] {
+        [Effect::OpenFile {
+            attachment,
+            save: false,
+            download_dir,
+        }] => {
+            assert_eq!(attachment.name, "newer.png", "newest first");
+            assert_eq!(download_dir, std::path::Path::new("/tmp/dl"));
+        }
+        other => panic!("expected an open, got {other:?}"),
+    }
+    press(&mut app, "o");
+    press(&mut app, "j");
+    let fx = press(&mut app, "s");
+    assert!(
+        matches!(&fx[..], [Effect::OpenFile { attachment, save: true, .. }] if attachment.name == "older.png"),
+        "{fx:?}"
+    );
+    assert!(app.popup.is_none());
+}

@@ -350,6 +350,10 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
         theme: file.theme.unwrap_or(d.theme),
         enter_sends: file.enter_sends.unwrap_or(d.enter_sends),
         notify: file.notify.unwrap_or(d.notify),
+        download_dir: file
+            .download_dir
+            .map(|p| crate::tui::paths::expand(&p, crate::tui::paths::home().as_deref()))
+            .unwrap_or(d.download_dir),
     })
 }
 

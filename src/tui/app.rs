@@ -270,6 +270,10 @@ impl Filters {
 
 #[derive(Debug, Clone)]
 pub enum Popup {
+    /// The open conversation's files, newest first.
+    Files {
+        selected: usize,
+    },
     /// The path prompt for a file to attach.
     Attach(super::attach::AttachForm),
     Help {
@@ -412,6 +416,8 @@ pub struct App {
     pub last_attach_dir: Option<String>,
     /// The server's file size limits (from `/me`).
     pub upload_limits: UploadLimits,
+    /// Where files are saved when they cannot be opened here.
+    pub download_dir: std::path::PathBuf,
     pub search: Editor,
     pub focus: Focus,
     pub popup: Option<Popup>,
@@ -466,6 +472,7 @@ impl App {
             uploads_started: 0,
             last_attach_dir: None,
             upload_limits: UploadLimits::default(),
+            download_dir: std::env::temp_dir(),
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),
             popup: None,

@@ -75,6 +75,8 @@ commands! {
     RetryFailed => "chat.retry", "Retry the last message that failed to send, or a file that failed to upload";
     AttachOpen => "attach.open", "Attach a file to the reply (a path prompt; tab completes)";
     AttachRemove => "attach.remove", "Take the attached file off the reply";
+    FilesOpen => "files.open", "List the conversation's files, to open or save one";
+    FilesSave => "files.save", "Save the chosen file to the download folder";
 
     ComposeFocus => "compose.focus", "Write a reply";
     ComposeSend => "compose.send", "Send the reply";

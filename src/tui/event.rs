@@ -50,6 +50,8 @@ pub enum Reply {
         client_id: String,
         result: Res<Message>,
     },
+    /// What opening or saving a file did.
+    FileDone(Res<String>),
     UploadProgress {
         conversation: ConversationId,
         upload: u64,
@@ -131,6 +133,13 @@ pub enum Effect {
         text: String,
         client_id: String,
         attachment_id: Option<AttachmentId>,
+    },
+    /// Opens a file with the desktop's opener, or saves it to the download
+    /// folder when it cannot be opened here (or `save` asks for that).
+    OpenFile {
+        attachment: Attachment,
+        save: bool,
+        download_dir: std::path::PathBuf,
     },
     /// Uploads a file for a draft; progress and the answer come back with
     /// the same `upload` number.

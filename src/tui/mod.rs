@@ -11,6 +11,7 @@ pub mod customer;
 pub mod editor;
 pub mod emoji;
 pub mod event;
+pub mod files;
 pub mod fixtures;
 pub mod format;
 pub mod keymap;
@@ -56,6 +57,8 @@ pub struct UiConfig {
     pub theme: String,
     pub enter_sends: bool,
     pub notify: notify::NotifyConfig,
+    /// Where attachments are saved (see [`files::default_download_dir`]).
+    pub download_dir: std::path::PathBuf,
 }
 
 impl Default for UiConfig {
@@ -65,6 +68,7 @@ impl Default for UiConfig {
             theme: "dark".into(),
             enter_sends: true,
             notify: Default::default(),
+            download_dir: files::default_download_dir(),
         }
     }
 }
@@ -149,6 +153,7 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
     let mut app = App::new(client.base_url().to_string(), keymap, chrono::Utc::now());
     app.enter_sends = cfg.enter_sends;
     app.notify = cfg.notify;
+    app.download_dir = cfg.download_dir.clone();
     if let Some(offset) = local_offset() {
         app.tz = offset;
     }

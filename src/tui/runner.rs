@@ -85,6 +85,13 @@ impl Runner {
                         .map_err(err),
                     client_id,
                 },
+                Effect::OpenFile {
+                    attachment,
+                    save,
+                    download_dir,
+                } => Reply::FileDone(
+                    super::files::open_or_save(&c, &attachment, save, &download_dir).await,
+                ),
                 Effect::Upload {
                     conversation,
                     upload,

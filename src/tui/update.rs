@@ -395,6 +395,8 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::RetryFailed => retry(app, fx),
         Command::AttachOpen => super::attach::open_prompt(app),
         Command::AttachRemove => super::attach::remove(app),
+        Command::FilesOpen => super::files::open_list(app),
+        Command::FilesSave => {}
         Command::ComposeFocus => {
             if let Some(id) = app.open {
                 app.drafts.entry(id).or_default();
@@ -546,6 +548,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             true
         }
         (Popup::Attach(_), _) => super::attach::prompt_command(app, cmd, fx),
+        (Popup::Files { .. }, _) => super::files::command(app, cmd, fx),
         (Popup::Priority(_), _) => super::triage::priority_command(app, cmd, fx),
         (Popup::Help { scroll }, Command::PopupNext) => {
             *scroll += 1;
@@ -1496,6 +1499,8 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             }
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
+        Reply::FileDone(Ok(what)) => app.notify(what, Level::Info),
+        Reply::FileDone(Err(e)) => app.notify(format!("the file: {e}"), Level::Error),
         Reply::UploadProgress {
             conversation,
             upload,

@@ -6,6 +6,7 @@ pub mod broadcast;
 pub mod broadcasts;
 pub mod confirm;
 pub mod emoji;
+pub mod files;
 pub mod help;
 pub mod import_errors;
 pub mod note;
@@ -58,6 +59,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
     match &app.popup {
         None => {}
         Some(Popup::Attach(form)) => attach::draw(app, form, theme, area, f),
+        Some(Popup::Files { selected }) => files::draw(app, *selected, theme, area, f),
         Some(Popup::Help { scroll }) => help::draw(app, *scroll, theme, area, f),
         Some(Popup::Assign { selected }) => assign::draw(app, *selected, theme, area, f),
         Some(Popup::Emoji { filter, selected }) => emoji::draw(filter, *selected, theme, area, f),

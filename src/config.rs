@@ -55,6 +55,11 @@ pub struct ClientConfig {
     /// or without a display); `~` is the home directory. Default: the
     /// system's download folder.
     pub download_dir: Option<String>,
+    /// Inline image previews: "auto" (the default: the graphics protocol
+    /// the environment names, else half-blocks), "query" (ask the terminal,
+    /// which can take up to two seconds at start), "kitty", "sixel",
+    /// "iterm2", "halfblocks" or "off".
+    pub images: Option<String>,
 }
 
 impl ClientConfig {

@@ -485,6 +485,24 @@ fn a_conversation_with_files_and_one_uploading() {
     ));
     log.upsert(photo);
     log.upsert(menu);
+    // The photo's preview, in half-blocks (a gradient stands in for it).
+    let img = image::RgbaImage::from_fn(320, 160, |x, y| {
+        image::Rgba([(x / 2) as u8, (y * 3 / 2) as u8, 160, 255])
+    });
+    let picker = chatsmart::tui::preview::picker("halfblocks")
+        .unwrap()
+        .unwrap();
+    let protocol = picker
+        .new_protocol(
+            image::DynamicImage::ImageRgba8(img),
+            ratatui::layout::Rect::new(0, 0, 16, 4),
+            ratatui_image::Resize::Fit(None),
+        )
+        .unwrap();
+    app.previews.insert(
+        1,
+        chatsmart::tui::preview::Preview::Ready(chatsmart::tui::preview::Ready(protocol)),
+    );
     app.focus = Focus::Compose;
     app.drafts
         .insert(1, Editor::with_text("And the voice note"));

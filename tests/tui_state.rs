@@ -1997,3 +1997,54 @@ fn the_files_list_opens_or_saves_the_chosen_file() {
     );
     assert!(app.popup.is_none());
 }
+
+#[test]
+fn images_in_a_loaded_conversation_get_previews_once() {
+    let mut app = fixtures::app_with_open(4);
+    app.previews_enabled = true;
+    let mut m = app.logs[&1].messages.last().unwrap().clone();
+    m.id = 700;
+    m.attachment = Some(Attachment {
+        id: 5,
+        name: "photo.png".into(),
+        mime: "image/png".into(),
+        kind: AttachmentKind::Image,
+        size: 100,
+        sha256: "ef".repeat(32),
+        created_at: fixtures::now(),
+    });
+    let mut pdf = m.clone();
+    pdf.id = 701;
+    pdf.attachment = Some(Attachment {
+        id: 6,
+        name: "menu.pdf".into(),
+        mime: "application/pdf".into(),
+        kind: AttachmentKind::Document,
+        ..pdf.attachment.clone().unwrap()
+    });
+    let page = || MessagePage {
+        items: vec![m.clone(), pdf.clone()],
+        has_more: false,
+    };
+    let fx = update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Messages {
+            conversation: 1,
+            older: false,
+            result: Ok(page()),
+        })),
+    );
+    assert!(
+        matches!(&fx[..], [Effect::LoadPreview(a)] if a.id == 5),
+        "only the image: {fx:?}"
+    );
+    let fx = update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Messages {
+            conversation: 1,
+            older: false,
+            result: Ok(page()),
+        })),
+    );
+    assert!(fx.is_empty(), "asked once: {fx:?}");
+}

@@ -354,6 +354,7 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
             .download_dir
             .map(|p| crate::tui::paths::expand(&p, crate::tui::paths::home().as_deref()))
             .unwrap_or(d.download_dir),
+        images: file.images.unwrap_or(d.images),
     })
 }
 

@@ -50,6 +50,7 @@ pub async fn start_with(listen: SocketAddr, pace: Option<simulator::Pace>) -> an
     let db = dir.path().join("demo.db");
     let server = server::start(ServerConfig::new(listen, db)).await?;
     let seeded = seed::seed(server.state.store.as_ref()).await?;
+    send_a_photo(&server.url(), &seeded).await?;
     let simulator = match pace {
         Some(pace) => simulator::spawn(
             server.url(),
@@ -70,3 +71,36 @@ pub async fn start_with(listen: SocketAddr, pace: Option<simulator::Pace>) -> an
 }
 
 pub use simulator::Pace;
+
+/// A customer sends a photo through the API channel, as integrations do:
+/// the file uploaded first, then the message naming it. The demo then shows
+/// a file and its preview.
+async fn send_a_photo(url: &str, seeded: &seed::SeedSummary) -> anyhow::Result<()> {
+    let Some(customer) = seeded.customers.first() else {
+        return Ok(());
+    };
+    let client = crate::client::Client::new(url, Some(seeded.admin_token.clone()))?;
+    // A label photo stand-in: a warm gradient with a dark band.
+    let img = image::RgbImage::from_fn(360, 240, |x, y| {
+        if (100..140).contains(&y) {
+            image::Rgb([40, 40, 48])
+        } else {
+            image::Rgb([200 + (x / 8) as u8 % 56, 120 + (y / 4) as u8 % 100, 60])
+        }
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    let photo = client.upload_bytes("serial-number.png", png).await?;
+    client
+        .inbound(&crate::protocol::Inbound {
+            channel: customer.channel,
+            channel_user_id: customer.channel_user_id.clone(),
+            customer_name: customer.name.clone(),
+            text: String::new(),
+            external_id: "demo-photo-1".into(),
+            attachment_id: Some(photo.id),
+        })
+        .await?;
+    Ok(())
+}

@@ -418,6 +418,10 @@ pub struct App {
     pub upload_limits: UploadLimits,
     /// Where files are saved when they cannot be opened here.
     pub download_dir: std::path::PathBuf,
+    /// Image previews, fetched or being fetched.
+    pub previews: HashMap<AttachmentId, super::preview::Preview>,
+    /// Whether images get inline previews (the `images` setting).
+    pub previews_enabled: bool,
     pub search: Editor,
     pub focus: Focus,
     pub popup: Option<Popup>,
@@ -473,6 +477,8 @@ impl App {
             last_attach_dir: None,
             upload_limits: UploadLimits::default(),
             download_dir: std::env::temp_dir(),
+            previews: HashMap::new(),
+            previews_enabled: false,
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),
             popup: None,

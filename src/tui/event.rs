@@ -52,6 +52,7 @@ pub enum Reply {
     },
     /// What opening or saving a file did.
     FileDone(Res<String>),
+    Preview(AttachmentId, Res<super::preview::Ready>),
     UploadProgress {
         conversation: ConversationId,
         upload: u64,
@@ -134,6 +135,8 @@ pub enum Effect {
         client_id: String,
         attachment_id: Option<AttachmentId>,
     },
+    /// Fetches and decodes an image's preview.
+    LoadPreview(Attachment),
     /// Opens a file with the desktop's opener, or saves it to the download
     /// folder when it cannot be opened here (or `save` asks for that).
     OpenFile {

@@ -22,6 +22,7 @@ pub mod palette;
 pub mod panes;
 pub mod paths;
 pub mod popups;
+pub mod preview;
 pub mod runner;
 pub mod settings;
 pub mod standard;
@@ -59,6 +60,8 @@ pub struct UiConfig {
     pub notify: notify::NotifyConfig,
     /// Where attachments are saved (see [`files::default_download_dir`]).
     pub download_dir: std::path::PathBuf,
+    /// How image previews are drawn (see [`preview::picker`]).
+    pub images: String,
 }
 
 impl Default for UiConfig {
@@ -69,6 +72,7 @@ impl Default for UiConfig {
             enter_sends: true,
             notify: Default::default(),
             download_dir: files::default_download_dir(),
+            images: "auto".into(),
         }
     }
 }
@@ -189,8 +193,17 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
     let size = term.size()?;
     app.size = (size.width, size.height);
 
+    // After raw mode: asking the terminal (images = "query") needs it.
+    let picker = match preview::picker(&cfg.images) {
+        Ok(p) => p,
+        Err(e) => {
+            app.notify(format!("config: {e}"), app::Level::Error);
+            preview::picker("auto").ok().flatten()
+        }
+    };
+    app.previews_enabled = picker.is_some();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    let runner = runner::Runner::new(client, tx.clone());
+    let runner = runner::Runner::new(client, tx.clone()).with_picker(picker);
     spawn_inputs(tx.clone());
 
     for fx in update::start(&mut app) {

@@ -9,11 +9,21 @@ use tokio::sync::mpsc::UnboundedSender;
 pub struct Runner {
     client: Client,
     tx: UnboundedSender<Msg>,
+    /// How image previews are drawn; none when they are off.
+    picker: Option<ratatui_image::picker::Picker>,
 }
 
 impl Runner {
     pub fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
-        Runner { client, tx }
+        Runner {
+            client,
+            tx,
+            picker: None,
+        }
+    }
+
+    pub fn with_picker(self, picker: Option<ratatui_image::picker::Picker>) -> Self {
+        Runner { picker, ..self }
     }
 
     pub fn perform(&self, fx: Effect) {
@@ -30,8 +40,16 @@ impl Runner {
             });
             return;
         }
+        let picker = self.picker.clone();
         tokio::spawn(async move {
             let reply = match fx {
+                Effect::LoadPreview(attachment) => Reply::Preview(
+                    attachment.id,
+                    match &picker {
+                        Some(p) => super::preview::load(&c, p, &attachment).await,
+                        None => Err("previews are off".into()),
+                    },
+                ),
                 Effect::StartStream(_) => return,
                 Effect::LoadMe => Reply::Me(c.me().await.map_err(err)),
                 Effect::LoadAgents => Reply::Agents(c.agents().await.map_err(err)),

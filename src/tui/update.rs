@@ -1291,6 +1291,9 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             if inbound && looking {
                 mark_read(app, id, fx);
             }
+            if app.open == Some(id) {
+                super::preview::want(app, id, fx);
+            }
             app.rebuild_view();
             keep_selection_visible(app);
         }
@@ -1499,6 +1502,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             }
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
+        Reply::Preview(id, result) => {
+            let p = match result {
+                Ok(ready) => super::preview::Preview::Ready(ready),
+                Err(_) => super::preview::Preview::Failed,
+            };
+            app.previews.insert(id, p);
+        }
         Reply::FileDone(Ok(what)) => app.notify(what, Level::Info),
         Reply::FileDone(Err(e)) => app.notify(format!("the file: {e}"), Level::Error),
         Reply::UploadProgress {
@@ -1564,6 +1574,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     for m in page.items {
                         log.upsert(m);
                     }
+                    super::preview::want(app, conversation, fx);
                 }
                 Err(e) => app.notify(format!("cannot load messages: {e}"), Level::Error),
             }

@@ -20,6 +20,8 @@ use unicode_segmentation::UnicodeSegmentation;
 pub struct Seg {
     pub role: Role,
     pub text: String,
+    /// On the rows an image preview covers: the attachment and the row.
+    pub image: Option<(AttachmentId, u16)>,
 }
 
 pub type ChatLine = Vec<Seg>;
@@ -28,6 +30,7 @@ fn seg(role: Role, text: impl Into<String>) -> Seg {
     Seg {
         role,
         text: text.into(),
+        image: None,
     }
 }
 
@@ -86,11 +89,28 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
     out.push(header);
     if let Some(a) = &m.attachment {
         out.push(file_line(a, width));
+        preview_rows(app, a, &mut out);
     }
     if !m.text.trim().is_empty() || m.attachment.is_none() {
         body_lines(&m.text, width, Role::Text, &mut out);
     }
     out
+}
+
+/// Blank rows, as many as the image's ready preview covers, marked so the
+/// drawing can place the preview over them.
+fn preview_rows(app: &App, a: &Attachment, out: &mut Vec<ChatLine>) {
+    let Some(super::super::preview::Preview::Ready(p)) = app.previews.get(&a.id) else {
+        return;
+    };
+    let area = p.0.area();
+    for row in 0..area.height {
+        out.push(vec![Seg {
+            role: Role::Text,
+            text: INDENT.to_string(),
+            image: Some((a.id, row)),
+        }]);
+    }
 }
 
 /// "  🖼 receipt.jpg  image/jpeg · 1.4 KB", cut to the width.
@@ -359,6 +379,23 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         ..a.chat_body
     };
     f.render_widget(Paragraph::new(visible), body);
+    // Image previews over their rows, when every row is in view.
+    let shown = &all[start..end];
+    for (i, l) in shown.iter().enumerate() {
+        let Some((id, 0)) = l.first().and_then(|s| s.image) else {
+            continue;
+        };
+        let Some(super::super::preview::Preview::Ready(p)) = app.previews.get(&id) else {
+            continue;
+        };
+        let area = p.0.area();
+        let x = body.x + INDENT.len() as u16;
+        if i + area.height as usize > shown.len() || x + area.width > body.x + body.width {
+            continue;
+        }
+        let at = Rect::new(x, body.y + i as u16, area.width, area.height);
+        f.render_widget(ratatui_image::Image::new(&p.0), at);
+    }
     if app.chat_scroll > 0 && a.chat_body.height > 0 {
         let more = format!(" ↓ {} more ", app.chat_scroll);
         let w = width(&more) as u16;

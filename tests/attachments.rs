@@ -370,6 +370,17 @@ async fn messages_carry_files_both_ways_and_stream_them() {
     assert_eq!(message.id, accepted.message_id);
     assert_eq!(message.attachment.as_ref().unwrap().sha256, photo.sha256);
     assert_eq!(message.text, "");
+    // The list previews a file without a caption by its name.
+    let conv = t
+        .alice
+        .client
+        .conversation(accepted.conversation_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        conv.conversation.last_message.unwrap().text,
+        "📎 IMG_2041.png"
+    );
 
     // An agent replies with a file and a caption.
     let pdf = t
@@ -426,4 +437,67 @@ async fn messages_carry_files_both_ways_and_stream_them() {
         );
         assert_eq!(code, 422, "{msg}");
     }
+}
+
+#[tokio::test]
+async fn uploads_no_message_took_are_deleted_after_a_day() {
+    let clock = std::sync::Arc::new(chatsmart::server::clock::ManualClock::new(
+        chrono::Utc::now(),
+    ));
+    let t = TestServer::start_with_clock(clock.clone()).await;
+    let conv = t
+        .inbound(ChannelKind::Line, "u9", "Kai", "hi", "e9")
+        .await
+        .conversation_id;
+    let used = t
+        .alice
+        .client
+        .upload_bytes("kept.gif", samples::bytes_for("gif"))
+        .await
+        .unwrap();
+    t.alice
+        .client
+        .send_message_with(
+            conv,
+            &SendMessage {
+                text: String::new(),
+                client_id: "g1".into(),
+                attachment_id: Some(used.id),
+            },
+        )
+        .await
+        .unwrap();
+    let stray = t
+        .alice
+        .client
+        .upload_bytes("never sent.wav", samples::bytes_for("wav"))
+        .await
+        .unwrap();
+    // A second, unused copy of the sent file's bytes.
+    let copy = t
+        .bob
+        .client
+        .upload_bytes("copy.gif", samples::bytes_for("gif"))
+        .await
+        .unwrap();
+    assert_eq!(blobs(&t).len(), 2);
+    // Within the day nothing goes.
+    chatsmart::server::prune_unused_files(t.state()).await;
+    assert_eq!(blobs(&t).len(), 2);
+    // A day later, uploads without a message go; bytes a message uses stay.
+    clock.advance(chrono::Duration::hours(25));
+    chatsmart::server::prune_unused_files(t.state()).await;
+    assert_eq!(blobs(&t).len(), 1, "the wav is gone, the gif stays");
+    assert_eq!(
+        status(t.alice.client.download(stray.id).await.unwrap_err()).0,
+        404
+    );
+    assert_eq!(
+        status(t.alice.client.download(copy.id).await.unwrap_err()).0,
+        404
+    );
+    assert_eq!(
+        t.bob.client.download(used.id).await.unwrap(),
+        samples::bytes_for("gif")
+    );
 }

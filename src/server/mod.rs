@@ -134,23 +134,49 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let running = start_with(config.listen, state).await?;
     scheduler::spawn(running.state.clone());
-    let store = running.state.store.clone();
+    let state = running.state.clone();
+    let store = state.store.clone();
     let mut closing = running.state.hub.closing();
     let keep = config.keep_events;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tokio::select! {
-                _ = every.tick() => match store.prune_events(keep).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("pruned {n} old events from the log"),
-                    Err(e) => tracing::warn!("could not prune the event log: {e}"),
-                },
+                _ = every.tick() => {
+                    match store.prune_events(keep).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!("pruned {n} old events from the log"),
+                        Err(e) => tracing::warn!("could not prune the event log: {e}"),
+                    }
+                    prune_unused_files(&state).await;
+                }
                 _ = closing.changed() => return,
             }
         }
     });
     Ok(running)
+}
+
+/// How long an upload may wait for a message before it is deleted.
+pub const UNUSED_UPLOAD_HOURS: i64 = 24;
+
+/// Deletes uploads no message took within [`UNUSED_UPLOAD_HOURS`], and
+/// their bytes when nothing else uses them.
+pub async fn prune_unused_files(state: &AppState) {
+    let before = state.clock.now() - chrono::Duration::hours(UNUSED_UPLOAD_HOURS);
+    match state.store.prune_unused_attachments(before).await {
+        Ok(shas) => {
+            for sha in &shas {
+                if let Err(e) = state.files.delete_if_unused(sha, &*state.store).await {
+                    tracing::warn!("could not delete unused file {sha}: {e}");
+                }
+            }
+            if !shas.is_empty() {
+                tracing::info!("deleted {} unused uploads", shas.len());
+            }
+        }
+        Err(e) => tracing::warn!("could not prune unused uploads: {e}"),
+    }
 }
 
 pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<RunningServer> {

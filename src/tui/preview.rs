@@ -18,6 +18,10 @@ pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 /// How many of a conversation's newest images get a preview.
 const NEWEST: usize = 20;
 
+/// Previews kept at most; past it, those of other conversations go (they
+/// are fetched again when their conversation is opened).
+pub const KEEP: usize = 120;
+
 /// A decoded, encoded-for-the-terminal image.
 #[derive(Clone)]
 pub struct Ready(pub ratatui_image::protocol::Protocol);
@@ -103,6 +107,15 @@ pub fn want(app: &mut App, conversation: ConversationId, fx: &mut Vec<Effect>) {
         .filter(|a| !app.previews.contains_key(&a.id))
         .cloned()
         .collect();
+    if app.previews.len() + wanted.len() > KEEP {
+        let here: std::collections::HashSet<AttachmentId> = log
+            .messages
+            .iter()
+            .filter_map(|m| m.attachment.as_ref().map(|a| a.id))
+            .collect();
+        app.previews
+            .retain(|id, p| here.contains(id) || matches!(p, Preview::Loading));
+    }
     for a in wanted {
         app.previews.insert(a.id, Preview::Loading);
         fx.push(Effect::LoadPreview(a));

@@ -163,6 +163,10 @@ pub trait Store: Send + Sync + 'static {
     async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted>;
     async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment>;
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>>;
+    /// Deletes uploads that no message names and that are older than
+    /// `before`; returns the content hashes they named, for the caller to
+    /// delete the bytes nothing else uses.
+    async fn prune_unused_attachments(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>>;
     /// Whether any attachment record still names these bytes.
     async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool>;
     /// Takes the attachment off a message (by its author or an admin). The

@@ -107,22 +107,9 @@ pub fn open(app: &mut App, fx: &mut Vec<Effect>) {
     fx.push(Effect::LoadAgents);
 }
 
-fn home() -> PathBuf {
-    directories::BaseDirs::new()
-        .map(|d| d.home_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
 /// `~/x` to the home directory.
 pub fn expand_path(p: &str) -> PathBuf {
-    let p = p.trim();
-    if p == "~" {
-        return home();
-    }
-    match p.strip_prefix("~/") {
-        Some(rest) => home().join(rest),
-        None => PathBuf::from(p),
-    }
+    super::paths::expand(p, super::paths::home().as_deref())
 }
 
 fn path_form(action: FileAction) -> Form {
@@ -361,6 +348,21 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::FormNextField | Command::FormPrevField => {
+            // A path completes from the file system, as in a shell.
+            if let (FormKind::Path { path, .. }, Command::FormNextField) = (&mut form.kind, cmd) {
+                let done = super::paths::complete(path.text(), super::paths::home().as_deref());
+                *path = Editor::with_text(&done.input);
+                form.error = (!done.choices.is_empty()).then(|| {
+                    let shown: Vec<&str> =
+                        done.choices.iter().take(6).map(String::as_str).collect();
+                    let more = done.choices.len().saturating_sub(6);
+                    if more > 0 {
+                        format!("{} … and {more} more", shown.join("  "))
+                    } else {
+                        shown.join("  ")
+                    }
+                });
+            }
             if let FormKind::Folder { field, .. } = &mut form.kind {
                 let order = [
                     FolderField::Name,

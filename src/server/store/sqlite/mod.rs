@@ -556,11 +556,12 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
             "SELECT cv.id, cv.customer_id, cu.name, a.kind, cv.channel_account_id, cv.bot_active,
                     cv.last_activity_at, cv.created_at, cv.inbound_count,
                     m.id, m.kind, m.text, m.created_at,
-                    cv.status, cv.snoozed_until, cv.priority, cv.waiting_since
+                    cv.status, cv.snoozed_until, cv.priority, cv.waiting_since, att.name
              FROM conversations cv
              JOIN customers cu ON cu.id = cv.customer_id
              JOIN channel_accounts a ON a.id = cv.channel_account_id
              LEFT JOIN messages m ON m.id = cv.last_message_id
+             LEFT JOIN attachments att ON att.id = m.attachment_id
              WHERE cv.id = ?1",
         )?
         .query_row([id], |r| {
@@ -570,6 +571,11 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
                 Some(mid) => {
                     let mkind: String = r.get(10)?;
                     let text: String = r.get(11)?;
+                    // A file without a caption is previewed by its name.
+                    let text = match r.get::<_, Option<String>>(17)? {
+                        Some(file) if text.trim().is_empty() => format!("📎 {file}"),
+                        _ => text,
+                    };
                     Some(MessagePreview {
                         id: mid,
                         kind: mkind.parse().unwrap_or(MessageKind::System),
@@ -1603,6 +1609,24 @@ impl Store for SqliteStore {
 
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>> {
         self.read(move |conn| load_attachment(conn, id)).await
+    }
+
+    async fn prune_unused_attachments(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
+        let before = before.timestamp_millis();
+        self.write(move |tx, _| {
+            let unused = "FROM attachments a WHERE a.created_at < ?1
+                 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = a.id)";
+            let shas: Vec<String> = tx
+                .prepare(&format!("SELECT DISTINCT a.sha256 {unused}"))?
+                .query_map([before], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            tx.execute(
+                &format!("DELETE FROM attachments WHERE id IN (SELECT a.id {unused})"),
+                [before],
+            )?;
+            Ok(shas)
+        })
+        .await
     }
 
     async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool> {

@@ -440,7 +440,7 @@ async fn messages_carry_files_both_ways_and_stream_them() {
 }
 
 #[tokio::test]
-async fn uploads_no_message_took_are_deleted_after_a_day() {
+async fn uploads_no_message_took_are_deleted_after_a_week() {
     let clock = std::sync::Arc::new(chatsmart::server::clock::ManualClock::new(
         chrono::Utc::now(),
     ));
@@ -481,10 +481,11 @@ async fn uploads_no_message_took_are_deleted_after_a_day() {
         .await
         .unwrap();
     assert_eq!(blobs(&t).len(), 2);
-    // Within the day nothing goes.
+    // Within the week nothing goes.
+    clock.advance(chrono::Duration::hours(6 * 24));
     chatsmart::server::prune_unused_files(t.state()).await;
     assert_eq!(blobs(&t).len(), 2);
-    // A day later, uploads without a message go; bytes a message uses stay.
+    // A week later, uploads without a message go; bytes a message uses stay.
     clock.advance(chrono::Duration::hours(25));
     chatsmart::server::prune_unused_files(t.state()).await;
     assert_eq!(blobs(&t).len(), 1, "the wav is gone, the gif stays");

@@ -520,11 +520,6 @@ fn a_conversation_with_files_and_one_uploading() {
             state: FileState::Uploading { sent: 1_000_000 },
         },
     );
-    app.transfer = Some(Transfer {
-        what: "uploading note.m4a".into(),
-        done: 1_000_000,
-        total: 2_400_000,
-    });
     let t = render(&mut app, 120, 40);
     insta::assert_snapshot!(screen(&t));
 }

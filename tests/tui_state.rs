@@ -1857,7 +1857,10 @@ fn attaching_a_file_completes_the_path_checks_it_uploads_and_sends_it_with_the_t
         other => panic!("expected an upload, got {other:?}"),
     };
     assert!(app.popup.is_none());
-    assert!(app.transfer.is_some(), "the progress gauge shows");
+    assert!(matches!(
+        app.draft_files[&1].state,
+        chatsmart::tui::attach::FileState::Uploading { sent: 0 }
+    ));
 
     // Sending while it uploads holds the reply back, text and all.
     let fx = press(&mut app, "enter");
@@ -1879,7 +1882,6 @@ fn attaching_a_file_completes_the_path_checks_it_uploads_and_sends_it_with_the_t
             result: Err("cannot reach the server".into()),
         })),
     );
-    assert!(app.transfer.is_none());
     assert!(matches!(
         app.draft_files[&1].state,
         chatsmart::tui::attach::FileState::Failed(_)
@@ -1902,7 +1904,10 @@ fn attaching_a_file_completes_the_path_checks_it_uploads_and_sends_it_with_the_t
             sent: 40,
         })),
     );
-    assert_eq!(app.transfer.as_ref().unwrap().done, 40);
+    assert!(matches!(
+        app.draft_files[&1].state,
+        chatsmart::tui::attach::FileState::Uploading { sent: 40 }
+    ));
     let stored = Attachment {
         id: 9,
         name: "receipt-may.png".into(),
@@ -1975,7 +1980,10 @@ fn the_files_list_opens_or_saves_the_chosen_file() {
     log.upsert(newer);
     app.download_dir = "/tmp/dl".into();
     press(&mut app, "o");
-    assert!(matches!(app.popup, Some(Popup::Files { selected: 0 })));
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Files { selected: Some(2) })
+    ));
     let fx = press(&mut app, "enter");
     match &fx[..] {
         [Effect::OpenFile {

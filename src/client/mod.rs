@@ -40,6 +40,10 @@ impl ClientError {
 
 pub type ClientResult<T> = Result<T, ClientError>;
 
+/// How long a file upload or download may take in all (a 25 MB file over a
+/// slow link takes minutes; other requests keep the client's 30 s).
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// The documented error body of a failed answer, or its first characters.
 fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
     match serde_json::from_slice::<ErrorBody>(body) {
@@ -296,24 +300,50 @@ impl Client {
             Err(_) => part,
         };
         let form = reqwest::multipart::Form::new().part("file", part);
-        let req = self.http.post(self.url("uploads")).multipart(form);
+        let req = self
+            .http
+            .post(self.url("uploads"))
+            .multipart(form)
+            .timeout(TRANSFER_TIMEOUT);
         let bytes = self.bytes(req).await?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// A stored file's bytes.
     pub async fn download(&self, id: AttachmentId) -> ClientResult<Vec<u8>> {
-        self.bytes(self.http.get(self.url(&format!("attachments/{id}"))))
-            .await
+        self.bytes(
+            self.http
+                .get(self.url(&format!("attachments/{id}")))
+                .timeout(TRANSFER_TIMEOUT),
+        )
+        .await
     }
 
-    /// Streams a stored file into `dest` (written beside it first, then
-    /// renamed, so a broken download leaves no half file under that name).
+    /// Streams a stored file into `dest`, replacing what is there (written
+    /// to a temporary file beside it first, so a broken download leaves no
+    /// half file under that name).
     pub async fn download_to(&self, id: AttachmentId, dest: &std::path::Path) -> ClientResult<u64> {
+        let dir = dest.parent().unwrap_or(std::path::Path::new("."));
+        let (tmp, written) = self.download_beside(id, dir).await?;
+        tmp.persist(dest)
+            .map_err(|e| ClientError::Network(format!("{}: {}", dest.display(), e.error)))?;
+        Ok(written)
+    }
+
+    /// Streams a stored file into a new temporary file in `dir` (deleted
+    /// if dropped; persist it to keep it).
+    pub async fn download_beside(
+        &self,
+        id: AttachmentId,
+        dir: &std::path::Path,
+    ) -> ClientResult<(tempfile::NamedTempFile, u64)> {
         use futures_util::StreamExt;
-        use tokio::io::AsyncWriteExt;
-        let local = |e: std::io::Error| ClientError::Network(format!("{}: {e}", dest.display()));
-        let mut req = self.http.get(self.url(&format!("attachments/{id}")));
+        use std::io::Write;
+        let local = |e: std::io::Error| ClientError::Network(format!("{}: {e}", dir.display()));
+        let mut req = self
+            .http
+            .get(self.url(&format!("attachments/{id}")))
+            .timeout(TRANSFER_TIMEOUT);
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
         }
@@ -326,27 +356,20 @@ impl Client {
             let body = resp.bytes().await.unwrap_or_default();
             return Err(api_error(status, &body));
         }
-        let mut partial = dest.as_os_str().to_owned();
-        partial.push(".part");
-        let partial = std::path::PathBuf::from(partial);
-        let mut file = tokio::fs::File::create(&partial).await.map_err(local)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".chatsmart-")
+            .suffix(".part")
+            .tempfile_in(dir)
+            .map_err(local)?;
         let mut stream = resp.bytes_stream();
         let mut written = 0u64;
         while let Some(chunk) = stream.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = tokio::fs::remove_file(&partial).await;
-                    return Err(ClientError::Network(e.without_url().to_string()));
-                }
-            };
-            file.write_all(&chunk).await.map_err(local)?;
+            let chunk = chunk.map_err(|e| ClientError::Network(e.without_url().to_string()))?;
+            tmp.write_all(&chunk).map_err(local)?;
             written += chunk.len() as u64;
         }
-        file.flush().await.map_err(local)?;
-        drop(file);
-        tokio::fs::rename(&partial, dest).await.map_err(local)?;
-        Ok(written)
+        tmp.flush().map_err(local)?;
+        Ok((tmp, written))
     }
 
     /// Takes the file off a message (its author or an admin).

@@ -426,21 +426,39 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
-/// A file name fit to store and show: the last path component, control
-/// characters and quotes dropped, at most 200 characters, never empty.
+/// A file name fit to store, show and save anywhere: the last path
+/// component; control, bidi-override, quote and drive (`:`) characters
+/// dropped; a Windows device name (`CON`, `NUL`, `COM1`...) made harmless;
+/// at most 200 characters, the extension kept when the stem is cut; never
+/// empty.
 pub fn clean_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .take(200)
+        .filter(|c| !crate::sanitize::is_dangerous(*c) && !matches!(c, '"' | ':'))
         .collect();
-    let cleaned = cleaned.trim().to_string();
+    let cleaned = cleaned.trim().trim_end_matches('.').to_string();
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
-        "file".into()
-    } else {
-        cleaned
+        return "file".into();
     }
+    let (stem, ext) = match cleaned.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() && e.chars().count() <= 10 => {
+            (s.to_string(), format!(".{e}"))
+        }
+        _ => (cleaned.clone(), String::new()),
+    };
+    let stem: String = stem.chars().take(200 - ext.chars().count()).collect();
+    const DEVICES: [&str; 22] = [
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+    let base = stem.split('.').next().unwrap_or("");
+    let stem = if DEVICES.iter().any(|d| d.eq_ignore_ascii_case(base)) {
+        format!("_{stem}")
+    } else {
+        stem
+    };
+    format!("{stem}{ext}")
 }
 
 /// Tiny, valid samples of every allowed type, for tests on both sides.
@@ -606,6 +624,15 @@ mod tests {
         assert_eq!(clean_file_name("C:\\Users\\a\\photo.jpg"), "photo.jpg");
         assert_eq!(clean_file_name("bad\x1b[2Jname\".png"), "bad[2Jname.png");
         assert_eq!(clean_file_name(".."), "file");
+        assert_eq!(clean_file_name("C:notes.pdf"), "Cnotes.pdf");
+        assert_eq!(clean_file_name("scan\u{202E}fdp.png"), "scanfdp.png");
+        assert_eq!(clean_file_name("nul.txt"), "_nul.txt");
+        let long = format!("{}quarterly-report.pdf", "x".repeat(230));
+        let kept = clean_file_name(&long);
+        assert!(
+            kept.ends_with("xx.pdf") && kept.chars().count() == 200,
+            "{kept}"
+        );
         assert_eq!(human_size(87), "87 B");
         assert_eq!(human_size(1536), "1.5 KB");
         assert_eq!(human_size(25 << 20), "25 MB");

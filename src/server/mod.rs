@@ -157,8 +157,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     Ok(running)
 }
 
-/// How long an upload may wait for a message before it is deleted.
-pub const UNUSED_UPLOAD_HOURS: i64 = 24;
+/// How long an upload may wait for a message before it is deleted (a
+/// draft's file may sit over a weekend).
+pub const UNUSED_UPLOAD_HOURS: i64 = 7 * 24;
 
 /// Deletes uploads no message took within [`UNUSED_UPLOAD_HOURS`], and
 /// their bytes when nothing else uses them.

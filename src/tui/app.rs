@@ -272,7 +272,8 @@ impl Filters {
 pub enum Popup {
     /// The open conversation's files, newest first.
     Files {
-        selected: usize,
+        /// The chosen file (the first when it is gone).
+        selected: Option<AttachmentId>,
     },
     /// The path prompt for a file to attach.
     Attach(super::attach::AttachForm),
@@ -422,6 +423,9 @@ pub struct App {
     pub previews: HashMap<AttachmentId, super::preview::Preview>,
     /// Whether images get inline previews (the `images` setting).
     pub previews_enabled: bool,
+    /// Whether files can be opened with a desktop program here (found once
+    /// at start; otherwise they are saved).
+    pub desktop_open: bool,
     pub search: Editor,
     pub focus: Focus,
     pub popup: Option<Popup>,
@@ -479,6 +483,7 @@ impl App {
             download_dir: std::env::temp_dir(),
             previews: HashMap::new(),
             previews_enabled: false,
+            desktop_open: false,
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),
             popup: None,

@@ -4,7 +4,7 @@
 //! with its progress, and the file waiting on the draft until it is sent.
 //! A failed upload keeps the draft and the file; the retry key tries again.
 
-use super::app::{App, Level, Popup, Transfer};
+use super::app::{App, Level, Popup};
 use super::command::Command;
 use super::editor::Editor;
 use super::event::Effect;
@@ -168,11 +168,6 @@ fn start(app: &mut App, file: FileCheck, fx: &mut Vec<Effect>) {
         upload,
         path: file.path.clone(),
     });
-    app.transfer = Some(Transfer {
-        what: format!("uploading {}", file.name),
-        done: 0,
-        total: file.size,
-    });
     app.draft_files.insert(
         conversation,
         DraftFile {
@@ -213,9 +208,6 @@ pub fn remove(app: &mut App) {
         return;
     };
     if let Some(d) = app.draft_files.remove(&id) {
-        if matches!(d.state, FileState::Uploading { .. }) {
-            app.transfer = None;
-        }
         app.notify(format!("{} taken off the reply", d.file.name), Level::Info);
     }
 }
@@ -225,9 +217,6 @@ pub fn on_progress(app: &mut App, conversation: ConversationId, upload: u64, sen
         if d.upload == upload {
             if let FileState::Uploading { sent: s } = &mut d.state {
                 *s = sent;
-            }
-            if let Some(t) = app.transfer.as_mut() {
-                t.done = sent;
             }
         }
     }
@@ -245,7 +234,6 @@ pub fn on_uploaded(
     if d.upload != upload {
         return;
     }
-    app.transfer = None;
     match result {
         Ok(a) => d.state = FileState::Ready(a),
         Err(e) => {

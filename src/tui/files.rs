@@ -68,11 +68,22 @@ pub fn listed(app: &App) -> Vec<(&Message, &Attachment)> {
 }
 
 pub fn open_list(app: &mut App) {
-    if listed(app).is_empty() {
+    let Some(first) = listed(app).first().map(|(_, a)| a.id) else {
         app.notify("no files in this conversation", Level::Info);
         return;
-    }
-    app.popup = Some(Popup::Files { selected: 0 });
+    };
+    app.popup = Some(Popup::Files {
+        selected: Some(first),
+    });
+}
+
+/// Where the chosen file is in the list now (files arriving meanwhile move
+/// it; the choice follows the file, not the row).
+pub fn position(app: &App, selected: Option<AttachmentId>) -> usize {
+    listed(app)
+        .iter()
+        .position(|(_, a)| Some(a.id) == selected)
+        .unwrap_or(0)
 }
 
 /// Commands while the list is open; returns whether it was handled.
@@ -80,22 +91,22 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     let Some(Popup::Files { selected }) = app.popup else {
         return false;
     };
-    let n = listed(app).len();
+    let files: Vec<Attachment> = listed(app).into_iter().map(|(_, a)| a.clone()).collect();
+    let at = position(app, selected);
+    let choose = |i: usize| {
+        Some(Popup::Files {
+            selected: files.get(i).map(|a| a.id),
+        })
+    };
     match cmd {
         Command::PopupNext => {
-            if selected + 1 < n {
-                app.popup = Some(Popup::Files {
-                    selected: selected + 1,
-                });
+            if at + 1 < files.len() {
+                app.popup = choose(at + 1);
             }
         }
-        Command::PopupPrev => {
-            app.popup = Some(Popup::Files {
-                selected: selected.saturating_sub(1),
-            });
-        }
+        Command::PopupPrev => app.popup = choose(at.saturating_sub(1)),
         Command::PopupConfirm | Command::FilesSave => {
-            let Some(attachment) = listed(app).get(selected).map(|(_, a)| (*a).clone()) else {
+            let Some(attachment) = files.get(at).cloned() else {
                 return true;
             };
             let save = cmd == Command::FilesSave;
@@ -136,10 +147,13 @@ pub async fn open_or_save(
         let sha = attachment.sha256.get(..16).unwrap_or("file");
         let path = dir.join(format!("{sha}-{}", clean_file_name(&attachment.name)));
         if !path.exists() {
-            client
-                .download_to(attachment.id, &path)
+            let (tmp, _) = client
+                .download_beside(attachment.id, &dir)
                 .await
                 .map_err(|e| e.to_string())?;
+            // Same content, same name: another copy landing first is fine.
+            tmp.persist(&path)
+                .map_err(|e| format!("{}: {}", path.display(), e.error))?;
         }
         std::process::Command::new(opener)
             .arg(&path)
@@ -152,14 +166,27 @@ pub async fn open_or_save(
     }
     std::fs::create_dir_all(download_dir)
         .map_err(|e| format!("cannot use {}: {e}", download_dir.display()))?;
-    let path = free_path(download_dir, &attachment.name);
-    client
-        .download_to(attachment.id, &path)
+    let (mut tmp, _) = client
+        .download_beside(attachment.id, download_dir)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "saved {name} to {}",
-        crate::sanitize::line(&path.display().to_string())
+    // Never replaces a file: the next free name is claimed atomically.
+    for _ in 0..1000 {
+        let path = free_path(download_dir, &attachment.name);
+        match tmp.persist_noclobber(&path) {
+            Ok(_) => {
+                return Ok(format!(
+                    "saved {name} to {}",
+                    crate::sanitize::line(&path.display().to_string())
+                ))
+            }
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = e.file,
+            Err(e) => return Err(format!("{}: {}", path.display(), e.error)),
+        }
+    }
+    Err(format!(
+        "no free name for {name} in {}",
+        download_dir.display()
     ))
 }
 

@@ -158,6 +158,7 @@ pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
     app.enter_sends = cfg.enter_sends;
     app.notify = cfg.notify;
     app.download_dir = cfg.download_dir.clone();
+    app.desktop_open = files::desktop_opener().is_some();
     if let Some(offset) = local_offset() {
         app.tz = offset;
     }

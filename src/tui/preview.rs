@@ -122,6 +122,22 @@ pub fn want(app: &mut App, conversation: ConversationId, fx: &mut Vec<Effect>) {
     }
 }
 
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// Decodes an image within bounds: a small file can claim a huge canvas
+/// (a "decompression bomb"), so the size and the memory are capped.
+pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, String> {
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(8192);
+    limits.max_image_height = Some(8192);
+    limits.max_alloc = Some(128 * 1024 * 1024);
+    reader.limits(limits);
+    reader.decode().map_err(|e| e.to_string())
+}
+
 /// Fetches and decodes an image into a preview at most [`COLS`] x
 /// [`ROWS`] cells (on a blocking thread: decoding is CPU work).
 pub async fn load(
@@ -134,8 +150,11 @@ pub async fn load(
         .await
         .map_err(|e| e.to_string())?;
     let picker = picker.clone();
+    // One decode at a time: a conversation full of photos must not take
+    // every core (or all the memory) at once.
+    let _turn = DECODES.acquire().await.map_err(|e| e.to_string())?;
     tokio::task::spawn_blocking(move || {
-        let img = image::load_from_memory(&bytes).map_err(|e| e.to_string())?;
+        let img = decode(&bytes)?;
         picker
             .new_protocol(
                 img,
@@ -165,6 +184,26 @@ mod tests {
             ProtocolType::Kitty
         );
         assert!(picker("hologram").is_err());
+    }
+
+    #[test]
+    fn a_huge_canvas_is_refused_not_decoded() {
+        // A valid PNG header claiming 100000 x 100000 pixels.
+        let mut png = image::RgbImage::new(1, 1);
+        png.put_pixel(0, 0, image::Rgb([1, 2, 3]));
+        let mut bytes = Vec::new();
+        image::DynamicImage::ImageRgb8(png)
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
+        assert!(decode(&bytes).is_ok());
+        // IHDR width and height are bytes 16..24; the CRC no longer matches
+        // either, and neither the size nor a bad file is decoded.
+        bytes[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        bytes[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        assert!(decode(&bytes).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::super::app::App;
 use super::super::attach::describe;
 use super::super::command::Command;
-use super::super::files::{desktop_opener, listed};
+use super::super::files::listed;
 use super::super::format;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
@@ -60,7 +60,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
         lines.push(Line::raw(""));
     }
     lines.push(Line::raw(""));
-    let open_label = if desktop_opener().is_some() {
+    let open_label = if app.desktop_open {
         "open"
     } else {
         "save (no display here)"

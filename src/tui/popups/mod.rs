@@ -59,7 +59,9 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
     match &app.popup {
         None => {}
         Some(Popup::Attach(form)) => attach::draw(app, form, theme, area, f),
-        Some(Popup::Files { selected }) => files::draw(app, *selected, theme, area, f),
+        Some(Popup::Files { selected }) => {
+            files::draw(app, super::files::position(app, *selected), theme, area, f)
+        }
         Some(Popup::Help { scroll }) => help::draw(app, *scroll, theme, area, f),
         Some(Popup::Assign { selected }) => assign::draw(app, *selected, theme, area, f),
         Some(Popup::Emoji { filter, selected }) => emoji::draw(filter, *selected, theme, area, f),

@@ -3,22 +3,12 @@
 
 mod common;
 
-use chatsmart::client::ClientError;
 use chatsmart::protocol::*;
 use common::*;
 use sha2::{Digest, Sha256};
 
 fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-fn status(e: ClientError) -> (u16, String) {
-    match e {
-        ClientError::Api {
-            status, message, ..
-        } => (status, message),
-        other => panic!("expected an API error, got {other}"),
-    }
 }
 
 /// Every stored blob under the files directory (not the temporary ones).
@@ -140,7 +130,7 @@ async fn a_renamed_or_unlisted_file_is_refused_and_nothing_is_kept() {
         .copied()
         .chain(std::iter::repeat_n(0u8, 4096))
         .collect();
-    let (code, msg) = status(
+    let (code, msg) = api_error(
         t.alice
             .client
             .upload_bytes("invoice.pdf", exe.clone())
@@ -152,7 +142,7 @@ async fn a_renamed_or_unlisted_file_is_refused_and_nothing_is_kept() {
         msg.contains("not pdf") && msg.contains("Windows program"),
         "{msg}"
     );
-    let (code, msg) = status(
+    let (code, msg) = api_error(
         t.alice
             .client
             .upload_bytes("setup.exe", exe)
@@ -162,7 +152,7 @@ async fn a_renamed_or_unlisted_file_is_refused_and_nothing_is_kept() {
     assert_eq!(code, 415);
     assert!(msg.contains(".exe files cannot be sent"), "{msg}");
     // A jpeg named .png is not a png.
-    let (code, _) = status(
+    let (code, _) = api_error(
         t.alice
             .client
             .upload_bytes("photo.png", samples::bytes_for("jpg"))
@@ -197,7 +187,7 @@ async fn an_oversized_file_gets_413_with_the_limit() {
     .await;
     let mut png = samples::png_1x1();
     png.extend(std::iter::repeat_n(0u8, 8 * 1024));
-    let (code, msg) = status(
+    let (code, msg) = api_error(
         t.alice
             .client
             .upload_bytes("big.png", png)
@@ -209,7 +199,7 @@ async fn an_oversized_file_gets_413_with_the_limit() {
     // Far over every limit: refused from its declared length alone.
     let mut mp4 = samples::bytes_for("mp4");
     mp4.extend(std::iter::repeat_n(7u8, 2 * 1024 * 1024));
-    let (code, msg) = status(
+    let (code, msg) = api_error(
         t.alice
             .client
             .upload_bytes("clip.mp4", mp4)
@@ -271,7 +261,7 @@ async fn the_same_bytes_are_stored_once_and_kept_while_used() {
     assert_eq!(m2.attachment.as_ref().unwrap().name, "same receipt.jpeg");
 
     // Bob may not take Alice's file off her message.
-    let (code, _) = status(t.bob.client.remove_attachment(m1.id).await.unwrap_err());
+    let (code, _) = api_error(t.bob.client.remove_attachment(m1.id).await.unwrap_err());
     assert_eq!(code, 403);
     // Alice removes hers: Bob's message still has the bytes.
     let m1 = t.alice.client.remove_attachment(m1.id).await.unwrap();
@@ -279,7 +269,7 @@ async fn the_same_bytes_are_stored_once_and_kept_while_used() {
     assert_eq!(blobs(&t).len(), 1);
     assert_eq!(t.alice.client.download(b.id).await.unwrap(), jpg);
     assert_eq!(
-        status(t.alice.client.download(a.id).await.unwrap_err()).0,
+        api_error(t.alice.client.download(a.id).await.unwrap_err()).0,
         404
     );
     // An admin removes the last use: the bytes go.
@@ -421,7 +411,7 @@ async fn messages_carry_files_both_ways_and_stream_them() {
 
     // No text and no file, or a file that does not exist: refused.
     for (text, att) in [("", None), ("see this", Some(424242))] {
-        let (code, msg) = status(
+        let (code, msg) = api_error(
             t.alice
                 .client
                 .send_message_with(
@@ -490,11 +480,11 @@ async fn uploads_no_message_took_are_deleted_after_a_week() {
     chatsmart::server::prune_unused_files(t.state()).await;
     assert_eq!(blobs(&t).len(), 1, "the wav is gone, the gif stays");
     assert_eq!(
-        status(t.alice.client.download(stray.id).await.unwrap_err()).0,
+        api_error(t.alice.client.download(stray.id).await.unwrap_err()).0,
         404
     );
     assert_eq!(
-        status(t.alice.client.download(copy.id).await.unwrap_err()).0,
+        api_error(t.alice.client.download(copy.id).await.unwrap_err()).0,
         404
     );
     assert_eq!(

@@ -458,3 +458,70 @@ steps = [{ standard = "refund" }, { tag = "refund" }, { assign_team = "Billing" 
     assert_eq!(admin.run(&["macros", "delete", "refund request"]).code, 5);
     assert_eq!(agent.ok(&["macros", "-q"]), "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_add_list_and_remove_from_the_command_line() {
+    let t = TestServer::start().await;
+    let admin = Cli {
+        t: &t,
+        token: t.admin.token.clone(),
+        home: tempfile::tempdir().unwrap(),
+    };
+    // Secrets from standard input, one named on the command line.
+    let r = admin.run_with_input(
+        &[
+            "channel",
+            "add",
+            "--kind",
+            "line",
+            "--name",
+            "LINE @lumen",
+            "-o",
+            "json",
+            "--credential",
+            "channel_secret=cli-secret-1",
+            "--credentials-stdin",
+        ],
+        Some("# from the LINE console\nchannel_access_token=cli-secret-2\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    let created: ChannelCreated = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(
+        created.webhook_path,
+        format!("/webhooks/line/{}", created.id)
+    );
+    let listed = admin.ok(&["channel", "list"]);
+    assert!(listed.contains("LINE @lumen") && listed.contains("channel_access_token"));
+    assert!(!listed.contains("cli-secret"), "{listed}");
+    // A missing key is named before anything is sent.
+    let r = admin.run(&[
+        "channel",
+        "add",
+        "--kind",
+        "wechat",
+        "--name",
+        "WeChat",
+        "--credential",
+        "app_id=x",
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(r.err.contains("missing app_secret, token"), "{}", r.err);
+    // An agent may list but not add.
+    let agent = cli(&t);
+    let r = agent.run(&[
+        "channel",
+        "add",
+        "--kind",
+        "line",
+        "--name",
+        "x",
+        "--credential",
+        "channel_secret=a",
+        "--credential",
+        "channel_access_token=b",
+    ]);
+    assert_ne!(r.code, 0);
+    assert!(r.err.contains("admin"), "{}", r.err);
+    admin.ok(&["channel", "remove", &created.id.to_string()]);
+    assert!(!admin.ok(&["channel", "list"]).contains("LINE @lumen"));
+}

@@ -16,6 +16,7 @@ fn inbound(i: usize) -> InboundMessage {
         external_id: format!("gc-{i}"),
         at: None,
         attachment_id: None,
+        account: None,
     }
 }
 

@@ -36,6 +36,7 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
                 external_id: format!("st-{i}"),
                 at: None,
                 attachment_id: None,
+                account: None,
             })
             .await?;
     }

@@ -270,6 +270,7 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
                     external_id: format!("s-{i}"),
                     at: None,
                     attachment_id: None,
+                    account: None,
                 })
                 .await?;
         }
@@ -532,6 +533,7 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
                 external_id: format!("st-{i}"),
                 at: None,
                 attachment_id: None,
+                account: None,
             })
             .await?;
     }

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 mod agent;
 mod broadcast;
+mod channels;
 mod convs;
 mod customers;
 mod macros;
@@ -133,6 +134,11 @@ pub enum Command {
         id: i64,
         #[command(subcommand)]
         action: Option<convs::ConvAction>,
+    },
+    /// Channel accounts on the server: list, add with credentials, remove (admin).
+    Channel {
+        #[command(subcommand)]
+        cmd: Option<channels::ChannelCommand>,
     },
     /// Macros: list yours and the shared ones; share or delete (admin).
     Macros {
@@ -560,6 +566,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
             let action = action.unwrap_or(convs::ConvAction::Show { messages: 20 });
             runtime()?.block_on(convs::act(client, id, action, out))
+        }
+        Some(Command::Channel { cmd }) => {
+            let out = output::Output::new(cli.output, cli.quiet);
+            let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;
+            runtime()?.block_on(channels::run(
+                client,
+                cmd.unwrap_or(channels::ChannelCommand::List),
+                out,
+            ))
         }
         Some(Command::Macros { cmd }) => {
             let out = output::Output::new(cli.output, cli.quiet);

@@ -208,6 +208,23 @@ impl Client {
         self.get("channels").await
     }
 
+    /// Connects a platform account (admin).
+    pub async fn create_channel(&self, new: &NewChannel) -> ClientResult<ChannelCreated> {
+        self.send(Method::POST, "channels", new).await
+    }
+
+    /// Stops a channel account taking webhooks (admin).
+    pub async fn remove_channel(&self, id: ChannelAccountId) -> ClientResult<()> {
+        self.call::<(), serde_json::Value>(
+            Method::DELETE,
+            &format!("channels/{id}"),
+            None::<&()>,
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
     pub async fn conversations(
         &self,
         q: &ConversationQuery,

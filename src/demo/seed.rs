@@ -168,6 +168,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                             external_id: format!("seed-{i}-{turn_no}"),
                             at: Some(at),
                             attachment_id: None,
+                            account: None,
                         })
                         .await?;
                     conversation = Some(accepted.conversation_id);

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod attachments;
 pub mod broadcast;
+pub mod channels;
 pub mod events;
 pub mod macros;
 pub mod model;
@@ -19,6 +20,7 @@ pub mod validate;
 pub use api::*;
 pub use attachments::*;
 pub use broadcast::*;
+pub use channels::*;
 pub use events::*;
 pub use macros::*;
 pub use model::*;

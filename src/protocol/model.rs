@@ -143,6 +143,16 @@ pub struct ChannelAccount {
     pub id: ChannelAccountId,
     pub kind: ChannelKind,
     pub name: String,
+    /// The account the API inbound route delivers to (no platform behind it).
+    #[serde(default)]
+    pub is_api: bool,
+    /// Where the platform's webhooks go (`/webhooks/{kind}/{id}`); none for
+    /// the API account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_path: Option<String>,
+    /// Which credentials are set: names only, never values.
+    #[serde(default)]
+    pub credential_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

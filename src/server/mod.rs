@@ -10,6 +10,7 @@ pub mod hub;
 pub mod routes;
 pub mod scheduler;
 pub mod store;
+pub mod webhooks;
 
 use crate::protocol::API_PREFIX;
 use axum::extract::DefaultBodyLimit;
@@ -82,6 +83,7 @@ impl ServerConfig {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .nest(API_PREFIX, routes::router())
+        .merge(webhooks::router())
         .fallback(|| async {
             error::ApiError::not_found("no such route; the API lives under /api/v1")
         })

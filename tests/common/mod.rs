@@ -211,3 +211,13 @@ impl TestServer {
         &self.server.as_ref().expect("server running").state
     }
 }
+
+/// An API error's status and message (any other error fails the test).
+pub fn api_error(e: chatsmart::client::ClientError) -> (u16, String) {
+    match e {
+        chatsmart::client::ClientError::Api {
+            status, message, ..
+        } => (status, message),
+        other => panic!("expected an API error, got {other}"),
+    }
+}

@@ -1,8 +1,9 @@
 use crate::protocol::*;
-use crate::server::auth::Authed;
+use crate::server::auth::{Admin, Authed};
 use crate::server::error::ApiResult;
 use crate::server::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 
 pub async fn list(State(state): State<AppState>, _: Authed) -> ApiResult<Json<Vec<Agent>>> {
@@ -18,4 +19,27 @@ pub async fn channels(
     _: Authed,
 ) -> ApiResult<Json<Vec<ChannelAccount>>> {
     Ok(Json(state.store.list_channel_accounts().await?))
+}
+
+/// `POST /api/v1/channels`: an admin connects a platform account. The
+/// answer names where its webhooks go; the credentials are never returned.
+pub async fn create_channel(
+    State(state): State<AppState>,
+    _: Admin,
+    crate::server::extract::Json(new): crate::server::extract::Json<NewChannel>,
+) -> ApiResult<(StatusCode, Json<ChannelCreated>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_channel(new).await?),
+    ))
+}
+
+/// `DELETE /api/v1/channels/{id}`
+pub async fn remove_channel(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<ChannelAccountId>,
+) -> ApiResult<StatusCode> {
+    state.store.remove_channel(id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -25,6 +25,7 @@ pub async fn inbound(
             external_id: req.external_id,
             at: None,
             attachment_id: req.attachment_id,
+            account: None,
         })
         .await?;
     let status = if accepted.duplicate {

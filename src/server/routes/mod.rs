@@ -28,7 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(session::me))
         .route("/agents", get(agents::list))
         .route("/teams", get(agents::teams))
-        .route("/channels", get(agents::channels))
+        .route(
+            "/channels",
+            get(agents::channels).post(agents::create_channel),
+        )
+        .route("/channels/{id}", delete(agents::remove_channel))
         .route("/conversations", get(conversations::list))
         .route("/conversations/bulk", post(conversations::bulk))
         .route("/conversations/{id}", get(conversations::get))

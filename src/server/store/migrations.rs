@@ -264,4 +264,10 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_sha256 ON attachments (sha256);
 CREATE INDEX messages_attachment ON messages (attachment_id) WHERE attachment_id IS NOT NULL;
 "#,
+    // 9: real channel accounts: their credentials (JSON, kept on the
+    // server only) and removal (their conversations stay).
+    r#"
+ALTER TABLE channel_accounts ADD COLUMN credentials TEXT;
+ALTER TABLE channel_accounts ADD COLUMN removed_at INTEGER;
+"#,
 ];

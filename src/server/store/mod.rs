@@ -60,6 +60,9 @@ pub struct InboundMessage {
     pub at: Option<DateTime<Utc>>,
     /// A file the customer sent, already stored.
     pub attachment_id: Option<AttachmentId>,
+    /// The channel account it came through; the kind's API account when
+    /// absent (the inbound route).
+    pub account: Option<ChannelAccountId>,
 }
 
 /// An uploaded file's record; its bytes are already in the file store.
@@ -150,6 +153,14 @@ pub trait Store: Send + Sync + 'static {
 
     // Channels and customers.
     async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>>;
+    async fn create_channel(&self, new: NewChannel) -> StoreResult<ChannelCreated>;
+    /// Stops a channel account taking webhooks; its conversations stay.
+    async fn remove_channel(&self, id: ChannelAccountId) -> StoreResult<()>;
+    /// A live (not removed) platform account's kind and credentials.
+    async fn channel_credentials(
+        &self,
+        id: ChannelAccountId,
+    ) -> StoreResult<Option<(ChannelKind, std::collections::BTreeMap<String, String>)>>;
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer>;
     async fn search_customers(&self, query: CustomerQuery) -> StoreResult<Vec<Customer>>;
     async fn patch_customer(

@@ -1,0 +1,174 @@
+//! WeChat Official Account, plaintext mode: the signature is the SHA1 of
+//! the sorted token, timestamp and nonce, on the verification GET and on
+//! every XML push; pushes are answered `success` at once.
+
+use super::{credentials, secret, store_all, unsupported, Incoming};
+use crate::protocol::*;
+use crate::server::error::ApiError;
+use crate::server::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use chrono::DateTime;
+use sha1::{Digest, Sha1};
+use std::collections::HashMap;
+
+type Params = Query<HashMap<String, String>>;
+
+/// Whether `signature` is SHA1(sorted(token, timestamp, nonce)).
+fn signed(token: &str, q: &HashMap<String, String>) -> bool {
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let mut parts = [token, get("timestamp"), get("nonce")];
+    parts.sort_unstable();
+    let ours = hex::encode(Sha1::digest(parts.concat().as_bytes()));
+    subtle::ConstantTimeEq::ct_eq(ours.as_bytes(), get("signature").as_bytes()).into()
+}
+
+fn check(token: &str, q: &HashMap<String, String>) -> Result<(), ApiError> {
+    if !q.contains_key("signature") {
+        return Err(super::no_signature("the signature parameter"));
+    }
+    if signed(token, q) {
+        Ok(())
+    } else {
+        Err(super::bad_signature())
+    }
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(id): Path<ChannelAccountId>,
+    Query(q): Params,
+) -> Result<String, ApiError> {
+    let creds = credentials(&state, ChannelKind::Wechat, id).await?;
+    check(secret(&creds, "token")?, &q)?;
+    Ok(q.get("echostr").cloned().unwrap_or_default())
+}
+
+/// The fields of a flat `<xml>` push: each child's text (CDATA or not).
+fn fields(xml: &[u8]) -> Result<HashMap<String, String>, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut out = HashMap::new();
+    let mut path: Vec<String> = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        match reader
+            .read_event_into(&mut buf)
+            .map_err(|e| e.to_string())?
+        {
+            Event::Start(e) => path.push(AsRef::<str>::as_ref(&e.name()).to_string()),
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Text(t) if path.len() == 2 => {
+                out.entry(path[1].clone())
+                    .or_insert_with(String::new)
+                    .push_str(&t.xml10_content());
+            }
+            Event::CData(t) if path.len() == 2 => {
+                out.entry(path[1].clone())
+                    .or_insert_with(String::new)
+                    .push_str(&t.xml10_content());
+            }
+            // Entities arrive on their own: &lt; &#20320; and the like.
+            Event::GeneralRef(r) if path.len() == 2 => {
+                let c = match &*r {
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "amp" => Some('&'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    _ => r.resolve_char_ref().ok().flatten(),
+                };
+                if let Some(c) = c {
+                    out.entry(path[1].clone())
+                        .or_insert_with(String::new)
+                        .push(c);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if out.is_empty() {
+        return Err("no fields in the XML".into());
+    }
+    Ok(out)
+}
+
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(id): Path<ChannelAccountId>,
+    Query(q): Params,
+    body: Bytes,
+) -> Result<&'static str, ApiError> {
+    let creds = credentials(&state, ChannelKind::Wechat, id).await?;
+    check(secret(&creds, "token")?, &q)?;
+    let f = fields(&body).map_err(|e| ApiError::bad_request(format!("not a WeChat push: {e}")))?;
+    let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let kind = get("MsgType");
+    let from = get("FromUserName");
+    if kind == "event" || from.is_empty() {
+        // subscribe, unsubscribe, menu clicks: not messages.
+        return Ok("success");
+    }
+    let created = get("CreateTime");
+    // Messages carry MsgId; the rest are told apart by sender and time.
+    let external_id = match get("MsgId") {
+        id if !id.is_empty() => id,
+        _ => format!("{from}-{created}"),
+    };
+    let text = match kind.as_str() {
+        "text" => get("Content"),
+        other => unsupported(other),
+    };
+    store_all(
+        &state,
+        ChannelKind::Wechat,
+        id,
+        vec![Incoming {
+            name: None,
+            channel_user_id: from,
+            external_id,
+            text,
+            at: created
+                .parse::<i64>()
+                .ok()
+                .and_then(|s| DateTime::from_timestamp(s, 0)),
+        }],
+    )
+    .await?;
+    Ok("success")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_push_with_cdata() {
+        let f = fields(b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oAB]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[\xe4\xbd\xa0\xe5\xa5\xbd <b>]]></Content><MsgId>1234567890123456</MsgId></xml>").unwrap();
+        assert_eq!(f["FromUserName"], "oAB");
+        assert_eq!(f["Content"], "你好 <b>");
+        assert_eq!(f["MsgId"], "1234567890123456");
+        assert!(fields(b"not xml").is_err());
+        let f = fields(b"<xml><Content>a &lt;b&gt; &amp; &#20320;</Content></xml>").unwrap();
+        assert_eq!(f["Content"], "a <b> & 你");
+    }
+
+    #[test]
+    fn the_signature_is_the_sorted_sha1() {
+        let mut q = HashMap::new();
+        q.insert("timestamp".to_string(), "1700000000".to_string());
+        q.insert("nonce".to_string(), "abc".to_string());
+        let mut parts = ["tok", "1700000000", "abc"];
+        parts.sort_unstable();
+        q.insert(
+            "signature".to_string(),
+            hex::encode(Sha1::digest(parts.concat().as_bytes())),
+        );
+        assert!(signed("tok", &q));
+        assert!(!signed("other", &q));
+    }
+}

@@ -148,7 +148,7 @@ pub struct ChannelAccount {
     pub is_api: bool,
     /// Where the platform's webhooks go (`/webhooks/{kind}/{id}`); none for
     /// the API account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub webhook_path: Option<String>,
     /// Which credentials are set: names only, never values.
     #[serde(default)]

@@ -107,7 +107,12 @@ pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 
 /// Resident memory of this process, in bytes (Linux; None elsewhere).
 pub fn rss() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    rss_of("self")
+}
+
+/// Resident memory of process `pid` ("self" for this one), in bytes.
+pub fn rss_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)

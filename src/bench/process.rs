@@ -89,10 +89,7 @@ impl ServerProcess {
 
     /// The server process's resident memory.
     fn rss(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb * 1024)
+        super::rss_of(&self.child.id().to_string())
     }
 }
 

@@ -250,19 +250,24 @@ async fn an_agent_works_a_conversation_from_the_keyboard() {
     })
     .await;
     tui.wait_for("Hi Zed, happy to help");
+    // Replying took the conversation from the bot.
+    tui.wait_for("bot turned off: Alice Wong replied");
+    tui.wait_for("Bot ○ off");
 
     // b toggles the bot; the header follows.
     tui.keys("\x1b");
     tui.keys("b");
-    tui.wait_for("Bot ○ off");
+    tui.wait_for("Bot ● on");
     assert!(
-        !alice
+        alice
             .conversation(conv)
             .await
             .unwrap()
             .conversation
             .bot_active
     );
+    tui.keys("b");
+    tui.wait_for("Bot ○ off");
 
     // Assign to Alice from the picker: it moves between the assignment filters.
     tui.keys("a");

@@ -17,6 +17,8 @@ fn inbound(i: usize) -> InboundMessage {
         at: None,
         attachment_id: None,
         account: None,
+        reply_token: None,
+        media: None,
     }
 }
 

@@ -93,6 +93,7 @@ fn inbound(app: &App, id: ConversationId, msg_id: MessageId, text: &str) -> Even
             author_name: None,
             created_at: fixtures::now(),
             status: DeliveryStatus::Delivered,
+            failure: None,
             client_id: None,
             scheduled_id: None,
         },
@@ -455,6 +456,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
         author_name: Some("Alice Wong".into()),
         created_at: fixtures::now(),
         status: DeliveryStatus::Sent,
+        failure: None,
         client_id: Some(client_id.clone()),
         scheduled_id: None,
     };
@@ -598,6 +600,7 @@ fn scrolling_to_the_top_loads_older_messages() {
         author_name: None,
         created_at: fixtures::now() - chrono::Duration::days(3),
         status: DeliveryStatus::Delivered,
+        failure: None,
         client_id: None,
         scheduled_id: None,
     };

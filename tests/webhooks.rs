@@ -141,7 +141,7 @@ async fn meta_handshake_and_signed_messenger_and_whatsapp_messages() {
     let got = stored(&t).await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(got.iter().any(|(_, text)| text == "Hello from Messenger"));
-    assert!(got.iter().any(|(_, text)| text.contains("sent an image")));
+    assert!(got.iter().any(|(_, text)| text.contains("a photo")));
 
     let body = serde_json::json!({
         "object": "whatsapp_business_account",

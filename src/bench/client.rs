@@ -182,6 +182,7 @@ pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
             author_name: None,
             created_at: app.now,
             status: DeliveryStatus::Delivered,
+            failure: None,
             client_id: None,
             scheduled_id: None,
         };

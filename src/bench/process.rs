@@ -37,6 +37,8 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
                 at: None,
                 attachment_id: None,
                 account: None,
+                reply_token: None,
+                media: None,
             })
             .await?;
     }

@@ -271,6 +271,8 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
                     at: None,
                     attachment_id: None,
                     account: None,
+                    reply_token: None,
+                    media: None,
                 })
                 .await?;
         }
@@ -534,6 +536,8 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
                 at: None,
                 attachment_id: None,
                 account: None,
+                reply_token: None,
+                media: None,
             })
             .await?;
     }

@@ -389,6 +389,18 @@ impl Client {
         Ok((tmp, written))
     }
 
+    /// Sends a failed reply again.
+    pub async fn retry_message(&self, message: MessageId) -> ClientResult<Message> {
+        self.call::<(), Message>(
+            Method::POST,
+            &format!("messages/{message}/retry"),
+            None::<&()>,
+            None,
+        )
+        .await
+        .map(|(_, m)| m)
+    }
+
     /// Takes the file off a message (its author or an admin).
     pub async fn remove_attachment(&self, message: MessageId) -> ClientResult<Message> {
         self.call::<(), Message>(

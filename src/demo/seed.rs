@@ -169,6 +169,8 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                             at: Some(at),
                             attachment_id: None,
                             account: None,
+                            reply_token: None,
+                            media: None,
                         })
                         .await?;
                     conversation = Some(accepted.conversation_id);

@@ -236,6 +236,12 @@ pub fn sniff(name: &str, head: &[u8]) -> Result<&'static FileType, String> {
     }
 }
 
+/// The allowed type the content's first bytes are, whatever its name (for
+/// files that come from a platform without a trustworthy name).
+pub fn type_of_content(head: &[u8]) -> Option<&'static FileType> {
+    FILE_TYPES.iter().find(|t| t.magic.matches(head))
+}
+
 /// What the content looks like instead, for the refusal message.
 fn describe(head: &[u8]) -> String {
     if let Some(t) = FILE_TYPES.iter().find(|t| t.magic.matches(head)) {

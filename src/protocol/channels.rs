@@ -5,6 +5,7 @@
 //! values.
 
 use super::model::{ChannelAccountId, ChannelKind};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -86,9 +87,141 @@ pub fn check_credentials(
     }
 }
 
+/// Whether a reply can reach the customer now, by the platform's rules
+/// on how long after the customer's last message a business may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyWindow {
+    /// Any reply goes; `until` is when that stops (None: it never does).
+    Open { until: Option<DateTime<Utc>> },
+    /// Messenger after 24 hours: a person (not the bot) may still answer
+    /// with the HUMAN_AGENT tag until `until`.
+    HumanAgent { until: DateTime<Utc> },
+    /// Nothing but the platform's pre-approved templates goes until the
+    /// customer writes again.
+    Closed { since: Option<DateTime<Utc>> },
+}
+
+/// How many hours after the customer's last message a plain reply may go.
+pub fn window_hours(kind: ChannelKind) -> Option<i64> {
+    match kind {
+        ChannelKind::Messenger | ChannelKind::Whatsapp => Some(24),
+        ChannelKind::Wechat => Some(48),
+        ChannelKind::Line => None,
+    }
+}
+
+/// Messenger's HUMAN_AGENT tag: a person may answer for 7 days.
+pub const HUMAN_AGENT_DAYS: i64 = 7;
+
+/// The window of a conversation on `kind` whose customer last wrote at
+/// `customer_last_at`. API accounts have no platform and no window: pass
+/// `is_api`.
+pub fn reply_window(
+    kind: ChannelKind,
+    is_api: bool,
+    customer_last_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ReplyWindow {
+    let Some(hours) = window_hours(kind).filter(|_| !is_api) else {
+        return ReplyWindow::Open { until: None };
+    };
+    let Some(last) = customer_last_at else {
+        return ReplyWindow::Closed { since: None };
+    };
+    let until = last + Duration::hours(hours);
+    if now < until {
+        return ReplyWindow::Open { until: Some(until) };
+    }
+    if kind == ChannelKind::Messenger {
+        let tagged = last + Duration::days(HUMAN_AGENT_DAYS);
+        if now < tagged {
+            return ReplyWindow::HumanAgent { until: tagged };
+        }
+        return ReplyWindow::Closed {
+            since: Some(tagged),
+        };
+    }
+    ReplyWindow::Closed { since: Some(until) }
+}
+
+impl ReplyWindow {
+    /// What an agent should know before typing, if anything.
+    pub fn notice(&self, kind: ChannelKind) -> Option<String> {
+        let platform = kind.display_name();
+        match self {
+            ReplyWindow::Open { .. } => None,
+            ReplyWindow::HumanAgent { until } => Some(format!(
+                "{platform}'s 24-hour window has closed: replies go as a human agent (HUMAN_AGENT tag) until {}; the bot cannot answer",
+                until.format("%Y-%m-%d %H:%M UTC")
+            )),
+            ReplyWindow::Closed { .. } => Some(match window_hours(kind) {
+                Some(h) if kind != ChannelKind::Messenger => format!(
+                    "{platform}'s {h}-hour reply window has closed: replies will fail until the customer writes again"
+                ),
+                _ => format!(
+                    "{platform}'s reply window has closed (7 days since the customer wrote): replies will fail until the customer writes again"
+                ),
+            }),
+        }
+    }
+
+    /// Why a reply cannot go, when it cannot (`bot`: the bot is sending).
+    pub fn refusal(&self, kind: ChannelKind, bot: bool) -> Option<String> {
+        match self {
+            ReplyWindow::Open { .. } => None,
+            ReplyWindow::HumanAgent { .. } if !bot => None,
+            ReplyWindow::HumanAgent { .. } => Some(
+                "Messenger's 24-hour window has closed and only a person may answer now (HUMAN_AGENT tag)".into(),
+            ),
+            ReplyWindow::Closed { .. } => self.notice(kind),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_follow_each_platform() {
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let at = |h: i64| t0 + Duration::hours(h);
+        use ChannelKind::*;
+        assert!(matches!(
+            reply_window(Whatsapp, false, Some(t0), at(23)),
+            ReplyWindow::Open { until: Some(_) }
+        ));
+        assert!(matches!(
+            reply_window(Whatsapp, false, Some(t0), at(25)),
+            ReplyWindow::Closed { .. }
+        ));
+        assert!(matches!(
+            reply_window(Whatsapp, true, Some(t0), at(250)),
+            ReplyWindow::Open { until: None }
+        ));
+        let w = reply_window(Messenger, false, Some(t0), at(25));
+        assert_eq!(w, ReplyWindow::HumanAgent { until: at(24 * 7) });
+        assert_eq!(w.refusal(Messenger, false), None);
+        assert!(w.refusal(Messenger, true).unwrap().contains("HUMAN_AGENT"));
+        assert!(matches!(
+            reply_window(Messenger, false, Some(t0), at(24 * 7 + 1)),
+            ReplyWindow::Closed { .. }
+        ));
+        assert!(matches!(
+            reply_window(Wechat, false, Some(t0), at(47)),
+            ReplyWindow::Open { .. }
+        ));
+        let closed = reply_window(Wechat, false, Some(t0), at(49));
+        assert!(closed.notice(Wechat).unwrap().contains("48-hour"));
+        assert!(matches!(
+            reply_window(Line, false, Some(t0), at(1000)),
+            ReplyWindow::Open { until: None }
+        ));
+        assert!(matches!(
+            reply_window(Whatsapp, false, None, t0),
+            ReplyWindow::Closed { since: None }
+        ));
+    }
 
     #[test]
     fn each_kind_takes_exactly_its_keys() {

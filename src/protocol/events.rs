@@ -40,6 +40,9 @@ impl Event {
     }
 }
 
+// The message variants carry a whole conversation; events are built once
+// and serialised at once, so boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum EventKind {

@@ -291,6 +291,10 @@ pub struct Message {
     pub author_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub status: DeliveryStatus,
+    /// Why the customer's platform did not take it: set when failed, and
+    /// while pending after a try that will be retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     /// The sender's idempotency key, for agent messages.
     pub client_id: Option<String>,
     /// Set when a scheduled message became this message.
@@ -346,6 +350,10 @@ pub struct Conversation {
     /// bot; absent when nobody is waiting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<DateTime<Utc>>,
+    /// When the customer last wrote: the platforms' reply windows run from
+    /// it (see `channels::reply_window`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_last_at: Option<DateTime<Utc>>,
 }
 
 impl Conversation {

@@ -2,11 +2,15 @@
 //! event hub that streams every committed change over WebSockets.
 
 pub mod auth;
+pub mod bot;
 pub mod clock;
+pub mod delivery;
 pub mod error;
 pub mod extract;
 pub mod files;
 pub mod hub;
+pub mod media;
+pub mod platforms;
 pub mod routes;
 pub mod scheduler;
 pub mod store;
@@ -34,6 +38,10 @@ pub struct AppState {
     pub files: Arc<files::FileStore>,
     /// The largest file accepted, per kind.
     pub uploads: Arc<crate::protocol::UploadLimits>,
+    /// The messaging platforms' APIs.
+    pub platforms: Arc<platforms::Platforms>,
+    /// The bot that answers first.
+    pub bot: Arc<bot::Bot>,
 }
 
 #[derive(Clone)]
@@ -50,6 +58,14 @@ pub struct ServerConfig {
     pub files: Option<PathBuf>,
     /// The largest file accepted, per kind (25 MB each by default).
     pub uploads: crate::protocol::UploadLimits,
+    /// Where the platforms' APIs are: the real hosts, unless the
+    /// environment (`CHATSMART_*_API_BASE`) or the config file says.
+    pub api_bases: platforms::ApiBases,
+    /// The first wait before sending (or fetching) again after a failure
+    /// worth retrying; each later wait doubles.
+    pub retry_base: std::time::Duration,
+    /// The bot's flow (bots/default.toml unless the server is given one).
+    pub bot: Arc<bot::Flow>,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -64,6 +80,9 @@ impl ServerConfig {
             clock: Arc::new(clock::SystemClock),
             files: None,
             uploads: crate::protocol::UploadLimits::default(),
+            api_bases: platforms::ApiBases::default().with_env(),
+            retry_base: std::time::Duration::from_secs(5),
+            bot: Arc::new(bot::Flow::default()),
         }
     }
 
@@ -133,9 +152,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         clock: config.clock.clone(),
         files: Arc::new(files::FileStore::new(config.files_dir())),
         uploads: Arc::new(config.uploads.clone()),
+        platforms: Arc::new(platforms::Platforms::new(config.api_bases.clone())),
+        bot: Arc::new(bot::Bot::new(config.bot.clone())),
     };
     let running = start_with(config.listen, state).await?;
     scheduler::spawn(running.state.clone());
+    delivery::spawn(running.state.clone(), config.retry_base);
+    media::spawn(running.state.clone(), config.retry_base);
     let state = running.state.clone();
     let store = state.store.clone();
     let mut closing = running.state.hub.closing();

@@ -117,6 +117,7 @@ pub fn app(n: usize) -> App {
             snoozed_until: None,
             priority: Priority::None,
             waiting_since: Some(at),
+            customer_last_at: None,
         };
         app.convs.insert(
             id,
@@ -141,6 +142,7 @@ pub fn history() -> Vec<Message> {
              at: DateTime<Utc>,
              author: Option<(i64, &str)>,
              status: DeliveryStatus| Message {
+        failure: None,
         id,
         conversation_id: 1,
         kind,
@@ -357,6 +359,7 @@ pub fn big_app(convs: usize, messages: usize) -> App {
             author_name: (i % 2 == 1).then(|| "Bob Chen".to_string()),
             created_at: start + Duration::minutes(i as i64),
             status: DeliveryStatus::Read,
+            failure: None,
             client_id: None,
             scheduled_id: None,
         })

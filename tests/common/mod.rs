@@ -9,6 +9,8 @@ use chatsmart::server::store::NewAgent;
 use chatsmart::server::{self, RunningServer, ServerConfig};
 use futures_util::StreamExt;
 use std::path::PathBuf;
+pub mod platforms;
+
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -28,6 +30,23 @@ pub struct TestServer {
 }
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// A test server that reaches no real platform (every API base is a
+/// closed local port; tests with a platform double point them at it) and
+/// whose bot says nothing (tests of the bot give it a flow).
+pub fn quiet(config: ServerConfig) -> ServerConfig {
+    let nowhere = "http://127.0.0.1:9".to_string();
+    ServerConfig {
+        api_bases: chatsmart::server::platforms::ApiBases {
+            meta: nowhere.clone(),
+            line: nowhere.clone(),
+            line_data: nowhere.clone(),
+            wechat: nowhere,
+        },
+        bot: std::sync::Arc::new(chatsmart::server::bot::Flow::parse("").unwrap()),
+        ..config
+    }
+}
 
 impl TestServer {
     pub fn db(&self) -> PathBuf {
@@ -54,10 +73,10 @@ impl TestServer {
         change: impl FnOnce(ServerConfig) -> ServerConfig,
     ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let config = change(ServerConfig::new(
+        let config = change(quiet(ServerConfig::new(
             "127.0.0.1:0".parse().unwrap(),
             dir.path().join("test.db"),
-        ));
+        )));
         let clock = config.clock.clone();
         let server = server::start(config).await.unwrap();
         let url = server.url();
@@ -108,10 +127,10 @@ impl TestServer {
 
     /// Starts a server on the database of one that was stopped.
     pub async fn restart_stopped(&mut self) {
-        let server = server::start(ServerConfig {
+        let server = server::start(quiet(ServerConfig {
             clock: self.clock.clone(),
             ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), self.db())
-        })
+        }))
         .await
         .unwrap();
         let url = server.url();

@@ -221,3 +221,13 @@ pub async fn assign_team(
         state.store.assign_team(actor, id, req.team).await?,
     ))
 }
+
+/// `POST /messages/{id}/retry`: a failed reply goes back in the outbound
+/// queue (its author or an admin; the bot's replies, any agent).
+pub async fn retry_message(
+    State(state): State<AppState>,
+    Authed(me): Authed,
+    Path(id): Path<MessageId>,
+) -> ApiResult<axum::Json<Message>> {
+    Ok(axum::Json(state.store.retry_message(&me, id).await?))
+}

@@ -1,5 +1,6 @@
 //! The API channel: external systems (and the demo's simulator) deliver
-//! customer messages here. Real platform webhooks will feed the same store call.
+//! customer messages here; the platforms' webhooks (server/webhooks) feed
+//! the same store call. Either way the bot then answers if it is on.
 
 use crate::protocol::*;
 use crate::server::auth::Admin;
@@ -26,8 +27,11 @@ pub async fn inbound(
             at: None,
             attachment_id: req.attachment_id,
             account: None,
+            reply_token: None,
+            media: None,
         })
         .await?;
+    crate::server::bot::on_inbound(&state, &accepted);
     let status = if accepted.duplicate {
         StatusCode::OK
     } else {

@@ -128,6 +128,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/attachments/{id}", get(attachments::download))
         .route("/messages/{id}/attachment", delete(attachments::remove))
+        .route("/messages/{id}/retry", post(conversations::retry_message))
         .route("/events", get(events::events))
 }
 

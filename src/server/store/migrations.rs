@@ -270,4 +270,29 @@ CREATE INDEX messages_attachment ON messages (attachment_id) WHERE attachment_id
 ALTER TABLE channel_accounts ADD COLUMN credentials TEXT;
 ALTER TABLE channel_accounts ADD COLUMN removed_at INTEGER;
 "#,
+    // 10: sending through the platforms: each outbound message's platform
+    // id, why it failed, and its retries; when the customer last wrote
+    // (the reply windows run from it) and LINE's reply token; media still
+    // to fetch from a platform.
+    r#"
+ALTER TABLE messages ADD COLUMN external_id TEXT;
+ALTER TABLE messages ADD COLUMN failure TEXT;
+ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN next_attempt_at INTEGER;
+CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX messages_external ON messages (external_id) WHERE external_id IS NOT NULL;
+ALTER TABLE conversations ADD COLUMN customer_last_at INTEGER;
+ALTER TABLE conversations ADD COLUMN reply_token TEXT;
+ALTER TABLE conversations ADD COLUMN reply_token_at INTEGER;
+UPDATE conversations SET customer_last_at = (
+    SELECT MAX(m.created_at) FROM messages m
+    WHERE m.conversation_id = conversations.id AND m.kind = 'inbound'
+);
+CREATE TABLE media_fetches (
+    message_id INTEGER NOT NULL PRIMARY KEY REFERENCES messages(id),
+    media TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL
+);
+"#,
 ];

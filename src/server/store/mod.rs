@@ -63,6 +63,66 @@ pub struct InboundMessage {
     /// The channel account it came through; the kind's API account when
     /// absent (the inbound route).
     pub account: Option<ChannelAccountId>,
+    /// LINE's single-use token for answering this message for free.
+    pub reply_token: Option<String>,
+    /// A file still to fetch from the platform (JSON the platform client
+    /// reads); the message is kept at once and the file follows.
+    pub media: Option<String>,
+}
+
+/// An outbound message due to go out through its platform.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub message: Message,
+    pub account: ChannelAccountId,
+    pub kind: ChannelKind,
+    /// The customer's id on the platform (PSID, wa_id, userId, OpenID).
+    pub to: String,
+    pub customer_last_at: Option<DateTime<Utc>>,
+    /// LINE's reply token and when it arrived.
+    pub reply_token: Option<(String, DateTime<Utc>)>,
+    /// Tries so far.
+    pub attempts: u32,
+}
+
+/// What became of one try at sending.
+#[derive(Debug, Clone)]
+pub enum DeliveryOutcome {
+    Sent {
+        external_id: Option<String>,
+        used_reply_token: bool,
+    },
+    /// Try again at `at`; the message stays pending.
+    Retry { reason: String, at: DateTime<Utc> },
+    Failed {
+        reason: String,
+        used_reply_token: bool,
+    },
+}
+
+/// What became of one try at fetching a customer's file.
+#[derive(Debug, Clone)]
+pub enum MediaOutcome {
+    /// The file is stored: the message carries it, with `text` (its
+    /// caption, possibly empty) in place of the placeholder.
+    Attached {
+        attachment: AttachmentId,
+        text: String,
+    },
+    /// It will not come: the message says so in `text`.
+    Failed { text: String },
+    /// Try again at `at`.
+    Retry { at: DateTime<Utc> },
+}
+
+/// A file a customer sent that is still to be fetched from the platform.
+#[derive(Debug, Clone)]
+pub struct MediaFetch {
+    pub message_id: MessageId,
+    pub account: ChannelAccountId,
+    pub kind: ChannelKind,
+    pub media: String,
+    pub attempts: u32,
 }
 
 /// An uploaded file's record; its bytes are already in the file store.
@@ -172,6 +232,45 @@ pub trait Store: Send + Sync + 'static {
 
     // Conversations and messages.
     async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted>;
+
+    // Sending through the platforms (server/delivery.rs).
+    /// Pending outbound messages due by `now`, oldest first, never one
+    /// behind an earlier pending message of its conversation.
+    async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>>;
+    /// Records a try; the message's update goes out as an event.
+    async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message>;
+    /// A platform's status for the message it knows as `external_id`
+    /// (delivered, read, failed): statuses only move forward.
+    async fn platform_status(
+        &self,
+        account: ChannelAccountId,
+        external_id: String,
+        status: DeliveryStatus,
+        reason: Option<String>,
+    ) -> StoreResult<Option<Message>>;
+    /// Messenger's watermarks: every message sent to the customer up to
+    /// `until` is delivered (or read).
+    async fn platform_status_until(
+        &self,
+        account: ChannelAccountId,
+        channel_user_id: String,
+        until: DateTime<Utc>,
+        status: DeliveryStatus,
+    ) -> StoreResult<Vec<Message>>;
+    /// A failed message goes back in the queue (its author or an admin).
+    async fn retry_message(&self, by: &Agent, id: MessageId) -> StoreResult<Message>;
+    /// Files still to fetch, due by `now`.
+    async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>>;
+    /// What became of fetching a message's file.
+    async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()>;
+    /// Replaces a customer's placeholder name (their platform id) with the
+    /// name the platform's profile gives.
+    async fn set_platform_name(
+        &self,
+        account: ChannelAccountId,
+        channel_user_id: String,
+        name: String,
+    ) -> StoreResult<()>;
     async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment>;
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>>;
     /// Deletes uploads that no message names and that are older than
@@ -205,7 +304,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<MessagePage>;
     /// Returns the message and whether it was created now (false: the
     /// client_id had been used before and the earlier message is returned).
+    /// Stores an agent's, the bot's or a system message. An agent's reply
+    /// while the bot is on turns the bot off.
     async fn add_message(&self, msg: OutboundMessage) -> StoreResult<(Message, bool)>;
+    /// The bot steps aside: it is turned off and the conversation becomes a
+    /// request for the agents, with a system note saying `why`. Nothing
+    /// changes if the bot is already off.
+    async fn hand_over(&self, id: ConversationId, why: String) -> StoreResult<Conversation>;
     async fn mark_read(&self, agent: AgentId, id: ConversationId) -> StoreResult<ReadMarker>;
     async fn set_bot(
         &self,

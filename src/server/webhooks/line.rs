@@ -4,6 +4,7 @@
 use super::{credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming};
 use crate::protocol::*;
 use crate::server::error::ApiError;
+use crate::server::platforms::MediaRef;
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -26,6 +27,7 @@ struct Event {
     timestamp: Option<i64>,
     source: Option<Source>,
     webhook_event_id: Option<String>,
+    reply_token: Option<String>,
     message: Option<Message>,
 }
 
@@ -36,11 +38,24 @@ struct Source {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Message {
     id: String,
     #[serde(rename = "type")]
     kind: String,
     text: Option<String>,
+    file_name: Option<String>,
+    content_provider: Option<ContentProvider>,
+}
+
+/// Where a file's bytes are: with LINE ("line") or at the sender's own
+/// address ("external").
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContentProvider {
+    #[serde(rename = "type")]
+    kind: String,
+    original_content_url: Option<String>,
 }
 
 pub async fn receive(
@@ -71,17 +86,34 @@ pub async fn receive(
         let (Some(user), Some(msg)) = (ev.source.and_then(|s| s.user_id), ev.message) else {
             continue;
         };
+        let media = match msg.kind.as_str() {
+            "image" | "video" | "audio" | "file" => {
+                let external = msg
+                    .content_provider
+                    .filter(|c| c.kind == "external")
+                    .and_then(|c| c.original_content_url);
+                Some(MediaRef {
+                    what: msg.kind.clone(),
+                    id: Some(msg.id.clone()),
+                    url: external,
+                    caption: String::new(),
+                    name: msg.file_name.clone(),
+                    mime: None,
+                })
+            }
+            _ => None,
+        };
         let text = match (msg.kind.as_str(), msg.text) {
             ("text", Some(t)) => t,
+            _ if media.is_some() => String::new(),
             (kind, _) => unsupported(kind),
         };
         items.push(Incoming {
-            channel_user_id: user,
-            name: None,
-            // The event id survives redelivery; the message id too.
-            external_id: ev.webhook_event_id.unwrap_or(msg.id),
-            text,
             at: ev.timestamp.and_then(DateTime::from_timestamp_millis),
+            reply_token: ev.reply_token,
+            media,
+            // The event id survives redelivery; the message id too.
+            ..Incoming::text(user, ev.webhook_event_id.unwrap_or(msg.id), text)
         });
     }
     store_all(&state, ChannelKind::Line, id, items).await?;

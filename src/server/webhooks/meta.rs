@@ -5,6 +5,7 @@
 use super::{credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming};
 use crate::protocol::*;
 use crate::server::error::ApiError;
+use crate::server::platforms::MediaRef;
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -90,6 +91,17 @@ struct MessagingEvent {
     sender: Option<IdRef>,
     timestamp: Option<i64>,
     message: Option<PageMessage>,
+    delivery: Option<Watermark>,
+    read: Option<Watermark>,
+}
+
+/// Messenger's delivery and read events: everything we sent up to the
+/// watermark (ms) has arrived, or been read.
+#[derive(Deserialize)]
+struct Watermark {
+    watermark: Option<i64>,
+    #[serde(default)]
+    mids: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +123,13 @@ struct PageMessage {
 struct PageAttachment {
     #[serde(rename = "type")]
     kind: String,
+    payload: Option<PagePayload>,
+}
+
+#[derive(Deserialize)]
+struct PagePayload {
+    url: Option<String>,
+    sticker_id: Option<i64>,
 }
 
 pub async fn messenger(
@@ -131,27 +150,95 @@ pub async fn messenger(
     }
     let mut items = Vec::new();
     for ev in parsed.entry.into_iter().flat_map(|e| e.messaging) {
-        let (Some(sender), Some(msg)) = (ev.sender, ev.message) else {
-            continue; // delivery, read and postback events: not messages.
+        let Some(sender) = ev.sender else {
+            continue;
+        };
+        for (mark, status) in [
+            (ev.delivery, DeliveryStatus::Delivered),
+            (ev.read, DeliveryStatus::Read),
+        ] {
+            if let Some(mark) = mark {
+                watermark(&state, id, &sender.id, mark, status).await?;
+            }
+        }
+        let Some(msg) = ev.message else {
+            continue; // postbacks and the like: not messages.
         };
         if msg.is_echo {
             continue; // our own send, echoed back.
         }
-        let text = match (msg.text, msg.attachments.first()) {
-            (Some(t), _) if !t.trim().is_empty() => t,
-            (_, Some(a)) => unsupported(&a.kind),
-            _ => unsupported("message"),
-        };
-        items.push(Incoming {
-            channel_user_id: sender.id,
-            name: None,
-            external_id: msg.mid,
-            text,
-            at: ms(ev.timestamp),
-        });
+        let at = ms(ev.timestamp);
+        let text = msg.text.unwrap_or_default();
+        if msg.attachments.is_empty() {
+            let text = if text.trim().is_empty() {
+                unsupported("message")
+            } else {
+                text
+            };
+            items.push(Incoming {
+                at,
+                ..Incoming::text(sender.id, msg.mid, text)
+            });
+            continue;
+        }
+        // Each attachment becomes its own message, the text going with
+        // the first.
+        for (i, a) in msg.attachments.into_iter().enumerate() {
+            let external_id = if i == 0 {
+                msg.mid.clone()
+            } else {
+                format!("{}#{i}", msg.mid)
+            };
+            let caption = if i == 0 { text.clone() } else { String::new() };
+            let url = a.payload.as_ref().and_then(|p| p.url.clone());
+            let sticker = a.payload.as_ref().is_some_and(|p| p.sticker_id.is_some());
+            let media = match (a.kind.as_str(), url) {
+                ("image" | "audio" | "video" | "file", Some(url)) if !sticker => Some(MediaRef {
+                    what: a.kind.clone(),
+                    id: None,
+                    url: Some(url),
+                    caption: caption.clone(),
+                    name: None,
+                    mime: None,
+                }),
+                _ => None,
+            };
+            let text = match &media {
+                Some(_) => caption,
+                None if sticker => unsupported("sticker"),
+                None => unsupported(&a.kind),
+            };
+            items.push(Incoming {
+                at,
+                media,
+                ..Incoming::text(sender.id.clone(), external_id, text)
+            });
+        }
     }
     store_all(&state, ChannelKind::Messenger, id, items).await?;
     Ok(StatusCode::OK)
+}
+
+async fn watermark(
+    state: &AppState,
+    account: ChannelAccountId,
+    customer: &str,
+    mark: Watermark,
+    status: DeliveryStatus,
+) -> Result<(), ApiError> {
+    for mid in mark.mids {
+        state
+            .store
+            .platform_status(account, mid, status, None)
+            .await?;
+    }
+    if let Some(until) = ms(mark.watermark) {
+        state
+            .store
+            .platform_status_until(account, customer.to_string(), until, status)
+            .await?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -178,6 +265,57 @@ struct WaValue {
     contacts: Vec<WaContact>,
     #[serde(default)]
     messages: Vec<WaMessage>,
+    #[serde(default)]
+    statuses: Vec<WaStatus>,
+}
+
+/// What became of a message we sent: sent, delivered, read or failed.
+#[derive(Deserialize)]
+struct WaStatus {
+    id: String,
+    status: String,
+    #[serde(default)]
+    errors: Vec<WaError>,
+}
+
+#[derive(Deserialize)]
+struct WaError {
+    code: Option<i64>,
+    title: Option<String>,
+    message: Option<String>,
+    error_data: Option<WaErrorData>,
+}
+
+#[derive(Deserialize)]
+struct WaErrorData {
+    details: Option<String>,
+}
+
+impl WaError {
+    fn describe(&self) -> String {
+        let words = self
+            .error_data
+            .as_ref()
+            .and_then(|d| d.details.clone())
+            .or_else(|| self.message.clone())
+            .or_else(|| self.title.clone())
+            .unwrap_or_else(|| "no reason given".into());
+        match self.code {
+            Some(131047) => format!(
+                "WhatsApp refused it: more than 24 hours since the customer wrote (131047: {words})"
+            ),
+            Some(code) => format!("WhatsApp could not deliver it ({code}: {words})"),
+            None => format!("WhatsApp could not deliver it: {words}"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WaMedia {
+    id: String,
+    mime_type: Option<String>,
+    caption: Option<String>,
+    filename: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +337,10 @@ struct WaMessage {
     #[serde(rename = "type")]
     kind: String,
     text: Option<WaText>,
+    image: Option<WaMedia>,
+    audio: Option<WaMedia>,
+    video: Option<WaMedia>,
+    document: Option<WaMedia>,
 }
 
 #[derive(Deserialize)]
@@ -234,21 +376,59 @@ pub async fn whatsapp(
             .into_iter()
             .filter_map(|c| Some((c.wa_id, c.profile?.name?)))
             .collect();
-        for m in value.messages {
-            let text = match (m.kind.as_str(), m.text) {
-                ("text", Some(t)) => t.body,
-                (kind, _) => unsupported(kind),
+        for st in value.statuses {
+            let (status, reason) = match st.status.as_str() {
+                "sent" => (DeliveryStatus::Sent, None),
+                "delivered" => (DeliveryStatus::Delivered, None),
+                "read" => (DeliveryStatus::Read, None),
+                "failed" => (
+                    DeliveryStatus::Failed,
+                    Some(
+                        st.errors
+                            .first()
+                            .map(WaError::describe)
+                            .unwrap_or_else(|| "WhatsApp could not deliver it".into()),
+                    ),
+                ),
+                _ => continue,
             };
+            state
+                .store
+                .platform_status(id, st.id, status, reason)
+                .await?;
+        }
+        for m in value.messages {
             let at = m
                 .timestamp
                 .and_then(|s| s.parse::<i64>().ok())
                 .and_then(|s| DateTime::from_timestamp(s, 0));
+            let media = [
+                ("image", m.image),
+                ("audio", m.audio),
+                ("video", m.video),
+                ("file", m.document),
+            ]
+            .into_iter()
+            .find_map(|(what, media)| {
+                media.map(|x| MediaRef {
+                    what: what.into(),
+                    id: Some(x.id),
+                    url: None,
+                    caption: x.caption.unwrap_or_default(),
+                    name: x.filename,
+                    mime: x.mime_type,
+                })
+            });
+            let text = match (m.kind.as_str(), m.text, &media) {
+                ("text", Some(t), _) => t.body,
+                (_, _, Some(media)) => media.caption.clone(),
+                (kind, _, None) => unsupported(kind),
+            };
             items.push(Incoming {
                 name: names.get(&m.from).cloned(),
-                channel_user_id: m.from,
-                external_id: m.id,
-                text,
                 at,
+                media,
+                ..Incoming::text(m.from, m.id, text)
             });
         }
     }

@@ -10,6 +10,8 @@ mod meta;
 mod wechat;
 
 use super::error::ApiError;
+use super::media::learn_name;
+use super::platforms::MediaRef;
 use super::store::InboundMessage;
 use super::AppState;
 use crate::protocol::*;
@@ -87,6 +89,24 @@ pub struct Incoming {
     pub external_id: String,
     pub text: String,
     pub at: Option<DateTime<Utc>>,
+    /// LINE's token for answering this message.
+    pub reply_token: Option<String>,
+    /// A file to fetch from the platform; `text` is then its caption.
+    pub media: Option<MediaRef>,
+}
+
+impl Incoming {
+    pub fn text(channel_user_id: String, external_id: String, text: String) -> Self {
+        Incoming {
+            channel_user_id,
+            name: None,
+            external_id,
+            text,
+            at: None,
+            reply_token: None,
+            media: None,
+        }
+    }
 }
 
 /// What a message the inbox cannot show yet says instead, so it is never
@@ -116,23 +136,34 @@ async fn store_all(
 ) -> Result<(), ApiError> {
     for m in items {
         let name = m.name.clone().unwrap_or_default();
-        state
+        let text: String = m.text.chars().take(20_000).collect();
+        let text = match &m.media {
+            Some(media) => media.placeholder(kind),
+            None if text.trim().is_empty() => unsupported(""),
+            None => text,
+        };
+        let named = m.name.is_some();
+        let accepted = state
             .store
             .inbound(InboundMessage {
                 channel: kind,
                 channel_user_id: m.channel_user_id,
                 customer_name: name.chars().take(200).collect(),
-                text: if m.text.trim().is_empty() {
-                    unsupported("")
-                } else {
-                    m.text.chars().take(20_000).collect()
-                },
+                text,
                 external_id: m.external_id,
                 at: m.at,
                 attachment_id: None,
                 account: Some(account),
+                reply_token: m.reply_token,
+                media: m
+                    .media
+                    .map(|media| serde_json::to_string(&media).unwrap_or_default()),
             })
             .await?;
+        if !named && !accepted.duplicate {
+            learn_name(state, kind, account, accepted.customer_id);
+        }
+        crate::server::bot::on_inbound(state, &accepted);
     }
     Ok(())
 }

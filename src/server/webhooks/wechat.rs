@@ -5,6 +5,7 @@
 use super::{credentials, secret, store_all, unsupported, Incoming};
 use crate::protocol::*;
 use crate::server::error::ApiError;
+use crate::server::platforms::MediaRef;
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -119,8 +120,25 @@ pub async fn receive(
         id if !id.is_empty() => id,
         _ => format!("{from}-{created}"),
     };
+    let media_id = get("MediaId");
+    let media = match kind.as_str() {
+        "image" | "voice" | "video" | "shortvideo" if !media_id.is_empty() => Some(MediaRef {
+            what: match kind.as_str() {
+                "voice" => "audio".into(),
+                "shortvideo" => "video".into(),
+                k => k.to_string(),
+            },
+            id: Some(media_id),
+            url: None,
+            caption: String::new(),
+            name: None,
+            mime: None,
+        }),
+        _ => None,
+    };
     let text = match kind.as_str() {
         "text" => get("Content"),
+        _ if media.is_some() => String::new(),
         other => unsupported(other),
     };
     store_all(
@@ -128,14 +146,12 @@ pub async fn receive(
         ChannelKind::Wechat,
         id,
         vec![Incoming {
-            name: None,
-            channel_user_id: from,
-            external_id,
-            text,
             at: created
                 .parse::<i64>()
                 .ok()
                 .and_then(|s| DateTime::from_timestamp(s, 0)),
+            media,
+            ..Incoming::text(from, external_id, text)
         }],
     )
     .await?;

@@ -2,6 +2,7 @@
 //! time anyway) owned by its own thread, and a small pool of readers, WAL
 //! mode, blocking calls moved off the async runtime.
 
+mod delivery;
 mod macros;
 mod triage;
 
@@ -556,7 +557,8 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
             "SELECT cv.id, cv.customer_id, cu.name, a.kind, cv.channel_account_id, cv.bot_active,
                     cv.last_activity_at, cv.created_at, cv.inbound_count,
                     m.id, m.kind, m.text, m.created_at,
-                    cv.status, cv.snoozed_until, cv.priority, cv.waiting_since, att.name
+                    cv.status, cv.snoozed_until, cv.priority, cv.waiting_since, att.name,
+                    cv.customer_last_at
              FROM conversations cv
              JOIN customers cu ON cu.id = cv.customer_id
              JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -602,6 +604,7 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
                 snoozed_until: r.get::<_, Option<i64>>(14)?.map(to_dt),
                 priority: Priority::from_rank(r.get(15)?),
                 waiting_since: r.get::<_, Option<i64>>(16)?.map(to_dt),
+                customer_last_at: r.get::<_, Option<i64>>(18)?.map(to_dt),
             })
         })
         .optional()?
@@ -639,7 +642,7 @@ fn unread_for(conn: &Connection, agent: AgentId, conv: &Conversation) -> StoreRe
 
 const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.kind, m.text, m.attachment_id,
     m.author_id, ag.name, m.created_at, m.status, m.client_id, m.scheduled_id,
-    att.name, att.mime, att.kind, att.size, att.sha256, att.created_at";
+    att.name, att.mime, att.kind, att.size, att.sha256, att.created_at, m.failure";
 
 /// The joins [`MESSAGE_COLUMNS`] reads from, after `FROM messages m`.
 const MESSAGE_JOINS: &str = "LEFT JOIN agents ag ON ag.id = m.author_id
@@ -658,6 +661,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         author_name: r.get(6)?,
         created_at: to_dt(r.get(7)?),
         status: status.parse().unwrap_or(DeliveryStatus::Sent),
+        failure: r.get(17)?,
         client_id: r.get(9)?,
         scheduled_id: r.get(10)?,
     })
@@ -808,13 +812,27 @@ fn insert_message_with(
         }
     }
     let status = match kind {
-        // Delivery to the customer's platform is tracked for outbound messages;
-        // the API channel has no platform behind it, so they count as sent.
-        MessageKind::Agent | MessageKind::Bot => DeliveryStatus::Sent,
+        // Outbound messages on a real channel wait for the delivery worker
+        // (server/delivery.rs) to send them; the API channel has no
+        // platform behind it, so they count as sent.
+        MessageKind::Agent | MessageKind::Bot => {
+            let is_api: bool = tx
+                .prepare_cached(
+                    "SELECT a.is_api FROM conversations cv
+                     JOIN channel_accounts a ON a.id = cv.channel_account_id WHERE cv.id = ?1",
+                )?
+                .query_row([conversation], |r| r.get(0))?;
+            if is_api {
+                DeliveryStatus::Sent
+            } else {
+                DeliveryStatus::Pending
+            }
+        }
         MessageKind::Inbound | MessageKind::System => DeliveryStatus::Delivered,
     };
-    tx.prepare_cached("INSERT INTO messages (conversation_id, kind, text, author_id, created_at, status, client_id, attachment_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![
+    let next_attempt = (status == DeliveryStatus::Pending).then_some(at);
+    tx.prepare_cached("INSERT INTO messages (conversation_id, kind, text, author_id, created_at, status, client_id, attachment_id, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
             conversation,
             kind.as_str(),
             text,
@@ -822,7 +840,8 @@ fn insert_message_with(
             at,
             status.as_str(),
             client_id,
-            attachment
+            attachment,
+            next_attempt
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -842,12 +861,38 @@ fn insert_message_with(
             "UPDATE conversations SET last_message_id = ?2,
                      last_activity_at = MAX(last_activity_at, ?3),
                      inbound_count = inbound_count + ?4,
-                     waiting_since = {waiting}
+                     waiting_since = {waiting},
+                     customer_last_at = CASE WHEN ?4 = 1
+                         THEN MAX(COALESCE(customer_last_at, ?3), ?3) ELSE customer_last_at END
                  WHERE id = ?1"
         ))?
         .execute(params![conversation, id, at, inbound])?;
     }
     load_message(tx, id)
+}
+
+/// Turns the bot off (if it is on) with a system note saying why.
+fn bot_off(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: ConversationId,
+    by: Option<AgentId>,
+    why: String,
+    at: i64,
+) -> StoreResult<()> {
+    let n = tx
+        .prepare_cached("UPDATE conversations SET bot_active = 0 WHERE id = ?1 AND bot_active = 1")?
+        .execute([id])?;
+    if n == 0 {
+        return Ok(());
+    }
+    system_message(tx, events, id, by, why, at)?;
+    events.push(EventKind::BotToggled {
+        conversation: load_conversation(tx, id)?,
+        active: false,
+        by,
+    });
+    Ok(())
 }
 
 /// Adds a system note ("assigned to Bob") and its event.
@@ -1655,6 +1700,7 @@ impl Store for SqliteStore {
             )?;
             tx.prepare_cached("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)")?.execute(params![account, msg.external_id, message.id],
             )?;
+            delivery::after_inbound(tx, conversation_id, message.id, &msg)?;
             let message_id = message.id;
             let conversation = load_conversation(tx, conversation_id)?;
             let status = conversation.status;
@@ -1669,6 +1715,72 @@ impl Store for SqliteStore {
                 message_id,
                 duplicate: false,
             })
+        })
+        .await
+    }
+
+    async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
+        let now = now.timestamp_millis();
+        self.read(move |conn| delivery::due(conn, now, limit)).await
+    }
+
+    async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message> {
+        self.write(move |tx, events| delivery::done(tx, events, id, outcome))
+            .await
+    }
+
+    async fn platform_status(
+        &self,
+        account: ChannelAccountId,
+        external_id: String,
+        status: DeliveryStatus,
+        reason: Option<String>,
+    ) -> StoreResult<Option<Message>> {
+        self.write(move |tx, events| {
+            delivery::status(tx, events, account, &external_id, status, reason)
+        })
+        .await
+    }
+
+    async fn platform_status_until(
+        &self,
+        account: ChannelAccountId,
+        channel_user_id: String,
+        until: DateTime<Utc>,
+        status: DeliveryStatus,
+    ) -> StoreResult<Vec<Message>> {
+        let until = until.timestamp_millis();
+        self.write(move |tx, events| {
+            delivery::status_until(tx, events, account, &channel_user_id, until, status)
+        })
+        .await
+    }
+
+    async fn retry_message(&self, by: &Agent, id: MessageId) -> StoreResult<Message> {
+        let by = by.clone();
+        self.write(move |tx, events| delivery::retry(tx, events, &by, id))
+            .await
+    }
+
+    async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>> {
+        let now = now.timestamp_millis();
+        self.read(move |conn| delivery::due_media(conn, now, limit))
+            .await
+    }
+
+    async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()> {
+        self.write(move |tx, events| delivery::media_done(tx, events, id, outcome))
+            .await
+    }
+
+    async fn set_platform_name(
+        &self,
+        account: ChannelAccountId,
+        channel_user_id: String,
+        name: String,
+    ) -> StoreResult<()> {
+        self.write(move |tx, events| {
+            delivery::set_platform_name(tx, events, account, &channel_user_id, &name)
         })
         .await
     }
@@ -2013,7 +2125,27 @@ impl Store for SqliteStore {
                 conversation: load_conversation(tx, msg.conversation_id)?,
                 message: message.clone(),
             });
+            if msg.kind == MessageKind::Agent {
+                if let Some(author) = msg.author_id {
+                    let why = format!("bot turned off: {} replied", agent_name(tx, author)?);
+                    bot_off(tx, events, msg.conversation_id, Some(author), why, at)?;
+                }
+            }
             Ok((message, true))
+        })
+        .await
+    }
+
+    async fn hand_over(&self, id: ConversationId, why: String) -> StoreResult<Conversation> {
+        self.write(move |tx, events| {
+            // The customer now waits for a person, from their last message.
+            tx.prepare_cached(
+                "UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
+                 WHERE id = ?1 AND bot_active = 1",
+            )?
+            .execute([id])?;
+            bot_off(tx, events, id, None, why, now_ms())?;
+            load_conversation(tx, id)
         })
         .await
     }

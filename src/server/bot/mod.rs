@@ -1,0 +1,275 @@
+//! The bot that answers first ("Chat with Bot"). Every new conversation
+//! starts with it on. For each customer message while it is on, it follows
+//! the flow file (`flow.rs`; the default is bots/default.toml), or asks an
+//! outside bot when the flow names one, and answers as the bot. Its
+//! replies go out like any other (through the platform, by the delivery
+//! worker). Handing over turns it off with a note saying why; an agent's
+//! toggle or reply turns it off too (in the store).
+
+pub mod flow;
+
+pub use flow::{Flow, Step, Turn};
+
+use super::store::{OutboundMessage, StoreResult};
+use super::AppState;
+use crate::protocol::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The flow, and one lock per conversation so its messages are answered
+/// in order.
+pub struct Bot {
+    pub flow: Arc<Flow>,
+    locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
+    http: reqwest::Client,
+}
+
+impl Bot {
+    pub fn new(flow: Arc<Flow>) -> Self {
+        Bot {
+            flow,
+            locks: Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("an HTTP client with rustls builds"),
+        }
+    }
+
+    fn lock(&self, id: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(id).or_default().clone()
+    }
+
+    fn unlock(&self, id: ConversationId, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+        drop(lock);
+        if locks.get(&id).is_some_and(|l| Arc::strong_count(l) == 1) {
+            locks.remove(&id);
+        }
+    }
+}
+
+/// Lets the bot answer a customer message that was just stored (in the
+/// background: whoever stored it has already been answered).
+pub fn on_inbound(state: &AppState, accepted: &InboundAccepted) {
+    if accepted.duplicate {
+        return;
+    }
+    let state = state.clone();
+    let (conversation, message) = (accepted.conversation_id, accepted.message_id);
+    tokio::spawn(async move {
+        let bot = state.bot.clone();
+        let lock = bot.lock(conversation);
+        let result = {
+            let _held = lock.lock().await;
+            answer(&state, conversation, message).await
+        };
+        bot.unlock(conversation, lock);
+        if let Err(e) = result {
+            tracing::warn!("the bot could not answer in conversation {conversation}: {e}");
+        }
+    });
+}
+
+/// How many messages back the bot looks (for the message and its misses).
+const LOOK_BACK: u32 = 40;
+
+async fn answer(state: &AppState, id: ConversationId, message: MessageId) -> anyhow::Result<()> {
+    let conv = state.store.get_conversation(0, id).await?.conversation;
+    if !conv.bot_active {
+        return Ok(());
+    }
+    let page = state
+        .store
+        .list_messages(
+            id,
+            MessagesQuery {
+                before: None,
+                limit: Some(LOOK_BACK),
+            },
+        )
+        .await?;
+    let Some(msg) = page.items.iter().find(|m| m.id == message) else {
+        return Ok(());
+    };
+    let flow = &state.bot.flow;
+    if let Some(ext) = &flow.external {
+        match external::ask(&state.bot.http, ext, &conv, msg).await {
+            Ok(Some(steps)) => return run(state, &conv, steps).await.map_err(Into::into),
+            Ok(None) => return Ok(()),
+            Err(e) => tracing::warn!("the outside bot did not answer ({e}); the flow answers"),
+        }
+    }
+    let misses = page
+        .items
+        .iter()
+        .rev()
+        .filter(|m| m.kind != MessageKind::Inbound)
+        .take_while(|m| {
+            m.kind == MessageKind::Bot && flow.fallback().is_some_and(|f| m.text.starts_with(f))
+        })
+        .count() as u32;
+    let text = if msg.text.trim().is_empty() && msg.attachment.is_some() {
+        "" // a file alone: the flow's fallback or greeting.
+    } else {
+        msg.text.as_str()
+    };
+    let steps = flow.respond(&Turn {
+        text,
+        customer_name: &conv.customer_name,
+        first: conv.inbound_count <= 1,
+        now: state.clock.now(),
+        misses,
+    });
+    run(state, &conv, steps).await.map_err(Into::into)
+}
+
+async fn say(state: &AppState, conv: ConversationId, text: String) -> StoreResult<()> {
+    state
+        .store
+        .add_message(OutboundMessage {
+            conversation_id: conv,
+            kind: MessageKind::Bot,
+            author_id: None,
+            text,
+            client_id: None,
+            at: None,
+            attachment_id: None,
+        })
+        .await
+        .map(drop)
+}
+
+async fn run(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> StoreResult<()> {
+    for step in steps {
+        match step {
+            Step::Say(text) => say(state, conv.id, text).await?,
+            Step::SayStandard { folder, index } => {
+                let folders = state.store.list_standard_folders().await?;
+                let text = folders
+                    .iter()
+                    .find(|f| f.name.eq_ignore_ascii_case(folder.trim()) && f.serves(conv.channel))
+                    .and_then(|f| f.messages.get(index - 1))
+                    .map(|m| m.text.clone());
+                match text {
+                    Some(text) => say(state, conv.id, text).await?,
+                    None => {
+                        tracing::warn!(
+                            "the bot flow names standard message {index} of folder {folder:?}, which does not exist"
+                        );
+                        state
+                            .store
+                            .hand_over(
+                                conv.id,
+                                format!("handed to the agents: the bot's standard message {index} in \"{folder}\" is missing"),
+                            )
+                            .await?;
+                        return Ok(());
+                    }
+                }
+            }
+            Step::HandOver(why) => {
+                state
+                    .store
+                    .hand_over(conv.id, format!("handed to the agents: {why}"))
+                    .await?;
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An outside bot: each customer message is POSTed to it as JSON, signed
+/// like the platforms sign their webhooks; it answers with what to say
+/// and whether to hand over.
+pub mod external {
+    use super::flow::External;
+    use super::Step;
+    use crate::protocol::*;
+    use serde::{Deserialize, Serialize};
+
+    /// The body POSTed to the outside bot.
+    #[derive(Debug, Serialize, Deserialize)]
+    pub struct BotRequest {
+        pub event: String,
+        pub conversation: Conversation,
+        pub message: Message,
+    }
+
+    /// What it may answer (200 with JSON); 204 or an empty body: nothing.
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    pub struct BotReply {
+        #[serde(default)]
+        pub replies: Vec<String>,
+        /// Hand over to the agents, saying why.
+        #[serde(default)]
+        pub handoff: Option<String>,
+    }
+
+    /// The signature header: `sha256=` and the hex HMAC-SHA256 of the
+    /// body under the flow's secret.
+    pub const SIGNATURE_HEADER: &str = "X-Chatsmart-Signature";
+
+    pub fn sign(secret: &str, body: &[u8]) -> String {
+        use hmac::{Hmac, Mac};
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+            .expect("HMAC takes any key length");
+        m.update(body);
+        format!("sha256={}", hex::encode(m.finalize().into_bytes()))
+    }
+
+    pub async fn ask(
+        http: &reqwest::Client,
+        ext: &External,
+        conv: &Conversation,
+        msg: &Message,
+    ) -> anyhow::Result<Option<Vec<Step>>> {
+        let body = serde_json::to_vec(&BotRequest {
+            event: "message_created".into(),
+            conversation: conv.clone(),
+            message: msg.clone(),
+        })?;
+        let resp = http
+            .post(&ext.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, sign(&ext.secret, &body))
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.without_url()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            anyhow::bail!("it answered {status}");
+        }
+        let bytes = resp.bytes().await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let reply: BotReply = serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow::anyhow!("its answer is not a bot reply: {e}"))?;
+        let mut steps: Vec<Step> = reply
+            .replies
+            .into_iter()
+            .filter(|r| !r.trim().is_empty())
+            .map(|r| {
+                Step::Say(
+                    r.chars()
+                        .take(crate::server::store::sqlite::MAX_MESSAGE_CHARS)
+                        .collect(),
+                )
+            })
+            .collect();
+        if let Some(why) = reply.handoff {
+            let why = if why.trim().is_empty() {
+                "the outside bot says so".to_string()
+            } else {
+                why.chars().take(200).collect()
+            };
+            steps.push(Step::HandOver(why));
+        }
+        Ok(Some(steps))
+    }
+}

@@ -1,0 +1,192 @@
+//! The outbound queue: agents' and the bot's replies on real channels are
+//! stored pending, and this worker sends each through its platform
+//! (`server/platforms`), in order within a conversation. The reply window
+//! is checked first, so a reply that cannot go fails at once with the
+//! reason instead of reaching the platform. A failure worth retrying (a
+//! rate limit, the platform down, the network) is tried again with growing
+//! waits, a bounded number of times; any other failure, or the last try,
+//! marks the message failed with the platform's reason, and an agent can
+//! send it again (`POST /messages/{id}/retry`).
+
+use super::platforms::{stable_uuid, OutFile, Outgoing};
+use super::store::{Delivery, DeliveryOutcome};
+use super::AppState;
+use crate::protocol::*;
+use chrono::Utc;
+use std::time::Duration;
+
+/// How many tries a message gets before it is marked failed.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// The longest wait between two tries.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// How long after its event LINE's reply token is still worth trying
+/// (LINE keeps it about a minute; after that the reply is pushed).
+const REPLY_TOKEN_SECS: i64 = 50;
+
+/// How often the queue is looked at when nothing woke it.
+const POLL: Duration = Duration::from_millis(200);
+
+/// The wait before try `attempt + 1`: `base`, doubling, at most
+/// [`MAX_WAIT`].
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    base.saturating_mul(1 << attempt.min(16)).min(MAX_WAIT)
+}
+
+/// Now plus `wait`.
+pub fn later(wait: Duration) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Runs until the server closes.
+pub fn spawn(state: AppState, retry_base: Duration) {
+    every(state, POLL, move |s| async move {
+        run_due(&s, retry_base).await
+    });
+}
+
+/// Runs `work` every `period` (skipping ticks it overran) until the server
+/// closes.
+pub fn every<F, Fut>(state: AppState, period: Duration, work: F)
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut closing = state.hub.closing();
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => work(state.clone()).await,
+                _ = closing.changed() => return,
+            }
+        }
+    });
+}
+
+/// Sends everything due now: conversations side by side, each one's
+/// messages in order.
+pub async fn run_due(state: &AppState, retry_base: Duration) {
+    loop {
+        let due = match state.store.due_deliveries(Utc::now(), 16).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("outbound queue: {e}");
+                return;
+            }
+        };
+        if due.is_empty() {
+            return;
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for d in due {
+            let state = state.clone();
+            set.spawn(async move { deliver(&state, d, retry_base).await });
+        }
+        while set.join_next().await.is_some() {}
+    }
+}
+
+async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) {
+    let id = d.message.id;
+    let outcome = attempt(state, &d, retry_base).await;
+    match &outcome {
+        DeliveryOutcome::Sent { .. } => {}
+        DeliveryOutcome::Retry { reason, .. } => {
+            tracing::info!("message {id} to {}: will retry: {reason}", d.kind)
+        }
+        DeliveryOutcome::Failed { reason, .. } => {
+            tracing::warn!("message {id} to {} failed: {reason}", d.kind)
+        }
+    }
+    if let Err(e) = state.store.delivery_done(id, outcome).await {
+        tracing::warn!("recording the delivery of message {id}: {e}");
+    }
+}
+
+fn failed(reason: impl Into<String>) -> DeliveryOutcome {
+    DeliveryOutcome::Failed {
+        reason: reason.into(),
+        used_reply_token: false,
+    }
+}
+
+async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> DeliveryOutcome {
+    let creds = match state.store.channel_credentials(d.account).await {
+        Ok(Some((_, creds))) => creds,
+        Ok(None) => return failed("the channel account was removed; nothing can be sent on it"),
+        Err(e) => {
+            return DeliveryOutcome::Retry {
+                reason: format!("the server could not read the channel: {e}"),
+                at: later(backoff(retry_base, d.attempts)),
+            }
+        }
+    };
+    let now = state.clock.now();
+    let window = reply_window(d.kind, false, d.customer_last_at, now);
+    if let Some(why) = window.refusal(d.kind, d.message.kind == MessageKind::Bot) {
+        return failed(why);
+    }
+    let file = match &d.message.attachment {
+        None => None,
+        Some(a) => match state.files.path_of(&a.sha256) {
+            Some(path) => Some(OutFile {
+                name: a.name.clone(),
+                mime: a.mime.clone(),
+                kind: a.kind,
+                path,
+            }),
+            None => return failed("the message's file is no longer stored"),
+        },
+    };
+    let fresh = chrono::Duration::seconds(REPLY_TOKEN_SECS);
+    let reply_token = d
+        .reply_token
+        .as_ref()
+        .filter(|(_, at)| Utc::now() - *at < fresh)
+        .map(|(t, _)| t.as_str());
+    let out = Outgoing {
+        account: d.account,
+        kind: d.kind,
+        creds: &creds,
+        to: &d.to,
+        text: &d.message.text,
+        file,
+        human_agent: matches!(window, ReplyWindow::HumanAgent { .. }),
+        reply_token,
+        retry_key: stable_uuid(&format!("chatsmart:{}:{}", d.account, d.message.id)),
+    };
+    match state.platforms.send(&out).await {
+        Ok(sent) => DeliveryOutcome::Sent {
+            external_id: sent.external_id,
+            used_reply_token: sent.used_reply_token,
+        },
+        Err(f) if f.retry && d.attempts + 1 < MAX_ATTEMPTS => DeliveryOutcome::Retry {
+            reason: f.reason,
+            at: later(backoff(retry_base, d.attempts)),
+        },
+        Err(f) => DeliveryOutcome::Failed {
+            reason: if f.retry {
+                format!("{} (gave up after {} tries)", f.reason, d.attempts + 1)
+            } else {
+                f.reason
+            },
+            used_reply_token: f.used_reply_token,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_double_and_stop_growing() {
+        let base = Duration::from_secs(5);
+        assert_eq!(backoff(base, 0), Duration::from_secs(5));
+        assert_eq!(backoff(base, 3), Duration::from_secs(40));
+        assert_eq!(backoff(base, 30), MAX_WAIT);
+    }
+}

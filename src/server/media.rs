@@ -1,0 +1,217 @@
+//! What follows a customer's message from a platform: the file they sent,
+//! fetched from the platform and stored as the message's attachment, and
+//! their name from the platform's profile. The message itself is already
+//! committed (the webhook never waits on this); a file still to fetch is
+//! queued in the database, so a restart does not lose it.
+
+use super::delivery::{backoff, every, later};
+use super::platforms::MediaRef;
+use super::store::{MediaFetch, MediaOutcome, NewAttachment};
+use super::AppState;
+use crate::protocol::*;
+use chrono::Utc;
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// Tries before a file is given up on (and the message says so).
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Runs until the server closes.
+pub fn spawn(state: AppState, retry_base: Duration) {
+    every(state, Duration::from_millis(250), move |s| async move {
+        run_due(&s, retry_base).await
+    });
+}
+
+pub async fn run_due(state: &AppState, retry_base: Duration) {
+    let due = match state.store.due_media(Utc::now(), 8).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("files to fetch: {e}");
+            return;
+        }
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for f in due {
+        let state = state.clone();
+        set.spawn(async move { fetch_one(&state, f, retry_base).await });
+    }
+    while set.join_next().await.is_some() {}
+}
+
+async fn fetch_one(state: &AppState, f: MediaFetch, retry_base: Duration) {
+    let media: MediaRef = match serde_json::from_str(&f.media) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!("message {}: unreadable media reference: {e}", f.message_id);
+            let _ = state
+                .store
+                .media_done(
+                    f.message_id,
+                    MediaOutcome::Failed {
+                        text: unsupported_file(f.kind),
+                    },
+                )
+                .await;
+            return;
+        }
+    };
+    let outcome = match store_media(state, &f, &media).await {
+        Ok(attachment) => MediaOutcome::Attached {
+            attachment,
+            text: media.caption.clone(),
+        },
+        Err((why, retry)) if retry && f.attempts + 1 < MAX_ATTEMPTS => {
+            tracing::info!("message {}: fetching its file: {why}", f.message_id);
+            MediaOutcome::Retry {
+                at: later(backoff(retry_base, f.attempts)),
+            }
+        }
+        Err((why, _)) => {
+            tracing::warn!("message {}: its file is lost: {why}", f.message_id);
+            MediaOutcome::Failed {
+                text: media.lost(f.kind, &why),
+            }
+        }
+    };
+    if let Err(e) = state.store.media_done(f.message_id, outcome).await {
+        tracing::warn!("message {}: recording its file: {e}", f.message_id);
+    }
+}
+
+fn unsupported_file(kind: ChannelKind) -> String {
+    format!(
+        "(sent a file that could not be read from {})",
+        kind.display_name()
+    )
+}
+
+/// Fetches the file into the file store and records it: the attachment's
+/// id, or why not and whether trying again can help.
+async fn store_media(
+    state: &AppState,
+    f: &MediaFetch,
+    media: &MediaRef,
+) -> Result<AttachmentId, (String, bool)> {
+    let creds = match state.store.channel_credentials(f.account).await {
+        Ok(Some((_, c))) => c,
+        Ok(None) => return Err(("the channel account was removed".into(), false)),
+        Err(e) => return Err((e.to_string(), true)),
+    };
+    let resp = state
+        .platforms
+        .fetch_media(f.kind, f.account, &creds, media)
+        .await
+        .map_err(|e| (e.reason, e.retry))?;
+    let header_mime = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let kind = media.attachment_kind();
+    let limit = state.uploads.limit(kind);
+    let io = |e: std::io::Error| (format!("storing the file: {e}"), true);
+    let mut incoming = state.files.incoming().await.map_err(io)?;
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| (format!("the download broke off: {}", e.without_url()), true))?;
+        incoming.write(&chunk).await.map_err(io)?;
+        if incoming.size() > limit {
+            return Err((
+                format!(
+                    "it is larger than this server's {} limit",
+                    human_size(limit)
+                ),
+                false,
+            ));
+        }
+    }
+    if incoming.size() == 0 {
+        return Err(("the platform sent an empty file".into(), true));
+    }
+    let known = type_of_content(incoming.head());
+    let mime = known
+        .map(|t| t.mime.to_string())
+        .or(header_mime.filter(|m| m.contains('/') && !m.contains("json")))
+        .or_else(|| media.mime.clone())
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let ext = known.map(|t| t.ext).unwrap_or(match kind {
+        AttachmentKind::Image => "img",
+        AttachmentKind::Audio => "audio",
+        AttachmentKind::Video => "video",
+        _ => "bin",
+    });
+    let name = match media.name.as_deref().map(clean_file_name) {
+        Some(n) if !n.is_empty() => n,
+        _ => format!(
+            "{}-{}.{ext}",
+            media.what,
+            Utc::now().format("%Y%m%d-%H%M%S")
+        ),
+    };
+    let received = incoming.finish().await.map_err(io)?;
+    let store = state.store.clone();
+    state
+        .files
+        .keep(received, |sha256, size| async move {
+            store
+                .create_attachment(NewAttachment {
+                    sha256,
+                    name,
+                    mime,
+                    kind: known.map(|t| t.kind).unwrap_or(kind),
+                    size,
+                    uploaded_by: None,
+                })
+                .await
+        })
+        .await
+        .map(|a| a.id)
+        .map_err(|e| (e.to_string(), true))
+}
+
+/// Looks up a new customer's name on the platform, in the background, and
+/// puts it in place of the placeholder (their platform id).
+pub fn learn_name(
+    state: &AppState,
+    kind: ChannelKind,
+    account: ChannelAccountId,
+    customer: CustomerId,
+) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let Ok(c) = state.store.get_customer(customer).await else {
+            return;
+        };
+        if c.name != c.channel_user_id {
+            return;
+        }
+        let Ok(Some((_, creds))) = state.store.channel_credentials(account).await else {
+            return;
+        };
+        match state
+            .platforms
+            .profile_name(kind, account, &creds, &c.channel_user_id)
+            .await
+        {
+            Ok(Some(name)) => {
+                if let Err(e) = state
+                    .store
+                    .set_platform_name(account, c.channel_user_id, name)
+                    .await
+                {
+                    tracing::warn!("customer {customer}: storing their name: {e}");
+                }
+            }
+            Ok(None) => {}
+            Err(f) => tracing::info!("customer {customer}: no profile name: {}", f.reason),
+        }
+    });
+}

@@ -1,0 +1,140 @@
+//! LINE Messaging API: reply (free, with the event's single-use token) or
+//! push (counted against the quota, with a retry key so a retry is never
+//! delivered twice), profiles and message content.
+
+use super::{
+    cred, download_or_failure, json_or_failure, path_segment, Download, Failure, MediaRef,
+    Outgoing, Platforms, Sent,
+};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// LINE's error body is `{"message": ...}`; 429 is a rate or quota limit.
+fn words(body: &Value) -> String {
+    body.get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("no reason given")
+        .to_string()
+}
+
+async fn post(
+    p: &Platforms,
+    path: &str,
+    token: &str,
+    retry_key: Option<&str>,
+    body: Value,
+) -> Result<Value, (Option<reqwest::StatusCode>, Failure)> {
+    let mut req = p
+        .http
+        .post(format!("{}{path}", p.bases.line))
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(key) = retry_key {
+        req = req.header("X-Line-Retry-Key", key);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| (None, Failure::network("LINE", e)))?;
+    let status = resp.status();
+    // A retried push LINE already accepted answers 409 with the original
+    // request id: it was delivered.
+    if status.is_success() || (retry_key.is_some() && status == reqwest::StatusCode::CONFLICT) {
+        return Ok(resp.json().await.unwrap_or_default());
+    }
+    let body: Value = resp.json().await.unwrap_or_default();
+    Err((Some(status), Failure::http("LINE", status, &words(&body))))
+}
+
+pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
+    let token = cred(out.creds, "channel_access_token")?;
+    if out.file.is_some() {
+        // LINE takes images, audio and video only from a public HTTPS
+        // address, and no other files at all.
+        return Err(Failure::fail(
+            "LINE takes files only from a public HTTPS address, which this server does not offer; send the file another way",
+        ));
+    }
+    let messages = json!([{"type": "text", "text": out.text}]);
+    if let Some(reply_token) = out.reply_token {
+        let body = json!({"replyToken": reply_token, "messages": messages});
+        match post(p, "/v2/bot/message/reply", token, None, body).await {
+            Ok(v) => {
+                return Ok(Sent {
+                    external_id: sent_id(&v),
+                    used_reply_token: true,
+                })
+            }
+            // An expired or used token: push instead.
+            Err((Some(s), _)) if s == reqwest::StatusCode::BAD_REQUEST => {}
+            Err((_, mut f)) => {
+                f.used_reply_token = !f.retry;
+                return Err(f);
+            }
+        }
+    }
+    let body = json!({"to": out.to, "messages": messages});
+    match post(p, "/v2/bot/message/push", token, Some(&out.retry_key), body).await {
+        Ok(v) => Ok(Sent {
+            external_id: sent_id(&v),
+            used_reply_token: out.reply_token.is_some(),
+        }),
+        Err((_, mut f)) => {
+            f.used_reply_token = out.reply_token.is_some();
+            Err(f)
+        }
+    }
+}
+
+fn sent_id(v: &Value) -> Option<String> {
+    v.pointer("/sentMessages/0/id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// `GET /v2/bot/profile/{userId}`: the display name.
+pub async fn profile_name(
+    p: &Platforms,
+    creds: &BTreeMap<String, String>,
+    user: &str,
+) -> Result<Option<String>, Failure> {
+    let token = cred(creds, "channel_access_token")?;
+    let resp = p
+        .http
+        .get(format!(
+            "{}/v2/bot/profile/{}",
+            p.bases.line,
+            path_segment(user)
+        ))
+        .bearer_auth(token)
+        .send()
+        .await;
+    let v = json_or_failure("LINE", resp, |_| None).await?;
+    Ok(v.get("displayName")
+        .and_then(Value::as_str)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty()))
+}
+
+/// `GET /v2/bot/message/{id}/content` on the data host, or the external
+/// address the message names.
+pub async fn fetch(
+    p: &Platforms,
+    creds: &BTreeMap<String, String>,
+    media: &MediaRef,
+) -> Result<Download, Failure> {
+    let token = cred(creds, "channel_access_token")?;
+    if let Some(url) = &media.url {
+        return download_or_failure("LINE", p.http.get(url).send().await).await;
+    }
+    let id = media
+        .id
+        .as_deref()
+        .ok_or_else(|| Failure::fail("LINE gave no message id for the file"))?;
+    let url = format!(
+        "{}/v2/bot/message/{}/content",
+        p.bases.line_data,
+        path_segment(id)
+    );
+    download_or_failure("LINE", p.http.get(url).bearer_auth(token).send().await).await
+}

@@ -1,0 +1,424 @@
+//! Talking to the platforms' APIs: sending a reply, reading a customer's
+//! profile name, fetching a file a customer sent, and (WeChat) keeping an
+//! access token. One file per platform family; the webhooks that receive
+//! are in `server/webhooks`, the queue that decides when to send is
+//! `server/delivery.rs`.
+//!
+//! Every base URL defaults to the real host and can be pointed elsewhere
+//! (tests, staging) by environment variable or the server's config file.
+
+mod line;
+mod meta;
+mod wechat;
+
+use crate::protocol::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The Graph API version every Meta call uses.
+pub const GRAPH_VERSION: &str = "v21.0";
+
+/// Where each platform's API lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiBases {
+    /// Messenger and WhatsApp (Graph API).
+    pub meta: String,
+    pub line: String,
+    /// LINE's separate host for message content (files).
+    pub line_data: String,
+    pub wechat: String,
+}
+
+impl Default for ApiBases {
+    fn default() -> Self {
+        ApiBases {
+            meta: "https://graph.facebook.com".into(),
+            line: "https://api.line.me".into(),
+            line_data: "https://api-data.line.me".into(),
+            wechat: "https://api.weixin.qq.com".into(),
+        }
+    }
+}
+
+/// The environment variables that override [`ApiBases`], in its order.
+pub const API_BASE_VARS: [&str; 4] = [
+    "CHATSMART_META_API_BASE",
+    "CHATSMART_LINE_API_BASE",
+    "CHATSMART_LINE_DATA_API_BASE",
+    "CHATSMART_WECHAT_API_BASE",
+];
+
+impl ApiBases {
+    /// These bases with any of [`API_BASE_VARS`] that are set (and not
+    /// empty) in their place.
+    pub fn with_env(self) -> Self {
+        self.with_vars(|k| std::env::var(k).ok())
+    }
+
+    pub fn with_vars(mut self, var: impl Fn(&str) -> Option<String>) -> Self {
+        let fields = [
+            &mut self.meta,
+            &mut self.line,
+            &mut self.line_data,
+            &mut self.wechat,
+        ];
+        for (name, field) in API_BASE_VARS.into_iter().zip(fields) {
+            if let Some(v) = var(name).filter(|v| !v.trim().is_empty()) {
+                *field = v.trim().to_string();
+            }
+        }
+        self.trimmed()
+    }
+
+    /// Without trailing slashes, so paths join cleanly.
+    pub fn trimmed(mut self) -> Self {
+        for f in [
+            &mut self.meta,
+            &mut self.line,
+            &mut self.line_data,
+            &mut self.wechat,
+        ] {
+            while f.ends_with('/') {
+                f.pop();
+            }
+        }
+        self
+    }
+}
+
+/// One reply to send.
+pub struct Outgoing<'a> {
+    pub account: ChannelAccountId,
+    pub kind: ChannelKind,
+    pub creds: &'a BTreeMap<String, String>,
+    /// The customer's platform id.
+    pub to: &'a str,
+    pub text: &'a str,
+    pub file: Option<OutFile>,
+    /// Messenger after 24 hours: send with the HUMAN_AGENT tag.
+    pub human_agent: bool,
+    /// LINE's reply token, when still fresh enough to try.
+    pub reply_token: Option<&'a str>,
+    /// The same for every try of one message, so a platform that takes a
+    /// retry key (LINE) never delivers it twice.
+    pub retry_key: String,
+}
+
+/// A stored file to send.
+pub struct OutFile {
+    pub name: String,
+    pub mime: String,
+    pub kind: AttachmentKind,
+    pub path: PathBuf,
+}
+
+/// What the platform said when it took the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// Its id on the platform: later statuses name it.
+    pub external_id: Option<String>,
+    pub used_reply_token: bool,
+}
+
+/// Why a call did not work, in words for the agent, and whether trying
+/// again later can help (rate limits, the platform down, a network
+/// failure) or not (the window closed, a bad token, a refused message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub reason: String,
+    pub retry: bool,
+    pub used_reply_token: bool,
+}
+
+impl Failure {
+    pub fn retry(reason: impl Into<String>) -> Self {
+        Failure {
+            reason: reason.into(),
+            retry: true,
+            used_reply_token: false,
+        }
+    }
+
+    pub fn fail(reason: impl Into<String>) -> Self {
+        Failure {
+            reason: reason.into(),
+            retry: false,
+            used_reply_token: false,
+        }
+    }
+
+    /// From an HTTP status and the platform's own words: 429 and 5xx are
+    /// worth retrying, other refusals are not.
+    fn http(platform: &str, status: reqwest::StatusCode, said: &str) -> Self {
+        let reason = format!("{platform} answered {}: {said}", status.as_u16());
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            Failure::retry(reason)
+        } else {
+            Failure::fail(reason)
+        }
+    }
+
+    fn network(platform: &str, e: reqwest::Error) -> Self {
+        // reqwest's message names the URL, which may carry a token:
+        // strip it before the words reach an agent or a log.
+        Failure::retry(format!("could not reach {platform}: {}", e.without_url()))
+    }
+}
+
+/// A file a customer sent, as the platform names it; kept in the queue of
+/// files to fetch until it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaRef {
+    /// image, audio, video or file.
+    pub what: String,
+    /// The platform's media id (WhatsApp, LINE, WeChat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// A direct address (Messenger, LINE external content, WeChat PicUrl).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The text sent with it.
+    #[serde(default)]
+    pub caption: String,
+    /// The file's name, when the platform gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime: Option<String>,
+}
+
+impl MediaRef {
+    /// What the message says while the file is on its way.
+    pub fn placeholder(&self, kind: ChannelKind) -> String {
+        let what = self.noun();
+        let mut text = format!("({what}, on its way from {})", kind.display_name());
+        if !self.caption.trim().is_empty() {
+            text = format!("{}\n{text}", self.caption.trim());
+        }
+        text
+    }
+
+    /// What the message says when the file could not be fetched.
+    pub fn lost(&self, kind: ChannelKind, why: &str) -> String {
+        let mut text = format!(
+            "(sent {}; it could not be fetched from {}: {why})",
+            self.noun(),
+            kind.display_name()
+        );
+        if !self.caption.trim().is_empty() {
+            text = format!("{}\n{text}", self.caption.trim());
+        }
+        text
+    }
+
+    fn noun(&self) -> &'static str {
+        match self.what.as_str() {
+            "image" => "a photo",
+            "audio" | "voice" => "a voice message",
+            "video" => "a video",
+            _ => "a file",
+        }
+    }
+
+    pub fn attachment_kind(&self) -> AttachmentKind {
+        match self.what.as_str() {
+            "image" => AttachmentKind::Image,
+            "audio" | "voice" => AttachmentKind::Audio,
+            "video" => AttachmentKind::Video,
+            _ => AttachmentKind::Document,
+        }
+    }
+}
+
+/// The platforms' APIs, with one HTTP client and WeChat's token cache.
+pub struct Platforms {
+    http: reqwest::Client,
+    pub bases: ApiBases,
+    wechat_tokens: wechat::Tokens,
+}
+
+/// A response body being fetched, chunk by chunk.
+pub type Download = reqwest::Response;
+
+impl Platforms {
+    pub fn new(bases: ApiBases) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("chatsmart/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("an HTTP client with rustls builds");
+        Platforms {
+            http,
+            bases: bases.trimmed(),
+            wechat_tokens: wechat::Tokens::default(),
+        }
+    }
+
+    /// Sends one reply (its text, then its file, when it has both and the
+    /// platform cannot carry them in one message).
+    pub async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, Failure> {
+        match out.kind {
+            ChannelKind::Messenger => meta::send_messenger(self, out).await,
+            ChannelKind::Whatsapp => meta::send_whatsapp(self, out).await,
+            ChannelKind::Line => line::send(self, out).await,
+            ChannelKind::Wechat => wechat::send(self, out).await,
+        }
+    }
+
+    /// The customer's name from the platform's profile, when it gives one
+    /// (WhatsApp sends it with every message instead).
+    pub async fn profile_name(
+        &self,
+        kind: ChannelKind,
+        account: ChannelAccountId,
+        creds: &BTreeMap<String, String>,
+        user: &str,
+    ) -> Result<Option<String>, Failure> {
+        match kind {
+            ChannelKind::Messenger => meta::profile_name(self, creds, user).await,
+            ChannelKind::Whatsapp => Ok(None),
+            ChannelKind::Line => line::profile_name(self, creds, user).await,
+            ChannelKind::Wechat => wechat::profile_name(self, account, creds, user).await,
+        }
+    }
+
+    /// Starts fetching a customer's file: the response, whose body the
+    /// caller streams into the file store.
+    pub async fn fetch_media(
+        &self,
+        kind: ChannelKind,
+        account: ChannelAccountId,
+        creds: &BTreeMap<String, String>,
+        media: &MediaRef,
+    ) -> Result<Download, Failure> {
+        match kind {
+            ChannelKind::Messenger => meta::fetch_messenger(self, media).await,
+            ChannelKind::Whatsapp => meta::fetch_whatsapp(self, creds, media).await,
+            ChannelKind::Line => line::fetch(self, creds, media).await,
+            ChannelKind::Wechat => wechat::fetch(self, account, creds, media).await,
+        }
+    }
+}
+
+/// A credential the account must have (the store checked them all when
+/// the account was added).
+fn cred<'a>(creds: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, Failure> {
+    creds
+        .get(key)
+        .map(String::as_str)
+        .ok_or_else(|| Failure::fail(format!("the channel account has no {key}")))
+}
+
+/// A response that must be 2xx, with its JSON; otherwise the platform's
+/// words from `said` (which reads its error body).
+async fn json_or_failure(
+    platform: &str,
+    resp: Result<reqwest::Response, reqwest::Error>,
+    mut said: impl FnMut(&serde_json::Value) -> Option<Failure>,
+) -> Result<serde_json::Value, Failure> {
+    let resp = resp.map_err(|e| Failure::network(platform, e))?;
+    let status = resp.status();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| Failure::network(platform, e))?;
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    if let Some(f) = said(&json) {
+        return Err(f);
+    }
+    if !status.is_success() {
+        let words = String::from_utf8_lossy(&body);
+        let words: String = words.chars().take(300).collect();
+        return Err(Failure::http(platform, status, words.trim()));
+    }
+    Ok(json)
+}
+
+/// A fetched file's response, if it is one (2xx); the platform's words
+/// otherwise.
+async fn download_or_failure(
+    platform: &str,
+    resp: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Download, Failure> {
+    let resp = resp.map_err(|e| Failure::network(platform, e))?;
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    let body: String = body.chars().take(300).collect();
+    Err(Failure::http(platform, status, body.trim()))
+}
+
+async fn read_file(file: &OutFile) -> Result<Vec<u8>, Failure> {
+    tokio::fs::read(&file.path)
+        .await
+        .map_err(|e| Failure::fail(format!("the file {} cannot be read: {e}", file.name)))
+}
+
+/// An id safe to put in a URL path (platform ids are alphanumeric; this
+/// keeps a hostile one from adding path segments or a query).
+fn path_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// A UUID made from `seed`, the same every time (for retry keys).
+pub fn stable_uuid(seed: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut b: [u8; 16] = Sha256::digest(seed.as_bytes())[..16]
+        .try_into()
+        .expect("16 bytes");
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    uuid::Uuid::from_bytes(b).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bases_come_from_the_environment_over_the_defaults() {
+        let env = |k: &str| match k {
+            "CHATSMART_LINE_API_BASE" => Some("http://127.0.0.1:9/line/".to_string()),
+            "CHATSMART_WECHAT_API_BASE" => Some("  ".to_string()),
+            _ => None,
+        };
+        let b = ApiBases::default().with_vars(env);
+        assert_eq!(b.line, "http://127.0.0.1:9/line");
+        assert_eq!(b.wechat, "https://api.weixin.qq.com");
+        assert_eq!(b.meta, "https://graph.facebook.com");
+    }
+
+    #[test]
+    fn retry_keys_are_stable_uuids() {
+        let a = stable_uuid("chatsmart-message-7");
+        assert_eq!(a, stable_uuid("chatsmart-message-7"));
+        assert_ne!(a, stable_uuid("chatsmart-message-8"));
+        let u = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(u.get_version_num(), 4);
+    }
+
+    #[test]
+    fn media_placeholders_keep_the_caption() {
+        let m = MediaRef {
+            what: "image".into(),
+            id: Some("1".into()),
+            url: None,
+            caption: "my receipt".into(),
+            name: None,
+            mime: None,
+        };
+        assert_eq!(
+            m.placeholder(ChannelKind::Line),
+            "my receipt\n(a photo, on its way from LINE)"
+        );
+        assert!(m
+            .lost(ChannelKind::Wechat, "gone")
+            .contains("from WeChat: gone"));
+    }
+}

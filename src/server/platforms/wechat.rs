@@ -1,0 +1,291 @@
+//! WeChat Official Account: the access token (one per account, obtained
+//! from the app id and secret, shared by every call and refreshed before
+//! it expires or when WeChat says it is no longer good), customer-service
+//! messages, temporary media, user info and media download.
+
+use super::{
+    cred, download_or_failure, json_or_failure, read_file, Download, Failure, MediaRef, OutFile,
+    Outgoing, Platforms, Sent,
+};
+use crate::protocol::{AttachmentKind, ChannelAccountId};
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+/// Each account's token and when to stop using it.
+#[derive(Default)]
+pub struct Tokens {
+    cache: tokio::sync::Mutex<HashMap<ChannelAccountId, (String, Instant)>>,
+}
+
+/// Refresh this long before WeChat's expiry.
+const TOKEN_MARGIN: Duration = Duration::from_secs(300);
+
+/// errcodes meaning the token is bad or expired: fetch a new one and try
+/// once more.
+const TOKEN_ERRORS: [i64; 3] = [40001, 40014, 42001];
+
+/// WeChat's `{"errcode", "errmsg"}` as a failure (errcode 0 is success).
+fn wechat_error(body: &Value) -> Option<Failure> {
+    let code = body.get("errcode").and_then(Value::as_i64).unwrap_or(0);
+    if code == 0 {
+        return None;
+    }
+    let msg = body
+        .get("errmsg")
+        .and_then(Value::as_str)
+        .unwrap_or("no reason given");
+    let reason = match code {
+        45015 => format!(
+            "WeChat refused it: the customer has not written within 48 hours (errcode 45015: {msg})"
+        ),
+        40001 | 40014 | 42001 => format!("WeChat rejected the access token (errcode {code}: {msg})"),
+        40125 | 40013 | 40164 => format!(
+            "WeChat refused the app id or secret; an admin must update the channel's credentials (errcode {code}: {msg})"
+        ),
+        _ => format!("WeChat refused it (errcode {code}: {msg})"),
+    };
+    // -1: system busy; 45009 and 45047: call or message limits.
+    Some(if matches!(code, -1 | 45009 | 45047) {
+        Failure::retry(reason)
+    } else {
+        Failure::fail(reason)
+    })
+}
+
+fn is_token_error(f: &Failure, body_code: Option<i64>) -> bool {
+    body_code.is_some_and(|c| TOKEN_ERRORS.contains(&c)) || f.reason.contains("access token")
+}
+
+impl Tokens {
+    async fn get(
+        &self,
+        p: &Platforms,
+        account: ChannelAccountId,
+        creds: &BTreeMap<String, String>,
+    ) -> Result<String, Failure> {
+        // Held across the fetch: two callers never fetch two tokens (a new
+        // token invalidates the old one).
+        let mut cache = self.cache.lock().await;
+        if let Some((token, until)) = cache.get(&account) {
+            if Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let resp = p
+            .http
+            .get(format!("{}/cgi-bin/token", p.bases.wechat))
+            .query(&[
+                ("grant_type", "client_credential"),
+                ("appid", cred(creds, "app_id")?),
+                ("secret", cred(creds, "app_secret")?),
+            ])
+            .send()
+            .await;
+        let v = json_or_failure("WeChat", resp, wechat_error).await?;
+        let token = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Failure::retry("WeChat gave no access token"))?
+            .to_string();
+        let secs = v.get("expires_in").and_then(Value::as_u64).unwrap_or(7200);
+        let life = Duration::from_secs(secs).saturating_sub(TOKEN_MARGIN);
+        cache.insert(account, (token.clone(), Instant::now() + life));
+        Ok(token)
+    }
+
+    async fn forget(&self, account: ChannelAccountId, token: &str) {
+        let mut cache = self.cache.lock().await;
+        if cache.get(&account).is_some_and(|(t, _)| t == token) {
+            cache.remove(&account);
+        }
+    }
+}
+
+/// Calls `f` with a token; when WeChat says the token is bad, fetches a
+/// new one and calls once more.
+async fn with_token<T, F, Fut>(
+    p: &Platforms,
+    account: ChannelAccountId,
+    creds: &BTreeMap<String, String>,
+    f: F,
+) -> Result<T, Failure>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, (Option<i64>, Failure)>>,
+{
+    let token = p.wechat_tokens.get(p, account, creds).await?;
+    match f(token.clone()).await {
+        Err((code, failure)) if is_token_error(&failure, code) => {
+            p.wechat_tokens.forget(account, &token).await;
+            let token = p.wechat_tokens.get(p, account, creds).await?;
+            f(token).await.map_err(|(_, f)| f)
+        }
+        other => other.map_err(|(_, f)| f),
+    }
+}
+
+async fn call(req: reqwest::RequestBuilder) -> Result<Value, (Option<i64>, Failure)> {
+    let resp = req.send().await;
+    let mut code = None;
+    let out = json_or_failure("WeChat", resp, |b| {
+        code = b.get("errcode").and_then(Value::as_i64);
+        wechat_error(b)
+    })
+    .await;
+    out.map_err(|f| (code, f))
+}
+
+pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
+    let url = format!("{}/cgi-bin/message/custom/send", p.bases.wechat);
+    let post = |body: Value| {
+        let url = url.clone();
+        async move {
+            with_token(p, out.account, out.creds, |token| {
+                call(
+                    p.http
+                        .post(&url)
+                        .query(&[("access_token", token)])
+                        .json(&body),
+                )
+            })
+            .await
+        }
+    };
+    if !out.text.trim().is_empty() {
+        post(json!({"touser": out.to, "msgtype": "text", "text": {"content": out.text}})).await?;
+    }
+    if let Some(file) = &out.file {
+        let msgtype = match file.kind {
+            AttachmentKind::Image => "image",
+            AttachmentKind::Audio => "voice",
+            AttachmentKind::Video => "video",
+            _ => return Err(Failure::fail(
+                "WeChat customer-service messages carry photos, voice and video, not other files",
+            )),
+        };
+        let media_id = upload(p, out.account, out.creds, msgtype, file).await?;
+        let mut body = json!({"touser": out.to, "msgtype": msgtype});
+        body[msgtype] = json!({"media_id": media_id});
+        post(body).await?;
+    }
+    // WeChat gives customer-service messages no id.
+    Ok(Sent {
+        external_id: None,
+        used_reply_token: false,
+    })
+}
+
+/// `POST /cgi-bin/media/upload?type=…`: a temporary media id.
+async fn upload(
+    p: &Platforms,
+    account: ChannelAccountId,
+    creds: &BTreeMap<String, String>,
+    msgtype: &str,
+    file: &OutFile,
+) -> Result<String, Failure> {
+    let bytes = read_file(file).await?;
+    let url = format!("{}/cgi-bin/media/upload", p.bases.wechat);
+    let v = with_token(p, account, creds, |token| {
+        let part = Part::bytes(bytes.clone())
+            .file_name(file.name.clone())
+            .mime_str(&file.mime);
+        let url = url.clone();
+        async move {
+            let part = part.map_err(|e| (None, Failure::fail(format!("bad file type: {e}"))))?;
+            call(
+                p.http
+                    .post(&url)
+                    .query(&[("access_token", token.as_str()), ("type", msgtype)])
+                    .multipart(Form::new().part("media", part)),
+            )
+            .await
+        }
+    })
+    .await?;
+    v.get("media_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Failure::retry("WeChat took the file but gave no media id"))
+}
+
+/// `GET /cgi-bin/user/info`: the nickname, which WeChat now gives for few
+/// accounts; without it the customer gets a readable name from the id.
+pub async fn profile_name(
+    p: &Platforms,
+    account: ChannelAccountId,
+    creds: &BTreeMap<String, String>,
+    user: &str,
+) -> Result<Option<String>, Failure> {
+    let url = format!("{}/cgi-bin/user/info", p.bases.wechat);
+    let v = with_token(p, account, creds, |token| {
+        call(p.http.get(&url).query(&[
+            ("access_token", token.as_str()),
+            ("openid", user),
+            ("lang", "en"),
+        ]))
+    })
+    .await?;
+    let nick = v
+        .get("nickname")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("");
+    if !nick.is_empty() {
+        return Ok(Some(nick.to_string()));
+    }
+    let tail: String = user
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Ok(Some(format!("WeChat user {tail}")))
+}
+
+/// `GET /cgi-bin/media/get?media_id=…` (or the photo's PicUrl).
+pub async fn fetch(
+    p: &Platforms,
+    account: ChannelAccountId,
+    creds: &BTreeMap<String, String>,
+    media: &MediaRef,
+) -> Result<Download, Failure> {
+    let Some(id) = media.id.as_deref() else {
+        let url = media
+            .url
+            .as_deref()
+            .ok_or_else(|| Failure::fail("WeChat gave no media id"))?;
+        return download_or_failure("WeChat", p.http.get(url).send().await).await;
+    };
+    let url = format!("{}/cgi-bin/media/get", p.bases.wechat);
+    with_token(p, account, creds, |token| {
+        let req = p
+            .http
+            .get(&url)
+            .query(&[("access_token", token.as_str()), ("media_id", id)]);
+        async move {
+            let resp = download_or_failure("WeChat", req.send().await)
+                .await
+                .map_err(|f| (None, f))?;
+            // Errors come back as JSON with 200.
+            let json = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/plain"));
+            if json {
+                let v: Value = resp.json().await.unwrap_or_default();
+                let code = v.get("errcode").and_then(Value::as_i64);
+                return Err((
+                    code,
+                    wechat_error(&v).unwrap_or_else(|| Failure::fail("WeChat sent no file")),
+                ));
+            }
+            Ok(resp)
+        }
+    })
+    .await
+}

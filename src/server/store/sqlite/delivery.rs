@@ -1,0 +1,358 @@
+//! Sending through the platforms: the outbound queue, the platforms'
+//! delivery statuses, LINE's reply tokens, customers' files still to fetch
+//! and names from the platforms' profiles.
+
+use super::{load_customer, load_message, now_ms, to_dt};
+use crate::protocol::*;
+use crate::server::store::{
+    Delivery, DeliveryOutcome, InboundMessage, MediaFetch, MediaOutcome, StoreError, StoreResult,
+};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+/// Keeps what a platform sent beside a customer message: LINE's reply
+/// token, and the file still to fetch.
+pub fn after_inbound(
+    tx: &Transaction,
+    conversation: ConversationId,
+    message: MessageId,
+    msg: &InboundMessage,
+) -> StoreResult<()> {
+    if let Some(token) = &msg.reply_token {
+        tx.prepare_cached(
+            "UPDATE conversations SET reply_token = ?2, reply_token_at = ?3 WHERE id = ?1",
+        )?
+        .execute(params![conversation, token, now_ms()])?;
+    }
+    if let Some(media) = &msg.media {
+        tx.prepare_cached(
+            "INSERT INTO media_fetches (message_id, media, next_attempt_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![message, media, now_ms()])?;
+    }
+    Ok(())
+}
+
+/// Message, account, kind, customer id, customer's last message, reply
+/// token and its time, tries so far.
+type DueRow = (
+    MessageId,
+    ChannelAccountId,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    u32,
+);
+
+pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
+    let rows: Vec<DueRow> = conn
+        .prepare_cached(
+            "SELECT m.id, cv.channel_account_id, a.kind, cu.channel_user_id, cv.customer_last_at,
+                    cv.reply_token, cv.reply_token_at, m.attempts
+             FROM messages m
+             JOIN conversations cv ON cv.id = m.conversation_id
+             JOIN channel_accounts a ON a.id = cv.channel_account_id
+             JOIN customers cu ON cu.id = cv.customer_id
+             WHERE m.status = 'pending' AND m.next_attempt_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
+                               AND p.status = 'pending' AND p.id < m.id)
+             ORDER BY m.next_attempt_at, m.id LIMIT ?2",
+        )?
+        .query_map(params![now, limit], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, account, kind, to, last, token, token_at, attempts)| {
+            Ok(Delivery {
+                message: load_message(conn, id)?,
+                account,
+                kind: kind.parse().map_err(|e: String| StoreError::Internal(e))?,
+                to,
+                customer_last_at: last.map(to_dt),
+                reply_token: token.zip(token_at.map(to_dt)),
+                attempts,
+            })
+        })
+        .collect()
+}
+
+fn updated(tx: &Transaction, events: &mut Vec<EventKind>, id: MessageId) -> StoreResult<Message> {
+    let message = load_message(tx, id)?;
+    events.push(EventKind::MessageUpdated {
+        message: message.clone(),
+    });
+    Ok(message)
+}
+
+fn clear_reply_token(tx: &Transaction, message: MessageId) -> StoreResult<()> {
+    tx.prepare_cached(
+        "UPDATE conversations SET reply_token = NULL, reply_token_at = NULL
+         WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+    )?
+    .execute([message])?;
+    Ok(())
+}
+
+pub fn done(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: MessageId,
+    outcome: DeliveryOutcome,
+) -> StoreResult<Message> {
+    let (status, external, failure, next, used) = match outcome {
+        DeliveryOutcome::Sent {
+            external_id,
+            used_reply_token,
+        } => (
+            DeliveryStatus::Sent,
+            external_id,
+            None,
+            None,
+            used_reply_token,
+        ),
+        DeliveryOutcome::Retry { reason, at } => (
+            DeliveryStatus::Pending,
+            None,
+            Some(reason),
+            Some(at.timestamp_millis()),
+            false,
+        ),
+        DeliveryOutcome::Failed {
+            reason,
+            used_reply_token,
+        } => (
+            DeliveryStatus::Failed,
+            None,
+            Some(reason),
+            None,
+            used_reply_token,
+        ),
+    };
+    let n = tx
+        .prepare_cached(
+            "UPDATE messages SET status = ?2, external_id = COALESCE(?3, external_id), failure = ?4,
+                    next_attempt_at = ?5, attempts = attempts + 1
+             WHERE id = ?1 AND status = 'pending'",
+        )?
+        .execute(params![id, status.as_str(), external, failure, next])?;
+    if n == 0 {
+        return Err(StoreError::Conflict(
+            "that message is not waiting to be sent".into(),
+        ));
+    }
+    if used {
+        clear_reply_token(tx, id)?;
+    }
+    updated(tx, events, id)
+}
+
+fn rank(s: DeliveryStatus) -> u8 {
+    match s {
+        DeliveryStatus::Pending => 0,
+        DeliveryStatus::Sent => 1,
+        DeliveryStatus::Delivered => 2,
+        DeliveryStatus::Read => 3,
+        DeliveryStatus::Failed => 4,
+    }
+}
+
+/// Moves a message to `status` if that is a step forward; failed is final
+/// unless an agent retries.
+fn advance(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: MessageId,
+    current: DeliveryStatus,
+    status: DeliveryStatus,
+    reason: Option<String>,
+) -> StoreResult<Option<Message>> {
+    if current == DeliveryStatus::Failed || rank(status) <= rank(current) {
+        return Ok(None);
+    }
+    tx.prepare_cached("UPDATE messages SET status = ?2, failure = ?3 WHERE id = ?1")?
+        .execute(params![id, status.as_str(), reason])?;
+    updated(tx, events, id).map(Some)
+}
+
+pub fn status(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    account: ChannelAccountId,
+    external_id: &str,
+    status: DeliveryStatus,
+    reason: Option<String>,
+) -> StoreResult<Option<Message>> {
+    let found: Option<(MessageId, String)> = tx
+        .prepare_cached(
+            "SELECT m.id, m.status FROM messages m
+             JOIN conversations cv ON cv.id = m.conversation_id
+             WHERE m.external_id = ?2 AND cv.channel_account_id = ?1",
+        )?
+        .query_row(params![account, external_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((id, current)) = found else {
+        return Ok(None);
+    };
+    let current = current.parse().unwrap_or(DeliveryStatus::Sent);
+    advance(tx, events, id, current, status, reason)
+}
+
+/// The most messages one watermark updates (older ones were long since
+/// delivered or read).
+const WATERMARK_LIMIT: u32 = 200;
+
+pub fn status_until(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    account: ChannelAccountId,
+    user: &str,
+    until: i64,
+    status: DeliveryStatus,
+) -> StoreResult<Vec<Message>> {
+    let rows: Vec<(MessageId, String)> = tx
+        .prepare_cached(
+            "SELECT m.id, m.status FROM messages m
+             JOIN conversations cv ON cv.id = m.conversation_id
+             JOIN customers cu ON cu.id = cv.customer_id
+             WHERE cv.channel_account_id = ?1 AND cu.channel_user_id = ?2
+               AND m.kind IN ('agent', 'bot') AND m.status IN ('sent', 'delivered')
+               AND m.created_at <= ?3
+             ORDER BY m.id DESC LIMIT ?4",
+        )?
+        .query_map(params![account, user, until, WATERMARK_LIMIT], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (id, current) in rows.into_iter().rev() {
+        let current = current.parse().unwrap_or(DeliveryStatus::Sent);
+        if let Some(m) = advance(tx, events, id, current, status, None)? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+pub fn retry(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    by: &Agent,
+    id: MessageId,
+) -> StoreResult<Message> {
+    let m = load_message(tx, id)?;
+    if !by.is_admin() && m.kind == MessageKind::Agent && m.author_id != Some(by.id) {
+        return Err(StoreError::Forbidden(
+            "only the message's author or an admin can send it again".into(),
+        ));
+    }
+    if m.status != DeliveryStatus::Failed {
+        return Err(StoreError::Conflict(format!(
+            "only a failed message can be sent again; this one is {}",
+            m.status.as_str()
+        )));
+    }
+    tx.prepare_cached(
+        "UPDATE messages SET status = 'pending', failure = NULL, attempts = 0, next_attempt_at = ?2
+         WHERE id = ?1",
+    )?
+    .execute(params![id, now_ms()])?;
+    updated(tx, events, id)
+}
+
+pub fn due_media(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<MediaFetch>> {
+    let rows: Vec<(MessageId, ChannelAccountId, String, String, u32)> = conn
+        .prepare_cached(
+            "SELECT f.message_id, cv.channel_account_id, a.kind, f.media, f.attempts
+             FROM media_fetches f
+             JOIN messages m ON m.id = f.message_id
+             JOIN conversations cv ON cv.id = m.conversation_id
+             JOIN channel_accounts a ON a.id = cv.channel_account_id
+             WHERE f.next_attempt_at <= ?1 ORDER BY f.next_attempt_at LIMIT ?2",
+        )?
+        .query_map(params![now, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(message_id, account, kind, media, attempts)| {
+            Ok(MediaFetch {
+                message_id,
+                account,
+                kind: kind.parse().map_err(|e: String| StoreError::Internal(e))?,
+                media,
+                attempts,
+            })
+        })
+        .collect()
+}
+
+pub fn media_done(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: MessageId,
+    outcome: MediaOutcome,
+) -> StoreResult<()> {
+    match outcome {
+        MediaOutcome::Retry { at } => {
+            tx.prepare_cached(
+                "UPDATE media_fetches SET attempts = attempts + 1, next_attempt_at = ?2
+                 WHERE message_id = ?1",
+            )?
+            .execute(params![id, at.timestamp_millis()])?;
+            return Ok(());
+        }
+        MediaOutcome::Attached { attachment, text } => {
+            tx.prepare_cached("UPDATE messages SET attachment_id = ?2, text = ?3 WHERE id = ?1")?
+                .execute(params![id, attachment, text])?;
+        }
+        MediaOutcome::Failed { text } => {
+            tx.prepare_cached("UPDATE messages SET text = ?2 WHERE id = ?1")?
+                .execute(params![id, text])?;
+        }
+    }
+    tx.prepare_cached("DELETE FROM media_fetches WHERE message_id = ?1")?
+        .execute([id])?;
+    updated(tx, events, id)?;
+    Ok(())
+}
+
+pub fn set_platform_name(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    account: ChannelAccountId,
+    user: &str,
+    name: &str,
+) -> StoreResult<()> {
+    let name: String = name.trim().chars().take(200).collect();
+    if name.is_empty() {
+        return Ok(());
+    }
+    // Only a placeholder is replaced: a name an agent typed stays.
+    let id: Option<CustomerId> = tx
+        .prepare_cached(
+            "UPDATE customers SET name = ?3, version = version + 1
+             WHERE channel_account_id = ?1 AND channel_user_id = ?2 AND name = channel_user_id
+             RETURNING id",
+        )?
+        .query_row(params![account, user, name], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = id {
+        events.push(EventKind::CustomerUpdated {
+            customer: load_customer(tx, id)?,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! The bot, end to end on a real server: greeting, menu, rules, standard
+//! messages, business hours, fallback, handoff, the toggle, an agent's
+//! reply turning it off, an outside bot, and its replies going out through
+//! a platform (LINE's reply token).
+
+mod common;
+
+use chatsmart::protocol::*;
+use chatsmart::server::bot::Flow;
+use chatsmart::server::clock::Clock;
+use chatsmart::server::ServerConfig;
+use common::platforms::{deliver, Double, Platform};
+use common::*;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A clock fixed at `at` (RFC 3339).
+struct Fixed(chrono::DateTime<chrono::Utc>);
+
+impl Clock for Fixed {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+async fn server(flow: Flow, at: &str) -> TestServer {
+    let now = chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc();
+    TestServer::start_with_config(move |c| ServerConfig {
+        bot: Arc::new(flow),
+        clock: Arc::new(Fixed(now)),
+        ..c
+    })
+    .await
+}
+
+/// Monday 10:30 in UTC+8: the default flow's team is in.
+const OPEN: &str = "2026-11-30T10:30:00+08:00";
+/// Saturday.
+const CLOSED: &str = "2026-12-05T10:30:00+08:00";
+
+/// The conversation's messages once `n` exist (10 s at most).
+async fn messages(t: &TestServer, conv: ConversationId, n: usize) -> Vec<Message> {
+    let start = Instant::now();
+    loop {
+        let items = t
+            .alice
+            .client
+            .messages(conv, &MessagesQuery::default())
+            .await
+            .unwrap()
+            .items;
+        if items.len() >= n {
+            return items;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "waited for {n} messages, have {items:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn texts(m: &[Message]) -> Vec<(MessageKind, String)> {
+    m.iter().map(|m| (m.kind, m.text.clone())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_flow_greets_answers_and_hands_over() {
+    let t = server(Flow::default(), OPEN).await;
+    let acc = t
+        .inbound(ChannelKind::Whatsapp, "852", "Mei", "hello", "e1")
+        .await;
+    let conv = acc.conversation_id;
+    let m = messages(&t, conv, 3).await;
+    assert_eq!(m[1].kind, MessageKind::Bot);
+    assert!(m[1].text.starts_with("Hi Mei!"), "{:?}", texts(&m));
+    assert!(m[2].text.contains("1. Where is my order?"));
+    assert!(m[2].text.contains("4. Talk to a person"));
+
+    // A menu number.
+    t.inbound(ChannelKind::Whatsapp, "852", "Mei", "2", "e2")
+        .await;
+    let m = messages(&t, conv, 5).await;
+    assert!(m[4].text.contains("within 30 days"), "{:?}", texts(&m));
+    // A keyword rule.
+    t.inbound(
+        ChannelKind::Whatsapp,
+        "852",
+        "Mei",
+        "Can I get a refund?",
+        "e3",
+    )
+    .await;
+    let m = messages(&t, conv, 7).await;
+    assert!(m[6].text.contains("return anything"));
+    // Something it does not know: the fallback with the menu again.
+    t.inbound(ChannelKind::Whatsapp, "852", "Mei", "blue elephants", "e4")
+        .await;
+    let m = messages(&t, conv, 9).await;
+    assert!(m[8].text.starts_with("Sorry, I didn't catch that."));
+    assert!(
+        t.alice
+            .client
+            .conversation(conv)
+            .await
+            .unwrap()
+            .conversation
+            .bot_active
+    );
+
+    // Asking for a person: the bot says so, steps aside, and says why.
+    t.inbound(ChannelKind::Whatsapp, "852", "Mei", "我要真人", "e5")
+        .await;
+    let m = messages(&t, conv, 12).await;
+    assert!(m[10].text.starts_with("Connecting you"), "{:?}", texts(&m));
+    assert_eq!(m[11].kind, MessageKind::System);
+    assert_eq!(
+        m[11].text,
+        "handed to the agents: the customer asked for a person (\"真人\")"
+    );
+    let c = t
+        .alice
+        .client
+        .conversation(conv)
+        .await
+        .unwrap()
+        .conversation;
+    assert!(!c.bot_active);
+    assert!(c.assignees.is_empty(), "a new request for the agents");
+    assert!(c.waiting_since.is_some(), "the customer is waiting");
+    // The bot is off: it says nothing more.
+    t.inbound(ChannelKind::Whatsapp, "852", "Mei", "hello?", "e6")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let m = messages(&t, conv, 13).await;
+    assert_eq!(m.len(), 13, "{:?}", texts(&m));
+    // Conversations handed over are listed under Chat with Agent.
+    let agent_section = t
+        .alice
+        .client
+        .conversations(&ConversationQuery {
+            section: Some(Section::Agent),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(agent_section
+        .items
+        .iter()
+        .any(|r| r.conversation.id == conv));
+
+    // The toggle turns it back on, and an agent's reply turns it off.
+    t.alice.client.set_bot(conv, true).await.unwrap();
+    t.inbound(ChannelKind::Whatsapp, "852", "Mei", "1", "e7")
+        .await;
+    let m = messages(&t, conv, 16).await;
+    assert_eq!(m[13].text, "bot turned on by Alice Wong");
+    assert!(m[15].text.contains("track your order"), "{:?}", texts(&m));
+    t.alice
+        .client
+        .send_message(conv, "Hi Mei, Alice here", "c-1")
+        .await
+        .unwrap();
+    let m = messages(&t, conv, 18).await;
+    assert_eq!(m[17].text, "bot turned off: Alice Wong replied");
+    assert!(
+        !t.alice
+            .client
+            .conversation(conv)
+            .await
+            .unwrap()
+            .conversation
+            .bot_active
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_hours_the_bot_says_when_the_team_is_back() {
+    let t = server(Flow::default(), CLOSED).await;
+    let conv = t
+        .inbound(ChannelKind::Line, "U1", "Ken", "hi", "e1")
+        .await
+        .conversation_id;
+    let m = messages(&t, conv, 4).await;
+    assert!(m[3].text.contains("away now"), "{:?}", texts(&m));
+    t.inbound(ChannelKind::Line, "U1", "Ken", "??", "e2").await;
+    let m = messages(&t, conv, 6).await;
+    assert!(m[5].text.contains("away now"));
+    assert!(!m[5].text.starts_with("Sorry"));
+    // A handoff out of hours says both.
+    t.inbound(ChannelKind::Line, "U1", "Ken", "human please", "e3")
+        .await;
+    let m = messages(&t, conv, 9).await;
+    assert!(m[7].text.contains("Connecting") && m[7].text.contains("away now"));
+    assert_eq!(m[8].kind, MessageKind::System);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_flow_with_a_pattern_a_standard_message_and_repeated_misses() {
+    let flow = Flow::parse(
+        r#"
+fallback = "Hmm?"
+fallbacks_before_handoff = 2
+handoff_words = ["staff"]
+
+[[rules]]
+pattern = '(?i)^price of (\w+)'
+standard = "Pricing"
+standard_index = 2
+"#,
+    )
+    .unwrap();
+    let t = server(flow, OPEN).await;
+    let folder = t
+        .admin
+        .client
+        .create_folder(&FolderInput {
+            name: "Pricing".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for text in ["Prices start at $10.", "The pro plan is $25 a month."] {
+        t.admin
+            .client
+            .add_standard_message(folder.id, text)
+            .await
+            .unwrap();
+    }
+    let conv = t
+        .inbound(ChannelKind::Wechat, "o1", "Li", "Price of pro?", "e1")
+        .await
+        .conversation_id;
+    let m = messages(&t, conv, 2).await;
+    assert_eq!(m[1].text, "The pro plan is $25 a month.");
+    t.inbound(ChannelKind::Wechat, "o1", "Li", "what", "e2")
+        .await;
+    let m = messages(&t, conv, 4).await;
+    assert_eq!(m[3].text, "Hmm?");
+    // The second miss in a row hands over.
+    t.inbound(ChannelKind::Wechat, "o1", "Li", "what what", "e3")
+        .await;
+    let m = messages(&t, conv, 7).await;
+    assert_eq!(
+        m[6].text,
+        "handed to the agents: the bot did not understand 2 messages in a row"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outside_bot_gets_signed_messages_and_answers() {
+    use axum::http::HeaderMap;
+    // (signature, body) of each call.
+    type Calls = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+    let seen: Calls = Default::default();
+    let s = seen.clone();
+    let app = axum::Router::new().route(
+        "/bot",
+        axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let s = s.clone();
+            async move {
+                let sig = headers["x-chatsmart-signature"].to_str().unwrap().to_string();
+                s.lock().unwrap().push((sig, body.to_vec()));
+                let req: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let text = req["message"]["text"].as_str().unwrap().to_string();
+                if text == "bye" {
+                    axum::Json(json!({"replies": ["Passing you on."], "handoff": "the outside bot was asked to"}))
+                } else {
+                    axum::Json(json!({"replies": [format!("You said: {text}")]}))
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/bot", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let secret = "a-long-shared-secret-for-the-bot";
+    let flow = Flow::parse(&format!(
+        "greeting = \"unused\"\n[external]\nurl = \"{url}\"\nsecret = \"{secret}\"\n"
+    ))
+    .unwrap();
+    let t = server(flow, OPEN).await;
+    let conv = t
+        .inbound(ChannelKind::Messenger, "p1", "Sam", "hello bot", "e1")
+        .await
+        .conversation_id;
+    let m = messages(&t, conv, 2).await;
+    assert_eq!(m[1].text, "You said: hello bot");
+    assert_eq!(m[1].kind, MessageKind::Bot);
+    let (sig, body) = seen.lock().unwrap()[0].clone();
+    assert_eq!(sig, chatsmart::server::bot::external::sign(secret, &body));
+    let req: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(req["event"], "message_created");
+    assert_eq!(req["conversation"]["id"], conv);
+    t.inbound(ChannelKind::Messenger, "p1", "Sam", "bye", "e2")
+        .await;
+    let m = messages(&t, conv, 5).await;
+    assert_eq!(m[3].text, "Passing you on.");
+    assert_eq!(
+        m[4].text,
+        "handed to the agents: the outside bot was asked to"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bots_replies_go_out_through_the_platform() {
+    let line = Double::start(Platform::Line).await;
+    let now = chrono::DateTime::parse_from_rfc3339(OPEN).unwrap().to_utc();
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        api_bases: line.bases(c.api_bases.clone()),
+        bot: Arc::new(Flow::default()),
+        clock: Arc::new(Fixed(now)),
+        ..c
+    })
+    .await;
+    let ch = t
+        .admin
+        .client
+        .create_channel(&NewChannel {
+            kind: ChannelKind::Line,
+            name: "LINE".into(),
+            credentials: [("channel_secret", "s"), ("channel_access_token", "T")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+        .await
+        .unwrap();
+    let body = json!({"destination": "Ubot", "events": [{
+        "type": "message", "timestamp": chrono::Utc::now().timestamp_millis(),
+        "source": {"type": "user", "userId": "U9"}, "webhookEventId": "ev-1",
+        "deliveryContext": {"isRedelivery": false}, "replyToken": "rt-9",
+        "message": {"id": "1", "type": "text", "text": "hi"}
+    }]})
+    .to_string();
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "s",
+        body.as_bytes(),
+    )
+    .await;
+    // The greeting takes the free reply token; the menu is pushed.
+    let reply = &line.wait_calls("/v2/bot/message/reply", 1).await[0];
+    assert_eq!(reply.json["replyToken"], "rt-9");
+    assert!(reply.json["messages"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Hi "));
+    let push = &line.wait_calls("/v2/bot/message/push", 1).await[0];
+    assert!(push.json["messages"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("1. Where is my order?"));
+}

@@ -1,0 +1,413 @@
+//! Local doubles of the messaging platforms, each behaving as its platform
+//! documents: they serve the send, profile, media and token endpoints on a
+//! loopback port, record every request, can be told to fail the next call
+//! the way the platform fails, and sign webhooks to our server the
+//! platform's way (and redeliver them).
+#![allow(dead_code)]
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use base64::Engine;
+use chatsmart::server::platforms::ApiBases;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha1::Digest;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Meta,
+    Line,
+    Wechat,
+}
+
+/// One request a double received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub query: HashMap<String, String>,
+    /// The Authorization header.
+    pub auth: Option<String>,
+    pub headers: HeaderMap,
+    /// The body as JSON (null when it is not JSON).
+    pub json: Value,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn is_multipart(&self) -> bool {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("multipart/form-data"))
+    }
+
+    /// A multipart body's text: enough to find its fields' values.
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A canned failure for the next request whose path contains `path`.
+struct Scripted {
+    path: String,
+    status: u16,
+    body: Value,
+}
+
+#[derive(Default)]
+struct Inner {
+    seen: Vec<Seen>,
+    script: VecDeque<Scripted>,
+    counter: u64,
+    /// WeChat: the token now valid, and how many were issued.
+    wechat_token: Option<String>,
+    tokens_issued: u32,
+}
+
+#[derive(Clone)]
+struct Shared {
+    platform: Platform,
+    url: String,
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// A running double.
+pub struct Double {
+    pub platform: Platform,
+    pub url: String,
+    inner: Arc<Mutex<Inner>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Double {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The bytes every double serves as a customer's photo.
+pub fn photo() -> Vec<u8> {
+    chatsmart::protocol::attachments::samples::png_1x1()
+}
+
+impl Double {
+    pub async fn start(platform: Platform) -> Double {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let shared = Shared {
+            platform,
+            url: url.clone(),
+            inner: inner.clone(),
+        };
+        let app = Router::new().fallback(handle).with_state(shared);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Double {
+            platform,
+            url,
+            inner,
+            task,
+        }
+    }
+
+    /// The API bases a server should use to reach this double (only its
+    /// platform's point here).
+    pub fn bases(&self, mut bases: ApiBases) -> ApiBases {
+        match self.platform {
+            Platform::Meta => bases.meta = self.url.clone(),
+            Platform::Line => {
+                bases.line = self.url.clone();
+                bases.line_data = format!("{}/data", self.url);
+            }
+            Platform::Wechat => bases.wechat = self.url.clone(),
+        }
+        bases
+    }
+
+    /// Every request so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.inner.lock().unwrap().seen.clone()
+    }
+
+    /// Requests whose path ends with `suffix`.
+    pub fn calls(&self, suffix: &str) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.path.ends_with(suffix))
+            .collect()
+    }
+
+    /// Waits (10 s at most) until `n` requests ending with `suffix` came.
+    pub async fn wait_calls(&self, suffix: &str, n: usize) -> Vec<Seen> {
+        let start = std::time::Instant::now();
+        loop {
+            let c = self.calls(suffix);
+            if c.len() >= n {
+                return c;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(10),
+                "waited for {n} calls to {suffix}; saw {:#?}",
+                self.seen()
+                    .iter()
+                    .map(|s| format!("{} {}", s.method, s.path))
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The next request whose path contains `path` fails with this status
+    /// and body, as the platform would.
+    pub fn fail_next(&self, path: &str, status: u16, body: Value) {
+        self.inner.lock().unwrap().script.push_back(Scripted {
+            path: path.into(),
+            status,
+            body,
+        });
+    }
+
+    /// WeChat: the token issued so far stops working (as when it expires
+    /// or another server fetched a new one).
+    pub fn expire_token(&self) {
+        self.inner.lock().unwrap().wechat_token = Some("revoked".into());
+    }
+
+    pub fn tokens_issued(&self) -> u32 {
+        self.inner.lock().unwrap().tokens_issued
+    }
+}
+
+async fn handle(State(s): State<Shared>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body: Bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let query: HashMap<String, String> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let seen = Seen {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query,
+        auth: parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        headers: parts.headers.clone(),
+        json: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        body: body.to_vec(),
+    };
+    let mut inner = s.inner.lock().unwrap();
+    inner.seen.push(seen.clone());
+    inner.counter += 1;
+    let n = inner.counter;
+    if let Some(i) = inner
+        .script
+        .iter()
+        .position(|f| seen.path.contains(&f.path))
+    {
+        let f = inner.script.remove(i).unwrap();
+        return (StatusCode::from_u16(f.status).unwrap(), axum::Json(f.body)).into_response();
+    }
+    match s.platform {
+        Platform::Meta => meta(&s, &mut inner, &parts.method, &seen, n),
+        Platform::Line => line(&s, &parts.method, &seen, n),
+        Platform::Wechat => wechat(&mut inner, &parts.method, &seen, n),
+    }
+}
+
+fn not_found(what: &str) -> Response {
+    (StatusCode::NOT_FOUND, format!("the double has no {what}")).into_response()
+}
+
+fn png() -> Response {
+    ([("content-type", "image/png")], photo()).into_response()
+}
+
+fn meta(s: &Shared, _inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
+    let path = seen.path.trim_start_matches("/v21.0/");
+    let segs: Vec<&str> = path.split('/').collect();
+    let bearer_ok = seen
+        .auth
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Bearer "));
+    match (method.as_str(), segs.as_slice()) {
+        ("POST", ["me", "messages"]) => {
+            if !seen.query.contains_key("access_token") {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(
+                        json!({"error": {"message": "An access token is required", "code": 104}}),
+                    ),
+                )
+                    .into_response();
+            }
+            axum::Json(json!({"recipient_id": "psid", "message_id": format!("m_{n}")}))
+                .into_response()
+        }
+        ("POST", [_, "messages"]) if bearer_ok => axum::Json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": seen.json["to"], "wa_id": seen.json["to"]}],
+            "messages": [{"id": format!("wamid.{n}")}]
+        }))
+        .into_response(),
+        ("POST", [_, "media"]) if bearer_ok => {
+            axum::Json(json!({"id": format!("media-{n}")})).into_response()
+        }
+        ("GET", ["files", _]) if bearer_ok => png(),
+        ("GET", ["fb-cdn", _]) => png(),
+        ("GET", [id]) if id.starts_with("wa-media") && bearer_ok => axum::Json(json!({
+            "url": format!("{}/v21.0/files/{id}", s.url),
+            "mime_type": "image/png",
+            "id": id
+        }))
+        .into_response(),
+        ("GET", [id]) if seen.query.contains_key("access_token") => axum::Json(json!({
+            "first_name": "Mei",
+            "last_name": "Ling",
+            "id": id
+        }))
+        .into_response(),
+        _ if !bearer_ok && segs.len() > 1 => (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": {"message": "Invalid OAuth access token", "code": 190}})),
+        )
+            .into_response(),
+        _ => not_found(&seen.path),
+    }
+}
+
+fn line(_s: &Shared, method: &Method, seen: &Seen, n: u64) -> Response {
+    if !seen
+        .auth
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Bearer "))
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"message": "Authentication failed"})),
+        )
+            .into_response();
+    }
+    let sent = || {
+        axum::Json(json!({"sentMessages": [{"id": format!("{}", 500000 + n), "quoteToken": "q"}]}))
+            .into_response()
+    };
+    match (method.as_str(), seen.path.as_str()) {
+        ("POST", "/v2/bot/message/reply") => {
+            if seen.json["replyToken"] == "expired" {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"message": "Invalid reply token"})),
+                )
+                    .into_response();
+            }
+            sent()
+        }
+        ("POST", "/v2/bot/message/push") => sent(),
+        ("GET", p) if p.starts_with("/v2/bot/profile/") => axum::Json(json!({
+            "displayName": "Ken Sato",
+            "userId": p.trim_start_matches("/v2/bot/profile/"),
+            "language": "ja"
+        }))
+        .into_response(),
+        ("GET", p) if p.starts_with("/data/v2/bot/message/") && p.ends_with("/content") => png(),
+        _ => not_found(&seen.path),
+    }
+}
+
+fn wechat(inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
+    let q = |k: &str| seen.query.get(k).cloned().unwrap_or_default();
+    if seen.path == "/cgi-bin/token" {
+        if q("grant_type") != "client_credential" || q("appid").is_empty() {
+            return axum::Json(json!({"errcode": 40013, "errmsg": "invalid appid"}))
+                .into_response();
+        }
+        let token = format!("token-{n}");
+        inner.wechat_token = Some(token.clone());
+        inner.tokens_issued += 1;
+        return axum::Json(json!({"access_token": token, "expires_in": 7200})).into_response();
+    }
+    if inner.wechat_token.as_deref() != Some(q("access_token").as_str()) {
+        return axum::Json(json!({"errcode": 42001, "errmsg": "access_token expired"}))
+            .into_response();
+    }
+    match (method.as_str(), seen.path.as_str()) {
+        ("POST", "/cgi-bin/message/custom/send") => {
+            axum::Json(json!({"errcode": 0, "errmsg": "ok"})).into_response()
+        }
+        ("POST", "/cgi-bin/media/upload") => axum::Json(json!({
+            "type": q("type"),
+            "media_id": format!("wx-media-{n}"),
+            "created_at": 1700000000
+        }))
+        .into_response(),
+        ("GET", "/cgi-bin/user/info") => axum::Json(json!({
+            "subscribe": 1,
+            "openid": q("openid"),
+            "nickname": "",
+            "language": "zh_CN"
+        }))
+        .into_response(),
+        ("GET", "/cgi-bin/media/get") => {
+            ([("content-type", "image/jpeg")], photo()).into_response()
+        }
+        _ => not_found(&seen.path),
+    }
+}
+
+fn hmac256(key: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    m.update(body);
+    m.finalize().into_bytes().to_vec()
+}
+
+/// Posts a webhook to our server signed as `platform` signs it; returns
+/// the status and body. `secret` is the app secret (Meta), the channel
+/// secret (LINE) or the token (WeChat).
+pub async fn deliver(
+    server: &str,
+    path: &str,
+    platform: Platform,
+    secret: &str,
+    body: &[u8],
+) -> (u16, String) {
+    let http = reqwest::Client::new();
+    let req = match platform {
+        Platform::Meta => http.post(format!("{server}{path}")).header(
+            "X-Hub-Signature-256",
+            format!("sha256={}", hex::encode(hmac256(secret, body))),
+        ),
+        Platform::Line => http.post(format!("{server}{path}")).header(
+            "x-line-signature",
+            base64::engine::general_purpose::STANDARD.encode(hmac256(secret, body)),
+        ),
+        Platform::Wechat => {
+            let (ts, nonce) = ("1700000000", "n0nce");
+            let mut parts = [secret, ts, nonce];
+            parts.sort_unstable();
+            let sig = hex::encode(sha1::Sha1::digest(parts.concat().as_bytes()));
+            http.post(format!(
+                "{server}{path}?signature={sig}&timestamp={ts}&nonce={nonce}"
+            ))
+        }
+    };
+    let resp = req.body(body.to_vec()).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}

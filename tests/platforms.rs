@@ -1,0 +1,955 @@
+//! Sending through the platforms, end to end: a real server whose API
+//! bases point at local doubles of Meta, LINE and WeChat (tests/common/
+//! platforms.rs). Webhooks are signed the platforms' way; replies go from
+//! the same route the TUI uses and reach the doubles with each platform's
+//! body and auth; statuses, windows, retries, files and profile names
+//! follow.
+
+mod common;
+
+use chatsmart::protocol::*;
+use chatsmart::server::ServerConfig;
+use common::platforms::{deliver, photo, Double, Platform};
+use common::*;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// A server talking to `double`, retrying quickly.
+async fn server_for(double: &Double) -> TestServer {
+    TestServer::start_with_config(|c| ServerConfig {
+        api_bases: double.bases(c.api_bases.clone()),
+        retry_base: Duration::from_millis(40),
+        ..c
+    })
+    .await
+}
+
+async fn channel(t: &TestServer, kind: ChannelKind, creds: &[(&str, &str)]) -> ChannelCreated {
+    let credentials: BTreeMap<String, String> = creds
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    t.admin
+        .client
+        .create_channel(&NewChannel {
+            kind,
+            name: kind.display_name().into(),
+            credentials,
+        })
+        .await
+        .unwrap()
+}
+
+/// Polls `f` until it gives a value (10 s at most).
+async fn until<T, F, Fut>(what: &str, f: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The only conversation's row, once it exists.
+async fn the_conversation(t: &TestServer) -> ConversationRow {
+    let c = t.alice.client.clone();
+    until("a conversation", || {
+        let c = c.clone();
+        async move {
+            c.conversations(&ConversationQuery::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .next()
+        }
+    })
+    .await
+}
+
+/// Waits until message `id` has `status`; returns it.
+async fn status_of(
+    t: &TestServer,
+    conv: ConversationId,
+    id: MessageId,
+    status: DeliveryStatus,
+) -> Message {
+    let c = t.alice.client.clone();
+    until(&format!("message {id} to be {status:?}"), || {
+        let c = c.clone();
+        async move {
+            c.messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .find(|m| m.id == id && m.status == status)
+        }
+    })
+    .await
+}
+
+async fn inbound_messages(t: &TestServer, conv: ConversationId) -> Vec<Message> {
+    t.alice
+        .client
+        .messages(conv, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::Inbound)
+        .collect()
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn hours_ago_ms(h: i64) -> i64 {
+    now_ms() - h * 3600 * 1000
+}
+
+const FB: [(&str, &str); 4] = [
+    ("app_secret", "fb-secret"),
+    ("verify_token", "fb-verify"),
+    ("page_access_token", "PAGE-TOKEN"),
+    ("page_id", "PAGE-1"),
+];
+
+fn messenger_text(psid: &str, mid: &str, text: &str, at: i64) -> Vec<u8> {
+    json!({"object": "page", "entry": [{"id": "PAGE-1", "time": at, "messaging": [
+        {"sender": {"id": psid}, "recipient": {"id": "PAGE-1"}, "timestamp": at,
+         "message": {"mid": mid, "text": text}}
+    ]}]})
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messenger_replies_go_out_and_delivery_and_read_follow() {
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let fb = channel(&t, ChannelKind::Messenger, &FB).await;
+    let body = messenger_text("PSID-1", "m_in_1", "Is my parcel coming?", now_ms());
+    for _ in 0..2 {
+        // Meta redelivers; the message is kept once.
+        let (code, _) = deliver(
+            &t.url(),
+            &fb.webhook_path,
+            Platform::Meta,
+            "fb-secret",
+            &body,
+        )
+        .await;
+        assert_eq!(code, 200);
+    }
+    let row = the_conversation(&t).await;
+    let conv = row.conversation.id;
+    assert_eq!(inbound_messages(&t, conv).await.len(), 1);
+    assert!(row.conversation.customer_last_at.is_some());
+    // The name comes from the Graph profile, asked with the page token.
+    let c = t.alice.client.clone();
+    until("the profile name", || {
+        let c = c.clone();
+        async move {
+            (c.conversation(conv)
+                .await
+                .unwrap()
+                .conversation
+                .customer_name
+                == "Mei Ling")
+                .then_some(())
+        }
+    })
+    .await;
+    let profile = meta.calls("/v21.0/PSID-1");
+    assert_eq!(profile[0].query["access_token"], "PAGE-TOKEN");
+    assert_eq!(profile[0].query["fields"], "first_name,last_name");
+
+    // A reply from the TUI's route goes out as a RESPONSE.
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, "Yes, tomorrow!", "c-1")
+        .await
+        .unwrap();
+    assert_eq!(sent.status, DeliveryStatus::Pending);
+    let call = &meta.wait_calls("/me/messages", 1).await[0];
+    assert_eq!(call.query["access_token"], "PAGE-TOKEN");
+    assert_eq!(
+        call.json,
+        json!({"recipient": {"id": "PSID-1"}, "messaging_type": "RESPONSE", "message": {"text": "Yes, tomorrow!"}})
+    );
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+
+    // Delivery by message id, then read by watermark.
+    let delivered =
+        json!({"object": "page", "entry": [{"id": "PAGE-1", "time": now_ms(), "messaging": [
+            {"sender": {"id": "PSID-1"}, "recipient": {"id": "PAGE-1"}, "timestamp": now_ms(),
+             "delivery": {"mids": [], "watermark": now_ms() + 1000}}
+        ]}]})
+        .to_string();
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        delivered.as_bytes(),
+    )
+    .await;
+    status_of(&t, conv, sent.id, DeliveryStatus::Delivered).await;
+    let read = json!({"object": "page", "entry": [{"id": "PAGE-1", "time": now_ms(), "messaging": [
+        {"sender": {"id": "PSID-1"}, "recipient": {"id": "PAGE-1"}, "timestamp": now_ms(),
+         "read": {"watermark": now_ms() + 1000}}
+    ]}]})
+    .to_string();
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        read.as_bytes(),
+    )
+    .await;
+    status_of(&t, conv, sent.id, DeliveryStatus::Read).await;
+    // A late delivery never moves it back.
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        delivered.as_bytes(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    status_of(&t, conv, sent.id, DeliveryStatus::Read).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messenger_windows_human_agent_tag_then_closed() {
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let fb = channel(&t, ChannelKind::Messenger, &FB).await;
+    // Three days since the customer wrote: a person may still answer, tagged.
+    let body = messenger_text("PSID-OLD", "m_old", "hello?", hours_ago_ms(72));
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        &body,
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, "Sorry for the wait", "c-1")
+        .await
+        .unwrap();
+    let call = &meta.wait_calls("/me/messages", 1).await[0];
+    assert_eq!(call.json["messaging_type"], "MESSAGE_TAG");
+    assert_eq!(call.json["tag"], "HUMAN_AGENT");
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+
+    // Eight days: nothing may go; it fails with the reason, unsent.
+    let body = messenger_text("PSID-GONE", "m_gone", "anyone?", hours_ago_ms(8 * 24));
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        &body,
+    )
+    .await;
+    let gone = other_conversation(&t, conv).await.id;
+    let late = t
+        .alice
+        .client
+        .send_message(gone, "Still there?", "c-2")
+        .await
+        .unwrap();
+    let failed = status_of(&t, gone, late.id, DeliveryStatus::Failed).await;
+    assert!(
+        failed
+            .failure
+            .as_deref()
+            .unwrap()
+            .contains("window has closed"),
+        "{failed:?}"
+    );
+    assert_eq!(meta.calls("/me/messages").len(), 1, "nothing more was sent");
+}
+
+const WA: [(&str, &str); 4] = [
+    ("app_secret", "wa-secret"),
+    ("verify_token", "wa-verify"),
+    ("access_token", "WA-TOKEN"),
+    ("phone_number_id", "PHONE-1"),
+];
+
+fn whatsapp_value(value: serde_json::Value) -> Vec<u8> {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [
+        {"field": "messages", "value": value}
+    ]}]})
+    .to_string()
+    .into_bytes()
+}
+
+fn whatsapp_text(from: &str, id: &str, text: &str, at_s: i64) -> Vec<u8> {
+    whatsapp_value(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "PHONE-1"},
+        "contacts": [{"wa_id": from, "profile": {"name": "Olivia"}}],
+        "messages": [{"from": from, "id": id, "timestamp": at_s.to_string(), "type": "text", "text": {"body": text}}]
+    }))
+}
+
+fn whatsapp_status(wamid: &str, status: &str, errors: serde_json::Value) -> Vec<u8> {
+    whatsapp_value(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "PHONE-1"},
+        "statuses": [{"id": wamid, "status": status, "timestamp": "1764000000", "recipient_id": "852", "errors": errors}]
+    }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_sends_follows_statuses_retries_and_keeps_the_window() {
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let wa = channel(&t, ChannelKind::Whatsapp, &WA).await;
+    let now_s = now_ms() / 1000;
+    let body = whatsapp_text("85291234567", "wamid.in1", "Hi there", now_s);
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &body,
+    )
+    .await;
+    let row = the_conversation(&t).await;
+    assert_eq!(row.conversation.customer_name, "Olivia");
+    let conv = row.conversation.id;
+
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, "Hello Olivia", "c-1")
+        .await
+        .unwrap();
+    let call = &meta.wait_calls("/PHONE-1/messages", 1).await[0];
+    assert_eq!(call.auth.as_deref(), Some("Bearer WA-TOKEN"));
+    assert_eq!(call.json["messaging_product"], "whatsapp");
+    assert_eq!(call.json["to"], "85291234567");
+    assert_eq!(call.json["type"], "text");
+    assert_eq!(call.json["text"]["body"], "Hello Olivia");
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+    let wamid = format!("wamid.{}", meta.seen().len());
+    for (s, want) in [
+        ("delivered", DeliveryStatus::Delivered),
+        ("read", DeliveryStatus::Read),
+    ] {
+        deliver(
+            &t.url(),
+            &wa.webhook_path,
+            Platform::Meta,
+            "wa-secret",
+            &whatsapp_status(&wamid, s, json!([])),
+        )
+        .await;
+        status_of(&t, conv, sent.id, want).await;
+    }
+
+    // A failed status carries WhatsApp's reason.
+    let second = t
+        .alice
+        .client
+        .send_message(conv, "One more thing", "c-2")
+        .await
+        .unwrap();
+    meta.wait_calls("/PHONE-1/messages", 2).await;
+    status_of(&t, conv, second.id, DeliveryStatus::Sent).await;
+    let wamid = format!("wamid.{}", meta.seen().len());
+    let errors = json!([{"code": 131026, "title": "Message undeliverable", "error_data": {"details": "the number is not on WhatsApp"}}]);
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &whatsapp_status(&wamid, "failed", errors),
+    )
+    .await;
+    let failed = status_of(&t, conv, second.id, DeliveryStatus::Failed).await;
+    assert!(failed
+        .failure
+        .unwrap()
+        .contains("131026: the number is not on WhatsApp"));
+
+    // Rate limited: retried with backoff until it goes.
+    meta.fail_next(
+        "/PHONE-1/messages",
+        429,
+        json!({"error": {"message": "Rate limit hit", "code": 130429}}),
+    );
+    meta.fail_next(
+        "/PHONE-1/messages",
+        503,
+        json!({"error": {"message": "Service unavailable", "code": 2}}),
+    );
+    let third = t
+        .alice
+        .client
+        .send_message(conv, "Third", "c-3")
+        .await
+        .unwrap();
+    status_of(&t, conv, third.id, DeliveryStatus::Sent).await;
+    assert_eq!(
+        meta.calls("/PHONE-1/messages").len(),
+        5,
+        "two failures, then sent"
+    );
+
+    // Refused outright: failed at once with Meta's words; an agent retries.
+    meta.fail_next(
+        "/PHONE-1/messages",
+        400,
+        json!({"error": {"message": "Invalid parameter", "code": 100}}),
+    );
+    let fourth = t
+        .alice
+        .client
+        .send_message(conv, "Fourth", "c-4")
+        .await
+        .unwrap();
+    let failed = status_of(&t, conv, fourth.id, DeliveryStatus::Failed).await;
+    assert!(
+        failed
+            .failure
+            .as_deref()
+            .unwrap()
+            .contains("code 100): Invalid parameter"),
+        "{failed:?}"
+    );
+    let (code, _) = api_error(t.alice.client.retry_message(sent.id).await.unwrap_err());
+    assert_eq!(code, 409, "only failed messages are retried");
+    let again = t.alice.client.retry_message(fourth.id).await.unwrap();
+    assert_eq!(again.status, DeliveryStatus::Pending);
+    assert_eq!(again.failure, None);
+    status_of(&t, conv, fourth.id, DeliveryStatus::Sent).await;
+
+    // Two days since the customer wrote: the window is closed, nothing goes.
+    let old = whatsapp_text("85290000000", "wamid.old", "old", now_s - 48 * 3600);
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &old,
+    )
+    .await;
+    let closed = other_conversation(&t, conv).await;
+    assert!(matches!(
+        reply_window(
+            ChannelKind::Whatsapp,
+            false,
+            closed.customer_last_at,
+            chrono::Utc::now()
+        ),
+        ReplyWindow::Closed { .. }
+    ));
+    let calls = meta.calls("/PHONE-1/messages").len();
+    let late = t
+        .alice
+        .client
+        .send_message(closed.id, "Hello?", "c-5")
+        .await
+        .unwrap();
+    let failed = status_of(&t, closed.id, late.id, DeliveryStatus::Failed).await;
+    assert!(failed
+        .failure
+        .unwrap()
+        .contains("24-hour reply window has closed"));
+    assert_eq!(meta.calls("/PHONE-1/messages").len(), calls);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_files_both_ways() {
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let wa = channel(&t, ChannelKind::Whatsapp, &WA).await;
+    let now_s = now_ms() / 1000;
+    let body = whatsapp_value(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "PHONE-1"},
+        "contacts": [{"wa_id": "852", "profile": {"name": "Olivia"}}],
+        "messages": [{"from": "852", "id": "wamid.img", "timestamp": now_s.to_string(), "type": "image",
+                      "image": {"id": "wa-media-7", "mime_type": "image/png", "sha256": "x", "caption": "my receipt"}}]
+    }));
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &body,
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+    let msg = file_message(&t, conv).await;
+    assert_eq!(msg.text, "my receipt");
+    let att = msg.attachment.unwrap();
+    assert_eq!(att.kind, AttachmentKind::Image);
+    assert_eq!(t.alice.client.download(att.id).await.unwrap(), photo());
+    let media_calls = meta.calls("/wa-media-7");
+    assert_eq!(media_calls[0].auth.as_deref(), Some("Bearer WA-TOKEN"));
+
+    // An agent's file goes up as WhatsApp media, then as an image message.
+    let up = t
+        .alice
+        .client
+        .upload_bytes("map.png", photo())
+        .await
+        .unwrap();
+    let sent = t
+        .alice
+        .client
+        .send_message_with(
+            conv,
+            &SendMessage {
+                text: "Here".into(),
+                client_id: "f-1".into(),
+                attachment_id: Some(up.id),
+            },
+        )
+        .await
+        .unwrap();
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+    let upload = &meta.calls("/PHONE-1/media")[0];
+    assert!(upload.is_multipart());
+    assert!(upload.body_text().contains("whatsapp"));
+    let send = meta.calls("/PHONE-1/messages").pop().unwrap();
+    assert_eq!(send.json["type"], "image");
+    assert!(send.json["image"]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("media-"));
+    assert_eq!(send.json["image"]["caption"], "Here");
+}
+
+/// The conversation's first customer message carrying a file, once its
+/// file has been fetched.
+async fn file_message(t: &TestServer, conv: ConversationId) -> Message {
+    let c = t.alice.client.clone();
+    until("the customer's file to be fetched", || {
+        let c = c.clone();
+        async move {
+            inbound_for(&c, conv)
+                .await
+                .into_iter()
+                .find(|m| m.attachment.is_some())
+        }
+    })
+    .await
+}
+
+/// The conversation other than `not`, once it exists.
+async fn other_conversation(t: &TestServer, not: ConversationId) -> Conversation {
+    let c = t.alice.client.clone();
+    until("another conversation", || {
+        let c = c.clone();
+        async move {
+            c.conversations(&ConversationQuery::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .find(|r| r.conversation.id != not)
+                .map(|r| r.conversation)
+        }
+    })
+    .await
+}
+
+async fn inbound_for(c: &chatsmart::client::Client, conv: ConversationId) -> Vec<Message> {
+    c.messages(conv, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::Inbound)
+        .collect()
+}
+
+const LINE: [(&str, &str); 2] = [
+    ("channel_secret", "line-secret"),
+    ("channel_access_token", "LINE-TOKEN"),
+];
+
+fn line_event(
+    user: &str,
+    event_id: &str,
+    reply_token: &str,
+    message: serde_json::Value,
+) -> Vec<u8> {
+    json!({"destination": "Ubot", "events": [{
+        "type": "message", "timestamp": now_ms(), "mode": "active",
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": event_id, "deliveryContext": {"isRedelivery": false},
+        "replyToken": reply_token, "message": message
+    }]})
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_replies_with_the_token_then_pushes() {
+    let line = Double::start(Platform::Line).await;
+    let t = server_for(&line).await;
+    let ch = channel(&t, ChannelKind::Line, &LINE).await;
+    let body = line_event(
+        "U-ken",
+        "ev-1",
+        "rt-1",
+        json!({"id": "7001", "type": "text", "text": "こんにちは"}),
+    );
+    let (code, _) = deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "line-secret",
+        &body,
+    )
+    .await;
+    assert_eq!(code, 200);
+    // Redelivered (isRedelivery): kept once.
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "line-secret",
+        &body,
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+    assert_eq!(inbound_messages(&t, conv).await.len(), 1);
+    let c = t.alice.client.clone();
+    until("the LINE display name", || {
+        let c = c.clone();
+        async move {
+            (c.conversation(conv)
+                .await
+                .unwrap()
+                .conversation
+                .customer_name
+                == "Ken Sato")
+                .then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        line.calls("/v2/bot/profile/U-ken")[0].auth.as_deref(),
+        Some("Bearer LINE-TOKEN")
+    );
+
+    // The first reply uses the reply token (free)...
+    let first = t
+        .alice
+        .client
+        .send_message(conv, "Hello Ken", "c-1")
+        .await
+        .unwrap();
+    let reply = &line.wait_calls("/v2/bot/message/reply", 1).await[0];
+    assert_eq!(reply.auth.as_deref(), Some("Bearer LINE-TOKEN"));
+    assert_eq!(
+        reply.json,
+        json!({"replyToken": "rt-1", "messages": [{"type": "text", "text": "Hello Ken"}]})
+    );
+    status_of(&t, conv, first.id, DeliveryStatus::Sent).await;
+    // ...which is single-use: the next one is pushed, with a retry key.
+    let second = t
+        .alice
+        .client
+        .send_message(conv, "Anything else?", "c-2")
+        .await
+        .unwrap();
+    let push = &line.wait_calls("/v2/bot/message/push", 1).await[0];
+    assert_eq!(
+        push.json,
+        json!({"to": "U-ken", "messages": [{"type": "text", "text": "Anything else?"}]})
+    );
+    let key = push.headers["x-line-retry-key"].to_str().unwrap();
+    assert_eq!(uuid::Uuid::parse_str(key).unwrap().get_version_num(), 4);
+    status_of(&t, conv, second.id, DeliveryStatus::Sent).await;
+    assert_eq!(line.calls("/v2/bot/message/reply").len(), 1);
+
+    // A token LINE no longer takes: the reply is pushed instead.
+    let body = line_event(
+        "U-ken",
+        "ev-2",
+        "expired",
+        json!({"id": "7002", "type": "text", "text": "?"}),
+    );
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "line-secret",
+        &body,
+    )
+    .await;
+    let third = t
+        .alice
+        .client
+        .send_message(conv, "Yes?", "c-3")
+        .await
+        .unwrap();
+    status_of(&t, conv, third.id, DeliveryStatus::Sent).await;
+    assert_eq!(line.calls("/v2/bot/message/reply").len(), 2);
+    assert_eq!(line.calls("/v2/bot/message/push").len(), 2);
+
+    // A photo: fetched from the data host with the channel token.
+    let body = line_event(
+        "U-ken",
+        "ev-3",
+        "rt-3",
+        json!({"id": "7003", "type": "image", "contentProvider": {"type": "line"}}),
+    );
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "line-secret",
+        &body,
+    )
+    .await;
+    let msg = file_message(&t, conv).await;
+    assert_eq!(
+        t.alice
+            .client
+            .download(msg.attachment.unwrap().id)
+            .await
+            .unwrap(),
+        photo()
+    );
+    assert_eq!(
+        line.calls("/data/v2/bot/message/7003/content")[0]
+            .auth
+            .as_deref(),
+        Some("Bearer LINE-TOKEN")
+    );
+    // Quota exhausted (429): retried, then given up with LINE's words.
+    for _ in 0..8 {
+        line.fail_next(
+            "/v2/bot/message/",
+            429,
+            json!({"message": "You have reached your monthly limit."}),
+        );
+    }
+    let fourth = t
+        .alice
+        .client
+        .send_message(conv, "Are you there?", "c-4")
+        .await
+        .unwrap();
+    let failed = until("the message to give up", || {
+        let c = c.clone();
+        async move {
+            c.messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .find(|m| m.id == fourth.id && m.status == DeliveryStatus::Failed)
+        }
+    })
+    .await;
+    let why = failed.failure.unwrap();
+    assert!(
+        why.contains("monthly limit") && why.contains("gave up after 8 tries"),
+        "{why}"
+    );
+}
+
+const WECHAT: [(&str, &str); 3] = [
+    ("app_id", "wx-app"),
+    ("app_secret", "wx-secret"),
+    ("token", "wx-token"),
+];
+
+fn wechat_push(from: &str, kind: &str, inner: &str, msg_id: &str) -> Vec<u8> {
+    format!(
+        "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[{from}]]></FromUserName>\
+         <CreateTime>{}</CreateTime><MsgType><![CDATA[{kind}]]></MsgType>{inner}<MsgId>{msg_id}</MsgId></xml>",
+        now_ms() / 1000
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wechat_keeps_one_token_refreshes_it_and_respects_the_window() {
+    let wx = Double::start(Platform::Wechat).await;
+    let t = server_for(&wx).await;
+    let ch = channel(&t, ChannelKind::Wechat, &WECHAT).await;
+    let body = wechat_push(
+        "oWx_customer123456",
+        "text",
+        "<Content><![CDATA[你好]]></Content>",
+        "1001",
+    );
+    let (code, text) = deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Wechat,
+        "wx-token",
+        &body,
+    )
+    .await;
+    assert_eq!((code, text.as_str()), (200, "success"));
+    let conv = the_conversation(&t).await.conversation.id;
+    let c = t.alice.client.clone();
+    // WeChat gives no nickname: a readable name from the OpenID.
+    until("a readable name", || {
+        let c = c.clone();
+        async move {
+            (c.conversation(conv)
+                .await
+                .unwrap()
+                .conversation
+                .customer_name
+                == "WeChat user 123456")
+                .then_some(())
+        }
+    })
+    .await;
+
+    let first = t
+        .alice
+        .client
+        .send_message(conv, "您好", "c-1")
+        .await
+        .unwrap();
+    status_of(&t, conv, first.id, DeliveryStatus::Sent).await;
+    let send = &wx.calls("/cgi-bin/message/custom/send")[0];
+    assert_eq!(
+        send.json,
+        json!({"touser": "oWx_customer123456", "msgtype": "text", "text": {"content": "您好"}})
+    );
+    let token_call = &wx.calls("/cgi-bin/token")[0];
+    assert_eq!(token_call.query["appid"], "wx-app");
+    assert_eq!(token_call.query["secret"], "wx-secret");
+    assert!(send.query["access_token"].starts_with("token-"));
+    let second = t
+        .alice
+        .client
+        .send_message(conv, "還有嗎？", "c-2")
+        .await
+        .unwrap();
+    status_of(&t, conv, second.id, DeliveryStatus::Sent).await;
+    assert_eq!(wx.tokens_issued(), 1, "one token, shared");
+
+    // The token stops working: a new one is fetched and the send repeated.
+    wx.expire_token();
+    let third = t
+        .alice
+        .client
+        .send_message(conv, "第三", "c-3")
+        .await
+        .unwrap();
+    status_of(&t, conv, third.id, DeliveryStatus::Sent).await;
+    assert_eq!(wx.tokens_issued(), 2);
+
+    // Outside the 48 hours WeChat refuses (45015): failed with its reason.
+    wx.fail_next(
+        "/cgi-bin/message/custom/send",
+        200,
+        json!({"errcode": 45015, "errmsg": "response out of time limit"}),
+    );
+    let late = t
+        .alice
+        .client
+        .send_message(conv, "hello?", "c-4")
+        .await
+        .unwrap();
+    let failed = status_of(&t, conv, late.id, DeliveryStatus::Failed).await;
+    assert!(failed.failure.unwrap().contains("48 hours"));
+
+    // A photo arrives by MediaId and is fetched with the token.
+    let body = wechat_push(
+        "oWx_customer123456",
+        "image",
+        "<PicUrl><![CDATA[http://127.0.0.1:9/x]]></PicUrl><MediaId><![CDATA[MEDIA-1]]></MediaId>",
+        "1002",
+    );
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Wechat,
+        "wx-token",
+        &body,
+    )
+    .await;
+    let msg = file_message(&t, conv).await;
+    assert_eq!(
+        t.alice
+            .client
+            .download(msg.attachment.unwrap().id)
+            .await
+            .unwrap(),
+        photo()
+    );
+    assert_eq!(
+        wx.calls("/cgi-bin/media/get")[0].query["media_id"],
+        "MEDIA-1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messenger_photo_is_fetched_and_a_removed_account_fails_its_replies() {
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let fb = channel(&t, ChannelKind::Messenger, &FB).await;
+    let at = now_ms();
+    let body = json!({"object": "page", "entry": [{"id": "PAGE-1", "time": at, "messaging": [
+        {"sender": {"id": "PSID-9"}, "recipient": {"id": "PAGE-1"}, "timestamp": at,
+         "message": {"mid": "m_photo", "attachments": [{"type": "image", "payload": {"url": format!("{}/v21.0/fb-cdn/p1", meta.url)}}]}}
+    ]}]})
+    .to_string();
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        body.as_bytes(),
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+    let msg = file_message(&t, conv).await;
+    assert_eq!(
+        t.alice
+            .client
+            .download(msg.attachment.unwrap().id)
+            .await
+            .unwrap(),
+        photo()
+    );
+
+    t.admin.client.remove_channel(fb.id).await.unwrap();
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, "hello", "c-1")
+        .await
+        .unwrap();
+    let failed = status_of(&t, conv, sent.id, DeliveryStatus::Failed).await;
+    assert!(failed.failure.unwrap().contains("removed"));
+}

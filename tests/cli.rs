@@ -74,6 +74,41 @@ fn unknown_commands_fail_clearly() {
     assert!(err.contains("unrecognized subcommand"), "{err}");
 }
 
+#[test]
+fn serve_refuses_a_bad_bot_flow_or_config_saying_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("flow.toml");
+    std::fs::write(&flow, "[[rules]]\nkeywords = [\"price\"]\n").unwrap();
+    let db = dir.path().join("s.db");
+    let (ok, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+        "--bot",
+        flow.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("flow.toml") && err.contains("rules[1] needs exactly one of"),
+        "{err}"
+    );
+    let config = dir.path().join("server.toml");
+    std::fs::write(&config, "[api]\nmeta = 1\n").unwrap();
+    let (ok, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("server.toml") && err.contains("meta"), "{err}");
+}
+
 #[tokio::test]
 async fn agent_add_prints_a_token_that_the_server_accepts() {
     let dir = tempfile::tempdir().unwrap();

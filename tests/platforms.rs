@@ -285,7 +285,7 @@ async fn messenger_windows_human_agent_tag_then_closed() {
             .failure
             .as_deref()
             .unwrap()
-            .contains("window has closed"),
+            .contains("7-day reply window closed"),
         "{failed:?}"
     );
     assert_eq!(meta.calls("/me/messages").len(), 1, "nothing more was sent");
@@ -479,7 +479,7 @@ async fn whatsapp_sends_follows_statuses_retries_and_keeps_the_window() {
     assert!(failed
         .failure
         .unwrap()
-        .contains("24-hour reply window has closed"));
+        .contains("24-hour reply window closed"));
     assert_eq!(meta.calls("/PHONE-1/messages").len(), calls);
 }
 

@@ -155,6 +155,36 @@ fn compose_box_with_a_multiline_draft_and_a_failed_send() {
 }
 
 #[test]
+fn a_closed_whatsapp_window_and_replies_the_platform_refused() {
+    use chatsmart::protocol::*;
+    let mut app = fixtures::app_with_open(4);
+    let conv = &mut app.convs.get_mut(&1).unwrap().conversation;
+    conv.channel = ChannelKind::Whatsapp;
+    conv.via_platform = true;
+    conv.customer_last_at = Some(fixtures::now() - chrono::Duration::hours(30));
+    app.now = fixtures::now();
+    let log = app.logs.get_mut(&1).unwrap();
+    let mut failed = log.messages.last().unwrap().clone();
+    failed.id = 900;
+    failed.kind = MessageKind::Agent;
+    failed.client_id = None;
+    failed.text = "Your parcel left the warehouse today.".into();
+    failed.status = DeliveryStatus::Failed;
+    failed.failure = Some(
+        "WhatsApp refused it: more than 24 hours since the customer wrote (131047: \x1b[31mRe-engagement message)".into(),
+    );
+    let mut retrying = failed.clone();
+    retrying.id = 901;
+    retrying.text = "And the invoice is attached.".into();
+    retrying.status = DeliveryStatus::Pending;
+    retrying.failure = Some("WhatsApp answered 503: Service unavailable".into());
+    log.upsert(failed);
+    log.upsert(retrying);
+    let t = render(&mut app, 120, 40);
+    insta::assert_snapshot!(screen(&t));
+}
+
+#[test]
 fn quit_confirmation() {
     let mut app = fixtures::app(4);
     app.popup = Some(Popup::Confirm {

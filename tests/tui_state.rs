@@ -2059,3 +2059,33 @@ fn images_in_a_loaded_conversation_get_previews_once() {
     );
     assert!(fx.is_empty(), "asked once: {fx:?}");
 }
+
+#[test]
+fn the_retry_key_sends_a_refused_reply_again_and_the_window_is_told() {
+    let mut app = fixtures::app_with_open(3);
+    app.focus = Focus::Pane(Pane::Chat);
+    let log = app.logs.get_mut(&1).unwrap();
+    let mut failed = log.messages.last().unwrap().clone();
+    failed.id = 777;
+    failed.kind = MessageKind::Agent;
+    failed.status = DeliveryStatus::Failed;
+    failed.failure = Some("LINE answered 429: monthly limit".into());
+    log.upsert(failed);
+    let fx = press(&mut app, "r");
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::RetryMessage(777))),
+        "{fx:?}"
+    );
+    // On the API channel there is no window; on WeChat after 48 hours
+    // there is, and it is said before anything is typed.
+    assert_eq!(app.reply_notice(), None);
+    let conv = &mut app.convs.get_mut(&1).unwrap().conversation;
+    conv.channel = ChannelKind::Wechat;
+    conv.via_platform = true;
+    conv.customer_last_at = Some(app.now - chrono::Duration::hours(49));
+    let notice = app.reply_notice().unwrap();
+    assert!(notice.contains("48-hour reply window closed"), "{notice}");
+    app.convs.get_mut(&1).unwrap().conversation.customer_last_at =
+        Some(app.now - chrono::Duration::hours(47));
+    assert_eq!(app.reply_notice(), None);
+}

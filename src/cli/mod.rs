@@ -80,6 +80,14 @@ pub enum Command {
         /// Repeat for several; the default is 25MB each.
         #[arg(long = "max-upload", value_name = "[KIND=]SIZE")]
         max_upload: Vec<String>,
+        /// The server's config file (default:
+        /// `$XDG_CONFIG_HOME/chatsmart/server.toml` when it exists).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The bot's flow file (TOML; see bots/default.toml, the built-in
+        /// default).
+        #[arg(long)]
+        bot: Option<PathBuf>,
     },
     /// Start an embedded demo server with sample data and open the inbox on it.
     Demo {
@@ -459,7 +467,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             keep_events,
             files,
             max_upload,
+            config,
+            bot,
         }) => {
+            let settings = server::settings::load(config.as_deref())?;
+            let flow = match bot.or(settings.bot) {
+                Some(path) => {
+                    let flow = server::bot::Flow::load(&path).map_err(anyhow::Error::msg)?;
+                    eprintln!("the bot follows {}", path.display());
+                    flow
+                }
+                None => server::bot::Flow::default(),
+            };
+            let api_bases = settings.api.with_env();
             let mut uploads = crate::protocol::UploadLimits::default();
             for setting in &max_upload {
                 uploads
@@ -487,6 +507,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         keep_events,
                         files,
                         uploads,
+                        api_bases,
+                        bot: std::sync::Arc::new(flow),
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

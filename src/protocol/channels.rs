@@ -151,15 +151,15 @@ impl ReplyWindow {
         match self {
             ReplyWindow::Open { .. } => None,
             ReplyWindow::HumanAgent { until } => Some(format!(
-                "{platform}'s 24-hour window has closed: replies go as a human agent (HUMAN_AGENT tag) until {}; the bot cannot answer",
+                "{platform}: 24-hour window closed; only a person may reply (HUMAN_AGENT tag) until {}",
                 until.format("%Y-%m-%d %H:%M UTC")
             )),
             ReplyWindow::Closed { .. } => Some(match window_hours(kind) {
                 Some(h) if kind != ChannelKind::Messenger => format!(
-                    "{platform}'s {h}-hour reply window has closed: replies will fail until the customer writes again"
+                    "{platform}: {h}-hour reply window closed; replies fail until the customer writes again"
                 ),
                 _ => format!(
-                    "{platform}'s reply window has closed (7 days since the customer wrote): replies will fail until the customer writes again"
+                    "{platform}: 7-day reply window closed; replies fail until the customer writes again"
                 ),
             }),
         }

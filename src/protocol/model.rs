@@ -354,11 +354,20 @@ pub struct Conversation {
     /// it (see `channels::reply_window`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_last_at: Option<DateTime<Utc>>,
+    /// True on a real platform account: replies go through the platform,
+    /// and its reply window applies. False on the API channel.
+    #[serde(default)]
+    pub via_platform: bool,
 }
 
 impl Conversation {
     pub fn is_assigned_to(&self, agent: AgentId) -> bool {
         self.assignees.iter().any(|a| a.agent_id == agent)
+    }
+
+    /// Whether a reply can reach the customer at `now`.
+    pub fn reply_window(&self, now: DateTime<Utc>) -> super::channels::ReplyWindow {
+        super::channels::reply_window(self.channel, !self.via_platform, self.customer_last_at, now)
     }
 }
 
@@ -370,6 +379,9 @@ pub struct ConversationRow {
     /// Customer messages the caller has not read.
     pub unread: i64,
 }
+
+/// How many characters of a message the chatroom list's preview keeps.
+pub const PREVIEW_CHARS: usize = 120;
 
 /// Cut a message to a one-line preview of at most `max` characters.
 pub fn preview_text(text: &str, max: usize) -> String {

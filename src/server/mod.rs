@@ -13,6 +13,7 @@ pub mod media;
 pub mod platforms;
 pub mod routes;
 pub mod scheduler;
+pub mod settings;
 pub mod store;
 pub mod webhooks;
 

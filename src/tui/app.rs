@@ -556,6 +556,14 @@ impl App {
         self.open.and_then(|id| self.convs.get(&id))
     }
 
+    /// What the agent should know before replying in the open
+    /// conversation: the platform's reply window has closed, or only a
+    /// person may still answer.
+    pub fn reply_notice(&self) -> Option<String> {
+        let c = &self.open_conv()?.conversation;
+        c.reply_window(self.now).notice(c.channel)
+    }
+
     pub fn open_customer(&self) -> Option<&Customer> {
         self.open_conv()
             .and_then(|c| self.customers.get(&c.conversation.customer_id))

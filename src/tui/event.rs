@@ -152,6 +152,8 @@ pub enum Effect {
         path: std::path::PathBuf,
     },
     MarkRead(ConversationId),
+    /// Sends a reply the platform refused again (server side).
+    RetryMessage(MessageId),
     SetBot {
         conversation: ConversationId,
         active: bool,

@@ -118,6 +118,7 @@ pub fn app(n: usize) -> App {
             priority: Priority::None,
             waiting_since: Some(at),
             customer_last_at: None,
+            via_platform: false,
         };
         app.convs.insert(
             id,

@@ -54,7 +54,9 @@ fn compose_lines(app: &App) -> u16 {
     };
     // A file on the draft takes a row of its own above the text.
     let file = app.open.is_some_and(|id| app.draft_files.contains_key(&id));
-    (n as u16).clamp(1, COMPOSE_MAX_LINES) + u16::from(file)
+    // So does a closed reply window's notice.
+    let notice = app.reply_notice().is_some();
+    (n as u16).clamp(1, COMPOSE_MAX_LINES) + u16::from(file) + u16::from(notice)
 }
 
 pub fn areas(app: &App) -> Areas {

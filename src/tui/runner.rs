@@ -135,6 +135,10 @@ impl Runner {
                         result: c.upload_file(&path, progress).await.map_err(err),
                     }
                 }
+                Effect::RetryMessage(id) => Reply::Done {
+                    what: "sending it again".into(),
+                    result: c.retry_message(id).await.map(|_| ()).map_err(err),
+                },
                 Effect::MarkRead(id) => Reply::Done {
                     what: "marking read".into(),
                     result: c.mark_read(id).await.map(|_| ()).map_err(err),

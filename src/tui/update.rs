@@ -1200,6 +1200,15 @@ fn retry(app: &mut App, fx: &mut Vec<Effect>) {
             client_id: p.client_id.clone(),
             attachment_id: p.attachment.as_ref().map(|a| a.id),
         });
+    } else if let Some(m) = log
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.status == DeliveryStatus::Failed)
+    {
+        // The platform refused it: the server sends it again.
+        fx.push(Effect::RetryMessage(m.id));
+        app.notify("sending it again…", Level::Info);
     } else if !super::attach::retry(app, fx) {
         app.notify("nothing to retry", Level::Info);
     }
@@ -1298,6 +1307,19 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             keep_selection_visible(app);
         }
         EventKind::MessageUpdated { message } => {
+            // A customer's file arrived: the list's preview follows.
+            if let Some(c) = app.convs.get_mut(&message.conversation_id) {
+                if let Some(last) = c.conversation.last_message.as_mut() {
+                    if last.id == message.id {
+                        last.text = match &message.attachment {
+                            Some(a) if message.text.trim().is_empty() => {
+                                format!("📎 {}", a.name)
+                            }
+                            _ => preview_text(&message.text, PREVIEW_CHARS),
+                        };
+                    }
+                }
+            }
             if let Some(log) = app.logs.get_mut(&message.conversation_id) {
                 log.upsert(message);
             }

@@ -94,6 +94,30 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
     if !m.text.trim().is_empty() || m.attachment.is_none() {
         body_lines(&m.text, width, Role::Text, &mut out);
     }
+    // Why the platform did not take it (or has not yet).
+    if let Some(why) = &m.failure {
+        let (role, lead) = match m.status {
+            DeliveryStatus::Failed => {
+                let key = app
+                    .keymap
+                    .hint(
+                        super::super::keymap::Context::Chat,
+                        super::super::command::Command::RetryFailed,
+                    )
+                    .map(|k| format!(" ({k} sends it again)"))
+                    .unwrap_or_default();
+                (Role::Failed, format!("✗ {}{key}", sanitize::line(why)))
+            }
+            DeliveryStatus::Pending => (
+                Role::Pending,
+                format!("… retrying: {}", sanitize::line(why)),
+            ),
+            _ => return out,
+        };
+        for l in wrap::wrap(&lead, width.saturating_sub(INDENT.len()).max(1)) {
+            out.push(vec![seg(Role::Text, INDENT), seg(role, l)]);
+        }
+    }
     out
 }
 
@@ -419,6 +443,25 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     f.render_widget(cb, a.compose);
     let draft = app.draft();
     let text = draft.map(|d| d.text()).unwrap_or("");
+    // A closed reply window is said before anything is typed.
+    let inner = match app.reply_notice() {
+        Some(notice) if inner.height > 1 => {
+            let notice = format!("⚠ {}", sanitize::line(&notice));
+            f.render_widget(
+                Paragraph::new(Span::styled(
+                    wrap::truncate(&notice, inner.width as usize),
+                    theme.style(Role::Notice),
+                )),
+                row(inner, 0),
+            );
+            Rect {
+                y: inner.y + 1,
+                height: inner.height - 1,
+                ..inner
+            }
+        }
+        _ => inner,
+    };
     // A file on the draft takes the box's first row.
     let file = app.open.and_then(|id| app.draft_files.get(&id));
     let inner = match file {

@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
-const PREVIEW_CHARS: usize = 120;
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 /// Idle reader connections kept open. Enough for every blocking thread the
@@ -558,7 +557,7 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
                     cv.last_activity_at, cv.created_at, cv.inbound_count,
                     m.id, m.kind, m.text, m.created_at,
                     cv.status, cv.snoozed_until, cv.priority, cv.waiting_since, att.name,
-                    cv.customer_last_at
+                    cv.customer_last_at, a.is_api
              FROM conversations cv
              JOIN customers cu ON cu.id = cv.customer_id
              JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -605,6 +604,7 @@ fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conve
                 priority: Priority::from_rank(r.get(15)?),
                 waiting_since: r.get::<_, Option<i64>>(16)?.map(to_dt),
                 customer_last_at: r.get::<_, Option<i64>>(18)?.map(to_dt),
+                via_platform: !r.get::<_, bool>(19)?,
             })
         })
         .optional()?

@@ -1,0 +1,78 @@
+//! The server's config file: `serve --config FILE`, or
+//! `$XDG_CONFIG_HOME/chatsmart/server.toml` when it exists.
+//!
+//! ```toml
+//! bot = "bots/ours.toml"          # the bot's flow (relative to this file)
+//! [api]                           # where the platforms' APIs are
+//! meta = "https://graph.facebook.com"
+//! line = "https://api.line.me"
+//! line_data = "https://api-data.line.me"
+//! wechat = "https://api.weixin.qq.com"
+//! ```
+//!
+//! Precedence: built-in defaults < this file < `CHATSMART_*_API_BASE`
+//! environment variables < command-line flags.
+
+use super::platforms::ApiBases;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerFile {
+    /// The bot's flow file.
+    pub bot: Option<PathBuf>,
+    #[serde(default)]
+    pub api: ApiBases,
+}
+
+/// `$XDG_CONFIG_HOME/chatsmart/server.toml`
+pub fn default_path() -> Option<PathBuf> {
+    crate::config::dirs().map(|d| d.config_dir().join("server.toml"))
+}
+
+/// Reads `path` (which must exist), or the default file if there is one.
+pub fn load(path: Option<&Path>) -> anyhow::Result<ServerFile> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => match default_path().filter(|p| p.exists()) {
+            Some(p) => p,
+            None => return Ok(ServerFile::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read the server config {}: {e}", path.display()))?;
+    parse(&text, path.parent().unwrap_or(Path::new(".")))
+        .map_err(|e| anyhow::anyhow!("the server config {}: {e}", path.display()))
+}
+
+/// Parses a config file's text; a relative `bot` path is taken from `dir`.
+pub fn parse(text: &str, dir: &Path) -> Result<ServerFile, String> {
+    let mut f: ServerFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    if let Some(bot) = &f.bot {
+        if bot.is_relative() {
+            f.bot = Some(dir.join(bot));
+        }
+    }
+    f.api = f.api.trimmed();
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_bot_and_the_api_bases() {
+        let f = parse(
+            "bot = \"flows/ours.toml\"\n[api]\nline = \"http://127.0.0.1:8080/\"\n",
+            Path::new("/etc/chatsmart"),
+        )
+        .unwrap();
+        assert_eq!(f.bot.unwrap(), Path::new("/etc/chatsmart/flows/ours.toml"));
+        assert_eq!(f.api.line, "http://127.0.0.1:8080");
+        assert_eq!(f.api.meta, ApiBases::default().meta);
+        let e = parse("[api]\nfacebook = \"x\"\n", Path::new(".")).unwrap_err();
+        assert!(e.contains("facebook"), "{e}");
+    }
+}

@@ -250,6 +250,7 @@ async fn the_same_bytes_are_stored_once_and_kept_while_used() {
                         text: String::new(),
                         client_id: key,
                         attachment_id: Some(att),
+                        as_bot: false,
                     },
                 )
                 .await
@@ -388,6 +389,7 @@ async fn messages_carry_files_both_ways_and_stream_them() {
                 text: "Our menu".into(),
                 client_id: "r1".into(),
                 attachment_id: Some(pdf.id),
+                as_bot: false,
             },
         )
         .await
@@ -420,6 +422,7 @@ async fn messages_carry_files_both_ways_and_stream_them() {
                         text: text.into(),
                         client_id: format!("bad-{text}"),
                         attachment_id: att,
+                        as_bot: false,
                     },
                 )
                 .await
@@ -453,6 +456,7 @@ async fn uploads_no_message_took_are_deleted_after_a_week() {
                 text: String::new(),
                 client_id: "g1".into(),
                 attachment_id: Some(used.id),
+                as_bot: false,
             },
         )
         .await

@@ -264,6 +264,10 @@ async fn an_outside_bot_gets_signed_messages_and_answers() {
                 s.lock().unwrap().push((sig, body.to_vec()));
                 let req: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 let text = req["message"]["text"].as_str().unwrap().to_string();
+                if text == "later" {
+                    // It will answer through the API instead.
+                    return axum::Json(json!(null));
+                }
                 if text == "bye" {
                     axum::Json(json!({"replies": ["Passing you on."], "handoff": "the outside bot was asked to"}))
                 } else {
@@ -293,12 +297,54 @@ async fn an_outside_bot_gets_signed_messages_and_answers() {
     let req: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(req["event"], "message_created");
     assert_eq!(req["conversation"]["id"], conv);
+    // An answer through the API, as the bot, with an admin's token.
+    t.inbound(ChannelKind::Messenger, "p1", "Sam", "later", "e-later")
+        .await;
+    let answer = SendMessage {
+        text: "Answered through the API".into(),
+        client_id: "bot-1".into(),
+        attachment_id: None,
+        as_bot: true,
+    };
+    let (code, _) = api_error(
+        t.alice
+            .client
+            .send_message_with(conv, &answer)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 403, "agents cannot speak as the bot");
+    let m = t
+        .admin
+        .client
+        .send_message_with(conv, &answer)
+        .await
+        .unwrap();
+    assert_eq!((m.kind, m.author_id), (MessageKind::Bot, None));
+    assert!(
+        t.alice
+            .client
+            .conversation(conv)
+            .await
+            .unwrap()
+            .conversation
+            .bot_active
+    );
+    let m = messages(&t, conv, 4).await;
+    assert_eq!(
+        texts(&m)[2..],
+        [
+            (MessageKind::Inbound, "later".to_string()),
+            (MessageKind::Bot, "Answered through the API".to_string())
+        ]
+    );
+
     t.inbound(ChannelKind::Messenger, "p1", "Sam", "bye", "e2")
         .await;
-    let m = messages(&t, conv, 5).await;
-    assert_eq!(m[3].text, "Passing you on.");
+    let m = messages(&t, conv, 7).await;
+    assert_eq!(m[5].text, "Passing you on.");
     assert_eq!(
-        m[4].text,
+        m[6].text,
         "handed to the agents: the outside bot was asked to"
     );
 }

@@ -240,6 +240,26 @@ async fn messenger_windows_human_agent_tag_then_closed() {
     let meta = Double::start(Platform::Meta).await;
     let t = server_for(&meta).await;
     let fb = channel(&t, ChannelKind::Messenger, &FB).await;
+    // Events for another page of the same app are not this account's.
+    let other = String::from_utf8(messenger_text("PSID-X", "m_x", "hi", now_ms()))
+        .unwrap()
+        .replace("PAGE-1", "PAGE-2");
+    let (code, _) = deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        other.as_bytes(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let none = t
+        .alice
+        .client
+        .conversations(&ConversationQuery::default())
+        .await
+        .unwrap();
+    assert!(none.items.is_empty());
     // Three days since the customer wrote: a person may still answer, tagged.
     let body = messenger_text("PSID-OLD", "m_old", "hello?", hours_ago_ms(72));
     deliver(
@@ -529,6 +549,7 @@ async fn whatsapp_files_both_ways() {
                 text: "Here".into(),
                 client_id: "f-1".into(),
                 attachment_id: Some(up.id),
+                as_bot: false,
             },
         )
         .await
@@ -747,6 +768,24 @@ async fn line_replies_with_the_token_then_pushes() {
             .as_deref(),
         Some("Bearer LINE-TOKEN")
     );
+    // Without a public address, a file cannot go to LINE: it says how.
+    let up = t.alice.client.upload_bytes("a.png", photo()).await.unwrap();
+    let file = t
+        .alice
+        .client
+        .send_message_with(
+            conv,
+            &SendMessage {
+                text: String::new(),
+                client_id: "c-file".into(),
+                attachment_id: Some(up.id),
+                as_bot: false,
+            },
+        )
+        .await
+        .unwrap();
+    let failed = status_of(&t, conv, file.id, DeliveryStatus::Failed).await;
+    assert!(failed.failure.unwrap().contains("set public_url"));
     // Quota exhausted (429): retried, then given up with LINE's words.
     for _ in 0..8 {
         line.fail_next(
@@ -952,4 +991,345 @@ async fn messenger_photo_is_fetched_and_a_removed_account_fails_its_replies() {
         .unwrap();
     let failed = status_of(&t, conv, sent.id, DeliveryStatus::Failed).await;
     assert!(failed.failure.unwrap().contains("removed"));
+}
+
+/// (text, attachment kind, bytes) of every customer message with a file,
+/// once `n` have arrived.
+async fn files_in(
+    t: &TestServer,
+    conv: ConversationId,
+    n: usize,
+) -> Vec<(String, AttachmentKind, Vec<u8>)> {
+    let c = t.alice.client.clone();
+    let msgs = until(&format!("{n} files"), || {
+        let c = c.clone();
+        async move {
+            let m: Vec<Message> = inbound_for(&c, conv)
+                .await
+                .into_iter()
+                .filter(|m| m.attachment.is_some())
+                .collect();
+            (m.len() >= n).then_some(m)
+        }
+    })
+    .await;
+    let mut out = Vec::new();
+    for m in msgs {
+        let a = m.attachment.unwrap();
+        out.push((m.text, a.kind, t.alice.client.download(a.id).await.unwrap()));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_file_arrives_from_every_platform() {
+    use chatsmart::protocol::attachments::samples::bytes_for;
+    use common::platforms::sample_for;
+    let want = |id: &str| sample_for(id).1;
+
+    // WhatsApp: image, audio, video and document, each with its caption.
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let wa = channel(&t, ChannelKind::Whatsapp, &WA).await;
+    let now_s = (now_ms() / 1000).to_string();
+    let messages: Vec<serde_json::Value> = [
+        ("image", "wa-media-img", None),
+        ("audio", "wa-media-audio", None),
+        ("video", "wa-media-video", None),
+        ("document", "wa-media-doc", Some("invoice.pdf")),
+    ]
+    .into_iter()
+    .map(|(kind, id, name)| {
+        let mut media = json!({"id": id, "mime_type": sample_for(id).0, "caption": format!("my {kind}")});
+        if let Some(n) = name {
+            media["filename"] = json!(n);
+        }
+        json!({"from": "852", "id": format!("wamid.{id}"), "timestamp": now_s, "type": kind, kind: media})
+    })
+    .collect();
+    let body = whatsapp_value(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "PHONE-1"},
+        "contacts": [{"wa_id": "852", "profile": {"name": "Olivia"}}],
+        "messages": messages
+    }));
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &body,
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+    let got = files_in(&t, conv, 4).await;
+    assert_eq!(
+        got,
+        vec![
+            ("my image".to_string(), AttachmentKind::Image, want("img")),
+            (
+                "my audio".to_string(),
+                AttachmentKind::Audio,
+                bytes_for("mp3")
+            ),
+            (
+                "my video".to_string(),
+                AttachmentKind::Video,
+                bytes_for("mp4")
+            ),
+            (
+                "my document".to_string(),
+                AttachmentKind::Document,
+                bytes_for("pdf")
+            ),
+        ]
+    );
+    let doc = inbound_for(&t.alice.client, conv).await.pop().unwrap();
+    assert_eq!(doc.attachment.unwrap().name, "invoice.pdf");
+    // A sticker or a location is kept as a note, never dropped.
+    let body = whatsapp_value(json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"phone_number_id": "PHONE-1"},
+        "messages": [{"from": "852", "id": "wamid.loc", "timestamp": now_s, "type": "location",
+                      "location": {"latitude": 22.3, "longitude": 114.2}}]
+    }));
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &body,
+    )
+    .await;
+    let c = t.alice.client.clone();
+    until("the location note", || {
+        let c = c.clone();
+        async move {
+            inbound_for(&c, conv)
+                .await
+                .into_iter()
+                .find(|m| m.text == "(sent a location: chatsmart cannot show it here yet)")
+        }
+    })
+    .await;
+
+    // Messenger: audio, video and a file, straight from their addresses.
+    let fb = channel(&t, ChannelKind::Messenger, &FB).await;
+    let at = now_ms();
+    let attachments: Vec<serde_json::Value> = ["audio", "video", "file"]
+        .into_iter()
+        .map(|k| {
+            let id = if k == "file" { "doc" } else { k };
+            json!({"type": k, "payload": {"url": format!("{}/v21.0/fb-cdn/{id}", meta.url)}})
+        })
+        .collect();
+    let body = json!({"object": "page", "entry": [{"id": "PAGE-1", "time": at, "messaging": [
+        {"sender": {"id": "PSID-F"}, "recipient": {"id": "PAGE-1"}, "timestamp": at,
+         "message": {"mid": "m_files", "text": "three files", "attachments": attachments}}
+    ]}]})
+    .to_string();
+    deliver(
+        &t.url(),
+        &fb.webhook_path,
+        Platform::Meta,
+        "fb-secret",
+        body.as_bytes(),
+    )
+    .await;
+    let fb_conv = other_conversation(&t, conv).await.id;
+    let got = files_in(&t, fb_conv, 3).await;
+    let kinds: Vec<AttachmentKind> = got.iter().map(|g| g.1).collect();
+    assert_eq!(
+        kinds,
+        [
+            AttachmentKind::Audio,
+            AttachmentKind::Video,
+            AttachmentKind::Document
+        ]
+    );
+    assert_eq!(got[0].0, "three files", "the text goes with the first file");
+
+    // LINE: video, audio and a named file from the data host.
+    let line = Double::start(Platform::Line).await;
+    let t = server_for(&line).await;
+    let ch = channel(&t, ChannelKind::Line, &LINE).await;
+    for (i, (kind, id)) in [
+        ("video", "video-1"),
+        ("audio", "audio-1"),
+        ("file", "doc-1"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut message = json!({"id": id, "type": kind, "contentProvider": {"type": "line"}});
+        if kind == "file" {
+            message["fileName"] = json!("報價單.pdf");
+        }
+        let body = line_event("U-f", &format!("ev-{i}"), "rt", message);
+        deliver(
+            &t.url(),
+            &ch.webhook_path,
+            Platform::Line,
+            "line-secret",
+            &body,
+        )
+        .await;
+    }
+    let conv = the_conversation(&t).await.conversation.id;
+    let got = files_in(&t, conv, 3).await;
+    assert_eq!(got[0].2, bytes_for("mp4"));
+    assert_eq!(got[1].2, bytes_for("mp3"));
+    assert_eq!(got[2].2, bytes_for("pdf"));
+    let named = inbound_for(&t.alice.client, conv).await.pop().unwrap();
+    assert_eq!(named.attachment.unwrap().name, "報價單.pdf");
+
+    // WeChat: voice and video by MediaId.
+    let wx = Double::start(Platform::Wechat).await;
+    let t = server_for(&wx).await;
+    let ch = channel(&t, ChannelKind::Wechat, &WECHAT).await;
+    let voice = wechat_push(
+        "oWx_f",
+        "voice",
+        "<MediaId><![CDATA[voice-1]]></MediaId><Format><![CDATA[amr]]></Format>",
+        "2001",
+    );
+    let video = wechat_push(
+        "oWx_f",
+        "video",
+        "<MediaId><![CDATA[video-1]]></MediaId><ThumbMediaId><![CDATA[t]]></ThumbMediaId>",
+        "2002",
+    );
+    for body in [voice, video] {
+        deliver(
+            &t.url(),
+            &ch.webhook_path,
+            Platform::Wechat,
+            "wx-token",
+            &body,
+        )
+        .await;
+    }
+    let conv = the_conversation(&t).await.conversation.id;
+    let got = files_in(&t, conv, 2).await;
+    assert_eq!(got[0].1, AttachmentKind::Audio);
+    assert_eq!(got[1].1, AttachmentKind::Video);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_go_to_line_by_signed_link() {
+    let line = Double::start(Platform::Line).await;
+    // LINE fetches files from the server's public address: here, the
+    // loopback port the server will listen on.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        listen: addr,
+        public_url: Some(format!("http://{addr}")),
+        api_bases: line.bases(c.api_bases.clone()),
+        retry_base: Duration::from_millis(40),
+        ..c
+    })
+    .await;
+    let ch = channel(&t, ChannelKind::Line, &LINE).await;
+    let body = line_event(
+        "U-f",
+        "ev-1",
+        "rt-1",
+        json!({"id": "1", "type": "text", "text": "photo please"}),
+    );
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "line-secret",
+        &body,
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+
+    let up = t
+        .alice
+        .client
+        .upload_bytes("lamp.png", photo())
+        .await
+        .unwrap();
+    let sent = t
+        .alice
+        .client
+        .send_message_with(
+            conv,
+            &SendMessage {
+                text: "Here it is".into(),
+                client_id: "f-1".into(),
+                attachment_id: Some(up.id),
+                as_bot: false,
+            },
+        )
+        .await
+        .unwrap();
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+    let reply = &line.calls("/v2/bot/message/reply")[0];
+    let messages = reply.json["messages"].as_array().unwrap();
+    assert_eq!(messages[0], json!({"type": "text", "text": "Here it is"}));
+    assert_eq!(messages[1]["type"], "image");
+    let link = messages[1]["originalContentUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        link.starts_with(&format!("http://{addr}/media/{}/{}/", ch.id, up.id)),
+        "{link}"
+    );
+    // LINE fetches it without a token; a changed signature gets nothing.
+    let http = reqwest::Client::new();
+    let got = http.get(&link).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), photo());
+    let forged = format!("{}0", &link[..link.len() - 1]);
+    assert_eq!(http.get(&forged).send().await.unwrap().status(), 404);
+
+    // A document goes as a link in a text message (LINE has no file message).
+    let pdf = chatsmart::protocol::attachments::samples::bytes_for("pdf");
+    let up = t
+        .alice
+        .client
+        .upload_bytes("quote.pdf", pdf.clone())
+        .await
+        .unwrap();
+    let sent = t
+        .alice
+        .client
+        .send_message_with(
+            conv,
+            &SendMessage {
+                text: String::new(),
+                client_id: "f-2".into(),
+                attachment_id: Some(up.id),
+                as_bot: false,
+            },
+        )
+        .await
+        .unwrap();
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+    let push = &line.calls("/v2/bot/message/push")[0];
+    let text = push.json["messages"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("📎 quote.pdf\nhttp://"), "{text}");
+    let link = text.lines().nth(1).unwrap();
+    assert_eq!(
+        http.get(link)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        pdf
+    );
+
+    // Once the account is removed its links stop working.
+    t.admin.client.remove_channel(ch.id).await.unwrap();
+    assert_eq!(http.get(link).send().await.unwrap().status(), 404);
 }

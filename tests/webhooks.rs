@@ -100,7 +100,7 @@ async fn meta_handshake_and_signed_messenger_and_whatsapp_messages() {
 
     let body = serde_json::json!({
         "object": "page",
-        "entry": [{"id": "PAGE", "time": 1764000000000i64, "messaging": [
+        "entry": [{"id": "messenger-page_id", "time": 1764000000000i64, "messaging": [
             {"sender": {"id": "PSID-1"}, "recipient": {"id": "PAGE"}, "timestamp": 1764000000000i64,
              "message": {"mid": "m_1", "text": "Hello from Messenger"}},
             {"sender": {"id": "PAGE"}, "recipient": {"id": "PSID-1"}, "timestamp": 1764000000001i64,

@@ -88,6 +88,11 @@ pub enum Command {
         /// default).
         #[arg(long)]
         bot: Option<PathBuf>,
+        /// Where this server is reachable from the internet
+        /// (https://chat.example.com), for platforms that take files only
+        /// by link (LINE).
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Start an embedded demo server with sample data and open the inbox on it.
     Demo {
@@ -469,6 +474,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             max_upload,
             config,
             bot,
+            public_url,
         }) => {
             let settings = server::settings::load(config.as_deref())?;
             let flow = match bot.or(settings.bot) {
@@ -509,6 +515,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         uploads,
                         api_bases,
                         bot: std::sync::Arc::new(flow),
+                        public_url: public_url.or(settings.public_url),
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

@@ -255,6 +255,7 @@ impl Client {
             text: text.into(),
             client_id: client_id.into(),
             attachment_id: None,
+            as_bot: false,
         };
         self.send_message_with(id, &body).await
     }

@@ -178,6 +178,10 @@ pub struct SendMessage {
     /// A file uploaded with `POST /api/v1/uploads`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_id: Option<super::attachments::AttachmentId>,
+    /// Sent as the bot, not as the caller (an outside bot answering
+    /// through the API with an admin's token); the bot stays on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub as_bot: bool,
 }
 
 /// `PUT /api/v1/conversations/{id}/bot`

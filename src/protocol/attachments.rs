@@ -237,9 +237,12 @@ pub fn sniff(name: &str, head: &[u8]) -> Result<&'static FileType, String> {
 }
 
 /// The allowed type the content's first bytes are, whatever its name (for
-/// files that come from a platform without a trustworthy name).
-pub fn type_of_content(head: &[u8]) -> Option<&'static FileType> {
-    FILE_TYPES.iter().find(|t| t.magic.matches(head))
+/// files that come from a platform without a trustworthy name); of types
+/// that share a signature (MP4 video and M4A audio), one of kind `prefer`.
+pub fn type_of_content(head: &[u8], prefer: AttachmentKind) -> Option<&'static FileType> {
+    let mut matching = FILE_TYPES.iter().filter(|t| t.magic.matches(head));
+    let first = matching.clone().next();
+    matching.find(|t| t.kind == prefer).or(first)
 }
 
 /// What the content looks like instead, for the refusal message.
@@ -571,6 +574,25 @@ pub mod samples {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_types_prefer_the_kind_the_platform_names() {
+        let mp4 = samples::bytes_for("mp4");
+        assert_eq!(
+            type_of_content(&mp4, AttachmentKind::Video).unwrap().ext,
+            "mp4"
+        );
+        assert_eq!(
+            type_of_content(&mp4, AttachmentKind::Audio).unwrap().ext,
+            "m4a"
+        );
+        let png = samples::png_1x1();
+        assert_eq!(
+            type_of_content(&png, AttachmentKind::Audio).unwrap().ext,
+            "png"
+        );
+        assert!(type_of_content(b"#!/bin/sh", AttachmentKind::Document).is_none());
+    }
 
     #[test]
     fn every_allowed_type_recognises_its_sample() {

@@ -133,6 +133,7 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
         None => None,
         Some(a) => match state.files.path_of(&a.sha256) {
             Some(path) => Some(OutFile {
+                id: a.id,
                 name: a.name.clone(),
                 mime: a.mime.clone(),
                 kind: a.kind,
@@ -157,6 +158,8 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
         human_agent: matches!(window, ReplyWindow::HumanAgent { .. }),
         reply_token,
         retry_key: stable_uuid(&format!("chatsmart:{}:{}", d.account, d.message.id)),
+        public_url: state.public_url.as_deref(),
+        now,
     };
     match state.platforms.send(&out).await {
         Ok(sent) => DeliveryOutcome::Sent {

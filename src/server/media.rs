@@ -136,7 +136,7 @@ async fn store_media(
     if incoming.size() == 0 {
         return Err(("the platform sent an empty file".into(), true));
     }
-    let known = type_of_content(incoming.head());
+    let known = type_of_content(incoming.head(), kind);
     let mime = known
         .map(|t| t.mime.to_string())
         .or(header_mime.filter(|m| m.contains('/') && !m.contains("json")))

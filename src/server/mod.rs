@@ -43,6 +43,9 @@ pub struct AppState {
     pub platforms: Arc<platforms::Platforms>,
     /// The bot that answers first.
     pub bot: Arc<bot::Bot>,
+    /// Where the server is reachable from the internet (for platforms
+    /// that fetch our files by link); None when it is not.
+    pub public_url: Option<Arc<str>>,
 }
 
 #[derive(Clone)]
@@ -67,6 +70,9 @@ pub struct ServerConfig {
     pub retry_base: std::time::Duration,
     /// The bot's flow (bots/default.toml unless the server is given one).
     pub bot: Arc<bot::Flow>,
+    /// Where the server is reachable from the internet, for platforms
+    /// that take files only by link (LINE).
+    pub public_url: Option<String>,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -84,6 +90,7 @@ impl ServerConfig {
             api_bases: platforms::ApiBases::default().with_env(),
             retry_base: std::time::Duration::from_secs(5),
             bot: Arc::new(bot::Flow::default()),
+            public_url: None,
         }
     }
 
@@ -155,6 +162,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         uploads: Arc::new(config.uploads.clone()),
         platforms: Arc::new(platforms::Platforms::new(config.api_bases.clone())),
         bot: Arc::new(bot::Bot::new(config.bot.clone())),
+        public_url: config
+            .public_url
+            .as_deref()
+            .map(|u| Arc::from(u.trim_end_matches('/'))),
     };
     let running = start_with(config.listen, state).await?;
     scheduler::spawn(running.state.clone());

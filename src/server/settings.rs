@@ -3,6 +3,7 @@
 //!
 //! ```toml
 //! bot = "bots/ours.toml"          # the bot's flow (relative to this file)
+//! public_url = "https://chat.example.com"  # for files sent to LINE
 //! [api]                           # where the platforms' APIs are
 //! meta = "https://graph.facebook.com"
 //! line = "https://api.line.me"
@@ -22,6 +23,9 @@ use std::path::{Path, PathBuf};
 pub struct ServerFile {
     /// The bot's flow file.
     pub bot: Option<PathBuf>,
+    /// Where the server is reachable from the internet (https://…), for
+    /// platforms that take files only by link (LINE).
+    pub public_url: Option<String>,
     #[serde(default)]
     pub api: ApiBases,
 }
@@ -55,6 +59,11 @@ pub fn parse(text: &str, dir: &Path) -> Result<ServerFile, String> {
         }
     }
     f.api = f.api.trimmed();
+    if let Some(u) = &f.public_url {
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(format!("public_url {u:?} is not an http(s) address"));
+        }
+    }
     Ok(f)
 }
 

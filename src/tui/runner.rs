@@ -97,6 +97,7 @@ impl Runner {
                                 text,
                                 client_id: client_id.clone(),
                                 attachment_id,
+                                as_bot: false,
                             },
                         )
                         .await

@@ -236,8 +236,24 @@ fn not_found(what: &str) -> Response {
     (StatusCode::NOT_FOUND, format!("the double has no {what}")).into_response()
 }
 
-fn png() -> Response {
-    ([("content-type", "image/png")], photo()).into_response()
+/// What a media id names: ids with audio, video or doc in them are an
+/// MP3, an MP4 or a PDF; the rest are the photo.
+pub fn sample_for(id: &str) -> (&'static str, Vec<u8>) {
+    use chatsmart::protocol::attachments::samples::bytes_for;
+    if id.contains("audio") || id.contains("voice") {
+        ("audio/mpeg", bytes_for("mp3"))
+    } else if id.contains("video") {
+        ("video/mp4", bytes_for("mp4"))
+    } else if id.contains("doc") {
+        ("application/pdf", bytes_for("pdf"))
+    } else {
+        ("image/png", photo())
+    }
+}
+
+fn media(id: &str) -> Response {
+    let (mime, bytes) = sample_for(id);
+    ([("content-type", mime)], bytes).into_response()
 }
 
 fn meta(s: &Shared, _inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
@@ -270,11 +286,11 @@ fn meta(s: &Shared, _inner: &mut Inner, method: &Method, seen: &Seen, n: u64) ->
         ("POST", [_, "media"]) if bearer_ok => {
             axum::Json(json!({"id": format!("media-{n}")})).into_response()
         }
-        ("GET", ["files", _]) if bearer_ok => png(),
-        ("GET", ["fb-cdn", _]) => png(),
+        ("GET", ["files", id]) if bearer_ok => media(id),
+        ("GET", ["fb-cdn", id]) => media(id),
         ("GET", [id]) if id.starts_with("wa-media") && bearer_ok => axum::Json(json!({
             "url": format!("{}/v21.0/files/{id}", s.url),
-            "mime_type": "image/png",
+            "mime_type": sample_for(id).0,
             "id": id
         }))
         .into_response(),
@@ -327,7 +343,7 @@ fn line(_s: &Shared, method: &Method, seen: &Seen, n: u64) -> Response {
             "language": "ja"
         }))
         .into_response(),
-        ("GET", p) if p.starts_with("/data/v2/bot/message/") && p.ends_with("/content") => png(),
+        ("GET", p) if p.starts_with("/data/v2/bot/message/") && p.ends_with("/content") => media(p),
         _ => not_found(&seen.path),
     }
 }
@@ -365,9 +381,7 @@ fn wechat(inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
             "language": "zh_CN"
         }))
         .into_response(),
-        ("GET", "/cgi-bin/media/get") => {
-            ([("content-type", "image/jpeg")], photo()).into_response()
-        }
+        ("GET", "/cgi-bin/media/get") => media(&q("media_id")),
         _ => not_found(&seen.path),
     }
 }

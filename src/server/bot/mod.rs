@@ -199,7 +199,9 @@ pub mod external {
         pub message: Message,
     }
 
-    /// What it may answer (200 with JSON); 204 or an empty body: nothing.
+    /// What it may answer (200 with JSON); 204, an empty body or `null`:
+    /// nothing now (it may answer later through the API, with an admin's
+    /// token and `as_bot: true`).
     #[derive(Debug, Default, Serialize, Deserialize)]
     pub struct BotReply {
         #[serde(default)]
@@ -245,7 +247,8 @@ pub mod external {
             anyhow::bail!("it answered {status}");
         }
         let bytes = resp.bytes().await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // Nothing to say now (it may answer through the API).
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(None);
         }
         let reply: BotReply = serde_json::from_slice(&bytes)

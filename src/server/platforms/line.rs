@@ -3,8 +3,8 @@
 //! delivered twice), profiles and message content.
 
 use super::{
-    cred, download_or_failure, json_or_failure, path_segment, Download, Failure, MediaRef,
-    Outgoing, Platforms, Sent,
+    cred, download_or_failure, json_or_failure, links, path_segment, Download, Failure, MediaRef,
+    OutFile, Outgoing, Platforms, Sent,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -48,14 +48,14 @@ async fn post(
 
 pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
     let token = cred(out.creds, "channel_access_token")?;
-    if out.file.is_some() {
-        // LINE takes images, audio and video only from a public HTTPS
-        // address, and no other files at all.
-        return Err(Failure::fail(
-            "LINE takes files only from a public HTTPS address, which this server does not offer; send the file another way",
-        ));
+    let mut messages = Vec::new();
+    if !out.text.trim().is_empty() {
+        messages.push(json!({"type": "text", "text": out.text}));
     }
-    let messages = json!([{"type": "text", "text": out.text}]);
+    if let Some(file) = &out.file {
+        messages.push(file_message(out, file)?);
+    }
+    let messages = Value::Array(messages);
     if let Some(reply_token) = out.reply_token {
         let body = json!({"replyToken": reply_token, "messages": messages});
         match post(p, "/v2/bot/message/reply", token, None, body).await {
@@ -84,6 +84,26 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             Err(f)
         }
     }
+}
+
+/// LINE takes a file only from a public HTTPS address: photos as image
+/// messages, anything else as a link in a text message (LINE has no
+/// message for files, and its audio and video messages need a duration
+/// and a preview image chatsmart does not have).
+fn file_message(out: &Outgoing<'_>, file: &OutFile) -> Result<Value, Failure> {
+    let Some(public_url) = out.public_url else {
+        return Err(Failure::fail(
+            "LINE takes files only from a public address: set public_url in the server's config to send them",
+        ));
+    };
+    let secret = cred(out.creds, "channel_secret")?;
+    let link = links::sign(public_url, secret, out.account, file.id, out.now);
+    let photo = matches!(file.mime.as_str(), "image/png" | "image/jpeg");
+    Ok(if photo {
+        json!({"type": "image", "originalContentUrl": link, "previewImageUrl": link})
+    } else {
+        json!({"type": "text", "text": format!("📎 {}\n{link}", file.name)})
+    })
 }
 
 fn sent_id(v: &Value) -> Option<String> {

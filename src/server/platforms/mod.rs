@@ -8,6 +8,7 @@
 //! (tests, staging) by environment variable or the server's config file.
 
 mod line;
+pub mod links;
 mod meta;
 mod wechat;
 
@@ -105,10 +106,15 @@ pub struct Outgoing<'a> {
     /// The same for every try of one message, so a platform that takes a
     /// retry key (LINE) never delivers it twice.
     pub retry_key: String,
+    /// Where this server is reachable from the internet, for platforms
+    /// that fetch files from a link (LINE); None when it is not.
+    pub public_url: Option<&'a str>,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// A stored file to send.
 pub struct OutFile {
+    pub id: AttachmentId,
     pub name: String,
     pub mime: String,
     pub kind: AttachmentKind,

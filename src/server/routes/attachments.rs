@@ -148,6 +148,11 @@ pub async fn download(
     Authed(_): Authed,
     Path(id): Path<AttachmentId>,
 ) -> ApiResult<Response> {
+    file_response(&state, id).await
+}
+
+/// The attachment's bytes, streamed, with its type, length, name and tag.
+pub async fn file_response(state: &AppState, id: AttachmentId) -> ApiResult<Response> {
     let attachment = state
         .store
         .attachment(id)

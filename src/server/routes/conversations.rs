@@ -40,14 +40,23 @@ pub async fn send(
     Path(id): Path<ConversationId>,
     Json(req): Json<SendMessage>,
 ) -> ApiResult<(StatusCode, axum::Json<Message>)> {
+    if req.as_bot && !me.is_admin() {
+        return Err(ApiError::forbidden(
+            "only an admin's token can answer as the bot",
+        ));
+    }
     // A repeated client_id answers with the message stored the first time,
     // exactly as the first answer was.
     let (message, _created) = state
         .store
         .add_message(OutboundMessage {
             conversation_id: id,
-            kind: MessageKind::Agent,
-            author_id: Some(me.id),
+            kind: if req.as_bot {
+                MessageKind::Bot
+            } else {
+                MessageKind::Agent
+            },
+            author_id: (!req.as_bot).then_some(me.id),
             text: req.text,
             client_id: Some(req.client_id),
             at: None,

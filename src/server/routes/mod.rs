@@ -3,7 +3,7 @@
 //! [`Admin`](super::auth::Admin).
 
 mod agents;
-mod attachments;
+pub(crate) mod attachments;
 mod broadcasts;
 mod conversations;
 mod customers;

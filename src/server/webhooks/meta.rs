@@ -82,6 +82,8 @@ struct PageBody {
 
 #[derive(Deserialize)]
 struct PageEntry {
+    /// The page the events are for.
+    id: Option<String>,
     #[serde(default)]
     messaging: Vec<MessagingEvent>,
 }
@@ -149,7 +151,16 @@ pub async fn messenger(
         )));
     }
     let mut items = Vec::new();
-    for ev in parsed.entry.into_iter().flat_map(|e| e.messaging) {
+    // An app can serve several pages: only this account's page is ours.
+    let page = secret(&creds, "page_id")?;
+    let entries = parsed.entry.into_iter().filter(|e| {
+        let ours = e.id.as_deref().is_none_or(|id| id == page);
+        if !ours {
+            tracing::warn!("Messenger account {id}: ignored events for another page");
+        }
+        ours
+    });
+    for ev in entries.flat_map(|e| e.messaging) {
         let Some(sender) = ev.sender else {
             continue;
         };
@@ -261,12 +272,19 @@ struct WaChange {
 
 #[derive(Deserialize)]
 struct WaValue {
+    metadata: Option<WaMetadata>,
     #[serde(default)]
     contacts: Vec<WaContact>,
     #[serde(default)]
     messages: Vec<WaMessage>,
     #[serde(default)]
     statuses: Vec<WaStatus>,
+}
+
+/// Which of the business's numbers the change is for.
+#[derive(Deserialize)]
+struct WaMetadata {
+    phone_number_id: Option<String>,
 }
 
 /// What became of a message we sent: sent, delivered, read or failed.
@@ -365,12 +383,23 @@ pub async fn whatsapp(
         )));
     }
     let mut items = Vec::new();
+    // A business account can have several numbers: only this account's
+    // number is ours.
+    let phone = secret(&creds, "phone_number_id")?;
     for value in parsed
         .entry
         .into_iter()
         .flat_map(|e| e.changes)
         .filter_map(|c| c.value)
     {
+        let number = value
+            .metadata
+            .as_ref()
+            .and_then(|m| m.phone_number_id.as_deref());
+        if number.is_some_and(|n| n != phone) {
+            tracing::warn!("WhatsApp account {id}: ignored a change for another number");
+            continue;
+        }
         let names: HashMap<String, String> = value
             .contacts
             .into_iter()

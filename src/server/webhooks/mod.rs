@@ -1,4 +1,6 @@
-//! The platforms' webhooks, at `/webhooks/{kind}/{account id}`. No bearer
+//! The platforms' side of the server: their webhooks, at
+//! `/webhooks/{kind}/{account id}`, and the signed links they fetch our
+//! files from (`/media/…`, links.rs). No bearer
 //! token: each platform's signature over the request is the
 //! authentication, checked over the bytes exactly as received and compared
 //! in constant time before anything is parsed. A bad signature stores
@@ -6,6 +8,7 @@
 //! the platform's own ids de-duplicate its redeliveries.
 
 mod line;
+mod links;
 mod meta;
 mod wechat;
 
@@ -35,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/webhooks/wechat/{id}",
             get(wechat::verify).post(wechat::receive),
+        )
+        .route(
+            "/media/{account}/{attachment}/{expires}/{sig}",
+            get(links::serve),
         )
 }
 

@@ -11,12 +11,22 @@ use crate::server::store::{NewAgent, SqliteStore, Store};
 use crate::server::{self, ServerConfig};
 use std::time::{Duration, Instant};
 
+/// A bench server's config: its bot says nothing, so the rows measure the
+/// path of a customer message alone (the bot's answers are writes and
+/// events of their own, and the raw SQLite baseline has none).
+fn quiet(config: ServerConfig) -> ServerConfig {
+    ServerConfig {
+        bot: std::sync::Arc::new(server::bot::Flow::parse("").expect("an empty flow is valid")),
+        ..config
+    }
+}
+
 /// A server on a free loopback port and an admin client for it.
 async fn server(dir: &std::path::Path) -> anyhow::Result<(server::RunningServer, Client)> {
-    let running = server::start(ServerConfig::new(
+    let running = server::start(quiet(ServerConfig::new(
         "127.0.0.1:0".parse()?,
         dir.join("bench.db"),
-    ))
+    )))
     .await?;
     let store = &running.state.store;
     let admin = store
@@ -297,7 +307,8 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
         }
         tx.commit()?;
     }
-    let running = server::start(ServerConfig::new("127.0.0.1:0".parse()?, db.clone())).await?;
+    let running =
+        server::start(quiet(ServerConfig::new("127.0.0.1:0".parse()?, db.clone()))).await?;
     let admin = running
         .state
         .store
@@ -371,8 +382,11 @@ async fn connect_ws(client: &Client, token: &str) -> anyhow::Result<Socket> {
 async fn socket_server(
     dir: &std::path::Path,
 ) -> anyhow::Result<(server::RunningServer, Client, String)> {
-    let running =
-        server::start(ServerConfig::new("127.0.0.1:0".parse()?, dir.join("ws.db"))).await?;
+    let running = server::start(quiet(ServerConfig::new(
+        "127.0.0.1:0".parse()?,
+        dir.join("ws.db"),
+    )))
+    .await?;
     let admin = running
         .state
         .store

@@ -138,6 +138,8 @@ pub struct Turn<'a> {
     pub now: DateTime<Utc>,
     /// The bot's fallback answers in a row just before this message.
     pub misses: u32,
+    /// The bot's last message in the conversation, if any.
+    pub last_bot: Option<&'a str>,
 }
 
 impl Default for Flow {
@@ -341,7 +343,7 @@ impl Flow {
             self.hours
                 .as_ref()
                 .filter(|_| !open)
-                .map(|h| h.closed_message.clone())
+                .map(|h| fill(&h.closed_message))
         };
         let hand_over = |why: String| {
             let mut say = fill(&self.handoff_message);
@@ -388,7 +390,7 @@ impl Flow {
             }
             None if turn.first => {
                 if let Some(m) = self.menu() {
-                    steps.push(Step::Say(m));
+                    steps.push(Step::Say(fill(&m)));
                 }
                 if let Some(c) = closed_note() {
                     steps.push(Step::Say(c));
@@ -404,11 +406,14 @@ impl Flow {
                     ));
                 }
                 if let Some(c) = closed_note() {
-                    steps.push(Step::Say(c));
+                    // Said once: the customer already knows.
+                    if turn.last_bot != Some(c.as_str()) {
+                        steps.push(Step::Say(c));
+                    }
                 } else if let Some(fallback) = &self.fallback {
                     let mut say = fill(fallback);
                     if let Some(m) = self.menu() {
-                        say = format!("{say}\n\n{m}");
+                        say = format!("{say}\n\n{}", fill(&m));
                     }
                     steps.push(Step::Say(say));
                 }
@@ -451,6 +456,7 @@ mod tests {
             first,
             now,
             misses: 0,
+            last_bot: None,
         }
     }
 
@@ -522,6 +528,11 @@ mod tests {
         );
         let s = f.respond(&turn("hmm", false, monday(21)));
         assert!(matches!(&s[..], [Step::Say(r)] if r.contains("away now")));
+        // Once is enough.
+        let Step::Say(closed) = &s[0] else { panic!() };
+        let mut again = turn("hello??", false, monday(22));
+        again.last_bot = Some(closed);
+        assert!(f.respond(&again).is_empty());
         // Rules still answer out of hours.
         let s = f.respond(&turn("refund", false, monday(21)));
         assert!(matches!(&s[..], [Step::Say(r)] if r.contains("return anything")));

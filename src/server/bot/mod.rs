@@ -54,6 +54,12 @@ impl Bot {
 /// Lets the bot answer a customer message that was just stored (in the
 /// background: whoever stored it has already been answered).
 pub fn on_inbound(state: &AppState, accepted: &InboundAccepted) {
+    on_inbound_saying(state, accepted, None)
+}
+
+/// [`on_inbound`] for a message whose stored text is not what the customer
+/// wrote (a file on its way: the bot reads `text`, its caption).
+pub fn on_inbound_saying(state: &AppState, accepted: &InboundAccepted, text: Option<String>) {
     if accepted.duplicate {
         return;
     }
@@ -64,7 +70,7 @@ pub fn on_inbound(state: &AppState, accepted: &InboundAccepted) {
         let lock = bot.lock(conversation);
         let result = {
             let _held = lock.lock().await;
-            answer(&state, conversation, message).await
+            answer(&state, conversation, message, text).await
         };
         bot.unlock(conversation, lock);
         if let Err(e) = result {
@@ -76,7 +82,12 @@ pub fn on_inbound(state: &AppState, accepted: &InboundAccepted) {
 /// How many messages back the bot looks (for the message and its misses).
 const LOOK_BACK: u32 = 40;
 
-async fn answer(state: &AppState, id: ConversationId, message: MessageId) -> anyhow::Result<()> {
+async fn answer(
+    state: &AppState,
+    id: ConversationId,
+    message: MessageId,
+    said: Option<String>,
+) -> anyhow::Result<()> {
     let conv = state.store.get_conversation(0, id).await?.conversation;
     if !conv.bot_active {
         return Ok(());
@@ -111,17 +122,20 @@ async fn answer(state: &AppState, id: ConversationId, message: MessageId) -> any
             m.kind == MessageKind::Bot && flow.fallback().is_some_and(|f| m.text.starts_with(f))
         })
         .count() as u32;
-    let text = if msg.text.trim().is_empty() && msg.attachment.is_some() {
-        "" // a file alone: the flow's fallback or greeting.
-    } else {
-        msg.text.as_str()
-    };
+    let last_bot = page
+        .items
+        .iter()
+        .rev()
+        .find(|m| m.kind == MessageKind::Bot && m.id < message)
+        .map(|m| m.text.as_str());
     let steps = flow.respond(&Turn {
-        text,
+        // A file alone has no words: the flow's greeting or fallback.
+        text: said.as_deref().unwrap_or(&msg.text),
         customer_name: &conv.customer_name,
         first: conv.inbound_count <= 1,
         now: state.clock.now(),
         misses,
+        last_bot,
     });
     run(state, &conv, steps).await.map_err(Into::into)
 }
@@ -153,6 +167,10 @@ async fn run(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> StoreRe
                     .find(|f| f.name.eq_ignore_ascii_case(folder.trim()) && f.serves(conv.channel))
                     .and_then(|f| f.messages.get(index - 1))
                     .map(|m| m.text.clone());
+                // Its placeholders as an agent's would be filled, with no agent.
+                let customer = state.store.get_customer(conv.customer_id).await.ok();
+                let text = text
+                    .map(|t| fill_placeholders(&t, customer.as_ref(), None, Some(conv.channel)));
                 match text {
                     Some(text) => say(state, conv.id, text).await?,
                     None => {

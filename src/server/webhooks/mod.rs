@@ -150,6 +150,9 @@ async fn store_all(
             None => text,
         };
         let named = m.name.is_some();
+        // With a file on its way, the stored text is a placeholder: the
+        // bot reads the caption.
+        let caption = m.media.as_ref().map(|media| media.caption.clone());
         let accepted = state
             .store
             .inbound(InboundMessage {
@@ -170,7 +173,7 @@ async fn store_all(
         if !named && !accepted.duplicate {
             learn_name(state, kind, account, accepted.customer_id);
         }
-        crate::server::bot::on_inbound(state, &accepted);
+        crate::server::bot::on_inbound_saying(state, &accepted, caption);
     }
     Ok(())
 }

@@ -681,3 +681,80 @@ async fn a_file_attached_in_the_terminal_reaches_the_server_and_a_customer_file_
     let saved = downloads.join("customer-photo.jpg");
     assert_eq!(std::fs::read(&saved).unwrap(), photo_bytes);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_typed_in_the_terminal_reaches_line_and_a_refused_one_is_sent_again() {
+    use chatsmart::server::ServerConfig;
+    use common::platforms::{deliver, Double, Platform};
+    let line = Double::start(Platform::Line).await;
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        api_bases: line.bases(c.api_bases.clone()),
+        retry_base: Duration::from_millis(40),
+        ..c
+    })
+    .await;
+    let ch = t
+        .admin
+        .client
+        .create_channel(&NewChannel {
+            kind: ChannelKind::Line,
+            name: "LINE".into(),
+            credentials: [("channel_secret", "s"), ("channel_access_token", "T")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+        .await
+        .unwrap();
+    let body = serde_json::json!({"destination": "Ubot", "events": [{
+        "type": "message", "timestamp": chrono::Utc::now().timestamp_millis(),
+        "source": {"type": "user", "userId": "U-pty"}, "webhookEventId": "ev-1",
+        "deliveryContext": {"isRedelivery": false}, "replyToken": "rt-pty",
+        "message": {"id": "1", "type": "text", "text": "is the shop open?"}
+    }]})
+    .to_string();
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "s",
+        body.as_bytes(),
+    )
+    .await;
+    let mut tui = Tui::start(&t.url(), &t.alice.token);
+    // The name comes from LINE's profile.
+    tui.wait_for("Ken Sato");
+    tui.keys("g\r");
+    tui.wait_for("is the shop open?");
+
+    // Typed and sent: it reaches LINE with the reply token, and is ticked.
+    tui.keys("i");
+    tui.keys("Yes, until six");
+    tui.keys("\r");
+    let reply = &line.wait_calls("/v2/bot/message/reply", 1).await[0];
+    assert_eq!(reply.json["replyToken"], "rt-pty");
+    assert_eq!(reply.json["messages"][0]["text"], "Yes, until six");
+    assert_eq!(reply.auth.as_deref(), Some("Bearer T"));
+    tui.wait_until("the sent tick", |s| {
+        s.lines()
+            .any(|l| l.contains("Alice Wong") && l.contains('✓'))
+    });
+
+    // LINE refuses the next one: the reason shows under it; r sends it again.
+    line.fail_next(
+        "/v2/bot/message/push",
+        400,
+        serde_json::json!({"message": "The request body has 1 error(s)"}),
+    );
+    tui.keys("Anything else?");
+    tui.keys("\r");
+    tui.wait_for("✗ failed");
+    tui.wait_for("LINE answered 400: The request body has 1 error(s)");
+    tui.keys("\x1b");
+    tui.keys("r");
+    let pushes = line.wait_calls("/v2/bot/message/push", 2).await;
+    assert_eq!(pushes[1].json["messages"][0]["text"], "Anything else?");
+    tui.wait_until("the failure to clear", |s| !s.contains("✗ failed"));
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}

@@ -233,6 +233,24 @@ async fn messenger_replies_go_out_and_delivery_and_read_follow() {
     .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     status_of(&t, conv, sent.id, DeliveryStatus::Read).await;
+    // A reply longer than Messenger takes goes in parts, cut between words.
+    let long: String = (0..700).map(|i| format!("word{i} ")).collect::<String>();
+    let long = long.trim().to_string();
+    let before = meta.calls("/me/messages").len();
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, &long, "c-long")
+        .await
+        .unwrap();
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+    let parts: Vec<String> = meta.calls("/me/messages")[before..]
+        .iter()
+        .map(|c| c.json["message"]["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(parts.len(), 3, "{} characters", long.len());
+    assert!(parts.iter().all(|p| p.chars().count() <= 2000));
+    assert_eq!(parts.join(" "), long);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -907,6 +925,24 @@ async fn wechat_keeps_one_token_refreshes_it_and_respects_the_window() {
     status_of(&t, conv, third.id, DeliveryStatus::Sent).await;
     assert_eq!(wx.tokens_issued(), 2);
 
+    // WeChat takes 2048 bytes a message: a long Chinese reply goes in two.
+    let long = "謝謝你的耐心等候。".repeat(90);
+    let sends = wx.calls("/cgi-bin/message/custom/send").len();
+    let m = t
+        .alice
+        .client
+        .send_message(conv, &long, "c-long")
+        .await
+        .unwrap();
+    status_of(&t, conv, m.id, DeliveryStatus::Sent).await;
+    let parts: Vec<String> = wx.calls("/cgi-bin/message/custom/send")[sends..]
+        .iter()
+        .map(|c| c.json["text"]["content"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(parts.len(), 2);
+    assert!(parts.iter().all(|p| p.len() <= 2048));
+    assert_eq!(parts.concat(), long);
+
     // Outside the 48 hours WeChat refuses (45015): failed with its reason.
     wx.fail_next(
         "/cgi-bin/message/custom/send",
@@ -1287,7 +1323,8 @@ async fn files_go_to_line_by_signed_link() {
     let got = http.get(&link).send().await.unwrap();
     assert_eq!(got.status(), 200);
     assert_eq!(got.bytes().await.unwrap().to_vec(), photo());
-    let forged = format!("{}0", &link[..link.len() - 1]);
+    let last = if link.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &link[..link.len() - 1]);
     assert_eq!(http.get(&forged).send().await.unwrap().status(), 404);
 
     // A document goes as a link in a text message (LINE has no file message).

@@ -3,8 +3,8 @@
 //! delivered twice), profiles and message content.
 
 use super::{
-    cred, download_or_failure, json_or_failure, links, path_segment, Download, Failure, MediaRef,
-    OutFile, Outgoing, Platforms, Sent,
+    cred, download_or_failure, json_or_failure, links, path_segment, split_text, Download, Failure,
+    MediaRef, OutFile, Outgoing, Platforms, Sent,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -46,17 +46,54 @@ async fn post(
     Err((Some(status), Failure::http("LINE", status, &words(&body))))
 }
 
+/// LINE's longest text message, and the most messages one call carries.
+const MAX_CHARS: usize = 5000;
+const PER_CALL: usize = 5;
+
 pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
-    let token = cred(out.creds, "channel_access_token")?;
-    let mut messages = Vec::new();
-    if !out.text.trim().is_empty() {
-        messages.push(json!({"type": "text", "text": out.text}));
-    }
+    let mut messages: Vec<Value> = split_text(out.text, MAX_CHARS, usize::MAX)
+        .into_iter()
+        .map(|t| json!({"type": "text", "text": t}))
+        .collect();
     if let Some(file) = &out.file {
         messages.push(file_message(out, file)?);
     }
-    let messages = Value::Array(messages);
-    if let Some(reply_token) = out.reply_token {
+    // Five to a call: the first call may use the reply token, the rest
+    // are pushed.
+    let mut sent = Sent {
+        external_id: None,
+        used_reply_token: false,
+    };
+    for (i, batch) in messages.chunks(PER_CALL).enumerate() {
+        let token = if i == 0 { out.reply_token } else { None };
+        let key = if i == 0 {
+            out.retry_key.clone()
+        } else {
+            super::stable_uuid(&format!("{}:{i}", out.retry_key))
+        };
+        match send_batch(p, out, Value::Array(batch.to_vec()), token, &key).await {
+            Ok(s) => {
+                sent.external_id = s.external_id.or(sent.external_id);
+                sent.used_reply_token |= s.used_reply_token;
+            }
+            Err(mut f) => {
+                f.used_reply_token |= sent.used_reply_token;
+                return Err(f);
+            }
+        }
+    }
+    Ok(sent)
+}
+
+async fn send_batch(
+    p: &Platforms,
+    out: &Outgoing<'_>,
+    messages: Value,
+    reply_token: Option<&str>,
+    retry_key: &str,
+) -> Result<Sent, Failure> {
+    let token = cred(out.creds, "channel_access_token")?;
+    if let Some(reply_token) = reply_token {
         let body = json!({"replyToken": reply_token, "messages": messages});
         match post(p, "/v2/bot/message/reply", token, None, body).await {
             Ok(v) => {
@@ -74,13 +111,13 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
         }
     }
     let body = json!({"to": out.to, "messages": messages});
-    match post(p, "/v2/bot/message/push", token, Some(&out.retry_key), body).await {
+    match post(p, "/v2/bot/message/push", token, Some(retry_key), body).await {
         Ok(v) => Ok(Sent {
             external_id: sent_id(&v),
-            used_reply_token: out.reply_token.is_some(),
+            used_reply_token: reply_token.is_some(),
         }),
         Err((_, mut f)) => {
-            f.used_reply_token = out.reply_token.is_some();
+            f.used_reply_token = reply_token.is_some();
             Err(f)
         }
     }

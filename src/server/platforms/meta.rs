@@ -2,8 +2,8 @@
 //! host), profiles and media.
 
 use super::{
-    cred, download_or_failure, json_or_failure, path_segment, read_file, Download, Failure,
-    MediaRef, OutFile, Outgoing, Platforms, Sent, GRAPH_VERSION,
+    cred, download_or_failure, json_or_failure, path_segment, read_file, split_text, Download,
+    Failure, MediaRef, OutFile, Outgoing, Platforms, Sent, GRAPH_VERSION,
 };
 use crate::protocol::AttachmentKind;
 use reqwest::multipart::{Form, Part};
@@ -65,11 +65,12 @@ pub async fn send_messenger(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, F
         ("RESPONSE", None)
     };
     let mut last = None;
-    if !out.text.trim().is_empty() {
+    // Messenger's texts are at most 2000 characters.
+    for part in split_text(out.text, 2000, usize::MAX) {
         let mut body = json!({
             "recipient": {"id": out.to},
             "messaging_type": messaging_type,
-            "message": {"text": out.text},
+            "message": {"text": part},
         });
         if let Some(tag) = tag {
             body["tag"] = json!(tag);
@@ -141,36 +142,39 @@ pub async fn send_whatsapp(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Fa
     };
     let base =
         json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": out.to});
+    let text_body = |text: String| {
+        let mut body = base.clone();
+        body["type"] = json!("text");
+        body["text"] = json!({"body": text, "preview_url": false});
+        body
+    };
     let text = out.text.trim();
-    let last = match &out.file {
-        None => {
-            let mut body = base;
-            body["type"] = json!("text");
-            body["text"] = json!({"body": out.text, "preview_url": false});
-            post(body).await?
+    let kind = out.file.as_ref().map(|f| whatsapp_type(f.kind));
+    // A caption is at most 1024 characters and audio takes none: any
+    // other text goes first as texts of at most 4096.
+    let caption = kind.is_some_and(|k| k != "audio") && text.chars().count() <= 1024;
+    let mut last = None;
+    if !caption {
+        for part in split_text(text, 4096, usize::MAX) {
+            last = Some(post(text_body(part)).await?);
         }
-        Some(file) => {
-            let kind = whatsapp_type(file.kind);
-            // Audio carries no caption: its text goes first, alone.
-            if kind == "audio" && !text.is_empty() {
-                let mut body = base.clone();
-                body["type"] = json!("text");
-                body["text"] = json!({"body": out.text, "preview_url": false});
-                post(body).await?;
-            }
+    }
+    let last = match (&out.file, kind) {
+        (Some(file), Some(kind)) => {
             let media_id = upload_whatsapp(p, token, phone, file).await?;
             let mut media = json!({"id": media_id});
-            if kind != "audio" && !text.is_empty() {
-                media["caption"] = json!(out.text);
+            if caption && !text.is_empty() {
+                media["caption"] = json!(text);
             }
             if kind == "document" {
                 media["filename"] = json!(file.name);
             }
-            let mut body = base;
+            let mut body = base.clone();
             body["type"] = json!(kind);
             body[kind] = media;
             post(body).await?
         }
+        _ => last.ok_or_else(|| Failure::fail("there is nothing to send"))?,
     };
     Ok(Sent {
         external_id: last

@@ -366,6 +366,39 @@ async fn read_file(file: &OutFile) -> Result<Vec<u8>, Failure> {
         .map_err(|e| Failure::fail(format!("the file {} cannot be read: {e}", file.name)))
 }
 
+/// Cuts a reply into parts a platform takes: at most `max_chars`
+/// characters and `max_bytes` UTF-8 bytes each, preferably at a paragraph,
+/// then a line, then a space; never inside a character. Empty text gives
+/// no parts.
+pub fn split_text(text: &str, max_chars: usize, max_bytes: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        // The longest prefix within both limits.
+        let mut end = 0;
+        for (n, (i, c)) in rest.char_indices().enumerate() {
+            if n >= max_chars || i + c.len_utf8() > max_bytes {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        if end == rest.len() {
+            parts.push(rest.to_string());
+            break;
+        }
+        let head = &rest[..end];
+        // Prefer a break in the second half of the part.
+        let cut = ["\n\n", "\n", " "]
+            .iter()
+            .filter_map(|sep| head.rfind(sep).filter(|&at| at >= end / 2))
+            .next()
+            .unwrap_or(end);
+        parts.push(rest[..cut].trim_end().to_string());
+        rest = rest[cut..].trim_start();
+    }
+    parts
+}
+
 /// An id safe to put in a URL path (platform ids are alphanumeric; this
 /// keeps a hostile one from adding path segments or a query).
 fn path_segment(id: &str) -> String {
@@ -398,6 +431,30 @@ mod tests {
         assert_eq!(b.line, "http://127.0.0.1:9/line");
         assert_eq!(b.wechat, "https://api.weixin.qq.com");
         assert_eq!(b.meta, "https://graph.facebook.com");
+    }
+
+    #[test]
+    fn long_replies_are_cut_where_people_would_cut_them() {
+        assert!(split_text("  ", 10, 100).is_empty());
+        assert_eq!(split_text("short", 10, 100), ["short"]);
+        let text = "First paragraph here.\n\nSecond one is a bit longer than that.";
+        assert_eq!(
+            split_text(text, 40, 1000),
+            [
+                "First paragraph here.",
+                "Second one is a bit longer than that."
+            ]
+        );
+        assert_eq!(
+            split_text("one two three four", 9, 100),
+            ["one two", "three", "four"]
+        );
+        // No break to be found: cut at the limit, whole characters only.
+        let cjk = "你好".repeat(10);
+        let parts = split_text(&cjk, 100, 10);
+        assert!(parts.iter().all(|p| p.len() <= 10), "{parts:?}");
+        assert_eq!(parts.len(), 7, "{parts:?}");
+        assert_eq!(parts.concat(), cjk);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! messages, temporary media, user info and media download.
 
 use super::{
-    cred, download_or_failure, json_or_failure, read_file, Download, Failure, MediaRef, OutFile,
-    Outgoing, Platforms, Sent,
+    cred, download_or_failure, json_or_failure, read_file, split_text, Download, Failure, MediaRef,
+    OutFile, Outgoing, Platforms, Sent,
 };
 use crate::protocol::{AttachmentKind, ChannelAccountId};
 use reqwest::multipart::{Form, Part};
@@ -153,8 +153,9 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             .await
         }
     };
-    if !out.text.trim().is_empty() {
-        post(json!({"touser": out.to, "msgtype": "text", "text": {"content": out.text}})).await?;
+    // WeChat takes at most 2048 bytes of text a message.
+    for part in split_text(out.text, usize::MAX, 2048) {
+        post(json!({"touser": out.to, "msgtype": "text", "text": {"content": part}})).await?;
     }
     if let Some(file) = &out.file {
         let msgtype = match file.kind {

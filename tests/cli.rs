@@ -75,6 +75,42 @@ fn unknown_commands_fail_clearly() {
 }
 
 #[test]
+fn bot_check_tries_a_flow_without_a_server() {
+    let flow = concat!(env!("CARGO_MANIFEST_DIR"), "/bots/default.toml");
+    let (ok, out, err) = run(&[
+        "bot",
+        "check",
+        flow,
+        "--at",
+        "2026-11-30T10:00:00+08:00",
+        "--say",
+        "hello",
+        "--say",
+        "3",
+        "--say",
+        "我要真人",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("the flow is valid"), "{out}");
+    assert!(out.contains("menu options: 4"), "{out}");
+    assert!(out.contains("bot: Hi Customer!"), "{out}");
+    assert!(
+        out.contains("bot: Our team is here Monday to Friday"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(handed to the agents: the customer asked for a person (\"真人\"))"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[menu]\noptions = [{ reply = \"x\" }]\n").unwrap();
+    let (ok, _, err) = run(&["bot", "check", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("menu.options[1] needs a label"), "{err}");
+}
+
+#[test]
 fn serve_refuses_a_bad_bot_flow_or_config_saying_where() {
     let dir = tempfile::tempdir().unwrap();
     let flow = dir.path().join("flow.toml");

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod agent;
+mod bot;
 mod broadcast;
 mod channels;
 mod convs;
@@ -152,6 +153,11 @@ pub enum Command {
     Channel {
         #[command(subcommand)]
         cmd: Option<channels::ChannelCommand>,
+    },
+    /// The bot's flow: check a file and try it without a server.
+    Bot {
+        #[command(subcommand)]
+        cmd: bot::BotCommand,
     },
     /// Macros: list yours and the shared ones; share or delete (admin).
     Macros {
@@ -596,6 +602,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let action = action.unwrap_or(convs::ConvAction::Show { messages: 20 });
             runtime()?.block_on(convs::act(client, id, action, out))
         }
+        Some(Command::Bot { cmd }) => bot::run(cmd),
         Some(Command::Channel { cmd }) => {
             let out = output::Output::new(cli.output, cli.quiet);
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;

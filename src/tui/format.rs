@@ -36,6 +36,16 @@ pub fn relative_future(now: DateTime<Utc>, t: DateTime<Utc>, tz: FixedOffset) ->
     }
 }
 
+/// How long until `t`: "45m", "23h", "6d" ("0m" once it has passed).
+pub fn remaining(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    let secs = (t - now).num_seconds().max(0);
+    match secs {
+        0..=3599 => format!("{}m", secs / 60),
+        3600..=172_799 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
 /// "10:32" in the agent's time zone.
 pub fn clock(t: DateTime<Utc>, tz: FixedOffset) -> String {
     t.with_timezone(&tz).format("%H:%M").to_string()
@@ -68,6 +78,17 @@ pub fn badge(c: ChannelKind) -> (&'static str, Role) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_left_to_reply() {
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let h = |n: i64| now + chrono::Duration::minutes(n);
+        assert_eq!(remaining(now, h(45)), "45m");
+        assert_eq!(remaining(now, h(23 * 60 + 59)), "23h");
+        assert_eq!(remaining(now, h(47 * 60)), "47h");
+        assert_eq!(remaining(now, h(6 * 24 * 60)), "6d");
+        assert_eq!(remaining(now, h(-5)), "0m");
+    }
 
     #[test]
     fn relative_times() {

@@ -297,6 +297,52 @@ impl Flow {
         Flow::parse(&text).map_err(|e| format!("the bot flow {}: {e}", path.display()))
     }
 
+    /// Whether the flow can never say or do anything (an empty flow).
+    pub fn is_silent(&self) -> bool {
+        self.greeting.is_none()
+            && self.fallback.is_none()
+            && self.handoff_words.is_empty()
+            && self.menu.is_empty()
+            && self.rules.is_empty()
+            && self.hours.is_none()
+            && self.external.is_none()
+    }
+
+    /// What the flow does, in a few lines (for `chatsmart bot check`).
+    pub fn summary(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        out.push(format!("greeting: {}", yes_no(self.greeting.is_some())));
+        out.push(format!("menu options: {}", self.menu.len()));
+        out.push(format!("rules: {}", self.rules.len()));
+        out.push(match &self.hours {
+            Some(h) => {
+                let days: Vec<String> = h.days.iter().map(|d| d.to_string()).collect();
+                format!(
+                    "business hours: {} {}-{} (UTC{})",
+                    days.join(" "),
+                    h.open.format("%H:%M"),
+                    h.close.format("%H:%M"),
+                    h.offset
+                )
+            }
+            None => "business hours: always open".into(),
+        });
+        out.push(format!(
+            "fallback: {}",
+            match (&self.fallback, self.fallbacks_before_handoff) {
+                (None, _) => "says nothing".to_string(),
+                (Some(_), 0) => "yes".to_string(),
+                (Some(_), n) => format!("yes, handing over after {n} in a row"),
+            }
+        ));
+        out.push(format!("handoff words: {}", self.handoff_words.join(", ")));
+        if let Some(e) = &self.external {
+            out.push(format!("outside bot: {}", e.url));
+        }
+        out
+    }
+
     /// The fallback text, for counting misses in a row.
     pub fn fallback(&self) -> Option<&str> {
         self.fallback.as_deref()
@@ -555,6 +601,8 @@ mod tests {
     #[test]
     fn an_empty_flow_says_nothing() {
         let f = Flow::parse("").unwrap();
+        assert!(f.is_silent());
+        assert!(!Flow::default().is_silent());
         assert!(f.respond(&turn("hello", true, monday(10))).is_empty());
         assert!(f.respond(&turn("agent", false, monday(10))).is_empty());
     }

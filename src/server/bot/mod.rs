@@ -60,7 +60,7 @@ pub fn on_inbound(state: &AppState, accepted: &InboundAccepted) {
 /// [`on_inbound`] for a message whose stored text is not what the customer
 /// wrote (a file on its way: the bot reads `text`, its caption).
 pub fn on_inbound_saying(state: &AppState, accepted: &InboundAccepted, text: Option<String>) {
-    if accepted.duplicate {
+    if accepted.duplicate || state.bot.flow.is_silent() {
         return;
     }
     let state = state.clone();

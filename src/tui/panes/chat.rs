@@ -352,6 +352,27 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(label, theme.style(role)));
     }
+    // The platform's reply window: how long is left to answer.
+    let window = match conv.reply_window(app.now) {
+        ReplyWindow::Open { until: Some(u) } => {
+            let soon = u - app.now < chrono::Duration::hours(2);
+            let role = if soon { Role::Notice } else { Role::Muted };
+            Some((
+                format!("reply within {}", format::remaining(app.now, u)),
+                role,
+            ))
+        }
+        ReplyWindow::Open { until: None } => None,
+        ReplyWindow::HumanAgent { until } => Some((
+            format!("person only, {} left", format::remaining(app.now, until)),
+            Role::Notice,
+        )),
+        ReplyWindow::Closed { .. } => Some(("window closed".to_string(), Role::Failed)),
+    };
+    if let Some((label, role)) = window {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(label, theme.style(role)));
+    }
     let head = Line::from(spans);
     f.render_widget(Paragraph::new(head), row(a.chat_header, 0));
     let assignees = if conv.assignees.is_empty() {

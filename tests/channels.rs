@@ -155,3 +155,148 @@ async fn wrong_credentials_and_non_admins_are_refused() {
         .iter()
         .all(|c| c.is_api));
 }
+
+#[tokio::test]
+async fn an_admin_renames_an_account_and_rotates_its_secret_keeping_its_webhook() {
+    use common::platforms::{deliver, Platform};
+    let t = TestServer::start().await;
+    let created = t
+        .admin
+        .client
+        .create_channel(&NewChannel {
+            kind: ChannelKind::Line,
+            name: "LINE".into(),
+            credentials: creds(ChannelKind::Line),
+        })
+        .await
+        .unwrap();
+    let patch = |name: Option<&str>, pairs: &[(&str, &str)]| ChannelPatch {
+        name: name.map(str::to_string),
+        credentials: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    let updated = t
+        .admin
+        .client
+        .update_channel(
+            created.id,
+            &patch(Some("LINE @lumen"), &[("channel_secret", "NEW-SECRET")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(updated.name, "LINE @lumen");
+    assert_eq!(
+        updated.webhook_path.as_deref(),
+        Some(created.webhook_path.as_str())
+    );
+    assert_eq!(
+        updated.credential_keys,
+        ["channel_access_token", "channel_secret"]
+    );
+    // The answer and the listing name keys, never values.
+    let raw = t
+        .http()
+        .get(t.api("channels"))
+        .bearer_auth(&t.admin.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !raw.contains("NEW-SECRET") && !raw.contains("SECRET-line"),
+        "{raw}"
+    );
+
+    // The webhook now takes the new secret's signature only.
+    let body = br#"{"destination":"U","events":[]}"#;
+    let old = deliver(
+        &t.url(),
+        &created.webhook_path,
+        Platform::Line,
+        "SECRET-line-channel_secret",
+        body,
+    )
+    .await;
+    assert_eq!(old.0, 403);
+    let new = deliver(
+        &t.url(),
+        &created.webhook_path,
+        Platform::Line,
+        "NEW-SECRET",
+        body,
+    )
+    .await;
+    assert_eq!(new.0, 200);
+
+    // A required key cannot be emptied, an unknown one is refused, and
+    // only admins may change anything.
+    for (p, want) in [
+        (
+            patch(None, &[("channel_access_token", "")]),
+            "missing channel_access_token",
+        ),
+        (patch(None, &[("page_id", "x")]), "unknown page_id"),
+        (patch(Some("  "), &[]), "1 to 100 characters"),
+    ] {
+        let (code, msg) = api_error(
+            t.admin
+                .client
+                .update_channel(created.id, &p)
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(code, 422, "{msg}");
+        assert!(msg.contains(want), "{msg}");
+    }
+    let (code, _) = api_error(
+        t.alice
+            .client
+            .update_channel(created.id, &patch(Some("x"), &[]))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 403);
+    let (code, _) = api_error(
+        t.admin
+            .client
+            .update_channel(9999, &patch(Some("x"), &[]))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 404);
+
+    // WeChat's optional key can be added, then removed with an empty value.
+    let wx = t
+        .admin
+        .client
+        .create_channel(&NewChannel {
+            kind: ChannelKind::Wechat,
+            name: "WeChat".into(),
+            credentials: creds(ChannelKind::Wechat),
+        })
+        .await
+        .unwrap();
+    let key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    let with = t
+        .admin
+        .client
+        .update_channel(wx.id, &patch(None, &[("encoding_aes_key", key)]))
+        .await
+        .unwrap();
+    assert!(with
+        .credential_keys
+        .contains(&"encoding_aes_key".to_string()));
+    let without = t
+        .admin
+        .client
+        .update_channel(wx.id, &patch(None, &[("encoding_aes_key", "")]))
+        .await
+        .unwrap();
+    assert!(!without
+        .credential_keys
+        .contains(&"encoding_aes_key".to_string()));
+}

@@ -522,6 +522,24 @@ async fn channel_add_list_and_remove_from_the_command_line() {
     ]);
     assert_ne!(r.code, 0);
     assert!(r.err.contains("admin"), "{}", r.err);
+    // Rotating a token keeps the webhook; the answer names keys only.
+    let r = admin.run_with_input(
+        &[
+            "channel",
+            "update",
+            &created.id.to_string(),
+            "--name",
+            "LINE @lumen-tw",
+            "--credentials-stdin",
+        ],
+        Some("channel_access_token=cli-secret-3\n"),
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.contains("LINE @lumen-tw") && r.out.contains(&created.webhook_path));
+    assert!(!r.out.contains("cli-secret"), "{}", r.out);
+    let r = admin.run(&["channel", "update", &created.id.to_string()]);
+    assert_ne!(r.code, 0);
+    assert!(r.err.contains("nothing to change"), "{}", r.err);
     admin.ok(&["channel", "remove", &created.id.to_string()]);
     assert!(!admin.ok(&["channel", "list"]).contains("LINE @lumen"));
 }

@@ -1370,3 +1370,89 @@ async fn files_go_to_line_by_signed_link() {
     t.admin.client.remove_channel(ch.id).await.unwrap();
     assert_eq!(http.get(link).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wechat_safe_mode_pushes_are_decrypted_and_checked() {
+    use common::platforms::deliver_wechat_safe;
+    let wx = Double::start(Platform::Wechat).await;
+    let t = server_for(&wx).await;
+    let aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    let mut creds = WECHAT.to_vec();
+    creds.push(("encoding_aes_key", aes_key));
+    let ch = channel(&t, ChannelKind::Wechat, &creds).await;
+    let xml = String::from_utf8(wechat_push(
+        "oWx_safe",
+        "text",
+        "<Content><![CDATA[加密的你好 <ok>]]></Content>",
+        "3001",
+    ))
+    .unwrap();
+    let (code, body) = deliver_wechat_safe(
+        &t.url(),
+        &ch.webhook_path,
+        "wx-token",
+        aes_key,
+        "wx-app",
+        &xml,
+    )
+    .await;
+    assert_eq!((code, body.as_str()), (200, "success"));
+    let conv = the_conversation(&t).await.conversation.id;
+    let got = inbound_messages(&t, conv).await;
+    assert_eq!(got[0].text, "加密的你好 <ok>");
+
+    // For another app, under another key, or signed by someone else:
+    // refused, nothing stored.
+    let other_app = String::from_utf8(wechat_push(
+        "oWx_safe",
+        "text",
+        "<Content>x</Content>",
+        "3002",
+    ))
+    .unwrap();
+    let (code, _) = deliver_wechat_safe(
+        &t.url(),
+        &ch.webhook_path,
+        "wx-token",
+        aes_key,
+        "wx-other",
+        &other_app,
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, _) = deliver_wechat_safe(
+        &t.url(),
+        &ch.webhook_path,
+        "wx-token",
+        "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut",
+        "wx-app",
+        &other_app,
+    )
+    .await;
+    assert_eq!(code, 400);
+    let (code, _) = deliver_wechat_safe(
+        &t.url(),
+        &ch.webhook_path,
+        "not-our-token",
+        aes_key,
+        "wx-app",
+        &other_app,
+    )
+    .await;
+    assert_eq!(code, 403);
+    assert_eq!(inbound_messages(&t, conv).await.len(), 1);
+
+    // An account without the key says what to add.
+    let plain = channel(&t, ChannelKind::Wechat, &WECHAT).await;
+    let (code, body) = deliver_wechat_safe(
+        &t.url(),
+        &plain.webhook_path,
+        "wx-token",
+        aes_key,
+        "wx-app",
+        &xml,
+    )
+    .await;
+    assert_eq!(code, 400);
+    assert!(body.contains("encoding_aes_key"), "{body}");
+}

@@ -31,6 +31,20 @@ pub enum ChannelCommand {
         #[arg(long)]
         credentials_stdin: bool,
     },
+    /// Rename an account or change its credentials (rotate a token, add
+    /// WeChat's encoding_aes_key); its webhook path stays.
+    Update {
+        id: ChannelAccountId,
+        #[arg(long)]
+        name: Option<String>,
+        /// A credential to set, as KEY=VALUE (repeat); the others are kept.
+        /// An empty value removes an optional key.
+        #[arg(long = "credential", value_name = "KEY=VALUE")]
+        credentials: Vec<String>,
+        /// Read KEY=VALUE lines from standard input.
+        #[arg(long)]
+        credentials_stdin: bool,
+    },
     /// Stop a channel account taking webhooks; its conversations stay.
     Remove { id: ChannelAccountId },
 }
@@ -94,22 +108,48 @@ fn parse_pairs<'a>(
     Ok(())
 }
 
+/// Credentials from flags and, when asked, standard input.
+fn read_credentials(flags: &[String], stdin: bool) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut creds = BTreeMap::new();
+    parse_pairs(flags.iter().map(String::as_str), &mut creds)?;
+    if stdin {
+        let lines: Vec<String> = std::io::stdin().lock().lines().collect::<Result<_, _>>()?;
+        parse_pairs(lines.iter().map(String::as_str), &mut creds)?;
+    }
+    Ok(creds)
+}
+
 pub async fn run(client: Client, cmd: ChannelCommand, out: Output) -> anyhow::Result<()> {
     match cmd {
         ChannelCommand::List => out.list(&client.channels().await?),
+        ChannelCommand::Update {
+            id,
+            name,
+            credentials,
+            credentials_stdin,
+        } => {
+            let creds = read_credentials(&credentials, credentials_stdin)?;
+            if name.is_none() && creds.is_empty() {
+                anyhow::bail!("nothing to change: give --name or --credential");
+            }
+            let account = client
+                .update_channel(
+                    id,
+                    &ChannelPatch {
+                        name,
+                        credentials: creds,
+                    },
+                )
+                .await?;
+            out.one(&account)
+        }
         ChannelCommand::Add {
             kind,
             name,
             credentials,
             credentials_stdin,
         } => {
-            let mut creds = BTreeMap::new();
-            parse_pairs(credentials.iter().map(String::as_str), &mut creds)?;
-            if credentials_stdin {
-                let lines: Vec<String> =
-                    std::io::stdin().lock().lines().collect::<Result<_, _>>()?;
-                parse_pairs(lines.iter().map(String::as_str), &mut creds)?;
-            }
+            let creds = read_credentials(&credentials, credentials_stdin)?;
             // Checked here too, so a mistake is named before anything is sent.
             check_credentials(kind, &creds).map_err(|e| anyhow::anyhow!(e))?;
             let created = client

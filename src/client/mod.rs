@@ -214,6 +214,16 @@ impl Client {
     }
 
     /// Stops a channel account taking webhooks (admin).
+    /// Renames a channel account or changes its credentials (admin).
+    pub async fn update_channel(
+        &self,
+        id: ChannelAccountId,
+        patch: &ChannelPatch,
+    ) -> ClientResult<ChannelAccount> {
+        self.send(Method::PATCH, &format!("channels/{id}"), patch)
+            .await
+    }
+
     pub async fn remove_channel(&self, id: ChannelAccountId) -> ClientResult<()> {
         self.call::<(), serde_json::Value>(
             Method::DELETE,

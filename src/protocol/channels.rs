@@ -24,11 +24,31 @@ pub fn credential_keys(kind: ChannelKind) -> &'static [&'static str] {
     }
 }
 
+/// Keys a kind may also have: WeChat's EncodingAESKey, for accounts whose
+/// pushes come encrypted (safe mode).
+pub fn optional_credential_keys(kind: ChannelKind) -> &'static [&'static str] {
+    match kind {
+        ChannelKind::Wechat => &["encoding_aes_key"],
+        _ => &[],
+    }
+}
+
 /// `POST /api/v1/channels`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewChannel {
     pub kind: ChannelKind,
     pub name: String,
+    pub credentials: BTreeMap<String, String>,
+}
+
+/// `PATCH /api/v1/channels/{id}`: a new name, and credentials to set
+/// (merged over the ones kept; an empty value removes an optional key).
+/// The webhook path stays the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub credentials: BTreeMap<String, String>,
 }
 
@@ -62,7 +82,7 @@ pub fn check_credentials(
     let unknown: Vec<&str> = credentials
         .keys()
         .map(String::as_str)
-        .filter(|k| !want.contains(k))
+        .filter(|k| !want.contains(k) && !optional_credential_keys(kind).contains(k))
         .collect();
     let mut problems = Vec::new();
     if !missing.is_empty() {
@@ -75,10 +95,26 @@ pub fn check_credentials(
         if let Some((k, _)) = credentials.iter().find(|(_, v)| v.len() > 4096) {
             return Err(format!("{k} is longer than 4096 characters"));
         }
+        if let Some(k) = credentials.get("encoding_aes_key") {
+            let k = k.trim();
+            let b64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+            if k.len() != 43 || !k.chars().all(b64) {
+                return Err(
+                    "encoding_aes_key must be the 43 characters WeChat shows (letters, digits, + and /)"
+                        .into(),
+                );
+            }
+        }
         Ok(())
     } else {
+        let optional = optional_credential_keys(kind);
+        let also = if optional.is_empty() {
+            String::new()
+        } else {
+            format!(" (and optionally {})", optional.join(", "))
+        };
         Err(format!(
-            "{} credentials: {}; a {} channel takes {}",
+            "{} credentials: {}; a {} channel takes {}{also}",
             kind.as_str(),
             problems.join("; "),
             kind.as_str(),
@@ -243,5 +279,22 @@ mod tests {
             webhook_path(ChannelKind::Whatsapp, 7),
             "/webhooks/whatsapp/7"
         );
+        // WeChat may also have its EncodingAESKey (safe mode), checked.
+        let mut wx: BTreeMap<String, String> = credential_keys(ChannelKind::Wechat)
+            .iter()
+            .map(|k| (k.to_string(), "x".to_string()))
+            .collect();
+        wx.insert(
+            "encoding_aes_key".into(),
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into(),
+        );
+        assert!(check_credentials(ChannelKind::Wechat, &wx).is_ok());
+        wx.insert("encoding_aes_key".into(), "short".into());
+        let e = check_credentials(ChannelKind::Wechat, &wx).unwrap_err();
+        assert!(e.contains("43 characters"), "{e}");
+        let mut line = c.clone();
+        line.insert("encoding_aes_key".into(), "x".into());
+        let e = check_credentials(ChannelKind::Line, &line).unwrap_err();
+        assert!(e.contains("unknown encoding_aes_key"), "{e}");
     }
 }

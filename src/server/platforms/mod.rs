@@ -264,6 +264,11 @@ impl Platforms {
         }
     }
 
+    /// Drops what is cached for an account (its credentials changed).
+    pub async fn forget_tokens(&self, account: ChannelAccountId) {
+        self.wechat_tokens.forget_all(account).await;
+    }
+
     /// Sends one reply (its text, then its file, when it has both and the
     /// platform cannot carry them in one message).
     pub async fn send(&self, out: &Outgoing<'_>) -> Result<Sent, Failure> {

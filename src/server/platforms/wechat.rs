@@ -95,6 +95,10 @@ impl Tokens {
         Ok(token)
     }
 
+    pub async fn forget_all(&self, account: ChannelAccountId) {
+        self.cache.lock().await.remove(&account);
+    }
+
     async fn forget(&self, account: ChannelAccountId, token: &str) {
         let mut cache = self.cache.lock().await;
         if cache.get(&account).is_some_and(|(t, _)| t == token) {

@@ -34,6 +34,20 @@ pub async fn create_channel(
     ))
 }
 
+/// `PATCH /api/v1/channels/{id}`: rename, or rotate credentials; the
+/// webhook path stays. The answer names the keys, never their values.
+pub async fn update_channel(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<ChannelAccountId>,
+    crate::server::extract::Json(patch): crate::server::extract::Json<ChannelPatch>,
+) -> ApiResult<Json<ChannelAccount>> {
+    let account = state.store.update_channel(id, patch).await?;
+    // A token got with the old app secret may no longer be good.
+    state.platforms.forget_tokens(id).await;
+    Ok(Json(account))
+}
+
 /// `DELETE /api/v1/channels/{id}`
 pub async fn remove_channel(
     State(state): State<AppState>,

@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
             "/channels",
             get(agents::channels).post(agents::create_channel),
         )
-        .route("/channels/{id}", delete(agents::remove_channel))
+        .route(
+            "/channels/{id}",
+            delete(agents::remove_channel).patch(agents::update_channel),
+        )
         .route("/conversations", get(conversations::list))
         .route("/conversations/bulk", post(conversations::bulk))
         .route("/conversations/{id}", get(conversations::get))

@@ -216,6 +216,13 @@ pub trait Store: Send + Sync + 'static {
     async fn create_channel(&self, new: NewChannel) -> StoreResult<ChannelCreated>;
     /// Stops a channel account taking webhooks; its conversations stay.
     async fn remove_channel(&self, id: ChannelAccountId) -> StoreResult<()>;
+    /// Renames a connected account or changes its credentials (merged,
+    /// then checked as a whole); API accounts are 404.
+    async fn update_channel(
+        &self,
+        id: ChannelAccountId,
+        patch: ChannelPatch,
+    ) -> StoreResult<ChannelAccount>;
     /// A live (not removed) platform account's kind and credentials.
     async fn channel_credentials(
         &self,

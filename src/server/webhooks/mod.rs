@@ -11,6 +11,7 @@ mod line;
 mod links;
 mod meta;
 mod wechat;
+pub mod wechat_crypto;
 
 use super::error::ApiError;
 use super::media::learn_name;

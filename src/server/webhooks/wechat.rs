@@ -98,6 +98,42 @@ fn fields(xml: &[u8]) -> Result<HashMap<String, String>, String> {
     Ok(out)
 }
 
+/// The message inside a safe-mode push, once its `msg_signature` and app
+/// id are ours.
+fn open_safe(
+    creds: &std::collections::BTreeMap<String, String>,
+    token: &str,
+    q: &HashMap<String, String>,
+    encrypted: &str,
+) -> Result<String, ApiError> {
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    if !q.contains_key("msg_signature") {
+        return Err(super::no_signature("the msg_signature parameter"));
+    }
+    let mut parts = [token, get("timestamp"), get("nonce"), encrypted];
+    parts.sort_unstable();
+    let ours = hex::encode(Sha1::digest(parts.concat().as_bytes()));
+    let same: bool =
+        subtle::ConstantTimeEq::ct_eq(ours.as_bytes(), get("msg_signature").as_bytes()).into();
+    if !same {
+        return Err(super::bad_signature());
+    }
+    let key = creds.get("encoding_aes_key").ok_or_else(|| {
+        ApiError::bad_request(
+            "this push is encrypted (safe mode) but the channel has no encoding_aes_key; add it to the channel's credentials",
+        )
+    })?;
+    let key = super::wechat_crypto::key(key).map_err(ApiError::bad_request)?;
+    let (xml, app_id) = super::wechat_crypto::decrypt(&key, encrypted)
+        .map_err(|e| ApiError::bad_request(format!("cannot open the encrypted push: {e}")))?;
+    if Some(&app_id) != creds.get("app_id") {
+        return Err(ApiError::forbidden(
+            "the encrypted push is for another app id",
+        ));
+    }
+    Ok(xml)
+}
+
 pub async fn receive(
     State(state): State<AppState>,
     Path(id): Path<ChannelAccountId>,
@@ -105,8 +141,19 @@ pub async fn receive(
     body: Bytes,
 ) -> Result<&'static str, ApiError> {
     let creds = credentials(&state, ChannelKind::Wechat, id).await?;
-    check(secret(&creds, "token")?, &q)?;
-    let f = fields(&body).map_err(|e| ApiError::bad_request(format!("not a WeChat push: {e}")))?;
+    let token = secret(&creds, "token")?;
+    check(token, &q)?;
+    let bad = |e: String| ApiError::bad_request(format!("not a WeChat push: {e}"));
+    let mut f = fields(&body).map_err(bad)?;
+    // Safe mode: the message is inside <Encrypt>, signed again with it.
+    let safe = q.get("encrypt_type").is_some_and(|t| t == "aes");
+    if let Some(encrypted) = f
+        .get("Encrypt")
+        .filter(|_| safe || !f.contains_key("MsgType"))
+    {
+        f = open_safe(&creds, token, &q, encrypted)
+            .and_then(|xml| fields(xml.as_bytes()).map_err(bad))?;
+    }
     let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let kind = get("MsgType");
     let from = get("FromUserName");

@@ -1448,6 +1448,63 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn update_channel(
+        &self,
+        id: ChannelAccountId,
+        patch: ChannelPatch,
+    ) -> StoreResult<ChannelAccount> {
+        let name = match &patch.name {
+            Some(n) if n.trim().is_empty() || n.trim().chars().count() > 100 => {
+                return Err(StoreError::Invalid(
+                    "a channel's name must be 1 to 100 characters".into(),
+                ))
+            }
+            other => other.as_ref().map(|n| n.trim().to_string()),
+        };
+        self.write(move |tx, _| {
+            let row: Option<(String, Option<String>)> = tx
+                .prepare_cached(
+                    "SELECT kind, credentials FROM channel_accounts
+                     WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
+                )?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((kind, creds)) = row else {
+                return Err(StoreError::NotFound("channel"));
+            };
+            let kind: ChannelKind = kind.parse().map_err(StoreError::Internal)?;
+            let mut merged: std::collections::BTreeMap<String, String> = creds
+                .and_then(|c| serde_json::from_str(&c).ok())
+                .unwrap_or_default();
+            for (k, v) in patch.credentials {
+                if v.trim().is_empty() && optional_credential_keys(kind).contains(&k.as_str()) {
+                    merged.remove(&k);
+                } else {
+                    merged.insert(k, v);
+                }
+            }
+            check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
+            let creds =
+                serde_json::to_string(&merged).map_err(|e| StoreError::Internal(e.to_string()))?;
+            tx.prepare_cached(
+                "UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, name, creds])?;
+            let name: String = tx
+                .prepare_cached("SELECT name FROM channel_accounts WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))?;
+            Ok(ChannelAccount {
+                id,
+                kind,
+                name,
+                is_api: false,
+                webhook_path: Some(webhook_path(kind, id)),
+                credential_keys: merged.into_keys().collect(),
+            })
+        })
+        .await
+    }
+
     async fn remove_channel(&self, id: ChannelAccountId) -> StoreResult<()> {
         self.write(move |tx, _| {
             let n = tx

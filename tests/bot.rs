@@ -72,17 +72,18 @@ async fn the_default_flow_greets_answers_and_hands_over() {
         .inbound(ChannelKind::Whatsapp, "852", "Mei", "hello", "e1")
         .await;
     let conv = acc.conversation_id;
-    let m = messages(&t, conv, 3).await;
+    let m = messages(&t, conv, 2).await;
     assert_eq!(m[1].kind, MessageKind::Bot);
+    // The greeting and the menu, as one message.
     assert!(m[1].text.starts_with("Hi Mei!"), "{:?}", texts(&m));
-    assert!(m[2].text.contains("1. Where is my order?"));
-    assert!(m[2].text.contains("4. Talk to a person"));
+    assert!(m[1].text.contains("1. Where is my order?"));
+    assert!(m[1].text.contains("4. Talk to a person"));
 
     // A menu number.
     t.inbound(ChannelKind::Whatsapp, "852", "Mei", "2", "e2")
         .await;
-    let m = messages(&t, conv, 5).await;
-    assert!(m[4].text.contains("within 30 days"), "{:?}", texts(&m));
+    let m = messages(&t, conv, 4).await;
+    assert!(m[3].text.contains("within 30 days"), "{:?}", texts(&m));
     // A keyword rule.
     t.inbound(
         ChannelKind::Whatsapp,
@@ -92,13 +93,13 @@ async fn the_default_flow_greets_answers_and_hands_over() {
         "e3",
     )
     .await;
-    let m = messages(&t, conv, 7).await;
-    assert!(m[6].text.contains("return anything"));
+    let m = messages(&t, conv, 6).await;
+    assert!(m[5].text.contains("return anything"));
     // Something it does not know: the fallback with the menu again.
     t.inbound(ChannelKind::Whatsapp, "852", "Mei", "blue elephants", "e4")
         .await;
-    let m = messages(&t, conv, 9).await;
-    assert!(m[8].text.starts_with("Sorry, I didn't catch that."));
+    let m = messages(&t, conv, 8).await;
+    assert!(m[7].text.starts_with("Sorry, I didn't catch that."));
     assert!(
         t.alice
             .client
@@ -112,11 +113,11 @@ async fn the_default_flow_greets_answers_and_hands_over() {
     // Asking for a person: the bot says so, steps aside, and says why.
     t.inbound(ChannelKind::Whatsapp, "852", "Mei", "我要真人", "e5")
         .await;
-    let m = messages(&t, conv, 12).await;
-    assert!(m[10].text.starts_with("Connecting you"), "{:?}", texts(&m));
-    assert_eq!(m[11].kind, MessageKind::System);
+    let m = messages(&t, conv, 11).await;
+    assert!(m[9].text.starts_with("Connecting you"), "{:?}", texts(&m));
+    assert_eq!(m[10].kind, MessageKind::System);
     assert_eq!(
-        m[11].text,
+        m[10].text,
         "handed to the agents: the customer asked for a person (\"真人\")"
     );
     let c = t
@@ -133,8 +134,8 @@ async fn the_default_flow_greets_answers_and_hands_over() {
     t.inbound(ChannelKind::Whatsapp, "852", "Mei", "hello?", "e6")
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let m = messages(&t, conv, 13).await;
-    assert_eq!(m.len(), 13, "{:?}", texts(&m));
+    let m = messages(&t, conv, 12).await;
+    assert_eq!(m.len(), 12, "{:?}", texts(&m));
     // Conversations handed over are listed under Chat with Agent.
     let agent_section = t
         .alice
@@ -154,16 +155,16 @@ async fn the_default_flow_greets_answers_and_hands_over() {
     t.alice.client.set_bot(conv, true).await.unwrap();
     t.inbound(ChannelKind::Whatsapp, "852", "Mei", "1", "e7")
         .await;
-    let m = messages(&t, conv, 16).await;
-    assert_eq!(m[13].text, "bot turned on by Alice Wong");
-    assert!(m[15].text.contains("track your order"), "{:?}", texts(&m));
+    let m = messages(&t, conv, 15).await;
+    assert_eq!(m[12].text, "bot turned on by Alice Wong");
+    assert!(m[14].text.contains("track your order"), "{:?}", texts(&m));
     t.alice
         .client
         .send_message(conv, "Hi Mei, Alice here", "c-1")
         .await
         .unwrap();
-    let m = messages(&t, conv, 18).await;
-    assert_eq!(m[17].text, "bot turned off: Alice Wong replied");
+    let m = messages(&t, conv, 17).await;
+    assert_eq!(m[16].text, "bot turned off: Alice Wong replied");
     assert!(
         !t.alice
             .client
@@ -182,19 +183,19 @@ async fn out_of_hours_the_bot_says_when_the_team_is_back() {
         .inbound(ChannelKind::Line, "U1", "Ken", "hi", "e1")
         .await
         .conversation_id;
-    let m = messages(&t, conv, 4).await;
-    assert!(m[3].text.contains("away now"), "{:?}", texts(&m));
+    let m = messages(&t, conv, 2).await;
+    assert!(m[1].text.contains("away now"), "{:?}", texts(&m));
     // Said once: what the customer writes next waits for the team.
     t.inbound(ChannelKind::Line, "U1", "Ken", "??", "e2").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let m = messages(&t, conv, 5).await;
-    assert_eq!(m.len(), 5, "{:?}", texts(&m));
+    let m = messages(&t, conv, 3).await;
+    assert_eq!(m.len(), 3, "{:?}", texts(&m));
     // A handoff out of hours says both.
     t.inbound(ChannelKind::Line, "U1", "Ken", "human please", "e3")
         .await;
-    let m = messages(&t, conv, 8).await;
-    assert!(m[6].text.contains("Connecting") && m[6].text.contains("away now"));
-    assert_eq!(m[7].kind, MessageKind::System);
+    let m = messages(&t, conv, 6).await;
+    assert!(m[4].text.contains("Connecting") && m[4].text.contains("away now"));
+    assert_eq!(m[5].kind, MessageKind::System);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,6 +352,20 @@ async fn an_outside_bot_gets_signed_messages_and_answers() {
         m[6].text,
         "handed to the agents: the outside bot was asked to"
     );
+    // Handed over, the bot has nothing more to say, even through the API.
+    let late = SendMessage {
+        client_id: "bot-2".into(),
+        ..answer
+    };
+    let (code, msg) = api_error(
+        t.admin
+            .client
+            .send_message_with(conv, &late)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, 409, "{msg}");
+    assert!(msg.contains("the bot is off"), "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,18 +407,18 @@ async fn the_bots_replies_go_out_through_the_platform() {
         body.as_bytes(),
     )
     .await;
-    // The greeting takes the free reply token; the menu is pushed.
+    // The greeting and menu, one message, take the free reply token and
+    // greet the customer by the name LINE's profile gives.
     let reply = &line.wait_calls("/v2/bot/message/reply", 1).await[0];
     assert_eq!(reply.json["replyToken"], "rt-9");
-    assert!(reply.json["messages"][0]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("Hi "));
-    let push = &line.wait_calls("/v2/bot/message/push", 1).await[0];
-    assert!(push.json["messages"][0]["text"]
-        .as_str()
-        .unwrap()
-        .contains("1. Where is my order?"));
+    let text = reply.json["messages"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("Hi Ken Sato!"), "{text}");
+    assert!(text.contains("1. Where is my order?"), "{text}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        line.calls("/v2/bot/message/push").is_empty(),
+        "nothing pushed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -461,11 +476,11 @@ async fn the_bot_reads_a_photos_caption_not_its_placeholder() {
         .id;
     // "broken" is a handoff rule in the default flow: greeting, handoff
     // message, and the note.
-    let m = messages(&t, conv, 4).await;
+    let m = messages(&t, conv, 3).await;
     assert!(m[1].text.starts_with("Hi Olivia!"), "{:?}", texts(&m));
-    assert!(m[2].text.starts_with("Connecting you"));
+    assert!(m[1].text.contains("Connecting you"));
     assert_eq!(
-        m[3].text,
+        m[2].text,
         "handed to the agents: the customer reported a problem"
     );
 }

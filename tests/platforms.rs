@@ -786,6 +786,34 @@ async fn line_replies_with_the_token_then_pushes() {
             .as_deref(),
         Some("Bearer LINE-TOKEN")
     );
+    // A file at the sender's own address is shown as a link, never
+    // fetched by the server.
+    let body = line_event(
+        "U-ken",
+        "ev-ext",
+        "rt-ext",
+        json!({"id": "7010", "type": "image", "contentProvider": {"type": "external", "originalContentUrl": "http://169.254.169.254/latest"}}),
+    );
+    deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Line,
+        "line-secret",
+        &body,
+    )
+    .await;
+    let c2 = t.alice.client.clone();
+    until("the external photo's note", || {
+        let c = c2.clone();
+        async move {
+            inbound_for(&c, conv)
+                .await
+                .into_iter()
+                .find(|m| m.text == "(sent a photo at http://169.254.169.254/latest)")
+        }
+    })
+    .await;
+    assert!(line.calls("/7010/content").is_empty());
     // Without a public address, a file cannot go to LINE: it says how.
     let up = t.alice.client.upload_bytes("a.png", photo()).await.unwrap();
     let file = t
@@ -942,6 +970,34 @@ async fn wechat_keeps_one_token_refreshes_it_and_respects_the_window() {
     assert_eq!(parts.len(), 2);
     assert!(parts.iter().all(|p| p.len() <= 2048));
     assert_eq!(parts.concat(), long);
+
+    // WeChat busy on the second part: the retry sends the second part
+    // only; the customer never gets the first twice.
+    let sends = wx.calls("/cgi-bin/message/custom/send").len();
+    wx.fail_after(
+        "/cgi-bin/message/custom/send",
+        1,
+        200,
+        json!({"errcode": -1, "errmsg": "system error"}),
+    );
+    let m = t
+        .alice
+        .client
+        .send_message(conv, &long, "c-long-2")
+        .await
+        .unwrap();
+    status_of(&t, conv, m.id, DeliveryStatus::Sent).await;
+    let texts: Vec<String> = wx.calls("/cgi-bin/message/custom/send")[sends..]
+        .iter()
+        .map(|c| c.json["text"]["content"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        texts.len(),
+        3,
+        "one part, the failed second, the second again"
+    );
+    assert_eq!(texts[1], texts[2]);
+    assert_eq!(format!("{}{}", texts[0], texts[2]), long);
 
     // Outside the 48 hours WeChat refuses (45015): failed with its reason.
     wx.fail_next(
@@ -1437,6 +1493,18 @@ async fn wechat_safe_mode_pushes_are_decrypted_and_checked() {
         aes_key,
         "wx-app",
         &other_app,
+    )
+    .await;
+    assert_eq!(code, 403);
+    assert_eq!(inbound_messages(&t, conv).await.len(), 1);
+
+    // With a key, a plaintext push (its body unsigned) is refused.
+    let (code, _) = deliver(
+        &t.url(),
+        &ch.webhook_path,
+        Platform::Wechat,
+        "wx-token",
+        xml.as_bytes(),
     )
     .await;
     assert_eq!(code, 403);

@@ -492,6 +492,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 None => server::bot::Flow::default(),
             };
             let api_bases = settings.api.with_env();
+            let public_url = public_url.or(settings.public_url);
+            if let Some(u) = public_url.as_deref().filter(|u| !u.starts_with("https://")) {
+                eprintln!(
+                    "note: public_url {u} is not https: LINE takes files only from https addresses"
+                );
+            }
             let mut uploads = crate::protocol::UploadLimits::default();
             for setting in &max_upload {
                 uploads
@@ -521,7 +527,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         uploads,
                         api_bases,
                         bot: std::sync::Arc::new(flow),
-                        public_url: public_url.or(settings.public_url),
+                        public_url,
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

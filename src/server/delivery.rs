@@ -13,6 +13,8 @@ use super::store::{Delivery, DeliveryOutcome};
 use super::AppState;
 use crate::protocol::*;
 use chrono::Utc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How many tries a message gets before it is marked failed.
@@ -39,10 +41,18 @@ pub fn later(wait: Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
 }
 
+/// The most messages in flight at once (each its own conversation).
+const MAX_IN_FLIGHT: usize = 64;
+
+/// Messages being sent now: the queue never starts one twice.
+type InFlight = Arc<Mutex<HashSet<MessageId>>>;
+
 /// Runs until the server closes.
 pub fn spawn(state: AppState, retry_base: Duration) {
-    every(state, POLL, move |s| async move {
-        run_due(&s, retry_base).await
+    let in_flight = InFlight::default();
+    every(state, POLL, move |s| {
+        let in_flight = in_flight.clone();
+        async move { start_due(&s, retry_base, &in_flight).await }
     });
 }
 
@@ -66,30 +76,50 @@ where
     });
 }
 
-/// Sends everything due now: conversations side by side, each one's
-/// messages in order.
-pub async fn run_due(state: &AppState, retry_base: Duration) {
-    loop {
-        let due = match state.store.due_deliveries(Utc::now(), 16).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::warn!("outbound queue: {e}");
-                return;
-            }
-        };
-        if due.is_empty() {
+/// Starts sending what is due and not already on its way: conversations
+/// side by side, each one's messages in order (the queue gives only the
+/// oldest pending message of a conversation). A slow platform holds up
+/// only its own conversations.
+async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight) {
+    let busy = lock(in_flight).len();
+    if busy >= MAX_IN_FLIGHT {
+        return;
+    }
+    let limit = (busy + MAX_IN_FLIGHT) as u32;
+    let due = match state.store.due_deliveries(Utc::now(), limit).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("outbound queue: {e}");
             return;
         }
-        let mut set = tokio::task::JoinSet::new();
-        for d in due {
-            let state = state.clone();
-            set.spawn(async move { deliver(&state, d, retry_base).await });
+    };
+    for d in due {
+        let mut set = lock(in_flight);
+        if set.len() >= MAX_IN_FLIGHT || !set.insert(d.message.id) {
+            continue;
         }
-        while set.join_next().await.is_some() {}
+        drop(set);
+        let (state, in_flight) = (state.clone(), in_flight.clone());
+        tokio::spawn(async move {
+            let id = d.message.id;
+            let recorded = deliver(&state, d, retry_base).await;
+            if !recorded {
+                // The outcome could not be stored: the message is still
+                // pending and due. Wait before it may be taken again.
+                tokio::time::sleep(backoff(retry_base, 2)).await;
+            }
+            lock(&in_flight).remove(&id);
+        });
     }
 }
 
-async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) {
+fn lock(set: &InFlight) -> std::sync::MutexGuard<'_, HashSet<MessageId>> {
+    set.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Sends one message and records what became of it; false when that
+/// could not be recorded.
+async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) -> bool {
     let id = d.message.id;
     let outcome = attempt(state, &d, retry_base).await;
     match &outcome {
@@ -101,33 +131,46 @@ async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) {
             tracing::warn!("message {id} to {} failed: {reason}", d.kind)
         }
     }
-    if let Err(e) = state.store.delivery_done(id, outcome).await {
-        tracing::warn!("recording the delivery of message {id}: {e}");
+    match state.store.delivery_done(id, outcome).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!("recording the delivery of message {id}: {e}");
+            false
+        }
     }
 }
 
-fn failed(reason: impl Into<String>) -> DeliveryOutcome {
+fn failed(reason: impl Into<String>, parts_sent: u32) -> DeliveryOutcome {
     DeliveryOutcome::Failed {
         reason: reason.into(),
-        used_reply_token: false,
+        parts_sent,
+        spent_token: None,
     }
 }
 
 async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> DeliveryOutcome {
+    let parts = d.parts_sent;
     let creds = match state.store.channel_credentials(d.account).await {
         Ok(Some((_, creds))) => creds,
-        Ok(None) => return failed("the channel account was removed; nothing can be sent on it"),
+        Ok(None) => {
+            return failed(
+                "the channel account was removed; nothing can be sent on it",
+                parts,
+            )
+        }
         Err(e) => {
             return DeliveryOutcome::Retry {
                 reason: format!("the server could not read the channel: {e}"),
                 at: later(backoff(retry_base, d.attempts)),
+                parts_sent: parts,
+                spent_token: None,
             }
         }
     };
     let now = state.clock.now();
     let window = reply_window(d.kind, false, d.customer_last_at, now);
     if let Some(why) = window.refusal(d.kind, d.message.kind == MessageKind::Bot) {
-        return failed(why);
+        return failed(why, parts);
     }
     let file = match &d.message.attachment {
         None => None,
@@ -139,7 +182,7 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
                 kind: a.kind,
                 path,
             }),
-            None => return failed("the message's file is no longer stored"),
+            None => return failed("the message's file is no longer stored", parts),
         },
     };
     let fresh = chrono::Duration::seconds(REPLY_TOKEN_SECS);
@@ -148,6 +191,15 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
         .as_ref()
         .filter(|(_, at)| Utc::now() - *at < fresh)
         .map(|(t, _)| t.as_str());
+    let spent = |used: bool| used.then(|| reply_token.map(str::to_string)).flatten();
+    // The same for every try of this message, and for no other message,
+    // even one with the same id on another server (its time differs).
+    let retry_key = stable_uuid(&format!(
+        "chatsmart:{}:{}:{}",
+        d.account,
+        d.message.id,
+        d.message.created_at.timestamp_millis()
+    ));
     let out = Outgoing {
         account: d.account,
         kind: d.kind,
@@ -157,18 +209,21 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
         file,
         human_agent: matches!(window, ReplyWindow::HumanAgent { .. }),
         reply_token,
-        retry_key: stable_uuid(&format!("chatsmart:{}:{}", d.account, d.message.id)),
+        retry_key,
         public_url: state.public_url.as_deref(),
         now,
+        parts_sent: parts,
     };
     match state.platforms.send(&out).await {
         Ok(sent) => DeliveryOutcome::Sent {
             external_id: sent.external_id,
-            used_reply_token: sent.used_reply_token,
+            spent_token: spent(sent.used_reply_token),
         },
         Err(f) if f.retry && d.attempts + 1 < MAX_ATTEMPTS => DeliveryOutcome::Retry {
             reason: f.reason,
             at: later(backoff(retry_base, d.attempts)),
+            parts_sent: f.parts_sent,
+            spent_token: spent(f.used_reply_token),
         },
         Err(f) => DeliveryOutcome::Failed {
             reason: if f.retry {
@@ -176,7 +231,8 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
             } else {
                 f.reason
             },
-            used_reply_token: f.used_reply_token,
+            parts_sent: f.parts_sent,
+            spent_token: spent(f.used_reply_token),
         },
     }
 }

@@ -177,41 +177,38 @@ async fn store_media(
         .map_err(|e| (e.to_string(), true))
 }
 
-/// Looks up a new customer's name on the platform, in the background, and
-/// puts it in place of the placeholder (their platform id).
-pub fn learn_name(
+/// Looks up a new customer's name on the platform and puts it in place
+/// of the placeholder (their platform id).
+pub async fn learn_name(
     state: &AppState,
     kind: ChannelKind,
     account: ChannelAccountId,
     customer: CustomerId,
 ) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        let Ok(c) = state.store.get_customer(customer).await else {
-            return;
-        };
-        if c.name != c.channel_user_id {
-            return;
-        }
-        let Ok(Some((_, creds))) = state.store.channel_credentials(account).await else {
-            return;
-        };
-        match state
-            .platforms
-            .profile_name(kind, account, &creds, &c.channel_user_id)
-            .await
-        {
-            Ok(Some(name)) => {
-                if let Err(e) = state
-                    .store
-                    .set_platform_name(account, c.channel_user_id, name)
-                    .await
-                {
-                    tracing::warn!("customer {customer}: storing their name: {e}");
-                }
+    let Ok(c) = state.store.get_customer(customer).await else {
+        return;
+    };
+    if c.name != c.channel_user_id {
+        return;
+    }
+    let Ok(Some((_, creds))) = state.store.channel_credentials(account).await else {
+        return;
+    };
+    match state
+        .platforms
+        .profile_name(kind, account, &creds, &c.channel_user_id)
+        .await
+    {
+        Ok(Some(name)) => {
+            if let Err(e) = state
+                .store
+                .set_platform_name(account, c.channel_user_id, name)
+                .await
+            {
+                tracing::warn!("customer {customer}: storing their name: {e}");
             }
-            Ok(None) => {}
-            Err(f) => tracing::info!("customer {customer}: no profile name: {}", f.reason),
         }
-    });
+        Ok(None) => {}
+        Err(f) => tracing::info!("customer {customer}: no profile name: {}", f.reason),
+    }
 }

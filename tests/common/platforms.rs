@@ -56,6 +56,8 @@ impl Seen {
 /// A canned failure for the next request whose path contains `path`.
 struct Scripted {
     path: String,
+    /// Matching requests to let through first.
+    skip: u32,
     status: u16,
     body: Value,
 }
@@ -168,8 +170,15 @@ impl Double {
     /// The next request whose path contains `path` fails with this status
     /// and body, as the platform would.
     pub fn fail_next(&self, path: &str, status: u16, body: Value) {
+        self.fail_after(path, 0, status, body);
+    }
+
+    /// Like [`fail_next`](Self::fail_next), after letting `skip` matching
+    /// requests through.
+    pub fn fail_after(&self, path: &str, skip: u32, status: u16, body: Value) {
         self.inner.lock().unwrap().script.push_back(Scripted {
             path: path.into(),
+            skip,
             status,
             body,
         });
@@ -222,13 +231,22 @@ async fn handle(State(s): State<Shared>, req: Request) -> Response {
         .iter()
         .position(|f| seen.path.contains(&f.path))
     {
+        if inner.script[i].skip > 0 {
+            inner.script[i].skip -= 1;
+            return answer(&s, &mut inner, &parts.method, &seen, n);
+        }
         let f = inner.script.remove(i).unwrap();
         return (StatusCode::from_u16(f.status).unwrap(), axum::Json(f.body)).into_response();
     }
+    answer(&s, &mut inner, &parts.method, &seen, n)
+}
+
+/// What the platform answers when nothing was scripted.
+fn answer(s: &Shared, inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
     match s.platform {
-        Platform::Meta => meta(&s, &mut inner, &parts.method, &seen, n),
-        Platform::Line => line(&s, &parts.method, &seen, n),
-        Platform::Wechat => wechat(&mut inner, &parts.method, &seen, n),
+        Platform::Meta => meta(s, inner, method, seen, n),
+        Platform::Line => line(s, method, seen, n),
+        Platform::Wechat => wechat(inner, method, seen, n),
     }
 }
 

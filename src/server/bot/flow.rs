@@ -381,8 +381,24 @@ impl Flow {
             .map(String::as_str)
     }
 
-    /// What the bot does for one customer message.
+    /// What the bot does for one customer message: what it says goes as
+    /// one message (a greeting with its menu, say), so a platform that
+    /// counts messages (LINE's free reply) counts one.
     pub fn respond(&self, turn: &Turn) -> Vec<Step> {
+        let mut out: Vec<Step> = Vec::new();
+        for step in self.steps(turn) {
+            match (out.last_mut(), step) {
+                (Some(Step::Say(said)), Step::Say(more)) => {
+                    said.push_str("\n\n");
+                    said.push_str(&more);
+                }
+                (_, step) => out.push(step),
+            }
+        }
+        out
+    }
+
+    fn steps(&self, turn: &Turn) -> Vec<Step> {
         let fill = |s: &str| s.replace("{name}", turn.customer_name);
         let open = self.open_at(turn.now);
         let closed_note = || {
@@ -407,6 +423,10 @@ impl Flow {
             if let Some(g) = &self.greeting {
                 steps.push(Step::Say(fill(g)));
             }
+        }
+        // A file without words is not a miss: the bot waits for words.
+        if text.is_empty() && !turn.first {
+            return steps;
         }
         let chosen = text
             .trim_end_matches(['.', ')'])
@@ -453,7 +473,7 @@ impl Flow {
                 }
                 if let Some(c) = closed_note() {
                     // Said once: the customer already knows.
-                    if turn.last_bot != Some(c.as_str()) {
+                    if !turn.last_bot.is_some_and(|b| b.ends_with(c.as_str())) {
                         steps.push(Step::Say(c));
                     }
                 } else if let Some(fallback) = &self.fallback {
@@ -520,11 +540,15 @@ mod tests {
     fn greets_a_new_customer_with_the_menu() {
         let f = Flow::default();
         let steps = f.respond(&turn("hello", true, monday(10)));
-        assert_eq!(steps.len(), 2, "{steps:?}");
-        assert!(matches!(&steps[0], Step::Say(s) if s.starts_with("Hi Mei!")));
-        assert!(
-            matches!(&steps[1], Step::Say(s) if s.contains("1. Where is my order?") && s.contains("4. Talk to a person"))
-        );
+        // One message: the greeting, then the menu.
+        let [Step::Say(s)] = &steps[..] else {
+            panic!("{steps:?}")
+        };
+        assert!(s.starts_with("Hi Mei!"), "{s}");
+        assert!(s.contains("\n\nReply with a number:\n1. Where is my order?"));
+        assert!(s.contains("4. Talk to a person"));
+        // A photo alone later is not a miss: the bot waits for words.
+        assert!(f.respond(&turn("", false, monday(10))).is_empty());
     }
 
     #[test]

@@ -119,7 +119,10 @@ async fn answer(
         .rev()
         .filter(|m| m.kind != MessageKind::Inbound)
         .take_while(|m| {
-            m.kind == MessageKind::Bot && flow.fallback().is_some_and(|f| m.text.starts_with(f))
+            let fallback = flow
+                .fallback()
+                .map(|f| f.replace("{name}", &conv.customer_name));
+            m.kind == MessageKind::Bot && fallback.is_some_and(|f| m.text.starts_with(&f))
         })
         .count() as u32;
     let last_bot = page
@@ -157,6 +160,14 @@ async fn say(state: &AppState, conv: ConversationId, text: String) -> StoreResul
 }
 
 async fn run(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> StoreResult<()> {
+    match run_steps(state, conv, steps).await {
+        // An agent took the conversation meanwhile: the bot stops.
+        Err(crate::server::store::StoreError::Conflict(_)) => Ok(()),
+        other => other,
+    }
+}
+
+async fn run_steps(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> StoreResult<()> {
     for step in steps {
         match step {
             Step::Say(text) => say(state, conv.id, text).await?,

@@ -4,7 +4,7 @@
 
 use super::{
     cred, download_or_failure, json_or_failure, links, path_segment, split_text, Download, Failure,
-    MediaRef, OutFile, Outgoing, Platforms, Sent,
+    MediaRef, OutFile, Outgoing, Platforms, Progress, Sent, Unit,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -46,17 +46,19 @@ async fn post(
     Err((Some(status), Failure::http("LINE", status, &words(&body))))
 }
 
-/// LINE's longest text message, and the most messages one call carries.
-const MAX_CHARS: usize = 5000;
+/// LINE's longest text message (in UTF-16 units), and the most messages
+/// one call carries.
+const MAX_UNITS: usize = 5000;
 const PER_CALL: usize = 5;
 
 pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
-    let mut messages: Vec<Value> = split_text(out.text, MAX_CHARS, usize::MAX)
+    let mut messages: Vec<Value> = split_text(out.text, MAX_UNITS, Unit::Utf16)
         .into_iter()
         .map(|t| json!({"type": "text", "text": t}))
         .collect();
     if let Some(file) = &out.file {
-        messages.push(file_message(out, file)?);
+        messages
+            .push(file_message(out, file).map_err(|f| Progress::new(out.parts_sent).failed(f))?);
     }
     // Five to a call: the first call may use the reply token, the rest
     // are pushed.
@@ -64,7 +66,12 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
         external_id: None,
         used_reply_token: false,
     };
+    let mut progress = Progress::new(out.parts_sent);
     for (i, batch) in messages.chunks(PER_CALL).enumerate() {
+        if progress.skip_next() {
+            continue;
+        }
+        // Only the first call may use the reply token.
         let token = if i == 0 { out.reply_token } else { None };
         let key = if i == 0 {
             out.retry_key.clone()
@@ -75,10 +82,11 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             Ok(s) => {
                 sent.external_id = s.external_id.or(sent.external_id);
                 sent.used_reply_token |= s.used_reply_token;
+                progress.done();
             }
             Err(mut f) => {
                 f.used_reply_token |= sent.used_reply_token;
-                return Err(f);
+                return Err(progress.failed(f));
             }
         }
     }
@@ -173,17 +181,14 @@ pub async fn profile_name(
         .filter(|s| !s.is_empty()))
 }
 
-/// `GET /v2/bot/message/{id}/content` on the data host, or the external
-/// address the message names.
+/// `GET /v2/bot/message/{id}/content` on the data host (a file at the
+/// sender's own address is never fetched: see webhooks/line.rs).
 pub async fn fetch(
     p: &Platforms,
     creds: &BTreeMap<String, String>,
     media: &MediaRef,
 ) -> Result<Download, Failure> {
     let token = cred(creds, "channel_access_token")?;
-    if let Some(url) = &media.url {
-        return download_or_failure("LINE", p.http.get(url).send().await).await;
-    }
     let id = media
         .id
         .as_deref()

@@ -3,7 +3,7 @@
 
 use super::{
     cred, download_or_failure, json_or_failure, path_segment, read_file, split_text, Download,
-    Failure, MediaRef, OutFile, Outgoing, Platforms, Sent, GRAPH_VERSION,
+    Failure, MediaRef, OutFile, Outgoing, Platforms, Progress, Sent, Unit, GRAPH_VERSION,
 };
 use crate::protocol::AttachmentKind;
 use reqwest::multipart::{Form, Part};
@@ -65,8 +65,13 @@ pub async fn send_messenger(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, F
         ("RESPONSE", None)
     };
     let mut last = None;
-    // Messenger's texts are at most 2000 characters.
-    for part in split_text(out.text, 2000, usize::MAX) {
+    let mut progress = Progress::new(out.parts_sent);
+    // Messenger's texts are at most 2000 characters (counted as UTF-16,
+    // to be safe).
+    for part in split_text(out.text, 2000, Unit::Utf16) {
+        if progress.skip_next() {
+            continue;
+        }
         let mut body = json!({
             "recipient": {"id": out.to},
             "messaging_type": messaging_type,
@@ -82,16 +87,21 @@ pub async fn send_messenger(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, F
             .json(&body)
             .send()
             .await;
-        last = Some(json_or_failure("Messenger", resp, |b| graph_error("Messenger", b)).await?);
+        let answer = json_or_failure("Messenger", resp, |b| graph_error("Messenger", b)).await;
+        last = Some(answer.map_err(|f| progress.failed(f))?);
+        progress.done();
     }
-    if let Some(file) = &out.file {
-        let bytes = read_file(file).await?;
+    if let Some(file) = out.file.as_ref().filter(|_| !progress.skip_next()) {
+        let bytes = read_file(file).await.map_err(|f| progress.failed(f))?;
         let message = json!({"attachment": {"type": messenger_type(file.kind), "payload": {"is_reusable": false}}});
         let mut form = Form::new()
             .text("recipient", json!({"id": out.to}).to_string())
             .text("messaging_type", messaging_type)
             .text("message", message.to_string())
-            .part("filedata", file_part(file, bytes)?);
+            .part(
+                "filedata",
+                file_part(file, bytes).map_err(|f| progress.failed(f))?,
+            );
         if let Some(tag) = tag {
             form = form.text("tag", tag);
         }
@@ -102,7 +112,8 @@ pub async fn send_messenger(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, F
             .multipart(form)
             .send()
             .await;
-        last = Some(json_or_failure("Messenger", resp, |b| graph_error("Messenger", b)).await?);
+        let answer = json_or_failure("Messenger", resp, |b| graph_error("Messenger", b)).await;
+        last = Some(answer.map_err(|f| progress.failed(f))?);
     }
     Ok(Sent {
         external_id: last
@@ -154,14 +165,26 @@ pub async fn send_whatsapp(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Fa
     // other text goes first as texts of at most 4096.
     let caption = kind.is_some_and(|k| k != "audio") && text.chars().count() <= 1024;
     let mut last = None;
+    let mut progress = Progress::new(out.parts_sent);
     if !caption {
-        for part in split_text(text, 4096, usize::MAX) {
-            last = Some(post(text_body(part)).await?);
+        for part in split_text(text, 4096, Unit::Chars) {
+            if progress.skip_next() {
+                continue;
+            }
+            last = Some(
+                post(text_body(part))
+                    .await
+                    .map_err(|f| progress.failed(f))?,
+            );
+            progress.done();
         }
     }
     let last = match (&out.file, kind) {
+        (Some(_), Some(_)) if progress.skip_next() => last,
         (Some(file), Some(kind)) => {
-            let media_id = upload_whatsapp(p, token, phone, file).await?;
+            let media_id = upload_whatsapp(p, token, phone, file)
+                .await
+                .map_err(|f| progress.failed(f))?;
             let mut media = json!({"id": media_id});
             if caption && !text.is_empty() {
                 media["caption"] = json!(text);
@@ -172,13 +195,14 @@ pub async fn send_whatsapp(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Fa
             let mut body = base.clone();
             body["type"] = json!(kind);
             body[kind] = media;
-            post(body).await?
+            Some(post(body).await.map_err(|f| progress.failed(f))?)
         }
-        _ => last.ok_or_else(|| Failure::fail("there is nothing to send"))?,
+        _ => last,
     };
     Ok(Sent {
         external_id: last
-            .pointer("/messages/0/id")
+            .as_ref()
+            .and_then(|v| v.pointer("/messages/0/id"))
             .and_then(Value::as_str)
             .map(str::to_string),
         used_reply_token: false,

@@ -110,6 +110,9 @@ pub struct Outgoing<'a> {
     /// that fetch files from a link (LINE); None when it is not.
     pub public_url: Option<&'a str>,
     pub now: chrono::DateTime<chrono::Utc>,
+    /// Calls an earlier try already made (a long text goes in several):
+    /// they are not made again.
+    pub parts_sent: u32,
 }
 
 /// A stored file to send.
@@ -137,6 +140,9 @@ pub struct Failure {
     pub reason: String,
     pub retry: bool,
     pub used_reply_token: bool,
+    /// Calls of the message that went through before this one failed
+    /// (counting an earlier try's): a retry starts after them.
+    pub parts_sent: u32,
 }
 
 impl Failure {
@@ -145,6 +151,7 @@ impl Failure {
             reason: reason.into(),
             retry: true,
             used_reply_token: false,
+            parts_sent: 0,
         }
     }
 
@@ -153,6 +160,7 @@ impl Failure {
             reason: reason.into(),
             retry: false,
             used_reply_token: false,
+            parts_sent: 0,
         }
     }
 
@@ -171,6 +179,64 @@ impl Failure {
         // reqwest's message names the URL, which may carry a token:
         // strip it before the words reach an agent or a log.
         Failure::retry(format!("could not reach {platform}: {}", e.without_url()))
+    }
+}
+
+/// Counts the calls one message takes, skipping those an earlier try
+/// made, so a retry never sends a part twice.
+pub struct Progress {
+    done: u32,
+    skip: u32,
+}
+
+impl Progress {
+    pub fn new(already: u32) -> Self {
+        Progress {
+            done: 0,
+            skip: already,
+        }
+    }
+
+    /// True when the next call was made by an earlier try: it is counted
+    /// and must be skipped.
+    pub fn skip_next(&mut self) -> bool {
+        if self.done < self.skip {
+            self.done += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The next call went through.
+    pub fn done(&mut self) {
+        self.done += 1;
+    }
+
+    /// A failure of the next call, saying how many went before it.
+    pub fn failed(&self, mut f: Failure) -> Failure {
+        f.parts_sent = self.done;
+        f
+    }
+}
+
+/// How a platform counts a text's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Chars,
+    /// UTF-16 code units (LINE: an emoji outside the BMP counts 2).
+    Utf16,
+    /// UTF-8 bytes (WeChat).
+    Bytes,
+}
+
+impl Unit {
+    fn of(self, c: char) -> usize {
+        match self {
+            Unit::Chars => 1,
+            Unit::Utf16 => c.len_utf16(),
+            Unit::Bytes => c.len_utf8(),
+        }
     }
 }
 
@@ -371,18 +437,19 @@ async fn read_file(file: &OutFile) -> Result<Vec<u8>, Failure> {
         .map_err(|e| Failure::fail(format!("the file {} cannot be read: {e}", file.name)))
 }
 
-/// Cuts a reply into parts a platform takes: at most `max_chars`
-/// characters and `max_bytes` UTF-8 bytes each, preferably at a paragraph,
-/// then a line, then a space; never inside a character. Empty text gives
-/// no parts.
-pub fn split_text(text: &str, max_chars: usize, max_bytes: usize) -> Vec<String> {
+/// Cuts a reply into parts a platform takes: at most `max` of `unit`
+/// each, preferably at a paragraph, then a line, then a space; never
+/// inside a character. Empty text gives no parts.
+pub fn split_text(text: &str, max: usize, unit: Unit) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
-        // The longest prefix within both limits.
+        // The longest prefix within the limit (at least one character).
         let mut end = 0;
-        for (n, (i, c)) in rest.char_indices().enumerate() {
-            if n >= max_chars || i + c.len_utf8() > max_bytes {
+        let mut used = 0;
+        for (i, c) in rest.char_indices() {
+            used += unit.of(c);
+            if used > max && end > 0 {
                 break;
             }
             end = i + c.len_utf8();
@@ -440,26 +507,39 @@ mod tests {
 
     #[test]
     fn long_replies_are_cut_where_people_would_cut_them() {
-        assert!(split_text("  ", 10, 100).is_empty());
-        assert_eq!(split_text("short", 10, 100), ["short"]);
+        assert!(split_text("  ", 10, Unit::Chars).is_empty());
+        assert_eq!(split_text("short", 10, Unit::Chars), ["short"]);
         let text = "First paragraph here.\n\nSecond one is a bit longer than that.";
         assert_eq!(
-            split_text(text, 40, 1000),
+            split_text(text, 40, Unit::Chars),
             [
                 "First paragraph here.",
                 "Second one is a bit longer than that."
             ]
         );
         assert_eq!(
-            split_text("one two three four", 9, 100),
+            split_text("one two three four", 9, Unit::Chars),
             ["one two", "three", "four"]
         );
+        // LINE counts an emoji outside the BMP as two.
+        assert_eq!(split_text("😀😀😀", 4, Unit::Utf16), ["😀😀", "😀"]);
         // No break to be found: cut at the limit, whole characters only.
         let cjk = "你好".repeat(10);
-        let parts = split_text(&cjk, 100, 10);
+        let parts = split_text(&cjk, 10, Unit::Bytes);
         assert!(parts.iter().all(|p| p.len() <= 10), "{parts:?}");
         assert_eq!(parts.len(), 7, "{parts:?}");
         assert_eq!(parts.concat(), cjk);
+    }
+
+    #[test]
+    fn progress_skips_what_an_earlier_try_sent() {
+        let mut p = Progress::new(2);
+        assert!(p.skip_next());
+        assert!(p.skip_next());
+        assert!(!p.skip_next());
+        p.done();
+        assert!(!p.skip_next());
+        assert_eq!(p.failed(Failure::retry("busy")).parts_sent, 3);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::{
     cred, download_or_failure, json_or_failure, read_file, split_text, Download, Failure, MediaRef,
-    OutFile, Outgoing, Platforms, Sent,
+    OutFile, Outgoing, Platforms, Progress, Sent, Unit,
 };
 use crate::protocol::{AttachmentKind, ChannelAccountId};
 use reqwest::multipart::{Form, Part};
@@ -157,23 +157,32 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             .await
         }
     };
+    let mut progress = Progress::new(out.parts_sent);
     // WeChat takes at most 2048 bytes of text a message.
-    for part in split_text(out.text, usize::MAX, 2048) {
-        post(json!({"touser": out.to, "msgtype": "text", "text": {"content": part}})).await?;
+    for part in split_text(out.text, 2048, Unit::Bytes) {
+        if progress.skip_next() {
+            continue;
+        }
+        post(json!({"touser": out.to, "msgtype": "text", "text": {"content": part}}))
+            .await
+            .map_err(|f| progress.failed(f))?;
+        progress.done();
     }
-    if let Some(file) = &out.file {
+    if let Some(file) = out.file.as_ref().filter(|_| !progress.skip_next()) {
         let msgtype = match file.kind {
             AttachmentKind::Image => "image",
             AttachmentKind::Audio => "voice",
             AttachmentKind::Video => "video",
-            _ => return Err(Failure::fail(
+            _ => return Err(progress.failed(Failure::fail(
                 "WeChat customer-service messages carry photos, voice and video, not other files",
-            )),
+            ))),
         };
-        let media_id = upload(p, out.account, out.creds, msgtype, file).await?;
+        let media_id = upload(p, out.account, out.creds, msgtype, file)
+            .await
+            .map_err(|f| progress.failed(f))?;
         let mut body = json!({"touser": out.to, "msgtype": msgtype});
         body[msgtype] = json!({"media_id": media_id});
-        post(body).await?;
+        post(body).await.map_err(|f| progress.failed(f))?;
     }
     // WeChat gives customer-service messages no id.
     Ok(Sent {
@@ -251,20 +260,17 @@ pub async fn profile_name(
     Ok(Some(format!("WeChat user {tail}")))
 }
 
-/// `GET /cgi-bin/media/get?media_id=…` (or the photo's PicUrl).
+/// `GET /cgi-bin/media/get?media_id=…`.
 pub async fn fetch(
     p: &Platforms,
     account: ChannelAccountId,
     creds: &BTreeMap<String, String>,
     media: &MediaRef,
 ) -> Result<Download, Failure> {
-    let Some(id) = media.id.as_deref() else {
-        let url = media
-            .url
-            .as_deref()
-            .ok_or_else(|| Failure::fail("WeChat gave no media id"))?;
-        return download_or_failure("WeChat", p.http.get(url).send().await).await;
-    };
+    let id = media
+        .id
+        .as_deref()
+        .ok_or_else(|| Failure::fail("WeChat gave no media id"))?;
     let url = format!("{}/cgi-bin/media/get", p.bases.wechat);
     with_token(p, account, creds, |token| {
         let req = p

@@ -295,4 +295,9 @@ CREATE TABLE media_fetches (
     next_attempt_at INTEGER NOT NULL
 );
 "#,
+    // 11: how many calls of a message that goes in parts (a long text) an
+    // earlier try made, so a retry does not send them again.
+    r#"
+ALTER TABLE messages ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+"#,
 ];

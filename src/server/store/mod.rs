@@ -83,6 +83,8 @@ pub struct Delivery {
     pub reply_token: Option<(String, DateTime<Utc>)>,
     /// Tries so far.
     pub attempts: u32,
+    /// Calls of the message earlier tries made (it may go in parts).
+    pub parts_sent: u32,
 }
 
 /// What became of one try at sending.
@@ -90,13 +92,20 @@ pub struct Delivery {
 pub enum DeliveryOutcome {
     Sent {
         external_id: Option<String>,
-        used_reply_token: bool,
+        /// The LINE reply token this used up, if any.
+        spent_token: Option<String>,
     },
     /// Try again at `at`; the message stays pending.
-    Retry { reason: String, at: DateTime<Utc> },
+    Retry {
+        reason: String,
+        at: DateTime<Utc>,
+        parts_sent: u32,
+        spent_token: Option<String>,
+    },
     Failed {
         reason: String,
-        used_reply_token: bool,
+        parts_sent: u32,
+        spent_token: Option<String>,
     },
 }
 

@@ -2,6 +2,16 @@
 //! raw body under the channel secret; events keyed by `webhookEventId`.
 
 use super::{credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming};
+
+/// "sent a photo", "sent a video" and the like.
+fn unsupported_noun(kind: &str) -> &'static str {
+    match kind {
+        "image" => "sent a photo",
+        "video" => "sent a video",
+        "audio" => "sent a voice message",
+        _ => "sent a file",
+    }
+}
 use crate::protocol::*;
 use crate::server::error::ApiError;
 use crate::server::platforms::MediaRef;
@@ -86,27 +96,30 @@ pub async fn receive(
         let (Some(user), Some(msg)) = (ev.source.and_then(|s| s.user_id), ev.message) else {
             continue;
         };
+        // A file at the sender's own address ("external") is named by its
+        // sender, not by LINE: it is shown as a link, never fetched by the
+        // server.
+        let external = msg
+            .content_provider
+            .as_ref()
+            .filter(|c| c.kind == "external")
+            .map(|c| c.original_content_url.clone().unwrap_or_default());
         let media = match msg.kind.as_str() {
-            "image" | "video" | "audio" | "file" => {
-                let external = msg
-                    .content_provider
-                    .filter(|c| c.kind == "external")
-                    .and_then(|c| c.original_content_url);
-                Some(MediaRef {
-                    what: msg.kind.clone(),
-                    id: Some(msg.id.clone()),
-                    url: external,
-                    caption: String::new(),
-                    name: msg.file_name.clone(),
-                    mime: None,
-                })
-            }
+            "image" | "video" | "audio" | "file" if external.is_none() => Some(MediaRef {
+                what: msg.kind.clone(),
+                id: Some(msg.id.clone()),
+                url: None,
+                caption: String::new(),
+                name: msg.file_name.clone(),
+                mime: None,
+            }),
             _ => None,
         };
-        let text = match (msg.kind.as_str(), msg.text) {
-            ("text", Some(t)) => t,
+        let text = match (msg.kind.as_str(), msg.text, external) {
+            ("text", Some(t), _) => t,
+            (kind, _, Some(url)) => format!("({} at {url})", unsupported_noun(kind)),
             _ if media.is_some() => String::new(),
-            (kind, _) => unsupported(kind),
+            (kind, _, None) => unsupported(kind),
         };
         items.push(Incoming {
             at: ev.timestamp.and_then(DateTime::from_timestamp_millis),

@@ -135,6 +135,9 @@ fn article(kind: &str) -> String {
     format!("{} {kind}", if an { "an" } else { "a" })
 }
 
+/// How long the bot waits for a new customer's name from the platform.
+const NAME_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Stores each message (committed before the platform is answered).
 async fn store_all(
     state: &AppState,
@@ -171,10 +174,19 @@ async fn store_all(
                     .map(|media| serde_json::to_string(&media).unwrap_or_default()),
             })
             .await?;
-        if !named && !accepted.duplicate {
-            learn_name(state, kind, account, accepted.customer_id);
+        if accepted.duplicate {
+            continue;
         }
-        crate::server::bot::on_inbound_saying(state, &accepted, caption);
+        // In the background: the platform hears 200 now. The name comes
+        // first (briefly), so the bot's greeting can use it.
+        let state = state.clone();
+        tokio::spawn(async move {
+            if !named {
+                let learn = learn_name(&state, kind, account, accepted.customer_id);
+                let _ = tokio::time::timeout(NAME_WAIT, learn).await;
+            }
+            crate::server::bot::on_inbound_saying(&state, &accepted, caption);
+        });
     }
     Ok(())
 }

@@ -146,7 +146,15 @@ pub async fn receive(
     let bad = |e: String| ApiError::bad_request(format!("not a WeChat push: {e}"));
     let mut f = fields(&body).map_err(bad)?;
     // Safe mode: the message is inside <Encrypt>, signed again with it.
-    let safe = q.get("encrypt_type").is_some_and(|t| t == "aes");
+    // An account with an EncodingAESKey takes nothing else: the plain
+    // signature does not cover the body.
+    let keyed = creds.contains_key("encoding_aes_key");
+    if keyed && !f.contains_key("Encrypt") {
+        return Err(ApiError::forbidden(
+            "this account takes encrypted pushes only (it has an encoding_aes_key)",
+        ));
+    }
+    let safe = keyed || q.get("encrypt_type").is_some_and(|t| t == "aes");
     if let Some(encrypted) = f
         .get("Encrypt")
         .filter(|_| safe || !f.contains_key("MsgType"))

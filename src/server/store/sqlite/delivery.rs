@@ -33,7 +33,7 @@ pub fn after_inbound(
 }
 
 /// Message, account, kind, customer id, customer's last message, reply
-/// token and its time, tries so far.
+/// token and its time, tries so far, parts sent.
 type DueRow = (
     MessageId,
     ChannelAccountId,
@@ -43,13 +43,14 @@ type DueRow = (
     Option<String>,
     Option<i64>,
     u32,
+    u32,
 );
 
 pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
     let rows: Vec<DueRow> = conn
         .prepare_cached(
             "SELECT m.id, cv.channel_account_id, a.kind, cu.channel_user_id, cv.customer_last_at,
-                    cv.reply_token, cv.reply_token_at, m.attempts
+                    cv.reply_token, cv.reply_token_at, m.attempts, m.parts_sent
              FROM messages m
              JOIN conversations cv ON cv.id = m.conversation_id
              JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -69,21 +70,25 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
     rows.into_iter()
-        .map(|(id, account, kind, to, last, token, token_at, attempts)| {
-            Ok(Delivery {
-                message: load_message(conn, id)?,
-                account,
-                kind: kind.parse().map_err(|e: String| StoreError::Internal(e))?,
-                to,
-                customer_last_at: last.map(to_dt),
-                reply_token: token.zip(token_at.map(to_dt)),
-                attempts,
-            })
-        })
+        .map(
+            |(id, account, kind, to, last, token, token_at, attempts, parts_sent)| {
+                Ok(Delivery {
+                    message: load_message(conn, id)?,
+                    account,
+                    kind: kind.parse().map_err(|e: String| StoreError::Internal(e))?,
+                    to,
+                    customer_last_at: last.map(to_dt),
+                    reply_token: token.zip(token_at.map(to_dt)),
+                    attempts,
+                    parts_sent,
+                })
+            },
+        )
         .collect()
 }
 
@@ -95,12 +100,13 @@ fn updated(tx: &Transaction, events: &mut Vec<EventKind>, id: MessageId) -> Stor
     Ok(message)
 }
 
-fn clear_reply_token(tx: &Transaction, message: MessageId) -> StoreResult<()> {
+/// Forgets the reply token `spent`, unless a newer one has replaced it.
+fn clear_reply_token(tx: &Transaction, message: MessageId, spent: &str) -> StoreResult<()> {
     tx.prepare_cached(
         "UPDATE conversations SET reply_token = NULL, reply_token_at = NULL
-         WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1)",
+         WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1) AND reply_token = ?2",
     )?
-    .execute([message])?;
+    .execute(params![message, spent])?;
     Ok(())
 }
 
@@ -110,49 +116,59 @@ pub fn done(
     id: MessageId,
     outcome: DeliveryOutcome,
 ) -> StoreResult<Message> {
-    let (status, external, failure, next, used) = match outcome {
+    let (status, external, failure, next, parts, spent) = match outcome {
         DeliveryOutcome::Sent {
             external_id,
-            used_reply_token,
+            spent_token,
         } => (
             DeliveryStatus::Sent,
             external_id,
             None,
             None,
-            used_reply_token,
+            None,
+            spent_token,
         ),
-        DeliveryOutcome::Retry { reason, at } => (
+        DeliveryOutcome::Retry {
+            reason,
+            at,
+            parts_sent,
+            spent_token,
+        } => (
             DeliveryStatus::Pending,
             None,
             Some(reason),
             Some(at.timestamp_millis()),
-            false,
+            Some(parts_sent),
+            spent_token,
         ),
         DeliveryOutcome::Failed {
             reason,
-            used_reply_token,
+            parts_sent,
+            spent_token,
         } => (
             DeliveryStatus::Failed,
             None,
             Some(reason),
             None,
-            used_reply_token,
+            Some(parts_sent),
+            spent_token,
         ),
     };
     let n = tx
         .prepare_cached(
             "UPDATE messages SET status = ?2, external_id = COALESCE(?3, external_id), failure = ?4,
-                    next_attempt_at = ?5, attempts = attempts + 1
+                    next_attempt_at = ?5, attempts = attempts + 1,
+                    parts_sent = COALESCE(?6, parts_sent)
              WHERE id = ?1 AND status = 'pending'",
         )?
-        .execute(params![id, status.as_str(), external, failure, next])?;
+        .execute(params![id, status.as_str(), external, failure, next, parts])?;
     if n == 0 {
         return Err(StoreError::Conflict(
             "that message is not waiting to be sent".into(),
         ));
     }
-    if used {
-        clear_reply_token(tx, id)?;
+    if let Some(spent) = spent {
+        clear_reply_token(tx, id, &spent)?;
     }
     updated(tx, events, id)
 }

@@ -2155,7 +2155,14 @@ impl Store for SqliteStore {
             }
         }
         self.write(move |tx, events| {
-            load_conversation(tx, msg.conversation_id)?;
+            let conv = load_conversation(tx, msg.conversation_id)?;
+            // The bot speaks only while it has the conversation: an agent
+            // who took over while it was thinking has the last word.
+            if msg.kind == MessageKind::Bot && !conv.bot_active {
+                return Err(StoreError::Conflict(
+                    "the bot is off in this conversation".into(),
+                ));
+            }
             if let Some(cid) = &msg.client_id {
                 let existing: Option<i64> = tx
                     .prepare_cached(

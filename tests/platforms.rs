@@ -1524,3 +1524,41 @@ async fn wechat_safe_mode_pushes_are_decrypted_and_checked() {
     assert_eq!(code, 400);
     assert!(body.contains("encoding_aes_key"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_that_beats_the_send_answer_is_kept_for_its_message() {
+    let meta = Double::start(Platform::Meta).await;
+    let t = server_for(&meta).await;
+    let wa = channel(&t, ChannelKind::Whatsapp, &WA).await;
+    let now_s = now_ms() / 1000;
+    let body = whatsapp_text("85291234567", "wamid.in", "Hi", now_s);
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &body,
+    )
+    .await;
+    let conv = the_conversation(&t).await.conversation.id;
+    // The double names its answer wamid.<request number>: the next
+    // request is the send. WhatsApp's failed status for it comes first.
+    let wamid = format!("wamid.{}", meta.seen().len() + 1);
+    let errors = json!([{"code": 131026, "title": "Message undeliverable"}]);
+    deliver(
+        &t.url(),
+        &wa.webhook_path,
+        Platform::Meta,
+        "wa-secret",
+        &whatsapp_status(&wamid, "failed", errors),
+    )
+    .await;
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, "Hello", "c-1")
+        .await
+        .unwrap();
+    let failed = status_of(&t, conv, sent.id, DeliveryStatus::Failed).await;
+    assert!(failed.failure.unwrap().contains("131026"));
+}

@@ -300,4 +300,16 @@ CREATE TABLE media_fetches (
     r#"
 ALTER TABLE messages ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 12: a platform's status for a message id not recorded yet (the
+    // status raced the answer to the send), applied when the id is.
+    r#"
+CREATE TABLE early_statuses (
+    channel_account_id INTEGER NOT NULL,
+    external_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel_account_id, external_id, status)
+);
+"#,
 ];

@@ -170,7 +170,14 @@ pub fn done(
     if let Some(spent) = spent {
         clear_reply_token(tx, id, &spent)?;
     }
-    updated(tx, events, id)
+    let message = updated(tx, events, id)?;
+    match (&external, status) {
+        (Some(ext), DeliveryStatus::Sent) => {
+            apply_early(tx, events, id, ext)?;
+            load_message(tx, id)
+        }
+        _ => Ok(message),
+    }
 }
 
 fn rank(s: DeliveryStatus) -> u8 {
@@ -220,10 +227,52 @@ pub fn status(
         })
         .optional()?;
     let Some((id, current)) = found else {
+        // Not recorded yet: the status may have beaten the answer to the
+        // send. Kept a day for the id to arrive.
+        let now = now_ms();
+        tx.prepare_cached("DELETE FROM early_statuses WHERE at < ?1")?
+            .execute([now - EARLY_KEEP_MS])?;
+        tx.prepare_cached(
+            "INSERT OR IGNORE INTO early_statuses (channel_account_id, external_id, status, reason, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![account, external_id, status.as_str(), reason, now])?;
         return Ok(None);
     };
     let current = current.parse().unwrap_or(DeliveryStatus::Sent);
     advance(tx, events, id, current, status, reason)
+}
+
+/// How long a status for an unknown message id is kept.
+const EARLY_KEEP_MS: i64 = 24 * 3600 * 1000;
+
+/// Statuses that came for `external_id` before it was recorded, applied
+/// in order.
+fn apply_early(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: MessageId,
+    external_id: &str,
+) -> StoreResult<()> {
+    let early: Vec<(String, Option<String>)> = tx
+        .prepare_cached(
+            "DELETE FROM early_statuses WHERE external_id = ?1 AND channel_account_id =
+                 (SELECT cv.channel_account_id FROM messages m
+                  JOIN conversations cv ON cv.id = m.conversation_id WHERE m.id = ?2)
+             RETURNING status, reason",
+        )?
+        .query_map(params![external_id, id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut early: Vec<(DeliveryStatus, Option<String>)> = early
+        .into_iter()
+        .filter_map(|(s, r)| s.parse().ok().map(|s| (s, r)))
+        .collect();
+    early.sort_by_key(|(s, _)| rank(*s));
+    for (status, reason) in early {
+        let current = load_message(tx, id)?.status;
+        advance(tx, events, id, current, status, reason)?;
+    }
+    Ok(())
 }
 
 /// The most messages one watermark updates (older ones were long since

@@ -16,6 +16,7 @@ use chrono::Utc;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// How many tries a message gets before it is marked failed.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -27,13 +28,23 @@ const MAX_WAIT: Duration = Duration::from_secs(300);
 /// (LINE keeps it about a minute; after that the reply is pushed).
 const REPLY_TOKEN_SECS: i64 = 50;
 
-/// How often the queue is looked at when nothing woke it.
-const POLL: Duration = Duration::from_millis(200);
+/// How often the queue is looked at when nothing woke it (for retries
+/// falling due); a new pending message wakes it at once.
+const POLL: Duration = Duration::from_secs(1);
 
 /// The wait before try `attempt + 1`: `base`, doubling, at most
 /// [`MAX_WAIT`].
 pub fn backoff(base: Duration, attempt: u32) -> Duration {
     base.saturating_mul(1 << attempt.min(16)).min(MAX_WAIT)
+}
+
+/// Rings `bell` at `at` (a retry falling due).
+pub fn wake_at(at: chrono::DateTime<Utc>, bell: Arc<Notify>) {
+    let wait = (at - Utc::now()).to_std().unwrap_or_default();
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        bell.notify_one();
+    });
 }
 
 /// Now plus `wait`.
@@ -50,15 +61,16 @@ type InFlight = Arc<Mutex<HashSet<MessageId>>>;
 /// Runs until the server closes.
 pub fn spawn(state: AppState, retry_base: Duration) {
     let in_flight = InFlight::default();
-    every(state, POLL, move |s| {
+    let wake = state.hub.outbox();
+    every(state, POLL, Some(wake), move |s| {
         let in_flight = in_flight.clone();
         async move { start_due(&s, retry_base, &in_flight).await }
     });
 }
 
-/// Runs `work` every `period` (skipping ticks it overran) until the server
-/// closes.
-pub fn every<F, Fut>(state: AppState, period: Duration, work: F)
+/// Runs `work` every `period` (skipping ticks it overran), and at once
+/// whenever `wake` is rung, until the server closes.
+pub fn every<F, Fut>(state: AppState, period: Duration, wake: Option<Arc<Notify>>, work: F)
 where
     F: Fn(AppState) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,
@@ -67,9 +79,11 @@ where
         let mut closing = state.hub.closing();
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let wake = wake.unwrap_or_default();
         loop {
             tokio::select! {
                 _ = tick.tick() => work(state.clone()).await,
+                _ = wake.notified() => work(state.clone()).await,
                 _ = closing.changed() => return,
             }
         }
@@ -109,6 +123,8 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
                 tokio::time::sleep(backoff(retry_base, 2)).await;
             }
             lock(&in_flight).remove(&id);
+            // The conversation's next message, if any, may go now.
+            state.hub.wake_outbox();
         });
     }
 }
@@ -131,8 +147,17 @@ async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) -> bool {
             tracing::warn!("message {id} to {} failed: {reason}", d.kind)
         }
     }
+    let retry_at = match &outcome {
+        DeliveryOutcome::Retry { at, .. } => Some(*at),
+        _ => None,
+    };
     match state.store.delivery_done(id, outcome).await {
-        Ok(_) => true,
+        Ok(_) => {
+            if let Some(at) = retry_at {
+                wake_at(at, state.hub.outbox());
+            }
+            true
+        }
         Err(e) => {
             tracing::warn!("recording the delivery of message {id}: {e}");
             false

@@ -7,7 +7,7 @@ use crate::protocol::{Event, Seq};
 use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, watch, Notify};
 
 /// One committed event, ready to send.
 #[derive(Debug)]
@@ -21,6 +21,10 @@ pub struct Published {
 pub struct Hub {
     tx: broadcast::Sender<Arc<Published>>,
     closing: watch::Sender<bool>,
+    /// Rung when a message is waiting to go out through a platform.
+    outbox: Arc<Notify>,
+    /// Rung when a customer's file is waiting to be fetched.
+    media: Arc<Notify>,
 }
 
 impl Default for Hub {
@@ -33,7 +37,12 @@ impl Hub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(8192);
         let (closing, _) = watch::channel(false);
-        Hub { tx, closing }
+        Hub {
+            tx,
+            closing,
+            outbox: Arc::default(),
+            media: Arc::default(),
+        }
     }
 
     /// Called by the store after commit, in sequence order, with the kind
@@ -49,6 +58,24 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
+    }
+
+    /// Wakes the delivery worker (a message is pending).
+    pub fn wake_outbox(&self) {
+        self.outbox.notify_one();
+    }
+
+    pub fn outbox(&self) -> Arc<Notify> {
+        self.outbox.clone()
+    }
+
+    /// Wakes the worker that fetches customers' files.
+    pub fn wake_media(&self) {
+        self.media.notify_one();
+    }
+
+    pub fn media(&self) -> Arc<Notify> {
+        self.media.clone()
     }
 
     /// Tells every open stream that the server is shutting down.

@@ -4,7 +4,7 @@
 //! committed (the webhook never waits on this); a file still to fetch is
 //! queued in the database, so a restart does not lose it.
 
-use super::delivery::{backoff, every, later};
+use super::delivery::{backoff, every, later, wake_at};
 use super::platforms::MediaRef;
 use super::store::{MediaFetch, MediaOutcome, NewAttachment};
 use super::AppState;
@@ -18,9 +18,13 @@ const MAX_ATTEMPTS: u32 = 5;
 
 /// Runs until the server closes.
 pub fn spawn(state: AppState, retry_base: Duration) {
-    every(state, Duration::from_millis(250), move |s| async move {
-        run_due(&s, retry_base).await
-    });
+    let wake = state.hub.media();
+    every(
+        state,
+        Duration::from_secs(1),
+        Some(wake),
+        move |s| async move { run_due(&s, retry_base).await },
+    );
 }
 
 pub async fn run_due(state: &AppState, retry_base: Duration) {
@@ -74,8 +78,17 @@ async fn fetch_one(state: &AppState, f: MediaFetch, retry_base: Duration) {
             }
         }
     };
-    if let Err(e) = state.store.media_done(f.message_id, outcome).await {
-        tracing::warn!("message {}: recording its file: {e}", f.message_id);
+    let retry_at = match &outcome {
+        MediaOutcome::Retry { at } => Some(*at),
+        _ => None,
+    };
+    match state.store.media_done(f.message_id, outcome).await {
+        Ok(()) => {
+            if let Some(at) = retry_at {
+                wake_at(at, state.hub.media());
+            }
+        }
+        Err(e) => tracing::warn!("message {}: recording its file: {e}", f.message_id),
     }
 }
 

@@ -154,6 +154,7 @@ async fn store_all(
             None => text,
         };
         let named = m.name.is_some();
+        let has_media = m.media.is_some();
         // With a file on its way, the stored text is a placeholder: the
         // bot reads the caption.
         let caption = m.media.as_ref().map(|media| media.caption.clone());
@@ -176,6 +177,9 @@ async fn store_all(
             .await?;
         if accepted.duplicate {
             continue;
+        }
+        if has_media {
+            state.hub.wake_media();
         }
         // In the background: the platform hears 200 now. The name comes
         // first (briefly), so the bot's greeting can use it.

@@ -405,6 +405,9 @@ impl Writer {
                 for ev in &events {
                     self.hub.publish(ev.seq, to_dt(now), &ev.payload);
                 }
+                if events.iter().any(|e| e.outbox) {
+                    self.hub.wake_outbox();
+                }
                 for (finish, outcome) in done {
                     finish(outcome);
                 }
@@ -428,6 +431,13 @@ fn append_events(
     out: &mut Vec<Logged>,
 ) -> StoreResult<()> {
     for kind in kinds {
+        // A message waiting for the delivery worker wakes it after commit.
+        let outbox = match &kind {
+            EventKind::MessageCreated { message, .. } | EventKind::MessageUpdated { message } => {
+                message.status == DeliveryStatus::Pending
+            }
+            _ => false,
+        };
         let payload =
             serde_json::to_string(&kind).map_err(|e| StoreError::Internal(e.to_string()))?;
         tx.prepare_cached("INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)")?
@@ -435,6 +445,7 @@ fn append_events(
         out.push(Logged {
             seq: tx.last_insert_rowid(),
             payload,
+            outbox,
         });
     }
     Ok(())
@@ -456,6 +467,8 @@ fn rollback_to_savepoint(tx: &Transaction) -> rusqlite::Result<()> {
 struct Logged {
     seq: Seq,
     payload: String,
+    /// A message now waits to go out through its platform.
+    outbox: bool,
 }
 
 // ---- row loaders, shared by reads and writes -------------------------------

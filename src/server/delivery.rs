@@ -9,6 +9,7 @@
 //! send it again (`POST /messages/{id}/retry`).
 
 use super::platforms::{stable_uuid, OutFile, Outgoing};
+use super::scheduler::every;
 use super::store::{Delivery, DeliveryOutcome};
 use super::AppState;
 use crate::protocol::*;
@@ -65,28 +66,6 @@ pub fn spawn(state: AppState, retry_base: Duration) {
     every(state, POLL, Some(wake), move |s| {
         let in_flight = in_flight.clone();
         async move { start_due(&s, retry_base, &in_flight).await }
-    });
-}
-
-/// Runs `work` every `period` (skipping ticks it overran), and at once
-/// whenever `wake` is rung, until the server closes.
-pub fn every<F, Fut>(state: AppState, period: Duration, wake: Option<Arc<Notify>>, work: F)
-where
-    F: Fn(AppState) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    tokio::spawn(async move {
-        let mut closing = state.hub.closing();
-        let mut tick = tokio::time::interval(period);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let wake = wake.unwrap_or_default();
-        loop {
-            tokio::select! {
-                _ = tick.tick() => work(state.clone()).await,
-                _ = wake.notified() => work(state.clone()).await,
-                _ = closing.changed() => return,
-            }
-        }
     });
 }
 

@@ -4,8 +4,9 @@
 //! committed (the webhook never waits on this); a file still to fetch is
 //! queued in the database, so a restart does not lose it.
 
-use super::delivery::{backoff, every, later, wake_at};
+use super::delivery::{backoff, later, wake_at};
 use super::platforms::MediaRef;
+use super::scheduler::every;
 use super::store::{MediaFetch, MediaOutcome, NewAttachment};
 use super::AppState;
 use crate::protocol::*;

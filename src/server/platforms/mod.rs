@@ -287,12 +287,7 @@ impl MediaRef {
     }
 
     fn noun(&self) -> &'static str {
-        match self.what.as_str() {
-            "image" => "a photo",
-            "audio" | "voice" => "a voice message",
-            "video" => "a video",
-            _ => "a file",
-        }
+        media_noun(&self.what)
     }
 
     pub fn attachment_kind(&self) -> AttachmentKind {
@@ -302,6 +297,17 @@ impl MediaRef {
             "video" => AttachmentKind::Video,
             _ => AttachmentKind::Document,
         }
+    }
+}
+
+/// "a photo", "a voice message", "a video" or "a file", for a platform's
+/// kind of media.
+pub fn media_noun(what: &str) -> &'static str {
+    match what {
+        "image" => "a photo",
+        "audio" | "voice" => "a voice message",
+        "video" => "a video",
+        _ => "a file",
     }
 }
 

@@ -3,18 +3,9 @@
 
 use super::{credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming};
 
-/// "sent a photo", "sent a video" and the like.
-fn unsupported_noun(kind: &str) -> &'static str {
-    match kind {
-        "image" => "sent a photo",
-        "video" => "sent a video",
-        "audio" => "sent a voice message",
-        _ => "sent a file",
-    }
-}
 use crate::protocol::*;
 use crate::server::error::ApiError;
-use crate::server::platforms::MediaRef;
+use crate::server::platforms::{media_noun, MediaRef};
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -117,7 +108,7 @@ pub async fn receive(
         };
         let text = match (msg.kind.as_str(), msg.text, external) {
             ("text", Some(t), _) => t,
-            (kind, _, Some(url)) => format!("({} at {url})", unsupported_noun(kind)),
+            (kind, _, Some(url)) => format!("(sent {} at {url})", media_noun(kind)),
             _ if media.is_some() => String::new(),
             (kind, _, None) => unsupported(kind),
         };

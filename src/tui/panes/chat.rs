@@ -468,35 +468,22 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     let inner = match app.reply_notice() {
         Some(notice) if inner.height > 1 => {
             let notice = format!("⚠ {}", sanitize::line(&notice));
-            f.render_widget(
-                Paragraph::new(Span::styled(
-                    wrap::truncate(&notice, inner.width as usize),
-                    theme.style(Role::Notice),
-                )),
-                row(inner, 0),
-            );
-            Rect {
-                y: inner.y + 1,
-                height: inner.height - 1,
-                ..inner
-            }
+            let line = Line::from(Span::styled(
+                wrap::truncate(&notice, inner.width as usize),
+                theme.style(Role::Notice),
+            ));
+            take_top_row(f, inner, line)
         }
         _ => inner,
     };
     // A file on the draft takes the box's first row.
     let file = app.open.and_then(|id| app.draft_files.get(&id));
     let inner = match file {
-        Some(d) if inner.height > 1 => {
-            f.render_widget(
-                Paragraph::new(draft_file_line(app, d, inner.width as usize, theme)),
-                row(inner, 0),
-            );
-            Rect {
-                y: inner.y + 1,
-                height: inner.height - 1,
-                ..inner
-            }
-        }
+        Some(d) if inner.height > 1 => take_top_row(
+            f,
+            inner,
+            draft_file_line(app, d, inner.width as usize, theme),
+        ),
         _ => inner,
     };
     if text.is_empty() && !composing {
@@ -529,6 +516,16 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     f.render_widget(Paragraph::new(shown), inner);
     if composing {
         f.set_cursor_position((inner.x + cc as u16, inner.y + (cr - first) as u16));
+    }
+}
+
+/// Draws `line` on the first row of `area`; the rest of it is left.
+fn take_top_row(f: &mut Frame, area: Rect, line: Line<'static>) -> Rect {
+    f.render_widget(Paragraph::new(line), row(area, 0));
+    Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
     }
 }
 

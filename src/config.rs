@@ -177,6 +177,39 @@ pub fn save_login(server: &str, token: &str) -> anyhow::Result<TokenStore> {
     Ok(store)
 }
 
+/// Forgets the token `chatsmart login` kept (the keyring entry or the
+/// token file, and their lines in the config file); the server stays.
+/// Returns whether there was one. Call it outside an async runtime.
+pub fn forget_login() -> anyhow::Result<bool> {
+    let Some(path) = config_file() else {
+        return Ok(false);
+    };
+    let mut table: toml::Table = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        Err(_) => return Ok(false),
+    };
+    let mut forgot = false;
+    if let Some(file) = table.remove("token_file") {
+        if let Some(p) = file.as_str() {
+            forgot |= std::fs::remove_file(p).is_ok();
+        }
+    }
+    if table.remove("token_store").is_some() {
+        if let Some(server) = table.get("server").and_then(|s| s.as_str()) {
+            if keyring_wanted() {
+                if let Ok(entry) = keyring::Entry::new(KEYRING_SERVICE, server) {
+                    forgot |= entry.delete_credential().is_ok();
+                }
+            }
+        }
+    }
+    forgot |= table.remove("token").is_some();
+    write_atomic(&path, toml::to_string(&table)?.as_bytes())?;
+    Ok(forgot)
+}
+
 fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();

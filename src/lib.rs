@@ -12,6 +12,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod demo;
+pub mod private_files;
 pub mod protocol;
 pub mod sanitize;
 pub mod server;

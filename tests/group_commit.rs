@@ -15,6 +15,7 @@ fn inbound(i: usize) -> InboundMessage {
         text: format!("message {i}"),
         external_id: format!("gc-{i}"),
         at: None,
+        sent_at: None,
         attachment_id: None,
         account: None,
         reply_token: None,

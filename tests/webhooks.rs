@@ -249,11 +249,13 @@ async fn wechat_verification_and_xml_pushes() {
         format!("signature={sig}&timestamp={ts}&nonce={nonce}")
     };
     let url = |q: &str| format!("{}{}?{q}", t.url(), wc.webhook_path);
+    let now = chrono::Utc::now().timestamp().to_string();
+    let now = now.as_str();
     let resp = t
         .http()
         .get(url(&format!(
             "{}&echostr=5838479218127813673",
-            signed("1764000000", "n1")
+            signed(now, "n1")
         )))
         .send()
         .await
@@ -273,10 +275,11 @@ async fn wechat_verification_and_xml_pushes() {
             "<xml><ToUserName><![CDATA[gh_lumen]]></ToUserName><FromUserName><![CDATA[oWx_customer]]></FromUserName><CreateTime>1764000000</CreateTime><MsgType><![CDATA[{kind}]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{id}</MsgId></xml>"
         )
     };
-    for _ in 0..2 {
+    // WeChat's redelivery (a new nonce) is stored once.
+    for nonce in ["n2", "n2-again"] {
         let resp = t
             .http()
-            .post(url(&signed("1764000001", "n2")))
+            .post(url(&signed(now, nonce)))
             .body(push("text", "你好，在吗？", "24000000000000001"))
             .send()
             .await
@@ -284,9 +287,39 @@ async fn wechat_verification_and_xml_pushes() {
         assert_eq!(resp.status(), 200);
         assert_eq!(resp.text().await.unwrap(), "success");
     }
+    // The plaintext signature does not cover the body: the same signed
+    // URL a second time is a replay, whatever it carries.
     let resp = t
         .http()
-        .post(url(&signed("1764000002", "n3")))
+        .post(url(&signed(now, "n2")))
+        .body(push(
+            "text",
+            "replayed with other words",
+            "24000000000000077",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("nonce"));
+    // A signature over an old timestamp (2001) or one far ahead is refused.
+    for ts in [
+        "978307200",
+        &(chrono::Utc::now().timestamp() + 3600).to_string(),
+    ] {
+        let resp = t
+            .http()
+            .post(url(&signed(ts, "n-stale")))
+            .body(push("text", "from the past", "24000000000000078"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403);
+        assert!(resp.text().await.unwrap().contains("timestamp"));
+    }
+    let resp = t
+        .http()
+        .post(url(&signed(now, "n3")))
         .body("<xml><FromUserName>oWx_customer</FromUserName><CreateTime>1764000002</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>")
         .send()
         .await
@@ -294,7 +327,7 @@ async fn wechat_verification_and_xml_pushes() {
     assert_eq!(resp.text().await.unwrap(), "success");
     let resp = t
         .http()
-        .post(url(&signed("1764000003", "n4")))
+        .post(url(&signed(now, "n4")))
         .body(push("voice", "", "24000000000000002"))
         .send()
         .await
@@ -318,10 +351,90 @@ async fn wechat_verification_and_xml_pushes() {
     t.admin.client.remove_channel(wc.id).await.unwrap();
     let resp = t
         .http()
-        .post(url(&signed("1764000004", "n5")))
+        .post(url(&signed(now, "n5")))
         .body(push("text", "after removal", "24000000000000009"))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn one_bad_event_never_fails_its_batch() {
+    let t = TestServer::start().await;
+    let fb = channel(&t, ChannelKind::Messenger).await;
+    let line = channel(&t, ChannelKind::Line).await;
+    let sign = |secret: &str, body: &str| {
+        format!("sha256={}", hex::encode(hmac256(secret, body.as_bytes())))
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let long_id = "m".repeat(10_000);
+    let body = serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "messenger-page_id", "messaging": [
+            {"sender": {"id": "PSID-1"}, "timestamp": now, "message": {"mid": "m_good_1", "text": "first"}},
+            {"sender": {"id": "PSID-1"}, "timestamp": now, "message": {"mid": "", "text": "empty id"}},
+            {"sender": {"id": "PSID-1"}, "timestamp": now, "message": {"mid": long_id, "text": "long id"}},
+            {"sender": {"id": "PSID-1"}, "timestamp": now, "message": {"mid": 42, "text": "a number for an id"}},
+            "not an event at all",
+            {"sender": {"id": "PSID-1"}, "timestamp": now, "delivery": {"mids": [""], "watermark": "soon"}},
+            {"sender": {"id": "PSID-1"}, "timestamp": now, "message": {"mid": "m_good_2", "text": "last"}}
+        ]}]
+    })
+    .to_string();
+    // Every delivery of it is 200: the platform has no reason to retry.
+    for _ in 0..2 {
+        let (code, text) = post(
+            &t,
+            &fb.webhook_path,
+            &[("x-hub-signature-256", sign("messenger-app_secret", &body))],
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(code, 200, "{text}");
+    }
+    let texts: Vec<String> = stored(&t).await.into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts, vec!["first".to_string(), "last".to_string()]);
+    let skipped = t
+        .state()
+        .security
+        .webhook_items_skipped
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(skipped >= 8, "{skipped}");
+
+    // A LINE event dated 9999 is ordered as now, not pinned to the top.
+    let body = serde_json::json!({"destination": "U0", "events": [
+        {"type": "message", "mode": "active", "timestamp": 253402300799000i64,
+         "source": {"type": "user", "userId": "U-future"}, "webhookEventId": "ev-future",
+         "message": {"id": "1", "type": "text", "text": "from the future"}},
+        {"type": "message", "timestamp": "yesterday"}
+    ]})
+    .to_string();
+    use base64::Engine;
+    let mac = base64::engine::general_purpose::STANDARD
+        .encode(hmac256("line-channel_secret", body.as_bytes()));
+    let (code, _) = post(
+        &t,
+        &line.webhook_path,
+        &[("x-line-signature", mac)],
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let page = t
+        .admin
+        .client
+        .conversations(&ConversationQuery::default())
+        .await
+        .unwrap();
+    let latest = page
+        .items
+        .iter()
+        .map(|r| r.conversation.last_activity_at)
+        .max()
+        .unwrap();
+    assert!(
+        latest <= chrono::Utc::now() + chrono::Duration::minutes(6),
+        "{latest}"
+    );
 }

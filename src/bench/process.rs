@@ -25,7 +25,9 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
         })
         .await?;
     let token = new_token();
-    store.add_token(admin.id, token_hash(&token)).await?;
+    store
+        .add_token(admin.id, token_hash(&token), chrono::Utc::now())
+        .await?;
     for i in 0..n {
         store
             .inbound(InboundMessage {
@@ -35,6 +37,7 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
                 text: format!("Where is order LH-{i}? 📦"),
                 external_id: format!("st-{i}"),
                 at: None,
+                sent_at: None,
                 attachment_id: None,
                 account: None,
                 reply_token: None,
@@ -66,7 +69,14 @@ impl ServerProcess {
             .port();
         let listen = format!("127.0.0.1:{port}");
         let child = std::process::Command::new(std::env::current_exe()?)
-            .args(["serve", "--listen", &listen, "--db"])
+            .args([
+                "serve",
+                "--streams-per-agent",
+                "100000",
+                "--listen",
+                &listen,
+                "--db",
+            ])
             .arg(db)
             .env("RUST_LOG", "error")
             .stdin(std::process::Stdio::null())

@@ -1,6 +1,7 @@
 //! `chatsmart agent`: manage agents on the database directly.
 
 use super::*;
+use crate::server::store::Actor;
 
 pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
     runtime()?.block_on(async move {
@@ -35,7 +36,9 @@ pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
                     })
                     .await?;
                 let token = new_token();
-                store.add_token(agent.id, token_hash(&token)).await?;
+                store
+                    .add_token(agent.id, token_hash(&token), chrono::Utc::now())
+                    .await?;
                 eprintln!(
                     "created {} {} (id {}, login {})",
                     agent.role.as_str(),
@@ -68,11 +71,52 @@ pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
                     .await?
                     .with_context(|| format!("no agent with the login {login:?}"))?;
                 let token = new_token();
-                store.add_token(agent.id, token_hash(&token)).await?;
+                store
+                    .add_token(agent.id, token_hash(&token), chrono::Utc::now())
+                    .await?;
                 eprintln!("new token for {} (id {})", agent.name, agent.id);
                 println!("{token}");
                 Ok(())
             }
+            AgentCommand::Disable { db, login } => {
+                let (store, agent) = agent_by_login(db, &login).await?;
+                store.set_agent_disabled(agent.id, true).await?;
+                eprintln!(
+                    "disabled {} ({login}): signed out, and cannot sign in",
+                    agent.name
+                );
+                Ok(())
+            }
+            AgentCommand::Enable { db, login } => {
+                let (store, agent) = agent_by_login(db, &login).await?;
+                store.set_agent_disabled(agent.id, false).await?;
+                eprintln!("enabled {} ({login}): may sign in again", agent.name);
+                Ok(())
+            }
+            AgentCommand::Remove { db, login } => {
+                let (store, agent) = agent_by_login(db, &login).await?;
+                store.remove_agent(Actor::system(), agent.id).await?;
+                eprintln!("removed {} ({login})", agent.name);
+                Ok(())
+            }
+            AgentCommand::Tokens(TokensCommand::Revoke { db, login }) => {
+                let (store, agent) = agent_by_login(db, &login).await?;
+                let n = store.revoke_tokens(agent.id).await?;
+                eprintln!("revoked {n} tokens of {} ({login})", agent.name);
+                Ok(())
+            }
         }
     })
+}
+
+async fn agent_by_login(
+    db: Option<PathBuf>,
+    login: &str,
+) -> anyhow::Result<(SqliteStore, crate::protocol::Agent)> {
+    let store = open_store(db)?;
+    let (agent, _) = store
+        .agent_login(login)
+        .await?
+        .with_context(|| format!("no agent with the login {login:?}"))?;
+    Ok((store, agent))
 }

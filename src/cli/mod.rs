@@ -94,6 +94,21 @@ pub enum Command {
         /// by link (LINE).
         #[arg(long)]
         public_url: Option<String>,
+        /// `full` (the default): every acknowledged write is on disk.
+        /// `normal`: faster, but the last writes before a power cut or a
+        /// kernel crash may be lost, acknowledged or not.
+        #[arg(long)]
+        durability: Option<server::store::Durability>,
+        /// A token unused this many days stops working (default 30).
+        #[arg(long)]
+        token_idle_days: Option<u32>,
+        /// A proxy in front of the server whose X-Forwarded-For names the
+        /// real client (for sign-in limits); repeat for several.
+        #[arg(long = "trust-proxy", value_name = "IP")]
+        trust_proxy: Vec<std::net::IpAddr>,
+        /// Event streams one agent may hold open at once (default 8).
+        #[arg(long)]
+        streams_per_agent: Option<usize>,
     },
     /// Start an embedded demo server with sample data and open the inbox on it.
     Demo {
@@ -116,6 +131,9 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Sign out: the server forgets this sign-in's token, and so does this
+    /// machine (the keyring entry or token file `chatsmart login` kept).
+    Logout,
     /// Customers in bulk: export and import as .xlsx, .xls or .csv (admin).
     #[command(subcommand)]
     Customers(CustomersCommand),
@@ -269,6 +287,41 @@ pub enum AgentCommand {
         db: Option<PathBuf>,
         /// The agent's login.
         #[arg(long)]
+        login: String,
+    },
+    /// Stop an agent signing in: its tokens stop working on its next
+    /// request and its open inboxes are disconnected within 30 seconds.
+    Disable {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The agent's login.
+        login: String,
+    },
+    /// Let a disabled agent sign in again.
+    Enable {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        login: String,
+    },
+    /// Remove an agent: unassigned from every conversation (with a note in
+    /// each), out of its teams and folders, signed out; its login can be
+    /// given to someone else. Its messages keep its name.
+    Remove {
+        #[arg(long)]
+        db: Option<PathBuf>,
+        login: String,
+    },
+    /// An agent's sign-ins.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Sign the agent out everywhere: every token it holds stops working.
+    Revoke {
+        #[arg(long)]
+        db: Option<PathBuf>,
         login: String,
     },
 }
@@ -444,6 +497,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Some(Command::Logout) => {
+            let on_server = match connect(cli.server, cli.token)? {
+                Some(client) => match runtime()?.block_on(client.logout()) {
+                    Ok(()) => "signed out on the server",
+                    Err(e) if e.status() == Some(401) => "the server had already ended it",
+                    Err(e) => {
+                        eprintln!("warning: the server could not be told ({e}); the token was forgotten here anyway");
+                        "not confirmed by the server"
+                    }
+                },
+                None => "no server or token configured",
+            };
+            let here = if config::forget_login()? {
+                "the kept token is forgotten"
+            } else {
+                "no kept token here"
+            };
+            eprintln!("{on_server}; {here}");
+            Ok(())
+        }
         Some(Command::Keys) => {
             let ui = ui_config()?;
             let (km, _, problems) = crate::tui::load_look(&ui);
@@ -481,6 +554,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             config,
             bot,
             public_url,
+            durability,
+            token_idle_days,
+            trust_proxy,
+            streams_per_agent,
         }) => {
             let settings = server::settings::load(config.as_deref())?;
             let flow = match bot.or(settings.bot) {
@@ -528,6 +605,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         api_bases,
                         bot: std::sync::Arc::new(flow),
                         public_url,
+                        durability: durability.or(settings.durability).unwrap_or_default(),
+                        token_idle: chrono::Duration::days(i64::from(
+                            token_idle_days
+                                .or(settings.security.token_idle_days)
+                                .unwrap_or(server::auth::TOKEN_IDLE_DAYS as u32)
+                                .max(1),
+                        )),
+                        trusted_proxies: if trust_proxy.is_empty() {
+                            settings.security.trusted_proxies.clone()
+                        } else {
+                            trust_proxy
+                        },
+                        streams_per_agent: streams_per_agent
+                            .or(settings.security.streams_per_agent)
+                            .unwrap_or(server::auth::STREAMS_PER_AGENT),
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

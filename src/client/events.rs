@@ -94,6 +94,14 @@ async fn run(client: Client, mut since: Option<Seq>, tx: mpsc::Sender<StreamUpda
                         Some(Ok(WsMessage::Ping(p))) => {
                             let _ = ws.send(WsMessage::Pong(p)).await;
                         }
+                        // 4401: the sign-in ended (signed out, revoked,
+                        // disabled, expired): reconnecting cannot help.
+                        Some(Ok(WsMessage::Close(Some(frame))))
+                            if u16::from(frame.code) == 4401 =>
+                        {
+                            let _ = tx.send(StreamUpdate::Unauthorized).await;
+                            return;
+                        }
                         Some(Ok(WsMessage::Close(_))) | None => {
                             break "the server closed the stream".to_string()
                         }

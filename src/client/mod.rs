@@ -192,6 +192,55 @@ impl Client {
         self.send(Method::POST, "login", &req).await
     }
 
+    /// Ends this client's sign-in on the server: its token stops working.
+    pub async fn logout(&self) -> ClientResult<()> {
+        self.call::<(), ()>(Method::POST, "logout", None::<&()>, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Stops an agent signing in (admin): its tokens stop working at once.
+    pub async fn disable_agent(&self, id: AgentId) -> ClientResult<Agent> {
+        self.call::<(), Agent>(
+            Method::POST,
+            &format!("agents/{id}/disable"),
+            None::<&()>,
+            None,
+        )
+        .await
+        .map(|r| r.1)
+    }
+
+    pub async fn enable_agent(&self, id: AgentId) -> ClientResult<Agent> {
+        self.call::<(), Agent>(
+            Method::POST,
+            &format!("agents/{id}/enable"),
+            None::<&()>,
+            None,
+        )
+        .await
+        .map(|r| r.1)
+    }
+
+    /// Removes an agent (admin): unassigned everywhere, signed out, unlisted.
+    pub async fn remove_agent(&self, id: AgentId) -> ClientResult<()> {
+        self.call::<(), ()>(Method::DELETE, &format!("agents/{id}"), None::<&()>, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Signs an agent out everywhere (admin).
+    pub async fn revoke_agent_tokens(&self, id: AgentId) -> ClientResult<TokensRevoked> {
+        self.call::<(), TokensRevoked>(
+            Method::DELETE,
+            &format!("agents/{id}/tokens"),
+            None::<&()>,
+            None,
+        )
+        .await
+        .map(|r| r.1)
+    }
+
     pub async fn me(&self) -> ClientResult<Me> {
         self.get("me").await
     }

@@ -125,11 +125,11 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
     }
     let admin_token = new_token();
     store
-        .add_token(agents[0].id, token_hash(&admin_token))
+        .add_token(agents[0].id, token_hash(&admin_token), chrono::Utc::now())
         .await?;
     let agent_token = new_token();
     store
-        .add_token(agents[0].id, token_hash(&agent_token))
+        .add_token(agents[0].id, token_hash(&agent_token), chrono::Utc::now())
         .await?;
     let me = agents[0].id;
 
@@ -167,6 +167,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                             text: text.to_string(),
                             external_id: format!("seed-{i}-{turn_no}"),
                             at: Some(at),
+                            sent_at: None,
                             attachment_id: None,
                             account: None,
                             reply_token: None,

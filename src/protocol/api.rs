@@ -40,6 +40,12 @@ pub struct LoginResponse {
     pub agent: Agent,
 }
 
+/// `DELETE /api/v1/agents/{id}/tokens`: how many sign-ins ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensRevoked {
+    pub revoked: usize,
+}
+
 /// `GET /api/v1/me`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Me {

@@ -126,6 +126,15 @@ pub enum EventKind {
     AgentCreated {
         agent: Agent,
     },
+    /// An agent was disabled or enabled again.
+    AgentUpdated {
+        agent: Agent,
+    },
+    /// An agent was removed: it no longer signs in, is no longer assigned,
+    /// and is not listed; its messages keep its name.
+    AgentRemoved {
+        agent_id: AgentId,
+    },
     /// A standard-message folder was created or changed (its messages too).
     StandardFolderChanged {
         folder: StandardFolder,
@@ -189,6 +198,8 @@ impl EventKind {
             EventKind::NoteUpdated { .. } => "note_updated",
             EventKind::NoteDeleted { .. } => "note_deleted",
             EventKind::AgentCreated { .. } => "agent_created",
+            EventKind::AgentUpdated { .. } => "agent_updated",
+            EventKind::AgentRemoved { .. } => "agent_removed",
             EventKind::StandardFolderChanged { .. } => "standard_folder_changed",
             EventKind::StandardFolderDeleted { .. } => "standard_folder_deleted",
             EventKind::TagUpdated { .. } => "tag_updated",

@@ -114,6 +114,10 @@ pub struct Agent {
     pub login: String,
     pub role: Role,
     pub teams: Vec<Team>,
+    /// An admin disabled the agent: it cannot sign in, its tokens stop
+    /// working, and it is not picked for new assignments.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
 }
 
 impl Agent {

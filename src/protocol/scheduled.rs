@@ -29,6 +29,9 @@ pub struct Scheduled {
     pub status: ScheduledStatus,
     /// The message it became, once sent.
     pub sent_message_id: Option<MessageId>,
+    /// Who last changed or cancelled it, when that was not its author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<AgentRef>,
 }
 
 /// `POST /api/v1/conversations/{id}/scheduled`

@@ -273,6 +273,7 @@ mod tests {
             login: "alice".into(),
             role: Role::Agent,
             teams: vec![],
+            disabled: false,
         };
         let out = fill_placeholders("Hi {{customer.first_name}}, {{agent.first_name}} here on {{channel}}. {{customer.email}}", None, Some(&agent), Some(ChannelKind::Line));
         assert_eq!(out, "Hi , Alice here on LINE. ");

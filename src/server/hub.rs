@@ -3,7 +3,8 @@
 //! Each event is serialised once, here, and the same frame text is shared by
 //! every connection.
 
-use crate::protocol::{Event, Seq};
+use super::audience::Audience;
+use crate::protocol::{AgentId, Event, Seq};
 use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -13,6 +14,9 @@ use tokio::sync::{broadcast, watch, Notify};
 #[derive(Debug)]
 pub struct Published {
     pub seq: Seq,
+    pub at: DateTime<Utc>,
+    /// Who may see it (the stream filters per agent).
+    pub audience: Audience,
     /// The frame's text; cloning it for each socket shares the bytes.
     pub json: Utf8Bytes,
 }
@@ -25,6 +29,17 @@ pub struct Hub {
     outbox: Arc<Notify>,
     /// Rung when a customer's file is waiting to be fetched.
     media: Arc<Notify>,
+    /// Sign-ins that just ended: their event streams close.
+    revoked: broadcast::Sender<Revoked>,
+}
+
+/// A sign-in that ended while its streams may be open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// One token (by its hash): signed out.
+    Token(String),
+    /// Every token of an agent: revoked, disabled or removed.
+    Agent(AgentId),
 }
 
 impl Default for Hub {
@@ -37,21 +52,25 @@ impl Hub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(8192);
         let (closing, _) = watch::channel(false);
+        let (revoked, _) = broadcast::channel(256);
         Hub {
             tx,
             closing,
             outbox: Arc::default(),
             media: Arc::default(),
+            revoked,
         }
     }
 
     /// Called by the store after commit, in sequence order, with the kind
     /// as the log stores it (serialised once, for both).
-    pub fn publish(&self, seq: Seq, at: DateTime<Utc>, kind_json: &str) {
+    pub fn publish(&self, seq: Seq, at: DateTime<Utc>, kind_json: &str, audience: Audience) {
         let json = Event::frame(seq, at, kind_json);
         // No receivers is fine: nobody is listening right now.
         let _ = self.tx.send(Arc::new(Published {
             seq,
+            at,
+            audience,
             json: json.into(),
         }));
     }
@@ -76,6 +95,15 @@ impl Hub {
 
     pub fn media(&self) -> Arc<Notify> {
         self.media.clone()
+    }
+
+    /// Closes the event streams of a sign-in that ended.
+    pub fn revoke(&self, what: Revoked) {
+        let _ = self.revoked.send(what);
+    }
+
+    pub fn revocations(&self) -> broadcast::Receiver<Revoked> {
+        self.revoked.subscribe()
     }
 
     /// Tells every open stream that the server is shutting down.

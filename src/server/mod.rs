@@ -1,6 +1,7 @@
 //! The chatsmart messaging server: axum routes over a [`Store`], with an
 //! event hub that streams every committed change over WebSockets.
 
+pub mod audience;
 pub mod auth;
 pub mod bot;
 pub mod clock;
@@ -46,6 +47,8 @@ pub struct AppState {
     /// Where the server is reachable from the internet (for platforms
     /// that fetch our files by link); None when it is not.
     pub public_url: Option<Arc<str>>,
+    /// Sign-in budgets, token lifetime, stream limits.
+    pub security: Arc<auth::Security>,
 }
 
 #[derive(Clone)]
@@ -73,6 +76,18 @@ pub struct ServerConfig {
     /// Where the server is reachable from the internet, for platforms
     /// that take files only by link (LINE).
     pub public_url: Option<String>,
+    /// A token unused this long stops working (30 days by default).
+    pub token_idle: chrono::Duration,
+    /// How many sign-in tries each address and login gets.
+    pub login_limits: auth::login::LoginLimits,
+    /// Proxies in front of the server whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Event streams one agent may hold open at once (8 by default).
+    pub streams_per_agent: usize,
+    /// Whether each commit waits for the disk (full, the default).
+    pub durability: store::Durability,
+    /// An event-stream client that reads nothing this long is dropped.
+    pub stream_idle: std::time::Duration,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -91,6 +106,12 @@ impl ServerConfig {
             retry_base: std::time::Duration::from_secs(5),
             bot: Arc::new(bot::Flow::default()),
             public_url: None,
+            token_idle: chrono::Duration::days(auth::TOKEN_IDLE_DAYS),
+            login_limits: auth::login::LoginLimits::default(),
+            trusted_proxies: Vec::new(),
+            streams_per_agent: auth::STREAMS_PER_AGENT,
+            durability: store::Durability::Full,
+            stream_idle: auth::STREAM_IDLE,
         }
     }
 
@@ -152,7 +173,7 @@ impl RunningServer {
 /// Opens the database (running migrations) and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let hub = Hub::new();
-    let store = SqliteStore::open(&config.db, hub.clone())
+    let store = SqliteStore::open_with(&config.db, hub.clone(), config.durability)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db.display()))?;
     let state = AppState {
         store: Arc::new(store),
@@ -166,6 +187,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             .public_url
             .as_deref()
             .map(|u| Arc::from(u.trim_end_matches('/'))),
+        security: Arc::new(auth::Security {
+            login: auth::login::LoginGuard::new(&config.login_limits),
+            token_idle: config.token_idle,
+            trusted_proxies: config.trusted_proxies.clone(),
+            streams_per_agent: config.streams_per_agent.max(1),
+            streams: Default::default(),
+            stream_idle: config.stream_idle,
+            nonces: Default::default(),
+            webhook_items_skipped: Default::default(),
+        }),
     };
     let running = start_with(config.listen, state).await?;
     scheduler::spawn(running.state.clone());
@@ -186,6 +217,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                         Err(e) => tracing::warn!("could not prune the event log: {e}"),
                     }
                     prune_unused_files(&state).await;
+                    state.security.login.sweep();
+                    state.security.nonces.sweep(std::time::Instant::now());
+                    let idle_since = state.clock.now() - state.security.token_idle;
+                    match store.prune_tokens(idle_since).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!("deleted {n} tokens unused for too long"),
+                        Err(e) => tracing::warn!("could not prune idle tokens: {e}"),
+                    }
                 }
                 _ = closing.changed() => return,
             }
@@ -228,7 +267,7 @@ pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<R
         let _ = tcp.set_nodelay(true);
     });
     let (tx, rx) = oneshot::channel::<()>();
-    let router = app(state.clone());
+    let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async {

@@ -4,11 +4,16 @@
 //! ```toml
 //! bot = "bots/ours.toml"          # the bot's flow (relative to this file)
 //! public_url = "https://chat.example.com"  # for files sent to LINE
+//! durability = "full"             # or "normal" (see docs/security.md)
 //! [api]                           # where the platforms' APIs are
 //! meta = "https://graph.facebook.com"
 //! line = "https://api.line.me"
 //! line_data = "https://api-data.line.me"
 //! wechat = "https://api.weixin.qq.com"
+//! [security]
+//! token_idle_days = 30            # unused tokens stop working
+//! trusted_proxies = ["127.0.0.1"] # whose X-Forwarded-For is believed
+//! streams_per_agent = 8           # event streams open at once per agent
 //! ```
 //!
 //! Precedence: built-in defaults < this file < `CHATSMART_*_API_BASE`
@@ -28,6 +33,24 @@ pub struct ServerFile {
     pub public_url: Option<String>,
     #[serde(default)]
     pub api: ApiBases,
+    /// "full" (the default: every acknowledged write is on disk) or
+    /// "normal" (faster; the last writes may be lost to a power cut).
+    pub durability: Option<super::store::Durability>,
+    #[serde(default)]
+    pub security: SecurityFile,
+}
+
+/// `[security]` in server.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityFile {
+    /// A token unused this many days stops working (30).
+    pub token_idle_days: Option<u32>,
+    /// Proxies in front of the server whose X-Forwarded-For is believed.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Event streams one agent may hold open at once (8).
+    pub streams_per_agent: Option<usize>,
 }
 
 /// `$XDG_CONFIG_HOME/chatsmart/server.toml`

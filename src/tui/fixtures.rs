@@ -21,6 +21,7 @@ fn agent(id: AgentId, name: &str) -> Agent {
             id: 1,
             name: "Support".into(),
         }],
+        disabled: false,
     }
 }
 

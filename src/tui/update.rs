@@ -1370,12 +1370,12 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                 notes.retain(|n| n.id != note_id);
             }
         }
-        EventKind::AgentCreated { agent } => {
-            if !app.agents.iter().any(|a| a.id == agent.id) {
-                app.agents.push(agent);
-                app.agents.sort_by(|a, b| a.name.cmp(&b.name));
-            }
+        EventKind::AgentCreated { agent } | EventKind::AgentUpdated { agent } => {
+            app.agents.retain(|a| a.id != agent.id);
+            app.agents.push(agent);
+            app.agents.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        EventKind::AgentRemoved { agent_id } => app.agents.retain(|a| a.id != agent_id),
         EventKind::TagCreated { .. } => {}
         EventKind::StandardFolderChanged { folder } => {
             app.standard.retain(|f| f.id != folder.id);

@@ -98,7 +98,10 @@ impl TestServer {
                 .await
                 .unwrap();
             let token = new_token();
-            store.add_token(agent.id, token_hash(&token)).await.unwrap();
+            store
+                .add_token(agent.id, token_hash(&token), chrono::Utc::now())
+                .await
+                .unwrap();
             let client = Client::new(&url, Some(token.clone())).unwrap();
             users.push(User {
                 agent,
@@ -199,6 +202,20 @@ impl Ws {
                 _ => continue,
             }
         }
+    }
+
+    /// Whether the server closes the stream within `wait` (events that
+    /// arrive first are skipped).
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let closed = async {
+            loop {
+                match self.ws.next().await {
+                    None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        };
+        tokio::time::timeout(wait, closed).await.is_ok()
     }
 
     pub async fn next(&mut self) -> Event {

@@ -431,7 +431,8 @@ pub async fn deliver(
             base64::engine::general_purpose::STANDARD.encode(hmac256(secret, body)),
         ),
         Platform::Wechat => {
-            let (ts, nonce) = ("1700000000", "n0nce");
+            let (ts, nonce) = fresh_ts_nonce();
+            let (ts, nonce) = (ts.as_str(), nonce.as_str());
             let mut parts = [secret, ts, nonce];
             parts.sort_unstable();
             let sig = hex::encode(sha1::Sha1::digest(parts.concat().as_bytes()));
@@ -442,6 +443,17 @@ pub async fn deliver(
     };
     let resp = req.body(body.to_vec()).send().await.unwrap();
     (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// What WeChat puts beside its signature: the time now (seconds) and a
+/// nonce never used before.
+pub fn fresh_ts_nonce() -> (String, String) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (
+        chrono::Utc::now().timestamp().to_string(),
+        format!("n{}x{n}", std::process::id()),
+    )
 }
 
 /// Posts a WeChat safe-mode push: `xml` encrypted as WeChat does (16
@@ -475,7 +487,8 @@ pub async fn deliver_wechat_safe(
         .encrypt_padded_mut::<NoPadding>(&mut plain, n)
         .unwrap();
     let encrypted = base64::engine::general_purpose::STANDARD.encode(&plain);
-    let (ts, nonce) = ("1700000000", "n0nce");
+    let (ts, nonce) = fresh_ts_nonce();
+    let (ts, nonce) = (ts.as_str(), nonce.as_str());
     let sign = |parts: &mut Vec<&str>| {
         parts.sort_unstable();
         hex::encode(sha1::Sha1::digest(parts.concat().as_bytes()))

@@ -1,6 +1,7 @@
 use crate::protocol::*;
 use crate::server::auth::{Admin, Authed};
 use crate::server::error::ApiResult;
+use crate::server::hub::Revoked;
 use crate::server::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -56,4 +57,52 @@ pub async fn remove_channel(
 ) -> ApiResult<StatusCode> {
     state.store.remove_channel(id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/agents/{id}/disable`: the agent's tokens stop working on
+/// its next request, its event streams close, it cannot sign in.
+pub async fn disable(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<AgentId>,
+) -> ApiResult<Json<Agent>> {
+    let agent = state.store.set_agent_disabled(id, true).await?;
+    state.hub.revoke(Revoked::Agent(id));
+    Ok(Json(agent))
+}
+
+/// `POST /api/v1/agents/{id}/enable`: it may sign in again (its old tokens
+/// stay revoked only if they were revoked).
+pub async fn enable(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<AgentId>,
+) -> ApiResult<Json<Agent>> {
+    Ok(Json(state.store.set_agent_disabled(id, false).await?))
+}
+
+/// `DELETE /api/v1/agents/{id}`: unassigned everywhere, signed out, gone
+/// from the listing; its messages keep its name.
+pub async fn remove(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<AgentId>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .remove_agent(crate::server::store::Actor::agent(admin.id), id)
+        .await?;
+    state.hub.revoke(Revoked::Agent(id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/agents/{id}/tokens`: signs the agent out everywhere.
+pub async fn revoke_tokens(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(id): Path<AgentId>,
+) -> ApiResult<Json<TokensRevoked>> {
+    let revoked = state.store.revoke_tokens(id).await?;
+    state.hub.revoke(Revoked::Agent(id));
+    Ok(Json(TokensRevoked { revoked }))
 }

@@ -4,80 +4,217 @@
 //! everything after `since`, then forwards live events, skipping any it has
 //! already sent. A client that falls too far behind the live stream is
 //! caught up from the database again, so nothing is lost or reordered.
+//!
+//! Each agent sees only what the REST API would show it (see
+//! [`audience`](crate::server::audience)). A stream is bounded: incoming
+//! frames are small, a client that stops reading is dropped (it resumes
+//! with `since`), an agent holds a few streams at most, and a stream closes
+//! when its sign-in ends (signed out, revoked, disabled, expired).
 
 use crate::protocol::*;
-use crate::server::auth::Authed;
+use crate::server::audience::{frame_for, ForAgent};
+use crate::server::auth::{Security, Session, StreamSession};
+use crate::server::error::ApiError;
 use crate::server::extract::Query;
+use crate::server::hub::{Published, Revoked};
 use crate::server::AppState;
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use chrono::Utc;
 use futures_util::SinkExt;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use tokio::time::{interval, Instant, MissedTickBehavior};
+use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
 
 const BATCH: u32 = 500;
-const PING_EVERY: Duration = Duration::from_secs(20);
-const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// How often the sign-in behind a stream is checked again (a change made
+/// with the CLI on the database, or a token that expired).
+const RECHECK_EVERY: Duration = Duration::from_secs(30);
+/// Clients send only pings, pongs and closes.
+const MAX_INCOMING: usize = 64 * 1024;
+/// Frames queued for a slow client before it is dropped.
+const MAX_QUEUED: usize = 8 * 1024 * 1024;
 
 #[derive(Deserialize)]
 pub struct EventsQuery {
     since: Option<Seq>,
 }
 
+/// One of an agent's open streams; frees its place when dropped.
+struct Slot {
+    security: Arc<Security>,
+    agent: AgentId,
+}
+
+impl Slot {
+    fn take(security: &Arc<Security>, agent: AgentId) -> Result<Slot, ApiError> {
+        let mut open = security
+            .streams
+            .lock()
+            .map_err(|_| ApiError::busy(1, "try again"))?;
+        let n = open.entry(agent).or_insert(0);
+        if *n >= security.streams_per_agent {
+            return Err(ApiError::too_many(
+                5,
+                format!(
+                    "this agent already has {} event streams open; close one first",
+                    security.streams_per_agent
+                ),
+            ));
+        }
+        *n += 1;
+        Ok(Slot {
+            security: security.clone(),
+            agent,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.security.streams.lock() {
+            if let Some(n) = open.get_mut(&self.agent) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    open.remove(&self.agent);
+                }
+            }
+        }
+    }
+}
+
 pub async fn events(
     State(state): State<AppState>,
-    Authed(agent): Authed,
+    StreamSession(session): StreamSession,
     Query(q): Query<EventsQuery>,
     ws: WebSocketUpgrade,
-) -> Response {
+) -> Result<Response, ApiError> {
+    let slot = Slot::take(&state.security, session.agent.id)?;
     // Clients send only pings and closes: a small read buffer, because
     // tungstenite zero-fills all of it on every read.
-    ws.read_buffer_size(4 * 1024)
+    Ok(ws
+        .read_buffer_size(4 * 1024)
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING)
+        .max_write_buffer_size(MAX_QUEUED)
         .on_upgrade(move |socket| async move {
-            if let Err(e) = stream(state, socket, q.since).await {
-                tracing::debug!("event stream for agent {} ended: {e}", agent.id);
+            let agent = session.agent.id;
+            if let Err(e) = stream(state, socket, q.since, session).await {
+                tracing::debug!("event stream for agent {agent} ended: {e}");
             }
-        })
+            drop(slot);
+        }))
 }
 
-async fn send_text(socket: &mut WebSocket, text: String) -> anyhow::Result<()> {
-    socket.send(WsMessage::Text(text.into())).await?;
-    Ok(())
+/// One client's socket: every send must finish within the idle limit,
+/// or the client counts as gone (it resumes with `since` when it is back).
+struct Conn {
+    socket: WebSocket,
+    idle: Duration,
+    /// Who is reading: what the stream sends is filtered for them.
+    agent: Agent,
 }
 
-/// Sends everything stored after `last`; returns the new last sequence.
-async fn backfill(state: &AppState, socket: &mut WebSocket, mut last: Seq) -> anyhow::Result<Seq> {
-    loop {
-        let batch = state.store.events_since(last, BATCH).await?;
-        let n = batch.len();
-        for ev in batch {
-            last = ev.seq;
-            send_text(socket, serde_json::to_string(&ev)?).await?;
+impl Conn {
+    async fn io(&mut self, op: WsOp) -> anyhow::Result<()> {
+        let fut = async {
+            match op {
+                WsOp::Send(m) => self.socket.send(m).await,
+                WsOp::Feed(m) => self.socket.feed(m).await,
+                WsOp::Flush => self.socket.flush().await,
+            }
+        };
+        match timeout(self.idle, fut).await {
+            Ok(r) => Ok(r?),
+            Err(_) => anyhow::bail!("the client stopped reading"),
         }
-        if n < BATCH as usize {
-            return Ok(last);
+    }
+
+    async fn send_text(&mut self, text: String) -> anyhow::Result<()> {
+        self.io(WsOp::Send(WsMessage::Text(text.into()))).await
+    }
+
+    /// Sends everything stored after `last` that this agent may see;
+    /// returns the new last sequence.
+    async fn backfill(&mut self, state: &AppState, mut last: Seq) -> anyhow::Result<Seq> {
+        loop {
+            let batch = state.store.events_since(last, BATCH).await?;
+            let n = batch.len();
+            for ev in batch {
+                last = ev.seq;
+                if let Some(frame) = frame_for(&self.agent, ev) {
+                    self.send_text(frame).await?;
+                }
+            }
+            if n < BATCH as usize {
+                return Ok(last);
+            }
         }
+    }
+
+    /// Flushes what was fed, then sends what the log holds after `last`.
+    async fn catch_up(
+        &mut self,
+        state: &AppState,
+        last: Seq,
+        fed: &mut bool,
+    ) -> anyhow::Result<Seq> {
+        if std::mem::take(fed) {
+            self.io(WsOp::Flush).await?;
+        }
+        self.backfill(state, last).await
+    }
+
+    /// Queues a live event if this agent may see it; whether it did.
+    async fn feed(&mut self, p: &Published) -> anyhow::Result<bool> {
+        let frame: Utf8Bytes = match p.audience.for_agent(&self.agent) {
+            ForAgent::Send => p.json.clone(),
+            ForAgent::Skip => return Ok(false),
+            ForAgent::Instead(kind) => serde_json::to_string(&Event {
+                seq: p.seq,
+                at: p.at,
+                kind: *kind,
+            })?
+            .into(),
+        };
+        self.io(WsOp::Feed(WsMessage::Text(frame))).await?;
+        Ok(true)
+    }
+
+    /// Closes the socket saying why (the client signs in again).
+    async fn close_signed_out(&mut self, why: &'static str) {
+        let frame = CloseFrame {
+            code: 4401,
+            reason: Utf8Bytes::from_static(why),
+        };
+        let close = self.socket.send(WsMessage::Close(Some(frame)));
+        let _ = timeout(Duration::from_secs(1), close).await;
     }
 }
 
-/// Flushes what was fed, then sends what the log holds after `last`.
-async fn catch_up(
-    state: &AppState,
-    socket: &mut WebSocket,
-    last: Seq,
-    fed: &mut bool,
-) -> anyhow::Result<Seq> {
-    if std::mem::take(fed) {
-        socket.flush().await?;
-    }
-    backfill(state, socket, last).await
+enum WsOp {
+    Send(WsMessage),
+    Feed(WsMessage),
+    Flush,
 }
 
-async fn stream(state: AppState, mut socket: WebSocket, since: Option<Seq>) -> anyhow::Result<()> {
+async fn stream(
+    state: AppState,
+    socket: WebSocket,
+    since: Option<Seq>,
+    session: Session,
+) -> anyhow::Result<()> {
+    let Session { agent, token_hash } = session;
+    let idle = state.security.stream_idle;
+    let mut conn = Conn {
+        socket,
+        idle,
+        agent,
+    };
+    let mut revocations = state.hub.revocations();
     let mut rx = state.hub.subscribe();
     let mut closing = state.hub.closing();
     let (latest, oldest) = state.store.seq_bounds().await?;
@@ -94,19 +231,22 @@ async fn stream(state: AppState, mut socket: WebSocket, since: Option<Seq>) -> a
                 at: Utc::now(),
                 kind: EventKind::ResyncRequired { reason },
             };
-            send_text(&mut socket, serde_json::to_string(&ev)?).await?;
+            conn.send_text(serde_json::to_string(&ev)?).await?;
             latest
         }
         Some(s) => s,
     };
-    last = backfill(&state, &mut socket, last).await?;
+    last = conn.backfill(&state, last).await?;
     if *closing.borrow() {
         return Ok(());
     }
 
-    let mut ping = interval(PING_EVERY);
+    // A client that reads answers pings; one that does not is gone after
+    // `idle`.
+    let mut ping = interval(idle / 3);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut checked = Instant::now();
     loop {
         tokio::select! {
             live = rx.recv() => {
@@ -119,19 +259,18 @@ async fn stream(state: AppState, mut socket: WebSocket, since: Option<Seq>) -> a
                         Ok(p) if p.seq <= last => {}
                         Ok(p) => {
                             if p.seq > last + 1 {
-                                last = catch_up(&state, &mut socket, last, &mut fed).await?;
+                                last = conn.catch_up(&state, last, &mut fed).await?;
                             }
                             if p.seq > last {
-                                socket.feed(WsMessage::Text(p.json.clone())).await?;
-                                fed = true;
+                                fed |= conn.feed(&p).await?;
                                 last = p.seq;
                             }
                         }
                         Err(RecvError::Lagged(_)) => {
-                            last = catch_up(&state, &mut socket, last, &mut fed).await?;
+                            last = conn.catch_up(&state, last, &mut fed).await?;
                         }
                         Err(RecvError::Closed) => {
-                            socket.flush().await?;
+                            conn.io(WsOp::Flush).await?;
                             return Ok(());
                         }
                     }
@@ -143,22 +282,49 @@ async fn stream(state: AppState, mut socket: WebSocket, since: Option<Seq>) -> a
                     };
                 }
                 if fed {
-                    socket.flush().await?;
+                    conn.io(WsOp::Flush).await?;
                 }
             }
-            incoming = socket.recv() => match incoming {
+            incoming = conn.socket.recv() => match incoming {
                 None | Some(Ok(WsMessage::Close(_))) | Some(Err(_)) => return Ok(()),
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
             _ = closing.changed() => {
-                let _ = socket.send(WsMessage::Close(None)).await;
+                let _ = timeout(Duration::from_secs(1), conn.socket.send(WsMessage::Close(None))).await;
                 return Ok(());
             }
-            _ = ping.tick() => {
-                if last_heard.elapsed() > DEAD_AFTER {
+            revoked = revocations.recv() => match revoked {
+                Ok(Revoked::Token(h)) if h == token_hash => {
+                    conn.close_signed_out("signed out").await;
                     return Ok(());
                 }
-                socket.send(WsMessage::Ping(Vec::new().into())).await?;
+                Ok(Revoked::Agent(id)) if id == conn.agent.id => {
+                    conn.close_signed_out("sign-in revoked").await;
+                    return Ok(());
+                }
+                Ok(_) => {}
+                // Missed some: check this sign-in at the next tick.
+                Err(RecvError::Lagged(_)) => checked = Instant::now() - RECHECK_EVERY,
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > idle {
+                    return Ok(());
+                }
+                if checked.elapsed() >= RECHECK_EVERY {
+                    checked = Instant::now();
+                    let now = state.clock.now();
+                    let token_idle = state.security.token_idle;
+                    match state.store.agent_by_token_hash(&token_hash, now, token_idle).await? {
+                        // Teams and role may have changed: filter by them.
+                        Some(fresh) => conn.agent = fresh,
+                        None => {
+                            conn.close_signed_out("sign-in ended").await;
+                            return Ok(());
+                        }
+                    }
+                }
+                conn.io(WsOp::Send(WsMessage::Ping(Vec::new().into()))).await?;
             }
         }
     }

@@ -25,6 +25,7 @@ pub async fn inbound(
             text: req.text,
             external_id: req.external_id,
             at: None,
+            sent_at: None,
             attachment_id: req.attachment_id,
             account: None,
             reply_token: None,

@@ -25,8 +25,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
         .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
         .route("/me", get(session::me))
         .route("/agents", get(agents::list))
+        .route("/agents/{id}", delete(agents::remove))
+        .route("/agents/{id}/disable", post(agents::disable))
+        .route("/agents/{id}/enable", post(agents::enable))
+        .route("/agents/{id}/tokens", delete(agents::revoke_tokens))
         .route("/teams", get(agents::teams))
         .route(
             "/channels",

@@ -32,24 +32,26 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(s)))
 }
 
+/// Only the author or an admin (403 otherwise): it goes in the author's name.
 pub async fn update(
     State(state): State<AppState>,
-    _: Authed,
+    Authed(me): Authed,
     Path(id): Path<ScheduledId>,
     Json(patch): Json<ScheduledPatch>,
 ) -> Out<Scheduled> {
     Ok(axum::Json(
         state
             .store
-            .update_scheduled(id, patch, state.clock.now())
+            .update_scheduled(&me, id, patch, state.clock.now())
             .await?,
     ))
 }
 
+/// Only the author or an admin (403 otherwise).
 pub async fn cancel(
     State(state): State<AppState>,
-    _: Authed,
+    Authed(me): Authed,
     Path(id): Path<ScheduledId>,
 ) -> Out<Scheduled> {
-    Ok(axum::Json(state.store.cancel_scheduled(id).await?))
+    Ok(axum::Json(state.store.cancel_scheduled(&me, id).await?))
 }

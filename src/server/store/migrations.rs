@@ -312,4 +312,15 @@ CREATE TABLE early_statuses (
     PRIMARY KEY (channel_account_id, external_id, status)
 );
 "#,
+    // 13: sessions that end: when each token was last used (idle tokens
+    // expire), agents an admin disabled or removed; who last changed a
+    // scheduled message.
+    r#"
+ALTER TABLE scheduled_messages ADD COLUMN updated_by INTEGER REFERENCES agents(id);
+ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
+UPDATE tokens SET last_used_at = created_at;
+CREATE INDEX tokens_agent ON tokens (agent_id);
+ALTER TABLE agents ADD COLUMN disabled_at INTEGER;
+ALTER TABLE agents ADD COLUMN removed_at INTEGER;
+"#,
 ];

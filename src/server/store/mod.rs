@@ -37,6 +37,39 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How hard a commit waits for the disk before it is acknowledged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// Every commit is on disk before it is acknowledged (fsync on each
+    /// group commit): nothing acknowledged is lost to a power cut.
+    #[default]
+    Full,
+    /// Commits survive the process crashing, but the last ones before a
+    /// power cut or kernel crash may be lost, acknowledged or not.
+    Normal,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Ok(Durability::Full),
+            "normal" => Ok(Durability::Normal),
+            other => Err(format!("durability is full or normal, not {other:?}")),
+        }
+    }
+}
+
+impl Durability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::Full => "full",
+            Durability::Normal => "normal",
+        }
+    }
+}
+
 /// A new agent. The password, when given, is already hashed.
 #[derive(Debug, Clone)]
 pub struct NewAgent {
@@ -56,8 +89,13 @@ pub struct InboundMessage {
     pub customer_name: String,
     pub text: String,
     pub external_id: String,
-    /// When it was sent; now when absent. The demo seeds history with it.
+    /// Its time in the history and the list; now when absent. The demo
+    /// seeds history with it. Webhooks give the platform's time kept
+    /// within minutes of now.
     pub at: Option<DateTime<Utc>>,
+    /// When the platform says the customer sent it, if that differs from
+    /// `at`: the platforms' reply windows run from it.
+    pub sent_at: Option<DateTime<Utc>>,
     /// A file the customer sent, already stored.
     pub attachment_id: Option<AttachmentId>,
     /// The channel account it came through; the kind's API account when
@@ -213,9 +251,35 @@ pub trait Store: Send + Sync + 'static {
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent>;
     async fn list_agents(&self) -> StoreResult<Vec<Agent>>;
     async fn list_teams(&self) -> StoreResult<Vec<Team>>;
-    /// Stores the hash of a bearer token for the agent.
-    async fn add_token(&self, agent_id: AgentId, token_hash: String) -> StoreResult<()>;
-    async fn agent_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Agent>>;
+    /// Stores the hash of a bearer token for the agent, issued (and so
+    /// last used) at `at`.
+    async fn add_token(
+        &self,
+        agent_id: AgentId,
+        token_hash: String,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The agent a token signs in: None when the token is unknown or
+    /// revoked, has been idle longer than `idle`, or its agent is disabled
+    /// or removed. A use is written down (at most hourly) as it happens.
+    async fn agent_by_token_hash(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> StoreResult<Option<Agent>>;
+    /// Deletes tokens last used before `idle_since`; how many went.
+    async fn prune_tokens(&self, idle_since: DateTime<Utc>) -> StoreResult<usize>;
+    /// Deletes one token; false when there was no such token.
+    async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool>;
+    /// Deletes every token of an agent; how many went.
+    async fn revoke_tokens(&self, agent: AgentId) -> StoreResult<usize>;
+    /// Disables an agent (no sign-in, no token works, not picked for team
+    /// assignment) or enables it again; refuses to disable the last admin.
+    async fn set_agent_disabled(&self, agent: AgentId, disabled: bool) -> StoreResult<Agent>;
+    /// Removes an agent: unassigned everywhere, out of teams and folders,
+    /// no tokens, login freed; its messages keep its name.
+    async fn remove_agent(&self, actor: Actor, agent: AgentId) -> StoreResult<()>;
     /// The agent and its password hash, when it has one.
     async fn agent_login(&self, login: &str) -> StoreResult<Option<(Agent, Option<String>)>>;
     async fn set_password(&self, agent_id: AgentId, password_hash: String) -> StoreResult<()>;
@@ -436,13 +500,15 @@ pub trait Store: Send + Sync + 'static {
         new: NewScheduled,
         now: DateTime<Utc>,
     ) -> StoreResult<Scheduled>;
+    /// Only its author or an admin may change or cancel one (Forbidden).
     async fn update_scheduled(
         &self,
+        by: &Agent,
         id: ScheduledId,
         patch: ScheduledPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Scheduled>;
-    async fn cancel_scheduled(&self, id: ScheduledId) -> StoreResult<Scheduled>;
+    async fn cancel_scheduled(&self, by: &Agent, id: ScheduledId) -> StoreResult<Scheduled>;
     /// Sends every pending scheduled message due at `now`, each exactly
     /// once: claimed, stored as a message and marked sent in one transaction.
     async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>>;

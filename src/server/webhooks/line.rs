@@ -17,7 +17,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Body {
     #[serde(default)]
-    events: Vec<Event>,
+    events: super::Items<Event>,
 }
 
 #[derive(Deserialize)]
@@ -80,7 +80,7 @@ pub async fn receive(
     let parsed: Body = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("not a LINE webhook: {e}")))?;
     let mut items = Vec::new();
-    for ev in parsed.events {
+    for ev in parsed.events.good(&state, ChannelKind::Line) {
         if ev.kind != "message" {
             continue; // follow, unfollow, postback...: not messages.
         }

@@ -2,7 +2,9 @@
 //! `hub.challenge` handshake, `X-Hub-Signature-256` over the raw body under
 //! the app secret, and the two platforms' event shapes.
 
-use super::{credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming};
+use super::{
+    credentials, hmac_sha256_matches, keep_going, secret, store_all, unsupported, Incoming, Items,
+};
 use crate::protocol::*;
 use crate::server::error::ApiError;
 use crate::server::platforms::MediaRef;
@@ -77,7 +79,7 @@ fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
 struct PageBody {
     object: String,
     #[serde(default)]
-    entry: Vec<PageEntry>,
+    entry: Items<PageEntry>,
 }
 
 #[derive(Deserialize)]
@@ -85,7 +87,7 @@ struct PageEntry {
     /// The page the events are for.
     id: Option<String>,
     #[serde(default)]
-    messaging: Vec<MessagingEvent>,
+    messaging: Items<MessagingEvent>,
 }
 
 #[derive(Deserialize)]
@@ -153,14 +155,18 @@ pub async fn messenger(
     let mut items = Vec::new();
     // An app can serve several pages: only this account's page is ours.
     let page = secret(&creds, "page_id")?;
-    let entries = parsed.entry.into_iter().filter(|e| {
+    let kind = ChannelKind::Messenger;
+    let entries = parsed.entry.good(&state, kind).filter(|e| {
         let ours = e.id.as_deref().is_none_or(|id| id == page);
         if !ours {
             tracing::warn!("Messenger account {id}: ignored events for another page");
         }
         ours
     });
-    for ev in entries.flat_map(|e| e.messaging) {
+    let events: Vec<MessagingEvent> = entries
+        .flat_map(|e| e.messaging.good(&state, kind))
+        .collect();
+    for ev in events {
         let Some(sender) = ev.sender else {
             continue;
         };
@@ -169,7 +175,8 @@ pub async fn messenger(
             (ev.read, DeliveryStatus::Read),
         ] {
             if let Some(mark) = mark {
-                watermark(&state, id, &sender.id, mark, status).await?;
+                let r = watermark(&state, id, &sender.id, mark, status).await;
+                keep_going(&state, kind, r)?;
             }
         }
         let Some(msg) = ev.message else {
@@ -236,7 +243,7 @@ async fn watermark(
     customer: &str,
     mark: Watermark,
     status: DeliveryStatus,
-) -> Result<(), ApiError> {
+) -> Result<(), crate::server::store::StoreError> {
     for mid in mark.mids {
         state
             .store
@@ -256,13 +263,13 @@ async fn watermark(
 struct WaBody {
     object: String,
     #[serde(default)]
-    entry: Vec<WaEntry>,
+    entry: Items<WaEntry>,
 }
 
 #[derive(Deserialize)]
 struct WaEntry {
     #[serde(default)]
-    changes: Vec<WaChange>,
+    changes: Items<WaChange>,
 }
 
 #[derive(Deserialize)]
@@ -274,11 +281,11 @@ struct WaChange {
 struct WaValue {
     metadata: Option<WaMetadata>,
     #[serde(default)]
-    contacts: Vec<WaContact>,
+    contacts: Items<WaContact>,
     #[serde(default)]
-    messages: Vec<WaMessage>,
+    messages: Items<WaMessage>,
     #[serde(default)]
-    statuses: Vec<WaStatus>,
+    statuses: Items<WaStatus>,
 }
 
 /// Which of the business's numbers the change is for.
@@ -386,12 +393,14 @@ pub async fn whatsapp(
     // A business account can have several numbers: only this account's
     // number is ours.
     let phone = secret(&creds, "phone_number_id")?;
-    for value in parsed
+    let kind = ChannelKind::Whatsapp;
+    let values: Vec<WaValue> = parsed
         .entry
-        .into_iter()
-        .flat_map(|e| e.changes)
+        .good(&state, kind)
+        .flat_map(|e| e.changes.good(&state, kind))
         .filter_map(|c| c.value)
-    {
+        .collect();
+    for value in values {
         let number = value
             .metadata
             .as_ref()
@@ -402,10 +411,10 @@ pub async fn whatsapp(
         }
         let names: HashMap<String, String> = value
             .contacts
-            .into_iter()
+            .good(&state, kind)
             .filter_map(|c| Some((c.wa_id, c.profile?.name?)))
             .collect();
-        for st in value.statuses {
+        for st in value.statuses.good(&state, kind) {
             let (status, reason) = match st.status.as_str() {
                 "sent" => (DeliveryStatus::Sent, None),
                 "delivered" => (DeliveryStatus::Delivered, None),
@@ -421,12 +430,10 @@ pub async fn whatsapp(
                 ),
                 _ => continue,
             };
-            state
-                .store
-                .platform_status(id, st.id, status, reason)
-                .await?;
+            let r = state.store.platform_status(id, st.id, status, reason).await;
+            keep_going(&state, kind, r.map(drop))?;
         }
-        for m in value.messages {
+        for m in value.messages.good(&state, kind) {
             let at = m
                 .timestamp
                 .and_then(|s| s.parse::<i64>().ok())

@@ -10,6 +10,7 @@
 mod line;
 mod links;
 mod meta;
+pub mod replay;
 mod wechat;
 pub mod wechat_crypto;
 
@@ -138,13 +139,18 @@ fn article(kind: &str) -> String {
 /// How long the bot waits for a new customer's name from the platform.
 const NAME_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Stores each message (committed before the platform is answered).
+/// Stores each message (committed before the platform is answered). An
+/// item the store refuses (an id too long, say) is skipped with a warning
+/// and counted, so one bad event never makes the platform redeliver, and
+/// finally disable, the whole batch; only a failure of the store itself
+/// answers 500, and the redelivery then de-duplicates what was kept.
 async fn store_all(
     state: &AppState,
     kind: ChannelKind,
     account: ChannelAccountId,
     items: Vec<Incoming>,
 ) -> Result<(), ApiError> {
+    let now = state.clock.now();
     for m in items {
         let name = m.name.clone().unwrap_or_default();
         let text: String = m.text.chars().take(20_000).collect();
@@ -166,7 +172,10 @@ async fn store_all(
                 customer_name: name.chars().take(200).collect(),
                 text,
                 external_id: m.external_id,
-                at: m.at,
+                // Ordered by a time near now, whatever the platform says;
+                // its own time (never ahead of now) still runs the window.
+                at: replay::clamp(m.at, now),
+                sent_at: m.at.map(|t| t.min(now + replay::FRESH_FOR)),
                 attachment_id: None,
                 account: Some(account),
                 reply_token: m.reply_token,
@@ -174,7 +183,15 @@ async fn store_all(
                     .media
                     .map(|media| serde_json::to_string(&media).unwrap_or_default()),
             })
-            .await?;
+            .await;
+        let accepted = match accepted {
+            Ok(a) => a,
+            Err(e @ super::store::StoreError::Internal(_)) => return Err(e.into()),
+            Err(e) => {
+                skipped(state, kind, &e.to_string());
+                continue;
+            }
+        };
         if accepted.duplicate {
             continue;
         }
@@ -193,6 +210,71 @@ async fn store_all(
         });
     }
     Ok(())
+}
+
+/// Goes on past an item the store refused (noted as skipped); stops, with
+/// 500, only when the store itself failed.
+fn keep_going(
+    state: &AppState,
+    kind: ChannelKind,
+    r: Result<(), super::store::StoreError>,
+) -> Result<(), ApiError> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e @ super::store::StoreError::Internal(_)) => Err(e.into()),
+        Err(e) => {
+            skipped(state, kind, &e.to_string());
+            Ok(())
+        }
+    }
+}
+
+/// Notes an item of a platform's batch that was left out.
+fn skipped(state: &AppState, kind: ChannelKind, why: &str) {
+    state
+        .security
+        .webhook_items_skipped
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::warn!(
+        "skipped an item of a {} webhook: {why}",
+        kind.display_name()
+    );
+}
+
+/// A list in a platform's batch whose items are read one by one: an item
+/// that does not read is left out (with a warning) instead of failing the
+/// whole batch.
+pub struct Items<T>(pub Vec<Result<T, String>>);
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items(Vec::new())
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Items<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Vec::<serde_json::Value>::deserialize(d)?;
+        Ok(Items(
+            raw.into_iter()
+                .map(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+                .collect(),
+        ))
+    }
+}
+
+impl<T> Items<T> {
+    /// The items that read; the others are counted and logged.
+    pub fn good(self, state: &AppState, kind: ChannelKind) -> impl Iterator<Item = T> {
+        let mut good = Vec::with_capacity(self.0.len());
+        for item in self.0 {
+            match item {
+                Ok(t) => good.push(t),
+                Err(e) => skipped(state, kind, &e),
+            }
+        }
+        good.into_iter()
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the sorted token, timestamp and nonce, on the verification GET and on
 //! every XML push; pushes are answered `success` at once.
 
-use super::{credentials, secret, store_all, unsupported, Incoming};
+use super::{credentials, replay, secret, store_all, unsupported, Incoming};
 use crate::protocol::*;
 use crate::server::error::ApiError;
 use crate::server::platforms::MediaRef;
@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use chrono::DateTime;
 use sha1::{Digest, Sha1};
 use std::collections::HashMap;
+use std::time::Instant;
 
 type Params = Query<HashMap<String, String>>;
 
@@ -134,6 +135,10 @@ fn open_safe(
     Ok(xml)
 }
 
+/// A push must be signed, recent (its timestamp within five minutes of
+/// this machine's clock) and new (its nonce unseen for ten minutes): the
+/// plaintext signature does not cover the body, so a signed URL must not
+/// work a second time.
 pub async fn receive(
     State(state): State<AppState>,
     Path(id): Path<ChannelAccountId>,
@@ -143,8 +148,34 @@ pub async fn receive(
     let creds = credentials(&state, ChannelKind::Wechat, id).await?;
     let token = secret(&creds, "token")?;
     check(token, &q)?;
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    if !replay::fresh(get("timestamp"), chrono::Utc::now()) {
+        return Err(ApiError::forbidden(
+            "the timestamp is more than 5 minutes from now: a replay, or a clock far off",
+        ));
+    }
+    let nonce = get("nonce");
+    if nonce.is_empty() || !state.security.nonces.first_time(id, nonce, Instant::now()) {
+        return Err(ApiError::forbidden("this nonce was used already: a replay"));
+    }
+    let outcome = take(&state, id, &creds, token, &q, &body).await;
+    if outcome.as_ref().is_err_and(|e| e.status.is_server_error()) {
+        state.security.nonces.release(id, nonce);
+    }
+    outcome
+}
+
+/// A fresh, signed push: read, and stored.
+async fn take(
+    state: &AppState,
+    id: ChannelAccountId,
+    creds: &std::collections::BTreeMap<String, String>,
+    token: &str,
+    q: &HashMap<String, String>,
+    body: &[u8],
+) -> Result<&'static str, ApiError> {
     let bad = |e: String| ApiError::bad_request(format!("not a WeChat push: {e}"));
-    let mut f = fields(&body).map_err(bad)?;
+    let mut f = fields(body).map_err(bad)?;
     // Safe mode: the message is inside <Encrypt>, signed again with it.
     // An account with an EncodingAESKey takes nothing else: the plain
     // signature does not cover the body.
@@ -159,7 +190,7 @@ pub async fn receive(
         .get("Encrypt")
         .filter(|_| safe || !f.contains_key("MsgType"))
     {
-        f = open_safe(&creds, token, &q, encrypted)
+        f = open_safe(creds, token, q, encrypted)
             .and_then(|xml| fields(xml.as_bytes()).map_err(bad))?;
     }
     let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
@@ -197,7 +228,7 @@ pub async fn receive(
         other => unsupported(other),
     };
     store_all(
-        &state,
+        state,
         ChannelKind::Wechat,
         id,
         vec![Incoming {

@@ -96,6 +96,7 @@ pub fn team_member(
         return Ok(a);
     }
     conn.prepare_cached("SELECT t.agent_id FROM agent_teams t
+         JOIN agents ag ON ag.id = t.agent_id AND ag.disabled_at IS NULL
          LEFT JOIN conversation_assignees ca ON ca.agent_id = t.agent_id
          LEFT JOIN conversations cv ON cv.id = ca.conversation_id AND cv.status IN ('open', 'pending')
          WHERE t.team_id = ?1

@@ -4,6 +4,8 @@
 
 mod delivery;
 mod macros;
+mod private;
+mod sessions;
 mod triage;
 
 use super::migrations::MIGRATIONS;
@@ -96,8 +98,7 @@ fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    // With WAL, NORMAL is durable against application crashes; a commit
-    // is on disk before we acknowledge it to the client.
+    // Readers and the checkpointer; the writer sets its own durability.
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Statements are prepared once per connection and reused: parsing SQL
@@ -126,17 +127,22 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database and brings its schema up to date.
+    /// Opens (creating if needed) the database and brings its schema up to
+    /// date, every commit synced to disk before it is acknowledged.
     pub fn open(path: &Path, hub: Hub) -> StoreResult<Self> {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Internal(format!("cannot create {}: {e}", dir.display()))
-                })?;
-            }
-        }
+        Self::open_with(path, hub, Durability::Full)
+    }
+
+    /// Opens the database with the given durability. A folder it creates
+    /// is readable only by this user, and so are the database and its log.
+    pub fn open_with(path: &Path, hub: Hub, durability: Durability) -> StoreResult<Self> {
+        private::prepare(path)?;
         let mut conn = open_connection(path)?;
+        // FULL syncs the log on every commit: an acknowledged message is on
+        // disk. Group commit makes that one sync per group, not per write.
+        conn.pragma_update(None, "synchronous", durability.as_str())?;
         migrate(&mut conn)?;
+        private::restrict_log_files(path);
         // Commits never checkpoint (which syncs the database file and was
         // the tail of ingest and fan-out latency); the checkpointer thread
         // does it beside them.
@@ -402,8 +408,9 @@ impl Writer {
         match &committed {
             Ok(()) => {
                 // Published in sequence order, before the writer is released.
-                for ev in &events {
-                    self.hub.publish(ev.seq, to_dt(now), &ev.payload);
+                for ev in events.iter_mut() {
+                    let audience = std::mem::take(&mut ev.audience);
+                    self.hub.publish(ev.seq, to_dt(now), &ev.payload, audience);
                 }
                 if events.iter().any(|e| e.outbox) {
                     self.hub.wake_outbox();
@@ -446,6 +453,7 @@ fn append_events(
             seq: tx.last_insert_rowid(),
             payload,
             outbox,
+            audience: crate::server::audience::Audience::of(&kind),
         });
     }
     Ok(())
@@ -469,6 +477,7 @@ struct Logged {
     payload: String,
     /// A message now waits to go out through its platform.
     outbox: bool,
+    audience: crate::server::audience::Audience,
 }
 
 // ---- row loaders, shared by reads and writes -------------------------------
@@ -489,13 +498,16 @@ fn load_teams(conn: &Connection, agent: AgentId) -> StoreResult<Vec<Team>> {
 
 fn load_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
     let row = conn
-        .prepare_cached("SELECT id, name, login, role FROM agents WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT id, name, login, role, disabled_at IS NOT NULL FROM agents WHERE id = ?1",
+        )?
         .query_row([id], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
             ))
         })
         .optional()?
@@ -510,6 +522,7 @@ fn load_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
             Role::Agent
         },
         teams: load_teams(conn, id)?,
+        disabled: row.4,
     })
 }
 
@@ -1123,8 +1136,10 @@ fn insert_folder(tx: &Transaction, input: &FolderInput) -> StoreResult<FolderId>
 fn load_scheduled(conn: &Connection, id: ScheduledId) -> StoreResult<Scheduled> {
     conn.prepare_cached(
         "SELECT s.id, s.conversation_id, s.name, s.text, s.send_at, s.created_by, a.name,
-                s.created_at, s.status, s.sent_message_id
-         FROM scheduled_messages s JOIN agents a ON a.id = s.created_by WHERE s.id = ?1",
+                s.created_at, s.status, s.sent_message_id, s.updated_by, u.name
+         FROM scheduled_messages s JOIN agents a ON a.id = s.created_by
+         LEFT JOIN agents u ON u.id = s.updated_by AND s.updated_by != s.created_by
+         WHERE s.id = ?1",
     )?
     .query_row([id], |r| {
         let status: String = r.get(8)?;
@@ -1145,10 +1160,30 @@ fn load_scheduled(conn: &Connection, id: ScheduledId) -> StoreResult<Scheduled> 
                 _ => ScheduledStatus::Pending,
             },
             sent_message_id: r.get(9)?,
+            updated_by: match (
+                r.get::<_, Option<AgentId>>(10)?,
+                r.get::<_, Option<String>>(11)?,
+            ) {
+                (Some(id), Some(name)) => Some(AgentRef { id, name }),
+                _ => None,
+            },
         })
     })
     .optional()?
     .ok_or(StoreError::NotFound("scheduled message"))
+}
+
+/// A scheduled message goes out in its author's name: only the author, or
+/// an admin, may change or cancel it.
+fn author_or_admin(s: &Scheduled, by: &Agent) -> StoreResult<()> {
+    if s.created_by.id == by.id || by.is_admin() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!(
+            "only {} (who wrote it) or an admin may change this scheduled message",
+            s.created_by.name
+        )))
+    }
 }
 
 /// How far in the past a send time may be when it is saved (clock skew).
@@ -1321,7 +1356,7 @@ impl Store for SqliteStore {
     async fn list_agents(&self) -> StoreResult<Vec<Agent>> {
         self.read(|conn| {
             let ids: Vec<i64> = conn
-                .prepare("SELECT id FROM agents ORDER BY name, id")?
+                .prepare("SELECT id FROM agents WHERE removed_at IS NULL ORDER BY name, id")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             ids.into_iter().map(|id| load_agent(conn, id)).collect()
@@ -1345,35 +1380,80 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn add_token(&self, agent_id: AgentId, token_hash: String) -> StoreResult<()> {
+    async fn add_token(
+        &self,
+        agent_id: AgentId,
+        token_hash: String,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let at = at.timestamp_millis();
         self.write(move |tx, _| {
             load_agent(tx, agent_id)?;
             tx.prepare_cached(
-                "INSERT INTO tokens (hash, agent_id, created_at) VALUES (?1, ?2, ?3)",
+                "INSERT INTO tokens (hash, agent_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)",
             )?
-            .execute(params![token_hash, agent_id, now_ms()])?;
+            .execute(params![token_hash, agent_id, at])?;
             Ok(())
         })
         .await
     }
 
-    async fn agent_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Agent>> {
+    async fn agent_by_token_hash(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> StoreResult<Option<Agent>> {
         let hash = token_hash.to_string();
-        self.read(move |conn| {
-            let id: Option<i64> = conn
-                .prepare_cached("SELECT agent_id FROM tokens WHERE hash = ?1")?
-                .query_row([hash], |r| r.get(0))
-                .optional()?;
-            id.map(|id| load_agent(conn, id)).transpose()
-        })
-        .await
+        let now = now.timestamp_millis();
+        let after = now - idle.num_milliseconds();
+        let found = {
+            let hash = hash.clone();
+            self.read(move |conn| sessions::agent_by_token(conn, &hash, now, after))
+                .await?
+        };
+        let Some(found) = found else { return Ok(None) };
+        if found.stale {
+            self.write(move |tx, _| sessions::touch_token(tx, &hash, now))
+                .await?;
+        }
+        Ok(Some(found.agent))
+    }
+
+    async fn prune_tokens(&self, idle_since: DateTime<Utc>) -> StoreResult<usize> {
+        let before = idle_since.timestamp_millis();
+        self.write(move |tx, _| sessions::prune_tokens(tx, before))
+            .await
+    }
+
+    async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool> {
+        let hash = token_hash.to_string();
+        self.write(move |tx, _| sessions::revoke_token(tx, &hash))
+            .await
+    }
+
+    async fn revoke_tokens(&self, agent: AgentId) -> StoreResult<usize> {
+        self.write(move |tx, _| sessions::revoke_tokens(tx, agent))
+            .await
+    }
+
+    async fn set_agent_disabled(&self, agent: AgentId, disabled: bool) -> StoreResult<Agent> {
+        self.write(move |tx, events| sessions::set_disabled(tx, events, agent, disabled))
+            .await
+    }
+
+    async fn remove_agent(&self, actor: Actor, agent: AgentId) -> StoreResult<()> {
+        self.write(move |tx, events| sessions::remove(tx, events, actor.by, agent))
+            .await
     }
 
     async fn agent_login(&self, login: &str) -> StoreResult<Option<(Agent, Option<String>)>> {
         let login = login.trim().to_string();
         self.read(move |conn| {
             let row: Option<(i64, Option<String>)> = conn
-                .prepare_cached("SELECT id, password_hash FROM agents WHERE login = ?1")?
+                .prepare_cached(
+                    "SELECT id, password_hash FROM agents WHERE login = ?1 AND removed_at IS NULL",
+                )?
                 .query_row([login], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             match row {
@@ -1758,6 +1838,9 @@ impl Store for SqliteStore {
                     id
                 }
             };
+            let customer_last: Option<i64> = tx
+                .prepare_cached("SELECT customer_last_at FROM conversations WHERE id = ?1")?
+                .query_row([conversation_id], |r| r.get(0))?;
             let message = insert_message_with(
                 tx,
                 conversation_id,
@@ -1768,6 +1851,11 @@ impl Store for SqliteStore {
                 msg.attachment_id,
                 at,
             )?;
+            if let Some(sent) = msg.sent_at {
+                let sent = sent.timestamp_millis();
+                tx.prepare_cached("UPDATE conversations SET customer_last_at = ?2 WHERE id = ?1")?
+                    .execute(params![conversation_id, customer_last.map_or(sent, |c| c.max(sent))])?;
+            }
             tx.prepare_cached("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)")?.execute(params![account, msg.external_id, message.id],
             )?;
             delivery::after_inbound(tx, conversation_id, message.id, &msg)?;
@@ -2957,18 +3045,21 @@ impl Store for SqliteStore {
 
     async fn update_scheduled(
         &self,
+        by: &Agent,
         id: ScheduledId,
         patch: ScheduledPatch,
         now: DateTime<Utc>,
     ) -> StoreResult<Scheduled> {
+        let by = by.clone();
         self.write(move |tx, events| {
             let current = load_scheduled(tx, id)?;
+            author_or_admin(&current, &by)?;
             pending_only(&current)?;
             let name = patch.name.unwrap_or(current.name);
             let text = patch.text.unwrap_or(current.text);
             let send_at = patch.send_at.unwrap_or(current.send_at);
             check_schedule(&name, &text, send_at, now)?;
-            tx.prepare_cached("UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5 WHERE id = ?1")?.execute(params![id, name.trim(), text.trim_end(), send_at.timestamp_millis(), now.timestamp_millis()],
+            tx.prepare_cached("UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5, updated_by = ?6 WHERE id = ?1")?.execute(params![id, name.trim(), text.trim_end(), send_at.timestamp_millis(), now.timestamp_millis(), by.id],
             )?;
             let s = load_scheduled(tx, id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
@@ -2977,14 +3068,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn cancel_scheduled(&self, id: ScheduledId) -> StoreResult<Scheduled> {
+    async fn cancel_scheduled(&self, by: &Agent, id: ScheduledId) -> StoreResult<Scheduled> {
+        let by = by.clone();
         self.write(move |tx, events| {
             let current = load_scheduled(tx, id)?;
+            author_or_admin(&current, &by)?;
             pending_only(&current)?;
             tx.prepare_cached(
-                "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
+                "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2, updated_by = ?3
+                 WHERE id = ?1",
             )?
-            .execute(params![id, now_ms()])?;
+            .execute(params![id, now_ms(), by.id])?;
             let s = load_scheduled(tx, id)?;
             events.push(EventKind::ScheduledChanged {
                 scheduled: s.clone(),

@@ -1,0 +1,191 @@
+//! Guarding the password check: argon2 takes ~19 MiB and tens of
+//! milliseconds per check on purpose, so an open login route is a way to
+//! exhaust the server unless checks are bounded. At most one check per
+//! core runs at once, a bounded number wait, the rest are told to come back;
+//! each address and each login has a budget of tries; and an unknown login
+//! costs a check like a known one, so logins cannot be told apart by time.
+
+use super::ratelimit::RateLimiter;
+use super::{hash_password, verify_password};
+use crate::server::error::ApiError;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// How many sign-in tries are allowed, and how fast they come back.
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    /// Tries from one address at once, and one more back every so often.
+    pub per_address: (u32, Duration),
+    /// Failed tries for one login, and one more back every so often.
+    pub per_login: (u32, Duration),
+    /// Password checks waiting for a core before new ones are turned away.
+    pub queue: usize,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            per_address: (20, Duration::from_secs(6)),
+            per_login: (10, Duration::from_secs(30)),
+            queue: 64,
+        }
+    }
+}
+
+pub struct LoginGuard {
+    checks: Semaphore,
+    waiting: AtomicUsize,
+    queue: usize,
+    per_address: RateLimiter,
+    per_login: RateLimiter,
+    dummy: OnceLock<String>,
+}
+
+/// The budget a sign-in attempt took; given back if the password was right.
+pub struct Attempt<'a> {
+    guard: &'a LoginGuard,
+    address: String,
+    login: String,
+}
+
+impl Attempt<'_> {
+    /// The password was right: this try does not count against either
+    /// budget.
+    pub fn succeeded(self) {
+        self.guard.per_address.give_back(&self.address);
+        self.guard.per_login.give_back(&self.login);
+    }
+}
+
+fn wait_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+impl LoginGuard {
+    pub fn new(limits: &LoginLimits) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        LoginGuard {
+            checks: Semaphore::new(cores),
+            waiting: AtomicUsize::new(0),
+            queue: limits.queue.max(1),
+            per_address: RateLimiter::new(limits.per_address.0, limits.per_address.1),
+            per_login: RateLimiter::new(limits.per_login.0, limits.per_login.1),
+            dummy: OnceLock::new(),
+        }
+    }
+
+    /// Takes one try from the address's and the login's budgets, or says
+    /// (429) how long to wait.
+    pub fn attempt(&self, address: &str, login: &str) -> Result<Attempt<'_>, ApiError> {
+        let now = Instant::now();
+        let login = login.trim().to_lowercase();
+        if let Err(wait) = self.per_address.take(address, now) {
+            return Err(ApiError::too_many(
+                wait_secs(wait),
+                "too many sign-in attempts from your address; wait and try again",
+            ));
+        }
+        if let Err(wait) = self.per_login.take(&login, now) {
+            return Err(ApiError::too_many(
+                wait_secs(wait),
+                "too many failed sign-ins for this login; wait and try again",
+            ));
+        }
+        Ok(Attempt {
+            guard: self,
+            address: address.to_string(),
+            login,
+        })
+    }
+
+    /// Checks `password` against `hash`, or against a stand-in hash when
+    /// there is none (unknown login, no password set), so both take as
+    /// long. Waits for a free core; 503 when too many are waiting.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(ApiError::busy(
+                1,
+                "the server is busy checking passwords; try again in a moment",
+            ));
+        }
+        let waiting = Waiting(&self.waiting);
+        let _permit = self
+            .checks
+            .acquire()
+            .await
+            .map_err(|_| ApiError::busy(1, "the server is shutting down"))?;
+        drop(waiting);
+        let real = hash.is_some();
+        let hash = match hash {
+            Some(h) => h,
+            None => self.dummy_hash().await,
+        };
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        Ok(ok && real)
+    }
+
+    async fn dummy_hash(&self) -> String {
+        if let Some(h) = self.dummy.get() {
+            return h.clone();
+        }
+        let made = tokio::task::spawn_blocking(|| {
+            hash_password("not a password anyone has: a stand-in for unknown logins")
+                .unwrap_or_default()
+        })
+        .await
+        .unwrap_or_default();
+        self.dummy.get_or_init(|| made).clone()
+    }
+
+    /// Forgets budgets that have refilled.
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        self.per_address.sweep(now);
+        self.per_login.sweep(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unknown_login_is_checked_against_a_stand_in_and_fails() {
+        let guard = LoginGuard::new(&LoginLimits::default());
+        assert!(!guard.verify("anything".into(), None).await.unwrap());
+        let real = hash_password("correct horse").unwrap();
+        assert!(guard
+            .verify("correct horse".into(), Some(real.clone()))
+            .await
+            .unwrap());
+        assert!(!guard.verify("wrong".into(), Some(real)).await.unwrap());
+    }
+
+    #[test]
+    fn a_login_budget_is_shared_by_its_spellings_and_given_back_on_success() {
+        let limits = LoginLimits {
+            per_address: (100, Duration::from_secs(60)),
+            per_login: (2, Duration::from_secs(60)),
+            queue: 4,
+        };
+        let guard = LoginGuard::new(&limits);
+        guard.attempt("1.2.3.4", "Alice").unwrap();
+        guard.attempt("1.2.3.5", " alice ").unwrap().succeeded();
+        guard.attempt("1.2.3.6", "ALICE").unwrap();
+        let err = guard.attempt("1.2.3.7", "alice").err().unwrap();
+        assert_eq!(err.status, 429);
+        assert!(err.retry_after.unwrap() >= 1);
+        guard.attempt("1.2.3.7", "bob").unwrap();
+    }
+}

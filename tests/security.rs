@@ -1,0 +1,659 @@
+//! The server as an attacker meets it: sign-in limits, sessions that end,
+//! event streams that show each agent only what it may see and that a
+//! misbehaving client cannot hold open, data files for this user only.
+//! Real server on loopback, real HTTP and WebSockets, real SQLite.
+
+mod common;
+
+use chatsmart::client::{Client, ClientError};
+use chatsmart::protocol::*;
+use chatsmart::server::auth::login::LoginLimits;
+use chatsmart::server::ServerConfig;
+use common::*;
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+fn status(e: ClientError) -> u16 {
+    e.status()
+        .unwrap_or_else(|| panic!("expected an API error, got {e}"))
+}
+
+/// A client whose requests come from `ip` (any 127.x address is this
+/// machine), so address budgets can be told apart.
+fn http_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn login_status(
+    http: &reqwest::Client,
+    t: &TestServer,
+    login: &str,
+    pw: &str,
+) -> (u16, Option<u64>) {
+    let resp = http
+        .post(t.api("login"))
+        .json(&serde_json::json!({ "login": login, "password": pw }))
+        .send()
+        .await
+        .unwrap();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (resp.status().as_u16(), retry)
+}
+
+#[tokio::test]
+async fn unknown_logins_and_wrong_passwords_are_refused_alike() {
+    let t = TestServer::start().await;
+    let http = t.http();
+    let wrong = http
+        .post(t.api("login"))
+        .json(&serde_json::json!({ "login": "alice.wong", "password": "nope" }))
+        .send()
+        .await
+        .unwrap();
+    let unknown = http
+        .post(t.api("login"))
+        .json(&serde_json::json!({ "login": "nobody.here", "password": "nope" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    // A password too long to be anyone's is simply wrong.
+    let (code, _) = login_status(&http, &t, "alice.wong", &"x".repeat(100_000)).await;
+    assert_eq!(code, 401);
+    let ok = t.alice.client.login("alice.wong", PASSWORD).await.unwrap();
+    assert_eq!(ok.agent.login, "alice.wong");
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_budgeted_per_login_and_per_address() {
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        login_limits: LoginLimits {
+            per_address: (6, Duration::from_secs(600)),
+            per_login: (3, Duration::from_secs(600)),
+            queue: 64,
+        },
+        ..c
+    })
+    .await;
+    let a = http_from("127.0.0.2");
+    for _ in 0..3 {
+        assert_eq!(login_status(&a, &t, "alice.wong", "wrong").await.0, 401);
+    }
+    // Alice's login has no tries left, even with her right password and
+    // from another address...
+    let (code, retry) = login_status(&http_from("127.0.0.3"), &t, "Alice.Wong", PASSWORD).await;
+    assert_eq!(code, 429);
+    assert!(retry.unwrap() >= 1);
+    // ...while Bob's login works from the same address.
+    assert_eq!(login_status(&a, &t, "bob.chen", PASSWORD).await.0, 200);
+    // A success gives its try back; failures for other logins use up the
+    // address's budget (6: 3 for alice, bob's success returned, 3 more).
+    for ghost in ["ghost.one", "ghost.two", "ghost.three"] {
+        assert_eq!(login_status(&a, &t, ghost, "x").await.0, 401);
+    }
+    let (code, retry) = login_status(&a, &t, "ghost.four", "x").await;
+    assert_eq!(code, 429);
+    assert!(retry.is_some());
+    // Another address is not affected.
+    assert_eq!(
+        login_status(&http_from("127.0.0.4"), &t, "bob.chen", PASSWORD)
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_login_flood_is_bounded_and_the_server_keeps_answering() {
+    // Budgets high enough that every request reaches the password check:
+    // what holds the flood is the bounded queue of checks.
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        login_limits: LoginLimits {
+            per_address: (10_000, Duration::from_secs(1)),
+            per_login: (10_000, Duration::from_secs(1)),
+            queue: 16,
+        },
+        ..c
+    })
+    .await;
+    let url = t.api("login");
+    let flood: Vec<_> = (0..300)
+        .map(|i| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&serde_json::json!({ "login": format!("alice.wong{}", i % 3), "password": "wrong" }))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    // The server answers other requests while the flood is checked.
+    let health = reqwest::Client::new()
+        .get(t.api("health"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let mut by_status = std::collections::BTreeMap::new();
+    for f in flood {
+        *by_status.entry(f.await.unwrap()).or_insert(0) += 1;
+    }
+    // Every request got an answer: checked and refused, or told to come back.
+    assert_eq!(
+        by_status
+            .keys()
+            .copied()
+            .filter(|s| *s != 401 && *s != 503)
+            .count(),
+        0,
+        "{by_status:?}"
+    );
+    assert!(
+        by_status.get(&503).copied().unwrap_or(0) > 0,
+        "{by_status:?}"
+    );
+    // A real sign-in still works once it has passed.
+    assert_eq!(
+        login_status(&t.http(), &t, "bob.chen", PASSWORD).await.0,
+        200
+    );
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_token_and_its_event_stream() {
+    let t = TestServer::start().await;
+    let signed_in = t.alice.client.login("alice.wong", PASSWORD).await.unwrap();
+    let c = Client::new(&t.url(), Some(signed_in.token.clone())).unwrap();
+    c.me().await.unwrap();
+    let mut ws = t.ws(&signed_in.token, None).await;
+    c.logout().await.unwrap();
+    assert_eq!(status(c.me().await.unwrap_err()), 401);
+    assert_eq!(status(c.logout().await.unwrap_err()), 401);
+    assert!(
+        ws.closed_within(Duration::from_secs(5)).await,
+        "the stream closes"
+    );
+    // Her other sign-in is untouched.
+    t.alice.client.me().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_token_goes_in_the_header_except_on_the_event_stream() {
+    let t = TestServer::start().await;
+    let resp = t
+        .http()
+        .get(format!("{}?token={}", t.api("me"), t.alice.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    // The stream takes it from the query (browsers cannot set headers).
+    let mut ws = t.ws(&t.alice.token, None).await;
+    t.inbound(ChannelKind::Line, "U1", "Kenji", "hello", "m1")
+        .await;
+    ws.until(|e| matches!(e.kind, EventKind::MessageCreated { .. }))
+        .await;
+}
+
+#[tokio::test]
+async fn a_disabled_agent_is_signed_out_and_cannot_sign_in_until_enabled() {
+    let t = TestServer::start().await;
+    let alice = t.alice.agent.id;
+    // Only admins manage agents.
+    for e in [
+        t.bob.client.disable_agent(alice).await.unwrap_err(),
+        t.bob.client.enable_agent(alice).await.unwrap_err(),
+        t.bob.client.remove_agent(alice).await.unwrap_err(),
+        t.bob.client.revoke_agent_tokens(alice).await.unwrap_err(),
+    ] {
+        assert_eq!(status(e), 403);
+    }
+    let mut ws = t.ws(&t.alice.token, None).await;
+    let mut admin_ws = t.ws(&t.admin.token, None).await;
+    let disabled = t.admin.client.disable_agent(alice).await.unwrap();
+    assert!(disabled.disabled);
+    assert_eq!(status(t.alice.client.me().await.unwrap_err()), 401);
+    assert!(ws.closed_within(Duration::from_secs(5)).await);
+    let ev = admin_ws
+        .until(|e| matches!(e.kind, EventKind::AgentUpdated { .. }))
+        .await;
+    assert!(matches!(ev.kind, EventKind::AgentUpdated { agent } if agent.disabled));
+    let e = t
+        .alice
+        .client
+        .login("alice.wong", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+    // A wrong password still reads as a wrong password.
+    let e = t
+        .alice
+        .client
+        .login("alice.wong", "wrong")
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 401);
+    // Team assignment skips her.
+    let conv = t
+        .inbound(ChannelKind::Line, "U1", "Kenji", "hi", "m1")
+        .await;
+    let assigned = t
+        .admin
+        .client
+        .assign_team(conv.conversation_id, "Support")
+        .await
+        .unwrap();
+    assert!(assigned.assignees.iter().all(|a| a.agent_id != alice));
+
+    t.admin.client.enable_agent(alice).await.unwrap();
+    let again = t.alice.client.login("alice.wong", PASSWORD).await.unwrap();
+    assert!(!again.agent.disabled);
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_disabled_or_removed() {
+    let t = TestServer::start().await;
+    let admin = t.admin.agent.id;
+    assert_eq!(
+        status(t.admin.client.disable_agent(admin).await.unwrap_err()),
+        409
+    );
+    assert_eq!(
+        status(t.admin.client.remove_agent(admin).await.unwrap_err()),
+        409
+    );
+    t.admin.client.me().await.unwrap();
+    assert_eq!(
+        status(t.admin.client.disable_agent(9_999).await.unwrap_err()),
+        404
+    );
+}
+
+#[tokio::test]
+async fn revoking_an_agents_tokens_signs_it_out_everywhere() {
+    let t = TestServer::start().await;
+    let second = t.bob.client.login("bob.chen", PASSWORD).await.unwrap();
+    let c2 = Client::new(&t.url(), Some(second.token)).unwrap();
+    let revoked = t
+        .admin
+        .client
+        .revoke_agent_tokens(t.bob.agent.id)
+        .await
+        .unwrap();
+    assert_eq!(revoked.revoked, 2);
+    assert_eq!(status(t.bob.client.me().await.unwrap_err()), 401);
+    assert_eq!(status(c2.me().await.unwrap_err()), 401);
+    // Not disabled: Bob signs in again.
+    t.bob.client.login("bob.chen", PASSWORD).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_removed_agent_is_unassigned_unlisted_and_its_login_is_free() {
+    let t = TestServer::start().await;
+    let bob = t.bob.agent.id;
+    let conv = t
+        .inbound(ChannelKind::Line, "U1", "Kenji", "hi", "m1")
+        .await;
+    t.admin
+        .client
+        .assign(conv.conversation_id, bob)
+        .await
+        .unwrap();
+    let mut ws = t.ws(&t.alice.token, None).await;
+    t.admin.client.remove_agent(bob).await.unwrap();
+    let ev = ws
+        .until(|e| matches!(e.kind, EventKind::AssigneeRemoved { .. }))
+        .await;
+    assert!(matches!(ev.kind, EventKind::AssigneeRemoved { agent_id, .. } if agent_id == bob));
+    ws.until(|e| matches!(e.kind, EventKind::AgentRemoved { agent_id } if agent_id == bob))
+        .await;
+    assert_eq!(status(t.bob.client.me().await.unwrap_err()), 401);
+    let agents = t.alice.client.agents().await.unwrap();
+    assert!(agents.iter().all(|a| a.id != bob));
+    let page = t
+        .alice
+        .client
+        .messages(conv.conversation_id, &MessagesQuery::default())
+        .await
+        .unwrap();
+    assert!(page
+        .items
+        .iter()
+        .any(|m| m.text.contains("Bob Chen unassigned: removed by Ada Admin")));
+    // Removed means removed: no second time, no sign-in.
+    assert_eq!(
+        status(t.admin.client.remove_agent(bob).await.unwrap_err()),
+        404
+    );
+    let e = t.bob.client.login("bob.chen", PASSWORD).await.unwrap_err();
+    assert_eq!(status(e), 401);
+}
+
+#[tokio::test]
+async fn tokens_unused_for_the_idle_time_stop_working() {
+    let clock = std::sync::Arc::new(chatsmart::server::clock::ManualClock::new(
+        chrono::Utc::now(),
+    ));
+    let c2 = clock.clone();
+    let t = TestServer::start_with_config(move |c| ServerConfig {
+        clock: c2,
+        token_idle: chrono::Duration::days(2),
+        ..c
+    })
+    .await;
+    t.alice.client.me().await.unwrap();
+    clock.advance(chrono::Duration::days(1));
+    t.alice.client.me().await.unwrap();
+    // Used a day in: idle from then.
+    clock.advance(chrono::Duration::days(2) - chrono::Duration::minutes(1));
+    t.alice.client.me().await.unwrap();
+    clock.advance(chrono::Duration::days(2) + chrono::Duration::minutes(1));
+    assert_eq!(status(t.alice.client.me().await.unwrap_err()), 401);
+    // Signing in again gives a fresh token.
+    let fresh = t.alice.client.login("alice.wong", PASSWORD).await.unwrap();
+    Client::new(&t.url(), Some(fresh.token))
+        .unwrap()
+        .me()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_agent_holds_a_bounded_number_of_streams() {
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        streams_per_agent: 2,
+        ..c
+    })
+    .await;
+    let first = t.ws(&t.alice.token, None).await;
+    let _second = t.ws(&t.alice.token, None).await;
+    let client = Client::new(&t.url(), None).unwrap();
+    let mut url = client.events_url(None);
+    url.query_pairs_mut().append_pair("token", &t.alice.token);
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 429)
+        }
+        other => panic!(
+            "a third stream should be refused, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+    // Bob is not affected; closing one frees its place.
+    let _bob = t.ws(&t.bob.token, None).await;
+    drop(first);
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok(ws) = tokio_tungstenite::connect_async(url.as_str()).await {
+            again = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(again.is_some(), "a closed stream frees its place");
+}
+
+#[tokio::test]
+async fn oversized_frames_and_silent_clients_are_dropped() {
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        stream_idle: Duration::from_millis(900),
+        ..c
+    })
+    .await;
+    let client = Client::new(&t.url(), None).unwrap();
+    let mut url = client.events_url(None);
+    url.query_pairs_mut().append_pair("token", &t.alice.token);
+    // A frame over 64 KiB closes the connection.
+    let (mut big, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap();
+    let _ = big
+        .send(WsMessage::Binary(vec![0u8; 200 * 1024].into()))
+        .await;
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match big.next().await {
+                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "an oversized frame ends the stream");
+
+    // A client that never reads (so never answers a ping) is dropped.
+    let (_silent, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap();
+    let streams = |t: &TestServer| {
+        t.state()
+            .security
+            .streams
+            .lock()
+            .unwrap()
+            .get(&t.alice.agent.id)
+            .copied()
+            .unwrap_or(0)
+    };
+    let mut gone = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if streams(&t) == 0 {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "the silent client was still held");
+}
+
+#[tokio::test]
+async fn each_agent_streams_only_what_the_api_shows_it() {
+    let t = TestServer::start().await;
+    let support = t
+        .admin
+        .client
+        .teams()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.name == "Support")
+        .unwrap();
+    let mut admin = t.ws(&t.admin.token, None).await;
+    let mut alice = t.ws(&t.alice.token, None).await; // in Support
+    let mut bob = t.ws(&t.bob.token, None).await; // in Billing
+    let folder = t
+        .admin
+        .client
+        .create_folder(&FolderInput {
+            name: "Support only".into(),
+            channels: vec![],
+            team_id: Some(support.id),
+            assignee_ids: vec![],
+        })
+        .await
+        .unwrap();
+    let tag = t
+        .admin
+        .client
+        .create_tag(&NewTag {
+            name: "vip".into(),
+            color: None,
+        })
+        .await
+        .unwrap();
+    t.admin
+        .client
+        .broadcast(&NewBroadcast {
+            tag_id: tag.id,
+            channels: vec![],
+            text: "Sale!".into(),
+            send_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        })
+        .await
+        .unwrap();
+    // A marker every agent sees, so "nothing else came" is known for sure.
+    t.inbound(ChannelKind::Line, "U1", "Kenji", "marker", "m1")
+        .await;
+    let is_marker = |e: &Event| matches!(&e.kind, EventKind::MessageCreated { message, .. } if message.text == "marker");
+    async fn kinds_until(ws: &mut Ws, stop: impl Fn(&Event) -> bool) -> Vec<EventKind> {
+        let mut seen = Vec::new();
+        loop {
+            let ev = ws.next().await;
+            let done = stop(&ev);
+            seen.push(ev.kind);
+            if done {
+                return seen;
+            }
+        }
+    }
+    let for_admin = kinds_until(&mut admin, is_marker).await;
+    let for_alice = kinds_until(&mut alice, is_marker).await;
+    let for_bob = kinds_until(&mut bob, is_marker).await;
+    let folder_text = |k: &[EventKind]| {
+        k.iter()
+            .filter(|k| matches!(k, EventKind::StandardFolderChanged { folder: f } if f.id == folder.id))
+            .count()
+    };
+    let broadcasts = |k: &[EventKind]| {
+        k.iter()
+            .filter(|k| matches!(k, EventKind::BroadcastChanged { .. }))
+            .count()
+    };
+    assert_eq!(folder_text(&for_admin), 1);
+    assert_eq!(folder_text(&for_alice), 1);
+    assert_eq!(folder_text(&for_bob), 0, "{for_bob:?}");
+    assert!(for_bob.iter().any(
+        |k| matches!(k, EventKind::StandardFolderDeleted { folder_id } if *folder_id == folder.id)
+    ));
+    assert!(broadcasts(&for_admin) >= 1);
+    assert_eq!(broadcasts(&for_alice), 0);
+    assert_eq!(broadcasts(&for_bob), 0);
+    // The same rules when the log is replayed from the start.
+    let mut replay = t.ws(&t.bob.token, Some(0)).await;
+    let replayed = kinds_until(&mut replay, is_marker).await;
+    assert_eq!(folder_text(&replayed), 0);
+    assert_eq!(broadcasts(&replayed), 0);
+}
+
+#[tokio::test]
+async fn only_the_author_or_an_admin_changes_a_scheduled_message() {
+    let t = TestServer::start().await;
+    let conv = t
+        .inbound(ChannelKind::Line, "U1", "Kenji", "hi", "m1")
+        .await;
+    let s = t
+        .alice
+        .client
+        .schedule(
+            conv.conversation_id,
+            &NewScheduled {
+                name: "follow up".into(),
+                text: "How did it go?".into(),
+                send_at: chrono::Utc::now() + chrono::Duration::hours(2),
+            },
+        )
+        .await
+        .unwrap();
+    let patch = ScheduledPatch {
+        text: Some("Send me your card number".into()),
+        ..Default::default()
+    };
+    let e = t
+        .bob
+        .client
+        .update_scheduled(s.id, &patch)
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+    assert_eq!(
+        status(t.bob.client.cancel_scheduled(s.id).await.unwrap_err()),
+        403
+    );
+    // Unchanged.
+    let now = t
+        .alice
+        .client
+        .scheduled(conv.conversation_id)
+        .await
+        .unwrap();
+    assert_eq!(now[0].text, "How did it go?");
+    assert!(now[0].updated_by.is_none());
+    // Its author may; an admin may, and is named.
+    t.alice
+        .client
+        .update_scheduled(
+            s.id,
+            &ScheduledPatch {
+                name: Some("follow-up".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let by_admin = t
+        .admin
+        .client
+        .update_scheduled(
+            s.id,
+            &ScheduledPatch {
+                text: Some("How did it go, Kenji?".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(by_admin.updated_by.as_ref().unwrap().name, "Ada Admin");
+    assert_eq!(by_admin.created_by.name, "Alice Wong");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_and_its_folder_are_for_this_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let db = data.join("chat.db");
+    let server = chatsmart::server::start(chatsmart::server::ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        db.clone(),
+    ))
+    .await
+    .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    let wal = data.join("chat.db-wal");
+    assert!(wal.exists());
+    assert_eq!(mode(&wal), 0o600);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_client_stops_its_stream_when_its_sign_in_ends() {
+    use chatsmart::client::events::{spawn_event_stream, StreamUpdate};
+    let t = TestServer::start().await;
+    let signed_in = t.alice.client.login("alice.wong", PASSWORD).await.unwrap();
+    let c = Client::new(&t.url(), Some(signed_in.token)).unwrap();
+    let (mut rx, _task) = spawn_event_stream(c.clone(), None);
+    assert_eq!(rx.recv().await, Some(StreamUpdate::Connected));
+    c.logout().await.unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("an update within 5 s");
+    assert_eq!(next, Some(StreamUpdate::Unauthorized));
+}

@@ -89,15 +89,20 @@ async fn failed_sign_ins_are_budgeted_per_login_and_per_address() {
     for _ in 0..3 {
         assert_eq!(login_status(&a, &t, "alice.wong", "wrong").await.0, 401);
     }
-    // Alice's login has no tries left, even with her right password and
-    // from another address...
-    let (code, retry) = login_status(&http_from("127.0.0.3"), &t, "Alice.Wong", PASSWORD).await;
+    // Alice's login has no tries left from that address, in any spelling,
+    // even with her right password...
+    let (code, retry) = login_status(&a, &t, "Alice.Wong", PASSWORD).await;
     assert_eq!(code, 429);
     assert!(retry.unwrap() >= 1);
-    // ...while Bob's login works from the same address.
+    // ...but nobody can lock her out from elsewhere: she signs in from her
+    // own address.
+    let b = http_from("127.0.0.3");
+    assert_eq!(login_status(&b, &t, "alice.wong", PASSWORD).await.0, 200);
+    // Bob's login works from the first address.
     assert_eq!(login_status(&a, &t, "bob.chen", PASSWORD).await.0, 200);
-    // A success gives its try back; failures for other logins use up the
-    // address's budget (6: 3 for alice, bob's success returned, 3 more).
+    // A success (and a refusal before any check) gives its try back;
+    // failures for other logins use up the address's budget (6: 3 for
+    // alice, 3 more).
     for ghost in ["ghost.one", "ghost.two", "ghost.three"] {
         assert_eq!(login_status(&a, &t, ghost, "x").await.0, 401);
     }
@@ -223,6 +228,22 @@ async fn a_disabled_agent_is_signed_out_and_cannot_sign_in_until_enabled() {
     ] {
         assert_eq!(status(e), 403);
     }
+    let conv = t
+        .inbound(ChannelKind::Line, "U1", "Kenji", "hi", "m1")
+        .await;
+    let later = t
+        .alice
+        .client
+        .schedule(
+            conv.conversation_id,
+            &NewScheduled {
+                name: "follow up".into(),
+                text: "Any news?".into(),
+                send_at: chrono::Utc::now() + chrono::Duration::hours(3),
+            },
+        )
+        .await
+        .unwrap();
     let mut ws = t.ws(&t.alice.token, None).await;
     let mut admin_ws = t.ws(&t.admin.token, None).await;
     let disabled = t.admin.client.disable_agent(alice).await.unwrap();
@@ -248,10 +269,23 @@ async fn a_disabled_agent_is_signed_out_and_cannot_sign_in_until_enabled() {
         .await
         .unwrap_err();
     assert_eq!(status(e), 401);
-    // Team assignment skips her.
-    let conv = t
-        .inbound(ChannelKind::Line, "U1", "Kenji", "hi", "m1")
-        .await;
+    // Nothing goes out in her name, nobody can assign her, and team
+    // assignment skips her.
+    let scheduled = t
+        .admin
+        .client
+        .scheduled(conv.conversation_id)
+        .await
+        .unwrap();
+    let s = scheduled.iter().find(|s| s.id == later.id).unwrap();
+    assert_eq!(s.status, ScheduledStatus::Cancelled);
+    let e = t
+        .admin
+        .client
+        .assign(conv.conversation_id, alice)
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 422);
     let assigned = t
         .admin
         .client
@@ -506,6 +540,15 @@ async fn each_agent_streams_only_what_the_api_shows_it() {
         })
         .await
         .unwrap();
+    // Alice reads a conversation: her read marker is hers alone.
+    let first = t
+        .inbound(ChannelKind::Line, "U2", "Mei", "hello", "m0")
+        .await;
+    t.alice
+        .client
+        .mark_read(first.conversation_id)
+        .await
+        .unwrap();
     // A marker every agent sees, so "nothing else came" is known for sure.
     t.inbound(ChannelKind::Line, "U1", "Kenji", "marker", "m1")
         .await;
@@ -543,6 +586,14 @@ async fn each_agent_streams_only_what_the_api_shows_it() {
     assert!(broadcasts(&for_admin) >= 1);
     assert_eq!(broadcasts(&for_alice), 0);
     assert_eq!(broadcasts(&for_bob), 0);
+    let reads = |k: &[EventKind]| {
+        k.iter()
+            .filter(|k| matches!(k, EventKind::ConversationRead { .. }))
+            .count()
+    };
+    assert_eq!(reads(&for_alice), 1);
+    assert_eq!(reads(&for_bob), 0);
+    assert_eq!(reads(&for_admin), 0);
     // The same rules when the log is replayed from the start.
     let mut replay = t.ws(&t.bob.token, Some(0)).await;
     let replayed = kinds_until(&mut replay, is_marker).await;
@@ -656,4 +707,80 @@ async fn the_client_stops_its_stream_when_its_sign_in_ends() {
         .await
         .expect("an update within 5 s");
     assert_eq!(next, Some(StreamUpdate::Unauthorized));
+}
+
+/// A tiny .xlsx whose only cells are A1 and XFD1048576: loaded as a dense
+/// grid it would ask for half a terabyte.
+fn xlsx_bomb() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Standard messages").unwrap();
+    ws.write(0, 0, "Channels").unwrap();
+    ws.write(1_048_575, 16_383, "boom").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+/// A legacy .xls (BIFF8 in a compound file) whose sheet declares 4 billion
+/// rows and has a cell at the far corner of its grid.
+fn xls_bomb() -> Vec<u8> {
+    fn record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
+        out.extend_from_slice(&typ.to_le_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        out.extend_from_slice(data);
+    }
+    let mut stream = Vec::new();
+    let mut bof = vec![0u8; 16];
+    bof[0..2].copy_from_slice(&0x0600u16.to_le_bytes());
+    bof[2..4].copy_from_slice(&0x0010u16.to_le_bytes()); // a worksheet
+    record(&mut stream, 0x0809, &bof);
+    let mut dims = Vec::new();
+    dims.extend_from_slice(&0u32.to_le_bytes());
+    dims.extend_from_slice(&u32::MAX.to_le_bytes());
+    dims.extend_from_slice(&0u16.to_le_bytes());
+    dims.extend_from_slice(&256u16.to_le_bytes());
+    dims.extend_from_slice(&0u16.to_le_bytes());
+    record(&mut stream, 0x0200, &dims);
+    for (row, col) in [(0u16, 0u16), (65_535, 255)] {
+        let mut num = Vec::new();
+        num.extend_from_slice(&row.to_le_bytes());
+        num.extend_from_slice(&col.to_le_bytes());
+        num.extend_from_slice(&0u16.to_le_bytes());
+        num.extend_from_slice(&1.0f64.to_le_bytes());
+        record(&mut stream, 0x0203, &num);
+    }
+    record(&mut stream, 0x000A, &[]);
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    std::io::Write::write_all(&mut file.create_stream("/Workbook").unwrap(), &stream).unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[tokio::test]
+async fn spreadsheet_bombs_are_refused_and_the_server_lives() {
+    let t = TestServer::start().await;
+    let admin = &t.admin.client;
+    let xlsx = xlsx_bomb();
+    assert!(xlsx.len() < 10_000, "{} bytes", xlsx.len());
+    let xls = xls_bomb();
+    for (bytes, name) in [(xlsx, "bomb.xlsx"), (xls, "bomb.xls")] {
+        let e = admin
+            .standard_import(bytes.clone(), name, false)
+            .await
+            .unwrap_err();
+        let (code, message) = api_error(e);
+        assert_eq!(code, 422, "{name}: {message}");
+        assert!(
+            message.contains("rows") && message.contains("columns"),
+            "{name}: {message}"
+        );
+        let e = admin.customers_import(bytes, name, true).await.unwrap_err();
+        assert_eq!(api_error(e).0, 422, "{name}");
+    }
+    // Still here, and nothing was imported.
+    admin.me().await.unwrap();
+    let folders = admin
+        .standard_folders(&StandardQuery::default())
+        .await
+        .unwrap();
+    assert!(folders.is_empty());
 }

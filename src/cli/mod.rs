@@ -610,7 +610,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                             token_idle_days
                                 .or(settings.security.token_idle_days)
                                 .unwrap_or(server::auth::TOKEN_IDLE_DAYS as u32)
-                                .max(1),
+                                .clamp(1, 3650),
                         )),
                         trusted_proxies: if trust_proxy.is_empty() {
                             settings.security.trusted_proxies.clone()

@@ -5,7 +5,7 @@
 //! it is gone, so a folder that leaves its scope also leaves its screen.
 //! Everything else every agent may read through the API.
 
-use crate::protocol::{Agent, Event, EventKind, StandardFolder};
+use crate::protocol::{Agent, AgentId, Event, EventKind, StandardFolder};
 use std::sync::Arc;
 
 /// Who an event is for, worked out once when it is published.
@@ -14,6 +14,9 @@ pub enum Audience {
     #[default]
     Everyone,
     Admins,
+    /// One agent only (its own read marker: the API shows each agent only
+    /// its own unread counts).
+    Agent(AgentId),
     /// Admins and the agents in this folder's scope.
     Folder(Arc<StandardFolder>),
 }
@@ -37,6 +40,7 @@ impl Audience {
             K::BroadcastChanged { .. } => Audience::Admins,
             // `/standard-messages` shows an agent the folders in its scope.
             K::StandardFolderChanged { folder } => Audience::Folder(Arc::new(folder.clone())),
+            K::ConversationRead { agent_id, .. } => Audience::Agent(*agent_id),
             // Conversations, their messages and triage: `/conversations`
             // shows every agent every conversation.
             K::MessageCreated { .. }
@@ -47,7 +51,6 @@ impl Audience {
             | K::PriorityChanged { .. }
             | K::AssigneeAdded { .. }
             | K::AssigneeRemoved { .. }
-            | K::ConversationRead { .. }
             // Customers, tags and notes: `/customers`, `/tags`, `/notes`.
             | K::CustomerCreated { .. }
             | K::CustomerUpdated { .. }
@@ -76,6 +79,8 @@ impl Audience {
     pub fn for_agent(&self, agent: &Agent) -> ForAgent {
         match self {
             Audience::Everyone => ForAgent::Send,
+            Audience::Agent(id) if *id == agent.id => ForAgent::Send,
+            Audience::Agent(_) => ForAgent::Skip,
             _ if agent.is_admin() => ForAgent::Send,
             Audience::Admins => ForAgent::Skip,
             Audience::Folder(f) if f.visible_to(agent, None) => ForAgent::Send,
@@ -150,6 +155,15 @@ mod tests {
         assert_eq!(admins.for_agent(&admin), ForAgent::Send);
         assert_eq!(admins.for_agent(&inside), ForAgent::Skip);
         assert_eq!(admins.for_agent(&outside), ForAgent::Skip);
+
+        let read = Audience::of(&EventKind::ConversationRead {
+            conversation_id: 1,
+            agent_id: inside.id,
+            inbound_count: 3,
+        });
+        assert_eq!(read.for_agent(&inside), ForAgent::Send);
+        assert_eq!(read.for_agent(&admin), ForAgent::Skip, "not even admins");
+        assert_eq!(read.for_agent(&outside), ForAgent::Skip);
 
         let everyone = Audience::of(&EventKind::MacroDeleted { name: "x".into() });
         for a in [&admin, &inside, &outside] {

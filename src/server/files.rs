@@ -46,6 +46,25 @@ impl FileStore {
         &self.root
     }
 
+    /// At start: deletes what uploads cut off by a crash or a kill left in
+    /// `tmp` (no upload is running yet), and takes group and other access
+    /// off the folder an older version created. Returns how many went.
+    pub fn sweep_at_start(&self) -> usize {
+        if self.root.exists() {
+            if let Err(e) = crate::private_files::make_private(&self.root) {
+                tracing::warn!("cannot restrict {}: {e}", self.root.display());
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter(|e| std::fs::remove_file(e.path()).is_ok())
+            .count()
+    }
+
     /// Where the bytes with this hash live. `None` for anything that is not
     /// a SHA-256 in lower-case hex (the hash comes from the database, but a
     /// path is never built from anything unchecked).
@@ -65,9 +84,18 @@ impl FileStore {
     /// Starts writing an upload.
     pub async fn incoming(&self) -> std::io::Result<Incoming> {
         let dir = self.root.join("tmp");
-        tokio::fs::create_dir_all(&dir).await?;
         let path = dir.join(uuid::Uuid::new_v4().to_string());
-        let file = tokio::fs::File::create(&path).await?;
+        // Customers' files are for this user only: folders 0700, files 0600.
+        let file = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || {
+                crate::private_files::create_private_dir(&dir)?;
+                crate::private_files::create_new_private_file(&path)
+            }
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        let file = tokio::fs::File::from_std(file);
         Ok(Incoming {
             file: Some(file),
             path,
@@ -93,7 +121,11 @@ impl FileStore {
         let fresh = !tokio::fs::try_exists(&dest).await.map_err(internal)?;
         if fresh {
             if let Some(dir) = dest.parent() {
-                tokio::fs::create_dir_all(dir).await.map_err(internal)?;
+                let dir = dir.to_path_buf();
+                tokio::task::spawn_blocking(move || crate::private_files::create_private_dir(&dir))
+                    .await
+                    .map_err(|e| internal(std::io::Error::other(e)))?
+                    .map_err(internal)?;
             }
             tokio::fs::rename(&received.tmp, &dest)
                 .await

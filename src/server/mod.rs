@@ -179,7 +179,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         store: Arc::new(store),
         hub,
         clock: config.clock.clone(),
-        files: Arc::new(files::FileStore::new(config.files_dir())),
+        files: Arc::new({
+            let files = files::FileStore::new(config.files_dir());
+            match files.sweep_at_start() {
+                0 => {}
+                n => tracing::info!("deleted {n} leftovers of uploads cut off before a restart"),
+            }
+            files
+        }),
         uploads: Arc::new(config.uploads.clone()),
         platforms: Arc::new(platforms::Platforms::new(config.api_bases.clone())),
         bot: Arc::new(bot::Bot::new(config.bot.clone())),
@@ -208,8 +215,14 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let keep = config.keep_events;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut minute = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tokio::select! {
+                // Sign-in budgets and nonces: small, but kept small.
+                _ = minute.tick() => {
+                    state.security.login.sweep();
+                    state.security.nonces.sweep(std::time::Instant::now());
+                }
                 _ = every.tick() => {
                     match store.prune_events(keep).await {
                         Ok(0) => {}
@@ -217,9 +230,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
                         Err(e) => tracing::warn!("could not prune the event log: {e}"),
                     }
                     prune_unused_files(&state).await;
-                    state.security.login.sweep();
-                    state.security.nonces.sweep(std::time::Instant::now());
-                    let idle_since = state.clock.now() - state.security.token_idle;
+                    let idle_since = state
+                        .clock
+                        .now()
+                        .checked_sub_signed(state.security.token_idle)
+                        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
                     match store.prune_tokens(idle_since).await {
                         Ok(0) => {}
                         Ok(n) => tracing::info!("deleted {n} tokens unused for too long"),

@@ -2,6 +2,7 @@
 //! rust_xlsxwriter writes .xlsx. Works on protocol types only, so the
 //! server, the CLI and the tests share it.
 
+pub mod bounds;
 pub mod customers;
 pub mod standard;
 
@@ -91,36 +92,88 @@ pub fn read_grid_within(
 ) -> Result<Grid, SheetError> {
     let format = sniff_within(bytes, file_name, max)?;
     let corrupt = |e: String| SheetError::Corrupt(e);
-    let range = match format {
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    match format {
         Format::Xlsx => {
+            bounds::check_xlsx_archive(bytes)?;
             let mut wb: Xlsx<_> =
                 Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
             let name = pick_sheet(wb.sheet_names(), prefer)?;
-            wb.worksheet_range(&name)
-                .map_err(|e| corrupt(e.to_string()))?
+            let mut reader = wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| corrupt(e.to_string()))?;
+            let dims = reader.dimensions();
+            bounds::check_declared(dims.start, dims.end, false)?;
+            while let Some(cell) = reader.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                let text = cell_ref_text(cell.get_value());
+                if text.is_empty() {
+                    continue;
+                }
+                let (r, c) = cell.get_position();
+                bounds::check_cell(r, c)?;
+                cells.push((r, c, text));
+            }
         }
         Format::Xls => {
+            bounds::check_xls(bytes)?;
             let mut wb: Xls<_> =
                 Xls::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
             let name = pick_sheet(wb.sheet_names(), prefer)?;
-            wb.worksheet_range(&name)
-                .map_err(|e| corrupt(e.to_string()))?
-        }
-    };
-    let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-    let mut rows = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let mut cells = vec![String::new(); first_col];
-        cells.extend(row.iter().map(cell_text));
-        rows.push((first_row + i + 1, cells));
-        if rows.len() > MAX_ROWS + 1 {
-            return Err(SheetError::Layout(format!(
-                "the sheet has more than {MAX_ROWS} rows; split it into smaller files"
-            )));
+            let range = wb
+                .worksheet_range(&name)
+                .map_err(|e| corrupt(e.to_string()))?;
+            for (r, c, d) in range.used_cells() {
+                let text = cell_text(d);
+                if !text.is_empty() {
+                    let (r0, c0) = range.start().unwrap_or((0, 0));
+                    cells.push((r0 + r as u32, c0 + c as u32, text));
+                }
+            }
         }
     }
-    Ok(Grid { rows })
+    Ok(grid_of(cells))
+}
+
+/// Rows from cells in any order: each row as wide as its last cell, with
+/// the sheet's row numbers (1-based), from the first row with something in
+/// it to the last (rows between with nothing are there, empty, so they can
+/// be reported as blank). Cells are already within the limits, so the rows
+/// are at most [`MAX_ROWS`] + 1.
+fn grid_of(mut cells: Vec<(u32, u32, String)>) -> Grid {
+    cells.sort_by_key(|(r, c, _)| (*r, *c));
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+    for (r, c, text) in cells {
+        let number = r as usize + 1;
+        let next = rows.last().map_or(number, |(n, _)| n + 1);
+        for gap in next..number {
+            rows.push((gap, Vec::new()));
+        }
+        if rows.last().is_none_or(|(n, _)| *n != number) {
+            rows.push((number, Vec::new()));
+        }
+        if let Some((_, row)) = rows.last_mut() {
+            row.resize(c as usize, String::new());
+            row.push(text);
+        }
+    }
+    Grid { rows }
+}
+
+fn cell_ref_text(d: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match d {
+        DataRef::Empty => String::new(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::String(s) => s.clone(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => Data::Float(*f).to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => Data::Bool(*b).to_string(),
+        DataRef::DateTime(d) => Data::DateTime(*d).to_string(),
+        DataRef::DateTimeIso(s) => s.clone(),
+        DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => Data::Error(e.clone()).to_string(),
+    }
 }
 
 fn pick_sheet(names: Vec<String>, prefer: &str) -> Result<String, SheetError> {

@@ -1,15 +1,22 @@
 //! Guarding the password check: argon2 takes ~19 MiB and tens of
 //! milliseconds per check on purpose, so an open login route is a way to
 //! exhaust the server unless checks are bounded. At most one check per
-//! core runs at once, a bounded number wait, the rest are told to come back;
-//! each address and each login has a budget of tries; and an unknown login
+//! core runs at once (the permit goes with the check itself, so a client
+//! that hangs up cannot free it early), a bounded number wait, the rest are
+//! told to come back; each address has a budget of tries, and each login
+//! from each address a budget of failures (so nobody can lock a colleague
+//! out by failing on their login from elsewhere); and an unknown login
 //! costs a check like a known one, so logins cannot be told apart by time.
+//!
+//! An IPv6 address counts by its /64 (one host is given a whole /64).
 
 use super::ratelimit::RateLimiter;
 use super::{hash_password, verify_password};
 use crate::server::error::ApiError;
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -18,7 +25,8 @@ use tokio::sync::Semaphore;
 pub struct LoginLimits {
     /// Tries from one address at once, and one more back every so often.
     pub per_address: (u32, Duration),
-    /// Failed tries for one login, and one more back every so often.
+    /// Failed tries for one login from one address, and one more back
+    /// every so often.
     pub per_login: (u32, Duration),
     /// Password checks waiting for a core before new ones are turned away.
     pub queue: usize,
@@ -28,14 +36,14 @@ impl Default for LoginLimits {
     fn default() -> Self {
         LoginLimits {
             per_address: (20, Duration::from_secs(6)),
-            per_login: (10, Duration::from_secs(30)),
+            per_login: (5, Duration::from_secs(60)),
             queue: 64,
         }
     }
 }
 
 pub struct LoginGuard {
-    checks: Semaphore,
+    checks: Arc<Semaphore>,
     waiting: AtomicUsize,
     queue: usize,
     per_address: RateLimiter,
@@ -51,11 +59,23 @@ pub struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
-    /// The password was right: this try does not count against either
-    /// budget.
-    pub fn succeeded(self) {
+    /// The password was right, or was never checked (the server was busy):
+    /// this try does not count against either budget.
+    pub fn give_back(self) {
         self.guard.per_address.give_back(&self.address);
         self.guard.per_login.give_back(&self.login);
+    }
+}
+
+/// What a budget is kept per: an IPv4 address, or an IPv6 address's /64
+/// (an IPv4 address written as IPv6 counts as itself).
+pub fn address_key(addr: IpAddr) -> String {
+    match addr.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 
@@ -67,7 +87,7 @@ impl LoginGuard {
     pub fn new(limits: &LoginLimits) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         LoginGuard {
-            checks: Semaphore::new(cores),
+            checks: Arc::new(Semaphore::new(cores)),
             waiting: AtomicUsize::new(0),
             queue: limits.queue.max(1),
             per_address: RateLimiter::new(limits.per_address.0, limits.per_address.1),
@@ -78,16 +98,21 @@ impl LoginGuard {
 
     /// Takes one try from the address's and the login's budgets, or says
     /// (429) how long to wait.
-    pub fn attempt(&self, address: &str, login: &str) -> Result<Attempt<'_>, ApiError> {
+    pub fn attempt(&self, address: IpAddr, login: &str) -> Result<Attempt<'_>, ApiError> {
         let now = Instant::now();
-        let login = login.trim().to_lowercase();
-        if let Err(wait) = self.per_address.take(address, now) {
+        let address = address_key(address);
+        // The key is a digest: a login of any length costs the table the
+        // same few bytes.
+        let digest = Sha256::digest(login.trim().to_lowercase().as_bytes());
+        let login = format!("{address}|{}", hex::encode(&digest[..16]));
+        if let Err(wait) = self.per_address.take(&address, now) {
             return Err(ApiError::too_many(
                 wait_secs(wait),
                 "too many sign-in attempts from your address; wait and try again",
             ));
         }
         if let Err(wait) = self.per_login.take(&login, now) {
+            self.per_address.give_back(&address);
             return Err(ApiError::too_many(
                 wait_secs(wait),
                 "too many failed sign-ins for this login; wait and try again",
@@ -95,7 +120,7 @@ impl LoginGuard {
         }
         Ok(Attempt {
             guard: self,
-            address: address.to_string(),
+            address,
             login,
         })
     }
@@ -118,9 +143,10 @@ impl LoginGuard {
             ));
         }
         let waiting = Waiting(&self.waiting);
-        let _permit = self
+        let permit = self
             .checks
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| ApiError::busy(1, "the server is shutting down"))?;
         drop(waiting);
@@ -129,9 +155,15 @@ impl LoginGuard {
             Some(h) => h,
             None => self.dummy_hash().await,
         };
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
+        // The permit is held by the check, not by this request: a client
+        // that hangs up does not free a core still hashing for it.
+        let ok = tokio::task::spawn_blocking(move || {
+            let ok = verify_password(&password, &hash);
+            drop(permit);
+            ok
+        })
+        .await
+        .unwrap_or(false);
         Ok(ok && real)
     }
 
@@ -172,20 +204,42 @@ mod tests {
         assert!(!guard.verify("wrong".into(), Some(real)).await.unwrap());
     }
 
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
     #[test]
-    fn a_login_budget_is_shared_by_its_spellings_and_given_back_on_success() {
+    fn a_login_budget_is_per_address_shared_by_its_spellings_and_given_back_on_success() {
         let limits = LoginLimits {
             per_address: (100, Duration::from_secs(60)),
             per_login: (2, Duration::from_secs(60)),
             queue: 4,
         };
         let guard = LoginGuard::new(&limits);
-        guard.attempt("1.2.3.4", "Alice").unwrap();
-        guard.attempt("1.2.3.5", " alice ").unwrap().succeeded();
-        guard.attempt("1.2.3.6", "ALICE").unwrap();
-        let err = guard.attempt("1.2.3.7", "alice").err().unwrap();
+        guard.attempt(ip("1.2.3.4"), "Alice").unwrap();
+        guard.attempt(ip("1.2.3.4"), " alice ").unwrap().give_back();
+        guard.attempt(ip("1.2.3.4"), "ALICE").unwrap();
+        let err = guard.attempt(ip("1.2.3.4"), "alice").err().unwrap();
         assert_eq!(err.status, 429);
         assert!(err.retry_after.unwrap() >= 1);
-        guard.attempt("1.2.3.7", "bob").unwrap();
+        // Another login from there, and the same login from elsewhere, go on.
+        guard.attempt(ip("1.2.3.4"), "bob").unwrap();
+        guard.attempt(ip("5.6.7.8"), "alice").unwrap();
+        // A login of any length is a key of the same size.
+        guard.attempt(ip("1.2.3.4"), &"x".repeat(1 << 20)).unwrap();
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_slash_64() {
+        assert_eq!(address_key(ip("1.2.3.4")), "1.2.3.4");
+        assert_eq!(address_key(ip("::ffff:1.2.3.4")), "1.2.3.4");
+        assert_eq!(
+            address_key(ip("2001:db8:1:2:aaaa::1")),
+            address_key(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_ne!(
+            address_key(ip("2001:db8:1:2::1")),
+            address_key(ip("2001:db8:1:3::1"))
+        );
     }
 }

@@ -221,16 +221,27 @@ fn client_addr(
     if !trusted.contains(&peer) {
         return peer;
     }
-    let hops: Vec<IpAddr> = forwarded
+    let hops: Vec<&str> = forwarded
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.to_str().unwrap_or(""))
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .map(str::trim)
         .collect();
-    hops.into_iter()
-        .rev()
-        .find(|a| !trusted.contains(a))
-        .unwrap_or(peer)
+    // From the nearest hop back: trusted proxies are passed over; the first
+    // other one is the client. A hop that does not read (garbage, or a
+    // form the proxy should not write) stops the walk: what is left of it
+    // was written by whoever sent the request, so the peer is used.
+    for hop in hops.into_iter().rev() {
+        let addr = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()));
+        match addr {
+            Ok(a) if trusted.contains(&a) => continue,
+            Ok(a) => return a,
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 #[cfg(test)]
@@ -272,6 +283,26 @@ mod tests {
         // spoofed first entry is not believed.
         assert_eq!(
             client_addr(proxy, headers.get_all("x-forwarded-for"), &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        // A hop that does not read ends the walk at the peer: the entries
+        // before it are the client's own words.
+        let mut odd = axum::http::HeaderMap::new();
+        odd.append(
+            "x-forwarded-for",
+            "6.6.6.6, not-an-address".parse().unwrap(),
+        );
+        assert_eq!(
+            client_addr(proxy, odd.get_all("x-forwarded-for"), &trusted),
+            proxy
+        );
+        let mut port = axum::http::HeaderMap::new();
+        port.append(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7:5678".parse().unwrap(),
+        );
+        assert_eq!(
+            client_addr(proxy, port.get_all("x-forwarded-for"), &trusted),
             "203.0.113.7".parse::<IpAddr>().unwrap()
         );
     }

@@ -26,6 +26,7 @@ use futures_util::SinkExt;
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
 
@@ -93,6 +94,23 @@ pub async fn events(
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let slot = Slot::take(&state.security, session.agent.id)?;
+    // Listen for sign-ins ending first, then look at this one again: one
+    // that ended between the two is seen either way.
+    let revocations = state.hub.revocations();
+    let still = state
+        .store
+        .agent_by_token_hash(
+            &session.token_hash,
+            state.clock.now(),
+            state.security.token_idle,
+        )
+        .await?;
+    let Some(agent) = still else {
+        return Err(ApiError::unauthorized(
+            "that token is not valid: sign in again",
+        ));
+    };
+    let session = Session { agent, ..session };
     // Clients send only pings and closes: a small read buffer, because
     // tungstenite zero-fills all of it on every read.
     Ok(ws
@@ -102,7 +120,7 @@ pub async fn events(
         .max_write_buffer_size(MAX_QUEUED)
         .on_upgrade(move |socket| async move {
             let agent = session.agent.id;
-            if let Err(e) = stream(state, socket, q.since, session).await {
+            if let Err(e) = stream(state, socket, q.since, session, revocations).await {
                 tracing::debug!("event stream for agent {agent} ended: {e}");
             }
             drop(slot);
@@ -116,6 +134,8 @@ struct Conn {
     idle: Duration,
     /// Who is reading: what the stream sends is filtered for them.
     agent: Agent,
+    token_hash: String,
+    revocations: broadcast::Receiver<Revoked>,
 }
 
 impl Conn {
@@ -137,10 +157,34 @@ impl Conn {
         self.io(WsOp::Send(WsMessage::Text(text.into()))).await
     }
 
+    /// Whether this stream's sign-in ended (a revocation waiting for it).
+    fn revoked(&mut self) -> bool {
+        loop {
+            match self.revocations.try_recv() {
+                Ok(r) if self.is_mine(&r) => return true,
+                Ok(_) => {}
+                Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
+    fn is_mine(&self, r: &Revoked) -> bool {
+        match r {
+            Revoked::Token(h) => *h == self.token_hash,
+            Revoked::Agent(id) => *id == self.agent.id,
+        }
+    }
+
     /// Sends everything stored after `last` that this agent may see;
-    /// returns the new last sequence.
+    /// returns the new last sequence. Stops between batches if the
+    /// sign-in ended.
     async fn backfill(&mut self, state: &AppState, mut last: Seq) -> anyhow::Result<Seq> {
         loop {
+            if self.revoked() {
+                self.close_signed_out("sign-in revoked").await;
+                anyhow::bail!("the sign-in ended during the replay");
+            }
             let batch = state.store.events_since(last, BATCH).await?;
             let n = batch.len();
             for ev in batch {
@@ -206,6 +250,7 @@ async fn stream(
     socket: WebSocket,
     since: Option<Seq>,
     session: Session,
+    revocations: broadcast::Receiver<Revoked>,
 ) -> anyhow::Result<()> {
     let Session { agent, token_hash } = session;
     let idle = state.security.stream_idle;
@@ -213,8 +258,9 @@ async fn stream(
         socket,
         idle,
         agent,
+        token_hash,
+        revocations,
     };
-    let mut revocations = state.hub.revocations();
     let mut rx = state.hub.subscribe();
     let mut closing = state.hub.closing();
     let (latest, oldest) = state.store.seq_bounds().await?;
@@ -247,6 +293,7 @@ async fn stream(
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     let mut checked = Instant::now();
+    let mut check_now = false;
     loop {
         tokio::select! {
             live = rx.recv() => {
@@ -293,29 +340,30 @@ async fn stream(
                 let _ = timeout(Duration::from_secs(1), conn.socket.send(WsMessage::Close(None))).await;
                 return Ok(());
             }
-            revoked = revocations.recv() => match revoked {
-                Ok(Revoked::Token(h)) if h == token_hash => {
-                    conn.close_signed_out("signed out").await;
-                    return Ok(());
-                }
-                Ok(Revoked::Agent(id)) if id == conn.agent.id => {
-                    conn.close_signed_out("sign-in revoked").await;
+            revoked = conn.revocations.recv() => match revoked {
+                Ok(r) if conn.is_mine(&r) => {
+                    let why = match r {
+                        Revoked::Token(_) => "signed out",
+                        Revoked::Agent(_) => "sign-in revoked",
+                    };
+                    conn.close_signed_out(why).await;
                     return Ok(());
                 }
                 Ok(_) => {}
                 // Missed some: check this sign-in at the next tick.
-                Err(RecvError::Lagged(_)) => checked = Instant::now() - RECHECK_EVERY,
+                Err(RecvError::Lagged(_)) => check_now = true,
                 Err(RecvError::Closed) => return Ok(()),
             },
             _ = ping.tick() => {
                 if last_heard.elapsed() > idle {
                     return Ok(());
                 }
-                if checked.elapsed() >= RECHECK_EVERY {
+                if check_now || checked.elapsed() >= RECHECK_EVERY {
                     checked = Instant::now();
+                    check_now = false;
                     let now = state.clock.now();
                     let token_idle = state.security.token_idle;
-                    match state.store.agent_by_token_hash(&token_hash, now, token_idle).await? {
+                    match state.store.agent_by_token_hash(&conn.token_hash, now, token_idle).await? {
                         // Teams and role may have changed: filter by them.
                         Some(fresh) => conn.agent = fresh,
                         None => {

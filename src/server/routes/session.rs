@@ -20,7 +20,7 @@ pub async fn login(
 ) -> ApiResult<axum::Json<LoginResponse>> {
     let refused = || ApiError::unauthorized("wrong login or password");
     let guard = &state.security.login;
-    let attempt = guard.attempt(&addr.to_string(), &req.login)?;
+    let attempt = guard.attempt(addr, &req.login)?;
     let found = state.store.agent_login(&req.login).await?;
     let (agent, hash) = match found {
         Some((agent, hash)) => (Some(agent), hash),
@@ -39,7 +39,15 @@ pub async fn login(
     } else {
         hash
     };
-    if !guard.verify(password, hash).await? {
+    let ok = match guard.verify(password, hash).await {
+        Ok(ok) => ok,
+        Err(busy) => {
+            // Never checked: it does not count.
+            attempt.give_back();
+            return Err(busy);
+        }
+    };
+    if !ok {
         return Err(refused());
     }
     let agent = agent.ok_or_else(refused)?;
@@ -48,7 +56,7 @@ pub async fn login(
             "this agent is disabled; ask an admin to enable it",
         ));
     }
-    attempt.succeeded();
+    attempt.give_back();
     let token = new_token();
     state
         .store

@@ -318,7 +318,9 @@ CREATE TABLE early_statuses (
     r#"
 ALTER TABLE scheduled_messages ADD COLUMN updated_by INTEGER REFERENCES agents(id);
 ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
-UPDATE tokens SET last_used_at = created_at;
+-- When each was last used is not known: from now, so no token in use
+-- expires at the upgrade.
+UPDATE tokens SET last_used_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 CREATE INDEX tokens_agent ON tokens (agent_id);
 ALTER TABLE agents ADD COLUMN disabled_at INTEGER;
 ALTER TABLE agents ADD COLUMN removed_at INTEGER;

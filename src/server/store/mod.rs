@@ -31,7 +31,16 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Internal(e.to_string())
+        match &e {
+            // Data the schema refuses is bad input, not a broken store: a
+            // webhook batch skips the item instead of failing whole.
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Invalid(format!("refused by the database: {e}"))
+            }
+            _ => StoreError::Internal(e.to_string()),
+        }
     }
 }
 

@@ -175,8 +175,7 @@ pub async fn messenger(
             (ev.read, DeliveryStatus::Read),
         ] {
             if let Some(mark) = mark {
-                let r = watermark(&state, id, &sender.id, mark, status).await;
-                keep_going(&state, kind, r)?;
+                watermark(&state, id, &sender.id, mark, status).await?;
             }
         }
         let Some(msg) = ev.message else {
@@ -243,18 +242,22 @@ async fn watermark(
     customer: &str,
     mark: Watermark,
     status: DeliveryStatus,
-) -> Result<(), crate::server::store::StoreError> {
+) -> Result<(), ApiError> {
+    // One bad id does not stop the rest.
+    let kind = ChannelKind::Messenger;
     for mid in mark.mids {
-        state
+        let r = state
             .store
             .platform_status(account, mid, status, None)
-            .await?;
+            .await;
+        keep_going(state, kind, r.map(drop))?;
     }
     if let Some(until) = ms(mark.watermark) {
-        state
+        let r = state
             .store
             .platform_status_until(account, customer.to_string(), until, status)
-            .await?;
+            .await;
+        keep_going(state, kind, r.map(drop))?;
     }
     Ok(())
 }

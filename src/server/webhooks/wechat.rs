@@ -158,11 +158,36 @@ pub async fn receive(
     if nonce.is_empty() || !state.security.nonces.first_time(id, nonce, Instant::now()) {
         return Err(ApiError::forbidden("this nonce was used already: a replay"));
     }
+    // The nonce is given back unless the push was settled (kept, or
+    // refused for good): after a failure on our side, or when WeChat hung
+    // up before the answer, its retry with the same nonce is taken.
+    let mut taken = TakenNonce {
+        state: &state,
+        account: id,
+        nonce,
+        settled: false,
+    };
     let outcome = take(&state, id, &creds, token, &q, &body).await;
-    if outcome.as_ref().is_err_and(|e| e.status.is_server_error()) {
-        state.security.nonces.release(id, nonce);
-    }
+    taken.settled = match &outcome {
+        Ok(_) => true,
+        Err(e) => !e.status.is_server_error(),
+    };
     outcome
+}
+
+struct TakenNonce<'a> {
+    state: &'a AppState,
+    account: ChannelAccountId,
+    nonce: &'a str,
+    settled: bool,
+}
+
+impl Drop for TakenNonce<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.state.security.nonces.release(self.account, self.nonce);
+        }
+    }
 }
 
 /// A fresh, signed push: read, and stored.

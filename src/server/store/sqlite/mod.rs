@@ -1099,7 +1099,7 @@ fn set_folder_scope(
     tx.prepare_cached("DELETE FROM standard_folder_assignees WHERE folder_id = ?1")?
         .execute([id])?;
     for a in assignee_ids {
-        load_agent(tx, *a)?;
+        sessions::live_agent(tx, *a)?;
         tx.prepare_cached(
             "INSERT OR IGNORE INTO standard_folder_assignees (folder_id, agent_id) VALUES (?1, ?2)",
         )?
@@ -2459,10 +2459,10 @@ impl Store for SqliteStore {
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
             let conv = load_conversation(tx, id)?;
-            let name = agent_name(tx, agent)?;
             if conv.is_assigned_to(agent) {
                 return Ok(conv);
             }
+            let name = sessions::assignable(tx, agent)?.name;
             tx.prepare_cached("INSERT INTO conversation_assignees (conversation_id, agent_id, assigned_at, assigned_by)
                  VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, agent, at, by],
             )?;

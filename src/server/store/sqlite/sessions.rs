@@ -1,7 +1,7 @@
 //! Who may sign in: bearer tokens that expire when idle and can be revoked,
 //! and agents an admin disables, enables again or removes.
 
-use super::{load_agent, load_conversation, now_ms, system_message, who};
+use super::{load_agent, load_conversation, load_scheduled, now_ms, system_message, who};
 use crate::protocol::*;
 use crate::server::store::{StoreError, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -74,7 +74,7 @@ pub fn revoke_tokens(tx: &Transaction, agent: AgentId) -> StoreResult<usize> {
 }
 
 /// An agent that has not been removed, or NotFound.
-fn live_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
+pub fn live_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
     let removed: Option<Option<i64>> = conn
         .prepare_cached("SELECT removed_at FROM agents WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
@@ -83,6 +83,44 @@ fn live_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
         Some(None) => load_agent(conn, id),
         _ => Err(StoreError::NotFound("agent")),
     }
+}
+
+/// An agent work may be given to: not removed (NotFound), not disabled.
+pub fn assignable(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
+    let agent = live_agent(conn, id)?;
+    if agent.disabled {
+        return Err(StoreError::Invalid(format!(
+            "{} is disabled: an admin must enable them first",
+            agent.name
+        )));
+    }
+    Ok(agent)
+}
+
+/// Cancels what was scheduled to go out in the agent's name: nothing is
+/// sent for someone who can no longer sign in.
+fn cancel_scheduled_of(
+    tx: &Transaction,
+    events: &mut Vec<EventKind>,
+    id: AgentId,
+    now: i64,
+) -> StoreResult<()> {
+    let pending: Vec<i64> = tx
+        .prepare_cached(
+            "SELECT id FROM scheduled_messages WHERE created_by = ?1 AND status = 'pending'",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for s in pending {
+        tx.prepare_cached(
+            "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![s, now])?;
+        events.push(EventKind::ScheduledChanged {
+            scheduled: load_scheduled(tx, s)?,
+        });
+    }
+    Ok(())
 }
 
 /// Admins who can still sign in, other than `but`.
@@ -114,6 +152,9 @@ pub fn set_disabled(
     }
     tx.prepare_cached("UPDATE agents SET disabled_at = ?2 WHERE id = ?1")?
         .execute(params![id, disabled.then(now_ms)])?;
+    if disabled {
+        cancel_scheduled_of(tx, events, id, now_ms())?;
+    }
     let agent = load_agent(tx, id)?;
     events.push(EventKind::AgentUpdated {
         agent: agent.clone(),
@@ -160,12 +201,43 @@ pub fn remove(
         .execute([id])?;
     tx.prepare_cached("DELETE FROM tokens WHERE agent_id = ?1")?
         .execute([id])?;
+    cancel_scheduled_of(tx, events, id, now)?;
+    // The login is freed; the old one is kept beside the id and time, which
+    // no live login can be.
     tx.prepare_cached(
         "UPDATE agents SET removed_at = ?2, disabled_at = COALESCE(disabled_at, ?2),
-                password_hash = NULL, login = login || '~removed-' || id
+                password_hash = NULL, login = login || '~removed-' || id || '-' || ?2
          WHERE id = ?1",
     )?
     .execute(params![id, now])?;
     events.push(EventKind::AgentRemoved { agent_id: id });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::store::migrations::MIGRATIONS;
+
+    #[test]
+    fn tokens_issued_long_ago_survive_the_upgrade_that_makes_tokens_expire() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..12] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO agents (name, login, role, created_at) VALUES ('A', 'a', 'agent', 0);
+             INSERT INTO tokens (hash, agent_id, created_at) VALUES ('h', 1, 0);",
+        )
+        .unwrap();
+        conn.execute_batch(MIGRATIONS[12]).unwrap();
+        let last: i64 = conn
+            .query_row(
+                "SELECT last_used_at FROM tokens WHERE hash = 'h'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let now = chrono::Utc::now().timestamp_millis();
+        assert!((now - last).abs() < 5_000, "{last} vs {now}");
+    }
 }

@@ -1562,3 +1562,124 @@ async fn a_status_that_beats_the_send_answer_is_kept_for_its_message() {
     let failed = status_of(&t, conv, sent.id, DeliveryStatus::Failed).await;
     assert!(failed.failure.unwrap().contains("131026"));
 }
+
+/// A server on loopback that counts its requests: `/secret` answers with
+/// bytes nobody outside should see, `/redirect` sends to `to`.
+async fn internal_server(
+    to: Option<String>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::routing::get;
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (h1, h2) = (hits.clone(), hits.clone());
+    let app = axum::Router::new()
+        .route(
+            "/secret",
+            get(move || async move {
+                h1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "internal secret"
+            }),
+        )
+        .route(
+            "/redirect",
+            get(move || async move {
+                h2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                axum::response::Redirect::to(&to.unwrap_or_default())
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_address_inside_the_network_is_never_fetched() {
+    let meta = Double::start(Platform::Meta).await;
+    let (internal, secret_hits) = internal_server(None).await;
+    let secret = format!("{internal}/secret");
+    // An allowed host (a configured base) that redirects inside.
+    let (redirector, redirects) = internal_server(Some(secret.clone())).await;
+    let t = TestServer::start_with_config(|c| ServerConfig {
+        api_bases: chatsmart::server::platforms::ApiBases {
+            line_data: redirector.clone(),
+            ..meta.bases(c.api_bases.clone())
+        },
+        retry_base: Duration::from_millis(20),
+        ..c
+    })
+    .await;
+    let fb = channel(&t, ChannelKind::Messenger, &FB).await;
+    let at = now_ms();
+    for (psid, mid, url) in [
+        ("PSID-A", "m_direct", secret.clone()),
+        ("PSID-B", "m_redirect", format!("{redirector}/redirect")),
+        (
+            "PSID-C",
+            "m_plain",
+            "http://scontent.xx.fbcdn.net/p.jpg".to_string(),
+        ),
+    ] {
+        let body = json!({"object": "page", "entry": [{"id": "PAGE-1", "time": at, "messaging": [
+            {"sender": {"id": psid}, "recipient": {"id": "PAGE-1"}, "timestamp": at,
+             "message": {"mid": mid, "attachments": [{"type": "file", "payload": {"url": url}}]}}
+        ]}]})
+        .to_string();
+        let (code, _) = deliver(
+            &t.url(),
+            &fb.webhook_path,
+            Platform::Meta,
+            "fb-secret",
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(code, 200);
+    }
+    // Each message ends up saying its file was refused, with no file.
+    let c = t.alice.client.clone();
+    let notes = until("three refused files", || {
+        let c = c.clone();
+        async move {
+            let rows = c
+                .conversations(&ConversationQuery::default())
+                .await
+                .unwrap()
+                .items;
+            let mut notes = Vec::new();
+            for r in rows {
+                for m in inbound_messages_of(&c, r.conversation.id).await {
+                    if m.text.contains("refused")
+                        || m.text.contains("lost")
+                        || m.text.contains("could not")
+                    {
+                        notes.push(m);
+                    }
+                }
+            }
+            (notes.len() == 3).then_some(notes)
+        }
+    })
+    .await;
+    for m in &notes {
+        assert!(m.attachment.is_none(), "{m:?}");
+        assert!(!m.text.contains("internal secret"));
+    }
+    assert_eq!(
+        secret_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the inside was reached"
+    );
+    assert!(
+        redirects.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the allowed host was asked"
+    );
+}
+
+async fn inbound_messages_of(c: &chatsmart::client::Client, conv: ConversationId) -> Vec<Message> {
+    c.messages(conv, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::Inbound)
+        .collect()
+}

@@ -216,6 +216,13 @@ pub fn type_for_name(name: &str) -> Result<&'static FileType, String> {
     }
 }
 
+/// Whether a stored file may be handed to the desktop's opener: its name's
+/// extension is an allowed type and the server recorded it as that type
+/// (from its bytes). Anything else is only ever saved.
+pub fn openable(a: &Attachment) -> bool {
+    type_for_name(&a.name).is_ok_and(|t| t.mime == a.mime)
+}
+
 /// The file's type, if its name's extension is allowed and its first bytes
 /// (`head`, up to [`SNIFF_BYTES`]) are that type's. A renamed file is
 /// refused with the reason.
@@ -433,6 +440,20 @@ pub fn human_size(bytes: u64) -> String {
     } else {
         format!("{v:.0} {}", UNITS[unit])
     }
+}
+
+/// A customer's file name with its extension replaced by `ext`, the one its
+/// bytes were recognised as (or `bin`): "Invoice.pdf.bat" holding a PDF
+/// becomes "Invoice.pdf.pdf", holding anything else "Invoice.pdf.bin", so no
+/// name a customer chose makes a desktop run or render a file as something
+/// it is not.
+pub fn name_for_content(name: &str, ext: &str) -> String {
+    let cleaned = clean_file_name(name);
+    let stem = match cleaned.rsplit_once('.') {
+        Some((s, _)) if !s.is_empty() => s,
+        _ => cleaned.as_str(),
+    };
+    clean_file_name(&format!("{stem}.{ext}"))
 }
 
 /// A file name fit to store, show and save anywhere: the last path
@@ -664,5 +685,42 @@ mod tests {
         assert_eq!(human_size(87), "87 B");
         assert_eq!(human_size(1536), "1.5 KB");
         assert_eq!(human_size(25 << 20), "25 MB");
+    }
+}
+
+#[cfg(test)]
+mod content_names {
+    use super::*;
+
+    #[test]
+    fn a_customers_file_is_named_for_what_it_is() {
+        assert_eq!(
+            name_for_content("Invoice.pdf.bat", "pdf"),
+            "Invoice.pdf.pdf"
+        );
+        assert_eq!(name_for_content("receipt.html", "bin"), "receipt.bin");
+        assert_eq!(name_for_content("photo", "jpg"), "photo.jpg");
+        assert_eq!(name_for_content("../../etc/passwd", "bin"), "passwd.bin");
+        assert_eq!(name_for_content(".bashrc", "bin"), ".bashrc.bin");
+    }
+
+    #[test]
+    fn only_allowed_types_recorded_as_such_are_opened() {
+        let a = |name: &str, mime: &str| Attachment {
+            id: 1,
+            name: name.into(),
+            mime: mime.into(),
+            kind: AttachmentKind::Document,
+            size: 1,
+            sha256: String::new(),
+            created_at: chrono::Utc::now(),
+        };
+        assert!(openable(&a("a.pdf", "application/pdf")));
+        assert!(!openable(&a("a.pdf.bin", "application/octet-stream")));
+        assert!(!openable(&a("receipt.html", "text/html")));
+        assert!(
+            !openable(&a("a.pdf", "text/html")),
+            "a name and a type that disagree"
+        );
     }
 }

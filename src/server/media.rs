@@ -117,17 +117,6 @@ async fn store_media(
         .fetch_media(f.kind, f.account, &creds, media)
         .await
         .map_err(|e| (e.reason, e.retry))?;
-    let header_mime = resp
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
     let kind = media.attachment_kind();
     let limit = state.uploads.limit(kind);
     let io = |e: std::io::Error| (format!("storing the file: {e}"), true);
@@ -150,20 +139,16 @@ async fn store_media(
     if incoming.size() == 0 {
         return Err(("the platform sent an empty file".into(), true));
     }
+    // The type is what the bytes are, never what the platform or the
+    // customer says: a file of no allowed type is stored as opaque bytes,
+    // under `.bin`, and is only ever saved, not opened.
     let known = type_of_content(incoming.head(), kind);
     let mime = known
         .map(|t| t.mime.to_string())
-        .or(header_mime.filter(|m| m.contains('/') && !m.contains("json")))
-        .or_else(|| media.mime.clone())
         .unwrap_or_else(|| "application/octet-stream".into());
-    let ext = known.map(|t| t.ext).unwrap_or(match kind {
-        AttachmentKind::Image => "img",
-        AttachmentKind::Audio => "audio",
-        AttachmentKind::Video => "video",
-        _ => "bin",
-    });
-    let name = match media.name.as_deref().map(clean_file_name) {
-        Some(n) if !n.is_empty() => n,
+    let ext = known.map(|t| t.ext).unwrap_or("bin");
+    let name = match media.name.as_deref() {
+        Some(n) if !n.trim().is_empty() => name_for_content(n, ext),
         _ => format!(
             "{}-{}.{ext}",
             media.what,

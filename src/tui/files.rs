@@ -138,7 +138,10 @@ pub async fn open_or_save(
     download_dir: &Path,
 ) -> Result<String, String> {
     let name = crate::sanitize::line(&attachment.name);
-    if let (false, Some(opener)) = (save, desktop_opener()) {
+    // Only a file of an allowed type, recorded as that type, is opened;
+    // anything else is saved, and the agent is told why.
+    let openable = crate::protocol::openable(attachment);
+    if let (false, true, Some(opener)) = (save, openable, desktop_opener()) {
         // A private copy per content, fetched once.
         let dir = crate::config::dirs()
             .map(|d| d.cache_dir().join("files"))
@@ -171,12 +174,17 @@ pub async fn open_or_save(
         .await
         .map_err(|e| e.to_string())?;
     // Never replaces a file: the next free name is claimed atomically.
+    let why = if !save && !openable && desktop_opener().is_some() {
+        " (not opened: not a type chatsmart opens)"
+    } else {
+        ""
+    };
     for _ in 0..1000 {
         let path = free_path(download_dir, &attachment.name);
         match tmp.persist_noclobber(&path) {
             Ok(_) => {
                 return Ok(format!(
-                    "saved {name} to {}",
+                    "saved {name} to {}{why}",
                     crate::sanitize::line(&path.display().to_string())
                 ))
             }

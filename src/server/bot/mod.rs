@@ -275,7 +275,10 @@ pub mod external {
         if !status.is_success() {
             anyhow::bail!("it answered {status}");
         }
-        let bytes = resp.bytes().await?;
+        // An outside bot's answer is a few replies, never megabytes.
+        let bytes = crate::server::platforms::guard::read_capped(resp, 1024 * 1024)
+            .await
+            .map_err(|e| anyhow::anyhow!("its answer: {e}"))?;
         // Nothing to say now (it may answer through the API).
         if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(None);

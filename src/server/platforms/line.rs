@@ -39,10 +39,13 @@ async fn post(
     let status = resp.status();
     // A retried push LINE already accepted answers 409 with the original
     // request id: it was delivered.
+    let body = super::guard::read_capped(resp, super::guard::MAX_API_BODY)
+        .await
+        .unwrap_or_default();
+    let body: Value = serde_json::from_slice(&body).unwrap_or_default();
     if status.is_success() || (retry_key.is_some() && status == reqwest::StatusCode::CONFLICT) {
-        return Ok(resp.json().await.unwrap_or_default());
+        return Ok(body);
     }
-    let body: Value = resp.json().await.unwrap_or_default();
     Err((Some(status), Failure::http("LINE", status, &words(&body))))
 }
 

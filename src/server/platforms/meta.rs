@@ -261,6 +261,7 @@ pub async fn fetch_messenger(p: &Platforms, media: &MediaRef) -> Result<Download
         .url
         .as_deref()
         .ok_or_else(|| Failure::fail("Messenger gave no address for the file"))?;
+    let url = super::fetchable(p, "Messenger", url)?;
     download_or_failure("Messenger", p.http.get(url).send().await).await
 }
 
@@ -287,5 +288,6 @@ pub async fn fetch_whatsapp(
         .get("url")
         .and_then(Value::as_str)
         .ok_or_else(|| Failure::retry("WhatsApp gave no address for the file"))?;
+    let url = super::fetchable(p, "WhatsApp", url)?;
     download_or_failure("WhatsApp", p.http.get(url).bearer_auth(token).send().await).await
 }

@@ -7,6 +7,7 @@
 //! Every base URL defaults to the real host and can be pointed elsewhere
 //! (tests, staging) by environment variable or the server's config file.
 
+pub mod guard;
 mod line;
 pub mod links;
 mod meta;
@@ -315,6 +316,8 @@ pub fn media_noun(what: &str) -> &'static str {
 pub struct Platforms {
     http: reqwest::Client,
     pub bases: ApiBases,
+    /// Where requests may go (see [`guard`]).
+    allowed: guard::Allowed,
     wechat_tokens: wechat::Tokens,
 }
 
@@ -323,15 +326,20 @@ pub type Download = reqwest::Response;
 
 impl Platforms {
     pub fn new(bases: ApiBases) -> Self {
+        let bases = bases.trimmed();
+        let allowed = guard::Allowed::new(&bases);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("chatsmart/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(std::sync::Arc::new(allowed.resolver()))
+            .redirect(allowed.redirects())
             .build()
             .expect("an HTTP client with rustls builds");
         Platforms {
             http,
-            bases: bases.trimmed(),
+            allowed,
+            bases,
             wechat_tokens: wechat::Tokens::default(),
         }
     }
@@ -387,6 +395,19 @@ impl Platforms {
     }
 }
 
+/// A file's address from a platform, if the server may fetch it (see
+/// [`guard`]); a failure saying why not otherwise, never retried.
+fn fetchable(p: &Platforms, platform: &str, address: &str) -> Result<String, Failure> {
+    let u = url::Url::parse(address)
+        .map_err(|_| Failure::fail(format!("{platform} gave a file address that does not read")))?;
+    p.allowed.check(&u).map_err(|why| {
+        Failure::fail(format!(
+            "refused to fetch the file from where {platform} said: {why}"
+        ))
+    })?;
+    Ok(u.into())
+}
+
 /// A credential the account must have (the store checked them all when
 /// the account was added).
 fn cred<'a>(creds: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, Failure> {
@@ -405,10 +426,9 @@ async fn json_or_failure(
 ) -> Result<serde_json::Value, Failure> {
     let resp = resp.map_err(|e| Failure::network(platform, e))?;
     let status = resp.status();
-    let body = resp
-        .bytes()
+    let body = guard::read_capped(resp, guard::MAX_API_BODY)
         .await
-        .map_err(|e| Failure::network(platform, e))?;
+        .map_err(|e| Failure::retry(format!("{platform}'s answer broke off: {e}")))?;
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     if let Some(f) = said(&json) {
         return Err(f);
@@ -432,8 +452,10 @@ async fn download_or_failure(
         return Ok(resp);
     }
     let status = resp.status();
-    let body = resp.text().await.unwrap_or_default();
-    let body: String = body.chars().take(300).collect();
+    let body = guard::read_capped(resp, guard::MAX_ERROR_BODY)
+        .await
+        .unwrap_or_default();
+    let body: String = String::from_utf8_lossy(&body).chars().take(300).collect();
     Err(Failure::http(platform, status, body.trim()))
 }
 

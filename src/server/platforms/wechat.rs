@@ -288,7 +288,10 @@ pub async fn fetch(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/plain"));
             if json {
-                let v: Value = resp.json().await.unwrap_or_default();
+                let body = super::guard::read_capped(resp, super::guard::MAX_ERROR_BODY)
+                    .await
+                    .unwrap_or_default();
+                let v: Value = serde_json::from_slice(&body).unwrap_or_default();
                 let code = v.get("errcode").and_then(Value::as_i64);
                 return Err((
                     code,

@@ -1382,6 +1382,31 @@ async fn files_go_to_line_by_signed_link() {
     let last = if link.ends_with('0') { "1" } else { "0" };
     let forged = format!("{}{last}", &link[..link.len() - 1]);
     assert_eq!(http.get(&forged).send().await.unwrap().status(), 404);
+    // A link signed with the server's key, but for a file never sent on
+    // this account (someone's upload), serves nothing.
+    let unsent = t
+        .bob
+        .client
+        .upload_bytes("private.png", photo())
+        .await
+        .unwrap();
+    let signed = chatsmart::server::platforms::links::sign(
+        &format!("http://{addr}"),
+        &t.state().link_key[..],
+        ch.id,
+        unsent.id,
+        chrono::Utc::now(),
+    );
+    assert_eq!(http.get(&signed).send().await.unwrap().status(), 404);
+    // Nor does a link signed with the channel's own secret, which LINE knows.
+    let with_secret = chatsmart::server::platforms::links::sign(
+        &format!("http://{addr}"),
+        b"line-secret",
+        ch.id,
+        up.id,
+        chrono::Utc::now(),
+    );
+    assert_eq!(http.get(&with_secret).send().await.unwrap().status(), 404);
 
     // A document goes as a link in a text message (LINE has no file message).
     let pdf = chatsmart::protocol::attachments::samples::bytes_for("pdf");

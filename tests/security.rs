@@ -784,3 +784,90 @@ async fn spreadsheet_bombs_are_refused_and_the_server_lives() {
         .unwrap();
     assert!(folders.is_empty());
 }
+
+#[tokio::test]
+async fn channel_credentials_are_encrypted_at_rest_with_a_key_kept_outside() {
+    use chatsmart::server::store::secrets;
+    use chatsmart::server::store::SqliteStore;
+    let mut t = TestServer::start().await;
+    let creds: std::collections::BTreeMap<String, String> = [
+        ("channel_secret", "line-secret-VALUE"),
+        ("channel_access_token", "line-token-VALUE"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let ch = t
+        .admin
+        .client
+        .create_channel(&NewChannel {
+            kind: ChannelKind::Line,
+            name: "LINE @lumen".into(),
+            credentials: creds.clone(),
+        })
+        .await
+        .unwrap();
+    let raw = |db: &std::path::Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT credentials FROM channel_accounts WHERE id = ?1",
+                [ch.id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let stored = raw(&t.db());
+    assert!(stored.starts_with("enc1:"), "{stored}");
+    assert!(!stored.contains("VALUE"));
+    let key_file = secrets::key_file(&t.db());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The server still uses them.
+    let (_, used) = t
+        .state()
+        .store
+        .channel_credentials(ch.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used, creds);
+
+    // A database from before encryption is sealed when opened.
+    t.stop().await;
+    rusqlite::Connection::open(t.db())
+        .unwrap()
+        .execute(
+            "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",
+            rusqlite::params![ch.id, serde_json::to_string(&creds).unwrap()],
+        )
+        .unwrap();
+    {
+        let store = SqliteStore::open(&t.db(), chatsmart::server::hub::Hub::new()).unwrap();
+        assert!(raw(&t.db()).starts_with("enc1:"));
+        // Rotation: sealed under a new key, which replaces the old file.
+        let before = std::fs::read_to_string(&key_file).unwrap();
+        let id = store.rotate_key().await.unwrap();
+        let after = std::fs::read_to_string(&key_file).unwrap();
+        assert_ne!(before, after);
+        assert!(raw(&t.db()).starts_with(&format!("enc1:{id}:")));
+        assert!(!secrets::new_key_file(&t.db()).exists());
+    }
+    t.restart_stopped().await;
+    let (_, used) = t
+        .state()
+        .store
+        .channel_credentials(ch.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used, creds, "readable with the new key");
+    // Listings name the keys, never the values.
+    let listed = t.admin.client.channels().await.unwrap();
+    let line = listed.iter().find(|c| c.id == ch.id).unwrap();
+    assert_eq!(line.credential_keys.len(), 2);
+}

@@ -47,6 +47,15 @@ pub enum ChannelCommand {
     },
     /// Stop a channel account taking webhooks; its conversations stay.
     Remove { id: ChannelAccountId },
+    /// Encrypt every account's credentials under a new server key (kept in
+    /// the key file beside the database), on the database directly. Stop
+    /// the server first. Links already sent to LINE stop working.
+    #[command(name = "rotate-key")]
+    RotateKey {
+        /// The SQLite database (default: in the XDG data directory).
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+    },
 }
 
 impl Tabular for ChannelAccount {
@@ -160,6 +169,9 @@ pub async fn run(client: Client, cmd: ChannelCommand, out: Output) -> anyhow::Re
                 })
                 .await?;
             out.one(&created)
+        }
+        ChannelCommand::RotateKey { .. } => {
+            anyhow::bail!("rotate-key works on the database, not through a server")
         }
         ChannelCommand::Remove { id } => {
             client.remove_channel(id).await?;

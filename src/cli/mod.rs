@@ -701,6 +701,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(convs::act(client, id, action, out))
         }
         Some(Command::Bot { cmd }) => bot::run(cmd),
+        Some(Command::Channel {
+            cmd: Some(channels::ChannelCommand::RotateKey { db }),
+        }) => runtime()?.block_on(async move {
+            let store = open_store(db)?;
+            let id = store.rotate_key().await?;
+            eprintln!(
+                "channel credentials are now encrypted under key {id} (in {})",
+                crate::server::store::secrets::key_file(store.path()).display()
+            );
+            Ok(())
+        }),
         Some(Command::Channel { cmd }) => {
             let out = output::Output::new(cli.output, cli.quiet);
             let client = connect(cli.server, cli.token)?.context(NOT_CONNECTED)?;

@@ -215,6 +215,7 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
         reply_token,
         retry_key,
         public_url: state.public_url.as_deref(),
+        link_key: &state.link_key[..],
         now,
         parts_sent: parts,
     };

@@ -49,6 +49,9 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// Sign-in budgets, token lifetime, stream limits.
     pub security: Arc<auth::Security>,
+    /// Signs the links platforms fetch our files by (derived from the
+    /// server's secret key, kept outside the database).
+    pub link_key: Arc<[u8; 32]>,
 }
 
 #[derive(Clone)]
@@ -175,7 +178,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let hub = Hub::new();
     let store = SqliteStore::open_with(&config.db, hub.clone(), config.durability)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db.display()))?;
+    let link_key = Arc::new(store.keys().current.derive("media-links"));
     let state = AppState {
+        link_key,
         store: Arc::new(store),
         hub,
         clock: config.clock.clone(),

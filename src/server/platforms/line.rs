@@ -144,8 +144,7 @@ fn file_message(out: &Outgoing<'_>, file: &OutFile) -> Result<Value, Failure> {
             "LINE takes files only from a public address: set public_url in the server's config to send them",
         ));
     };
-    let secret = cred(out.creds, "channel_secret")?;
-    let link = links::sign(public_url, secret, out.account, file.id, out.now);
+    let link = links::sign(public_url, out.link_key, out.account, file.id, out.now);
     let photo = matches!(file.mime.as_str(), "image/png" | "image/jpeg");
     Ok(if photo {
         json!({"type": "image", "originalContentUrl": link, "previewImageUrl": link})

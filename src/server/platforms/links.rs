@@ -1,8 +1,10 @@
 //! Signed links to our files, for platforms that only take a file from a
 //! public HTTPS address (LINE). A link names the account, the attachment
-//! and when it expires, and is signed with the account's own secret, so
-//! nothing else has to be stored and a removed account's links stop
-//! working: `{public_url}/media/{account}/{attachment}/{expires}/{sig}`.
+//! and when it expires, and is signed with a key derived from the server's
+//! own secret key (never a platform's secret, which the platform knows):
+//! `{public_url}/media/{account}/{attachment}/{expires}/{sig}`. The route
+//! also checks the file was sent on that account, and a removed account's
+//! links stop working.
 
 use crate::protocol::{AttachmentId, ChannelAccountId};
 use chrono::{DateTime, Utc};
@@ -11,10 +13,10 @@ use chrono::{DateTime, Utc};
 /// opens it later).
 pub const LINK_DAYS: i64 = 30;
 
-fn mac(secret: &str, account: ChannelAccountId, attachment: AttachmentId, expires: i64) -> String {
+fn mac(key: &[u8], account: ChannelAccountId, attachment: AttachmentId, expires: i64) -> String {
     use hmac::{Hmac, Mac};
     let mut m =
-        Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     m.update(format!("chatsmart-media:{account}:{attachment}:{expires}").as_bytes());
     hex::encode(&m.finalize().into_bytes()[..16])
 }
@@ -22,7 +24,7 @@ fn mac(secret: &str, account: ChannelAccountId, attachment: AttachmentId, expire
 /// The link to `attachment`, valid for [`LINK_DAYS`] from `now`.
 pub fn sign(
     public_url: &str,
-    secret: &str,
+    key: &[u8],
     account: ChannelAccountId,
     attachment: AttachmentId,
     now: DateTime<Utc>,
@@ -31,20 +33,20 @@ pub fn sign(
     format!(
         "{}/media/{account}/{attachment}/{expires}/{}",
         public_url.trim_end_matches('/'),
-        mac(secret, account, attachment, expires)
+        mac(key, account, attachment, expires)
     )
 }
 
 /// Whether a link's parts are ours and not expired at `now`.
 pub fn verify(
-    secret: &str,
+    key: &[u8],
     account: ChannelAccountId,
     attachment: AttachmentId,
     expires: i64,
     sig: &str,
     now: DateTime<Utc>,
 ) -> bool {
-    let want = mac(secret, account, attachment, expires);
+    let want = mac(key, account, attachment, expires);
     let same: bool = subtle::ConstantTimeEq::ct_eq(want.as_bytes(), sig.as_bytes()).into();
     same && now.timestamp() < expires
 }
@@ -56,18 +58,18 @@ mod tests {
     #[test]
     fn links_are_signed_per_account_and_expire() {
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let link = sign("https://chat.example.com/", "s3cret", 4, 17, now);
+        let link = sign("https://chat.example.com/", b"s3cret", 4, 17, now);
         let parts: Vec<&str> = link.split('/').collect();
         assert_eq!(
             &parts[..6],
             ["https:", "", "chat.example.com", "media", "4", "17"]
         );
         let (expires, sig) = (parts[6].parse().unwrap(), parts[7]);
-        assert!(verify("s3cret", 4, 17, expires, sig, now));
-        assert!(!verify("other", 4, 17, expires, sig, now));
-        assert!(!verify("s3cret", 4, 18, expires, sig, now));
-        assert!(!verify("s3cret", 5, 17, expires, sig, now));
+        assert!(verify(b"s3cret", 4, 17, expires, sig, now));
+        assert!(!verify(b"other", 4, 17, expires, sig, now));
+        assert!(!verify(b"s3cret", 4, 18, expires, sig, now));
+        assert!(!verify(b"s3cret", 5, 17, expires, sig, now));
         let later = now + chrono::Duration::days(LINK_DAYS + 1);
-        assert!(!verify("s3cret", 4, 17, expires, sig, later));
+        assert!(!verify(b"s3cret", 4, 17, expires, sig, later));
     }
 }

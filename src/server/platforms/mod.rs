@@ -110,6 +110,8 @@ pub struct Outgoing<'a> {
     /// Where this server is reachable from the internet, for platforms
     /// that fetch files from a link (LINE); None when it is not.
     pub public_url: Option<&'a str>,
+    /// The key such links are signed with.
+    pub link_key: &'a [u8],
     pub now: chrono::DateTime<chrono::Utc>,
     /// Calls an earlier try already made (a long text goes in several):
     /// they are not made again.

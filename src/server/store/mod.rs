@@ -7,6 +7,7 @@
 //! publishes those events, in sequence order, to the [`Hub`](super::hub::Hub).
 
 pub mod migrations;
+pub mod secrets;
 pub mod sqlite;
 
 use crate::protocol::*;
@@ -305,6 +306,13 @@ pub trait Store: Send + Sync + 'static {
         id: ChannelAccountId,
         patch: ChannelPatch,
     ) -> StoreResult<ChannelAccount>;
+    /// Whether the file went out in a message (an agent's or the bot's) of
+    /// a conversation on this account.
+    async fn attachment_sent_on(
+        &self,
+        account: ChannelAccountId,
+        attachment: AttachmentId,
+    ) -> StoreResult<bool>;
     /// A live (not removed) platform account's kind and credentials.
     async fn channel_credentials(
         &self,

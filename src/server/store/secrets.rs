@@ -45,8 +45,8 @@ impl Key {
 
     /// 64 hex digits.
     pub fn parse(text: &str) -> Result<Key, String> {
-        let bytes = hex::decode(text.trim())
-            .map_err(|_| "a secret key is 64 hex digits".to_string())?;
+        let bytes =
+            hex::decode(text.trim()).map_err(|_| "a secret key is 64 hex digits".to_string())?;
         let k: [u8; 32] = bytes
             .try_into()
             .map_err(|_| "a secret key is 64 hex digits (32 bytes)".to_string())?;
@@ -67,7 +67,7 @@ impl Key {
     /// A key for one purpose, derived from this one (HMAC-SHA256).
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
         use hmac::{Hmac, Mac};
-        let mut m = Hmac::<sha2::Sha256>::new_from_slice(&self.0).expect("any key length");
+        let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
         m.update(purpose.as_bytes());
         m.finalize().into_bytes().into()
     }
@@ -104,7 +104,9 @@ impl Key {
         let plain = self
             .cipher()
             .decrypt(Nonce::from_slice(nonce), body)
-            .map_err(|_| "a sealed value that this key did not seal, or that was altered".to_string())?;
+            .map_err(|_| {
+                "a sealed value that this key did not seal, or that was altered".to_string()
+            })?;
         String::from_utf8(plain).map_err(|_| "a sealed value that is not text".into())
     }
 }
@@ -306,7 +308,10 @@ mod tests {
         let db = dir.path().join("chat.db");
         let (first, source) = Keys::for_database(&db).unwrap();
         assert_eq!(source, KeySource::File(key_file(&db)));
-        let mode = std::fs::metadata(key_file(&db)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(key_file(&db))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let (again, _) = Keys::for_database(&db).unwrap();
         assert_eq!(first.current.to_hex(), again.current.to_hex());

@@ -1,8 +1,9 @@
 //! `GET /media/{account}/{attachment}/{expires}/{sig}`: a file a platform
 //! fetches by link (LINE takes files no other way). No bearer token: the
-//! signature, made with the account's own secret, is the authentication
-//! (see `platforms::links`). Anything wrong is a plain 404, so a link's
-//! parts cannot be probed one at a time.
+//! signature, made with a key only the server has, is the authentication
+//! (see `platforms::links`), and only a file sent on that account is
+//! served. Anything wrong is a plain 404, so a link's parts cannot be
+//! probed one at a time.
 
 use crate::protocol::*;
 use crate::server::error::{ApiError, ApiResult};
@@ -17,19 +18,23 @@ pub async fn serve(
     Path((account, attachment, expires, sig)): Path<(ChannelAccountId, AttachmentId, i64, String)>,
 ) -> ApiResult<Response> {
     let gone = || ApiError::not_found("no such file");
-    let creds = match state.store.channel_credentials(account).await? {
-        Some((ChannelKind::Line, creds)) => creds,
-        _ => return Err(gone()),
-    };
-    let secret = creds.get("channel_secret").ok_or_else(gone)?;
+    if !matches!(
+        state.store.channel_credentials(account).await?,
+        Some((ChannelKind::Line, _))
+    ) {
+        return Err(gone());
+    }
     if !links::verify(
-        secret,
+        &state.link_key[..],
         account,
         attachment,
         expires,
         &sig,
         chrono::Utc::now(),
     ) {
+        return Err(gone());
+    }
+    if !state.store.attachment_sent_on(account, attachment).await? {
         return Err(gone());
     }
     file_response(&state, attachment).await

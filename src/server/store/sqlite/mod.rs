@@ -2,6 +2,7 @@
 //! time anyway) owned by its own thread, and a small pool of readers, WAL
 //! mode, blocking calls moved off the async runtime.
 
+mod channels;
 mod delivery;
 mod macros;
 mod private;
@@ -9,6 +10,7 @@ mod sessions;
 mod triage;
 
 use super::migrations::MIGRATIONS;
+use super::secrets;
 use super::*;
 use crate::protocol::validate;
 use crate::server::hub::Hub;
@@ -31,6 +33,8 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
+    /// Seals channel credentials at rest (see `store::secrets`).
+    keys: secrets::Keys,
     /// Writes waiting for the writer thread, which commits whatever has
     /// queued up in one transaction (group commit).
     queue: Arc<WriteQueue>,
@@ -137,12 +141,23 @@ impl SqliteStore {
     /// is readable only by this user, and so are the database and its log.
     pub fn open_with(path: &Path, hub: Hub, durability: Durability) -> StoreResult<Self> {
         private::prepare(path)?;
+        let (keys, source) = secrets::Keys::for_database(path).map_err(StoreError::Internal)?;
         let mut conn = open_connection(path)?;
         // FULL syncs the log on every commit: an acknowledged message is on
         // disk. Group commit makes that one sync per group, not per write.
         conn.pragma_update(None, "synchronous", durability.as_str())?;
         migrate(&mut conn)?;
         private::restrict_log_files(path);
+        channels::reseal(&mut conn, &keys)?;
+        if let secrets::KeySource::File(file) = &source {
+            // A rotation cut off after its commit: its key is now the key.
+            let next = secrets::new_key_file(path);
+            if next.exists() {
+                std::fs::rename(&next, file).map_err(|e| {
+                    StoreError::Internal(format!("cannot finish the key rotation: {e}"))
+                })?;
+            }
+        }
         // Commits never checkpoint (which syncs the database file and was
         // the tail of ingest and fan-out latency); the checkpointer thread
         // does it beside them.
@@ -177,6 +192,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
+                keys,
                 queue,
                 threads: Mutex::new(vec![handle, checkpoints]),
                 readers: Mutex::new(Vec::new()),
@@ -186,6 +202,39 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The server's secret keys (the current one signs file links).
+    pub fn keys(&self) -> &secrets::Keys {
+        &self.inner.keys
+    }
+
+    /// Seals every channel's credentials under a new key, kept in the key
+    /// file beside the database; the new key's id. Run with the server
+    /// stopped (a running server keeps the old key). With the key in
+    /// `CHATSMART_SECRET_KEY`, says how to rotate it instead.
+    pub async fn rotate_key(&self) -> StoreResult<String> {
+        let path = self.inner.path.clone();
+        let old = self.inner.keys.clone();
+        if std::env::var(secrets::KEY_VAR).is_ok_and(|v| !v.trim().is_empty()) {
+            return Err(StoreError::Invalid(format!(
+                "the key comes from {}: put the new key (64 hex digits) there and the old one in {}, then start the server; it seals everything again",
+                secrets::KEY_VAR,
+                secrets::OLD_KEY_VAR
+            )));
+        }
+        let new = secrets::Key::generate();
+        let next = secrets::new_key_file(&path);
+        secrets::write_key(&next, &new).map_err(StoreError::Internal)?;
+        let keys = secrets::Keys {
+            current: new.clone(),
+            older: std::iter::once(old.current).chain(old.older).collect(),
+        };
+        self.write(move |tx, _| channels::reseal_all(tx, &keys))
+            .await?;
+        std::fs::rename(&next, secrets::key_file(&path))
+            .map_err(|e| StoreError::Internal(format!("cannot put the new key in place: {e}")))?;
+        Ok(new.id())
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer. The events `f`
@@ -1478,7 +1527,8 @@ impl Store for SqliteStore {
     }
 
     async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>> {
-        self.read(|conn| {
+        let keys = self.inner.keys.clone();
+        self.read(move |conn| {
             let rows = conn
                 .prepare(
                     "SELECT id, kind, name, is_api, credentials FROM channel_accounts
@@ -1492,10 +1542,7 @@ impl Store for SqliteStore {
                     let creds: Option<String> = r.get(4)?;
                     // Names of the keys only: the values never leave here.
                     let credential_keys = creds
-                        .and_then(|c| {
-                            serde_json::from_str::<std::collections::BTreeMap<String, String>>(&c)
-                                .ok()
-                        })
+                        .and_then(|c| channels::open(&keys, &c).ok())
                         .map(|m| m.into_keys().collect())
                         .unwrap_or_default();
                     Ok(ChannelAccount {
@@ -1521,8 +1568,7 @@ impl Store for SqliteStore {
             ));
         }
         check_credentials(new.kind, &new.credentials).map_err(StoreError::Invalid)?;
-        let creds = serde_json::to_string(&new.credentials)
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        let creds = channels::seal(&self.inner.keys, &new.credentials)?;
         let kind = new.kind;
         self.write(move |tx, _| {
             tx.prepare_cached(
@@ -1554,6 +1600,7 @@ impl Store for SqliteStore {
             }
             other => other.as_ref().map(|n| n.trim().to_string()),
         };
+        let keys = self.inner.keys.clone();
         self.write(move |tx, _| {
             let row: Option<(String, Option<String>)> = tx
                 .prepare_cached(
@@ -1566,9 +1613,10 @@ impl Store for SqliteStore {
                 return Err(StoreError::NotFound("channel"));
             };
             let kind: ChannelKind = kind.parse().map_err(StoreError::Internal)?;
-            let mut merged: std::collections::BTreeMap<String, String> = creds
-                .and_then(|c| serde_json::from_str(&c).ok())
-                .unwrap_or_default();
+            let mut merged = match creds {
+                Some(c) => channels::open(&keys, &c)?,
+                None => Default::default(),
+            };
             for (k, v) in patch.credentials {
                 if v.trim().is_empty() && optional_credential_keys(kind).contains(&k.as_str()) {
                     merged.remove(&k);
@@ -1577,8 +1625,7 @@ impl Store for SqliteStore {
                 }
             }
             check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
-            let creds =
-                serde_json::to_string(&merged).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let creds = channels::seal(&keys, &merged)?;
             tx.prepare_cached(
                 "UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1",
             )?
@@ -1614,10 +1661,29 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn attachment_sent_on(
+        &self,
+        account: ChannelAccountId,
+        attachment: AttachmentId,
+    ) -> StoreResult<bool> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM messages m
+                        JOIN conversations cv ON cv.id = m.conversation_id
+                        WHERE m.attachment_id = ?2 AND cv.channel_account_id = ?1
+                          AND m.kind IN ('agent', 'bot'))",
+                )?
+                .query_row(params![account, attachment], |r| r.get(0))?)
+        })
+        .await
+    }
+
     async fn channel_credentials(
         &self,
         id: ChannelAccountId,
     ) -> StoreResult<Option<(ChannelKind, std::collections::BTreeMap<String, String>)>> {
+        let keys = self.inner.keys.clone();
         self.read(move |conn| {
             let row: Option<(String, Option<String>)> = conn
                 .prepare_cached(
@@ -1626,11 +1692,13 @@ impl Store for SqliteStore {
                 )?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            Ok(row.and_then(|(kind, creds)| {
-                let kind = kind.parse().ok()?;
-                let creds = serde_json::from_str(&creds?).ok()?;
-                Some((kind, creds))
-            }))
+            let Some((kind, Some(creds))) = row else {
+                return Ok(None);
+            };
+            let Ok(kind) = kind.parse() else {
+                return Ok(None);
+            };
+            Ok(Some((kind, channels::open(&keys, &creds)?)))
         })
         .await
     }

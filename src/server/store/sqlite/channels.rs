@@ -1,0 +1,61 @@
+//! Channel credentials at rest: sealed with the server's key (see
+//! `store::secrets`), opened only to be used.
+
+use crate::server::store::secrets::{Keys, Opened};
+use crate::server::store::{StoreError, StoreResult};
+use rusqlite::{params, Connection, Transaction};
+use std::collections::BTreeMap;
+
+pub fn seal(keys: &Keys, creds: &BTreeMap<String, String>) -> StoreResult<String> {
+    let json = serde_json::to_string(creds).map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(keys.seal(&json))
+}
+
+pub fn open(keys: &Keys, stored: &str) -> StoreResult<BTreeMap<String, String>> {
+    let text = keys.open(stored).map_err(StoreError::Internal)?.text();
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Internal(format!("unreadable channel credentials: {e}")))
+}
+
+/// Seals again, under the current key, every credential that is plain
+/// (from before encryption) or sealed with an older key. How many.
+pub fn reseal_stale(tx: &Transaction, keys: &Keys) -> StoreResult<usize> {
+    reseal_where(tx, keys, false)
+}
+
+/// Seals every credential again under the current key (a rotation).
+pub fn reseal_all(tx: &Transaction, keys: &Keys) -> StoreResult<usize> {
+    reseal_where(tx, keys, true)
+}
+
+fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, credentials FROM channel_accounts WHERE credentials IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    for (id, stored) in rows {
+        let text = match keys.open(&stored).map_err(StoreError::Internal)? {
+            Opened::Current(_) if !all => continue,
+            opened => opened.text(),
+        };
+        tx.execute(
+            "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",
+            params![id, keys.seal(&text)],
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// At open, before the writer starts: what is not sealed under the
+/// current key is sealed again, in one transaction.
+pub fn reseal(conn: &mut Connection, keys: &Keys) -> StoreResult<()> {
+    let tx = conn.transaction()?;
+    let n = reseal_stale(&tx, keys)?;
+    tx.commit()?;
+    if n > 0 {
+        tracing::info!("sealed the credentials of {n} channel accounts under the current key");
+    }
+    Ok(())
+}

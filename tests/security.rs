@@ -871,3 +871,32 @@ async fn channel_credentials_are_encrypted_at_rest_with_a_key_kept_outside() {
     let line = listed.iter().find(|c| c.id == ch.id).unwrap();
     assert_eq!(line.credential_keys.len(), 2);
 }
+
+#[tokio::test]
+async fn each_agent_uploads_within_a_daily_quota() {
+    let png = chatsmart::protocol::attachments::samples::bytes_for("png");
+    let quota = png.len() as u64 * 2 + png.len() as u64 / 2;
+    let t = TestServer::start_with_config(move |c| ServerConfig {
+        upload_quota: quota,
+        ..c
+    })
+    .await;
+    for _ in 0..2 {
+        t.alice
+            .client
+            .upload_bytes("a.png", png.clone())
+            .await
+            .unwrap();
+    }
+    let e = t
+        .alice
+        .client
+        .upload_bytes("a.png", png.clone())
+        .await
+        .unwrap_err();
+    let (code, message) = api_error(e);
+    assert_eq!(code, 429, "{message}");
+    assert!(message.contains("a day"), "{message}");
+    // Another agent has a quota of its own.
+    t.bob.client.upload_bytes("b.png", png).await.unwrap();
+}

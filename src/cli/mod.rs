@@ -109,6 +109,9 @@ pub enum Command {
         /// Event streams one agent may hold open at once (default 8).
         #[arg(long)]
         streams_per_agent: Option<usize>,
+        /// What each agent may upload in 24 hours (default 2GB).
+        #[arg(long, value_name = "SIZE")]
+        upload_quota: Option<String>,
     },
     /// Start an embedded demo server with sample data and open the inbox on it.
     Demo {
@@ -558,8 +561,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             token_idle_days,
             trust_proxy,
             streams_per_agent,
+            upload_quota,
         }) => {
             let settings = server::settings::load(config.as_deref())?;
+            let upload_quota = match upload_quota.or(settings.security.upload_quota.clone()) {
+                Some(q) => crate::protocol::parse_size(&q)
+                    .map_err(|e| anyhow::anyhow!("upload quota {q}: {e}"))?,
+                None => server::auth::UPLOAD_QUOTA,
+            };
             let flow = match bot.or(settings.bot) {
                 Some(path) => {
                     let flow = server::bot::Flow::load(&path).map_err(anyhow::Error::msg)?;
@@ -620,6 +629,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         streams_per_agent: streams_per_agent
                             .or(settings.security.streams_per_agent)
                             .unwrap_or(server::auth::STREAMS_PER_AGENT),
+                        upload_quota,
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

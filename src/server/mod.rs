@@ -91,6 +91,8 @@ pub struct ServerConfig {
     pub durability: store::Durability,
     /// An event-stream client that reads nothing this long is dropped.
     pub stream_idle: std::time::Duration,
+    /// Bytes each agent may upload in 24 hours (2 GB by default).
+    pub upload_quota: u64,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -115,6 +117,7 @@ impl ServerConfig {
             streams_per_agent: auth::STREAMS_PER_AGENT,
             durability: store::Durability::Full,
             stream_idle: auth::STREAM_IDLE,
+            upload_quota: auth::UPLOAD_QUOTA,
         }
     }
 
@@ -206,6 +209,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             streams_per_agent: config.streams_per_agent.max(1),
             streams: Default::default(),
             stream_idle: config.stream_idle,
+            upload_quota: config.upload_quota,
             nonces: Default::default(),
             webhook_items_skipped: Default::default(),
         }),

@@ -14,6 +14,7 @@
 //! token_idle_days = 30            # unused tokens stop working
 //! trusted_proxies = ["127.0.0.1"] # whose X-Forwarded-For is believed
 //! streams_per_agent = 8           # event streams open at once per agent
+//! upload_quota = "2GB"            # what each agent may upload a day
 //! ```
 //!
 //! Precedence: built-in defaults < this file < `CHATSMART_*_API_BASE`
@@ -51,6 +52,8 @@ pub struct SecurityFile {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Event streams one agent may hold open at once (8).
     pub streams_per_agent: Option<usize>,
+    /// What each agent may upload in 24 hours ("2GB").
+    pub upload_quota: Option<String>,
 }
 
 /// `$XDG_CONFIG_HOME/chatsmart/server.toml`

@@ -84,12 +84,17 @@ pub struct Security {
     /// A stream client that reads nothing (answers no ping, takes no
     /// frame) this long is dropped.
     pub stream_idle: std::time::Duration,
+    /// Bytes each agent may upload in 24 hours.
+    pub upload_quota: u64,
     /// WeChat nonces seen lately (a signed push works once).
     pub nonces: crate::server::webhooks::replay::Nonces,
     /// Items of platforms' batches left out because they did not read or
     /// the store refused them.
     pub webhook_items_skipped: std::sync::atomic::AtomicU64,
 }
+
+/// The default of [`Security::upload_quota`]: 2 GB a day.
+pub const UPLOAD_QUOTA: u64 = 2_000_000_000;
 
 /// The default of [`Security::stream_idle`].
 pub const STREAM_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
@@ -108,6 +113,7 @@ impl Default for Security {
             streams_per_agent: STREAMS_PER_AGENT,
             streams: Mutex::new(HashMap::new()),
             stream_idle: STREAM_IDLE,
+            upload_quota: UPLOAD_QUOTA,
             nonces: Default::default(),
             webhook_items_skipped: Default::default(),
         }

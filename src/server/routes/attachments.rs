@@ -52,6 +52,25 @@ pub async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // Each agent may upload so much a day: a stolen or careless token
+    // cannot fill the disk.
+    let quota = state.security.upload_quota;
+    let day_ago = state.clock.now() - chrono::Duration::hours(24);
+    let used = state.store.uploaded_bytes_since(me.id, day_ago).await?;
+    let room = quota.saturating_sub(used);
+    let over_quota = || {
+        ApiError::too_many(
+            3600,
+            format!(
+                "you have uploaded {} in the last 24 hours, and each agent may upload {} a day; try again later or ask an admin",
+                human_size(used),
+                human_size(quota)
+            ),
+        )
+    };
+    if declared.is_some_and(|len| len > room + FRAMING) || room == 0 {
+        return Err(over_quota());
+    }
     if let Some(len) = declared {
         if len > limits.largest() + FRAMING {
             return Err(too_large(format!(
@@ -85,6 +104,9 @@ pub async fn upload(
             if !checked && incoming.head().len() >= SNIFF_BYTES {
                 sniff(&name, incoming.head()).map_err(unsupported)?;
                 checked = true;
+            }
+            if incoming.size() > room {
+                return Err(over_quota());
             }
             if incoming.size() > limit {
                 // Nothing more is written; the partial file goes with

@@ -322,6 +322,7 @@ ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
 -- expires at the upgrade.
 UPDATE tokens SET last_used_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
 CREATE INDEX tokens_agent ON tokens (agent_id);
+CREATE INDEX attachments_uploader ON attachments (uploaded_by, created_at);
 ALTER TABLE agents ADD COLUMN disabled_at INTEGER;
 ALTER TABLE agents ADD COLUMN removed_at INTEGER;
 "#,

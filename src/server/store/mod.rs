@@ -306,6 +306,8 @@ pub trait Store: Send + Sync + 'static {
         id: ChannelAccountId,
         patch: ChannelPatch,
     ) -> StoreResult<ChannelAccount>;
+    /// Bytes an agent uploaded since `since`.
+    async fn uploaded_bytes_since(&self, agent: AgentId, since: DateTime<Utc>) -> StoreResult<u64>;
     /// Whether the file went out in a message (an agent's or the bot's) of
     /// a conversation on this account.
     async fn attachment_sent_on(

@@ -1661,6 +1661,20 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn uploaded_bytes_since(&self, agent: AgentId, since: DateTime<Utc>) -> StoreResult<u64> {
+        let since = since.timestamp_millis();
+        self.read(move |conn| {
+            let n: i64 = conn
+                .prepare_cached(
+                    "SELECT COALESCE(SUM(size), 0) FROM attachments
+                     WHERE uploaded_by = ?1 AND created_at >= ?2",
+                )?
+                .query_row(params![agent, since], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
     async fn attachment_sent_on(
         &self,
         account: ChannelAccountId,

@@ -117,6 +117,16 @@ pub fn multiline(text: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever a customer sends, nothing that drives a terminal is left.
+        #[test]
+        fn no_dangerous_character_survives(text in "(\\PC|[\x00-\x1f\x7f-\u{9f}\u{202a}-\u{202e}\u{2066}-\u{2069}]){0,64}") {
+            proptest::prop_assert!(!line(&text).chars().any(is_dangerous));
+            proptest::prop_assert!(!multiline(&text).chars().any(|c| is_dangerous(c) && c != '\n'));
+        }
+    }
+
     #[test]
     fn escape_sequences_are_removed() {
         let hostile = "hi\x1b[2J\x1b]0;pwned\x07 there\u{9b}31m\u{202E}evil";

@@ -31,7 +31,7 @@ fn too_big(what: String) -> SheetError {
 /// "XFD1048576" for row 1048575, column 16383 (0-based).
 pub fn a1(row: u32, col: u32) -> String {
     let mut name = Vec::new();
-    let mut c = col + 1;
+    let mut c = u64::from(col) + 1;
     while c > 0 {
         let rem = (c - 1) % 26;
         name.push(b'A' + rem as u8);
@@ -220,6 +220,16 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), SheetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_corner_is_named_or_refused_without_panicking(r0: u32, c0: u32, r1: u32, c1: u32, dense: bool) {
+            let _ = check_declared((r0, c0), (r1, c1), dense);
+            let _ = check_cell(r1, c1);
+            proptest::prop_assert!(!a1(r1, c1).is_empty());
+        }
+    }
 
     #[test]
     fn cells_are_named_as_a_spreadsheet_names_them() {

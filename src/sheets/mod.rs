@@ -91,6 +91,28 @@ pub fn read_grid_within(
     max: usize,
 ) -> Result<Grid, SheetError> {
     let format = sniff_within(bytes, file_name, max)?;
+    // The readers are other people's code reading a stranger's file: a
+    // panic in one is a file that cannot be read, not a server that stops.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_cells(format, bytes, prefer)
+    }));
+    let cells = match read {
+        Ok(cells) => cells?,
+        Err(_) => {
+            return Err(SheetError::Corrupt(
+                "its reader failed on it; save it again from Excel, or as .csv".into(),
+            ))
+        }
+    };
+    Ok(grid_of(cells))
+}
+
+/// Every cell with something in it, within the limits.
+fn read_cells(
+    format: Format,
+    bytes: &[u8],
+    prefer: &str,
+) -> Result<Vec<(u32, u32, String)>, SheetError> {
     let corrupt = |e: String| SheetError::Corrupt(e);
     let mut cells: Vec<(u32, u32, String)> = Vec::new();
     match format {
@@ -131,7 +153,7 @@ pub fn read_grid_within(
             }
         }
     }
-    Ok(grid_of(cells))
+    Ok(cells)
 }
 
 /// Rows from cells in any order: each row as wide as its last cell, with

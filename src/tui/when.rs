@@ -53,14 +53,15 @@ fn relative(s: &str) -> Option<Duration> {
             return if unit.is_empty() { Some(()) } else { None };
         }
         let n: i64 = num.parse().ok()?;
+        // A number too big for a duration is not a time (no panic).
         let d = match unit.trim() {
-            "m" | "min" | "mins" | "minute" | "minutes" => Duration::minutes(n),
-            "h" | "hr" | "hrs" | "hour" | "hours" => Duration::hours(n),
-            "d" | "day" | "days" => Duration::days(n),
-            "w" | "week" | "weeks" => Duration::weeks(n),
+            "m" | "min" | "mins" | "minute" | "minutes" => Duration::try_minutes(n)?,
+            "h" | "hr" | "hrs" | "hour" | "hours" => Duration::try_hours(n)?,
+            "d" | "day" | "days" => Duration::try_days(n)?,
+            "w" | "week" | "weeks" => Duration::try_weeks(n)?,
             _ => return None,
         };
-        *total += d;
+        *total = total.checked_add(&d)?;
         num.clear();
         unit.clear();
         Some(())
@@ -103,16 +104,24 @@ pub fn parse(input: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTim
             .map(|d| d.with_timezone(&Utc))
     };
     let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 is a time");
+    // At most ten years ahead: anything further is a typing mistake.
+    let ahead = |d: Duration| -> Result<DateTime<Utc>, String> {
+        if d > Duration::days(3650) {
+            return Err("that is more than ten years away".into());
+        }
+        now.checked_add_signed(d)
+            .ok_or_else(|| "that is more than ten years away".to_string())
+    };
     if let Some(rest) = s.strip_prefix("in ") {
         return match relative(rest) {
-            Some(d) => Ok(now + d),
+            Some(d) => ahead(d),
             None => err(),
         };
     }
     // "2h", "30m": "in" may be left out when a unit is given.
     if s.ends_with(|c: char| c.is_ascii_alphabetic()) && !s.ends_with("am") && !s.ends_with("pm") {
         if let Some(d) = relative(&s) {
-            return Ok(now + d);
+            return ahead(d);
         }
     }
     let eight_pm = NaiveTime::from_hms_opt(20, 0, 0).expect("20:00 is a time");
@@ -217,6 +226,26 @@ mod tests {
     fn now() -> DateTime<Utc> {
         // Wednesday 25 Nov 2026, 12:00 UTC = 20:00 in UTC+8.
         "2026-11-25T12:00:00Z".parse().unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Whatever is typed, an answer or a reason, never a panic; and a
+        /// time is never in the past nor more than ten years ahead.
+        #[test]
+        fn any_text_is_a_time_or_a_reason(text in "(in |next |tomorrow |tonight|[0-9]{1,20}|[hdwm]|:| |am|pm|days|[a-z]{1,6}){0,6}") {
+            if let Ok(t) = parse(&text, now(), hk()) {
+                proptest::prop_assert!(t >= now() - Duration::days(1), "{text:?} gave {t}");
+                proptest::prop_assert!(t <= now() + Duration::days(3660), "{text:?} gave {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn far_away_times_are_refused_not_panicked_on() {
+        assert!(parse("in 99999999999 days", now(), hk()).is_err());
+        assert!(parse("in 9223372036854775807m", now(), hk()).is_err());
+        assert!(parse("99999999w", now(), hk()).is_err());
     }
 
     fn hk() -> FixedOffset {

@@ -522,6 +522,25 @@ pub fn stable_uuid(seed: &str) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Every part fits the platform, and nothing is lost but the
+        /// spaces parts were cut at.
+        #[test]
+        fn long_replies_split_into_parts_that_fit(text in "(\\PC|\n| ){0,400}", max in 1usize..60) {
+            for unit in [Unit::Chars, Unit::Utf16, Unit::Bytes] {
+                let parts = split_text(&text, max, unit);
+                for p in &parts {
+                    let size: usize = p.chars().map(|c| unit.of(c)).sum();
+                    let one = p.chars().count() == 1;
+                    proptest::prop_assert!(size <= max || one, "{p:?} is {size} > {max}");
+                }
+                let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+                proptest::prop_assert_eq!(squash(&parts.concat()), squash(&text));
+            }
+        }
+    }
+
     #[test]
     fn bases_come_from_the_environment_over_the_defaults() {
         let env = |k: &str| match k {

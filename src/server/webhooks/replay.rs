@@ -87,6 +87,18 @@ pub fn clamp(
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_platform_time_is_ordered_near_now(secs in proptest::num::i64::ANY, ts in "\\PC{0,24}") {
+            let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+            let _ = fresh(&ts, now);
+            if let Some(t) = clamp(chrono::DateTime::from_timestamp(secs, 0), now) {
+                proptest::prop_assert!((t - now).abs() <= FRESH_FOR);
+            }
+        }
+    }
+
     #[test]
     fn a_nonce_works_once_per_account_within_the_window() {
         let n = Nonces::default();

@@ -65,6 +65,17 @@ pub fn decrypt(key: &[u8; 32], encrypt: &str) -> Result<(String, String), String
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_push_is_opened_or_refused(text in "[A-Za-z0-9+/=]{0,200}", raw in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let k = [7u8; 32];
+            let _ = decrypt(&k, &text);
+            let _ = decrypt(&k, &base64::engine::general_purpose::STANDARD.encode(&raw));
+            let _ = key(&text);
+        }
+    }
+
     #[test]
     fn keys_are_43_characters_of_base64() {
         let k = key("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG").unwrap();

@@ -386,6 +386,17 @@ mod tests {
         }]
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_line_is_a_command_or_a_reason(line in "(assign|snooze|filter|tag|priority|macro|sort|me|=|channel|status| |[a-z0-9]{1,8}|\\PC){0,8}") {
+            with(|ctx| {
+                let _ = parse(&line, ctx, Some(2));
+                let _ = complete(&line, ctx);
+            });
+        }
+    }
+
     fn with<T>(f: impl FnOnce(&Ctx) -> T) -> T {
         let (a, t) = (agents(), tags());
         let macros = vec!["Refund request".to_string()];

@@ -191,6 +191,10 @@ pub async fn run(opts: Options, progress: impl Fn(&str)) -> anyhow::Result<Vec<R
         progress("idle sockets");
         rows.extend(process::idle_sockets(o).await?);
     }
+    if o.wants("login-flood") {
+        progress("login flood");
+        rows.extend(process::login_flood(o).await?);
+    }
     if o.wants("start-up") {
         progress("start-up");
         rows.extend(process::start_up(o).await?);

@@ -253,3 +253,99 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
     };
     Ok(vec![row.check(ms(t), t < Duration::from_millis(500))])
 }
+
+/// A flood of wrong passwords at a real `chatsmart serve` process, from
+/// many loopback addresses (so the per-address budgets do not stop them
+/// before the password check): the server's peak memory, how long
+/// `/api/v1/health` takes meanwhile, and whether a real sign-in works after.
+pub async fn login_flood(opts: &Options) -> anyhow::Result<Vec<Row>> {
+    let n = size(opts, 300, 40);
+    let memory = Row::new(
+        format!("login flood: peak server memory during {n} concurrent wrong passwords"),
+        "< 300 MB",
+    );
+    let health_row = Row::new("login flood: slowest /api/v1/health meanwhile", "< 1 s");
+    let after_row = Row::new("login flood: a real sign-in right after", "200");
+    let dir = tempfile::tempdir()?;
+    let (db, _) = seeded(dir.path(), 0).await?;
+    {
+        let store = SqliteStore::open(&db, Hub::new())?;
+        store
+            .create_agent(NewAgent {
+                name: "Real Agent".into(),
+                login: "real".into(),
+                role: Role::Agent,
+                teams: vec![],
+                password_hash: Some(crate::server::auth::hash_password("correct horse battery")?),
+            })
+            .await?;
+    }
+    let server = ServerProcess::start(&db).await?;
+    let Some(before) = server.rss() else {
+        return Ok(vec![memory.todo("no /proc here")]);
+    };
+    let login = format!("{}/api/v1/login", server.url);
+    let flood: Vec<_> = (0..n)
+        .map(|i| {
+            let login = login.clone();
+            // 127.0.x.y: every address of 127/8 is this machine.
+            let from: std::net::IpAddr = format!("127.0.{}.{}", 1 + i / 200, 1 + i % 200)
+                .parse()
+                .expect("an address");
+            tokio::spawn(async move {
+                let http = reqwest::Client::builder()
+                    .local_address(from)
+                    .build()
+                    .ok()?;
+                let body =
+                    serde_json::json!({"login": format!("guess{}", i % 7), "password": "wrong"});
+                http.post(login)
+                    .json(&body)
+                    .send()
+                    .await
+                    .ok()
+                    .map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    let mut peak = before;
+    let mut slowest = Duration::ZERO;
+    let health = format!("{}/api/v1/health", server.url);
+    let http = reqwest::Client::new();
+    while flood.iter().any(|f| !f.is_finished()) {
+        let t = Instant::now();
+        let ok = http
+            .get(&health)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        slowest = slowest.max(if ok {
+            t.elapsed()
+        } else {
+            Duration::from_secs(5)
+        });
+        peak = peak.max(server.rss().unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut answered = std::collections::BTreeMap::new();
+    for f in flood {
+        *answered
+            .entry(f.await.ok().flatten().unwrap_or(0))
+            .or_insert(0) += 1;
+    }
+    let real = http
+        .post(&login)
+        .json(&serde_json::json!({"login": "real", "password": "correct horse battery"}))
+        .send()
+        .await?
+        .status()
+        .as_u16();
+    let answers: Vec<String> = answered.iter().map(|(s, k)| format!("{k}×{s}")).collect();
+    Ok(vec![
+        memory.check(mb(peak), peak < 300 * 1024 * 1024),
+        Row::new("  answers", "").info(answers.join(", ")),
+        health_row.check(ms(slowest), slowest < Duration::from_secs(1)),
+        after_row.check(real.to_string(), real == 200),
+    ])
+}

@@ -1,9 +1,9 @@
 //! Guarding the password check: argon2 takes ~19 MiB and tens of
 //! milliseconds per check on purpose, so an open login route is a way to
-//! exhaust the server unless checks are bounded. At most one check per
-//! core runs at once (the permit goes with the check itself, so a client
-//! that hangs up cannot free it early), a bounded number wait, the rest are
-//! told to come back; each address has a budget of tries, and each login
+//! exhaust the server unless checks are bounded. Checks run on one thread
+//! per core (so at most that many run at once, whoever hangs up, and their
+//! memory is reused rather than kept by many threads), a bounded number
+//! wait, the rest are told to come back; each address has a budget of tries, and each login
 //! from each address a budget of failures (so nobody can lock a colleague
 //! out by failing on their login from elsewhere); and an unknown login
 //! costs a check like a known one, so logins cannot be told apart by time.
@@ -11,14 +11,13 @@
 //! An IPv6 address counts by its /64 (one host is given a whole /64).
 
 use super::ratelimit::RateLimiter;
-use super::{hash_password, verify_password};
+use super::{hash_password, verify_password_in};
 use crate::server::error::ApiError;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 /// How many sign-in tries are allowed, and how fast they come back.
 #[derive(Debug, Clone)]
@@ -43,12 +42,49 @@ impl Default for LoginLimits {
 }
 
 pub struct LoginGuard {
-    checks: Arc<Semaphore>,
-    waiting: AtomicUsize,
-    queue: usize,
+    /// Checks waiting for a password-check thread (bounded).
+    checks: SyncSender<Check>,
     per_address: RateLimiter,
     per_login: RateLimiter,
-    dummy: OnceLock<String>,
+}
+
+/// One password to check, and where its answer goes.
+struct Check {
+    password: String,
+    /// None: check against the stand-in, so it costs the same.
+    hash: Option<String>,
+    answer: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// A password-check thread: takes checks until the guard is gone. argon2
+/// allocates ~19 MiB per check; on a few long-lived threads that memory is
+/// reused, where the runtime's many blocking threads would each keep their
+/// own (the allocator's per-thread arenas).
+fn checker(queue: Arc<Mutex<Receiver<Check>>>, dummy: Arc<OnceLock<String>>) {
+    let mut blocks = Vec::new();
+    loop {
+        let next = match queue.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => return,
+        };
+        let Ok(check) = next else { return };
+        // A request that hung up is not checked for nobody.
+        if check.answer.is_closed() {
+            continue;
+        }
+        let hash = match check.hash {
+            Some(h) => h,
+            None => dummy
+                .get_or_init(|| {
+                    hash_password("not a password anyone has: a stand-in for unknown logins")
+                        .unwrap_or_default()
+                })
+                .clone(),
+        };
+        let _ = check
+            .answer
+            .send(verify_password_in(&check.password, &hash, &mut blocks));
+    }
 }
 
 /// The budget a sign-in attempt took; given back if the password was right.
@@ -86,13 +122,22 @@ fn wait_secs(d: Duration) -> u64 {
 impl LoginGuard {
     pub fn new(limits: &LoginLimits) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let (checks, queue) = sync_channel(limits.queue.max(1));
+        let queue = Arc::new(Mutex::new(queue));
+        let dummy = Arc::new(OnceLock::new());
+        for i in 0..cores {
+            let (queue, dummy) = (queue.clone(), dummy.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-check-{i}"))
+                .spawn(move || checker(queue, dummy));
+            if let Err(e) = spawned {
+                tracing::error!("cannot start a password-check thread: {e}");
+            }
+        }
         LoginGuard {
-            checks: Arc::new(Semaphore::new(cores)),
-            waiting: AtomicUsize::new(0),
-            queue: limits.queue.max(1),
+            checks,
             per_address: RateLimiter::new(limits.per_address.0, limits.per_address.1),
             per_login: RateLimiter::new(limits.per_login.0, limits.per_login.1),
-            dummy: OnceLock::new(),
         }
     }
 
@@ -127,57 +172,29 @@ impl LoginGuard {
 
     /// Checks `password` against `hash`, or against a stand-in hash when
     /// there is none (unknown login, no password set), so both take as
-    /// long. Waits for a free core; 503 when too many are waiting.
+    /// long. The check waits its turn on the password-check threads; 503
+    /// when too many are waiting.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
-        struct Waiting<'a>(&'a AtomicUsize);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::SeqCst);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let real = hash.is_some();
+        match self.checks.try_send(Check {
+            password,
+            hash,
+            answer: tx,
+        }) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(_)) => {
+                return Err(ApiError::busy(
+                    1,
+                    "the server is busy checking passwords; try again in a moment",
+                ))
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                return Err(ApiError::busy(1, "the server is shutting down"))
             }
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(ApiError::busy(
-                1,
-                "the server is busy checking passwords; try again in a moment",
-            ));
-        }
-        let waiting = Waiting(&self.waiting);
-        let permit = self
-            .checks
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| ApiError::busy(1, "the server is shutting down"))?;
-        drop(waiting);
-        let real = hash.is_some();
-        let hash = match hash {
-            Some(h) => h,
-            None => self.dummy_hash().await,
-        };
-        // The permit is held by the check, not by this request: a client
-        // that hangs up does not free a core still hashing for it.
-        let ok = tokio::task::spawn_blocking(move || {
-            let ok = verify_password(&password, &hash);
-            drop(permit);
-            ok
-        })
-        .await
-        .unwrap_or(false);
+        let ok = rx.await.unwrap_or(false);
         Ok(ok && real)
-    }
-
-    async fn dummy_hash(&self) -> String {
-        if let Some(h) = self.dummy.get() {
-            return h.clone();
-        }
-        let made = tokio::task::spawn_blocking(|| {
-            hash_password("not a password anyone has: a stand-in for unknown logins")
-                .unwrap_or_default()
-        })
-        .await
-        .unwrap_or_default();
-        self.dummy.get_or_init(|| made).clone()
     }
 
     /// Forgets budgets that have refilled.

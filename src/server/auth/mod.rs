@@ -42,6 +42,40 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("could not hash the password: {e}"))
 }
 
+/// Checks a password against its hash in `blocks`, argon2's working memory
+/// (about 19 MiB), which is grown when a hash needs more and otherwise
+/// reused: the password-check threads keep theirs, so checks do not
+/// allocate and free that much each time (which the allocator would keep).
+pub fn verify_password_in(password: &str, hash: &str, blocks: &mut Vec<argon2::Block>) -> bool {
+    let mut check = || -> Option<bool> {
+        let parsed = PasswordHash::new(hash).ok()?;
+        let algorithm = argon2::Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = match parsed.version {
+            Some(v) => argon2::Version::try_from(v).ok()?,
+            None => argon2::Version::default(),
+        };
+        let params = argon2::Params::try_from(&parsed).ok()?;
+        let expected = parsed.hash?;
+        let mut salt = [0u8; 64];
+        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+        let needed = params.block_count();
+        if blocks.len() < needed {
+            blocks.resize(needed, argon2::Block::default());
+        }
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                &mut blocks[..needed],
+            )
+            .ok()?;
+        Some(subtle::ConstantTimeEq::ct_eq(&out[..], expected.as_bytes()).into())
+    };
+    check().unwrap_or(false)
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default()
@@ -271,6 +305,14 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+        let mut blocks = Vec::new();
+        assert!(verify_password_in("correct horse", &h, &mut blocks));
+        assert!(!verify_password_in("wrong", &h, &mut blocks));
+        assert!(
+            verify_password_in("correct horse", &h, &mut blocks),
+            "memory reused"
+        );
+        assert!(!verify_password_in("x", "not a hash", &mut blocks));
     }
     #[test]
     fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {

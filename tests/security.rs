@@ -720,24 +720,39 @@ fn xlsx_bomb() -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-/// A legacy .xls (BIFF8 in a compound file) whose sheet declares 4 billion
-/// rows and has a cell at the far corner of its grid.
-fn xls_bomb() -> Vec<u8> {
+/// A legacy .xls (BIFF8 in a compound file): a workbook naming one sheet,
+/// which declares its rows backwards (calamine would reserve ~170 GB) or,
+/// with `backwards` false, has cells at two far corners of its grid.
+fn xls_bomb(backwards: bool) -> Vec<u8> {
     fn record(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
         out.extend_from_slice(&typ.to_le_bytes());
         out.extend_from_slice(&(data.len() as u16).to_le_bytes());
         out.extend_from_slice(data);
     }
-    let mut stream = Vec::new();
-    let mut bof = vec![0u8; 16];
-    bof[0..2].copy_from_slice(&0x0600u16.to_le_bytes());
-    bof[2..4].copy_from_slice(&0x0010u16.to_le_bytes()); // a worksheet
-    record(&mut stream, 0x0809, &bof);
+    let bof = |kind: u16| {
+        let mut b = vec![0u8; 16];
+        b[0..2].copy_from_slice(&0x0600u16.to_le_bytes());
+        b[2..4].copy_from_slice(&kind.to_le_bytes());
+        b
+    };
+    let mut globals = Vec::new();
+    record(&mut globals, 0x0809, &bof(0x0005));
+    let sheet_at_placeholder = globals.len() + 4;
+    let mut bound = vec![0u8; 6];
+    bound.extend_from_slice(&[1, 0, b'S']);
+    record(&mut globals, 0x0085, &bound);
+    record(&mut globals, 0x000A, &[]);
+    let sheet_at = globals.len() as u32;
+    globals[sheet_at_placeholder..sheet_at_placeholder + 4]
+        .copy_from_slice(&sheet_at.to_le_bytes());
+    let mut stream = globals;
+    record(&mut stream, 0x0809, &bof(0x0010));
     let mut dims = Vec::new();
-    dims.extend_from_slice(&0u32.to_le_bytes());
-    dims.extend_from_slice(&u32::MAX.to_le_bytes());
+    let (r0, r1) = if backwards { (5u32, 1u32) } else { (0, 1) };
+    dims.extend_from_slice(&r0.to_le_bytes());
+    dims.extend_from_slice(&r1.to_le_bytes());
     dims.extend_from_slice(&0u16.to_le_bytes());
-    dims.extend_from_slice(&256u16.to_le_bytes());
+    dims.extend_from_slice(&1u16.to_le_bytes());
     dims.extend_from_slice(&0u16.to_le_bytes());
     record(&mut stream, 0x0200, &dims);
     for (row, col) in [(0u16, 0u16), (65_535, 255)] {
@@ -761,18 +776,19 @@ async fn spreadsheet_bombs_are_refused_and_the_server_lives() {
     let admin = &t.admin.client;
     let xlsx = xlsx_bomb();
     assert!(xlsx.len() < 10_000, "{} bytes", xlsx.len());
-    let xls = xls_bomb();
-    for (bytes, name) in [(xlsx, "bomb.xlsx"), (xls, "bomb.xls")] {
+    let cases = [
+        (xlsx, "bomb.xlsx", "columns"),
+        (xls_bomb(false), "bomb.xls", "IV65536"),
+        (xls_bomb(true), "backwards.xls", "backwards"),
+    ];
+    for (bytes, name, says) in cases {
         let e = admin
             .standard_import(bytes.clone(), name, false)
             .await
             .unwrap_err();
         let (code, message) = api_error(e);
         assert_eq!(code, 422, "{name}: {message}");
-        assert!(
-            message.contains("rows") && message.contains("columns"),
-            "{name}: {message}"
-        );
+        assert!(message.contains(says), "{name}: {message}");
         let e = admin.customers_import(bytes, name, true).await.unwrap_err();
         assert_eq!(api_error(e).0, 422, "{name}");
     }
@@ -899,4 +915,172 @@ async fn each_agent_uploads_within_a_daily_quota() {
     assert!(message.contains("a day"), "{message}");
     // Another agent has a quota of its own.
     t.bob.client.upload_bytes("b.png", png).await.unwrap();
+}
+
+/// Every kind of event, against an admin, an agent in the scope of what
+/// it is about and an agent outside it: what each one's stream does with
+/// it, decided here independently of the server's table.
+#[test]
+fn every_event_type_reaches_exactly_who_the_api_would_show_it_to() {
+    use chatsmart::server::audience::{Audience, ForAgent};
+    use chatsmart::tui::fixtures;
+    let agents = fixtures::agents();
+    let admin = agents.iter().find(|a| a.is_admin()).unwrap().clone();
+    let inside = Agent {
+        role: Role::Agent,
+        ..agents[1].clone()
+    };
+    let outside = Agent {
+        id: 99,
+        name: "Out Side".into(),
+        login: "out.side".into(),
+        role: Role::Agent,
+        teams: vec![Team {
+            id: 42,
+            name: "Elsewhere".into(),
+        }],
+        disabled: false,
+    };
+    let team = inside.teams[0].clone();
+    let app = fixtures::app(3);
+    let conversation = app.convs.values().next().unwrap().conversation.clone();
+    let message = fixtures::history()[0].clone();
+    let customer = fixtures::customer();
+    let note = fixtures::notes()[0].clone();
+    let tag = Tag {
+        id: 1,
+        name: "vip".into(),
+        color: "red".into(),
+    };
+    let folder: StandardFolder = serde_json::from_value(serde_json::json!({
+        "id": 7, "name": "Refunds", "channels": [], "team": team,
+        "assignees": [], "messages": []
+    }))
+    .unwrap();
+    let scheduled = Scheduled {
+        id: 1,
+        conversation_id: conversation.id,
+        name: "follow up".into(),
+        text: "How was it?".into(),
+        send_at: fixtures::now(),
+        created_by: AgentRef {
+            id: inside.id,
+            name: inside.name.clone(),
+        },
+        created_at: fixtures::now(),
+        status: ScheduledStatus::Pending,
+        sent_message_id: None,
+        updated_by: None,
+    };
+    let by = Some(admin.id);
+    let events = vec![
+        EventKind::MessageCreated {
+            conversation: conversation.clone(),
+            message: message.clone(),
+        },
+        EventKind::MessageUpdated { message },
+        EventKind::ConversationCreated {
+            conversation: conversation.clone(),
+        },
+        EventKind::BotToggled {
+            conversation: conversation.clone(),
+            active: false,
+            by,
+        },
+        EventKind::StatusChanged {
+            conversation: conversation.clone(),
+            from: ConvStatus::Open,
+            reason: StatusReason::Agent,
+            by,
+        },
+        EventKind::PriorityChanged {
+            conversation: conversation.clone(),
+            by,
+        },
+        EventKind::MacroChanged {
+            shared: SharedMacro {
+                name: "m".into(),
+                steps: vec![],
+                updated_by: admin.id,
+                updated_at: fixtures::now(),
+            },
+        },
+        EventKind::MacroDeleted { name: "m".into() },
+        EventKind::AssigneeAdded {
+            conversation: conversation.clone(),
+            agent_id: inside.id,
+            by,
+        },
+        EventKind::AssigneeRemoved {
+            conversation: conversation.clone(),
+            agent_id: inside.id,
+            by,
+        },
+        EventKind::ConversationRead {
+            conversation_id: conversation.id,
+            agent_id: inside.id,
+            inbound_count: 3,
+        },
+        EventKind::CustomerCreated {
+            customer: customer.clone(),
+        },
+        EventKind::CustomerUpdated { customer },
+        EventKind::TagCreated { tag: tag.clone() },
+        EventKind::NoteCreated { note: note.clone() },
+        EventKind::NoteUpdated { note: note.clone() },
+        EventKind::NoteDeleted {
+            note_id: note.id,
+            customer_id: note.customer_id,
+        },
+        EventKind::AgentCreated {
+            agent: outside.clone(),
+        },
+        EventKind::AgentUpdated {
+            agent: outside.clone(),
+        },
+        EventKind::AgentRemoved {
+            agent_id: outside.id,
+        },
+        EventKind::StandardFolderChanged {
+            folder: folder.clone(),
+        },
+        EventKind::StandardFolderDeleted {
+            folder_id: folder.id,
+        },
+        EventKind::TagUpdated { tag: tag.clone() },
+        EventKind::TagDeleted { tag_id: tag.id },
+        EventKind::TagsMerged { from: 2, into: tag },
+        EventKind::CustomersImported {
+            created: 1,
+            updated: 2,
+        },
+        EventKind::BroadcastChanged {
+            broadcast: fixtures::broadcast(1, BroadcastStatus::Running, 1, 0),
+        },
+        EventKind::ScheduledChanged { scheduled },
+        EventKind::ResyncRequired { reason: "x".into() },
+    ];
+    // Every type is here once (a new one fails this until it is added).
+    let names: std::collections::BTreeSet<&str> = events.iter().map(|e| e.type_name()).collect();
+    assert_eq!(names.len(), events.len());
+    assert_eq!(names.len(), 29, "a new kind of event: add it here, decided");
+    use ForAgent::{Send, Skip};
+    for kind in &events {
+        // (admin, inside, outside), as the REST API decides.
+        let expected: [ForAgent; 3] = match kind {
+            EventKind::BroadcastChanged { .. } => [Send, Skip, Skip],
+            EventKind::ConversationRead { .. } => [Skip, Send, Skip],
+            EventKind::StandardFolderChanged { folder } => [
+                Send,
+                Send,
+                ForAgent::Instead(Box::new(EventKind::StandardFolderDeleted {
+                    folder_id: folder.id,
+                })),
+            ],
+            _ => [Send, Send, Send],
+        };
+        let audience = Audience::of(kind);
+        let got = [&admin, &inside, &outside].map(|a| audience.for_agent(a));
+        assert_eq!(got, expected, "{}", kind.type_name());
+    }
 }

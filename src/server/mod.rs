@@ -210,6 +210,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             streams: Default::default(),
             stream_idle: config.stream_idle,
             upload_quota: config.upload_quota,
+            uploading: Default::default(),
             nonces: Default::default(),
             webhook_items_skipped: Default::default(),
         }),

@@ -19,6 +19,8 @@ pub const MAX_COLS: u32 = 128;
 /// Most cells a sheet may span (rows × columns): what calamine's dense grid
 /// of a legacy .xls holds.
 pub const MAX_CELLS: u64 = 4_000_000;
+/// Most bytes of text an import holds.
+pub const MAX_TEXT: u64 = 256 * 1024 * 1024;
 /// Most bytes an .xlsx may unpack to.
 pub const MAX_UNPACKED: u64 = 512 * 1024 * 1024;
 /// Most bytes of shared strings (calamine keeps them all in memory).
@@ -100,7 +102,7 @@ pub fn check_xlsx_archive(bytes: &[u8]) -> Result<(), SheetError> {
     Ok(())
 }
 
-/// The cells of one BIFF sheet seen so far: their corners.
+/// The corners of the cells one of calamine's dense grids will span.
 #[derive(Default)]
 struct Extent {
     rows: Option<(u32, u32)>,
@@ -136,83 +138,156 @@ fn u32_at(d: &[u8], at: usize) -> Option<u32> {
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Scans a legacy .xls: every sheet's declared size and every cell's
-/// position within the limits, and all sheets together within
-/// [`MAX_CELLS`] (calamine builds a dense grid for each).
+/// The BIFF records from `at`, as calamine walks them: a record's
+/// CONTINUE records belong to it and are not records of their own; the
+/// walk ends where a record does not fit.
+fn records(stream: &[u8], mut at: usize) -> impl Iterator<Item = (u32, &[u8])> {
+    std::iter::from_fn(move || {
+        let typ = u16_at(stream, at)?;
+        let len = u16_at(stream, at + 2)? as usize;
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        while u16_at(stream, at) == Some(0x003C) {
+            let cont = u16_at(stream, at + 2)? as usize;
+            stream.get(at + 4..at + 4 + cont)?;
+            at += 4 + cont;
+        }
+        Some((typ, data))
+    })
+}
+
+fn refuse(why: &str) -> SheetError {
+    too_big(format!("{why}: save it again from Excel as .xlsx"))
+}
+
+/// Scans a legacy .xls the way calamine will load it, before it does: the
+/// workbook stream it will pick (refusing a file with more than one, or
+/// one not at the top), every sheet the workbook names (from where it says
+/// the sheet starts, as often as it names it), each sheet's declared size
+/// (which calamine reserves) and the corners of its cells and formulas
+/// (which calamine's dense grids span). All of it together must stay within
+/// [`MAX_CELLS`] and the row and column limits.
 pub fn check_xls(bytes: &[u8]) -> Result<(), SheetError> {
     let corrupt = |e: String| SheetError::Corrupt(e);
     let mut file =
         cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
-    let name = ["/Workbook", "/Book"]
-        .into_iter()
-        .find(|n| file.is_stream(n))
-        .ok_or_else(|| corrupt("no workbook inside the .xls".into()))?;
+    let books: Vec<(String, bool)> = file
+        .walk()
+        .filter(|e| {
+            let name = e.name().split('\0').next().unwrap_or("");
+            name == "Workbook" || name == "Book"
+        })
+        .map(|e| (e.path().to_string_lossy().into_owned(), e.is_stream()))
+        .collect();
+    let name = match books.as_slice() {
+        [(path, true)] if path == "/Workbook" || path == "/Book" => path.clone(),
+        [] => return Err(corrupt("no workbook inside the .xls".into())),
+        _ => {
+            return Err(refuse(
+                "the .xls holds more than one workbook, or one out of place",
+            ))
+        }
+    };
     let mut stream = Vec::new();
-    file.open_stream(name)
+    file.open_stream(&name)
         .map_err(|e| corrupt(e.to_string()))?
         .take(super::MAX_CUSTOMER_BYTES as u64 + 1)
         .read_to_end(&mut stream)
         .map_err(|e| corrupt(e.to_string()))?;
-    let mut total: u64 = 0;
-    let mut sheet = Extent::default();
-    let mut at = 0;
-    while at + 4 <= stream.len() {
-        let typ = u16_at(&stream, at).unwrap_or(0);
-        let len = u16_at(&stream, at + 2).unwrap_or(0) as usize;
-        let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
-        at += 4 + len;
+    // The workbook's globals: where each sheet starts.
+    let mut starts = Vec::new();
+    for (typ, data) in records(&stream, 0) {
         match typ {
-            // BOF: a new sheet (or substream) starts.
-            0x0809 => {
-                total += sheet.cells();
-                sheet = Extent::default();
-            }
-            // DIMENSIONS: BIFF8 rows are u32 (end exclusive), BIFF5 u16.
-            0x0200 => {
-                let (r0, r1, c0, c1) = if data.len() >= 14 {
-                    (
-                        u32_at(data, 0),
-                        u32_at(data, 4),
-                        u16_at(data, 8),
-                        u16_at(data, 10),
-                    )
-                } else {
-                    (
-                        u16_at(data, 0),
-                        u16_at(data, 2),
-                        u16_at(data, 4),
-                        u16_at(data, 6),
-                    )
-                };
-                if let (Some(r0), Some(r1), Some(c0), Some(c1)) = (r0, r1, c0, c1) {
-                    if r1 > r0 && c1 > c0 {
-                        check_declared((r0, c0), (r1 - 1, c1 - 1), true)?;
-                    }
-                }
-            }
-            // Cells: row and column first.
-            0x0201 | 0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
-                if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {
-                    check_cell(r, c)?;
-                    sheet.add(r, c);
-                }
-            }
-            // MULRK / MULBLANK: a row, the first column, ..., the last.
-            0x00BD | 0x00BE => {
-                let last = data.len().checked_sub(2).and_then(|i| u16_at(data, i));
-                if let (Some(r), Some(c0), Some(c1)) = (u16_at(data, 0), u16_at(data, 2), last) {
-                    check_cell(r, c0.max(c1))?;
-                    sheet.add(r, c0.min(c1));
-                    sheet.add(r, c0.max(c1));
-                }
-            }
+            0x0085 => starts.push(u32_at(data, 0).unwrap_or(u32::MAX) as usize),
+            0x000A => break,
             _ => {}
         }
-        if total + sheet.cells() > MAX_CELLS {
-            return Err(too_big(format!(
-                "the workbook's sheets span more than {MAX_CELLS} cells; delete the unused rows and columns, or split the file"
-            )));
+    }
+    let mut total: u64 = 0;
+    for start in starts {
+        if start >= stream.len() {
+            continue; // calamine cannot read it either
         }
+        let (mut cells, mut formulas) = (Extent::default(), Extent::default());
+        let mut formula_at = (0u32, 0u32);
+        let (mut seen_bof, mut depth) = (false, 0usize);
+        for (typ, data) in records(&stream, start) {
+            if depth > 0 {
+                match typ {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            match typ {
+                0x0809 if seen_bof => depth += 1,
+                0x0809 => seen_bof = true,
+                // DIMENSIONS, read as calamine reads it (it reserves this).
+                0x0200 => {
+                    let (rf, rl, cf, cl) = match data.len() {
+                        10 => (
+                            u16_at(data, 0),
+                            u16_at(data, 2),
+                            u16_at(data, 4),
+                            u16_at(data, 6),
+                        ),
+                        14 | 16 => (
+                            u32_at(data, 0),
+                            u32_at(data, 4),
+                            u16_at(data, 8),
+                            u16_at(data, 10),
+                        ),
+                        _ => return Err(corrupt("a sheet's size record does not read".into())),
+                    };
+                    let (Some(rf), Some(rl), Some(c0), Some(cl)) = (rf, rl, cf, cl) else {
+                        return Err(corrupt("a sheet's size record does not read".into()));
+                    };
+                    let cf = if c0 > 0xFF || cl < c0 { 0 } else { c0 };
+                    if rl >= 1 && cl >= 1 {
+                        let end = (rl - 1, cl - 1);
+                        if end.0 < rf || end.1 < cf {
+                            return Err(refuse("a sheet declares its size backwards"));
+                        }
+                        check_declared((rf, cf), end, true)?;
+                    }
+                }
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD => {
+                    if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {
+                        check_cell(r, c)?;
+                        cells.add(r, c);
+                    }
+                }
+                // A formula's value (and its text in the next STRING).
+                0x0006 => {
+                    if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {
+                        check_cell(r, c)?;
+                        formula_at = (r, c);
+                        cells.add(r, c);
+                        formulas.add(r, c);
+                    }
+                }
+                0x0207 => cells.add(formula_at.0, formula_at.1),
+                // MULRK: a row, the first column, ..., the last.
+                0x00BD => {
+                    let last = data.len().checked_sub(2).and_then(|i| u16_at(data, i));
+                    if let (Some(r), Some(c0), Some(c1)) = (u16_at(data, 0), u16_at(data, 2), last)
+                    {
+                        check_cell(r, c0.max(c1))?;
+                        cells.add(r, c0.min(c1));
+                        cells.add(r, c0.max(c1));
+                    }
+                }
+                0x000A => break,
+                _ => {}
+            }
+            if total + cells.cells() + formulas.cells() > MAX_CELLS {
+                return Err(too_big(format!(
+                    "the workbook's sheets span more than {MAX_CELLS} cells; delete the unused rows and columns, or split the file"
+                )));
+            }
+        }
+        total += cells.cells() + formulas.cells();
     }
     Ok(())
 }

@@ -104,7 +104,7 @@ pub fn read_grid_within(
             ))
         }
     };
-    Ok(grid_of(cells))
+    grid_of(cells)
 }
 
 /// Every cell with something in it, within the limits.
@@ -126,6 +126,7 @@ fn read_cells(
                 .map_err(|e| corrupt(e.to_string()))?;
             let dims = reader.dimensions();
             bounds::check_declared(dims.start, dims.end, false)?;
+            let mut text_bytes: u64 = 0;
             while let Some(cell) = reader.next_cell().map_err(|e| corrupt(e.to_string()))? {
                 let text = cell_ref_text(cell.get_value());
                 if text.is_empty() {
@@ -133,7 +134,17 @@ fn read_cells(
                 }
                 let (r, c) = cell.get_position();
                 bounds::check_cell(r, c)?;
+                text_bytes += text.len() as u64;
                 cells.push((r, c, text));
+                // Repeated cells, or one long text repeated: held in memory,
+                // so bounded.
+                if cells.len() as u64 > bounds::MAX_CELLS || text_bytes > bounds::MAX_TEXT {
+                    return Err(SheetError::Layout(format!(
+                        "the sheet holds more than {} cells or {} MB of text; split the file",
+                        bounds::MAX_CELLS,
+                        bounds::MAX_TEXT / 1_000_000
+                    )));
+                }
             }
         }
         Format::Xls => {
@@ -161,7 +172,8 @@ fn read_cells(
 /// it to the last (rows between with nothing are there, empty, so they can
 /// be reported as blank). Cells are already within the limits, so the rows
 /// are at most [`MAX_ROWS`] + 1.
-fn grid_of(mut cells: Vec<(u32, u32, String)>) -> Grid {
+fn grid_of(mut cells: Vec<(u32, u32, String)>) -> Result<Grid, SheetError> {
+    let mut width: u64 = 0;
     cells.sort_by_key(|(r, c, _)| (*r, *c));
     let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
     for (r, c, text) in cells {
@@ -174,11 +186,19 @@ fn grid_of(mut cells: Vec<(u32, u32, String)>) -> Grid {
             rows.push((number, Vec::new()));
         }
         if let Some((_, row)) = rows.last_mut() {
+            // The empty cells before this one cost memory too.
+            width += u64::from(c).saturating_sub(row.len() as u64) + 1;
+            if width > bounds::MAX_CELLS {
+                return Err(SheetError::Layout(format!(
+                    "the sheet spans more than {} cells; delete the unused rows and columns, or split the file",
+                    bounds::MAX_CELLS
+                )));
+            }
             row.resize(c as usize, String::new());
             row.push(text);
         }
     }
-    Grid { rows }
+    Ok(Grid { rows })
 }
 
 fn cell_ref_text(d: &calamine::DataRef<'_>) -> String {

@@ -56,12 +56,24 @@ struct Check {
     answer: tokio::sync::oneshot::Sender<bool>,
 }
 
+fn stand_in(dummy: &OnceLock<String>) -> String {
+    dummy
+        .get_or_init(|| {
+            hash_password("not a password anyone has: a stand-in for unknown logins")
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
 /// A password-check thread: takes checks until the guard is gone. argon2
 /// allocates ~19 MiB per check; on a few long-lived threads that memory is
 /// reused, where the runtime's many blocking threads would each keep their
 /// own (the allocator's per-thread arenas).
 fn checker(queue: Arc<Mutex<Receiver<Check>>>, dummy: Arc<OnceLock<String>>) {
     let mut blocks = Vec::new();
+    // Made before the first sign-in, so the first unknown login costs what
+    // every other one does.
+    stand_in(&dummy);
     loop {
         let next = match queue.lock() {
             Ok(q) => q.recv(),
@@ -74,16 +86,17 @@ fn checker(queue: Arc<Mutex<Receiver<Check>>>, dummy: Arc<OnceLock<String>>) {
         }
         let hash = match check.hash {
             Some(h) => h,
-            None => dummy
-                .get_or_init(|| {
-                    hash_password("not a password anyone has: a stand-in for unknown logins")
-                        .unwrap_or_default()
-                })
-                .clone(),
+            None => stand_in(&dummy),
         };
-        let _ = check
-            .answer
-            .send(verify_password_in(&check.password, &hash, &mut blocks));
+        // A check that panics answers "no" and the thread goes on.
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            verify_password_in(&check.password, &hash, &mut blocks)
+        }))
+        .unwrap_or_else(|_| {
+            blocks = Vec::new();
+            false
+        });
+        let _ = check.answer.send(ok);
     }
 }
 

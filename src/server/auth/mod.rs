@@ -120,6 +120,9 @@ pub struct Security {
     pub stream_idle: std::time::Duration,
     /// Bytes each agent may upload in 24 hours.
     pub upload_quota: u64,
+    /// Bytes of each agent's uploads still arriving (they count against the
+    /// quota too, so parallel uploads cannot pass it).
+    pub uploading: Mutex<HashMap<AgentId, u64>>,
     /// WeChat nonces seen lately (a signed push works once).
     pub nonces: crate::server::webhooks::replay::Nonces,
     /// Items of platforms' batches left out because they did not read or
@@ -148,6 +151,7 @@ impl Default for Security {
             streams: Mutex::new(HashMap::new()),
             stream_idle: STREAM_IDLE,
             upload_quota: UPLOAD_QUOTA,
+            uploading: Mutex::new(HashMap::new()),
             nonces: Default::default(),
             webhook_items_skipped: Default::default(),
         }

@@ -31,6 +31,8 @@ impl Bot {
             flow,
             locks: Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
+                // The outside bot is where the admin said; nowhere else.
+                .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("an HTTP client with rustls builds"),

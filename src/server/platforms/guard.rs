@@ -143,6 +143,7 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || o[0] == 0
                 || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64/10, shared
                 || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18/15, benchmarking
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0/24, protocol assignments
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
@@ -153,7 +154,12 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-                || (s[0] == 0x64 && s[1] == 0xff9b)) // NAT64: may reach v4 private
+                || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64: may reach v4 private
+                || s[..6] == [0, 0, 0, 0, 0, 0] // ::/96, IPv4-compatible
+                || s[0] == 0x2002 // 6to4: may reach v4 private
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo
+                || (s[0] & 0xffc0) == 0xfec0 // site-local
+                || (s[0] == 0x100 && s[1..4] == [0, 0, 0])) // discard
         }
     }
 }
@@ -252,6 +258,11 @@ mod tests {
             "fe80::1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "::a00:1",
+            "2002:a00:1::1",
+            "2001:0:a00:1::1",
+            "fec0::1",
+            "192.0.0.8",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }

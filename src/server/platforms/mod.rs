@@ -335,6 +335,8 @@ impl Platforms {
             .timeout(Duration::from_secs(60))
             .user_agent(concat!("chatsmart/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(std::sync::Arc::new(allowed.resolver()))
+            // A proxy would resolve names itself, past the resolver's check.
+            .no_proxy()
             .redirect(allowed.redirects())
             .build()
             .expect("an HTTP client with rustls builds");

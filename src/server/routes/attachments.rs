@@ -56,7 +56,9 @@ pub async fn upload(
     // cannot fill the disk.
     let quota = state.security.upload_quota;
     let day_ago = state.clock.now() - chrono::Duration::hours(24);
-    let used = state.store.uploaded_bytes_since(me.id, day_ago).await?;
+    let stored = state.store.uploaded_bytes_since(me.id, day_ago).await?;
+    let arriving = Arriving::new(&state.security, me.id);
+    let used = stored.saturating_add(arriving.others());
     let room = quota.saturating_sub(used);
     let over_quota = || {
         ApiError::too_many(
@@ -68,7 +70,7 @@ pub async fn upload(
             ),
         )
     };
-    if declared.is_some_and(|len| len > room + FRAMING) || room == 0 {
+    if declared.is_some_and(|len| len > room.saturating_add(FRAMING)) || room == 0 {
         return Err(over_quota());
     }
     if let Some(len) = declared {
@@ -101,6 +103,7 @@ pub async fn upload(
         let mut checked = false;
         while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
             incoming.write(&chunk).await.map_err(io_error)?;
+            arriving.add(chunk.len() as u64);
             if !checked && incoming.head().len() >= SNIFF_BYTES {
                 sniff(&name, incoming.head()).map_err(unsupported)?;
                 checked = true;
@@ -141,6 +144,52 @@ pub async fn upload(
     Err(ApiError::bad_request(
         "send the file as multipart form data in a field named \"file\"",
     ))
+}
+
+/// An upload's bytes while they arrive, counted for its agent's quota.
+struct Arriving<'a> {
+    security: &'a crate::server::auth::Security,
+    agent: AgentId,
+    bytes: std::cell::Cell<u64>,
+}
+
+impl<'a> Arriving<'a> {
+    fn new(security: &'a crate::server::auth::Security, agent: AgentId) -> Self {
+        Arriving {
+            security,
+            agent,
+            bytes: std::cell::Cell::new(0),
+        }
+    }
+
+    /// What the agent's other uploads have brought in so far.
+    fn others(&self) -> u64 {
+        self.security
+            .uploading
+            .lock()
+            .map(|m| m.get(&self.agent).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    fn add(&self, n: u64) {
+        self.bytes.set(self.bytes.get() + n);
+        if let Ok(mut m) = self.security.uploading.lock() {
+            *m.entry(self.agent).or_insert(0) += n;
+        }
+    }
+}
+
+impl Drop for Arriving<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.security.uploading.lock() {
+            if let Some(v) = m.get_mut(&self.agent) {
+                *v = v.saturating_sub(self.bytes.get());
+                if *v == 0 {
+                    m.remove(&self.agent);
+                }
+            }
+        }
+    }
 }
 
 /// `Content-Disposition` for a name that may hold any script: an ASCII

@@ -164,6 +164,16 @@ impl Keys {
     /// key file beside it (made when missing), plus a half-done rotation's
     /// new key file.
     pub fn for_database(db: &Path) -> Result<(Keys, KeySource), String> {
+        Self::for_database_with(db, || false)
+    }
+
+    /// [`for_database`](Self::for_database); `sealed_rows` says whether the
+    /// database already holds sealed values, in which case a missing key is
+    /// an error (a new one could not open them), never a new key.
+    pub fn for_database_with(
+        db: &Path,
+        sealed_rows: impl FnOnce() -> bool,
+    ) -> Result<(Keys, KeySource), String> {
         if let Ok(v) = std::env::var(KEY_VAR) {
             if !v.trim().is_empty() {
                 let current = Key::parse(&v).map_err(|e| format!("{KEY_VAR}: {e}"))?;
@@ -198,6 +208,12 @@ impl Keys {
                 current: k,
                 older: vec![],
             },
+            (None, None) if sealed_rows() => {
+                return Err(format!(
+                    "the database's channel credentials are encrypted, but the key file {} is missing: restore it from the backup, or set {KEY_VAR}",
+                    path.display()
+                ))
+            }
             (None, None) => {
                 let k = Key::generate();
                 write_key(&path, &k)?;
@@ -232,6 +248,16 @@ pub fn new_key_file(db: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// Makes a rename in `dir` durable (its entry is on disk).
+pub fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
 /// Writes a key file, 0600 from its first byte, whole or not at all.
 pub fn write_key(path: &Path, key: &Key) -> Result<(), String> {
     use std::io::Write;
@@ -242,7 +268,9 @@ pub fn write_key(path: &Path, key: &Key) -> Result<(), String> {
         f.write_all(key.to_hex().as_bytes())?;
         f.write_all(b"\n")?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        sync_dir(path.parent().unwrap_or(Path::new(".")));
+        Ok(())
     };
     write().map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

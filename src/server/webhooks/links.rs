@@ -18,12 +18,6 @@ pub async fn serve(
     Path((account, attachment, expires, sig)): Path<(ChannelAccountId, AttachmentId, i64, String)>,
 ) -> ApiResult<Response> {
     let gone = || ApiError::not_found("no such file");
-    if !matches!(
-        state.store.channel_credentials(account).await?,
-        Some((ChannelKind::Line, _))
-    ) {
-        return Err(gone());
-    }
     if !links::verify(
         &state.link_key[..],
         account,
@@ -31,6 +25,13 @@ pub async fn serve(
         expires,
         &sig,
         chrono::Utc::now(),
+    ) {
+        return Err(gone());
+    }
+    // Only then the database: a live LINE account that sent this file.
+    if !matches!(
+        state.store.channel_credentials(account).await?,
+        Some((ChannelKind::Line, _))
     ) {
         return Err(gone());
     }

@@ -270,9 +270,14 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
                     Some(i),
                     Line::from(Span::styled(
                         format!(
-                            "  {} · {}",
+                            "  {} · {}{}",
                             format::date_time(s.send_at, app.tz),
-                            sanitize::line(&s.created_by.name)
+                            sanitize::line(&s.created_by.name),
+                            // An admin's change to someone's message, named.
+                            s.updated_by
+                                .as_ref()
+                                .map(|u| format!(" · changed by {}", sanitize::line(&u.name)))
+                                .unwrap_or_default()
                         ),
                         theme.style(Role::Time).patch(base),
                     )),

@@ -35,9 +35,16 @@ fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> 
         .collect::<Result<_, _>>()?;
     let mut n = 0;
     for (id, stored) in rows {
-        let text = match keys.open(&stored).map_err(StoreError::Internal)? {
-            Opened::Current(_) if !all => continue,
-            opened => opened.text(),
+        let text = match keys.open(&stored) {
+            Ok(Opened::Current(_)) if !all => continue,
+            Ok(opened) => opened.text(),
+            // One account this key cannot open must not stop the server:
+            // that account fails its sends, and says why, until its
+            // credentials are entered again or the right key is given.
+            Err(e) => {
+                tracing::error!("channel account {id}: its credentials cannot be opened: {e}");
+                continue;
+            }
         };
         tx.execute(
             "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",

@@ -141,8 +141,17 @@ impl SqliteStore {
     /// is readable only by this user, and so are the database and its log.
     pub fn open_with(path: &Path, hub: Hub, durability: Durability) -> StoreResult<Self> {
         private::prepare(path)?;
-        let (keys, source) = secrets::Keys::for_database(path).map_err(StoreError::Internal)?;
         let mut conn = open_connection(path)?;
+        let sealed = || {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM channel_accounts WHERE credentials LIKE 'enc1:%')",
+                [],
+                |r| r.get::<_, bool>(0),
+            )
+            .unwrap_or(false)
+        };
+        let (keys, source) =
+            secrets::Keys::for_database_with(path, sealed).map_err(StoreError::Internal)?;
         // FULL syncs the log on every commit: an acknowledged message is on
         // disk. Group commit makes that one sync per group, not per write.
         conn.pragma_update(None, "synchronous", durability.as_str())?;
@@ -156,6 +165,7 @@ impl SqliteStore {
                 std::fs::rename(&next, file).map_err(|e| {
                     StoreError::Internal(format!("cannot finish the key rotation: {e}"))
                 })?;
+                secrets::sync_dir(file.parent().unwrap_or(Path::new(".")));
             }
         }
         // Commits never checkpoint (which syncs the database file and was
@@ -232,8 +242,10 @@ impl SqliteStore {
         };
         self.write(move |tx, _| channels::reseal_all(tx, &keys))
             .await?;
-        std::fs::rename(&next, secrets::key_file(&path))
+        let file = secrets::key_file(&path);
+        std::fs::rename(&next, &file)
             .map_err(|e| StoreError::Internal(format!("cannot put the new key in place: {e}")))?;
+        secrets::sync_dir(file.parent().unwrap_or(Path::new(".")));
         Ok(new.id())
     }
 

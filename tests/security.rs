@@ -853,6 +853,12 @@ async fn channel_credentials_are_encrypted_at_rest_with_a_key_kept_outside() {
         .unwrap();
     assert_eq!(used, creds);
 
+    // Not while the server runs: it would go on sealing with the old key.
+    {
+        let beside = SqliteStore::open(&t.db(), chatsmart::server::hub::Hub::new()).unwrap();
+        let e = beside.rotate_key().await.unwrap_err();
+        assert!(e.to_string().contains("stop it first"), "{e}");
+    }
     // A database from before encryption is sealed when opened.
     t.stop().await;
     rusqlite::Connection::open(t.db())

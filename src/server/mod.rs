@@ -151,6 +151,8 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The database's lock, held while the server runs.
+    _lock: Option<std::fs::File>,
 }
 
 impl RunningServer {
@@ -179,8 +181,11 @@ impl RunningServer {
 /// Opens the database (running migrations) and starts serving.
 pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let hub = Hub::new();
+    // One server per database: SQLite has one writer, the event log one
+    // sequence; and `rotate-key` must not run beside a server.
     let store = SqliteStore::open_with(&config.db, hub.clone(), config.durability)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db.display()))?;
+    let lock = store::secrets::lock_database(&config.db).map_err(anyhow::Error::msg)?;
     let link_key = Arc::new(store.keys().current.derive("media-links"));
     let state = AppState {
         link_key,
@@ -215,7 +220,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             webhook_items_skipped: Default::default(),
         }),
     };
-    let running = start_with(config.listen, state).await?;
+    let mut running = start_with(config.listen, state).await?;
+    running._lock = Some(lock);
     scheduler::spawn(running.state.clone());
     delivery::spawn(running.state.clone(), config.retry_base);
     media::spawn(running.state.clone(), config.retry_base);
@@ -306,5 +312,6 @@ pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<R
         state,
         shutdown: Some(tx),
         task,
+        _lock: None,
     })
 }

@@ -76,13 +76,21 @@ impl Key {
         Aes256Gcm::new(&self.derive("channel-credentials").into())
     }
 
-    /// `text` encrypted: `enc1:<key id>:<base64 of nonce and ciphertext>`.
-    pub fn seal(&self, text: &str) -> String {
+    /// `text` encrypted: `enc1:<key id>:<base64 of nonce and ciphertext>`,
+    /// bound to `context` (what it belongs to: a value moved to another
+    /// row does not open).
+    pub fn seal(&self, text: &str, context: &[u8]) -> String {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = self
             .cipher()
-            .encrypt(Nonce::from_slice(&nonce), text.as_bytes())
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                aes_gcm::aead::Payload {
+                    msg: text.as_bytes(),
+                    aad: context,
+                },
+            )
             .expect("AES-GCM encrypts any length the database holds");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
@@ -93,7 +101,7 @@ impl Key {
         )
     }
 
-    fn open(&self, b64: &str) -> Result<String, String> {
+    fn open(&self, b64: &str, context: &[u8]) -> Result<String, String> {
         let raw = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .map_err(|_| "a sealed value that does not read".to_string())?;
@@ -103,7 +111,13 @@ impl Key {
         let (nonce, body) = raw.split_at(12);
         let plain = self
             .cipher()
-            .decrypt(Nonce::from_slice(nonce), body)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                aes_gcm::aead::Payload {
+                    msg: body,
+                    aad: context,
+                },
+            )
             .map_err(|_| {
                 "a sealed value that this key did not seal, or that was altered".to_string()
             })?;
@@ -137,12 +151,12 @@ impl Opened {
 }
 
 impl Keys {
-    pub fn seal(&self, text: &str) -> String {
-        self.current.seal(text)
+    pub fn seal(&self, text: &str, context: &[u8]) -> String {
+        self.current.seal(text, context)
     }
 
     /// A stored value's text, sealed or (from before encryption) plain.
-    pub fn open(&self, stored: &str) -> Result<Opened, String> {
+    pub fn open(&self, stored: &str, context: &[u8]) -> Result<Opened, String> {
         let Some(rest) = stored.strip_prefix(PREFIX) else {
             return Ok(Opened::Stale(stored.to_string()));
         };
@@ -150,10 +164,10 @@ impl Keys {
             .split_once(':')
             .ok_or_else(|| "a sealed value that does not read".to_string())?;
         if id == self.current.id() {
-            return self.current.open(b64).map(Opened::Current);
+            return self.current.open(b64, context).map(Opened::Current);
         }
         match self.older.iter().find(|k| k.id() == id) {
-            Some(k) => k.open(b64).map(Opened::Stale),
+            Some(k) => k.open(b64, context).map(Opened::Stale),
             None => Err(format!(
                 "a credential sealed with key {id}, which this server does not have: set {KEY_VAR} (or restore the key file) to that key"
             )),
@@ -248,6 +262,29 @@ pub fn new_key_file(db: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
+/// `<db>.lock`: held by a running server; `rotate-key` needs it free.
+pub fn lock_file(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+/// Takes the database's lock (a server runs on it), or says who has it.
+pub fn lock_database(db: &Path) -> Result<std::fs::File, String> {
+    let path = lock_file(db);
+    let file = crate::private_files::create_private_file(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "a chatsmart server is running on {} (it holds {}): stop it first",
+            db.display(),
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
 /// Makes a rename in `dir` durable (its entry is on disk).
 pub fn sync_dir(dir: &Path) {
     #[cfg(unix)]
@@ -290,34 +327,42 @@ mod tests {
             current: a.clone(),
             older: vec![],
         };
-        let sealed = keys.seal("{\"app_secret\":\"s3cret\"}");
+        let sealed = keys.seal("{\"app_secret\":\"s3cret\"}", b"account 4");
         assert!(sealed.starts_with("enc1:"));
         assert!(!sealed.contains("s3cret"));
         assert_eq!(
-            keys.open(&sealed),
+            keys.open(&sealed, b"account 4"),
             Ok(Opened::Current("{\"app_secret\":\"s3cret\"}".into()))
         );
+        // Moved to another account's row, it does not open.
+        assert!(keys.open(&sealed, b"account 5").is_err());
         // Sealing twice gives two different values (a fresh nonce each).
-        assert_ne!(keys.seal("x"), keys.seal("x"));
+        assert_ne!(keys.seal("x", b"c"), keys.seal("x", b"c"));
         // Another key cannot open it, and says which key it needs.
         let other = Keys {
             current: b.clone(),
             older: vec![],
         };
-        assert!(other.open(&sealed).unwrap_err().contains(&a.id()));
+        assert!(other
+            .open(&sealed, b"account 4")
+            .unwrap_err()
+            .contains(&a.id()));
         // After a rotation, the old key still opens it, as stale.
         let rotated = Keys {
             current: b,
             older: vec![a],
         };
-        assert!(matches!(rotated.open(&sealed), Ok(Opened::Stale(_))));
+        assert!(matches!(
+            rotated.open(&sealed, b"account 4"),
+            Ok(Opened::Stale(_))
+        ));
         // Plain values from before encryption read as stale.
-        assert_eq!(rotated.open("{}"), Ok(Opened::Stale("{}".into())));
+        assert_eq!(rotated.open("{}", b"x"), Ok(Opened::Stale("{}".into())));
         // A tampered value is refused.
         let mut bad = sealed.clone();
         bad.pop();
         bad.push(if sealed.ends_with('A') { 'B' } else { 'A' });
-        assert!(keys.open(&bad).is_err());
+        assert!(keys.open(&bad, b"account 4").is_err());
     }
 
     #[test]

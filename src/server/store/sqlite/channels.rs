@@ -6,13 +6,21 @@ use crate::server::store::{StoreError, StoreResult};
 use rusqlite::{params, Connection, Transaction};
 use std::collections::BTreeMap;
 
-pub fn seal(keys: &Keys, creds: &BTreeMap<String, String>) -> StoreResult<String> {
-    let json = serde_json::to_string(creds).map_err(|e| StoreError::Internal(e.to_string()))?;
-    Ok(keys.seal(&json))
+/// What sealed credentials are bound to: their account.
+fn context(id: i64) -> Vec<u8> {
+    format!("channel_accounts:{id}").into_bytes()
 }
 
-pub fn open(keys: &Keys, stored: &str) -> StoreResult<BTreeMap<String, String>> {
-    let text = keys.open(stored).map_err(StoreError::Internal)?.text();
+pub fn seal(keys: &Keys, id: i64, creds: &BTreeMap<String, String>) -> StoreResult<String> {
+    let json = serde_json::to_string(creds).map_err(|e| StoreError::Internal(e.to_string()))?;
+    Ok(keys.seal(&json, &context(id)))
+}
+
+pub fn open(keys: &Keys, id: i64, stored: &str) -> StoreResult<BTreeMap<String, String>> {
+    let text = keys
+        .open(stored, &context(id))
+        .map_err(StoreError::Internal)?
+        .text();
     serde_json::from_str(&text)
         .map_err(|e| StoreError::Internal(format!("unreadable channel credentials: {e}")))
 }
@@ -35,7 +43,7 @@ fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> 
         .collect::<Result<_, _>>()?;
     let mut n = 0;
     for (id, stored) in rows {
-        let text = match keys.open(&stored) {
+        let text = match keys.open(&stored, &context(id)) {
             Ok(Opened::Current(_)) if !all => continue,
             Ok(opened) => opened.text(),
             // One account this key cannot open must not stop the server:
@@ -48,7 +56,7 @@ fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> 
         };
         tx.execute(
             "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",
-            params![id, keys.seal(&text)],
+            params![id, keys.seal(&text, &context(id))],
         )?;
         n += 1;
     }

@@ -233,6 +233,9 @@ impl SqliteStore {
                 secrets::OLD_KEY_VAR
             )));
         }
+        // Not while a server runs on it: it would go on sealing with the
+        // old key, which the rotation then throws away.
+        let _lock = secrets::lock_database(&path).map_err(StoreError::Conflict)?;
         let new = secrets::Key::generate();
         let next = secrets::new_key_file(&path);
         secrets::write_key(&next, &new).map_err(StoreError::Internal)?;
@@ -1554,7 +1557,7 @@ impl Store for SqliteStore {
                     let creds: Option<String> = r.get(4)?;
                     // Names of the keys only: the values never leave here.
                     let credential_keys = creds
-                        .and_then(|c| channels::open(&keys, &c).ok())
+                        .and_then(|c| channels::open(&keys, id, &c).ok())
                         .map(|m| m.into_keys().collect())
                         .unwrap_or_default();
                     Ok(ChannelAccount {
@@ -1580,15 +1583,19 @@ impl Store for SqliteStore {
             ));
         }
         check_credentials(new.kind, &new.credentials).map_err(StoreError::Invalid)?;
-        let creds = channels::seal(&self.inner.keys, &new.credentials)?;
         let kind = new.kind;
+        let keys = self.inner.keys.clone();
         self.write(move |tx, _| {
             tx.prepare_cached(
                 "INSERT INTO channel_accounts (kind, name, is_api, credentials, created_at)
-                 VALUES (?1, ?2, 0, ?3, ?4)",
+                 VALUES (?1, ?2, 0, NULL, ?3)",
             )?
-            .execute(params![kind.as_str(), name, creds, now_ms()])?;
+            .execute(params![kind.as_str(), name, now_ms()])?;
             let id = tx.last_insert_rowid();
+            // Sealed bound to its account's id, so known only now.
+            let creds = channels::seal(&keys, id, &new.credentials)?;
+            tx.prepare_cached("UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1")?
+                .execute(params![id, creds])?;
             Ok(ChannelCreated {
                 id,
                 kind,
@@ -1626,7 +1633,7 @@ impl Store for SqliteStore {
             };
             let kind: ChannelKind = kind.parse().map_err(StoreError::Internal)?;
             let mut merged = match creds {
-                Some(c) => channels::open(&keys, &c)?,
+                Some(c) => channels::open(&keys, id, &c)?,
                 None => Default::default(),
             };
             for (k, v) in patch.credentials {
@@ -1637,7 +1644,7 @@ impl Store for SqliteStore {
                 }
             }
             check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
-            let creds = channels::seal(&keys, &merged)?;
+            let creds = channels::seal(&keys, id, &merged)?;
             tx.prepare_cached(
                 "UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1",
             )?
@@ -1724,7 +1731,7 @@ impl Store for SqliteStore {
             let Ok(kind) = kind.parse() else {
                 return Ok(None);
             };
-            Ok(Some((kind, channels::open(&keys, &creds)?)))
+            Ok(Some((kind, channels::open(&keys, id, &creds)?)))
         })
         .await
     }

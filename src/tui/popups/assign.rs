@@ -56,6 +56,13 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
                 theme.style(Role::Time).patch(base),
             ));
         }
+        // Still listed (to be taken off what they hold), not assignable.
+        if a.disabled {
+            spans.push(Span::styled(
+                " disabled",
+                theme.style(Role::Muted).patch(base),
+            ));
+        }
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));

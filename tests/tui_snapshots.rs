@@ -115,9 +115,18 @@ fn assign_popup_marks_current_assignees() {
             name: "Bob Chen".into(),
             assigned_at: fixtures::now() - chrono::Duration::minutes(90),
         });
+    // An agent an admin disabled is listed, marked, not hidden.
+    app.agents[2].disabled = true;
     app.popup = Some(Popup::Assign { selected: 1 });
     let t = render(&mut app, 120, 40);
-    insta::assert_snapshot!(screen(&t));
+    let s = screen(&t);
+    let name = app.agents[2].name.clone();
+    assert!(
+        s.lines()
+            .any(|l| l.contains(&name) && l.contains("disabled")),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
 }
 
 #[test]

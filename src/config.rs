@@ -212,19 +212,8 @@ pub fn forget_login() -> anyhow::Result<bool> {
 
 fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+    let mut f = crate::private_files::create_private_file(path)?;
+    f.set_len(0)?;
     f.write_all(text.as_bytes())?;
     Ok(())
 }

@@ -25,7 +25,6 @@ use chatsmart::protocol::*;
 use common::platforms::{deliver, Platform};
 use common::*;
 use rand::{Rng, SeedableRng};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -251,22 +250,6 @@ const JSON: &[&[u8]] = &[
     b"[[[[[[[[",
     b"\"\x1b[2J\"",
 ];
-
-async fn channel(t: &TestServer, kind: ChannelKind, creds: &[(&str, &str)]) -> ChannelCreated {
-    let credentials: BTreeMap<String, String> = creds
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    t.admin
-        .client
-        .create_channel(&NewChannel {
-            kind,
-            name: kind.display_name().into(),
-            credentials,
-        })
-        .await
-        .unwrap()
-}
 
 /// What is wrong with a webhook's answer to a fuzzed body: a 5xx.
 fn server_error(code: u16, body: &str) -> Option<String> {

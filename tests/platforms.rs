@@ -12,7 +12,6 @@ use chatsmart::server::ServerConfig;
 use common::platforms::{deliver, photo, Double, Platform};
 use common::*;
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// A server talking to `double`, retrying quickly.
@@ -23,22 +22,6 @@ async fn server_for(double: &Double) -> TestServer {
         ..c
     })
     .await
-}
-
-async fn channel(t: &TestServer, kind: ChannelKind, creds: &[(&str, &str)]) -> ChannelCreated {
-    let credentials: BTreeMap<String, String> = creds
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    t.admin
-        .client
-        .create_channel(&NewChannel {
-            kind,
-            name: kind.display_name().into(),
-            credentials,
-        })
-        .await
-        .unwrap()
 }
 
 /// Polls `f` until it gives a value (10 s at most).
@@ -1671,7 +1654,7 @@ async fn a_file_address_inside_the_network_is_never_fetched() {
                 .items;
             let mut notes = Vec::new();
             for r in rows {
-                for m in inbound_messages_of(&c, r.conversation.id).await {
+                for m in inbound_for(&c, r.conversation.id).await {
                     if m.text.contains("refused")
                         || m.text.contains("lost")
                         || m.text.contains("could not")
@@ -1697,14 +1680,4 @@ async fn a_file_address_inside_the_network_is_never_fetched() {
         redirects.load(std::sync::atomic::Ordering::SeqCst) >= 1,
         "the allowed host was asked"
     );
-}
-
-async fn inbound_messages_of(c: &chatsmart::client::Client, conv: ConversationId) -> Vec<Message> {
-    c.messages(conv, &MessagesQuery::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .filter(|m| m.kind == MessageKind::Inbound)
-        .collect()
 }

@@ -248,6 +248,23 @@ impl TestServer {
     }
 }
 
+/// Connects a platform account (as the admin) with these credentials.
+pub async fn channel(t: &TestServer, kind: ChannelKind, creds: &[(&str, &str)]) -> ChannelCreated {
+    let credentials: std::collections::BTreeMap<String, String> = creds
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    t.admin
+        .client
+        .create_channel(&NewChannel {
+            kind,
+            name: kind.display_name().into(),
+            credentials,
+        })
+        .await
+        .unwrap()
+}
+
 /// An API error's status and message (any other error fails the test).
 pub fn api_error(e: chatsmart::client::ClientError) -> (u16, String) {
     match e {

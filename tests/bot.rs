@@ -484,3 +484,97 @@ async fn the_bot_reads_a_photos_caption_not_its_placeholder() {
         "handed to the agents: the customer reported a problem"
     );
 }
+
+/// The help centre offers the bot *or* an agent: assigning a person to a
+/// conversation the bot holds turns the bot off, says so, moves it to Chat
+/// with Agent, and the bot says nothing more there; the assignee stays when
+/// someone turns the bot back on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assigning_an_agent_takes_the_conversation_from_the_bot() {
+    let t = server(Flow::default(), OPEN).await;
+    let conv = t
+        .inbound(ChannelKind::Whatsapp, "852", "Mei", "hello", "a1")
+        .await
+        .conversation_id;
+    messages(&t, conv, 2).await; // the greeting
+    let me = t.alice.client.me().await.unwrap();
+    let mut ws = t.ws(&t.alice.token, Some(me.latest_seq)).await;
+
+    let c = t.alice.client.assign(conv, t.bob.agent.id).await.unwrap();
+    assert!(!c.bot_active, "assignment turns the bot off");
+    assert!(c.waiting_since.is_some(), "the customer now waits for Bob");
+    assert_eq!(c.assignees[0].agent_id, t.bob.agent.id);
+    let ev = ws
+        .until(|e| matches!(e.kind, EventKind::BotToggled { .. }))
+        .await;
+    assert!(
+        matches!(ev.kind, EventKind::BotToggled { active: false, by: Some(by), .. } if by == t.alice.agent.id)
+    );
+    ws.until(|e| matches!(e.kind, EventKind::AssigneeAdded { .. }))
+        .await;
+    let m = messages(&t, conv, 4).await;
+    assert_eq!(
+        texts(&m[2..]),
+        vec![
+            (
+                MessageKind::System,
+                "assigned to Bob Chen by Alice Wong".into()
+            ),
+            (
+                MessageKind::System,
+                "bot turned off: assigned to Bob Chen by Alice Wong".into()
+            ),
+        ]
+    );
+    let section = |s| ConversationQuery {
+        section: Some(s),
+        ..Default::default()
+    };
+    let alice = &t.alice.client;
+    let listed = |q| async move {
+        alice
+            .conversations(&q)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|r| r.conversation.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(section(Section::Agent)).await, vec![conv]);
+    assert!(listed(section(Section::Bot)).await.is_empty());
+
+    // The customer writes again: only the witness, a conversation the bot
+    // still holds, is answered.
+    t.inbound(ChannelKind::Whatsapp, "852", "Mei", "hello?", "a2")
+        .await;
+    let witness = t
+        .inbound(ChannelKind::Whatsapp, "853", "Kai", "hello", "a3")
+        .await
+        .conversation_id;
+    messages(&t, witness, 2).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let m = messages(&t, conv, 5).await;
+    assert_eq!(m.len(), 5, "{:?}", texts(&m));
+    assert_eq!(m[4].kind, MessageKind::Inbound);
+
+    // A second assignee changes nothing about the bot; turning it back on
+    // keeps both people.
+    t.alice.client.assign(conv, t.alice.agent.id).await.unwrap();
+    let c = t.alice.client.set_bot(conv, true).await.unwrap();
+    assert!(c.bot_active);
+    assert_eq!(c.assignees.len(), 2);
+    let m = messages(&t, conv, 7).await;
+    assert_eq!(m[5].text, "Alice Wong took the conversation");
+    assert_eq!(m[6].text, "bot turned on by Alice Wong");
+
+    // Taking a conversation oneself says so.
+    let other = t
+        .inbound(ChannelKind::Line, "U9", "Nok", "hi", "a4")
+        .await
+        .conversation_id;
+    messages(&t, other, 2).await;
+    t.bob.client.assign(other, t.bob.agent.id).await.unwrap();
+    let m = messages(&t, other, 4).await;
+    assert_eq!(m[3].text, "bot turned off: Bob Chen took the conversation");
+}

@@ -4,7 +4,7 @@
 use chatsmart::client::StreamUpdate;
 use chatsmart::protocol::*;
 use chatsmart::tui::app::*;
-use chatsmart::tui::event::{Effect, Msg, Reply};
+use chatsmart::tui::event::{Confirm, Effect, Msg, Reply};
 use chatsmart::tui::fixtures;
 use chatsmart::tui::keymap::{Key, KeyCodeOrd, Keymap};
 use chatsmart::tui::update::update;
@@ -396,6 +396,65 @@ fn bot_toggle_and_assignment_follow_keys_and_events() {
         ),
     );
     assert!(app.list.view.contains(&1));
+}
+
+/// Each change is confirmed once the server has it, in the help centre's
+/// words; a refusal says what failed instead.
+#[test]
+fn assignment_and_bot_changes_are_confirmed() {
+    let mut app = fixtures::app_with_open(6);
+    let mut conv = app.convs[&1].conversation.clone();
+    let said = |app: &mut App, confirm: Confirm, conv: &Conversation| {
+        update(
+            app,
+            Msg::Reply(Box::new(Reply::Changed {
+                what: "assigning".into(),
+                confirm: Some(confirm),
+                result: Ok(conv.clone()),
+            })),
+        );
+        app.notice.as_ref().unwrap().text.clone()
+    };
+    assert_eq!(
+        said(&mut app, Confirm::Bot(true), &conv),
+        "Bot successfully assigned"
+    );
+    conv.bot_active = false;
+    assert!(said(&mut app, Confirm::Bot(false), &conv).starts_with("Bot turned off"));
+    conv.assignees.push(Assignee {
+        agent_id: 2,
+        name: "Bob Chen".into(),
+        assigned_at: fixtures::now(),
+    });
+    assert_eq!(
+        said(&mut app, Confirm::Assigned(2), &conv),
+        "Agent successfully assigned: Bob Chen (bot off)"
+    );
+    conv.assignees.clear();
+    app.agents = vec![Agent {
+        id: 2,
+        login: "bob".into(),
+        name: "Bob Chen".into(),
+        role: Role::Agent,
+        teams: vec![],
+        disabled: false,
+    }];
+    assert_eq!(
+        said(&mut app, Confirm::Unassigned(2), &conv),
+        "Bob Chen removed from the assignees"
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Changed {
+            what: "assigning".into(),
+            confirm: Some(Confirm::Assigned(2)),
+            result: Err("agent is disabled".into()),
+        })),
+    );
+    assert_eq!(
+        app.notice.as_ref().unwrap().text,
+        "assigning failed: agent is disabled"
+    );
 }
 
 #[test]

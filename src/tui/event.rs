@@ -26,6 +26,42 @@ pub fn err(e: ClientError) -> String {
     e.to_string()
 }
 
+/// A change the agent is told went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    Bot(bool),
+    Assigned(AgentId),
+    Unassigned(AgentId),
+}
+
+impl Confirm {
+    /// The line shown once the server has the change: the help centre's
+    /// "Agent successfully assigned" / "Bot successfully assigned".
+    pub fn text(self, conv: &Conversation, agents: &[Agent]) -> String {
+        let name = |id: AgentId| {
+            conv.assignees
+                .iter()
+                .find(|a| a.agent_id == id)
+                .map(|a| a.name.clone())
+                .or_else(|| agents.iter().find(|a| a.id == id).map(|a| a.name.clone()))
+                .unwrap_or_else(|| "the agent".to_string())
+        };
+        match self {
+            Confirm::Bot(true) => "Bot successfully assigned".to_string(),
+            Confirm::Bot(false) => {
+                "Bot turned off: the conversation is with the agents".to_string()
+            }
+            Confirm::Assigned(id) if conv.bot_active => {
+                format!("Agent successfully assigned: {}", name(id))
+            }
+            Confirm::Assigned(id) => {
+                format!("Agent successfully assigned: {} (bot off)", name(id))
+            }
+            Confirm::Unassigned(id) => format!("{} removed from the assignees", name(id)),
+        }
+    }
+}
+
 /// The answer to an [`Effect`].
 #[derive(Debug)]
 pub enum Reply {
@@ -66,6 +102,8 @@ pub enum Reply {
     /// Bot toggles and assignments answer with the conversation.
     Changed {
         what: String,
+        /// Said on success, in the help centre's words.
+        confirm: Option<Confirm>,
         result: Res<Conversation>,
     },
     /// Requests whose success shows through events.

@@ -1,7 +1,7 @@
 //! Performs effects on the async runtime and sends their answers back into
 //! the event loop as messages. The only place the TUI does network I/O.
 
-use super::event::{err, Effect, Msg, Reply};
+use super::event::{err, Confirm, Effect, Msg, Reply};
 use crate::client::{spawn_event_stream, Client};
 use crate::protocol::MessagesQuery;
 use tokio::sync::mpsc::UnboundedSender;
@@ -154,6 +154,7 @@ impl Runner {
                         "turning the bot off"
                     }
                     .into(),
+                    confirm: Some(Confirm::Bot(active)),
                     result: c.set_bot(conversation, active).await.map_err(err),
                 },
                 Effect::Assign {
@@ -161,6 +162,7 @@ impl Runner {
                     agent,
                 } => Reply::Changed {
                     what: "assigning".into(),
+                    confirm: Some(Confirm::Assigned(agent)),
                     result: c.assign(conversation, agent).await.map_err(err),
                 },
                 Effect::Unassign {
@@ -168,6 +170,7 @@ impl Runner {
                     agent,
                 } => Reply::Changed {
                     what: "unassigning".into(),
+                    confirm: Some(Confirm::Unassigned(agent)),
                     result: c.unassign(conversation, agent).await.map_err(err),
                 },
                 Effect::LoadStandard => Reply::Standard(
@@ -193,10 +196,12 @@ impl Runner {
                 Effect::RunMacro(run) => Reply::MacroDone(super::macros::execute(&c, run).await),
                 Effect::SetStatus(id, req) => Reply::Changed {
                     what: format!("setting the status to {}", req.status),
+                    confirm: None,
                     result: c.set_status(id, &req).await.map_err(err),
                 },
                 Effect::SetPriority(id, p) => Reply::Changed {
                     what: format!("setting the priority to {p}"),
+                    confirm: None,
                     result: c.set_priority(id, p).await.map_err(err),
                 },
                 Effect::Bulk(req) => Reply::BulkDone {

@@ -1637,8 +1637,15 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        Reply::Changed { what, result } => match result {
+        Reply::Changed {
+            what,
+            confirm,
+            result,
+        } => match result {
             Ok(conv) => {
+                if let Some(confirm) = confirm {
+                    app.notify(confirm.text(&conv, &app.agents), Level::Info);
+                }
                 if app.conn != ConnState::Connected {
                     app.upsert_conversation(conv, 0);
                     app.rebuild_view();

@@ -2571,7 +2571,18 @@ impl Store for SqliteStore {
                 Some(b) if b == agent => format!("{name} took the conversation"),
                 _ => format!("assigned to {name} by {}", who(tx, by)?),
             };
-            system_message(tx, events, id, by, text, at)?;
+            system_message(tx, events, id, by, text.clone(), at)?;
+            // A person has taken it: the bot steps back (the help centre
+            // offers the bot *or* an agent), and the customer now waits for
+            // that person, from their last message.
+            if conv.bot_active {
+                tx.prepare_cached(
+                    "UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
+                     WHERE id = ?1",
+                )?
+                .execute([id])?;
+                bot_off(tx, events, id, by, format!("bot turned off: {text}"), at)?;
+            }
             let conversation = load_conversation(tx, id)?;
             events.push(EventKind::AssigneeAdded {
                 conversation: conversation.clone(),

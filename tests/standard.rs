@@ -34,7 +34,7 @@ async fn team_id(t: &TestServer, name: &str) -> TeamId {
 }
 
 #[tokio::test]
-async fn folders_are_managed_by_admins_and_seen_within_their_scope() {
+async fn folders_are_seen_within_their_scope_and_named_once_per_scope() {
     let t = TestServer::start().await;
     let line = t.inbound(ChannelKind::Line, "U1", "Mei", "hi", "s-1").await;
     let wa = t
@@ -45,7 +45,7 @@ async fn folders_are_managed_by_admins_and_seen_within_their_scope() {
     let me = t.alice.client.me().await.unwrap();
     let mut ws = t.ws(&t.alice.token, Some(me.latest_seq)).await;
 
-    // Agents cannot manage folders.
+    // Folders for everyone are an admin's.
     let e = t
         .alice
         .client
@@ -97,13 +97,43 @@ async fn folders_are_managed_by_admins_and_seen_within_their_scope() {
             admin
                 .create_folder(&FolderInput {
                     name: "shipping".into(),
-                    ..Default::default()
+                    channels: vec![ChannelKind::Line],
+                    team_id: Some(support),
+                    assignee_ids: vec![],
                 })
+                .await
+                .unwrap_err()
+        ),
+        409,
+        "one name per scope"
+    );
+    // The same name for another channel is a folder of its own.
+    let shipping_wa = admin
+        .create_folder(&FolderInput {
+            name: "Shipping".into(),
+            channels: vec![ChannelKind::Whatsapp],
+            team_id: Some(support),
+            assignee_ids: vec![],
+        })
+        .await
+        .unwrap();
+    // Nor can a change give a folder the name and scope of another.
+    assert_eq!(
+        status(
+            admin
+                .update_folder(
+                    shipping_wa.id,
+                    &FolderPatch {
+                        channels: Some(vec![ChannelKind::Line]),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .unwrap_err()
         ),
         409
     );
+    admin.delete_folder(shipping_wa.id).await.unwrap();
     admin
         .add_standard_message(
             shipping.id,
@@ -224,6 +254,163 @@ async fn folders_are_managed_by_admins_and_seen_within_their_scope() {
     );
 }
 
+/// The help centre has agents keep their own standard messages: a folder
+/// for themselves or for a team they are in, and its messages; admins
+/// manage all, and a server may keep editing for admins.
+#[tokio::test]
+async fn agents_keep_folders_for_themselves_and_their_teams() {
+    let t = TestServer::start().await;
+    let support = team_id(&t, "Support").await;
+    let billing = team_id(&t, "Billing").await;
+    let alice = &t.alice.client;
+    let me = alice.me().await.unwrap();
+    assert_eq!(me.standard_editing, StandardEditing::Everyone);
+    let mut bob_ws = t.ws(&t.bob.token, Some(me.latest_seq)).await;
+
+    // Her own folder: 201.
+    let own = alice
+        .create_folder(&FolderInput {
+            name: "My replies".into(),
+            channels: vec![ChannelKind::Line],
+            team_id: None,
+            assignee_ids: vec![t.alice.agent.id],
+        })
+        .await
+        .unwrap();
+    // Her team's: 201; another team's: 403, saying why.
+    let team = alice
+        .create_folder(&FolderInput {
+            name: "Support replies".into(),
+            team_id: Some(support),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let e = alice
+        .create_folder(&FolderInput {
+            name: "Billing replies".into(),
+            team_id: Some(billing),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+    // A folder for someone else is not hers to make.
+    let e = alice
+        .create_folder(&FolderInput {
+            name: "For Bob".into(),
+            assignee_ids: vec![t.bob.agent.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+
+    // Messages in her folders: add, edit, delete.
+    let m = alice
+        .add_standard_message(own.id, "Thanks {{customer.first_name}}! 🙏")
+        .await
+        .unwrap();
+    alice
+        .edit_standard_message(m.id, "Thank you {{customer.first_name}}!")
+        .await
+        .unwrap();
+    let tm = alice
+        .add_standard_message(team.id, "Support here, how can we help?")
+        .await
+        .unwrap();
+    alice.delete_standard_message(m.id).await.unwrap();
+    // Nor can she move a folder out of her reach.
+    let e = alice
+        .update_folder(
+            team.id,
+            &FolderPatch {
+                team_id: Some(Some(billing)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+
+    // Bob (Billing) does not see Alice's folders: for him they do not exist.
+    let e = t
+        .bob
+        .client
+        .add_standard_message(own.id, "sneaky")
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 404);
+    let e = t
+        .bob
+        .client
+        .delete_standard_message(tm.id)
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 404);
+    // An admin's folder for everyone: Bob sees it and cannot change it.
+    let all = t
+        .admin
+        .client
+        .create_folder(&FolderInput {
+            name: "Everyone".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    bob_ws
+        .until(|e| matches!(&e.kind, EventKind::StandardFolderChanged { folder } if folder.id == all.id))
+        .await;
+    let e = t
+        .bob
+        .client
+        .update_folder(
+            all.id,
+            &FolderPatch {
+                name: Some("Mine now".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+    let e = t.bob.client.delete_folder(all.id).await.unwrap_err();
+    assert_eq!(status(e), 403);
+    // Admins manage every folder.
+    t.admin
+        .client
+        .add_standard_message(own.id, "from the admin")
+        .await
+        .unwrap();
+    alice.delete_folder(own.id).await.unwrap();
+
+    // A server that keeps standard messages for admins.
+    let strict = TestServer::start_with_config(|c| chatsmart::server::ServerConfig {
+        standard_editing: StandardEditing::Admins,
+        ..c
+    })
+    .await;
+    let a = &strict.alice.client;
+    assert_eq!(
+        a.me().await.unwrap().standard_editing,
+        StandardEditing::Admins
+    );
+    let e = a
+        .create_folder(&FolderInput {
+            name: "Mine".into(),
+            assignee_ids: vec![strict.alice.agent.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+    let e = a
+        .standard_import(fixture("standard_ok.xlsx"), "standard_ok.xlsx", true)
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+}
+
 #[tokio::test]
 async fn import_of_a_file_made_by_openpyxl_then_again_adds_nothing() {
     let t = TestServer::start().await;
@@ -235,7 +422,8 @@ async fn import_of_a_file_made_by_openpyxl_then_again_adds_nothing() {
         .unwrap();
     assert!(dry.errors.is_empty(), "{:?}", dry.errors);
     assert!(dry.dry_run && !dry.applied);
-    assert_eq!(dry.messages_added, 8);
+    assert_eq!(dry.messages_added, 10);
+    assert_eq!(dry.rows, 10, "every row with something in it");
     assert!(admin
         .standard_folders(&StandardQuery::default())
         .await
@@ -247,8 +435,14 @@ async fn import_of_a_file_made_by_openpyxl_then_again_adds_nothing() {
         .await
         .unwrap();
     assert!(r.applied, "{r:?}");
-    assert_eq!(r.messages_added, 8);
+    assert_eq!(r.messages_added, 10);
     assert_eq!(r.blank_rows_skipped, 1);
+    assert_eq!(r.rows, r.messages_added + r.duplicates_skipped);
+    assert_eq!(
+        r.summary(),
+        "10 rows: added 10 messages in 7 new folders, 0 already there; 1 blank row skipped"
+    );
+    assert_eq!(r.folders_created.len(), 7, "{:?}", r.folders_created);
     assert_eq!(
         r.folders_created.iter().cloned().collect::<BTreeSet<_>>(),
         ["Shipping", "Greetings", "Refunds", "お知らせ", "Formulas"]
@@ -272,8 +466,20 @@ async fn import_of_a_file_made_by_openpyxl_then_again_adds_nothing() {
         "Hi {{customer.name}}, your order is on its way 📦\nTracking follows by email.",
         "multi-line kept"
     );
-    let greetings = get("Greetings");
-    assert!(greetings.channels.is_empty(), "All");
+    // Greetings three times: for every channel, and Support's on WhatsApp
+    // and on LINE.
+    let greetings: Vec<_> = folders.iter().filter(|f| f.name == "Greetings").collect();
+    assert_eq!(greetings.len(), 3);
+    let on = |c: Vec<ChannelKind>| greetings.iter().find(|f| f.channels == c).unwrap();
+    assert_eq!(
+        on(vec![ChannelKind::Whatsapp]).team.as_ref().unwrap().name,
+        "Support"
+    );
+    assert_eq!(
+        on(vec![ChannelKind::Line]).messages[0].text,
+        "สวัสดีค่ะ ยินดีต้อนรับค่ะ 🙏"
+    );
+    let greetings = on(vec![]);
     assert_eq!(
         greetings.messages[0].text, "Hello! How can I help you today? 😊",
         "trimmed"
@@ -297,7 +503,7 @@ async fn import_of_a_file_made_by_openpyxl_then_again_adds_nothing() {
         .await
         .unwrap();
     assert_eq!(again.messages_added, 0);
-    assert_eq!(again.duplicates_skipped, 8);
+    assert_eq!(again.duplicates_skipped, 10);
     assert!(again.folders_created.is_empty());
 }
 
@@ -311,7 +517,7 @@ async fn legacy_xls_from_xlwt_imports_too() {
         .await
         .unwrap();
     assert!(r.applied, "{:?}", r.errors);
-    assert_eq!(r.messages_added, 8);
+    assert_eq!(r.messages_added, 10);
     let folders = t
         .admin
         .client
@@ -352,8 +558,9 @@ async fn every_bad_row_is_reported_and_nothing_is_imported() {
             (4, "Team"),
             (5, "User"),
             (6, "Message"),
-            (8, "Channels"),
-            (9, "Channels")
+            (7, "Message"),
+            (8, "Message"),
+            (9, "Channels"),
         ],
         "{:#?}",
         r.errors
@@ -361,10 +568,14 @@ async fn every_bad_row_is_reported_and_nothing_is_imported() {
     assert!(r.errors[0].message.contains("Telegram"));
     assert!(r.errors[4].message.contains("{{customer.nickname}}"));
     assert!(
-        r.errors[5].message.contains("row 7"),
-        "points at the row it disagrees with: {}",
+        r.errors[5].message.starts_with("empty"),
+        "{}",
         r.errors[5].message
     );
+    // Every row is accounted for: 11 read, 8 refused, the rest not imported
+    // because of them.
+    assert_eq!((r.rows, r.rows_refused), (11, 8));
+    assert_eq!(r.summary(), "8 of 11 rows refused: nothing imported");
     assert!(
         t.admin
             .client
@@ -406,13 +617,23 @@ async fn files_that_are_not_spreadsheets_are_refused_clearly() {
         .await
         .unwrap_err();
     assert_eq!(status(e), 413);
-    let e = t
+    // An agent's import goes only into folders for themselves and their
+    // teams: every other row is refused, naming it.
+    let r = t
         .alice
         .client
         .standard_import(fixture("standard_ok.xlsx"), "standard_ok.xlsx", false)
         .await
-        .unwrap_err();
-    assert_eq!(status(e), 403);
+        .unwrap();
+    assert!(!r.applied);
+    assert!(r
+        .errors
+        .iter()
+        .all(|e| e.column == "Team" || e.column == "User"));
+    assert!(r
+        .errors
+        .iter()
+        .any(|e| e.row == 5 && e.message.contains("admin")));
     assert!(c
         .standard_folders(&StandardQuery::default())
         .await
@@ -427,7 +648,11 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
     let template = c.standard_template().await.unwrap();
     let grid = sheets::read_grid(&template, "template.xlsx", sheets::standard::SHEET).unwrap();
     assert_eq!(grid.rows[0].1, sheets::standard::COLUMNS.to_vec());
-    assert_eq!(grid.rows.len(), 2, "header and example");
+    assert_eq!(grid.rows.len(), 4, "header and examples");
+    // One folder name on two channels.
+    assert_eq!(grid.rows[1].1[1], "Greetings");
+    assert_eq!(grid.rows[2].1[1], "Greetings");
+    assert_ne!(grid.rows[1].1[0], grid.rows[2].1[0]);
 
     // Fill it: the example row plus ours, written as a person would save it.
     let mut wb = rust_xlsxwriter::Workbook::new();
@@ -436,6 +661,8 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
     let rows: Vec<Vec<&str>> = vec![
         sheets::standard::COLUMNS.to_vec(),
         grid.rows[1].1.iter().map(|s| s.as_str()).collect(),
+        grid.rows[2].1.iter().map(|s| s.as_str()).collect(),
+        grid.rows[3].1.iter().map(|s| s.as_str()).collect(),
         vec![
             "WeChat",
             "售后",
@@ -450,7 +677,6 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
             "",
             "+1 for great service? @here -dash =not a formula",
         ],
-        vec!["All", "Empty folder", "", "", ""],
     ];
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
@@ -463,7 +689,7 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
         .await
         .unwrap();
     assert!(r.applied, "{:?}", r.errors);
-    assert_eq!(r.messages_added, 3);
+    assert_eq!(r.messages_added, 5);
 
     let exported = c.standard_export().await.unwrap();
     // Nothing in the export is a formula.
@@ -545,10 +771,10 @@ async fn the_cli_acts_on_a_server() {
     );
     let (ok, out, _) = run(&["standard-messages", "import", &good, "--dry-run"]);
     assert!(ok);
-    assert!(out.contains("would add 8 messages"), "{out}");
+    assert!(out.contains("would add 10 messages"), "{out}");
     let (ok, out, _) = run(&["standard-messages", "import", &good]);
     assert!(ok);
-    assert!(out.contains("added 8 messages"), "{out}");
+    assert!(out.contains("added 10 messages"), "{out}");
 
     let bad = format!(
         "{}/tests/fixtures/standard_bad.xlsx",
@@ -568,7 +794,7 @@ async fn the_cli_acts_on_a_server() {
         "Standard messages",
     )
     .unwrap();
-    assert_eq!(grid.rows.len(), 9, "header and 8 messages");
+    assert_eq!(grid.rows.len(), 11, "header and 10 messages");
 
     let txt = dir.path().join("notes.txt");
     std::fs::write(&txt, "hello").unwrap();
@@ -577,40 +803,52 @@ async fn the_cli_acts_on_a_server() {
     assert!(err.contains("not a spreadsheet"), "{err}");
 }
 
+/// An import adds to the stored folder of the same name and scope, and
+/// beside a folder of the same name in another scope makes its own.
 #[tokio::test]
-async fn an_import_that_clashes_with_a_stored_folder_changes_nothing() {
+async fn an_import_fills_the_folder_of_the_same_scope_and_leaves_others_alone() {
     let t = TestServer::start().await;
     let c = &t.admin.client;
     let billing = team_id(&t, "Billing").await;
-    c.create_folder(&FolderInput {
-        name: "Refunds".into(),
-        channels: vec![],
-        team_id: Some(billing),
-        assignee_ids: vec![],
-    })
+    let support = team_id(&t, "Support").await;
+    let refunds = c
+        .create_folder(&FolderInput {
+            name: "Refunds".into(),
+            channels: vec![],
+            team_id: Some(billing),
+            assignee_ids: vec![],
+        })
+        .await
+        .unwrap();
+    let shipping = c
+        .create_folder(&FolderInput {
+            name: "shipping".into(),
+            channels: vec![ChannelKind::Wechat, ChannelKind::Line],
+            team_id: Some(support),
+            assignee_ids: vec![],
+        })
+        .await
+        .unwrap();
+    c.add_standard_message(
+        shipping.id,
+        "Hi {{customer.name}}, your order is on its way 📦\nTracking follows by email.",
+    )
     .await
     .unwrap();
     let r = c
         .standard_import(fixture("standard_ok.xlsx"), "standard_ok.xlsx", false)
         .await
         .unwrap();
-    assert!(!r.applied);
-    assert_eq!(r.errors.len(), 1);
-    assert_eq!(r.errors[0].column, "Folder_name");
-    assert!(
-        r.errors[0].message.contains("already exists"),
-        "{}",
-        r.errors[0].message
-    );
-    assert!(
-        r.folders_created.is_empty() && r.messages_added == 0,
-        "{r:?}"
-    );
-    assert_eq!(
-        c.standard_folders(&StandardQuery::default())
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert!(r.applied, "{:?}", r.errors);
+    assert_eq!((r.messages_added, r.duplicates_skipped), (9, 1));
+    assert!(!r
+        .folders_created
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case("shipping")));
+    let folders = c.standard_folders(&StandardQuery::default()).await.unwrap();
+    let shipping = folders.iter().find(|f| f.id == shipping.id).unwrap();
+    assert_eq!(shipping.messages.len(), 2, "one added beside the one there");
+    let refunds_now = folders.iter().find(|f| f.id == refunds.id).unwrap();
+    assert!(refunds_now.messages.is_empty(), "another scope: untouched");
+    assert_eq!(folders.iter().filter(|f| f.name == "Refunds").count(), 2);
 }

@@ -630,6 +630,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                             .or(settings.security.streams_per_agent)
                             .unwrap_or(server::auth::STREAMS_PER_AGENT),
                         upload_quota,
+                        standard_editing: settings.standard_messages.unwrap_or_default(),
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;

@@ -415,15 +415,20 @@ async fn seed_standard(store: &dyn Store) -> anyhow::Result<()> {
     ];
     for (name, channels, team_name, messages) in folders {
         let folder = store
-            .create_folder(FolderInput {
-                name: name.to_string(),
-                channels: channels.to_vec(),
-                team_id: team_name.and_then(team),
-                assignee_ids: vec![],
-            })
+            .create_folder(
+                FolderInput {
+                    name: name.to_string(),
+                    channels: channels.to_vec(),
+                    team_id: team_name.and_then(team),
+                    assignee_ids: vec![],
+                },
+                crate::server::store::any_folder(),
+            )
             .await?;
         for m in *messages {
-            store.add_standard_message(folder.id, m.to_string()).await?;
+            store
+                .add_standard_message(folder.id, m.to_string(), crate::server::store::any_folder())
+                .await?;
         }
     }
     Ok(())

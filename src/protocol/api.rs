@@ -59,6 +59,9 @@ pub struct Me {
     /// refuse a file before uploading it.
     #[serde(default)]
     pub upload_limits: super::attachments::UploadLimits,
+    /// Who may change standard messages on this server.
+    #[serde(default)]
+    pub standard_editing: super::standard::StandardEditing,
 }
 
 /// Which section of the inbox: the bot is answering, or agents are.

@@ -50,6 +50,12 @@ impl StandardFolder {
             && (self.assignees.is_empty() || self.assignees.iter().any(|a| a.id == agent.id))
     }
 
+    /// Whether `agent` may change this folder and its messages.
+    pub fn managed_by(&self, agent: &Agent, editing: StandardEditing) -> bool {
+        let ids: Vec<AgentId> = self.assignees.iter().map(|a| a.id).collect();
+        may_manage(agent, editing, self.team.as_ref().map(|t| t.id), &ids).is_ok()
+    }
+
     /// "All" or "LINE, WeChat".
     pub fn channels_label(&self) -> String {
         if self.channels.is_empty() {
@@ -61,6 +67,61 @@ impl StandardFolder {
                 .collect::<Vec<_>>()
                 .join(", ")
         }
+    }
+}
+
+/// Who may create and change standard-message folders and their messages
+/// (the server's `standard_messages` setting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StandardEditing {
+    /// Admins manage every folder; an agent manages the folders kept for
+    /// themselves or for a team they are in (the help centre's way).
+    #[default]
+    Everyone,
+    /// Only admins.
+    Admins,
+}
+
+impl std::str::FromStr for StandardEditing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "everyone" => Ok(StandardEditing::Everyone),
+            "admins" => Ok(StandardEditing::Admins),
+            other => Err(format!("{other:?}: write everyone or admins")),
+        }
+    }
+}
+
+/// Whether `agent` may keep a folder with this scope (create it, change it,
+/// change its messages, delete it): admins always; agents, unless the server
+/// keeps editing for admins, a folder for a team they are in or one for
+/// themselves alone. A folder for everyone, or for other people, is an
+/// admin's. The reason is said to the agent as it is.
+pub fn may_manage(
+    agent: &Agent,
+    editing: StandardEditing,
+    team_id: Option<TeamId>,
+    assignee_ids: &[AgentId],
+) -> Result<(), String> {
+    if agent.is_admin() {
+        return Ok(());
+    }
+    if editing == StandardEditing::Admins {
+        return Err("only admins change standard messages on this server".into());
+    }
+    match team_id {
+        Some(t) if agent.teams.iter().any(|x| x.id == t) => Ok(()),
+        Some(_) => Err(
+            "you are not in that team: an agent keeps folders for a team they are in, or for themselves"
+                .into(),
+        ),
+        None if assignee_ids == [agent.id] => Ok(()),
+        None => Err(
+            "an agent keeps folders for a team they are in, or for themselves (User: only you); folders for everyone are an admin's"
+                .into(),
+        ),
     }
 }
 
@@ -132,36 +193,51 @@ pub struct ImportReport {
     /// Messages already in their folder (importing twice adds nothing).
     pub duplicates_skipped: usize,
     pub blank_rows_skipped: usize,
+    /// Rows with a problem (each is in `errors`, with its column).
+    #[serde(default)]
+    pub rows_refused: usize,
     pub errors: Vec<RowError>,
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 impl ImportReport {
+    /// The report of an import that stops on its errors: nothing is (or
+    /// would be) added, and every refused row is counted once.
+    pub fn refused(mut self) -> Self {
+        let mut rows: Vec<usize> = self.errors.iter().map(|e| e.row).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        self.rows_refused = rows.len();
+        self.applied = false;
+        self.messages_added = 0;
+        self.duplicates_skipped = 0;
+        self.folders_created.clear();
+        self
+    }
+
+    /// One line that accounts for every row of the sheet.
     pub fn summary(&self) -> String {
+        let blank = match self.blank_rows_skipped {
+            0 => String::new(),
+            n => format!("; {} skipped", plural(n, "blank row", "blank rows")),
+        };
         if !self.errors.is_empty() {
             return format!(
-                "{} bad row{}: nothing imported",
-                self.errors.len(),
-                if self.errors.len() == 1 { "" } else { "s" }
+                "{} of {} refused: nothing imported{blank}",
+                self.rows_refused.max(1),
+                plural(self.rows, "row", "rows"),
             );
         }
         let verb = if self.dry_run { "would add" } else { "added" };
         format!(
-            "{verb} {} message{} in {} new folder{}; skipped {} already there and {} blank row{}",
-            self.messages_added,
-            if self.messages_added == 1 { "" } else { "s" },
-            self.folders_created.len(),
-            if self.folders_created.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
+            "{}: {verb} {} in {}, {} already there{blank}",
+            plural(self.rows, "row", "rows"),
+            plural(self.messages_added, "message", "messages"),
+            plural(self.folders_created.len(), "new folder", "new folders"),
             self.duplicates_skipped,
-            self.blank_rows_skipped,
-            if self.blank_rows_skipped == 1 {
-                ""
-            } else {
-                "s"
-            },
         )
     }
 }

@@ -52,6 +52,8 @@ pub struct AppState {
     /// Signs the links platforms fetch our files by (derived from the
     /// server's secret key, kept outside the database).
     pub link_key: Arc<[u8; 32]>,
+    /// Who may change standard messages.
+    pub standard_editing: crate::protocol::StandardEditing,
 }
 
 #[derive(Clone)]
@@ -93,6 +95,9 @@ pub struct ServerConfig {
     pub stream_idle: std::time::Duration,
     /// Bytes each agent may upload in 24 hours (2 GB by default).
     pub upload_quota: u64,
+    /// Who may change standard messages (everyone, as the help centre has
+    /// it, unless the server keeps it for admins).
+    pub standard_editing: crate::protocol::StandardEditing,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -118,6 +123,7 @@ impl ServerConfig {
             durability: store::Durability::Full,
             stream_idle: auth::STREAM_IDLE,
             upload_quota: auth::UPLOAD_QUOTA,
+            standard_editing: Default::default(),
         }
     }
 
@@ -189,6 +195,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let link_key = Arc::new(store.keys().current.derive("media-links"));
     let state = AppState {
         link_key,
+        standard_editing: config.standard_editing,
         store: Arc::new(store),
         hub,
         clock: config.clock.clone(),

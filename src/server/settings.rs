@@ -5,6 +5,7 @@
 //! bot = "bots/ours.toml"          # the bot's flow (relative to this file)
 //! public_url = "https://chat.example.com"  # for files sent to LINE
 //! durability = "full"             # or "normal" (see docs/security.md)
+//! standard_messages = "everyone"  # or "admins": who changes standard messages
 //! [api]                           # where the platforms' APIs are
 //! meta = "https://graph.facebook.com"
 //! line = "https://api.line.me"
@@ -39,6 +40,9 @@ pub struct ServerFile {
     pub durability: Option<super::store::Durability>,
     #[serde(default)]
     pub security: SecurityFile,
+    /// Who may change standard messages: "everyone" (the default: agents
+    /// keep folders for themselves and their teams) or "admins".
+    pub standard_messages: Option<crate::protocol::StandardEditing>,
 }
 
 /// `[security]` in server.toml.

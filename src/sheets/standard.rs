@@ -28,16 +28,36 @@ pub fn template() -> Result<Vec<u8>, SheetError> {
         ws.write_string_with_format(0, i as u16, *c, &bold)
             .map_err(xerr)?;
     }
-    let example = [
-        "LINE, WeChat",
-        "Shipping",
-        "Support",
-        "",
-        "Hi {{customer.name}}, your order is on its way 📦\nYou will get a tracking number by email.",
+    // One folder name on two channels: two folders, as a team that keeps a
+    // folder per channel has them.
+    let examples = [
+        [
+            "WhatsApp",
+            "Greetings",
+            "Support",
+            "",
+            "Hi {{customer.first_name}} 👋 How can we help today?",
+        ],
+        [
+            "LINE",
+            "Greetings",
+            "Support",
+            "",
+            "Hello {{customer.first_name}}! Thanks for adding us on LINE 🙏",
+        ],
+        [
+            "LINE, WeChat",
+            "Shipping",
+            "",
+            "",
+            "Hi {{customer.name}}, your order is on its way 📦\nYou will get a tracking number by email.",
+        ],
     ];
-    for (i, v) in example.iter().enumerate() {
-        ws.write_string_with_format(1, i as u16, *v, &wrap)
-            .map_err(xerr)?;
+    for (r, example) in examples.iter().enumerate() {
+        for (i, v) in example.iter().enumerate() {
+            ws.write_string_with_format(r as u32 + 1, i as u16, *v, &wrap)
+                .map_err(xerr)?;
+        }
     }
     for (col, width) in [(0u16, 22.0), (1, 24.0), (2, 16.0), (3, 24.0), (4, 70.0)] {
         ws.set_column_width(col, width).map_err(xerr)?;
@@ -70,11 +90,11 @@ pub fn template() -> Result<Vec<u8>, SheetError> {
         .collect();
     let rows = [
         ("Channels", "Where the messages may be used: All, or one or more of Messenger (also Facebook Messenger, FB), WhatsApp (WA), LINE, WeChat, separated by commas. Not case-sensitive.".to_string()),
-        ("Folder_name", "The folder the message goes in. A folder is created when it does not exist; rows naming the same folder must give it the same Channels, Team and User.".to_string()),
+        ("Folder_name", "The folder the message goes in. Rows with the same Folder_name, Channels, Team and User go into one folder; the same name with other Channels, Team or User is a folder of its own (Greetings for WhatsApp and Greetings for LINE are two folders). A folder is created when it does not exist.".to_string()),
         ("Team", "Optional. The team whose agents see the folder, by name. Empty: every team.".to_string()),
         ("User", "Optional. Agents, by name or login, separated by commas; when given, only they see the folder.".to_string()),
-        ("Message", format!("The text of the standard message. Several lines are kept. It may contain placeholders, filled in when the message is used: {}.", placeholders.join(", "))),
-        ("", "Blank rows are skipped. Every row is checked first: if any row has a problem, the import reports every problem with its row and column and imports nothing. Importing the same file twice adds nothing the second time.".to_string()),
+        ("Message", format!("The text of the standard message; every row needs one. Several lines are kept. It may contain placeholders, filled in when the message is used: {}.", placeholders.join(", "))),
+        ("", "Rows with nothing in them are skipped. Every row is checked first: if any row has a problem, the import reports every problem with its row and column and imports nothing. Importing the same file twice adds nothing the second time; the report counts every row (added, already there, blank, refused). An agent imports into folders for themselves or for their teams.".to_string()),
     ];
     for (i, (c, t)) in rows.iter().enumerate() {
         help.write_string_with_format(i as u32 + 1, 0, *c, &bold)
@@ -109,12 +129,9 @@ pub fn export(folders: &[StandardFolder]) -> Result<Vec<u8>, SheetError> {
             f.team.as_ref().map(|t| t.name.clone()).unwrap_or_default(),
             users.join(", "),
         ];
-        let texts: Vec<&str> = if f.messages.is_empty() {
-            vec![""]
-        } else {
-            f.messages.iter().map(|m| m.text.as_str()).collect()
-        };
-        for text in texts {
+        // A folder without messages has no row: an import needs a message
+        // on every row.
+        for text in f.messages.iter().map(|m| m.text.as_str()) {
             for (i, v) in base.iter().enumerate() {
                 ws.write_string(row, i as u16, v).map_err(xerr)?;
             }
@@ -139,13 +156,6 @@ fn clean_text(s: &str) -> String {
         .replace('\r', "\n")
         .trim()
         .to_string()
-}
-
-#[derive(PartialEq)]
-struct Scope {
-    channels: Vec<ChannelKind>,
-    team_id: Option<TeamId>,
-    assignee_ids: Vec<AgentId>,
 }
 
 /// Reads and checks a spreadsheet. Returns the folders to apply and a
@@ -186,7 +196,8 @@ pub fn plan(
         }
     }
     let mut folders: Vec<PlannedFolder> = Vec::new();
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    type Key = (String, Vec<ChannelKind>, Option<TeamId>, Vec<AgentId>);
+    let mut by_scope: HashMap<Key, usize> = HashMap::new();
     for (n, cells) in rows {
         let get = |col: &str| cells.get(idx[col]).map(|s| s.as_str()).unwrap_or("");
         if COLUMNS.iter().all(|c| get(c).trim().is_empty()) {
@@ -289,7 +300,14 @@ pub fn plan(
 
         // Message.
         let text = clean_text(get("Message"));
-        if text.chars().count() > crate::server::store::sqlite::MAX_MESSAGE_CHARS {
+        if text.is_empty() {
+            bad(
+                "Message",
+                "empty: every row needs the message's text (a row with nothing in it is skipped)"
+                    .into(),
+            );
+            row_ok = false;
+        } else if text.chars().count() > crate::server::store::sqlite::MAX_MESSAGE_CHARS {
             bad("Message", "longer than 20,000 characters".into());
             row_ok = false;
         } else if let Err(e) = check_placeholders(&text) {
@@ -300,59 +318,38 @@ pub fn plan(
             continue;
         }
 
-        let scope = Scope {
-            channels,
+        // One folder per name and scope: the same name on another channel,
+        // team or set of users is a folder of its own.
+        let key = (
+            folder.to_lowercase(),
+            channels.clone(),
             team_id,
-            assignee_ids,
-        };
-        let key = folder.to_lowercase();
-        match by_name.get(&key) {
+            assignee_ids.clone(),
+        );
+        match by_scope.get(&key) {
             Some(&i) => {
                 let f = &mut folders[i];
-                let existing = Scope {
-                    channels: f.channels.clone(),
-                    team_id: f.team_id,
-                    assignee_ids: f.assignee_ids.clone(),
-                };
-                if existing != scope {
-                    let column = if existing.channels != scope.channels {
-                        "Channels"
-                    } else if existing.team_id != scope.team_id {
-                        "Team"
-                    } else {
-                        "User"
-                    };
-                    bad(
-                        column,
-                        format!(
-                            "the folder {folder:?} was given another {column} on row {}; rows of one folder must agree",
-                            f.row
-                        ),
-                    );
-                    continue;
-                }
-                if !text.is_empty() && !f.messages.iter().any(|(_, t)| *t == text) {
-                    f.messages.push((n, text));
-                } else if !text.is_empty() {
+                if f.messages.iter().any(|(_, t)| *t == text) {
                     report.duplicates_skipped += 1;
+                } else {
+                    f.messages.push((n, text));
                 }
             }
             None => {
-                by_name.insert(key, folders.len());
+                by_scope.insert(key, folders.len());
                 folders.push(PlannedFolder {
                     row: n,
                     name: folder,
-                    channels: scope.channels,
-                    team_id: scope.team_id,
-                    assignee_ids: scope.assignee_ids,
-                    messages: if text.is_empty() {
-                        vec![]
-                    } else {
-                        vec![(n, text)]
-                    },
+                    channels,
+                    team_id,
+                    assignee_ids,
+                    messages: vec![(n, text)],
                 });
             }
         }
+    }
+    if !report.errors.is_empty() {
+        report = report.refused();
     }
     Ok((folders, report))
 }

@@ -81,5 +81,6 @@ pub async fn me(State(state): State<AppState>, Authed(agent): Authed) -> ApiResu
         total_unread,
         latest_seq,
         upload_limits: (*state.uploads).clone(),
+        standard_editing: state.standard_editing,
     }))
 }

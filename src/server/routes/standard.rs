@@ -2,9 +2,10 @@
 //! spreadsheet template, import and export.
 
 use crate::protocol::*;
-use crate::server::auth::{Admin, Authed};
+use crate::server::auth::Authed;
 use crate::server::error::{ApiError, ApiResult};
 use crate::server::extract::{Json, Path, Query, RawBody};
+use crate::server::store::{FolderGuard, StoreError};
 use crate::server::AppState;
 use crate::sheets;
 use axum::extract::State;
@@ -49,64 +50,101 @@ pub async fn list(
     ))
 }
 
+/// What the caller may change: a folder it cannot see does not exist for
+/// it (404); one it sees but may not change is refused with the reason (403).
+fn guard(state: &AppState, me: Agent) -> FolderGuard {
+    let editing = state.standard_editing;
+    Box::new(move |f: &StandardFolder| {
+        if !me.is_admin() && !f.visible_to(&me, None) {
+            return Err(StoreError::NotFound("standard-message folder"));
+        }
+        let ids: Vec<AgentId> = f.assignees.iter().map(|a| a.id).collect();
+        may_manage(&me, editing, f.team.as_ref().map(|t| t.id), &ids).map_err(StoreError::Forbidden)
+    })
+}
+
 pub async fn create_folder(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Json(input): Json<FolderInput>,
 ) -> ApiResult<(StatusCode, axum::Json<StandardFolder>)> {
+    // Said before anything is written, with the reason.
+    may_manage(
+        &me,
+        state.standard_editing,
+        input.team_id,
+        &input.assignee_ids,
+    )
+    .map_err(ApiError::forbidden)?;
+    let guard = guard(&state, me);
     Ok((
         StatusCode::CREATED,
-        axum::Json(state.store.create_folder(input).await?),
+        axum::Json(state.store.create_folder(input, guard).await?),
     ))
 }
 
 pub async fn update_folder(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Path(id): Path<FolderId>,
     Json(patch): Json<FolderPatch>,
 ) -> Out<StandardFolder> {
-    Ok(axum::Json(state.store.update_folder(id, patch).await?))
+    let guard = guard(&state, me);
+    Ok(axum::Json(
+        state.store.update_folder(id, patch, guard).await?,
+    ))
 }
 
 pub async fn delete_folder(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Path(id): Path<FolderId>,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_folder(id).await?;
+    let guard = guard(&state, me);
+    state.store.delete_folder(id, guard).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn add_message(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Path(id): Path<FolderId>,
     Json(body): Json<StandardText>,
 ) -> ApiResult<(StatusCode, axum::Json<StandardMessage>)> {
+    let guard = guard(&state, me);
     Ok((
         StatusCode::CREATED,
-        axum::Json(state.store.add_standard_message(id, body.text).await?),
+        axum::Json(
+            state
+                .store
+                .add_standard_message(id, body.text, guard)
+                .await?,
+        ),
     ))
 }
 
 pub async fn edit_message(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Path(id): Path<StandardMessageId>,
     Json(body): Json<StandardText>,
 ) -> Out<StandardMessage> {
+    let guard = guard(&state, me);
     Ok(axum::Json(
-        state.store.update_standard_message(id, body.text).await?,
+        state
+            .store
+            .update_standard_message(id, body.text, guard)
+            .await?,
     ))
 }
 
 pub async fn delete_message(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Path(id): Path<StandardMessageId>,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_standard_message(id).await?;
+    let guard = guard(&state, me);
+    state.store.delete_standard_message(id, guard).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -131,8 +169,12 @@ pub async fn template(_: Authed) -> ApiResult<Response> {
     Ok(xlsx(bytes, "standard-messages-template.xlsx"))
 }
 
-pub async fn export(State(state): State<AppState>, _: Admin) -> ApiResult<Response> {
-    let folders = state.store.list_standard_folders().await?;
+/// Every folder for an admin; an agent's own: those it sees.
+pub async fn export(State(state): State<AppState>, Authed(me): Authed) -> ApiResult<Response> {
+    let mut folders = state.store.list_standard_folders().await?;
+    if !me.is_admin() {
+        folders.retain(|f| f.visible_to(&me, None));
+    }
     let bytes = tokio::task::spawn_blocking(move || sheets::standard::export(&folders))
         .await
         .map_err(|e| ApiError::bad_request(e.to_string()))??;
@@ -152,10 +194,15 @@ pub struct ImportQuery {
 /// any bad row nothing is imported and the report lists them all.
 pub async fn import(
     State(state): State<AppState>,
-    _: Admin,
+    Authed(me): Authed,
     Query(q): Query<ImportQuery>,
     RawBody(body): RawBody,
 ) -> Out<ImportReport> {
+    if !me.is_admin() && state.standard_editing == StandardEditing::Admins {
+        return Err(ApiError::forbidden(
+            "only admins change standard messages on this server",
+        ));
+    }
     let name = q.filename.unwrap_or_else(|| "upload.xlsx".into());
     let teams = state.store.list_teams().await?;
     let agents = state.store.list_agents().await?;
@@ -165,8 +212,24 @@ pub async fn import(
     })
     .await
     .map_err(|e| ApiError::bad_request(e.to_string()))??;
+    // Each row goes into a folder the caller may keep: an agent imports
+    // for themselves and their teams.
+    let mut report = report;
+    for f in &plan {
+        if let Err(why) = may_manage(&me, state.standard_editing, f.team_id, &f.assignee_ids) {
+            let column = if f.team_id.is_some() { "Team" } else { "User" };
+            for (row, _) in &f.messages {
+                report.errors.push(RowError {
+                    row: *row,
+                    column: column.into(),
+                    message: why.clone(),
+                });
+            }
+        }
+    }
     if !report.errors.is_empty() {
-        return Ok(axum::Json(report));
+        report.errors.sort_by_key(|e| e.row);
+        return Ok(axum::Json(report.refused()));
     }
     Ok(axum::Json(state.store.import_standard(plan, report).await?))
 }

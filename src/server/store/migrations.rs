@@ -326,4 +326,25 @@ CREATE INDEX attachments_uploader ON attachments (uploaded_by, created_at);
 ALTER TABLE agents ADD COLUMN disabled_at INTEGER;
 ALTER TABLE agents ADD COLUMN removed_at INTEGER;
 "#,
+    // 14: folder names are unique within a scope (channels, team, users),
+    // not across every folder: a team may keep "Greetings" for WhatsApp and
+    // another "Greetings" for LINE. SQLite cannot drop a UNIQUE constraint,
+    // so the table is rebuilt (foreign keys are off while migrations run;
+    // the ids, and so the messages and assignees, stay as they were).
+    r#"
+CREATE TABLE standard_folders_new (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE,
+    -- Comma-separated channel kinds; empty means every channel.
+    channels TEXT NOT NULL DEFAULT '',
+    team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+INSERT INTO standard_folders_new (id, name, channels, team_id, created_at, updated_at)
+    SELECT id, name, channels, team_id, created_at, updated_at FROM standard_folders;
+DROP TABLE standard_folders;
+ALTER TABLE standard_folders_new RENAME TO standard_folders;
+CREATE INDEX standard_folders_name ON standard_folders (name COLLATE NOCASE);
+"#,
 ];

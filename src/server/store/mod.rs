@@ -216,6 +216,15 @@ pub struct OutboundMessage {
     pub attachment_id: Option<AttachmentId>,
 }
 
+/// Whether a standard-message folder may be changed by whoever asks: given
+/// the folder as it is and as it would be, inside the write.
+pub type FolderGuard = Box<dyn Fn(&StandardFolder) -> StoreResult<()> + Send>;
+
+/// The guard for the server's own changes (seeding, admin commands).
+pub fn any_folder() -> FolderGuard {
+    Box::new(|_| Ok(()))
+}
+
 /// One folder of a validated standard-message import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedFolder {
@@ -481,22 +490,40 @@ pub trait Store: Send + Sync + 'static {
     // Standard messages. Scope is applied by the caller with
     // `StandardFolder::visible_to`; the store lists every folder.
     async fn list_standard_folders(&self) -> StoreResult<Vec<StandardFolder>>;
-    async fn create_folder(&self, input: FolderInput) -> StoreResult<StandardFolder>;
-    async fn update_folder(&self, id: FolderId, patch: FolderPatch) -> StoreResult<StandardFolder>;
-    async fn delete_folder(&self, id: FolderId) -> StoreResult<()>;
+    // Each change passes `guard` inside its write, with the folder as it is
+    // and as it would be; an `Err` refuses it (403) and nothing is written.
+    async fn create_folder(
+        &self,
+        input: FolderInput,
+        guard: FolderGuard,
+    ) -> StoreResult<StandardFolder>;
+    async fn update_folder(
+        &self,
+        id: FolderId,
+        patch: FolderPatch,
+        guard: FolderGuard,
+    ) -> StoreResult<StandardFolder>;
+    async fn delete_folder(&self, id: FolderId, guard: FolderGuard) -> StoreResult<()>;
     async fn add_standard_message(
         &self,
         folder: FolderId,
         text: String,
+        guard: FolderGuard,
     ) -> StoreResult<StandardMessage>;
     async fn update_standard_message(
         &self,
         id: StandardMessageId,
         text: String,
+        guard: FolderGuard,
     ) -> StoreResult<StandardMessage>;
-    async fn delete_standard_message(&self, id: StandardMessageId) -> StoreResult<()>;
+    async fn delete_standard_message(
+        &self,
+        id: StandardMessageId,
+        guard: FolderGuard,
+    ) -> StoreResult<()>;
     /// Applies a validated import in one transaction (rolled back when
-    /// `dry_run`, or when a folder clashes with one already stored).
+    /// `dry_run`): each planned folder goes into the folder of the same
+    /// name and scope, made when there is none.
     async fn import_standard(
         &self,
         plan: Vec<PlannedFolder>,

@@ -7,6 +7,7 @@ mod delivery;
 mod macros;
 mod private;
 mod sessions;
+mod standard;
 mod triage;
 
 use super::migrations::MIGRATIONS;
@@ -120,14 +121,34 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
             MIGRATIONS.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-        tracing::info!("applied migration {}", i + 1);
+    if version == MIGRATIONS.len() {
+        return Ok(());
     }
-    Ok(())
+    // A migration that rebuilds a table must not cascade its drop into the
+    // tables that refer to it (SQLite's documented way: keys off, rebuild,
+    // check, keys on). The setting cannot change inside a transaction.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let applied = (|| -> StoreResult<()> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+                .optional()?;
+            if let Some(table) = broken {
+                return Err(StoreError::Internal(format!(
+                    "migration {} left a broken reference in {table}",
+                    i + 1
+                )));
+            }
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+            tracing::info!("applied migration {}", i + 1);
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    applied
 }
 
 impl SqliteStore {
@@ -1072,127 +1093,18 @@ pub const MAX_MESSAGE_CHARS: usize = 20_000;
 
 // ---- standard messages -----------------------------------------------------
 
-fn channels_to_db(channels: &[ChannelKind]) -> String {
+pub(super) fn channels_to_db(channels: &[ChannelKind]) -> String {
     let mut v: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
     v.sort_unstable();
     v.dedup();
     v.join(",")
 }
 
-fn channels_from_db(s: &str) -> Vec<ChannelKind> {
+pub(super) fn channels_from_db(s: &str) -> Vec<ChannelKind> {
     let mut v: Vec<ChannelKind> = s.split(',').filter_map(|c| c.parse().ok()).collect();
     v.sort();
     v.dedup();
     v
-}
-
-fn load_folder(conn: &Connection, id: FolderId) -> StoreResult<StandardFolder> {
-    let (name, channels, team_id): (String, String, Option<i64>) = conn
-        .prepare_cached("SELECT name, channels, team_id FROM standard_folders WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?
-        .ok_or(StoreError::NotFound("standard-message folder"))?;
-    let team = match team_id {
-        Some(t) => conn
-            .prepare_cached("SELECT id, name FROM teams WHERE id = ?1")?
-            .query_row([t], |r| {
-                Ok(Team {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                })
-            })
-            .optional()?,
-        None => None,
-    };
-    let assignees = conn
-        .prepare_cached(
-            "SELECT a.id, a.name FROM standard_folder_assignees fa JOIN agents a ON a.id = fa.agent_id
-             WHERE fa.folder_id = ?1 ORDER BY a.name",
-        )?
-        .query_map([id], |r| {
-            Ok(AgentRef {
-                id: r.get(0)?,
-                name: r.get(1)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let messages = conn
-        .prepare_cached("SELECT id, text FROM standard_messages WHERE folder_id = ?1 ORDER BY id")?
-        .query_map([id], |r| {
-            Ok(StandardMessage {
-                id: r.get(0)?,
-                folder_id: id,
-                text: r.get(1)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(StandardFolder {
-        id,
-        name,
-        channels: channels_from_db(&channels),
-        team,
-        assignees,
-        messages,
-    })
-}
-
-fn check_standard_text(text: &str) -> StoreResult<()> {
-    validate_text(text, "a standard message", MAX_MESSAGE_CHARS)?;
-    check_placeholders(text).map_err(StoreError::Invalid)?;
-    Ok(())
-}
-
-fn check_folder_name(name: &str) -> StoreResult<()> {
-    validate_text(name, "a folder name", 100)
-}
-
-fn set_folder_scope(
-    tx: &Transaction,
-    id: FolderId,
-    team_id: Option<TeamId>,
-    assignee_ids: &[AgentId],
-) -> StoreResult<()> {
-    if let Some(t) = team_id {
-        tx.prepare_cached("SELECT 1 FROM teams WHERE id = ?1")?
-            .query_row([t], |_| Ok(()))
-            .optional()?
-            .ok_or(StoreError::NotFound("team"))?;
-    }
-    tx.prepare_cached("UPDATE standard_folders SET team_id = ?2 WHERE id = ?1")?
-        .execute(params![id, team_id])?;
-    tx.prepare_cached("DELETE FROM standard_folder_assignees WHERE folder_id = ?1")?
-        .execute([id])?;
-    for a in assignee_ids {
-        sessions::live_agent(tx, *a)?;
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO standard_folder_assignees (folder_id, agent_id) VALUES (?1, ?2)",
-        )?
-        .execute(params![id, a])?;
-    }
-    Ok(())
-}
-
-fn folder_by_name(tx: &Transaction, name: &str) -> StoreResult<Option<FolderId>> {
-    Ok(tx
-        .prepare_cached("SELECT id FROM standard_folders WHERE name = ?1")?
-        .query_row([name.trim()], |r| r.get(0))
-        .optional()?)
-}
-
-fn insert_folder(tx: &Transaction, input: &FolderInput) -> StoreResult<FolderId> {
-    check_folder_name(&input.name)?;
-    if folder_by_name(tx, &input.name)?.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "a folder named {:?} already exists",
-            input.name.trim()
-        )));
-    }
-    let now = now_ms();
-    tx.prepare_cached("INSERT INTO standard_folders (name, channels, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![input.name.trim(), channels_to_db(&input.channels), now],
-    )?;
-    let id = tx.last_insert_rowid();
-    set_folder_scope(tx, id, input.team_id, &input.assignee_ids)?;
-    Ok(id)
 }
 
 // ---- scheduled messages ----------------------------------------------------
@@ -2786,153 +2698,62 @@ impl Store for SqliteStore {
     }
 
     async fn list_standard_folders(&self) -> StoreResult<Vec<StandardFolder>> {
-        self.read(|conn| {
-            let ids: Vec<i64> = conn
-                .prepare("SELECT id FROM standard_folders ORDER BY name COLLATE NOCASE")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            ids.into_iter().map(|id| load_folder(conn, id)).collect()
-        })
-        .await
+        self.read(standard::list).await
     }
 
-    async fn create_folder(&self, input: FolderInput) -> StoreResult<StandardFolder> {
-        self.write(move |tx, events| {
-            let id = insert_folder(tx, &input)?;
-            let folder = load_folder(tx, id)?;
-            events.push(EventKind::StandardFolderChanged {
-                folder: folder.clone(),
-            });
-            Ok(folder)
-        })
-        .await
+    async fn create_folder(
+        &self,
+        input: FolderInput,
+        guard: FolderGuard,
+    ) -> StoreResult<StandardFolder> {
+        self.write(move |tx, events| standard::create(tx, events, &input, &guard))
+            .await
     }
 
-    async fn update_folder(&self, id: FolderId, patch: FolderPatch) -> StoreResult<StandardFolder> {
-        self.write(move |tx, events| {
-            let current = load_folder(tx, id)?;
-            if let Some(name) = &patch.name {
-                check_folder_name(name)?;
-                if let Some(other) = folder_by_name(tx, name)? {
-                    if other != id {
-                        return Err(StoreError::Conflict(format!(
-                            "a folder named {:?} already exists",
-                            name.trim()
-                        )));
-                    }
-                }
-                tx.prepare_cached("UPDATE standard_folders SET name = ?2 WHERE id = ?1")?
-                    .execute(params![id, name.trim()])?;
-            }
-            if let Some(channels) = &patch.channels {
-                tx.prepare_cached("UPDATE standard_folders SET channels = ?2 WHERE id = ?1")?
-                    .execute(params![id, channels_to_db(channels)])?;
-            }
-            if patch.team_id.is_some() || patch.assignee_ids.is_some() {
-                let team = match patch.team_id {
-                    Some(t) => t,
-                    None => current.team.as_ref().map(|t| t.id),
-                };
-                let assignees = match &patch.assignee_ids {
-                    Some(a) => a.clone(),
-                    None => current.assignees.iter().map(|a| a.id).collect(),
-                };
-                set_folder_scope(tx, id, team, &assignees)?;
-            }
-            tx.prepare_cached("UPDATE standard_folders SET updated_at = ?2 WHERE id = ?1")?
-                .execute(params![id, now_ms()])?;
-            let folder = load_folder(tx, id)?;
-            events.push(EventKind::StandardFolderChanged {
-                folder: folder.clone(),
-            });
-            Ok(folder)
-        })
-        .await
+    async fn update_folder(
+        &self,
+        id: FolderId,
+        patch: FolderPatch,
+        guard: FolderGuard,
+    ) -> StoreResult<StandardFolder> {
+        self.write(move |tx, events| standard::update(tx, events, id, &patch, &guard))
+            .await
     }
 
-    async fn delete_folder(&self, id: FolderId) -> StoreResult<()> {
-        self.write(move |tx, events| {
-            let n = tx
-                .prepare_cached("DELETE FROM standard_folders WHERE id = ?1")?
-                .execute([id])?;
-            if n == 0 {
-                return Err(StoreError::NotFound("standard-message folder"));
-            }
-            events.push(EventKind::StandardFolderDeleted { folder_id: id });
-            Ok(())
-        })
-        .await
+    async fn delete_folder(&self, id: FolderId, guard: FolderGuard) -> StoreResult<()> {
+        self.write(move |tx, events| standard::delete(tx, events, id, &guard))
+            .await
     }
 
     async fn add_standard_message(
         &self,
         folder: FolderId,
         text: String,
+        guard: FolderGuard,
     ) -> StoreResult<StandardMessage> {
-        check_standard_text(&text)?;
-        self.write(move |tx, events| {
-            load_folder(tx, folder)?;
-            let now = now_ms();
-            tx.prepare_cached("INSERT INTO standard_messages (folder_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![folder, text.trim(), now],
-            )?;
-            let id = tx.last_insert_rowid();
-            let f = load_folder(tx, folder)?;
-            let msg = f
-                .messages
-                .iter()
-                .find(|m| m.id == id)
-                .cloned()
-                .ok_or(StoreError::NotFound("standard message"))?;
-            events.push(EventKind::StandardFolderChanged { folder: f });
-            Ok(msg)
-        })
-        .await
+        standard::check_text(&text)?;
+        self.write(move |tx, events| standard::add_message(tx, events, folder, &text, &guard))
+            .await
     }
 
     async fn update_standard_message(
         &self,
         id: StandardMessageId,
         text: String,
+        guard: FolderGuard,
     ) -> StoreResult<StandardMessage> {
-        check_standard_text(&text)?;
-        self.write(move |tx, events| {
-            let folder: i64 = tx
-                .prepare_cached("SELECT folder_id FROM standard_messages WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?
-                .ok_or(StoreError::NotFound("standard message"))?;
-            tx.prepare_cached(
-                "UPDATE standard_messages SET text = ?2, updated_at = ?3 WHERE id = ?1",
-            )?
-            .execute(params![id, text.trim(), now_ms()])?;
-            let f = load_folder(tx, folder)?;
-            let msg = f
-                .messages
-                .iter()
-                .find(|m| m.id == id)
-                .cloned()
-                .ok_or(StoreError::NotFound("standard message"))?;
-            events.push(EventKind::StandardFolderChanged { folder: f });
-            Ok(msg)
-        })
-        .await
+        standard::check_text(&text)?;
+        self.write(move |tx, events| standard::edit_message(tx, events, id, &text, &guard))
+            .await
     }
 
-    async fn delete_standard_message(&self, id: StandardMessageId) -> StoreResult<()> {
-        self.write(move |tx, events| {
-            let folder: i64 = tx
-                .prepare_cached("SELECT folder_id FROM standard_messages WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?
-                .ok_or(StoreError::NotFound("standard message"))?;
-            tx.prepare_cached("DELETE FROM standard_messages WHERE id = ?1")?
-                .execute([id])?;
-            events.push(EventKind::StandardFolderChanged {
-                folder: load_folder(tx, folder)?,
-            });
-            Ok(())
-        })
-        .await
+    async fn delete_standard_message(
+        &self,
+        id: StandardMessageId,
+        guard: FolderGuard,
+    ) -> StoreResult<()> {
+        self.write(move |tx, events| standard::delete_message(tx, events, id, &guard))
+            .await
     }
 
     async fn import_standard(
@@ -2940,92 +2761,8 @@ impl Store for SqliteStore {
         plan: Vec<PlannedFolder>,
         report: ImportReport,
     ) -> StoreResult<ImportReport> {
-        self.write_or_roll_back(move |tx, events| {
-            let mut report = report;
-            let mut changed = Vec::new();
-            for pf in &plan {
-                let id = match folder_by_name(tx, &pf.name)? {
-                    Some(id) => {
-                        // An existing folder keeps its scope; the sheet must agree.
-                        let f = load_folder(tx, id)?;
-                        let mut want = pf.channels.clone();
-                        want.sort();
-                        let mut want_agents = pf.assignee_ids.clone();
-                        want_agents.sort_unstable();
-                        let mut have_agents: Vec<_> = f.assignees.iter().map(|a| a.id).collect();
-                        have_agents.sort_unstable();
-                        if f.channels != want
-                            || f.team.as_ref().map(|t| t.id) != pf.team_id
-                            || have_agents != want_agents
-                        {
-                            report.errors.push(RowError {
-                                row: pf.row,
-                                column: "Folder_name".into(),
-                                message: format!(
-                                    "the folder {:?} already exists with channels {}, team {} and users {}; use the same or another folder name",
-                                    f.name,
-                                    f.channels_label(),
-                                    f.team.as_ref().map(|t| t.name.as_str()).unwrap_or("(none)"),
-                                    if f.assignees.is_empty() { "(all)".to_string() } else { f.assignees.iter().map(|a| a.name.clone()).collect::<Vec<_>>().join(", ") }
-                                ),
-                            });
-                            continue;
-                        }
-                        id
-                    }
-                    None => {
-                        let id = insert_folder(
-                            tx,
-                            &FolderInput {
-                                name: pf.name.clone(),
-                                channels: pf.channels.clone(),
-                                team_id: pf.team_id,
-                                assignee_ids: pf.assignee_ids.clone(),
-                            },
-                        )?;
-                        report.folders_created.push(pf.name.clone());
-                        id
-                    }
-                };
-                let mut touched = report.folders_created.last() == Some(&pf.name);
-                for (_, text) in &pf.messages {
-                    let exists: Option<i64> = tx
-                        .prepare_cached("SELECT id FROM standard_messages WHERE folder_id = ?1 AND text = ?2")?.query_row(params![id, text],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
-                    if exists.is_some() {
-                        report.duplicates_skipped += 1;
-                        continue;
-                    }
-                    let now = now_ms();
-                    tx.prepare_cached("INSERT INTO standard_messages (folder_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![id, text, now],
-                    )?;
-                    report.messages_added += 1;
-                    touched = true;
-                }
-                if touched {
-                    changed.push(id);
-                }
-            }
-            let commit = !report.dry_run && report.errors.is_empty();
-            report.applied = commit;
-            if !report.errors.is_empty() {
-                // Rolled back: nothing was (or would be) created.
-                report.folders_created.clear();
-                report.messages_added = 0;
-                report.duplicates_skipped = 0;
-            }
-            if commit {
-                for id in changed {
-                    events.push(EventKind::StandardFolderChanged {
-                        folder: load_folder(tx, id)?,
-                    });
-                }
-            }
-            Ok((report, commit))
-        })
-        .await
+        self.write_or_roll_back(move |tx, events| standard::import(tx, events, &plan, report))
+            .await
     }
 
     async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>> {

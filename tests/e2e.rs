@@ -405,7 +405,7 @@ async fn a_standard_reply_chosen_in_the_picker_reaches_the_customer() {
     tui.wait_for("where is my parcel?");
     tui.keys("s");
     tui.wait_for("Standard replies");
-    tui.keys("parcel");
+    tui.keys("/parcel");
     tui.wait_for("Hi Mei Chan, your parcel ships today");
     tui.keys("\x1b\r"); // alt-enter: send at once
     let alice = t.alice.client.clone();

@@ -254,6 +254,8 @@ fn standard_reply_picker_with_a_filled_preview() {
     app.popup = Some(Popup::Standard {
         filter: Editor::new(),
         selected: 0,
+        folder: Some(1),
+        searching: false,
     });
     let t = render(&mut app, 120, 40);
     let s = screen(&t);
@@ -262,6 +264,25 @@ fn standard_reply_picker_with_a_filled_preview() {
         "the preview fills placeholders"
     );
     assert!(!s.contains("Refunds"), "Billing's folder is out of scope");
+    insta::assert_snapshot!(s);
+}
+
+/// The picker opens on the folders in scope, as the help centre's folder
+/// in the live chat, with the keys for new, edit and delete.
+#[test]
+fn standard_reply_folders() {
+    let mut app = fixtures::app_with_open(4);
+    app.standard = fixtures::standard_folders();
+    app.popup = Some(Popup::Standard {
+        filter: Editor::new(),
+        selected: 1,
+        folder: None,
+        searching: false,
+    });
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("Greetings") && s.contains("Shipping"));
+    assert!(s.contains("n: new folder"), "the keys in force");
     insta::assert_snapshot!(s);
 }
 

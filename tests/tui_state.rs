@@ -698,6 +698,7 @@ fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
         folders,
         vec!["Greetings", "Greetings", "Shipping", "Shipping"]
     );
+    press(&mut app, "/");
     type_text(&mut app, "parcel");
     let hits = chatsmart::tui::standard::hits(&app, "parcel");
     assert_eq!(app.standard[hits[0].folder].name, "Shipping");
@@ -713,7 +714,7 @@ fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
     // sends at once and keeps what was being typed.
     app.drafts.get_mut(&1).unwrap().clear();
     type_text(&mut app, "half typed");
-    press(&mut app, "ctrl-s");
+    press(&mut app, "ctrl-s enter");
     let fx = press(&mut app, "alt-enter");
     match &fx[..] {
         [Effect::Send {
@@ -724,6 +725,153 @@ fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
         other => panic!("expected a send, got {other:?}"),
     }
     assert_eq!(app.draft().unwrap().text(), "half typed");
+}
+
+/// The picker is the help centre's folder in the live chat: folders in
+/// scope, then a folder's messages; back out, or search them all.
+#[test]
+fn the_standard_replies_browse_folders_then_their_messages() {
+    use chatsmart::tui::standard::{rows, Rows};
+    let mut app = fixtures::app_with_open(3);
+    app.standard = fixtures::standard_folders();
+    press(&mut app, "s");
+    let folder_names = |app: &App| match rows(app) {
+        Rows::Folders(v) => v
+            .iter()
+            .map(|&i| app.standard[i].name.clone())
+            .collect::<Vec<_>>(),
+        other => panic!("expected folders, got {other:?}"),
+    };
+    // Alice (Support) on LINE: Greetings and Shipping only.
+    assert_eq!(folder_names(&app), vec!["Greetings", "Shipping"]);
+    press(&mut app, "j enter");
+    match rows(&app) {
+        Rows::Messages(fi, v) => {
+            assert_eq!(app.standard[fi].name, "Shipping");
+            assert_eq!(v.len(), 2);
+        }
+        other => panic!("expected Shipping's messages, got {other:?}"),
+    }
+    // Letters are keys here, not a search.
+    press(&mut app, "j");
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Standard { selected: 1, .. })
+    ));
+    // Back to the folders, on the one we were in.
+    press(&mut app, "h");
+    assert!(matches!(
+        app.popup,
+        Some(Popup::Standard {
+            selected: 1,
+            folder: None,
+            ..
+        })
+    ));
+    // Search, then esc leaves the search, not the picker.
+    press(&mut app, "/");
+    type_text(&mut app, "thanks");
+    assert!(matches!(rows(&app), Rows::Found(v) if v.len() == 1));
+    press(&mut app, "esc");
+    assert_eq!(folder_names(&app), vec!["Greetings", "Shipping"]);
+    press(&mut app, "esc");
+    assert!(app.popup.is_none());
+}
+
+/// Where the agent may (their own folders, their teams'), n, e and d
+/// manage folders and messages from the picker; elsewhere they say why.
+#[test]
+fn agents_manage_their_folders_from_the_picker() {
+    let mut app = fixtures::app_with_open(3);
+    app.standard = fixtures::standard_folders();
+    // Alice as an agent of Support, not an admin.
+    app.me.as_mut().unwrap().role = Role::Agent;
+    press(&mut app, "s");
+    // Greetings is for everyone: an admin's.
+    press(&mut app, "e");
+    assert!(app.settings.form.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("admin"));
+
+    // A new folder: for this conversation's channel (LINE), and for her.
+    press(&mut app, "n");
+    assert!(app.settings.form.is_some());
+    assert_eq!(app.context(), chatsmart::tui::keymap::Context::Form);
+    type_text(&mut app, "My LINE replies");
+    let fx = press(&mut app, "enter");
+    assert_eq!(
+        fx,
+        vec![Effect::CreateFolder(FolderInput {
+            name: "My LINE replies".into(),
+            channels: vec![ChannelKind::Line],
+            team_id: None,
+            assignee_ids: vec![1],
+        })]
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::SettingsSaved(Ok(
+            "saved the folder My LINE replies".into(),
+        )))),
+    );
+    assert!(app.settings.form.is_none());
+    assert!(
+        matches!(app.popup, Some(Popup::Standard { .. })),
+        "back in the picker"
+    );
+
+    // Shipping is her team's: a message added, one edited, one deleted.
+    press(&mut app, "j enter n");
+    type_text(&mut app, "Back tomorrow 🙏");
+    let fx = press(&mut app, "enter");
+    assert_eq!(
+        fx,
+        vec![Effect::AddStandardMessage(2, "Back tomorrow 🙏".into())]
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::SettingsSaved(Ok(
+            "saved the message".into()
+        )))),
+    );
+    press(&mut app, "e");
+    type_text(&mut app, " (today)");
+    let fx = press(&mut app, "enter");
+    assert_eq!(
+        fx,
+        vec![Effect::EditStandardMessage(
+            200,
+            "Your parcel ships today 📦\nTracking by email. (today)".into()
+        )]
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::SettingsSaved(Ok(
+            "saved the message".into()
+        )))),
+    );
+    press(&mut app, "j d");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    let fx = press(&mut app, "y");
+    assert_eq!(fx, vec![Effect::DeleteStandardMessage(201)]);
+    assert!(
+        matches!(
+            app.popup,
+            Some(Popup::Standard {
+                folder: Some(2),
+                ..
+            })
+        ),
+        "the picker is where it was"
+    );
+    // Saying no keeps everything, and the picker too.
+    press(&mut app, "d n");
+    assert!(matches!(app.popup, Some(Popup::Standard { .. })));
+
+    // A server that keeps standard messages for admins.
+    app.standard_editing = StandardEditing::Admins;
+    press(&mut app, "h n");
+    assert!(app.settings.form.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("only admins"));
 }
 
 #[test]
@@ -842,16 +990,30 @@ fn settings_manage_folders_and_keep_a_form_that_failed() {
 }
 
 #[test]
-fn agents_who_are_not_admins_cannot_change_standard_messages() {
+fn agents_change_only_the_standard_messages_they_keep() {
     let mut app = fixtures::app(2);
     app.me = Some(fixtures::agents()[1].clone());
     app.standard = fixtures::standard_folders();
+    app.standard_editing = StandardEditing::Admins;
     press(&mut app, ",");
     press(&mut app, "n");
     assert!(app.settings.form.is_none());
     assert!(app.notice.as_ref().unwrap().text.contains("only admins"));
     press(&mut app, "I");
     assert!(app.settings.form.is_none());
+    // Where agents keep their own: a new folder starts as Bob's; a folder
+    // for everyone stays an admin's.
+    app.standard_editing = StandardEditing::Everyone;
+    press(&mut app, "n");
+    match &app.settings.form.as_ref().unwrap().kind {
+        chatsmart::tui::settings::FormKind::Folder { assignees, .. } => {
+            assert_eq!(assignees.iter().copied().collect::<Vec<_>>(), vec![2])
+        }
+        other => panic!("expected a folder form, got {other:?}"),
+    }
+    press(&mut app, "esc e");
+    assert!(app.settings.form.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("admin's"));
 }
 
 #[test]
@@ -1551,7 +1713,7 @@ fn marked_conversations_take_one_action_together() {
 fn several_standard_replies_go_into_one_message() {
     let mut app = fixtures::app_with_open(3);
     app.standard = fixtures::standard_folders();
-    press(&mut app, "s");
+    press(&mut app, "s /");
     type_text(&mut app, "parcel");
     press(&mut app, "tab");
     assert!(

@@ -287,9 +287,16 @@ pub enum Popup {
         filter: Editor,
         selected: usize,
     },
+    /// The standard replies, as the help centre's folder in the live chat:
+    /// the folders in scope, then a folder's messages; or, searching,
+    /// every reply in scope.
     Standard {
         filter: Editor,
         selected: usize,
+        /// The folder being browsed; none: the folders.
+        folder: Option<FolderId>,
+        /// Typing filters every reply in scope.
+        searching: bool,
     },
     Confirm {
         message: String,
@@ -417,6 +424,11 @@ pub struct App {
     pub last_attach_dir: Option<String>,
     /// The server's file size limits (from `/me`).
     pub upload_limits: UploadLimits,
+    /// Who may change standard messages on this server.
+    pub standard_editing: StandardEditing,
+    /// The popup to return to once a confirmation is answered (the
+    /// standard replies, after deleting a message from them).
+    pub after_confirm: Option<Box<Popup>>,
     /// Where files are saved when they cannot be opened here.
     pub download_dir: std::path::PathBuf,
     /// Image previews, fetched or being fetched.
@@ -480,6 +492,8 @@ impl App {
             uploads_started: 0,
             last_attach_dir: None,
             upload_limits: UploadLimits::default(),
+            standard_editing: StandardEditing::default(),
+            after_confirm: None,
             download_dir: std::env::temp_dir(),
             previews: HashMap::new(),
             previews_enabled: false,
@@ -505,6 +519,11 @@ impl App {
 
     /// The keymap context that has the keyboard now.
     pub fn context(&self) -> Context {
+        // A folder or message form, from the settings or from the picker.
+        if self.settings.form.is_some() && matches!(self.popup, None | Some(Popup::Standard { .. }))
+        {
+            return Context::Form;
+        }
         if self.screen == Screen::Settings && self.popup.is_none() {
             return if self.settings.form.is_some() {
                 Context::Form
@@ -513,6 +532,9 @@ impl App {
             };
         }
         match &self.popup {
+            Some(Popup::Standard {
+                searching: false, ..
+            }) => return Context::Standard,
             Some(Popup::Emoji { .. })
             | Some(Popup::Standard { .. })
             | Some(Popup::TagPicker { .. })

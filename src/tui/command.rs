@@ -118,6 +118,11 @@ commands! {
     AssignOpen => "assign.open", "Assign agents";
     StandardOpen => "standard.open", "Standard replies";
     StandardSend => "standard.send", "Send the chosen standard reply at once";
+    StandardSearch => "standard.search", "Search every standard reply in scope (type to filter)";
+    StandardBack => "standard.back", "Back from a folder's messages to the folders";
+    StandardNew => "standard.new", "New folder (in the folders) or message (in a folder), where you may";
+    StandardEdit => "standard.edit", "Edit the chosen folder or message, where you may";
+    StandardDelete => "standard.delete", "Delete the chosen folder or message, where you may (asks first)";
 
     SettingsOpen => "settings.open", "Standard-message settings";
     SettingsNew => "settings.new", "New folder (folders) or message (messages)";

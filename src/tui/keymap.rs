@@ -28,10 +28,12 @@ pub enum Context {
     Picker,
     Settings,
     Form,
+    /// The standard replies, browsing folders and messages.
+    Standard,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::List,
         Context::Chat,
@@ -42,6 +44,7 @@ impl Context {
         Context::Picker,
         Context::Settings,
         Context::Form,
+        Context::Standard,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Context {
             Context::Picker => "picker",
             Context::Settings => "settings",
             Context::Form => "form",
+            Context::Standard => "standard",
         }
     }
 
@@ -76,6 +80,7 @@ impl Context {
             Context::Picker => &[Context::Picker],
             Context::Settings => &[Context::Settings],
             Context::Form => &[Context::Form],
+            Context::Standard => &[Context::Standard],
         }
     }
 

@@ -74,7 +74,7 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
     };
     let ctx = app.context();
     if ctx == Context::Form {
-        let in_settings = app.screen == Screen::Settings && app.settings.form.is_some();
+        let in_settings = app.settings.form.is_some();
         match (app.keymap.lookup(ctx, &key), in_settings) {
             (Some(cmd), true) => settings::form_command(app, cmd, fx),
             (Some(cmd), false) => customer::form_command(app, cmd, fx),
@@ -116,7 +116,11 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
 fn active_editor(app: &mut App) -> Option<&mut Editor> {
     match &mut app.popup {
         Some(Popup::Emoji { filter, .. })
-        | Some(Popup::Standard { filter, .. })
+        | Some(Popup::Standard {
+            filter,
+            searching: true,
+            ..
+        })
         | Some(Popup::TagPicker { filter, .. }) => return Some(filter),
         Some(Popup::Snooze(m)) => {
             m.error = None;
@@ -449,11 +453,7 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::StandardOpen => {
             if app.open.is_some() {
-                app.popup = Some(Popup::Standard {
-                    filter: Editor::new(),
-                    selected: 0,
-                });
-                fx.push(Effect::LoadStandard);
+                super::standard::open(app, fx);
             } else {
                 app.notify("open a conversation first", Level::Info);
             }
@@ -519,7 +519,12 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::PopupPrev
         | Command::PopupConfirm
         | Command::PopupRemove
-        | Command::PopupClose => {}
+        | Command::PopupClose
+        | Command::StandardSearch
+        | Command::StandardBack
+        | Command::StandardNew
+        | Command::StandardEdit
+        | Command::StandardDelete => {}
     }
 }
 
@@ -529,6 +534,20 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         return false;
     };
     match (popup, cmd) {
+        (
+            Popup::Standard {
+                searching: true, ..
+            },
+            c,
+        ) if c.name().starts_with("input.") => {
+            edit(app, c, fx);
+            true
+        }
+        (Popup::Standard { .. }, _) => super::standard::command(app, cmd, fx),
+        (Popup::Confirm { .. }, Command::PopupClose) => {
+            app.popup = app.after_confirm.take().map(|p| *p);
+            true
+        }
         (_, Command::PopupClose) => {
             app.popup = None;
             true
@@ -619,7 +638,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             }
             true
         }
-        (Popup::Standard { selected, .. } | Popup::Emoji { selected, .. }, Command::PopupPrev) => {
+        (Popup::Emoji { selected, .. }, Command::PopupPrev) => {
             *selected = selected.saturating_sub(1);
             true
         }
@@ -633,24 +652,6 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                     app.focus = Focus::Compose;
                 }
             }
-            true
-        }
-        (Popup::Standard { selected, filter }, Command::PopupNext) => {
-            let (sel, q) = (*selected, filter.text().to_string());
-            let n = super::standard::hits(app, &q).len();
-            if let Some(Popup::Standard { selected, .. }) = app.popup.as_mut() {
-                if sel + 1 < n {
-                    *selected = sel + 1;
-                }
-            }
-            true
-        }
-        (Popup::Standard { .. }, Command::PopupConfirm | Command::StandardSend) => {
-            use_standard(app, cmd == Command::StandardSend, fx);
-            true
-        }
-        (Popup::Standard { .. }, Command::PickerAdd) => {
-            add_standard(app);
             true
         }
         (Popup::TagPicker { selected, filter }, Command::PopupNext) => {
@@ -755,7 +756,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         }
         (Popup::Confirm { action, .. }, Command::PopupConfirm) => {
             let action = action.clone();
-            app.popup = None;
+            app.popup = app.after_confirm.take().map(|p| *p);
             match action {
                 ConfirmAction::Quit => app.quit = true,
                 ConfirmAction::DeleteFolder(id) => fx.push(Effect::DeleteFolder(id)),
@@ -784,7 +785,7 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             true
         }
         // Editing keys go to the popup's filter.
-        (Popup::Emoji { .. } | Popup::Standard { .. }, c) if c.name().starts_with("input.") => {
+        (Popup::Emoji { .. }, c) if c.name().starts_with("input.") => {
             edit(app, c, fx);
             true
         }
@@ -922,56 +923,6 @@ fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Quit => app.quit = true,
         c if c.name().starts_with("input.") => edit(app, c, fx),
         _ => {}
-    }
-}
-
-/// Inserts the chosen standard reply at the cursor and keeps the picker
-/// open for the next one.
-fn add_standard(app: &mut App) {
-    let Some(Popup::Standard { filter, selected }) = &app.popup else {
-        return;
-    };
-    let hits = super::standard::hits(app, filter.text());
-    let Some(hit) = hits.get(*selected).copied() else {
-        return;
-    };
-    let Some(id) = app.open else {
-        return;
-    };
-    let text = super::standard::filled(app, hit);
-    super::standard::insert_into_draft(app, id, &text);
-    if let Some(Popup::Standard { filter, selected }) = app.popup.as_mut() {
-        filter.clear();
-        *selected = 0;
-    }
-    app.notify("added to the reply; choose another, or esc", Level::Info);
-}
-
-/// Puts the chosen standard reply, placeholders filled, into the compose
-/// box at the cursor, or sends it at once.
-fn use_standard(app: &mut App, send_now: bool, fx: &mut Vec<Effect>) {
-    let Some(Popup::Standard { filter, selected }) = &app.popup else {
-        return;
-    };
-    let hits = super::standard::hits(app, filter.text());
-    let Some(hit) = hits.get(*selected).copied() else {
-        return;
-    };
-    let text = super::standard::filled(app, hit);
-    let Some(id) = app.open else {
-        return;
-    };
-    app.popup = None;
-    if send_now {
-        let draft = app.drafts.entry(id).or_default();
-        let kept = draft.take();
-        draft.insert(&text);
-        send(app, fx);
-        // What was being typed stays for later.
-        app.drafts.entry(id).or_default().insert(&kept);
-    } else {
-        super::standard::insert_into_draft(app, id, &text);
-        app.focus = Focus::Compose;
     }
 }
 
@@ -1513,6 +1464,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             let first = app.me.is_none();
             app.me = Some(me.agent);
             app.upload_limits = me.upload_limits;
+            app.standard_editing = me.standard_editing;
             if first {
                 app.last_seq = Some(me.latest_seq);
                 fx.push(Effect::StartStream(Some(me.latest_seq)));

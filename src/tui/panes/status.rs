@@ -66,6 +66,13 @@ fn hint_commands(ctx: Context) -> &'static [Command] {
             Command::FormSave,
             Command::Back,
         ],
+        Context::Standard => &[
+            Command::PopupNext,
+            Command::PopupConfirm,
+            Command::StandardSearch,
+            Command::StandardNew,
+            Command::PopupClose,
+        ],
         Context::Global => &[],
     }
 }
@@ -104,6 +111,8 @@ fn short(cmd: Command) -> &'static str {
         Command::FormToggle => "tick",
         Command::FormSave => "save",
         Command::StandardSend => "send",
+        Command::StandardSearch => "search",
+        Command::StandardNew => "new",
         other => other.name(),
     }
 }

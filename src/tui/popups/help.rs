@@ -66,6 +66,7 @@ fn heading(ctx: Context) -> &'static str {
         Context::Picker => "Pickers (type to filter)",
         Context::Settings => "Standard-message settings",
         Context::Form => "Forms",
+        Context::Standard => "Standard replies (folders and messages)",
     }
 }
 

@@ -65,8 +65,14 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         Some(Popup::Help { scroll }) => help::draw(app, *scroll, theme, area, f),
         Some(Popup::Assign { selected }) => assign::draw(app, *selected, theme, area, f),
         Some(Popup::Emoji { filter, selected }) => emoji::draw(filter, *selected, theme, area, f),
-        Some(Popup::Standard { filter, selected }) => {
-            standard::draw(app, filter, *selected, theme, area, f)
+        Some(Popup::Standard {
+            filter, selected, ..
+        }) => {
+            standard::draw(app, filter, *selected, theme, area, f);
+            // A folder or message form opened from the picker.
+            if let Some(form) = &app.settings.form {
+                super::settings::draw::draw_form(app, form, theme, area, f);
+            }
         }
         Some(Popup::Confirm { message, .. }) => confirm::draw(app, message, theme, area, f),
         Some(Popup::ImportErrors { report, scroll }) => {

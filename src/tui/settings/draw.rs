@@ -274,7 +274,7 @@ fn field_label<'a>(label: &'a str, active: bool, theme: &Theme) -> Span<'a> {
     Span::styled(format!("{label:<10}"), theme.style(role))
 }
 
-fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &mut Frame) {
+pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &mut Frame) {
     use super::super::popups::{centered, frame};
     let mut lines: Vec<Line> = Vec::new();
     let mut cursor: Option<(u16, u16)> = None;

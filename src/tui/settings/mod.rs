@@ -129,6 +129,48 @@ fn path_form(action: FileAction) -> Form {
     }
 }
 
+/// The form for a new message in `folder`, or to edit `message`.
+pub fn message_form(folder: FolderId, message: Option<&StandardMessage>) -> Form {
+    Form {
+        kind: FormKind::Message {
+            folder,
+            id: message.map(|m| m.id),
+            text: Editor::with_text(message.map(|m| m.text.as_str()).unwrap_or("")),
+        },
+        error: None,
+        saving: false,
+    }
+}
+
+/// The form for a new folder from the live chat: for this channel, and for
+/// the agent alone (what any agent may keep).
+pub fn new_folder_form(channel: Option<ChannelKind>, me: AgentId) -> Form {
+    let mut form = Form {
+        kind: FormKind::Folder {
+            id: None,
+            name: Editor::new(),
+            channels: [false; 4],
+            channel_cursor: 0,
+            team: None,
+            assignees: BTreeSet::from([me]),
+            agent_cursor: 0,
+            field: FolderField::Name,
+        },
+        error: None,
+        saving: false,
+    };
+    if let (FormKind::Folder { channels, .. }, Some(c)) = (&mut form.kind, channel) {
+        if let Some(i) = ChannelKind::ALL.iter().position(|x| *x == c) {
+            channels[i] = true;
+        }
+    }
+    form
+}
+
+pub fn edit_folder_form(app: &App, folder: &StandardFolder) -> Form {
+    folder_form(app, Some(folder))
+}
+
 fn folder_form(app: &App, folder: Option<&StandardFolder>) -> Form {
     let mut channels = [false; 4];
     if let Some(f) = folder {
@@ -164,8 +206,42 @@ fn need_admin(app: &mut App) -> bool {
     if is_admin(app) {
         true
     } else {
-        app.notify("only admins can change standard messages", Level::Info);
+        app.notify("only admins can do this", Level::Info);
         false
+    }
+}
+
+/// Whether the agent may make folders at all (admins; agents unless the
+/// server keeps standard messages for admins).
+fn may_add_folders(app: &mut App) -> bool {
+    if is_admin(app) || app.standard_editing == StandardEditing::Everyone {
+        true
+    } else {
+        app.notify(
+            "only admins change standard messages on this server",
+            Level::Info,
+        );
+        false
+    }
+}
+
+/// Whether the agent may change `folder`; says why not.
+fn may_change(app: &mut App, folder: &StandardFolder) -> bool {
+    let Some(me) = app.me.as_ref() else {
+        return false;
+    };
+    let ids: Vec<AgentId> = folder.assignees.iter().map(|a| a.id).collect();
+    match may_manage(
+        me,
+        app.standard_editing,
+        folder.team.as_ref().map(|t| t.id),
+        &ids,
+    ) {
+        Ok(()) => true,
+        Err(why) => {
+            app.notify(why, Level::Info);
+            false
+        }
     }
 }
 
@@ -205,35 +281,33 @@ pub fn command(app: &mut App, cmd: Command, _fx: &mut Vec<Effect>) -> bool {
             app.settings.message = 0;
         }
         Command::SettingsNew => {
-            if !need_admin(app) {
-                return true;
-            }
             if app.settings.on_messages {
-                match selected_folder(app).map(|f| f.id) {
+                match selected_folder(app).cloned() {
                     Some(folder) => {
-                        app.settings.form = Some(Form {
-                            kind: FormKind::Message {
-                                folder,
-                                id: None,
-                                text: Editor::new(),
-                            },
-                            error: None,
-                            saving: false,
-                        })
+                        if may_change(app, &folder) {
+                            app.settings.form = Some(message_form(folder.id, None));
+                        }
                     }
                     None => app.notify("create a folder first", Level::Info),
                 }
-            } else {
-                app.settings.form = Some(folder_form(app, None));
+            } else if may_add_folders(app) {
+                let mut form = folder_form(app, None);
+                // An agent's folder starts as its own.
+                if let (false, Some(me), FormKind::Folder { assignees, .. }) =
+                    (is_admin(app), app.me.as_ref(), &mut form.kind)
+                {
+                    assignees.insert(me.id);
+                }
+                app.settings.form = Some(form);
             }
         }
         Command::SettingsEdit => {
-            if !need_admin(app) {
-                return true;
-            }
             let Some(folder) = selected_folder(app).cloned() else {
                 return true;
             };
+            if !may_change(app, &folder) {
+                return true;
+            }
             if app.settings.on_messages {
                 if let Some(m) = folder.messages.get(app.settings.message) {
                     app.settings.form = Some(Form {
@@ -251,12 +325,12 @@ pub fn command(app: &mut App, cmd: Command, _fx: &mut Vec<Effect>) -> bool {
             }
         }
         Command::SettingsDelete => {
-            if !need_admin(app) {
-                return true;
-            }
             let Some(folder) = selected_folder(app).cloned() else {
                 return true;
             };
+            if !may_change(app, &folder) {
+                return true;
+            }
             if app.settings.on_messages {
                 if let Some(m) = folder.messages.get(app.settings.message) {
                     app.popup = Some(Popup::Confirm {
@@ -282,15 +356,11 @@ pub fn command(app: &mut App, cmd: Command, _fx: &mut Vec<Effect>) -> bool {
         }
         Command::SettingsTemplate => app.settings.form = Some(path_form(FileAction::Template)),
         Command::SettingsImport => {
-            if need_admin(app) {
+            if may_add_folders(app) {
                 app.settings.form = Some(path_form(FileAction::Import));
             }
         }
-        Command::SettingsExport => {
-            if need_admin(app) {
-                app.settings.form = Some(path_form(FileAction::Export));
-            }
-        }
+        Command::SettingsExport => app.settings.form = Some(path_form(FileAction::Export)),
         Command::CustomersImport => {
             if need_admin(app) {
                 app.settings.form = Some(path_form(FileAction::CustomersImport));
@@ -333,7 +403,17 @@ pub fn form_editor(form: &mut Form) -> Option<&mut Editor> {
 /// A command while a form is open.
 pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     let agents = app.agents.len();
-    let teams: Vec<TeamId> = app.teams.iter().map(|t| t.id).collect();
+    // An agent chooses among its own teams: the others would be refused.
+    let teams: Vec<TeamId> = app
+        .teams
+        .iter()
+        .filter(|t| {
+            app.me
+                .as_ref()
+                .is_some_and(|me| me.is_admin() || me.teams.iter().any(|x| x.id == t.id))
+        })
+        .map(|t| t.id)
+        .collect();
     let Some(form) = app.settings.form.as_mut() else {
         return;
     };

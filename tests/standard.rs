@@ -295,6 +295,16 @@ async fn agents_keep_folders_for_themselves_and_their_teams() {
         .await
         .unwrap_err();
     assert_eq!(status(e), 403);
+    // Her team's, for some of its people: hers to keep too.
+    alice
+        .create_folder(&FolderInput {
+            name: "Support, Bob's".into(),
+            team_id: Some(support),
+            assignee_ids: vec![t.bob.agent.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     // A folder for someone else is not hers to make.
     let e = alice
         .create_folder(&FolderInput {
@@ -383,6 +393,47 @@ async fn agents_keep_folders_for_themselves_and_their_teams() {
         .await
         .unwrap();
     alice.delete_folder(own.id).await.unwrap();
+
+    // A removed agent's own folder stays its own: only admins see it now.
+    let bobs = t
+        .admin
+        .client
+        .create_folder(&FolderInput {
+            name: "Bob's".into(),
+            assignee_ids: vec![t.bob.agent.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    t.admin.client.remove_agent(t.bob.agent.id).await.unwrap();
+    let seen = alice
+        .standard_folders(&StandardQuery::default())
+        .await
+        .unwrap();
+    assert!(
+        !seen.iter().any(|f| f.id == bobs.id),
+        "not opened to everyone"
+    );
+    let kept = t
+        .admin
+        .client
+        .standard_folders(&StandardQuery::default())
+        .await
+        .unwrap();
+    let kept = kept.iter().find(|f| f.id == bobs.id).unwrap();
+    assert_eq!(kept.assignees[0].id, t.bob.agent.id);
+    // The admin can still re-scope it.
+    t.admin
+        .client
+        .update_folder(
+            bobs.id,
+            &FolderPatch {
+                team_id: Some(Some(support)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
 
     // A server that keeps standard messages for admins.
     let strict = TestServer::start_with_config(|c| chatsmart::server::ServerConfig {

@@ -874,6 +874,73 @@ fn agents_manage_their_folders_from_the_picker() {
     assert!(app.notice.as_ref().unwrap().text.contains("only admins"));
 }
 
+/// An import is checked first (a dry run); its report is shown and the
+/// import runs only once confirmed; refused rows are listed instead.
+#[test]
+fn an_import_shows_its_dry_run_and_asks_before_importing() {
+    use chatsmart::tui::settings::FileAction;
+    let mut app = fixtures::app(2);
+    let path = std::path::PathBuf::from("/tmp/replies.xlsx");
+    let dry = ImportReport {
+        dry_run: true,
+        rows: 3,
+        messages_added: 3,
+        folders_created: vec!["Greetings".into(), "Greetings".into()],
+        ..Default::default()
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Imported(path.clone(), Ok(dry)))),
+    );
+    match &app.popup {
+        Some(Popup::Confirm { message, action }) => {
+            assert!(
+                message.contains("3 rows: would add 3 messages in 2 new folders"),
+                "{message}"
+            );
+            assert_eq!(*action, ConfirmAction::ImportStandard(path.clone()));
+        }
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    let fx = press(&mut app, "y");
+    assert_eq!(
+        fx,
+        vec![Effect::StandardFile {
+            action: FileAction::ImportChecked,
+            path: path.clone()
+        }]
+    );
+    let done = ImportReport {
+        applied: true,
+        rows: 3,
+        messages_added: 3,
+        ..Default::default()
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Imported(path.clone(), Ok(done)))),
+    );
+    assert_eq!(app.toast.as_ref().unwrap().title, "Import finished");
+
+    // Refused rows: listed, nothing asked.
+    let bad = ImportReport {
+        dry_run: true,
+        rows: 2,
+        rows_refused: 1,
+        errors: vec![RowError {
+            row: 3,
+            column: "Message".into(),
+            message: "empty".into(),
+        }],
+        ..Default::default()
+    };
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Imported(path, Ok(bad)))),
+    );
+    assert!(matches!(app.popup, Some(Popup::ImportErrors { .. })));
+}
+
 #[test]
 fn settings_manage_folders_and_keep_a_form_that_failed() {
     let mut app = fixtures::app(2);

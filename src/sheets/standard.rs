@@ -321,7 +321,8 @@ pub fn plan(
         // One folder per name and scope: the same name on another channel,
         // team or set of users is a folder of its own.
         let key = (
-            folder.to_lowercase(),
+            // As the store compares names: ASCII letters without case.
+            folder.to_ascii_lowercase(),
             channels.clone(),
             team_id,
             assignee_ids.clone(),

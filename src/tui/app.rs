@@ -344,6 +344,8 @@ pub enum ConfirmAction {
     Quit,
     DeleteFolder(FolderId),
     DeleteStandardMessage(StandardMessageId),
+    /// Import the file whose dry run was shown.
+    ImportStandard(std::path::PathBuf),
     RemoveCustomField(CustomerId, String),
     DeleteNote(NoteId),
     CancelScheduled(ScheduledId),

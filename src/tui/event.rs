@@ -144,7 +144,8 @@ pub enum Reply {
         done: u64,
         total: u64,
     },
-    Imported(Res<ImportReport>),
+    /// A standard-message import (or its dry run) of this file.
+    Imported(std::path::PathBuf, Res<ImportReport>),
     CustomersImported(Res<CustomerImportReport>),
 }
 

@@ -393,7 +393,9 @@ async fn file(
             };
             Reply::SettingsSaved(result)
         }
-        FileAction::Import => {
+        FileAction::Import | FileAction::ImportChecked => {
+            // First a dry run: the agent sees what would happen and confirms.
+            let dry_run = action == FileAction::Import;
             let bytes = match tokio::fs::read(&path).await {
                 Ok(b) => b,
                 Err(e) => return Reply::SettingsSaved(Err(format!("cannot read {shown}: {e}"))),
@@ -404,12 +406,12 @@ async fn file(
                 .unwrap_or_default();
             let progress_tx = tx.clone();
             let result = c
-                .standard_import_with_progress(bytes, &name, false, move |done, total| {
+                .standard_import_with_progress(bytes, &name, dry_run, move |done, total| {
                     let _ = progress_tx.send(Msg::Reply(Box::new(Reply::Progress { done, total })));
                 })
                 .await
                 .map_err(err);
-            Reply::Imported(result)
+            Reply::Imported(path, result)
         }
     }
 }

@@ -763,6 +763,17 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 ConfirmAction::DeleteStandardMessage(id) => {
                     fx.push(Effect::DeleteStandardMessage(id))
                 }
+                ConfirmAction::ImportStandard(path) => {
+                    app.transfer = Some(super::app::Transfer {
+                        what: "importing".into(),
+                        done: 0,
+                        total: 0,
+                    });
+                    fx.push(Effect::StandardFile {
+                        action: settings::FileAction::ImportChecked,
+                        path,
+                    })
+                }
                 ConfirmAction::RemoveCustomField(cid, key) => {
                     if let Some(c) = app.customers.get(&cid) {
                         let mut fields = c.custom_fields.clone();
@@ -1717,26 +1728,10 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 Err(e) => settings::saved(app, Err(e)),
             }
         }
-        Reply::Imported(result) => {
+        Reply::Imported(path, result) => {
             app.transfer = None;
             match result {
-                Ok(report) => {
-                    let ok = report.errors.is_empty();
-                    let mut lines = vec![report.summary()];
-                    if !report.folders_created.is_empty() {
-                        lines.push(format!(
-                            "new folders: {}",
-                            report.folders_created.join(", ")
-                        ));
-                    }
-                    app.settings.form = None;
-                    if ok {
-                        app.show_toast("Import finished", lines, Level::Info);
-                    } else {
-                        app.show_toast("Import refused", lines, Level::Error);
-                        app.popup = Some(Popup::ImportErrors { report, scroll: 0 });
-                    }
-                }
+                Ok(report) => settings::imported(app, path, report),
                 Err(e) => settings::saved(app, Err(e)),
             }
         }

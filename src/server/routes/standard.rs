@@ -50,16 +50,20 @@ pub async fn list(
     ))
 }
 
-/// What the caller may change: a folder it cannot see does not exist for
-/// it (404); one it sees but may not change is refused with the reason (403).
+/// What the caller may change: a folder it may keep (its own, its teams';
+/// admins: all) passes; one it may not is refused with the reason (403),
+/// unless it cannot even see it: then for the caller it does not exist (404).
 fn guard(state: &AppState, me: Agent) -> FolderGuard {
     let editing = state.standard_editing;
     Box::new(move |f: &StandardFolder| {
-        if !me.is_admin() && !f.visible_to(&me, None) {
-            return Err(StoreError::NotFound("standard-message folder"));
-        }
         let ids: Vec<AgentId> = f.assignees.iter().map(|a| a.id).collect();
-        may_manage(&me, editing, f.team.as_ref().map(|t| t.id), &ids).map_err(StoreError::Forbidden)
+        match may_manage(&me, editing, f.team.as_ref().map(|t| t.id), &ids) {
+            Ok(()) => Ok(()),
+            Err(_) if !f.visible_to(&me, None) => {
+                Err(StoreError::NotFound("standard-message folder"))
+            }
+            Err(why) => Err(StoreError::Forbidden(why)),
+        }
     })
 }
 

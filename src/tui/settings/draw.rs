@@ -418,9 +418,9 @@ pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &m
             let col = super::super::wrap::width(&path.text()[..path.cursor()]) as u16;
             cursor = Some((inner.x + 6 + col, inner.y));
             let note = match action {
-                FileAction::Import => "An .xlsx or .xls with the columns Channels, Folder_name, Team, User, Message. Nothing is imported if any row is bad.",
-                FileAction::Export => "Every folder and message, in the template's columns.",
-                FileAction::Template => "A blank template with an example row and a sheet that explains each column.",
+                FileAction::Import | FileAction::ImportChecked => "An .xlsx or .xls with the columns Channels, Folder_name, Team, User, Message. Every row is checked first and you confirm what it would do; nothing is imported if any row is bad.",
+                FileAction::Export => "Every folder and message you see, in the template's columns.",
+                FileAction::Template => "A blank template with example rows and a sheet that explains each column.",
                 FileAction::CustomersImport => "An .xlsx, .xls or .csv with Channel, Channel_user_id and any of Name, Email, Phone, Gender, Age, Language, Tags, plus custom fields as extra columns. Customers are matched by channel and user id. Nothing is imported if any row is bad.",
                 FileAction::CustomersExport => "Every customer: profile, tags and custom fields (.xlsx, or .csv by the name).",
             };

@@ -16,7 +16,10 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileAction {
     Template,
+    /// Checks the file (a dry run), shows what it would do, and asks.
     Import,
+    /// Imports, once the dry run's report was confirmed.
+    ImportChecked,
     Export,
     CustomersImport,
     CustomersExport,
@@ -26,7 +29,7 @@ impl FileAction {
     pub fn title(self) -> &'static str {
         match self {
             FileAction::Template => "Save the template as",
-            FileAction::Import => "Import from",
+            FileAction::Import | FileAction::ImportChecked => "Import from",
             FileAction::Export => "Export to",
             FileAction::CustomersImport => "Import customers from",
             FileAction::CustomersExport => "Export customers to",
@@ -116,7 +119,7 @@ fn path_form(action: FileAction) -> Form {
     let default = match action {
         FileAction::Template => "~/standard-messages-template.xlsx",
         FileAction::Export => "~/standard-messages.xlsx",
-        FileAction::Import | FileAction::CustomersImport => "",
+        FileAction::Import | FileAction::ImportChecked | FileAction::CustomersImport => "",
         FileAction::CustomersExport => "~/customers.xlsx",
     };
     Form {
@@ -656,6 +659,42 @@ fn save(app: &mut App, fx: &mut Vec<Effect>) {
             }
             fx.push(Effect::StandardFile { action, path: p });
         }
+    }
+}
+
+/// The report of a standard-message import or of its dry run: a dry run
+/// that would change something asks before importing; refused rows are
+/// listed with their reasons; every row is accounted for.
+pub fn imported(app: &mut App, path: PathBuf, report: ImportReport) {
+    app.settings.form = None;
+    let mut lines = vec![report.summary()];
+    if !report.folders_created.is_empty() {
+        let verb = if report.dry_run { "would make" } else { "new" };
+        lines.push(format!(
+            "{verb} folders: {}",
+            report.folders_created.join(", ")
+        ));
+    }
+    if !report.errors.is_empty() {
+        app.show_toast("Import refused", lines, Level::Error);
+        app.popup = Some(Popup::ImportErrors { report, scroll: 0 });
+    } else if !report.dry_run {
+        app.show_toast("Import finished", lines, Level::Info);
+    } else if report.messages_added == 0 && report.folders_created.is_empty() {
+        app.show_toast("Nothing to import", lines, Level::Info);
+    } else {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        app.popup = Some(Popup::Confirm {
+            message: format!(
+                "Import {}?\n{}",
+                crate::sanitize::line(&name),
+                lines.join("\n")
+            ),
+            action: ConfirmAction::ImportStandard(path),
+        });
     }
 }
 

@@ -197,8 +197,9 @@ pub fn remove(
     }
     tx.prepare_cached("DELETE FROM agent_teams WHERE agent_id = ?1")?
         .execute([id])?;
-    tx.prepare_cached("DELETE FROM standard_folder_assignees WHERE agent_id = ?1")?
-        .execute([id])?;
+    // Folders kept for the agent stay scoped to it (so only admins see them
+    // now, to re-scope or delete): taking the agent off would open a
+    // personal folder to everyone.
     tx.prepare_cached("DELETE FROM tokens WHERE agent_id = ?1")?
         .execute([id])?;
     cancel_scheduled_of(tx, events, id, now)?;

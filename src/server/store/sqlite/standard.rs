@@ -150,10 +150,18 @@ fn set_scope(
     }
     tx.prepare_cached("UPDATE standard_folders SET team_id = ?2 WHERE id = ?1")?
         .execute(params![id, team_id])?;
+    // Those already on the folder may stay even if removed since; new ones
+    // must be live agents.
+    let had: Vec<AgentId> = tx
+        .prepare_cached("SELECT agent_id FROM standard_folder_assignees WHERE folder_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     tx.prepare_cached("DELETE FROM standard_folder_assignees WHERE folder_id = ?1")?
         .execute([id])?;
     for a in assignee_ids {
-        sessions::live_agent(tx, *a)?;
+        if !had.contains(a) {
+            sessions::live_agent(tx, *a)?;
+        }
         tx.prepare_cached(
             "INSERT OR IGNORE INTO standard_folder_assignees (folder_id, agent_id) VALUES (?1, ?2)",
         )?
@@ -301,7 +309,10 @@ pub(super) fn edit_message(
     guard: &FolderGuard,
 ) -> StoreResult<StandardMessage> {
     let folder = message_folder(tx, id)?;
-    allowed(guard, &load(tx, folder)?)?;
+    allowed(guard, &load(tx, folder)?).map_err(|e| match e {
+        StoreError::NotFound(_) => StoreError::NotFound("standard message"),
+        e => e,
+    })?;
     tx.prepare_cached("UPDATE standard_messages SET text = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, text.trim(), now_ms()])?;
     let f = load(tx, folder)?;
@@ -317,7 +328,10 @@ pub(super) fn delete_message(
     guard: &FolderGuard,
 ) -> StoreResult<()> {
     let folder = message_folder(tx, id)?;
-    allowed(guard, &load(tx, folder)?)?;
+    allowed(guard, &load(tx, folder)?).map_err(|e| match e {
+        StoreError::NotFound(_) => StoreError::NotFound("standard message"),
+        e => e,
+    })?;
     tx.prepare_cached("DELETE FROM standard_messages WHERE id = ?1")?
         .execute([id])?;
     changed(events, &load(tx, folder)?);

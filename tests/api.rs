@@ -1083,3 +1083,115 @@ async fn a_burst_reaches_every_socket_whole_and_in_order() {
         assert_eq!(texts.len(), 300);
     }
 }
+
+/// Connected accounts are the channel tabs: two WhatsApp numbers are told
+/// apart by `channel_account`, and each has its own unread count, per agent.
+#[tokio::test]
+async fn conversations_filter_by_account_and_unread_counts_per_account() {
+    use chatsmart::server::store::InboundMessage;
+    let t = TestServer::start().await;
+    let new = |name: &str| NewChannel {
+        kind: ChannelKind::Whatsapp,
+        name: name.into(),
+        credentials: [
+            ("access_token", "T"),
+            ("phone_number_id", "1"),
+            ("app_secret", "s"),
+            ("verify_token", "v"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    };
+    let sales = t
+        .admin
+        .client
+        .create_channel(&new("Sales"))
+        .await
+        .unwrap()
+        .id;
+    let support = t
+        .admin
+        .client
+        .create_channel(&new("Support"))
+        .await
+        .unwrap()
+        .id;
+    let store = t.state().store.clone();
+    let inbound = |account, user: &str, text: &str, ext: &str| InboundMessage {
+        channel: ChannelKind::Whatsapp,
+        channel_user_id: user.into(),
+        customer_name: user.into(),
+        text: text.into(),
+        external_id: ext.into(),
+        at: None,
+        sent_at: None,
+        attachment_id: None,
+        account: Some(account),
+        reply_token: None,
+        media: None,
+    };
+    let a = store
+        .inbound(inbound(sales, "852-1", "hi", "w1"))
+        .await
+        .unwrap();
+    store
+        .inbound(inbound(sales, "852-1", "anyone?", "w2"))
+        .await
+        .unwrap();
+    let b = store
+        .inbound(inbound(support, "852-2", "help", "w3"))
+        .await
+        .unwrap();
+    // The same number on the API account: a third WhatsApp source.
+    t.inbound(ChannelKind::Whatsapp, "852-3", "Kai", "yo", "w4")
+        .await;
+
+    let alice = &t.alice.client;
+    let listed = |account: Option<ChannelAccountId>| async move {
+        alice
+            .conversations(&ConversationQuery {
+                channel_account: account,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|r| r.conversation.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(Some(sales)).await, vec![a.conversation_id]);
+    assert_eq!(listed(Some(support)).await, vec![b.conversation_id]);
+    assert!(
+        listed(Some(99_999)).await.is_empty(),
+        "no such account: nothing"
+    );
+    assert_eq!(listed(None).await.len(), 3);
+
+    let counts = alice.unread().await.unwrap();
+    let of = |c: &UnreadCounts, id| {
+        c.accounts
+            .iter()
+            .find(|x| x.channel_account_id == id)
+            .map(|x| x.unread)
+            .unwrap_or(0)
+    };
+    assert_eq!((of(&counts, sales), of(&counts, support)), (2, 1));
+    assert_eq!(counts.total, 4);
+    // Reading is per agent.
+    alice.mark_read(a.conversation_id).await.unwrap();
+    let counts = alice.unread().await.unwrap();
+    assert_eq!(of(&counts, sales), 0);
+    assert!(
+        !counts
+            .accounts
+            .iter()
+            .any(|x| x.channel_account_id == sales),
+        "none left out"
+    );
+    assert_eq!(of(&t.bob.client.unread().await.unwrap(), sales), 2);
+    // Signed-in agents only.
+    let anon = chatsmart::client::Client::new(&t.url(), None).unwrap();
+    assert_eq!(api_error(anon.unread().await.unwrap_err()).0, 401);
+}

@@ -134,6 +134,16 @@ async fn convs_lists_in_every_format_and_filters_like_the_inbox() {
         ids(&cli.ok(&["convs", "--channel", "line", "-q"])),
         vec![a.conversation_id]
     );
+    let line_account = rows
+        .iter()
+        .find(|r| r.conversation.id == a.conversation_id)
+        .unwrap()
+        .conversation
+        .channel_account_id;
+    assert_eq!(
+        ids(&cli.ok(&["convs", "--account", &line_account.to_string(), "-q"])),
+        vec![a.conversation_id]
+    );
     assert_eq!(
         ids(&cli.ok(&["convs", "--search", "order", "-q"])),
         vec![b.conversation_id]

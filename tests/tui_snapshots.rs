@@ -606,3 +606,37 @@ fn the_attach_prompt_with_choices_and_a_checked_file() {
     let t = render(&mut app, 100, 30);
     insta::assert_snapshot!(screen(&t));
 }
+
+/// The channel tabs from the connected accounts, with unread counts; when
+/// they do not fit, the window slides to keep the chosen one in sight.
+#[test]
+fn channel_tabs_from_accounts_with_counts() {
+    use chatsmart::protocol::{ChannelAccount, ChannelKind};
+    let mut app = fixtures::app(4);
+    let acc = |id, kind, name: &str| ChannelAccount {
+        id,
+        kind,
+        name: name.into(),
+        is_api: false,
+        webhook_path: None,
+        credential_keys: vec![],
+    };
+    app.accounts = vec![
+        acc(11, ChannelKind::Whatsapp, "Sales"),
+        acc(12, ChannelKind::Whatsapp, "Support desk"),
+        acc(21, ChannelKind::Line, "Shop"),
+        acc(31, ChannelKind::Messenger, "Page"),
+        acc(41, ChannelKind::Wechat, "Official"),
+    ];
+    app.unread_accounts = [(11, 3), (21, 150)].into_iter().collect();
+    let t = render(&mut app, 120, 24);
+    let s = screen(&t);
+    assert!(s.contains("WA Sales 3"), "{s}");
+    assert!(s.contains("›"), "some tabs out of sight: {s}");
+    // The last tab chosen: the window slides to it.
+    app.filters.channel = Some(ChannelKind::Wechat);
+    let t = render(&mut app, 120, 24);
+    let s2 = screen(&t);
+    assert!(s2.contains(" WC ") && s2.contains("‹"), "{s2}");
+    insta::assert_snapshot!(s);
+}

@@ -2377,3 +2377,122 @@ fn the_retry_key_sends_a_refused_reply_again_and_the_window_is_told() {
         Some(app.now - chrono::Duration::hours(47));
     assert_eq!(app.reply_notice(), None);
 }
+
+/// The channel tabs come from the connected accounts: one per kind, or one
+/// per account where a kind has several, each with the agent's unread count
+/// from the server, asked again shortly after anything moves it.
+#[test]
+fn channel_tabs_follow_the_connected_accounts_with_unread_counts() {
+    let mut app = fixtures::app(12);
+    let account = |c: &Conversation| match c.channel {
+        ChannelKind::Whatsapp if c.id % 2 == 0 => 11,
+        ChannelKind::Whatsapp => 12,
+        ChannelKind::Line => 21,
+        ChannelKind::Messenger => 31,
+        ChannelKind::Wechat => 41,
+    };
+    for row in app.convs.values_mut() {
+        row.conversation.channel_account_id = account(&row.conversation);
+    }
+    let acc = |id, kind, name: &str| ChannelAccount {
+        id,
+        kind,
+        name: name.into(),
+        is_api: false,
+        webhook_path: None,
+        credential_keys: vec![],
+    };
+    let accounts = vec![
+        acc(11, ChannelKind::Whatsapp, "Sales"),
+        acc(12, ChannelKind::Whatsapp, "Support"),
+        acc(21, ChannelKind::Line, "Shop"),
+        acc(31, ChannelKind::Messenger, "Page"),
+    ];
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Channels(Ok(accounts.clone())))),
+    );
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Unread(Ok(UnreadCounts {
+            total: 153,
+            accounts: vec![
+                AccountUnread {
+                    channel_account_id: 11,
+                    unread: 3,
+                },
+                AccountUnread {
+                    channel_account_id: 21,
+                    unread: 150,
+                },
+            ],
+        })))),
+    );
+    let tabs = app.channel_tabs();
+    let shown: Vec<(&str, i64)> = tabs.iter().map(|t| (t.label.as_str(), t.unread)).collect();
+    // WeChat is not connected: no tab.
+    assert_eq!(
+        shown,
+        vec![
+            ("All", 153),
+            ("FB", 0),
+            ("WA Sales", 3),
+            ("WA Support", 0),
+            ("LINE", 150)
+        ]
+    );
+
+    // f steps through them; an account's tab asks for that account only.
+    press(&mut app, "f");
+    let fx = press(&mut app, "f");
+    assert_eq!(
+        app.channel_tab(),
+        Some(ChannelTab::Account(ChannelKind::Whatsapp, 11))
+    );
+    let asked = fx.iter().find_map(|e| match e {
+        Effect::LoadConversations { query, .. } => Some(query.clone()),
+        _ => None,
+    });
+    let q = asked.expect("the list is asked for");
+    assert_eq!(
+        (q.channel, q.channel_account),
+        (Some(ChannelKind::Whatsapp), Some(11))
+    );
+    assert!(!app.list.view.is_empty());
+    assert!(app
+        .list
+        .view
+        .iter()
+        .all(|id| app.convs[id].conversation.channel_account_id == 11));
+    // alt-2: every WhatsApp account; no single tab is lit, f goes to the
+    // first of them.
+    press(&mut app, "alt-2");
+    assert_eq!(app.channel_tab(), None);
+    assert_eq!(
+        (app.filters.channel, app.filters.account),
+        (Some(ChannelKind::Whatsapp), None)
+    );
+    press(&mut app, "f");
+    assert_eq!(
+        app.channel_tab(),
+        Some(ChannelTab::Account(ChannelKind::Whatsapp, 11))
+    );
+
+    // A customer writes: the counts are asked again at the next tick.
+    let kind = inbound(&app, 1, 9001, "still there?");
+    update(&mut app, event(40, kind));
+    assert!(app.unread_stale);
+    let later = fixtures::now() + chrono::Duration::seconds(5);
+    let fx = update(&mut app, Msg::Tick(later));
+    assert!(fx.contains(&Effect::LoadUnread));
+    // Not again until something else changes.
+    let fx = update(&mut app, Msg::Tick(later + chrono::Duration::seconds(5)));
+    assert!(!fx.contains(&Effect::LoadUnread));
+
+    // The account the tab was on goes away: back to All.
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Channels(Ok(accounts[1..].to_vec())))),
+    );
+    assert_eq!(app.channel_tab(), Some(ChannelTab::All));
+}

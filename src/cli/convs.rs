@@ -22,6 +22,10 @@ pub struct ConvsArgs {
     /// messenger, whatsapp, line or wechat.
     #[arg(long)]
     pub channel: Option<ChannelKind>,
+    /// Only this connected account's conversations (its id, as
+    /// `chatsmart channel list` shows it).
+    #[arg(long)]
+    pub account: Option<ChannelAccountId>,
     /// Who answers: agent or bot.
     #[arg(long)]
     pub section: Option<Section>,
@@ -219,6 +223,7 @@ pub async fn list(client: Client, args: ConvsArgs, out: Output) -> anyhow::Resul
     let want = args.limit.unwrap_or(usize::MAX);
     let mut q = ConversationQuery {
         channel: args.channel,
+        channel_account: args.account,
         section: args.section,
         assignee: args.assignee,
         tag,

@@ -257,6 +257,11 @@ impl Client {
         self.get("channels").await
     }
 
+    /// Unread customer messages, in all and per account.
+    pub async fn unread(&self) -> ClientResult<UnreadCounts> {
+        self.get("unread").await
+    }
+
     /// Connects a platform account (admin).
     pub async fn create_channel(&self, new: &NewChannel) -> ClientResult<ChannelCreated> {
         self.send(Method::POST, "channels", new).await

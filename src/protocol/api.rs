@@ -64,6 +64,21 @@ pub struct Me {
     pub standard_editing: super::standard::StandardEditing,
 }
 
+/// `GET /api/v1/unread`: the caller's unread customer messages, in all and
+/// per connected account (for the channel tabs' counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadCounts {
+    pub total: i64,
+    /// Accounts with something unread, by id.
+    pub accounts: Vec<AccountUnread>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountUnread {
+    pub channel_account_id: ChannelAccountId,
+    pub unread: i64,
+}
+
 /// Which section of the inbox: the bot is answering, or agents are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -114,6 +129,10 @@ impl std::str::FromStr for AssigneeFilter {
 pub struct ConversationQuery {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<ChannelKind>,
+    /// Only this connected account's conversations (two WhatsApp numbers
+    /// told apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_account: Option<ChannelAccountId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub section: Option<Section>,
     #[serde(skip_serializing_if = "Option::is_none")]

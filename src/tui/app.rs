@@ -131,6 +131,8 @@ impl MessageLog {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Filters {
     pub channel: Option<ChannelKind>,
+    /// One connected account (a kind with several has a tab for each).
+    pub account: Option<ChannelAccountId>,
     pub section: Option<Section>,
     pub assignee: Option<AssigneeFilter>,
     pub tag: Option<TagId>,
@@ -144,6 +146,7 @@ impl Default for Filters {
     fn default() -> Self {
         Filters {
             channel: None,
+            account: None,
             section: None,
             assignee: None,
             tag: None,
@@ -152,6 +155,34 @@ impl Default for Filters {
             q: String::new(),
         }
     }
+}
+
+/// A channel tab: every channel, one kind, or one account of a kind that
+/// has several connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelTab {
+    All,
+    Kind(ChannelKind),
+    Account(ChannelKind, ChannelAccountId),
+}
+
+impl ChannelTab {
+    /// The filters' channel and account for this tab.
+    pub fn filter(self) -> (Option<ChannelKind>, Option<ChannelAccountId>) {
+        match self {
+            ChannelTab::All => (None, None),
+            ChannelTab::Kind(k) => (Some(k), None),
+            ChannelTab::Account(k, id) => (Some(k), Some(id)),
+        }
+    }
+}
+
+/// A tab as drawn: its label and the agent's unread messages behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TabInfo {
+    pub tab: ChannelTab,
+    pub label: String,
+    pub unread: i64,
 }
 
 /// The status views the list steps through, with their tab labels.
@@ -183,6 +214,7 @@ impl Filters {
     pub fn query(&self) -> ConversationQuery {
         ConversationQuery {
             channel: self.channel,
+            channel_account: self.account,
             section: self.section,
             assignee: self.assignee,
             tag: self.tag,
@@ -200,6 +232,9 @@ impl Filters {
     /// server's answer adds matches deeper in the history).
     pub fn matches(&self, c: &Conversation, me: AgentId) -> bool {
         if self.channel.is_some_and(|ch| ch != c.channel) {
+            return false;
+        }
+        if self.account.is_some_and(|a| a != c.channel_account_id) {
             return false;
         }
         match self.section {
@@ -236,10 +271,14 @@ impl Filters {
     }
 
     pub fn describe(&self) -> String {
-        let channel = self
+        let mut channel = self
             .channel
             .map(|c| c.display_name())
-            .unwrap_or("All channels");
+            .unwrap_or("All channels")
+            .to_string();
+        if let Some(id) = self.account {
+            channel.push_str(&format!(" account {id}"));
+        }
         let section = match self.section {
             None => "Agent + Bot",
             Some(Section::Agent) => "Chat with Agent",
@@ -428,6 +467,15 @@ pub struct App {
     pub upload_limits: UploadLimits,
     /// Who may change standard messages on this server.
     pub standard_editing: StandardEditing,
+    /// The connected accounts: the channel tabs come from them.
+    pub accounts: Vec<ChannelAccount>,
+    /// The agent's unread customer messages per account, from the server.
+    pub unread_accounts: HashMap<ChannelAccountId, i64>,
+    /// Something changed what is unread: ask the server again (at most
+    /// every few seconds).
+    pub unread_stale: bool,
+    /// When the counts were last asked for.
+    pub unread_asked: Option<DateTime<Utc>>,
     /// The popup to return to once a confirmation is answered (the
     /// standard replies, after deleting a message from them).
     pub after_confirm: Option<Box<Popup>>,
@@ -495,6 +543,10 @@ impl App {
             last_attach_dir: None,
             upload_limits: UploadLimits::default(),
             standard_editing: StandardEditing::default(),
+            accounts: Vec::new(),
+            unread_accounts: HashMap::new(),
+            unread_stale: false,
+            unread_asked: None,
             after_confirm: None,
             download_dir: std::env::temp_dir(),
             previews: HashMap::new(),
@@ -517,6 +569,56 @@ impl App {
 
     pub fn me_id(&self) -> AgentId {
         self.me.as_ref().map(|a| a.id).unwrap_or(-1)
+    }
+
+    /// The channel tabs: All, then per kind connected one tab, or one per
+    /// account where a kind has several (named by the account); each with
+    /// the agent's unread messages. Before the accounts are known: the four
+    /// kinds.
+    pub fn channel_tabs(&self) -> Vec<TabInfo> {
+        let unread = |id: ChannelAccountId| self.unread_accounts.get(&id).copied().unwrap_or(0);
+        let mut tabs = vec![TabInfo {
+            tab: ChannelTab::All,
+            label: "All".into(),
+            unread: self.unread_accounts.values().sum(),
+        }];
+        for kind in ChannelKind::ALL {
+            let of_kind: Vec<&ChannelAccount> =
+                self.accounts.iter().filter(|a| a.kind == kind).collect();
+            let badge = super::format::badge(kind).0;
+            match of_kind.len() {
+                0 if self.accounts.is_empty() => tabs.push(TabInfo {
+                    tab: ChannelTab::Kind(kind),
+                    label: badge.into(),
+                    unread: 0,
+                }),
+                0 => {}
+                1 => tabs.push(TabInfo {
+                    tab: ChannelTab::Kind(kind),
+                    label: badge.into(),
+                    unread: unread(of_kind[0].id),
+                }),
+                _ => tabs.extend(of_kind.iter().map(|a| TabInfo {
+                    tab: ChannelTab::Account(kind, a.id),
+                    label: format!(
+                        "{badge} {}",
+                        super::wrap::truncate(&crate::sanitize::line(&a.name), 14)
+                    ),
+                    unread: unread(a.id),
+                })),
+            }
+        }
+        tabs
+    }
+
+    /// The tab the filters are on (none when a kind with several accounts
+    /// is filtered as a whole).
+    pub fn channel_tab(&self) -> Option<ChannelTab> {
+        let now = (self.filters.channel, self.filters.account);
+        self.channel_tabs()
+            .into_iter()
+            .map(|t| t.tab)
+            .find(|t| t.filter() == now)
     }
 
     /// The keymap context that has the keyboard now.

@@ -113,6 +113,8 @@ pub enum Reply {
     },
     Standard(Res<Vec<StandardFolder>>),
     Teams(Res<Vec<Team>>),
+    Channels(Res<Vec<ChannelAccount>>),
+    Unread(Res<UnreadCounts>),
     Tags(Res<Vec<TagInfo>>),
     Broadcasts(Res<Vec<Broadcast>>),
     Macros(Res<Vec<SharedMacro>>),
@@ -207,6 +209,10 @@ pub enum Effect {
     },
     LoadStandard,
     LoadTeams,
+    /// The connected accounts (for the channel tabs).
+    LoadChannels,
+    /// The agent's unread messages per account.
+    LoadUnread,
     LoadTags,
     LoadScheduled(ConversationId),
     PatchCustomer(CustomerId, Box<CustomerPatch>),

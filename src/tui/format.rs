@@ -66,6 +66,15 @@ pub fn same_day(a: DateTime<Utc>, b: DateTime<Utc>, tz: FixedOffset) -> bool {
 }
 
 /// The short label and colour role of a channel's badge.
+/// An unread count as a tab shows it: 99+ past 99.
+pub fn count(n: i64) -> String {
+    if n > 99 {
+        "99+".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
 pub fn badge(c: ChannelKind) -> (&'static str, Role) {
     match c {
         ChannelKind::Messenger => ("FB", Role::Messenger),

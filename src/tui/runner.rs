@@ -179,6 +179,8 @@ impl Runner {
                         .map_err(err),
                 ),
                 Effect::LoadTeams => Reply::Teams(c.teams().await.map_err(err)),
+                Effect::LoadChannels => Reply::Channels(c.channels().await.map_err(err)),
+                Effect::LoadUnread => Reply::Unread(c.unread().await.map_err(err)),
                 Effect::LoadTags => Reply::Tags(c.tags().await.map_err(err)),
                 // The terminal's loop writes these; nothing to ask here.
                 Effect::Notify(_) => return,

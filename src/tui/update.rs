@@ -63,6 +63,14 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             if app.me.is_none() && now.timestamp() % 5 == 0 {
                 fx.push(Effect::LoadMe);
             }
+            let due = app
+                .unread_asked
+                .is_none_or(|at| now - at >= chrono::Duration::seconds(2));
+            if app.unread_stale && due && app.me.is_some() {
+                app.unread_stale = false;
+                app.unread_asked = Some(now);
+                fx.push(Effect::LoadUnread);
+            }
         }
         Msg::Terminate => app.quit = true,
     }
@@ -312,24 +320,30 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::ChannelLine
         | Command::ChannelWechat => {
             if let Some(ch) = cmd.channel_filter() {
-                set_filter(app, fx, |f| f.channel = ch);
+                set_filter(app, fx, |f| {
+                    f.channel = ch;
+                    f.account = None;
+                });
             }
         }
         Command::ChannelNext | Command::ChannelPrev => {
-            let tabs: Vec<Option<ChannelKind>> = std::iter::once(None)
-                .chain(ChannelKind::ALL.iter().copied().map(Some))
-                .collect();
-            let i = tabs
-                .iter()
-                .position(|t| *t == app.filters.channel)
-                .unwrap_or(0);
+            let tabs: Vec<ChannelTab> = app.channel_tabs().into_iter().map(|t| t.tab).collect();
             let n = tabs.len();
-            let next = if cmd == Command::ChannelNext {
-                (i + 1) % n
-            } else {
-                (i + n - 1) % n
+            let next = match app.channel_tab().and_then(|t| tabs.iter().position(|x| *x == t)) {
+                Some(i) if cmd == Command::ChannelNext => (i + 1) % n,
+                Some(i) => (i + n - 1) % n,
+                // A kind with several accounts, filtered whole: its first
+                // account's tab, or All.
+                None => tabs
+                    .iter()
+                    .position(|t| matches!(t, ChannelTab::Account(k, _) if Some(*k) == app.filters.channel))
+                    .unwrap_or(0),
             };
-            set_filter(app, fx, |f| f.channel = tabs[next]);
+            let (channel, account) = tabs[next].filter();
+            set_filter(app, fx, |f| {
+                f.channel = channel;
+                f.account = account;
+            });
         }
         Command::SectionAgent => set_filter(app, fx, |f| f.section = Some(Section::Agent)),
         Command::SectionBot => set_filter(app, fx, |f| f.section = Some(Section::Bot)),
@@ -1216,7 +1230,11 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent, fx: &mut Vec<Effect>
 
 fn on_server(app: &mut App, update: StreamUpdate, fx: &mut Vec<Effect>) {
     match update {
-        StreamUpdate::Connected => app.conn = ConnState::Connected,
+        StreamUpdate::Connected => {
+            app.conn = ConnState::Connected;
+            // Whatever came while away moved the counts.
+            app.unread_stale = true;
+        }
         StreamUpdate::Disconnected { retry_in, .. } => {
             app.conn = ConnState::Reconnecting {
                 retry_in,
@@ -1240,6 +1258,15 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
     let me = app.me_id();
     if let Some(n) = super::notify::for_event(app, &ev.kind) {
         fx.push(Effect::Notify(n));
+    }
+    // The tabs' unread counts come from the server, asked again soon after
+    // anything that moves them.
+    match &ev.kind {
+        EventKind::MessageCreated { message, .. } if message.kind == MessageKind::Inbound => {
+            app.unread_stale = true
+        }
+        EventKind::ConversationRead { agent_id, .. } if *agent_id == me => app.unread_stale = true,
+        _ => {}
     }
     match ev.kind {
         EventKind::MessageCreated {
@@ -1483,6 +1510,9 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 fx.push(Effect::LoadStandard);
                 fx.push(Effect::LoadMacros);
                 fx.push(Effect::LoadTeams);
+                fx.push(Effect::LoadChannels);
+                fx.push(Effect::LoadUnread);
+                app.unread_asked = Some(app.now);
                 refilter(app, fx);
             }
         }
@@ -1629,6 +1659,30 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.notify(format!("cannot load standard messages: {e}"), Level::Error)
         }
         Reply::Teams(Ok(teams)) => app.teams = teams,
+        Reply::Channels(Ok(accounts)) => {
+            app.accounts = accounts;
+            // A tab for an account that has gone: back to All.
+            if let Some(id) = app.filters.account {
+                if !app.accounts.iter().any(|a| a.id == id) {
+                    set_filter(app, fx, |f| {
+                        f.account = None;
+                        f.channel = None;
+                    });
+                }
+            }
+        }
+        Reply::Channels(Err(e)) => {
+            app.notify(format!("cannot load the channels: {e}"), Level::Error)
+        }
+        Reply::Unread(Ok(counts)) => {
+            app.unread_accounts = counts
+                .accounts
+                .iter()
+                .map(|a| (a.channel_account_id, a.unread))
+                .collect();
+        }
+        // The counts wait for the next change; the list itself is fine.
+        Reply::Unread(Err(_)) => {}
         Reply::Tags(Ok(tags)) => app.tags = tags,
         Reply::BulkDone { what, result } => super::triage::bulk_done(app, what, result),
         Reply::Found(Ok(rows)) => {

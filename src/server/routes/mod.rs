@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
         .route("/me", get(session::me))
+        .route("/unread", get(session::unread))
         .route("/agents", get(agents::list))
         .route("/agents/{id}", delete(agents::remove))
         .route("/agents/{id}/disable", post(agents::disable))

@@ -73,6 +73,18 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> ApiResul
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/v1/unread`: the caller's unread messages, per account.
+pub async fn unread(
+    State(state): State<AppState>,
+    Authed(agent): Authed,
+) -> ApiResult<axum::Json<UnreadCounts>> {
+    let accounts = state.store.unread_by_account(agent.id).await?;
+    Ok(axum::Json(UnreadCounts {
+        total: accounts.iter().map(|a| a.unread).sum(),
+        accounts,
+    }))
+}
+
 pub async fn me(State(state): State<AppState>, Authed(agent): Authed) -> ApiResult<axum::Json<Me>> {
     let total_unread = state.store.total_unread(agent.id).await?;
     let (latest_seq, _) = state.store.seq_bounds().await?;

@@ -439,6 +439,9 @@ pub trait Store: Send + Sync + 'static {
         agent: AgentId,
     ) -> StoreResult<Conversation>;
     async fn total_unread(&self, agent: AgentId) -> StoreResult<i64>;
+    /// The agent's unread customer messages per account (accounts with none
+    /// left out).
+    async fn unread_by_account(&self, agent: AgentId) -> StoreResult<Vec<AccountUnread>>;
     async fn set_status(
         &self,
         actor: Actor,

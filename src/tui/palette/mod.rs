@@ -277,7 +277,10 @@ pub fn apply(app: &mut App, t: typed::Typed, fx: &mut Vec<Effect>) {
         typed::Typed::Filter(sets) => super::update::change_filters(app, fx, |f| {
             for s in sets {
                 match s {
-                    typed::FilterSet::Channel(c) => f.channel = c,
+                    typed::FilterSet::Channel(c) => {
+                        f.channel = c;
+                        f.account = None;
+                    }
                     typed::FilterSet::Status(s) => f.status = s,
                     typed::FilterSet::Assignee(a) => f.assignee = a,
                     typed::FilterSet::Section(s) => f.section = s,

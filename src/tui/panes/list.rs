@@ -31,6 +31,38 @@ fn tabs<'a>(items: &[(&'a str, bool)], theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// Tabs in `w` columns: when they do not all fit, the window slides so
+/// the active one shows, with ‹ › where some are out of sight.
+fn tabs_fitting<'a>(items: &[(&'a str, bool)], w: usize, theme: &Theme) -> Line<'a> {
+    let cost = |l: &str| width(l) + 3;
+    let total: usize = items.iter().map(|(l, _)| cost(l)).sum();
+    if total <= w + 1 {
+        return tabs(items, theme);
+    }
+    let active = items.iter().position(|(_, a)| *a).unwrap_or(0);
+    // From the active tab, take tabs to the right, then to the left, while
+    // they fit beside the two arrows.
+    let room = w.saturating_sub(4);
+    let (mut first, mut last) = (active, active);
+    let mut used = cost(items[active].0);
+    while last + 1 < items.len() && used + cost(items[last + 1].0) <= room {
+        last += 1;
+        used += cost(items[last].0);
+    }
+    while first > 0 && used + cost(items[first - 1].0) <= room {
+        first -= 1;
+        used += cost(items[first].0);
+    }
+    let mut line = tabs(&items[first..=last], theme);
+    let muted = theme.style(Role::Muted);
+    line.spans
+        .insert(0, Span::styled(if first > 0 { "‹" } else { " " }, muted));
+    if last + 1 < items.len() {
+        line.spans.push(Span::styled(" ›", muted));
+    }
+    line
+}
+
 /// A line with `left` and `right` parts, `right` flush with the edge.
 fn split_line<'a>(left: Vec<Span<'a>>, right: Vec<Span<'a>>, w: usize, base: Style) -> Line<'a> {
     let rw: usize = right.iter().map(|s| width(&s.content)).sum();
@@ -92,16 +124,26 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         f.set_cursor_position((h.x + 2 + col.min(h.width.saturating_sub(3)), h.y));
     }
 
-    // Channel tabs, section, assignment.
-    let ch = app.filters.channel;
-    let channel_tabs: Vec<(&str, bool)> = std::iter::once(("All", ch.is_none()))
-        .chain(
-            ChannelKind::ALL
-                .iter()
-                .map(|c| (format::badge(*c).0, ch == Some(*c))),
-        )
+    // Channel tabs (from the connected accounts, with unread counts),
+    // section, assignment.
+    let current = app.channel_tab();
+    let infos = app.channel_tabs();
+    let labels: Vec<String> = infos
+        .iter()
+        .map(|t| match t.unread {
+            0 => t.label.clone(),
+            n => format!("{} {}", t.label, format::count(n)),
+        })
         .collect();
-    f.render_widget(Paragraph::new(tabs(&channel_tabs, theme)), row(h, 1));
+    let items: Vec<(&str, bool)> = labels
+        .iter()
+        .zip(&infos)
+        .map(|(l, t)| (l.as_str(), Some(t.tab) == current))
+        .collect();
+    f.render_widget(
+        Paragraph::new(tabs_fitting(&items, h.width as usize, theme)),
+        row(h, 1),
+    );
     let s = app.filters.section;
     let section = tabs(
         &[

@@ -2090,6 +2090,10 @@ impl Store for SqliteStore {
                 let p = arg(ch.as_str().to_string().into(), &mut args);
                 sql.push_str(&format!(" AND a.kind = {p}"));
             }
+            if let Some(account) = query.channel_account {
+                let p = arg(account.into(), &mut args);
+                sql.push_str(&format!(" AND cv.channel_account_id = {p}"));
+            }
             match query.section {
                 Some(Section::Bot) => sql.push_str(" AND cv.bot_active = 1"),
                 Some(Section::Agent) => sql.push_str(" AND cv.bot_active = 0"),
@@ -2536,6 +2540,28 @@ impl Store for SqliteStore {
                 by,
             });
             Ok(conversation)
+        })
+        .await
+    }
+
+    async fn unread_by_account(&self, agent: AgentId) -> StoreResult<Vec<AccountUnread>> {
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT cv.channel_account_id,
+                            SUM(MAX(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)) AS n
+                     FROM conversations cv
+                     LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1
+                     GROUP BY cv.channel_account_id HAVING n > 0 ORDER BY cv.channel_account_id",
+                )?
+                .query_map([agent], |r| {
+                    Ok(AccountUnread {
+                        channel_account_id: r.get(0)?,
+                        unread: r.get(1)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
         })
         .await
     }

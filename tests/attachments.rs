@@ -496,3 +496,59 @@ async fn uploads_no_message_took_are_deleted_after_a_week() {
         samples::bytes_for("gif")
     );
 }
+
+/// A file the conversation's platform cannot carry is refused when sent
+/// (422 with the reason), not failed after the reply was acknowledged; an
+/// .acc file is AAC, as the help centre lists it.
+#[tokio::test]
+async fn a_file_the_platform_cannot_carry_is_refused_when_sent() {
+    let t = TestServer::start().await;
+    let wechat = t
+        .inbound(ChannelKind::Wechat, "o1", "王伟", "你好", "x-1")
+        .await
+        .conversation_id;
+    let alice = &t.alice.client;
+    let pdf = alice
+        .upload_bytes("menu.pdf", samples::bytes_for("pdf"))
+        .await
+        .unwrap();
+    let e = alice
+        .send_message_with(
+            wechat,
+            &SendMessage {
+                text: "Our menu".into(),
+                client_id: "c-pdf".into(),
+                attachment_id: Some(pdf.id),
+                as_bot: false,
+            },
+        )
+        .await
+        .unwrap_err();
+    let (status, message) = api_error(e);
+    assert_eq!(status, 422);
+    assert!(message.contains("WeChat"), "{message}");
+    // Nothing was stored.
+    let msgs = alice
+        .messages(wechat, &MessagesQuery::default())
+        .await
+        .unwrap();
+    assert!(!msgs.items.iter().any(|m| m.kind == MessageKind::Agent));
+    // Voice goes; .acc is taken as AAC.
+    let voice = alice
+        .upload_bytes("voice.acc", samples::bytes_for("acc"))
+        .await
+        .unwrap();
+    assert_eq!(voice.mime, "audio/aac");
+    alice
+        .send_message_with(
+            wechat,
+            &SendMessage {
+                text: String::new(),
+                client_id: "c-voice".into(),
+                attachment_id: Some(voice.id),
+                as_bot: false,
+            },
+        )
+        .await
+        .unwrap();
+}

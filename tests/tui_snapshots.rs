@@ -575,6 +575,7 @@ fn a_conversation_with_files_and_one_uploading() {
                 mime: "audio/mp4",
                 kind: AttachmentKind::Audio,
                 size: 2_400_000,
+                note: None,
             },
             upload: 1,
             state: FileState::Uploading { sent: 1_000_000 },
@@ -601,7 +602,9 @@ fn the_attach_prompt_with_choices_and_a_checked_file() {
             mime: "image/png",
             kind: chatsmart::protocol::AttachmentKind::Image,
             size: 48_213,
+            note: None,
         })),
+        channel: Some(chatsmart::protocol::ChannelKind::Whatsapp),
     }));
     let t = render(&mut app, 100, 30);
     insta::assert_snapshot!(screen(&t));

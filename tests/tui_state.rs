@@ -2496,3 +2496,48 @@ fn channel_tabs_follow_the_connected_accounts_with_unread_counts() {
     );
     assert_eq!(app.channel_tab(), Some(ChannelTab::All));
 }
+
+/// The attach prompt knows the open conversation's platform: what it
+/// cannot carry is refused before any upload, and how LINE will deliver
+/// audio and video is said; an .acc file is AAC, as the help centre lists.
+#[test]
+fn the_attach_prompt_refuses_what_the_platform_cannot_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |name: &str, ext: &str| {
+        std::fs::write(dir.path().join(name), samples::bytes_for(ext)).unwrap();
+        format!("{}/{name}", dir.path().display())
+    };
+    let pdf = put("invoice.pdf", "pdf");
+    let voice = put("voice.acc", "acc");
+    let mut app = fixtures::app_with_open(4);
+    let open_on = |app: &mut App, channel: ChannelKind| {
+        let id = app.open.unwrap();
+        app.convs.get_mut(&id).unwrap().conversation.channel = channel;
+        app.popup = None;
+        app.focus = Focus::Compose;
+        press(app, "ctrl-t ctrl-u");
+    };
+    let checked = |app: &App| match &app.popup {
+        Some(Popup::Attach(form)) => form.check.clone().unwrap(),
+        other => panic!("expected the prompt, got {other:?}"),
+    };
+
+    open_on(&mut app, ChannelKind::Wechat);
+    type_text(&mut app, &pdf);
+    let e = checked(&app).unwrap_err();
+    assert!(e.contains("WeChat") && e.contains("not other files"), "{e}");
+    assert!(press(&mut app, "enter").is_empty(), "nothing uploaded");
+    // Voice is fine on WeChat; .acc is AAC.
+    press(&mut app, "ctrl-u");
+    type_text(&mut app, &voice);
+    let file = checked(&app).unwrap();
+    assert_eq!((file.mime, file.note), ("audio/aac", None));
+
+    open_on(&mut app, ChannelKind::Line);
+    type_text(&mut app, &voice);
+    let file = checked(&app).unwrap();
+    assert!(file.note.unwrap().contains("as a link"), "{:?}", file.note);
+    open_on(&mut app, ChannelKind::Whatsapp);
+    type_text(&mut app, &pdf);
+    assert_eq!(checked(&app).unwrap().note, None);
+}

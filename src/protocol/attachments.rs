@@ -141,6 +141,13 @@ pub const FILE_TYPES: &[FileType] = &[
         kind: Audio,
         magic: Magic::Aac,
     },
+    // The help centre's list says "acc": taken as AAC, as it means.
+    FileType {
+        ext: "acc",
+        mime: "audio/aac",
+        kind: Audio,
+        magic: Magic::Aac,
+    },
     FileType {
         ext: "mp4",
         mime: "video/mp4",
@@ -184,6 +191,39 @@ pub const FILE_TYPES: &[FileType] = &[
         magic: Magic::VCard,
     },
 ];
+
+/// How a platform carries a file: as a file of its kind, as a link in a
+/// text message, or not at all. The server refuses a reply it cannot
+/// carry; the inbox says so before uploading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carriage {
+    Native,
+    /// Sent as a link; the text says what the customer will see.
+    Link(&'static str),
+    /// Not sent; the text says why.
+    Refused(&'static str),
+}
+
+/// How `channel` carries a file of `kind` and `mime`.
+pub fn carriage(channel: super::model::ChannelKind, kind: AttachmentKind, mime: &str) -> Carriage {
+    use super::model::ChannelKind as C;
+    match channel {
+        C::Messenger | C::Whatsapp => Carriage::Native,
+        C::Wechat => match kind {
+            Image | Audio | Video => Carriage::Native,
+            Document | Contact => Carriage::Refused(
+                "WeChat customer-service messages carry photos, voice and video, not other files",
+            ),
+        },
+        C::Line if matches!(mime, "image/png" | "image/jpeg") => Carriage::Native,
+        C::Line => match kind {
+            Audio | Video => Carriage::Link(
+                "LINE gets audio and video as a link in a text message (its audio and video messages need a duration and a preview image)",
+            ),
+            _ => Carriage::Link("LINE gets this file as a link in a text message (LINE has no message for files)"),
+        },
+    }
+}
 
 /// How many first bytes [`sniff`] needs to decide (fewer only if the file
 /// is shorter).
@@ -525,7 +565,7 @@ pub mod samples {
                 v.extend(std::iter::repeat_n(0u8, 413));
                 v
             }
-            "aac" => {
+            "aac" | "acc" => {
                 let mut v = vec![0xFF, 0xF1, 0x50, 0x80, 0x01, 0x7F, 0xFC];
                 v.extend_from_slice(&[0x21, 0x00, 0x49, 0x90, 0x02, 0x19, 0x00]);
                 v

@@ -21,6 +21,9 @@ pub struct AttachForm {
     pub choices: Vec<String>,
     /// The file the path names now, or why it cannot be sent.
     pub check: Option<Result<FileCheck, String>>,
+    /// The open conversation's platform: what it cannot carry is refused
+    /// here, before anything is uploaded.
+    pub channel: Option<ChannelKind>,
 }
 
 /// A file that may be sent.
@@ -31,6 +34,9 @@ pub struct FileCheck {
     pub mime: &'static str,
     pub kind: AttachmentKind,
     pub size: u64,
+    /// How the platform will deliver it, when not as a file of its kind
+    /// (LINE: audio and video as a link).
+    pub note: Option<&'static str>,
 }
 
 /// A file on a draft.
@@ -63,7 +69,11 @@ pub fn icon(kind: AttachmentKind) -> &'static str {
 /// Whether the file at `typed` can be sent, and what it is: it must exist,
 /// be a regular file of an allowed type (by name and by content) and fit
 /// the server's limit for its kind.
-pub fn check(typed: &str, limits: &UploadLimits) -> Result<FileCheck, String> {
+pub fn check(
+    typed: &str,
+    limits: &UploadLimits,
+    channel: Option<ChannelKind>,
+) -> Result<FileCheck, String> {
     if typed.trim().is_empty() {
         return Err("type the path of a file".into());
     }
@@ -92,12 +102,18 @@ pub fn check(typed: &str, limits: &UploadLimits) -> Result<FileCheck, String> {
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let ftype = sniff(&name, &head)?;
     limits.check(&name, claimed.kind, meta.len())?;
+    let note = match channel.map(|c| carriage(c, ftype.kind, ftype.mime)) {
+        Some(Carriage::Refused(why)) => return Err(why.to_string()),
+        Some(Carriage::Link(how)) => Some(how),
+        _ => None,
+    };
     Ok(FileCheck {
         path,
         name,
         mime: ftype.mime,
         kind: ftype.kind,
         size: meta.len(),
+        note,
     })
 }
 
@@ -113,6 +129,7 @@ pub fn open_prompt(app: &mut App) {
         .unwrap_or_else(|| "~/".to_string());
     let mut form = AttachForm {
         path: Editor::with_text(&start),
+        channel: app.open_conv().map(|c| c.conversation.channel),
         ..Default::default()
     };
     refresh(&mut form, &app.upload_limits);
@@ -125,7 +142,7 @@ pub fn refresh(form: &mut AttachForm, limits: &UploadLimits) {
     form.check = if typed.trim().is_empty() || typed.ends_with('/') {
         None
     } else {
-        Some(check(typed, limits))
+        Some(check(typed, limits, form.channel))
     };
 }
 
@@ -142,7 +159,7 @@ pub fn prompt_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool
             form.choices = done.choices;
             refresh(form, &limits);
         }
-        Command::PopupConfirm => match check(form.path.text(), &limits) {
+        Command::PopupConfirm => match check(form.path.text(), &limits, form.channel) {
             Ok(file) => {
                 let typed = form.path.text().to_string();
                 app.last_attach_dir = typed.rfind('/').map(|i| typed[..=i].to_string());
@@ -191,7 +208,12 @@ pub fn retry(app: &mut App, fx: &mut Vec<Effect>) -> bool {
     }
     let file = d.file.clone();
     // The file may have changed since: checked again.
-    match check(&file.path.to_string_lossy(), &app.upload_limits.clone()) {
+    let channel = app.open_conv().map(|c| c.conversation.channel);
+    match check(
+        &file.path.to_string_lossy(),
+        &app.upload_limits.clone(),
+        channel,
+    ) {
         Ok(file) => start(app, file, fx),
         Err(e) => {
             if let Some(d) = app.draft_files.get_mut(&id) {
@@ -292,29 +314,29 @@ mod tests {
         let png = d.path().join("photo.png");
         std::fs::write(&png, samples::png_1x1()).unwrap();
         let limits = UploadLimits::default();
-        let ok = check(&png.to_string_lossy(), &limits).unwrap();
+        let ok = check(&png.to_string_lossy(), &limits, None).unwrap();
         assert_eq!((ok.mime, ok.kind), ("image/png", AttachmentKind::Image));
         assert_eq!(ok.size, samples::png_1x1().len() as u64);
 
         let fake = d.path().join("invoice.pdf");
         std::fs::write(&fake, b"MZ\x90\x00 not a pdf").unwrap();
-        let e = check(&fake.to_string_lossy(), &limits).unwrap_err();
+        let e = check(&fake.to_string_lossy(), &limits, None).unwrap_err();
         assert!(e.contains("not pdf"), "{e}");
 
         let exe = d.path().join("tool.exe");
         std::fs::write(&exe, b"MZ").unwrap();
-        assert!(check(&exe.to_string_lossy(), &limits)
+        assert!(check(&exe.to_string_lossy(), &limits, None)
             .unwrap_err()
             .contains(".exe files cannot be sent"));
 
         let mut small = UploadLimits::default();
         small.parse_setting("image=16B").unwrap();
-        let e = check(&png.to_string_lossy(), &small).unwrap_err();
+        let e = check(&png.to_string_lossy(), &small, None).unwrap_err();
         assert!(e.contains("at most 16 B"), "{e}");
 
-        let e = check(&d.path().join("nope.png").to_string_lossy(), &limits).unwrap_err();
+        let e = check(&d.path().join("nope.png").to_string_lossy(), &limits, None).unwrap_err();
         assert!(e.contains("no file at"), "{e}");
-        let e = check(&d.path().to_string_lossy(), &limits).unwrap_err();
+        let e = check(&d.path().to_string_lossy(), &limits, None).unwrap_err();
         assert!(e.contains("is a folder"), "{e}");
     }
 }

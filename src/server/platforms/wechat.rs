@@ -173,9 +173,17 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             AttachmentKind::Image => "image",
             AttachmentKind::Audio => "voice",
             AttachmentKind::Video => "video",
-            _ => return Err(progress.failed(Failure::fail(
-                "WeChat customer-service messages carry photos, voice and video, not other files",
-            ))),
+            _ => {
+                let why = match crate::protocol::carriage(
+                    crate::protocol::ChannelKind::Wechat,
+                    file.kind,
+                    &file.mime,
+                ) {
+                    crate::protocol::Carriage::Refused(why) => why,
+                    _ => "WeChat cannot carry this file",
+                };
+                return Err(progress.failed(Failure::fail(why)));
+            }
         };
         let media_id = upload(p, out.account, out.creds, msgtype, file)
             .await

@@ -2,7 +2,7 @@
 //! and the file's type and size (or why it cannot be sent).
 
 use super::super::app::App;
-use super::super::attach::{describe, AttachForm};
+use super::super::attach::{describe, AttachForm, FileCheck};
 use super::super::command::Command;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
@@ -39,6 +39,16 @@ pub fn draw(app: &App, form: &AttachForm, theme: &Theme, area: Rect, f: &mut Fra
             theme.style(Role::Muted),
         )),
     });
+    // How the platform will deliver it, when not as a file (LINE: a link).
+    if let Some(Ok(FileCheck {
+        note: Some(note), ..
+    })) = &form.check
+    {
+        lines.push(Line::from(Span::styled(
+            wrap::truncate(note, w),
+            theme.style(Role::Notice),
+        )));
+    }
     lines.push(Line::raw(""));
     let room = (inner.height as usize).saturating_sub(lines.len() + 1);
     let mut choices: Vec<Line> = form

@@ -2281,6 +2281,19 @@ impl Store for SqliteStore {
                     "the bot is off in this conversation".into(),
                 ));
             }
+            // A file the platform cannot carry is refused now, not after
+            // the reply was acknowledged.
+            // (An unknown file is refused below, as before.)
+            if let Some(a) = msg
+                .attachment_id
+                .map(|f| load_attachment(tx, f))
+                .transpose()?
+                .flatten()
+            {
+                if let Carriage::Refused(why) = carriage(conv.channel, a.kind, &a.mime) {
+                    return Err(StoreError::Invalid(why.to_string()));
+                }
+            }
             if let Some(cid) = &msg.client_id {
                 let existing: Option<i64> = tx
                     .prepare_cached(

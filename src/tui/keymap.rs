@@ -84,6 +84,23 @@ impl Context {
         }
     }
 
+    /// What the context is, for the help popup and the key reference.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Global => "Everywhere outside text fields",
+            Context::List => "Chatroom list",
+            Context::Chat => "Live chat",
+            Context::Customer => "Customer panel",
+            Context::Compose => "Compose box",
+            Context::Search => "Search",
+            Context::Popup => "Popups",
+            Context::Picker => "Pickers (type to filter)",
+            Context::Settings => "Standard-message settings",
+            Context::Form => "Forms",
+            Context::Standard => "Standard replies (folders and messages)",
+        }
+    }
+
     pub fn is_text(self) -> bool {
         matches!(
             self,

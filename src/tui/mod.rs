@@ -15,6 +15,7 @@ pub mod files;
 pub mod fixtures;
 pub mod format;
 pub mod keymap;
+pub mod keys_reference;
 pub mod layout;
 pub mod macros;
 pub mod notify;

@@ -35,7 +35,13 @@ fn tabs<'a>(items: &[(&'a str, bool)], theme: &Theme) -> Line<'a> {
 /// the active one shows, with ‹ › where some are out of sight.
 fn tabs_fitting<'a>(items: &[(&'a str, bool)], w: usize, theme: &Theme) -> Line<'a> {
     let cost = |l: &str| width(l) + 3;
-    let total: usize = items.iter().map(|(l, _)| cost(l)).sum();
+    // Tabs are " label " with a space between; the last one's closing space
+    // may fall off the edge.
+    let total: usize = items
+        .iter()
+        .map(|(l, _)| cost(l))
+        .sum::<usize>()
+        .saturating_sub(1);
     if total <= w + 1 {
         return tabs(items, theme);
     }

@@ -36,7 +36,7 @@ pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, 
             keys.sort_by_key(|k| ordered.iter().position(|o| o == k).unwrap_or(usize::MAX));
         }
         out.push((None, String::new()));
-        out.push((None, heading(ctx).to_string()));
+        out.push((None, ctx.title().to_string()));
         for (cmd, keys) in by_cmd {
             let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
             out.push((
@@ -52,22 +52,6 @@ pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, 
         }
     }
     out
-}
-
-fn heading(ctx: Context) -> &'static str {
-    match ctx {
-        Context::Global => "Everywhere outside text fields",
-        Context::List => "Chatroom list",
-        Context::Chat => "Live chat",
-        Context::Customer => "Customer panel",
-        Context::Compose => "Compose box",
-        Context::Search => "Search",
-        Context::Popup => "Popups",
-        Context::Picker => "Pickers (type to filter)",
-        Context::Settings => "Standard-message settings",
-        Context::Form => "Forms",
-        Context::Standard => "Standard replies (folders and messages)",
-    }
 }
 
 pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) {

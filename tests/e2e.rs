@@ -758,3 +758,51 @@ async fn a_reply_typed_in_the_terminal_reaches_line_and_a_refused_one_is_sent_ag
     tui.keys("q");
     assert!(tui.wait_exit());
 }
+
+/// With nothing configured, `chatsmart` in a terminal opens the sign-in
+/// form: a wrong password is said in place; the right one goes on into the
+/// inbox and keeps the token, so the next start needs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_screen_signs_in_and_keeps_the_token() {
+    let t = TestServer::start().await;
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().to_path_buf();
+    let mut tui = Tui::spawn_in(home, &[]);
+    tui.wait_for("Sign in to chatsmart");
+    // Server, then login, then a wrong password; ^H (backspace as some
+    // terminals send it) deletes.
+    tui.keys(&t.url());
+    tui.keys("\t");
+    tui.keys("alice.wongx\x08");
+    tui.keys("\t");
+    tui.keys("not it\r");
+    tui.wait_for("wrong login or password");
+    assert!(!tui.screen().contains("not it"), "the password never shows");
+    tui.keys(common::PASSWORD);
+    tui.keys("\r");
+    tui.wait_for("connected");
+    tui.wait_for("Alice Wong");
+    tui.keys("q");
+    assert!(tui.wait_exit());
+    let kept = home_path.join("config/chatsmart");
+    let token = std::fs::read_to_string(kept.join("token")).unwrap();
+    assert!(!token.trim().is_empty());
+
+    // Next time (the same config in another home): straight into the inbox.
+    let next = tempfile::tempdir().unwrap();
+    let dir = next.path().join("config/chatsmart");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(kept.join("token"), dir.join("token")).unwrap();
+    let config = std::fs::read_to_string(kept.join("config.toml")).unwrap();
+    let config = config.replace(
+        &home_path.display().to_string(),
+        &next.path().display().to_string(),
+    );
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    drop(tui);
+    let mut again = Tui::spawn_in(next, &[]);
+    again.wait_for("connected");
+    assert!(!again.screen().contains("Sign in"));
+    again.keys("q");
+    assert!(again.wait_exit());
+}

@@ -577,7 +577,7 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
         crate::tui::app::App::new(client.base_url().to_string(), keymap, chrono::Utc::now());
     app.size = (200, 50);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    let runner = crate::tui::runner::Runner::new(client, tx);
+    let runner = crate::tui::runner::Runner::new(Some(client), tx);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50))?;
     for fx in crate::tui::update::start(&mut app) {
         runner.perform(fx);

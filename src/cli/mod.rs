@@ -412,7 +412,8 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 const NOT_CONNECTED: &str = "no server configured: give --server and --token (or CHATSMART_SERVER and CHATSMART_TOKEN, or chatsmart login)";
 
-const HOW_TO_CONNECT: &str = "chatsmart is not connected to a server yet.
+const HOW_TO_CONNECT: &str =
+    "chatsmart is not connected to a server yet (in a terminal it opens a sign-in form).
 
   Try it with sample data:      chatsmart demo
   Connect to a server:          chatsmart --server http://HOST:7878 --token TOKEN
@@ -450,16 +451,19 @@ fn need_terminal() -> anyhow::Result<()> {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => {
-            let Some(client) = connect(cli.server, cli.token)? else {
+            let server = cli.server.clone().or(ClientConfig::load()?.server);
+            let client = connect(cli.server, cli.token)?;
+            if client.is_none() && need_terminal().is_err() {
                 println!("{HOW_TO_CONNECT}");
                 if let Some(path) = config::config_file() {
                     println!("\nConfig file: {}", path.display());
                 }
                 return Ok(());
-            };
+            }
             need_terminal()?;
             let ui = ui_config()?;
-            runtime()?.block_on(crate::tui::run(client, ui))
+            // Without a server or token: the sign-in screen.
+            runtime()?.block_on(crate::tui::run(client, ui, server))
         }
         Some(Command::Login {
             login,
@@ -653,7 +657,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::watch::watch(client).await
             } else {
                 match need_terminal().and_then(|_| ui_config()) {
-                    Ok(ui) => crate::tui::run(client, ui).await,
+                    Ok(ui) => crate::tui::run(Some(client), ui, None).await,
                     Err(e) => Err(e),
                 }
             };

@@ -19,6 +19,8 @@ pub enum Pane {
 pub enum Screen {
     Inbox,
     Settings,
+    /// No server or token configured: the sign-in form.
+    SignIn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,6 +454,8 @@ pub struct App {
     /// Scheduled messages per conversation, once loaded.
     pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
     pub screen: Screen,
+    /// The sign-in form, while on that screen.
+    pub signin: Option<super::signin::SignInForm>,
     pub settings: super::settings::SettingsState,
     pub customer_ui: super::customer::CustomerUi,
     pub toast: Option<Toast>,
@@ -533,6 +537,7 @@ impl App {
             broadcasts: Vec::new(),
             scheduled: HashMap::new(),
             screen: Screen::Inbox,
+            signin: None,
             settings: Default::default(),
             customer_ui: Default::default(),
             toast: None,
@@ -623,6 +628,9 @@ impl App {
 
     /// The keymap context that has the keyboard now.
     pub fn context(&self) -> Context {
+        if self.screen == Screen::SignIn {
+            return Context::Form;
+        }
         // A folder or message form, from the settings or from the picker.
         if self.settings.form.is_some() && matches!(self.popup, None | Some(Popup::Standard { .. }))
         {

@@ -26,6 +26,23 @@ pub fn err(e: ClientError) -> String {
     e.to_string()
 }
 
+/// A password on its way to the server: never printed, not even in a
+/// debug dump of the effects.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+impl From<String> for Password {
+    fn from(s: String) -> Self {
+        Password(s)
+    }
+}
+
 /// A change the agent is told went through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirm {
@@ -114,6 +131,8 @@ pub enum Reply {
     Standard(Res<Vec<StandardFolder>>),
     Teams(Res<Vec<Team>>),
     Channels(Res<Vec<ChannelAccount>>),
+    /// Signed in on this server (the token is kept), or why not.
+    SignedIn(Res<String>),
     Unread(Res<UnreadCounts>),
     Tags(Res<Vec<TagInfo>>),
     Broadcasts(Res<Vec<Broadcast>>),
@@ -211,6 +230,12 @@ pub enum Effect {
     LoadTeams,
     /// The connected accounts (for the channel tabs).
     LoadChannels,
+    /// Signs in (the sign-in screen) and keeps the token.
+    SignIn {
+        server: String,
+        login: String,
+        password: Password,
+    },
     /// The agent's unread messages per account.
     LoadUnread,
     LoadTags,

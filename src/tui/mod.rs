@@ -26,6 +26,7 @@ pub mod popups;
 pub mod preview;
 pub mod runner;
 pub mod settings;
+pub mod signin;
 pub mod standard;
 pub mod theme;
 pub mod triage;
@@ -151,11 +152,25 @@ fn init_logging() {
     }
 }
 
-/// Runs the inbox against a server until the agent quits.
-pub async fn run(client: Client, cfg: UiConfig) -> anyhow::Result<()> {
+/// Runs the inbox against a server until the agent quits; without a
+/// client (no server or token configured) it opens on the sign-in form,
+/// with `server` filled in when it is known.
+pub async fn run(
+    client: Option<Client>,
+    cfg: UiConfig,
+    server: Option<String>,
+) -> anyhow::Result<()> {
     init_logging();
     let (keymap, theme, problems) = load_look(&cfg);
-    let mut app = App::new(client.base_url().to_string(), keymap, chrono::Utc::now());
+    let base = client
+        .as_ref()
+        .map(|c| c.base_url().to_string())
+        .or(server.clone())
+        .unwrap_or_default();
+    let mut app = App::new(base, keymap, chrono::Utc::now());
+    if client.is_none() {
+        signin::open(&mut app, server.as_deref());
+    }
     app.enter_sends = cfg.enter_sends;
     app.notify = cfg.notify;
     app.download_dir = cfg.download_dir.clone();

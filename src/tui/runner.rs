@@ -7,16 +7,17 @@ use crate::protocol::MessagesQuery;
 use tokio::sync::mpsc::UnboundedSender;
 
 pub struct Runner {
-    client: Client,
+    /// The server's client; none until the sign-in screen has one.
+    client: std::sync::Arc<std::sync::RwLock<Option<Client>>>,
     tx: UnboundedSender<Msg>,
     /// How image previews are drawn; none when they are off.
     picker: Option<ratatui_image::picker::Picker>,
 }
 
 impl Runner {
-    pub fn new(client: Client, tx: UnboundedSender<Msg>) -> Self {
+    pub fn new(client: Option<Client>, tx: UnboundedSender<Msg>) -> Self {
         Runner {
-            client,
+            client: std::sync::Arc::new(std::sync::RwLock::new(client)),
             tx,
             picker: None,
         }
@@ -27,8 +28,29 @@ impl Runner {
     }
 
     pub fn perform(&self, fx: Effect) {
-        let c = self.client.clone();
         let tx = self.tx.clone();
+        if let Effect::SignIn {
+            server,
+            login,
+            password,
+        } = fx
+        {
+            let slot = self.client.clone();
+            tokio::spawn(async move {
+                let result = sign_in(&server, &login, &password.0).await.map(|client| {
+                    if let Ok(mut c) = slot.write() {
+                        *c = Some(client);
+                    }
+                    server
+                });
+                let _ = tx.send(Msg::Reply(Box::new(Reply::SignedIn(result))));
+            });
+            return;
+        }
+        // Nothing reaches a server before there is one (the sign-in screen).
+        let Some(c) = self.client.read().ok().and_then(|c| c.clone()) else {
+            return;
+        };
         if let Effect::StartStream(since) = fx {
             let (mut rx, _task) = spawn_event_stream(c, since);
             tokio::spawn(async move {
@@ -50,7 +72,7 @@ impl Runner {
                         None => Err("previews are off".into()),
                     },
                 ),
-                Effect::StartStream(_) => return,
+                Effect::StartStream(_) | Effect::SignIn { .. } => return,
                 Effect::LoadMe => Reply::Me(c.me().await.map_err(err)),
                 Effect::LoadAgents => Reply::Agents(c.agents().await.map_err(err)),
                 Effect::LoadConversations {
@@ -416,6 +438,28 @@ async fn file(
             Reply::Imported(path, result)
         }
     }
+}
+
+/// Signs in as `chatsmart login` does and keeps the token the same way;
+/// the client it gives carries the token.
+async fn sign_in(server: &str, login: &str, password: &str) -> Result<Client, String> {
+    let anon = Client::new(server, None).map_err(|e| format!("{e:#}"))?;
+    let ok = anon
+        .login(login, password)
+        .await
+        .map_err(|e| match e.status() {
+            Some(401) => "wrong login or password".to_string(),
+            _ => err(e),
+        })?;
+    let (server, token) = (server.to_string(), ok.token);
+    tokio::task::spawn_blocking({
+        let (server, token) = (server.clone(), token.clone());
+        move || crate::config::save_login(&server, &token)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("signed in, but the token could not be kept: {e:#}"))?;
+    Client::new(&server, Some(token)).map_err(|e| format!("{e:#}"))
 }
 
 /// "resolve 3 conversations", for the report.

@@ -37,6 +37,10 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         f.render_widget(Paragraph::new(text).centered().wrap(Wrap { trim: true }), r);
         return;
     }
+    if app.screen == super::app::Screen::SignIn {
+        super::signin::draw(app, theme, area, f);
+        return;
+    }
     let a = areas(app);
     if app.screen == super::app::Screen::Settings {
         super::settings::draw::draw(app, theme, area, f);

@@ -16,7 +16,10 @@ use crate::protocol::*;
 use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
 
 /// Effects to run when the app starts.
-pub fn start(_app: &mut App) -> Vec<Effect> {
+pub fn start(app: &mut App) -> Vec<Effect> {
+    if app.screen == Screen::SignIn {
+        return Vec::new();
+    }
     vec![Effect::LoadMe]
 }
 
@@ -60,7 +63,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             if app.toast.as_ref().is_some_and(|t| t.until <= now) {
                 app.toast = None;
             }
-            if app.me.is_none() && now.timestamp() % 5 == 0 {
+            if app.me.is_none() && app.screen != Screen::SignIn && now.timestamp() % 5 == 0 {
                 fx.push(Effect::LoadMe);
             }
             let due = app
@@ -81,6 +84,17 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let ctx = app.context();
+    if app.screen == Screen::SignIn {
+        match app.keymap.lookup(ctx, &key) {
+            Some(cmd) => super::signin::command(app, cmd, fx),
+            None => {
+                if let Some(c) = key.text() {
+                    super::signin::type_char(app, c);
+                }
+            }
+        }
+        return;
+    }
     if ctx == Context::Form {
         let in_settings = app.settings.form.is_some();
         match (app.keymap.lookup(ctx, &key), in_settings) {
@@ -174,6 +188,10 @@ fn type_char(app: &mut App, c: char, fx: &mut Vec<Effect>) {
 }
 
 fn paste(app: &mut App, text: &str) {
+    if app.screen == Screen::SignIn {
+        super::signin::paste(app, text);
+        return;
+    }
     let clean = crate::sanitize::multiline(text);
     let one_line = !(app.popup.is_none() && app.focus == Focus::Compose);
     let mut fx = Vec::new();
@@ -1671,6 +1689,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 }
             }
         }
+        Reply::SignedIn(result) => super::signin::signed_in(app, result, fx),
         Reply::Channels(Err(e)) => {
             app.notify(format!("cannot load the channels: {e}"), Level::Error)
         }

@@ -806,3 +806,70 @@ async fn the_sign_in_screen_signs_in_and_keeps_the_token() {
     again.keys("q");
     assert!(again.wait_exit());
 }
+
+/// Thai (marks that join the letter before, and SARA AM), Arabic, CJK and
+/// emoji with ZWJ and flags, in the real program on a pseudo-terminal: as
+/// the list scrolls, shrinks to a search and grows back, every row the
+/// list leaves empty is empty on the screen (no stray ำ), and no row is
+/// shifted past the list's border.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_script_leaves_the_screen_clean_as_the_list_changes() {
+    let t = TestServer::start().await;
+    let rows = [
+        ("สมชาย ใจดี", "ส่งใบนำส่งสำหรับคืนสินค้าแล้วค่ะ"),
+        ("นภัสสร จันทร์เพ็ญ", "ใบกำกับภาษีจะส่งไปทางอีเมลนะคะ ขอบคุณค่ะ"),
+        ("ศิริพร ศักดิ์ดี", "ทำไมยังไม่ได้รับของ สำคัญมาก"),
+        ("أحمد", "مرحبا، أين طلبي؟ شكرا"),
+        ("陳美玲", "你好，我的訂單到了嗎？📦"),
+        ("Ava", "👨‍👩‍👧‍👦 family order 🇹🇭 🇯🇵 👍🏽"),
+        ("Liam", "plain ascii for contrast"),
+    ];
+    for (i, (name, text)) in rows.iter().enumerate() {
+        t.inbound(
+            ChannelKind::Line,
+            &format!("U{i}"),
+            name,
+            text,
+            &format!("s-{i}"),
+        )
+        .await;
+    }
+    let mut tui = Tui::start(&t.url(), &t.alice.token);
+    tui.wait_for("connected");
+    tui.wait_for("Liam");
+    let clean = |tui: &Tui, shown: usize| {
+        let screen = tui.screen();
+        let list = list_pane(&screen);
+        let lines: Vec<&str> = list.lines().collect();
+        // Rows 6.. are the conversations, two lines each; below them the
+        // list is empty.
+        for (i, l) in lines.iter().enumerate().skip(6 + 2 * shown).take(10) {
+            assert!(
+                l.trim().is_empty(),
+                "list row {i} should be empty, has {l:?}\n{screen}"
+            );
+        }
+        // Nothing pushed past the list's border: every row of the screen
+        // has the three panes' borders where they belong.
+        for l in screen.lines().skip(1).take(30) {
+            let border = l.chars().position(|c| c == '┃' || c == '│');
+            assert_eq!(border, Some(0), "{l:?}\n{screen}");
+        }
+    };
+    clean(&tui, rows.len());
+    // Scroll down and up through them.
+    tui.keys("jjjjjjjgG");
+    clean(&tui, rows.len());
+    // A search shrinks the list to one: the rows the Thai ones held empty.
+    tui.keys("/ใบกำกับ");
+    tui.wait_until("one conversation", |s| {
+        list_pane(s).contains("นภัสสร") && !list_pane(s).contains("Liam")
+    });
+    clean(&tui, 1);
+    // And back.
+    tui.keys("\x15\x1b");
+    tui.wait_for("Liam");
+    clean(&tui, rows.len());
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}

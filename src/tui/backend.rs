@@ -1,22 +1,45 @@
-//! The terminal backend: crossterm's, writing fewer bytes. Over SSH on a
-//! slow link every byte of a frame counts, so a frame ends with one reset
-//! (not four), and the cursor is shown or hidden only when that changes.
+//! The terminal backend: crossterm's, writing fewer bytes, and keeping
+//! every script in its cells.
+//!
+//! Over SSH on a slow link every byte of a frame counts, so a frame ends
+//! with one reset (not four), and the cursor is shown or hidden only when
+//! that changes.
+//!
+//! Terminals do not agree with each other, nor with the width tables
+//! ratatui lays out by, on some graphemes: Thai vowels and tone marks that
+//! join the letter before (SARA AM is a cell of its own in most
+//! terminals), Arabic, combining marks, emoji joined with ZWJ, flags. Drawn
+//! as a diff, such a row could leave a stray cell behind (the ำ of an
+//! earlier frame) or shift what follows. So a row that holds such a
+//! grapheme, now or in the frame before, is drawn whole whenever it
+//! changes, and every cell after such a grapheme is placed by an explicit
+//! cursor move: whatever width the terminal gives it, nothing after it
+//! moves, and nothing of the earlier frame stays.
 
 use crossterm::cursor::MoveTo;
 use crossterm::queue;
 use crossterm::style::{Attribute, Colors, Print, SetAttribute, SetColors};
 use ratatui::backend::IntoCrossterm;
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::Cell;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::style::Color as CColor;
-use ratatui::layout::{Position, Size};
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
+use std::collections::BTreeSet;
 use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
 
 pub struct LeanBackend<W: Write> {
     inner: CrosstermBackend<W>,
     /// Whether the cursor shows, once known.
     cursor_visible: Option<bool>,
+    /// What the terminal was told to show: the last frame, cell by cell.
+    shown: Buffer,
+    /// How many graphemes of uncertain width each row holds.
+    risky_rows: Vec<u32>,
+    /// How wide the frames drawn since the last clear are (rows drawn whole
+    /// go no further: the terminal may be narrower than the record).
+    width: u16,
 }
 
 impl<W: Write> LeanBackend<W> {
@@ -24,7 +47,57 @@ impl<W: Write> LeanBackend<W> {
         LeanBackend {
             inner: CrosstermBackend::new(writer),
             cursor_visible: None,
+            shown: Buffer::empty(Rect::ZERO),
+            risky_rows: Vec::new(),
+            width: 0,
         }
+    }
+
+    /// Makes the record of the screen cover (x, y).
+    fn cover(&mut self, x: u16, y: u16) {
+        let area = self.shown.area;
+        if x < area.width && y < area.height {
+            return;
+        }
+        // Generously, so this is rare: the cells are copied where they were.
+        let grown = Rect::new(
+            0,
+            0,
+            area.width.max(x.saturating_add(1)).max(80),
+            area.height.max(y.saturating_add(1)).max(24),
+        );
+        let mut next = Buffer::empty(grown);
+        for cy in 0..area.height {
+            for cx in 0..area.width {
+                next[(cx, cy)] = self.shown[(cx, cy)].clone();
+            }
+        }
+        self.shown = next;
+        self.risky_rows.resize(grown.height as usize, 0);
+    }
+
+    /// Forgets the record: the screen is blank (and may have another size:
+    /// the record grows again with what is drawn).
+    fn forget(&mut self) {
+        self.shown = Buffer::empty(Rect::ZERO);
+        self.risky_rows.clear();
+        self.width = 0;
+    }
+}
+
+/// Whether terminals may draw this grapheme wider or narrower than ratatui
+/// counts it: several characters in one cell (a letter with its marks, a
+/// ZWJ sequence, a flag), or a character from the scripts and symbols
+/// where width tables disagree.
+pub fn risky(symbol: &str) -> bool {
+    let mut chars = symbol.chars();
+    match (chars.next(), chars.next()) {
+        (Some(_), Some(_)) => true,
+        (Some(c), None) => {
+            let c = c as u32;
+            (0x0300..0x2000).contains(&c) || (0xFE00..0xFE10).contains(&c) || c >= 0x1F000
+        }
+        _ => false,
     }
 }
 
@@ -55,6 +128,48 @@ fn attributes(m: Modifier) -> impl Iterator<Item = Attribute> {
     .map(|(_, a)| a)
 }
 
+/// The style in force on the terminal, and where its cursor is known to be.
+struct Pen {
+    fg: Color,
+    bg: Color,
+    modifier: Modifier,
+    /// The cell the cursor stands on, when known.
+    at: Option<(u16, u16)>,
+}
+
+impl Pen {
+    /// Draws `cell` at (x, y), moving the cursor only when it is not there.
+    fn put<W: Write>(&mut self, w: &mut W, x: u16, y: u16, cell: &Cell) -> io::Result<()> {
+        if self.at != Some((x, y)) {
+            queue!(w, MoveTo(x, y))?;
+        }
+        if cell.modifier != self.modifier {
+            // Start clean, then set what this cell wants: simpler than
+            // undoing attributes one by one, and as short in practice.
+            queue!(w, SetAttribute(Attribute::Reset))?;
+            for a in attributes(cell.modifier) {
+                queue!(w, SetAttribute(a))?;
+            }
+            self.modifier = cell.modifier;
+            self.fg = Color::Reset;
+            self.bg = Color::Reset;
+        }
+        if cell.fg != self.fg || cell.bg != self.bg {
+            let f: CColor = cell.fg.into_crossterm();
+            let b: CColor = cell.bg.into_crossterm();
+            queue!(w, SetColors(Colors::new(f, b)))?;
+            self.fg = cell.fg;
+            self.bg = cell.bg;
+        }
+        let symbol = cell.symbol();
+        queue!(w, Print(symbol))?;
+        // After a grapheme of uncertain width, where the cursor went is not
+        // known: the next cell is placed explicitly.
+        self.at = (!risky(symbol)).then(|| (x + symbol.width().max(1) as u16, y));
+        Ok(())
+    }
+}
+
 impl<W: Write> Backend for LeanBackend<W> {
     type Error = io::Error;
 
@@ -62,36 +177,56 @@ impl<W: Write> Backend for LeanBackend<W> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        // Each frame starts and ends with the terminal's default style.
-        let (mut fg, mut bg, mut modifier) = (Color::Reset, Color::Reset, Modifier::empty());
-        let mut last: Option<(u16, u16)> = None;
-        let w = &mut self.inner;
-        for (x, y, cell) in content {
-            if !matches!(last, Some((lx, ly)) if x == lx + 1 && y == ly) {
-                queue!(w, MoveTo(x, y))?;
-            }
-            last = Some((x, y));
-            if cell.modifier != modifier {
-                // Start clean, then set what this cell wants: simpler than
-                // undoing attributes one by one, and as short in practice.
-                queue!(w, SetAttribute(Attribute::Reset))?;
-                for a in attributes(cell.modifier) {
-                    queue!(w, SetAttribute(a))?;
-                }
-                modifier = cell.modifier;
-                fg = Color::Reset;
-                bg = Color::Reset;
-            }
-            if cell.fg != fg || cell.bg != bg {
-                let f: CColor = cell.fg.into_crossterm();
-                let b: CColor = cell.bg.into_crossterm();
-                queue!(w, SetColors(Colors::new(f, b)))?;
-                fg = cell.fg;
-                bg = cell.bg;
-            }
-            queue!(w, Print(cell.symbol()))?;
+        let updates: Vec<(u16, u16, &Cell)> = content.collect();
+        if let Some(right) = updates.iter().map(|(x, _, _)| *x).max() {
+            self.width = self.width.max(right + 1);
         }
-        if fg != Color::Reset || bg != Color::Reset || !modifier.is_empty() {
+        // Rows drawn whole: those that change and hold, or held, a
+        // grapheme of uncertain width.
+        let mut whole: BTreeSet<u16> = BTreeSet::new();
+        for (x, y, cell) in &updates {
+            self.cover(*x, *y);
+            let before = risky(self.shown[(*x, *y)].symbol());
+            let after = risky(cell.symbol());
+            if self.risky_rows[*y as usize] > 0 || after {
+                whole.insert(*y);
+            }
+            let n = &mut self.risky_rows[*y as usize];
+            *n = *n + u32::from(after) - u32::from(before);
+            self.shown[(*x, *y)] = (*cell).clone();
+            // The cells a wide grapheme covers are blank in the frame (the
+            // diff never sends them): so in the record too.
+            let covered = cell.symbol().width().saturating_sub(1) as u16;
+            for cx in (x + 1)..(x + 1 + covered).min(self.shown.area.width) {
+                if risky(self.shown[(cx, *y)].symbol()) {
+                    self.risky_rows[*y as usize] -= 1;
+                }
+                self.shown[(cx, *y)].reset();
+            }
+        }
+        // Each frame starts and ends with the terminal's default style.
+        let mut pen = Pen {
+            fg: Color::Reset,
+            bg: Color::Reset,
+            modifier: Modifier::empty(),
+            at: None,
+        };
+        let w = &mut self.inner;
+        for (x, y, cell) in &updates {
+            if !whole.contains(y) {
+                pen.put(w, *x, *y, cell)?;
+            }
+        }
+        for y in whole {
+            let mut x = 0;
+            while x < self.width.min(self.shown.area.width) {
+                let cell = &self.shown[(x, y)];
+                pen.put(w, x, y, cell)?;
+                // A wide grapheme covers the cells after it.
+                x += cell.symbol().width().max(1) as u16;
+            }
+        }
+        if pen.fg != Color::Reset || pen.bg != Color::Reset || !pen.modifier.is_empty() {
             queue!(w, SetAttribute(Attribute::Reset))?;
         }
         Ok(())
@@ -122,10 +257,14 @@ impl<W: Write> Backend for LeanBackend<W> {
     }
 
     fn clear(&mut self) -> io::Result<()> {
+        self.forget();
         self.inner.clear()
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        if clear_type == ClearType::All {
+            self.forget();
+        }
         self.inner.clear_region(clear_type)
     }
 
@@ -220,5 +359,100 @@ mod tests {
         let second = &all[first.len()..];
         assert!(second.len() < 16, "{:?}", String::from_utf8_lossy(second));
         assert_eq!(screen(&all).screen().contents(), "bold plain rev\nhello!");
+    }
+
+    /// Whether the terminal shows the frame: every grapheme ratatui placed
+    /// starts in its cell (nothing shifted), and every cell the frame leaves
+    /// blank is blank on the terminal (nothing left over from an earlier
+    /// frame), but where a grapheme of uncertain width just before may
+    /// spill, as the terminal draws it.
+    fn same_as_buffer(p: &vt100::Parser, buf: &ratatui::buffer::Buffer) -> Result<(), String> {
+        let s = p.screen();
+        let area = buf.area;
+        for y in 0..area.height {
+            let mut x = 0;
+            // How far the last grapheme of uncertain width may reach.
+            let mut spill = 0u16;
+            while x < area.width {
+                let want = buf[(x, y)].symbol();
+                let got = s.cell(y, x).map(|c| c.contents()).unwrap_or_default();
+                let width = unicode_width::UnicodeWidthStr::width(want).max(1) as u16;
+                let bad = if want.trim().is_empty() {
+                    x >= spill && !got.trim().is_empty()
+                } else {
+                    // The first character at least: a terminal may split a
+                    // grapheme over cells (SARA AM) or drop what it cannot
+                    // join (ZWJ).
+                    !got.starts_with(want.chars().next().unwrap_or(' '))
+                };
+                if bad {
+                    return Err(format!(
+                        "row {y} col {x}: the terminal has {got:?}, the frame {want:?}\n{}",
+                        s.contents()
+                    ));
+                }
+                if risky(want) {
+                    // ZWJ sequences may take two cells a person.
+                    spill = x + 2 * want.chars().count() as u16;
+                }
+                x += width;
+            }
+        }
+        Ok(())
+    }
+
+    /// Thai (vowels and tone marks that join the letter before, and SARA
+    /// AM), Arabic, CJK, emoji with ZWJ and flags: after any sequence of
+    /// frames, scrolled, replaced or cleared, the terminal shows exactly the
+    /// frame: no stray or shifted cells.
+    #[test]
+    fn every_script_leaves_the_terminal_exactly_as_the_frame() {
+        let lines = [
+            "สมชาย ใจดี ส่งใบนำส่งสำหรับคืนสินค้า",
+            "ขอบคุณค่ะ ใบกำกับภาษีจะส่งไปทางอีเมล",
+            "مرحبا، أين طلبي؟ شكرا",
+            "你好，我的訂單 #LH-20431 到了嗎？📦",
+            "👨‍👩‍👧‍👦 family 🇹🇭 🇯🇵 flags 👍🏽 ok",
+            "plain ascii row for contrast",
+            "配送先の住所を変更できますか？",
+            "นภัสสร จันทร์เพ็ญ ทางเราจะติดตามให้จนถึงมือ",
+        ];
+        let (w, h) = (44u16, 6u16);
+        let out = Shared::default();
+        let mut term = Terminal::with_options(
+            LeanBackend::new(out.clone()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+            },
+        )
+        .unwrap();
+        let mut p = vt100::Parser::new(h, w, 0);
+        let mut seen = 0;
+        // Scroll through the rows one by one, then shift them sideways,
+        // then blank some: what a list does as it scrolls and updates.
+        for frame in 0..(lines.len() * 3) {
+            let start = frame % lines.len();
+            let indent = (frame / lines.len()) * 3;
+            let rows: Vec<Line> = (0..h as usize)
+                .map(|r| {
+                    if frame >= lines.len() * 2 && r % 2 == 1 {
+                        Line::from("")
+                    } else {
+                        let text = lines[(start + r) % lines.len()];
+                        Line::from(format!("{}{text}", " ".repeat(indent)))
+                    }
+                })
+                .collect();
+            let done = term
+                .draw(|f| f.render_widget(Paragraph::new(rows), f.area()))
+                .unwrap();
+            let buf = done.buffer.clone();
+            let all = out.0.lock().unwrap().clone();
+            p.process(&all[seen..]);
+            seen = all.len();
+            if let Err(e) = same_as_buffer(&p, &buf) {
+                panic!("frame {frame}: {e}");
+            }
+        }
     }
 }

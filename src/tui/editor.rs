@@ -12,6 +12,28 @@ pub struct Editor {
 }
 
 impl Editor {
+    /// Applies an `input.*` command (cursor moves and deletions); says
+    /// whether it was one. The one place editing keys act on a text field.
+    pub fn apply(&mut self, cmd: super::command::Command) -> bool {
+        use super::command::Command as C;
+        match cmd {
+            C::InputLeft => self.left(),
+            C::InputRight => self.right(),
+            C::InputUp => self.up(),
+            C::InputDown => self.down(),
+            C::InputHome => self.home(),
+            C::InputEnd => self.end(),
+            C::InputWordLeft => self.word_left(),
+            C::InputWordRight => self.word_right(),
+            C::InputBackspace => self.backspace(),
+            C::InputDelete => self.delete(),
+            C::InputDeleteWord => self.delete_word(),
+            C::InputClearLine => self.clear_line(),
+            _ => return false,
+        }
+        true
+    }
+
     pub fn new() -> Self {
         Self::default()
     }

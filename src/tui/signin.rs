@@ -87,20 +87,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         // The form's toggle key is a space here: passwords have spaces.
         Command::FormToggle => form.editor().insert_char(' '),
         c => {
-            let ed = form.editor();
-            match c {
-                Command::InputLeft => ed.left(),
-                Command::InputRight => ed.right(),
-                Command::InputHome => ed.home(),
-                Command::InputEnd => ed.end(),
-                Command::InputWordLeft => ed.word_left(),
-                Command::InputWordRight => ed.word_right(),
-                Command::InputBackspace => ed.backspace(),
-                Command::InputDelete => ed.delete(),
-                Command::InputDeleteWord => ed.delete_word(),
-                Command::InputClearLine => ed.clear_line(),
-                _ => {}
-            }
+            form.editor().apply(c);
         }
     }
 }

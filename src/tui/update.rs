@@ -246,21 +246,7 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
 
 fn edit(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     if let Some(ed) = active_editor(app) {
-        match cmd {
-            Command::InputLeft => ed.left(),
-            Command::InputRight => ed.right(),
-            Command::InputUp => ed.up(),
-            Command::InputDown => ed.down(),
-            Command::InputHome => ed.home(),
-            Command::InputEnd => ed.end(),
-            Command::InputWordLeft => ed.word_left(),
-            Command::InputWordRight => ed.word_right(),
-            Command::InputBackspace => ed.backspace(),
-            Command::InputDelete => ed.delete(),
-            Command::InputDeleteWord => ed.delete_word(),
-            Command::InputClearLine => ed.clear_line(),
-            _ => {}
-        }
+        ed.apply(cmd);
     }
     after_edit(app, fx);
 }

@@ -750,21 +750,7 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Quit => app.quit = true,
         c => {
             if let Some(ed) = editor(app) {
-                match c {
-                    Command::InputLeft => ed.left(),
-                    Command::InputRight => ed.right(),
-                    Command::InputUp => ed.up(),
-                    Command::InputDown => ed.down(),
-                    Command::InputHome => ed.home(),
-                    Command::InputEnd => ed.end(),
-                    Command::InputWordLeft => ed.word_left(),
-                    Command::InputWordRight => ed.word_right(),
-                    Command::InputBackspace => ed.backspace(),
-                    Command::InputDelete => ed.delete(),
-                    Command::InputDeleteWord => ed.delete_word(),
-                    Command::InputClearLine => ed.clear_line(),
-                    _ => {}
-                }
+                ed.apply(c);
             }
         }
     }

@@ -531,17 +531,7 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         c if c.name().starts_with("input.") => {
             if let Some(ed) = form_editor(form) {
-                match c {
-                    Command::InputHome => ed.home(),
-                    Command::InputEnd => ed.end(),
-                    Command::InputWordLeft => ed.word_left(),
-                    Command::InputWordRight => ed.word_right(),
-                    Command::InputBackspace => ed.backspace(),
-                    Command::InputDelete => ed.delete(),
-                    Command::InputDeleteWord => ed.delete_word(),
-                    Command::InputClearLine => ed.clear_line(),
-                    _ => {}
-                }
+                ed.apply(c);
             }
         }
         Command::Quit => app.quit = true,

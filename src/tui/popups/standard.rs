@@ -7,7 +7,7 @@ use super::super::app::{App, Popup};
 use super::super::command::Command;
 use super::super::editor::Editor;
 use super::super::keymap::Context;
-use super::super::standard::{filled, in_scope, rows, Rows};
+use super::super::standard::{fill_text, filled, in_scope, rows, Rows};
 use super::super::theme::{Role, Theme};
 use super::super::wrap::{truncate, wrap};
 use crate::sanitize;
@@ -208,7 +208,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
                     .messages
                     .iter()
                     .take(4)
-                    .map(|m| format!("• {}", sanitize::line(&m.text)))
+                    .map(|m| format!("• {}", sanitize::line(&fill_text(app, &m.text))))
                     .collect::<Vec<_>>()
                     .join("\n")
             })

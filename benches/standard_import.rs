@@ -59,7 +59,13 @@ fn bench(c: &mut Criterion) {
                 let (plan, report) =
                     chatsmart::sheets::standard::plan(&bytes, "bench.xlsx", &teams, &agents, false)
                         .unwrap();
-                let done = rt.block_on(store.import_standard(plan, report)).unwrap();
+                let done = rt
+                    .block_on(store.import_standard(
+                        plan,
+                        report,
+                        chatsmart::server::store::any_folder(),
+                    ))
+                    .unwrap();
                 assert_eq!(done.messages_added, ROWS);
             },
             BatchSize::PerIteration,

@@ -567,6 +567,14 @@ async fn assigning_an_agent_takes_the_conversation_from_the_bot() {
     let m = messages(&t, conv, 7).await;
     assert_eq!(m[5].text, "Alice Wong took the conversation");
     assert_eq!(m[6].text, "bot turned on by Alice Wong");
+    // Given again to someone who has it, the person takes over again.
+    let c = t.alice.client.assign(conv, t.bob.agent.id).await.unwrap();
+    assert!(!c.bot_active);
+    let m = messages(&t, conv, 8).await;
+    assert_eq!(
+        m[7].text,
+        "bot turned off: assigned to Bob Chen by Alice Wong"
+    );
 
     // Taking a conversation oneself says so.
     let other = t

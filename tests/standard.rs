@@ -295,16 +295,79 @@ async fn agents_keep_folders_for_themselves_and_their_teams() {
         .await
         .unwrap_err();
     assert_eq!(status(e), 403);
-    // Her team's, for some of its people: hers to keep too.
+    // Her team's, for some of its people: hers to keep when she is one of
+    // them; a teammate's own (Ada's) is not hers to make, see or change.
     alice
         .create_folder(&FolderInput {
-            name: "Support, Bob's".into(),
+            name: "Support, Ada's and mine".into(),
             team_id: Some(support),
-            assignee_ids: vec![t.bob.agent.id],
+            assignee_ids: vec![t.alice.agent.id, t.admin.agent.id],
             ..Default::default()
         })
         .await
         .unwrap();
+    let e = alice
+        .create_folder(&FolderInput {
+            name: "Ada's".into(),
+            team_id: Some(support),
+            assignee_ids: vec![t.admin.agent.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status(e), 403);
+    let adas = t
+        .admin
+        .client
+        .create_folder(&FolderInput {
+            name: "Ada's".into(),
+            team_id: Some(support),
+            assignee_ids: vec![t.admin.agent.id],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let adas_msg = t
+        .admin
+        .client
+        .add_standard_message(adas.id, "private to Ada")
+        .await
+        .unwrap();
+    for e in [
+        alice
+            .update_folder(adas.id, &FolderPatch::default())
+            .await
+            .unwrap_err(),
+        alice
+            .update_folder(
+                adas.id,
+                &FolderPatch {
+                    assignee_ids: Some(vec![]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err(),
+        alice.delete_folder(adas.id).await.unwrap_err(),
+        alice
+            .add_standard_message(adas.id, "mine now")
+            .await
+            .unwrap_err(),
+        alice
+            .edit_standard_message(adas_msg.id, "mine now")
+            .await
+            .unwrap_err(),
+        alice
+            .delete_standard_message(adas_msg.id)
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(
+            status(e),
+            404,
+            "a teammate's own folder does not exist for her"
+        );
+    }
     // A folder for someone else is not hers to make.
     let e = alice
         .create_folder(&FolderInput {
@@ -902,4 +965,77 @@ async fn an_import_fills_the_folder_of_the_same_scope_and_leaves_others_alone() 
     let refunds_now = folders.iter().find(|f| f.id == refunds.id).unwrap();
     assert!(refunds_now.messages.is_empty(), "another scope: untouched");
     assert_eq!(folders.iter().filter(|f| f.name == "Refunds").count(), 2);
+}
+
+/// A sheet names people by login, or by a name only one agent has; every
+/// row of a folder refused is counted, repeats included.
+#[tokio::test]
+async fn import_names_people_unambiguously_and_counts_every_refused_row() {
+    let t = TestServer::start().await;
+    // A second Bob Chen.
+    t.state()
+        .store
+        .create_agent(chatsmart::server::store::NewAgent {
+            name: "Bob Chen".into(),
+            login: "bob.chen2".into(),
+            role: Role::Agent,
+            teams: vec!["Billing".into()],
+            password_hash: None,
+        })
+        .await
+        .unwrap();
+    let sheet = |rows: &[[&str; 5]]| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Standard messages").unwrap();
+        for (c, h) in sheets::standard::COLUMNS.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, *v).unwrap();
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let admin = &t.admin.client;
+    let r = admin
+        .standard_import(
+            sheet(&[["All", "Refunds", "", "Bob Chen", "Refunds take 3 days."]]),
+            "a.xlsx",
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.errors.len(), 1);
+    assert!(r.errors[0].message.contains("bob.chen2"), "{:?}", r.errors);
+    let r = admin
+        .standard_import(
+            sheet(&[["All", "Refunds", "", "bob.chen2", "Refunds take 3 days."]]),
+            "a.xlsx",
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+
+    // Alice (Support) imports two identical rows for Billing: both refused.
+    let r = t
+        .alice
+        .client
+        .standard_import(
+            sheet(&[
+                ["All", "Billing", "Billing", "", "same"],
+                ["All", "Billing", "Billing", "", "same"],
+            ]),
+            "b.xlsx",
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.rows, r.rows_refused), (2, 2), "{r:?}");
+    assert_eq!(
+        r.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
 }

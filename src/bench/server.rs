@@ -242,7 +242,9 @@ pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let start = Instant::now();
     let (plan, report) =
         crate::sheets::standard::plan(&sheet, "bench.xlsx", &teams, &agents, false)?;
-    store.import_standard(plan, report).await?;
+    store
+        .import_standard(plan, report, crate::server::store::any_folder())
+        .await?;
     let import = start.elapsed();
     // Customers: import from CSV, then export to .xlsx.
     let csv = super::data::customers_csv(customers);

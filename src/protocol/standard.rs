@@ -96,8 +96,8 @@ impl std::str::FromStr for StandardEditing {
 
 /// Whether `agent` may keep a folder with this scope (create it, change it,
 /// change its messages, delete it): admins always; agents, unless the server
-/// keeps editing for admins, a folder for a team they are in or one for
-/// themselves alone. A folder for everyone, or for other people, is an
+/// keeps editing for admins, a folder for a team they are in (for all of
+/// it, or for some of it that includes them) or one for themselves alone. A folder for everyone, or for other people, is an
 /// admin's. The reason is said to the agent as it is.
 pub fn may_manage(
     agent: &Agent,
@@ -112,7 +112,17 @@ pub fn may_manage(
         return Err("only admins change standard messages on this server".into());
     }
     match team_id {
-        Some(t) if agent.teams.iter().any(|x| x.id == t) => Ok(()),
+        Some(t)
+            if agent.teams.iter().any(|x| x.id == t)
+                && (assignee_ids.is_empty() || assignee_ids.contains(&agent.id)) =>
+        {
+            Ok(())
+        }
+        // A teammate's folder: theirs, not this agent's.
+        Some(t) if agent.teams.iter().any(|x| x.id == t) => Err(
+            "that folder is kept for other people in your team: an agent keeps folders for the whole team, or ones that include them"
+                .into(),
+        ),
         Some(_) => Err(
             "you are not in that team: an agent keeps folders for a team they are in, or for themselves"
                 .into(),

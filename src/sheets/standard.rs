@@ -281,16 +281,32 @@ pub fn plan(
             }
         };
 
-        // Users.
+        // Users: by login, or by name when only one agent has it.
         let mut assignee_ids = Vec::new();
         for u in split_list(get("User")) {
-            match agents
+            let by_login: Vec<&Agent> = agents
                 .iter()
-                .find(|a| a.name.eq_ignore_ascii_case(&u) || a.login.eq_ignore_ascii_case(&u))
-            {
-                Some(a) => assignee_ids.push(a.id),
-                None => {
+                .filter(|a| a.login.eq_ignore_ascii_case(&u))
+                .collect();
+            let by_name: Vec<&Agent> = agents
+                .iter()
+                .filter(|a| a.name.eq_ignore_ascii_case(&u))
+                .collect();
+            match (by_login.as_slice(), by_name.as_slice()) {
+                ([a], _) | ([], [a]) => assignee_ids.push(a.id),
+                ([], []) => {
                     bad("User", format!("no agent named {u:?}"));
+                    row_ok = false;
+                }
+                _ => {
+                    let logins: Vec<&str> = by_name.iter().map(|a| a.login.as_str()).collect();
+                    bad(
+                        "User",
+                        format!(
+                            "several agents are called {u:?}: write the login instead ({})",
+                            logins.join(", ")
+                        ),
+                    );
                     row_ok = false;
                 }
             }
@@ -330,6 +346,7 @@ pub fn plan(
         match by_scope.get(&key) {
             Some(&i) => {
                 let f = &mut folders[i];
+                f.rows.push(n);
                 if f.messages.iter().any(|(_, t)| *t == text) {
                     report.duplicates_skipped += 1;
                 } else {
@@ -345,6 +362,7 @@ pub fn plan(
                     team_id,
                     assignee_ids,
                     messages: vec![(n, text)],
+                    rows: vec![n],
                 });
             }
         }

@@ -236,6 +236,9 @@ pub struct PlannedFolder {
     pub assignee_ids: Vec<AgentId>,
     /// (row, text), in order.
     pub messages: Vec<(usize, String)>,
+    /// Every row that names it, repeats of a message included (a refusal
+    /// names them all).
+    pub rows: Vec<usize>,
 }
 
 /// Who makes a change, and when (now unless given: seeding and scheduled
@@ -531,6 +534,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         plan: Vec<PlannedFolder>,
         report: ImportReport,
+        guard: FolderGuard,
     ) -> StoreResult<ImportReport>;
 
     // Tag management.

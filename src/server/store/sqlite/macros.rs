@@ -88,6 +88,7 @@ pub fn team_member(
         .prepare_cached(
             "SELECT ca.agent_id FROM conversation_assignees ca
              JOIN agent_teams t ON t.agent_id = ca.agent_id AND t.team_id = ?2
+             JOIN agents ag ON ag.id = ca.agent_id AND ag.disabled_at IS NULL
              WHERE ca.conversation_id = ?1 LIMIT 1",
         )?
         .query_row(params![conversation, team_id], |r| r.get(0))

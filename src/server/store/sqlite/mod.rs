@@ -2490,6 +2490,15 @@ impl Store for SqliteStore {
         self.write(move |tx, events| {
             let conv = load_conversation(tx, id)?;
             if conv.is_assigned_to(agent) {
+                // Given again to someone who has it while the bot talks (it
+                // was turned back on): the person takes over, as on a
+                // first assignment.
+                if conv.bot_active {
+                    let name = agent_name(tx, agent)?;
+                    let why = format!("bot turned off: assigned to {name} by {}", who(tx, by)?);
+                    bot_off(tx, events, id, by, why, at)?;
+                    return load_conversation(tx, id);
+                }
                 return Ok(conv);
             }
             let name = sessions::assignable(tx, agent)?.name;
@@ -2799,9 +2808,12 @@ impl Store for SqliteStore {
         &self,
         plan: Vec<PlannedFolder>,
         report: ImportReport,
+        guard: FolderGuard,
     ) -> StoreResult<ImportReport> {
-        self.write_or_roll_back(move |tx, events| standard::import(tx, events, &plan, report))
-            .await
+        self.write_or_roll_back(move |tx, events| {
+            standard::import(tx, events, &plan, report, &guard)
+        })
+        .await
     }
 
     async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>> {

@@ -347,6 +347,7 @@ pub(super) fn import(
     events: &mut Vec<EventKind>,
     plan: &[PlannedFolder],
     mut report: ImportReport,
+    guard: &FolderGuard,
 ) -> StoreResult<(ImportReport, bool)> {
     let mut touched = Vec::new();
     for pf in plan {
@@ -364,6 +365,14 @@ pub(super) fn import(
                 (insert(tx, &input)?, true)
             }
         };
+        // Checked again inside the write, as every other change is (the
+        // caller's teams may have changed since the rows were checked).
+        allowed(guard, &load(tx, id)?).map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                StoreError::Forbidden(format!("the folder {:?} is out of your reach", pf.name))
+            }
+            e => e,
+        })?;
         let mut added = false;
         for (_, text) in &pf.messages {
             let exists = tx

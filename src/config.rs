@@ -60,6 +60,8 @@ pub struct ClientConfig {
     /// which can take up to two seconds at start), "kitty", "sixel",
     /// "iterm2", "halfblocks" or "off".
     pub images: Option<String>,
+    /// Drafts untouched this many days are dropped at start (30).
+    pub keep_drafts_days: Option<u32>,
 }
 
 impl ClientConfig {

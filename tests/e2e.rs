@@ -15,7 +15,8 @@ struct Tui {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
-    _home: tempfile::TempDir,
+    /// Shared, so a test can start the program again in the same home.
+    home: Arc<tempfile::TempDir>,
 }
 
 const COLS: u16 = 160;
@@ -33,6 +34,11 @@ impl Tui {
     /// Started with `home` as its home directory (config under
     /// `home/config/chatsmart`).
     fn spawn_in(home: tempfile::TempDir, args: &[&str]) -> Tui {
+        Self::spawn_shared(Arc::new(home), args)
+    }
+
+    /// Started in a home another run may have used (or will use).
+    fn spawn_shared(home: Arc<tempfile::TempDir>, args: &[&str]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -85,7 +91,7 @@ impl Tui {
             parser,
             writer,
             child,
-            _home: home,
+            home,
         }
     }
 
@@ -146,7 +152,27 @@ impl Tui {
     }
 
     fn home(&self) -> &std::path::Path {
-        self._home.path()
+        self.home.path()
+    }
+
+    /// Sends a signal to the program (`KILL`, `HUP`), as a crash or a
+    /// dropped SSH session would.
+    fn signal(&mut self, sig: &str) {
+        let pid = self.child.process_id().expect("the program runs");
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig} {pid}");
+        let start = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "still running after {sig}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -870,6 +896,121 @@ async fn every_script_leaves_the_screen_clean_as_the_list_changes() {
     tui.keys("\x15\x1b");
     tui.wait_for("Liam");
     clean(&tui, rows.len());
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}
+
+/// A half-written reply survives `kill -9` and a hang-up (the SSH session
+/// dropping): it is back in its conversation, cursor and all, when the
+/// program starts again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_survives_kill_9_and_a_hang_up() {
+    let t = TestServer::start().await;
+    t.inbound(ChannelKind::Line, "U-d", "Mei Draft", "hello?", "d-1")
+        .await;
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let url = t.url();
+    let args = ["--server", url.as_str(), "--token", t.alice.token.as_str()];
+    let open = |tui: &mut Tui| {
+        tui.wait_for("Mei Draft");
+        tui.keys("g\r");
+        tui.wait_for("hello?");
+    };
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    open(&mut tui);
+    tui.keys("i");
+    tui.keys("half-written 回覆 reply");
+    // Kept within about a second of typing.
+    std::thread::sleep(Duration::from_millis(2500));
+    tui.signal("KILL");
+    drop(tui);
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    open(&mut tui);
+    tui.wait_for("half-written 回覆 reply");
+    // Typing goes on where the cursor was: at the end.
+    tui.keys("i");
+    tui.keys(" and more");
+    tui.wait_for("half-written 回覆 reply and more");
+    // The SSH session drops: no time to wait for the next keep.
+    tui.signal("HUP");
+    drop(tui);
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    open(&mut tui);
+    tui.wait_for("half-written 回覆 reply and more");
+    // Sent, it is gone for good.
+    tui.keys("i\r");
+    let alice = t.alice.client.clone();
+    eventually("the reply on the server", || {
+        let c = alice.clone();
+        async move {
+            let convs = c
+                .conversations(&ConversationQuery::default())
+                .await
+                .unwrap();
+            let id = convs.items[0].conversation.id;
+            c.messages(id, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .any(|m| m.text == "half-written 回覆 reply and more")
+        }
+    })
+    .await;
+    tui.keys("\x1b");
+    tui.keys("q");
+    assert!(tui.wait_exit());
+    let mut tui = Tui::spawn_shared(home, &args);
+    open(&mut tui);
+    // The reply box is empty again: its hint shows.
+    tui.wait_for("enter to write a reply");
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}
+
+/// The inbox reopens where the agent left it: filters, status view and
+/// the open conversation; `--fresh` starts clean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_reopens_where_it_was_left() {
+    let t = TestServer::start().await;
+    t.inbound(ChannelKind::Line, "U-a", "Ann Older", "first", "r-1")
+        .await;
+    t.inbound(ChannelKind::Whatsapp, "852-b", "Ben Newer", "second", "r-2")
+        .await;
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let url = t.url();
+    let args = ["--server", url.as_str(), "--token", t.alice.token.as_str()];
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    tui.wait_for("Ben Newer");
+    // Open view, the older conversation open.
+    tui.keys("v");
+    tui.wait_for("· Open");
+    tui.keys("j\r");
+    tui.wait_for("first");
+    std::thread::sleep(Duration::from_millis(1500));
+    tui.keys("q");
+    assert!(tui.wait_exit());
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    tui.wait_for("· Open");
+    // The chat's header names the conversation that was open.
+    tui.wait_until("Ann's conversation open", |s| {
+        s.lines()
+            .any(|l| l.contains("Ann Older") && l.contains("LINE") && l.contains("Bot"))
+            && s.contains("first")
+    });
+    tui.keys("q");
+    assert!(tui.wait_exit());
+
+    let mut args_fresh = args.to_vec();
+    args_fresh.push("--fresh");
+    let mut tui = Tui::spawn_shared(home, &args_fresh);
+    tui.wait_for("· Active");
+    assert!(!tui.screen().contains("· Open"));
     tui.keys("q");
     assert!(tui.wait_exit());
 }

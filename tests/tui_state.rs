@@ -2630,3 +2630,208 @@ fn the_sign_in_form_signs_in_and_says_what_went_wrong() {
     press(&mut app, "esc");
     assert!(app.quit);
 }
+
+/// Drafts are kept as they are typed: the first change at once, then at
+/// most once a tick; sending takes the draft out; kept drafts come back
+/// with their cursor, and old ones are dropped.
+#[test]
+fn drafts_are_kept_as_typed_and_come_back() {
+    use chatsmart::tui::drafts;
+    let mut app = fixtures::app_with_open(3);
+    app.focus = Focus::Compose;
+    let kept = |fx: &[Effect]| {
+        fx.iter().find_map(|e| match e {
+            Effect::KeepDrafts(k) => Some(k.clone()),
+            _ => None,
+        })
+    };
+    let fx = press(&mut app, "h");
+    let k = kept(&fx).expect("the first change is kept at once");
+    assert_eq!(k.drafts.len(), 1);
+    assert_eq!(
+        (k.drafts[0].conversation, k.drafts[0].text.as_str()),
+        (1, "h")
+    );
+    // More typing within the same second waits for the tick.
+    let fx = press(&mut app, "i");
+    assert!(kept(&fx).is_none());
+    let fx = update(
+        &mut app,
+        Msg::Tick(fixtures::now() + chrono::Duration::seconds(1)),
+    );
+    let k = kept(&fx).expect("kept at the tick");
+    assert_eq!(k.drafts[0].text, "hi");
+    assert_eq!(k.drafts[0].cursor, 2);
+    // Nothing changed: nothing written.
+    let fx = update(
+        &mut app,
+        Msg::Tick(fixtures::now() + chrono::Duration::seconds(2)),
+    );
+    assert!(kept(&fx).is_none());
+    // Sent: the draft is gone from what is kept.
+    let fx = press(&mut app, "enter");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Send { .. })));
+    let k = kept(&fx).expect("the change is kept (a while after the last)");
+    assert!(k.drafts.is_empty());
+
+    // Back after a restart: text and cursor; a week-old one is dropped with
+    // keep_drafts_days = 3.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("drafts/x.json");
+    let now = fixtures::now();
+    let file = drafts::KeptDrafts {
+        version: 1,
+        drafts: vec![
+            drafts::KeptDraft {
+                conversation: 2,
+                text: "half written, 還沒寫完".into(),
+                cursor: 4,
+                file: Some("/tmp/receipt.png".into()),
+                updated_at: now,
+            },
+            drafts::KeptDraft {
+                conversation: 3,
+                text: "old".into(),
+                cursor: 3,
+                file: None,
+                updated_at: now - chrono::Duration::days(7),
+            },
+        ],
+    };
+    drafts::write(&path, &file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "readable only by this user");
+    }
+    let back = drafts::load(&path, 3, now).unwrap();
+    assert_eq!(back.len(), 1);
+    let mut app = fixtures::app_with_open(3);
+    drafts::restore(&mut app, back);
+    assert_eq!(app.drafts[&2].text(), "half written, 還沒寫完");
+    assert_eq!(app.drafts[&2].cursor(), 4);
+    assert!(matches!(
+        app.draft_files[&2].state,
+        chatsmart::tui::attach::FileState::Failed(_)
+    ));
+    // Restoring is not a change to write back.
+    let fx = update(&mut app, Msg::Tick(now));
+    assert!(kept(&fx).is_none());
+    // A file that cannot be read is set aside and said, not overwritten.
+    std::fs::write(&path, "{ not json").unwrap();
+    let e = drafts::load(&path, 3, now).unwrap_err();
+    assert!(e.contains("unreadable"), "{e}");
+    assert!(!path.exists());
+}
+
+/// Where the agent was comes back: filters, status view, sort, search,
+/// the open conversation with its scroll, the selected row and the pane;
+/// it is kept as it changes.
+#[test]
+fn the_inbox_reopens_where_the_agent_left_it() {
+    use chatsmart::tui::session;
+    let mut app = fixtures::app_with_open(8);
+    press(&mut app, "v > 2");
+    app.chat_scroll = 3;
+    let before = session::snapshot(&app);
+    assert_eq!(before.open, Some(1));
+    assert_eq!(before.focus, session::KeptFocus::Chat);
+    assert!(before.selected.is_some(), "{before:?}");
+    // Kept as it changes.
+    let fx = update(
+        &mut app,
+        Msg::Tick(fixtures::now() + chrono::Duration::seconds(5)),
+    );
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::KeepSession(s) if *s == before)));
+
+    // A new session, as the program starts: nothing loaded yet.
+    let mut next = App::new(
+        "http://127.0.0.1:7878/".into(),
+        chatsmart::tui::keymap::Keymap::preset("default").unwrap(),
+        fixtures::now(),
+    );
+    session::restore(&mut next, before.clone());
+    assert_eq!(next.filters, app.filters, "filters at once");
+    let me = Me {
+        agent: fixtures::agents()[0].clone(),
+        total_unread: 0,
+        latest_seq: 10,
+        upload_limits: Default::default(),
+        standard_editing: Default::default(),
+    };
+    let fx = update(&mut next, Msg::Reply(Box::new(Reply::Me(Ok(me)))));
+    let query = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadConversations { query, .. } => Some(query.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        query.status, app.filters.status,
+        "the list is asked with them"
+    );
+    assert!(fx.contains(&Effect::LoadConversation(1)));
+    // Nothing is kept while it is being put back.
+    assert!(!fx.iter().any(|e| matches!(e, Effect::KeepSession(_))));
+    let row = ConversationRow {
+        conversation: app.convs[&1].conversation.clone(),
+        unread: 0,
+    };
+    update(&mut next, Msg::Reply(Box::new(Reply::Reopened(1, Ok(row)))));
+    assert_eq!(next.open, Some(1));
+    assert_eq!(next.chat_scroll, 3);
+    assert_eq!(next.focus, Focus::Pane(Pane::Chat));
+    assert!(
+        next.restoring.is_some(),
+        "the selected row waits for the list"
+    );
+    let generation = next.list.generation;
+    let rows: Vec<ConversationRow> = app
+        .list
+        .view
+        .iter()
+        .map(|id| ConversationRow {
+            conversation: app.convs[id].conversation.clone(),
+            unread: 0,
+        })
+        .collect();
+    update(
+        &mut next,
+        Msg::Reply(Box::new(Reply::Conversations {
+            generation,
+            append: false,
+            as_of: 10,
+            result: Ok(Page {
+                items: rows,
+                next_cursor: None,
+            }),
+        })),
+    );
+    assert!(next.restoring.is_none());
+    assert_eq!(
+        next.list.view.get(next.list.selected),
+        before.selected.as_ref(),
+        "the same row selected"
+    );
+    assert_eq!(session::snapshot(&next), before);
+
+    // A conversation gone since: the inbox opens without it.
+    let mut other = App::new(
+        "http://x/".into(),
+        chatsmart::tui::keymap::Keymap::preset("default").unwrap(),
+        fixtures::now(),
+    );
+    session::restore(&mut other, before);
+    update(
+        &mut other,
+        Msg::Reply(Box::new(Reply::Reopened(
+            1,
+            Err("conversation not found".into()),
+        ))),
+    );
+    assert_eq!(other.open, None);
+}

@@ -51,6 +51,10 @@ pub struct Cli {
     /// Print only ids, one per line (for xargs).
     #[arg(short = 'q', long, global = true)]
     pub quiet: bool,
+    /// Open the inbox clean: default filters, nothing open (drafts are
+    /// kept all the same).
+    #[arg(long)]
+    pub fresh: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -437,6 +441,8 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
             .map(|p| crate::tui::paths::expand(&p, crate::tui::paths::home().as_deref()))
             .unwrap_or(d.download_dir),
         images: file.images.unwrap_or(d.images),
+        keep_drafts_days: file.keep_drafts_days.unwrap_or(d.keep_drafts_days),
+        fresh: false,
     })
 }
 
@@ -461,7 +467,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 return Ok(());
             }
             need_terminal()?;
-            let ui = ui_config()?;
+            let ui = crate::tui::UiConfig {
+                fresh: cli.fresh,
+                ..ui_config()?
+            };
             // Without a server or token: the sign-in screen.
             runtime()?.block_on(crate::tui::run(client, ui, server))
         }

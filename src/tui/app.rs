@@ -463,6 +463,20 @@ pub struct App {
     pub drafts: HashMap<ConversationId, Editor>,
     /// Files on drafts, uploading or uploaded.
     pub draft_files: HashMap<ConversationId, super::attach::DraftFile>,
+    /// When each draft last changed (old ones are pruned at start).
+    pub draft_times: HashMap<ConversationId, DateTime<Utc>>,
+    /// A digest of the drafts as last seen, to notice a change.
+    pub drafts_fp: u64,
+    /// The drafts changed since they were last handed to the writer.
+    pub drafts_dirty: bool,
+    /// When they last were.
+    pub drafts_saved_at: Option<DateTime<Utc>>,
+    /// Where the agent was, still to put back once the server answers.
+    pub restoring: Option<super::session::Restoring>,
+    /// Where the agent was when last kept.
+    pub kept_session: Option<super::session::KeptSession>,
+    pub session_dirty: bool,
+    pub session_saved_at: Option<DateTime<Utc>>,
     /// Counts uploads, to tell an upload's answers from an earlier one's.
     pub uploads_started: u64,
     /// The folder the last attached file came from, as typed.
@@ -543,6 +557,14 @@ impl App {
             toast: None,
             transfer: None,
             drafts: HashMap::new(),
+            restoring: None,
+            kept_session: None,
+            session_dirty: false,
+            session_saved_at: None,
+            draft_times: HashMap::new(),
+            drafts_fp: 0,
+            drafts_dirty: false,
+            drafts_saved_at: None,
             draft_files: HashMap::new(),
             uploads_started: 0,
             last_attach_dir: None,

@@ -53,6 +53,16 @@ impl Editor {
         self.cursor
     }
 
+    /// Puts the cursor at a byte offset: the nearest character boundary at
+    /// or before it, within the text.
+    pub fn set_cursor(&mut self, at: usize) {
+        let mut at = at.min(self.text.len());
+        while !self.text.is_char_boundary(at) {
+            at -= 1;
+        }
+        self.cursor = at;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }

@@ -131,6 +131,8 @@ pub enum Reply {
     Standard(Res<Vec<StandardFolder>>),
     Teams(Res<Vec<Team>>),
     Channels(Res<Vec<ChannelAccount>>),
+    /// The conversation the last session had open.
+    Reopened(ConversationId, Res<ConversationRow>),
     /// Signed in on this server (the token is kept), or why not.
     SignedIn(Res<String>),
     Unread(Res<UnreadCounts>),
@@ -230,6 +232,12 @@ pub enum Effect {
     LoadTeams,
     /// The connected accounts (for the channel tabs).
     LoadChannels,
+    /// Keeps the drafts on disk (the writer keeps the latest).
+    KeepDrafts(super::drafts::KeptDrafts),
+    /// Keeps where the agent is (filters, open conversation, scroll).
+    KeepSession(super::session::KeptSession),
+    /// One conversation, to reopen it where the last session left off.
+    LoadConversation(ConversationId),
     /// Signs in (the sign-in screen) and keeps the token.
     SignIn {
         server: String,

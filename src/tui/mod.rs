@@ -8,12 +8,14 @@ pub mod attach;
 pub mod backend;
 pub mod command;
 pub mod customer;
+pub mod drafts;
 pub mod editor;
 pub mod emoji;
 pub mod event;
 pub mod files;
 pub mod fixtures;
 pub mod format;
+pub mod kept;
 pub mod keymap;
 pub mod keys_reference;
 pub mod layout;
@@ -25,6 +27,7 @@ pub mod paths;
 pub mod popups;
 pub mod preview;
 pub mod runner;
+pub mod session;
 pub mod settings;
 pub mod signin;
 pub mod standard;
@@ -64,6 +67,10 @@ pub struct UiConfig {
     pub download_dir: std::path::PathBuf,
     /// How image previews are drawn (see [`preview::picker`]).
     pub images: String,
+    /// How long an untouched draft is kept.
+    pub keep_drafts_days: u32,
+    /// Start clean: not where the last session left off.
+    pub fresh: bool,
 }
 
 impl Default for UiConfig {
@@ -75,6 +82,8 @@ impl Default for UiConfig {
             notify: Default::default(),
             download_dir: files::default_download_dir(),
             images: "auto".into(),
+            keep_drafts_days: drafts::KEEP_DAYS,
+            fresh: false,
         }
     }
 }
@@ -171,6 +180,25 @@ pub async fn run(
     if client.is_none() {
         signin::open(&mut app, server.as_deref());
     }
+    // The drafts of this server, from the last session.
+    let drafts_path = drafts::path(&app.server);
+    let mut problems_at_start = Vec::new();
+    match drafts::load(&drafts_path, cfg.keep_drafts_days, chrono::Utc::now()) {
+        Ok(kept) => drafts::restore(&mut app, kept),
+        Err(e) => problems_at_start.push(e),
+    }
+    // Where the agent was, unless told to start fresh.
+    if !cfg.fresh {
+        match kept::read::<session::KeptSession>(
+            &kept::path("session", &app.server),
+            "where you were",
+        ) {
+            Ok(Some(s)) => session::restore(&mut app, s),
+            Ok(None) => {}
+            Err(e) => problems_at_start.push(e),
+        }
+    }
+    let (keeper, keeper_thread) = kept::spawn_writer();
     app.enter_sends = cfg.enter_sends;
     app.notify = cfg.notify;
     app.download_dir = cfg.download_dir.clone();
@@ -181,6 +209,7 @@ pub async fn run(
     let (personal, macro_problems) = macros::load_personal();
     let mut problems = problems;
     problems.extend(macro_problems);
+    problems.extend(problems_at_start);
     app.personal_macros = personal;
     macros::combine(&mut app);
     app.palette_history = palette::load_history();
@@ -274,6 +303,16 @@ pub async fn run(
                         let _ = out.write_all(notify::encode(&n).as_bytes());
                         let _ = out.flush();
                     }
+                    Effect::KeepDrafts(k) => {
+                        if let Ok(bytes) = serde_json::to_vec(&k) {
+                            let _ = keeper.send((drafts::path(&app.server), bytes));
+                        }
+                    }
+                    Effect::KeepSession(k) => {
+                        if let Ok(bytes) = serde_json::to_vec(&k) {
+                            let _ = keeper.send((kept::path("session", &app.server), bytes));
+                        }
+                    }
                     fx => runner.perform(fx),
                 }
             }
@@ -283,6 +322,19 @@ pub async fn run(
         }
     }
     drop(term);
+    // The last word on the drafts, written here and now (quit, SIGHUP),
+    // after any write still under way.
+    drop(keeper);
+    let _ = keeper_thread.join();
+    if let Err(e) = drafts::write(&drafts::path(&app.server), &drafts::snapshot(&app)) {
+        eprintln!("chatsmart: cannot keep the drafts: {e:#}");
+    }
+    if app.me.is_some() && app.restoring.is_none() {
+        let where_ = serde_json::to_vec(&session::snapshot(&app)).unwrap_or_default();
+        if let Err(e) = kept::write(&kept::path("session", &app.server), &where_) {
+            eprintln!("chatsmart: cannot keep where you were: {e:#}");
+        }
+    }
     palette::save_history(&app.palette_history);
     Ok(())
 }

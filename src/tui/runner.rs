@@ -72,7 +72,13 @@ impl Runner {
                         None => Err("previews are off".into()),
                     },
                 ),
-                Effect::StartStream(_) | Effect::SignIn { .. } => return,
+                Effect::StartStream(_)
+                | Effect::SignIn { .. }
+                | Effect::KeepDrafts(_)
+                | Effect::KeepSession(_) => return,
+                Effect::LoadConversation(id) => {
+                    Reply::Reopened(id, c.conversation(id).await.map_err(err))
+                }
                 Effect::LoadMe => Reply::Me(c.me().await.map_err(err)),
                 Effect::LoadAgents => Reply::Agents(c.agents().await.map_err(err)),
                 Effect::LoadConversations {

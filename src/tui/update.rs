@@ -37,6 +37,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         // Counted here, once per change, so a frame costs what is visible.
         app.unread_total = app.count_unread();
     }
+    // Whatever changed a draft, it is kept (at most about once a second).
+    super::drafts::after_change(app, &mut fx);
+    super::session::after_change(app, &mut fx);
     fx
 }
 
@@ -1082,6 +1085,28 @@ pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
     mark_read(app, id, fx);
 }
 
+/// Opens the conversation the last session had open, scrolled as it was.
+fn reopen(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
+    let focus = app.focus;
+    open(app, id, fx);
+    app.focus = focus;
+    if let Some(r) = app.restoring.as_mut() {
+        app.chat_scroll = r.chat_scroll;
+        r.open = None;
+    }
+}
+
+/// Done putting things back once nothing is left to wait for.
+fn finish_restoring(app: &mut App) {
+    if app
+        .restoring
+        .as_ref()
+        .is_some_and(|r| r.open.is_none() && r.selected.is_none())
+    {
+        app.restoring = None;
+    }
+}
+
 fn mark_read(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
     if let Some(conv) = app.convs.get_mut(&id) {
         if conv.unread() > 0 {
@@ -1518,6 +1543,16 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 fx.push(Effect::LoadUnread);
                 app.unread_asked = Some(app.now);
                 refilter(app, fx);
+                // Back where the last session left off: the conversation
+                // that was open, once the server has it.
+                if let Some(id) = app.restoring.as_ref().and_then(|r| r.open) {
+                    if app.convs.contains_key(&id) {
+                        reopen(app, id, fx);
+                    } else {
+                        fx.push(Effect::LoadConversation(id));
+                    }
+                }
+                finish_restoring(app);
             }
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
@@ -1572,6 +1607,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     }
                     app.list.next_cursor = page.next_cursor;
                     app.rebuild_view();
+                    // The row that was selected when the last session ended.
+                    if let Some(id) = app.restoring.as_mut().and_then(|r| r.selected.take()) {
+                        if let Some(i) = app.list.view.iter().position(|x| *x == id) {
+                            app.list.selected = i;
+                        }
+                        finish_restoring(app);
+                    }
                     keep_selection_visible(app);
                 }
                 Err(e) => app.notify(format!("cannot load conversations: {e}"), Level::Error),
@@ -1676,6 +1718,25 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             }
         }
         Reply::SignedIn(result) => super::signin::signed_in(app, result, fx),
+        Reply::Reopened(id, result) => {
+            match result {
+                Ok(row) => {
+                    app.convs.entry(id).or_insert_with(|| Conv {
+                        my_read: row.conversation.inbound_count - row.unread,
+                        conversation: row.conversation,
+                        seq: 0,
+                    });
+                    reopen(app, id, fx);
+                }
+                // Gone, or no longer to be seen: the inbox opens without it.
+                Err(_) => {
+                    if let Some(r) = app.restoring.as_mut() {
+                        r.open = None;
+                    }
+                }
+            }
+            finish_restoring(app);
+        }
         Reply::Channels(Err(e)) => {
             app.notify(format!("cannot load the channels: {e}"), Level::Error)
         }

@@ -926,11 +926,11 @@ async fn a_draft_survives_kill_9_and_a_hang_up() {
     tui.signal("KILL");
     drop(tui);
 
+    // It comes back where it was left: the conversation open, the reply
+    // box focused, the draft in it with the cursor at its end.
     let mut tui = Tui::spawn_shared(home.clone(), &args);
-    open(&mut tui);
+    tui.wait_for("hello?");
     tui.wait_for("half-written 回覆 reply");
-    // Typing goes on where the cursor was: at the end.
-    tui.keys("i");
     tui.keys(" and more");
     tui.wait_for("half-written 回覆 reply and more");
     // The SSH session drops: no time to wait for the next keep.
@@ -938,10 +938,10 @@ async fn a_draft_survives_kill_9_and_a_hang_up() {
     drop(tui);
 
     let mut tui = Tui::spawn_shared(home.clone(), &args);
-    open(&mut tui);
+    tui.wait_for("hello?");
     tui.wait_for("half-written 回覆 reply and more");
     // Sent, it is gone for good.
-    tui.keys("i\r");
+    tui.keys("\r");
     let alice = t.alice.client.clone();
     eventually("the reply on the server", || {
         let c = alice.clone();
@@ -964,7 +964,7 @@ async fn a_draft_survives_kill_9_and_a_hang_up() {
     tui.keys("q");
     assert!(tui.wait_exit());
     let mut tui = Tui::spawn_shared(home, &args);
-    open(&mut tui);
+    tui.wait_for("hello?");
     // The reply box is empty again: its hint shows.
     tui.wait_for("enter to write a reply");
     tui.keys("q");
@@ -1013,4 +1013,77 @@ async fn the_inbox_reopens_where_it_was_left() {
     assert!(!tui.screen().contains("· Open"));
     tui.keys("q");
     assert!(tui.wait_exit());
+}
+
+/// A reply sent while the server is down waits in the outbox (shown as
+/// queued); quitting says it is kept; when both start again it goes out,
+/// exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_sent_while_the_server_is_down_goes_out_once_after_restarts() {
+    let mut t = TestServer::start().await;
+    let conv = t
+        .inbound(
+            ChannelKind::Line,
+            "U-o",
+            "Olga Outbox",
+            "are you there?",
+            "o-1",
+        )
+        .await
+        .conversation_id;
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let url = t.url();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let token = t.alice.token.clone();
+    let args = ["--server", url.as_str(), "--token", token.as_str()];
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    tui.wait_for("Olga Outbox");
+    tui.keys("g\r");
+    tui.wait_for("are you there?");
+    t.stop().await;
+    tui.wait_for("reconnecting");
+    tui.keys("i");
+    tui.keys("sent while you were away");
+    tui.keys("\r");
+    tui.wait_for("queued");
+    tui.keys("\x1b");
+    tui.keys("q");
+    tui.wait_for("kept here");
+    tui.keys("y");
+    assert!(tui.wait_exit());
+
+    // Both back: the queue goes out.
+    t.restart_stopped_at(&addr).await;
+    let count = |t: &TestServer| {
+        let c = t.alice.client.clone();
+        async move {
+            c.messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .filter(|m| m.text == "sent while you were away")
+                .count()
+        }
+    };
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    tui.wait_for("connected");
+    let start = Instant::now();
+    while count(&t).await == 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "never sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tui.keys("q");
+    assert!(tui.wait_exit());
+    // Once, however often the program starts again.
+    let mut tui = Tui::spawn_shared(home, &args);
+    tui.wait_for("connected");
+    std::thread::sleep(Duration::from_millis(1000));
+    tui.keys("q");
+    assert!(tui.wait_exit());
+    assert_eq!(count(&t).await, 1);
 }

@@ -486,6 +486,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
             conversation: 1,
             client_id: client_id.clone(),
             result: Err("cannot reach the server".into()),
+            away: false,
         })),
     );
     let p = &app.logs[&1].pending[0];
@@ -525,6 +526,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
             conversation: 1,
             client_id,
             result: Ok(stored),
+            away: false,
         })),
     );
     assert!(app.logs[&1].pending.is_empty());
@@ -532,18 +534,25 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
 }
 
 #[test]
-fn drafts_are_kept_per_conversation_and_quitting_asks_first() {
+fn drafts_are_kept_per_conversation_and_quitting_asks_only_for_unsent_replies() {
     let mut app = fixtures::app_with_open(3);
     press(&mut app, "i");
     type_text(&mut app, "half-written");
     press(&mut app, "esc esc");
     assert_eq!(app.focus, Focus::Pane(Pane::List));
+    assert_eq!(app.drafts[&1].text(), "half-written");
+    // A draft is kept on disk: quitting does not ask.
     press(&mut app, "q");
+    assert!(app.popup.is_none() && app.quit);
+    // A reply on its way does: it is kept too, and said.
+    let mut app = fixtures::app_with_open(3);
+    press(&mut app, "i");
+    type_text(&mut app, "on its way");
+    press(&mut app, "enter esc q");
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
     assert!(!app.quit);
     press(&mut app, "n");
     assert!(app.popup.is_none() && !app.quit);
-    assert_eq!(app.drafts[&1].text(), "half-written");
     press(&mut app, "q y");
     assert!(app.quit);
 }
@@ -2645,33 +2654,34 @@ fn drafts_are_kept_as_typed_and_come_back() {
             _ => None,
         })
     };
-    let fx = press(&mut app, "h");
-    let k = kept(&fx).expect("the first change is kept at once");
+    let keep = chatsmart::tui::update::keep;
+    press(&mut app, "h");
+    let k = kept(&keep(&mut app)).expect("the first change is kept at once");
     assert_eq!(k.drafts.len(), 1);
     assert_eq!(
         (k.drafts[0].conversation, k.drafts[0].text.as_str()),
         (1, "h")
     );
     // More typing within the same second waits for the tick.
-    let fx = press(&mut app, "i");
-    assert!(kept(&fx).is_none());
-    let fx = update(
+    press(&mut app, "i");
+    assert!(kept(&keep(&mut app)).is_none());
+    update(
         &mut app,
         Msg::Tick(fixtures::now() + chrono::Duration::seconds(1)),
     );
-    let k = kept(&fx).expect("kept at the tick");
+    let k = kept(&keep(&mut app)).expect("kept at the tick");
     assert_eq!(k.drafts[0].text, "hi");
     assert_eq!(k.drafts[0].cursor, 2);
     // Nothing changed: nothing written.
-    let fx = update(
+    update(
         &mut app,
         Msg::Tick(fixtures::now() + chrono::Duration::seconds(2)),
     );
-    assert!(kept(&fx).is_none());
+    assert!(kept(&keep(&mut app)).is_none());
     // Sent: the draft is gone from what is kept.
     let fx = press(&mut app, "enter");
     assert!(fx.iter().any(|e| matches!(e, Effect::Send { .. })));
-    let k = kept(&fx).expect("the change is kept (a while after the last)");
+    let k = kept(&keep(&mut app)).expect("the change is kept (a while after the last)");
     assert!(k.drafts.is_empty());
 
     // Back after a restart: text and cursor; a week-old one is dropped with
@@ -2681,6 +2691,7 @@ fn drafts_are_kept_as_typed_and_come_back() {
     let now = fixtures::now();
     let file = drafts::KeptDrafts {
         version: 1,
+        outbox: vec![],
         drafts: vec![
             drafts::KeptDraft {
                 conversation: 2,
@@ -2706,7 +2717,7 @@ fn drafts_are_kept_as_typed_and_come_back() {
         assert_eq!(mode & 0o777, 0o600, "readable only by this user");
     }
     let back = drafts::load(&path, 3, now).unwrap();
-    assert_eq!(back.len(), 1);
+    assert_eq!(back.drafts.len(), 1);
     let mut app = fixtures::app_with_open(3);
     drafts::restore(&mut app, back);
     assert_eq!(app.drafts[&2].text(), "half written, 還沒寫完");
@@ -2716,8 +2727,8 @@ fn drafts_are_kept_as_typed_and_come_back() {
         chatsmart::tui::attach::FileState::Failed(_)
     ));
     // Restoring is not a change to write back.
-    let fx = update(&mut app, Msg::Tick(now));
-    assert!(kept(&fx).is_none());
+    update(&mut app, Msg::Tick(now));
+    assert!(kept(&keep(&mut app)).is_none());
     // A file that cannot be read is set aside and said, not overwritten.
     std::fs::write(&path, "{ not json").unwrap();
     let e = drafts::load(&path, 3, now).unwrap_err();
@@ -2739,10 +2750,11 @@ fn the_inbox_reopens_where_the_agent_left_it() {
     assert_eq!(before.focus, session::KeptFocus::Chat);
     assert!(before.selected.is_some(), "{before:?}");
     // Kept as it changes.
-    let fx = update(
+    update(
         &mut app,
         Msg::Tick(fixtures::now() + chrono::Duration::seconds(5)),
     );
+    let fx = chatsmart::tui::update::keep(&mut app);
     assert!(fx
         .iter()
         .any(|e| matches!(e, Effect::KeepSession(s) if *s == before)));
@@ -2776,7 +2788,8 @@ fn the_inbox_reopens_where_the_agent_left_it() {
     );
     assert!(fx.contains(&Effect::LoadConversation(1)));
     // Nothing is kept while it is being put back.
-    assert!(!fx.iter().any(|e| matches!(e, Effect::KeepSession(_))));
+    let kept_now = chatsmart::tui::update::keep(&mut next);
+    assert!(!kept_now.iter().any(|e| matches!(e, Effect::KeepSession(_))));
     let row = ConversationRow {
         conversation: app.convs[&1].conversation.clone(),
         unread: 0,
@@ -2834,4 +2847,96 @@ fn the_inbox_reopens_where_the_agent_left_it() {
         ))),
     );
     assert_eq!(other.open, None);
+}
+
+/// Away from the server, a reply is queued (shown so), kept with the
+/// drafts, and sent in order with its own client_id once the connection is
+/// back; quitting with replies waiting says they are kept.
+#[test]
+fn replies_wait_in_an_outbox_while_the_server_is_away() {
+    use chatsmart::tui::drafts;
+    let mut app = fixtures::app_with_open(3);
+    app.conn = ConnState::Reconnecting {
+        retry_in: std::time::Duration::from_secs(5),
+        since: fixtures::now(),
+    };
+    app.focus = Focus::Compose;
+    type_text(&mut app, "first");
+    let fx = press(&mut app, "enter");
+    assert!(!fx
+        .iter()
+        .any(|e| matches!(e, Effect::Send { .. } | Effect::SendInOrder(_))));
+    type_text(&mut app, "second");
+    press(&mut app, "enter");
+    let pending = &app.logs[&1].pending;
+    assert_eq!(pending.len(), 2);
+    assert!(pending.iter().all(|p| p.state == PendingState::Queued));
+    let ids: Vec<String> = pending.iter().map(|p| p.client_id.clone()).collect();
+    // Kept on disk, in order.
+    let kept = drafts::snapshot(&app);
+    assert_eq!(
+        kept.outbox
+            .iter()
+            .map(|r| r.text.as_str())
+            .collect::<Vec<_>>(),
+        vec!["first", "second"]
+    );
+    // Quitting says they are kept.
+    press(&mut app, "esc q");
+    match &app.popup {
+        Some(Popup::Confirm { message, .. }) => assert!(message.contains("kept"), "{message}"),
+        other => panic!("expected a confirmation, got {other:?}"),
+    }
+    press(&mut app, "n");
+
+    // Back: sent in order, with the same client ids.
+    let fx = update(&mut app, Msg::Server(StreamUpdate::Connected));
+    let sends: Vec<(String, String)> = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendInOrder(v) => Some(
+                v.iter()
+                    .map(|s| match s {
+                        Effect::Send {
+                            text, client_id, ..
+                        } => (text.clone(), client_id.clone()),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .expect("the queue goes out");
+    assert_eq!(
+        sends,
+        vec![
+            ("first".to_string(), ids[0].clone()),
+            ("second".to_string(), ids[1].clone())
+        ]
+    );
+    // The server goes away mid-way: queued again, not failed.
+    update(
+        &mut app,
+        Msg::Reply(Box::new(Reply::Sent {
+            conversation: 1,
+            client_id: ids[1].clone(),
+            result: Err("connection refused".into()),
+            away: true,
+        })),
+    );
+    let p = app.logs[&1]
+        .pending
+        .iter()
+        .find(|p| p.client_id == ids[1])
+        .unwrap();
+    assert_eq!(p.state, PendingState::Queued);
+
+    // After a restart the outbox is back, queued.
+    let mut next = fixtures::app_with_open(3);
+    drafts::restore(&mut next, drafts::snapshot(&app));
+    assert_eq!(next.logs[&1].pending.len(), 2);
+    assert!(next.logs[&1]
+        .pending
+        .iter()
+        .any(|p| p.state == PendingState::Queued));
 }

@@ -92,6 +92,9 @@ impl Conv {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PendingState {
     Sending,
+    /// The server could not be reached: kept (also across restarts) and
+    /// sent, in order, when it can.
+    Queued,
     Failed(String),
 }
 
@@ -471,6 +474,11 @@ pub struct App {
     pub drafts_dirty: bool,
     /// When they last were.
     pub drafts_saved_at: Option<DateTime<Utc>>,
+    /// Uploads kept from the last session, started again once signed in.
+    pub uploads_to_retry: Vec<ConversationId>,
+    /// When the queued replies were last sent (retried every few seconds
+    /// while the server is overloaded).
+    pub queue_sent_at: Option<DateTime<Utc>>,
     /// Where the agent was, still to put back once the server answers.
     pub restoring: Option<super::session::Restoring>,
     /// Where the agent was when last kept.
@@ -557,6 +565,8 @@ impl App {
             toast: None,
             transfer: None,
             drafts: HashMap::new(),
+            uploads_to_retry: Vec::new(),
+            queue_sent_at: None,
             restoring: None,
             kept_session: None,
             session_dirty: false,
@@ -825,13 +835,9 @@ impl App {
     }
 
     /// Drafts with text in them, for the quit confirmation.
+    /// Replies the server has not acknowledged (sending, queued or
+    /// refused): kept on disk, and said when quitting.
     pub fn unsent(&self) -> usize {
-        let drafts = self
-            .drafts
-            .values()
-            .filter(|d| !d.text().trim().is_empty())
-            .count();
-        let pending = self.logs.values().map(|l| l.pending.len()).sum::<usize>();
-        drafts + pending
+        self.logs.values().map(|l| l.pending.len()).sum::<usize>()
     }
 }

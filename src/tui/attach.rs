@@ -197,9 +197,15 @@ fn start(app: &mut App, file: FileCheck, fx: &mut Vec<Effect>) {
 
 /// Tries a failed upload again.
 pub fn retry(app: &mut App, fx: &mut Vec<Effect>) -> bool {
-    let Some(id) = app.open else {
-        return false;
-    };
+    match app.open {
+        Some(id) => retry_for(app, id, fx),
+        None => false,
+    }
+}
+
+/// Tries a failed upload of a conversation's draft again (also the ones
+/// kept from the last session, when the inbox starts).
+pub fn retry_for(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) -> bool {
     let Some(d) = app.draft_files.get(&id) else {
         return false;
     };
@@ -208,7 +214,7 @@ pub fn retry(app: &mut App, fx: &mut Vec<Effect>) -> bool {
     }
     let file = d.file.clone();
     // The file may have changed since: checked again.
-    let channel = app.open_conv().map(|c| c.conversation.channel);
+    let channel = app.convs.get(&id).map(|c| c.conversation.channel);
     match check(
         &file.path.to_string_lossy(),
         &app.upload_limits.clone(),

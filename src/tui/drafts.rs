@@ -10,7 +10,7 @@
 //! the writer as an effect; `run` reads the file at start and writes the
 //! last snapshot on the way out.
 
-use super::app::App;
+use super::app::{App, Pending, PendingState};
 use super::attach::{DraftFile, FileState};
 use super::editor::Editor;
 use crate::protocol::ConversationId;
@@ -32,11 +32,28 @@ pub struct KeptDraft {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The drafts file: every draft with something in it.
+/// A reply sent but not acknowledged by the server: the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptReply {
+    pub conversation: ConversationId,
+    /// The same id is sent again, so the server keeps it once.
+    pub client_id: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<crate::protocol::Attachment>,
+    /// Why the server refused it, if it did (then it waits for a retry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+/// The drafts file: every draft with something in it, and the outbox.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeptDrafts {
     pub version: u32,
     pub drafts: Vec<KeptDraft>,
+    #[serde(default)]
+    pub outbox: Vec<KeptReply>,
 }
 
 /// How long an untouched draft is kept, unless the config says.
@@ -71,7 +88,30 @@ pub fn snapshot(app: &App) -> KeptDrafts {
             }
         })
         .collect();
-    KeptDrafts { version: 1, drafts }
+    let mut outbox: Vec<KeptReply> = app
+        .logs
+        .iter()
+        .flat_map(|(id, log)| {
+            log.pending.iter().map(move |p| KeptReply {
+                conversation: *id,
+                client_id: p.client_id.clone(),
+                text: p.text.clone(),
+                created_at: p.created_at,
+                attachment: p.attachment.clone(),
+                refused: match &p.state {
+                    PendingState::Failed(why) => Some(why.clone()),
+                    _ => None,
+                },
+            })
+        })
+        .collect();
+    // Oldest first; a stable sort keeps each conversation's typed order.
+    outbox.sort_by_key(|r| (r.created_at, r.conversation));
+    KeptDrafts {
+        version: 1,
+        drafts,
+        outbox,
+    }
 }
 
 /// A digest of the drafts as they are, to notice a change cheaply.
@@ -98,28 +138,60 @@ pub fn fingerprint(app: &App) -> u64 {
     items.sort_unstable();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     items.hash(&mut h);
+    // The outbox too: what waits, and in which state.
+    let mut waiting: Vec<(ConversationId, &str, u8)> = app
+        .logs
+        .iter()
+        .flat_map(|(id, l)| {
+            l.pending.iter().map(move |p| {
+                let state = match p.state {
+                    PendingState::Sending => 0,
+                    PendingState::Queued => 1,
+                    PendingState::Failed(_) => 2,
+                };
+                (*id, p.client_id.as_str(), state)
+            })
+        })
+        .collect();
+    waiting.sort_unstable();
+    waiting.hash(&mut h);
     h.finish()
 }
 
 /// Reads the kept drafts; those older than `keep_days` are dropped. A
 /// file that cannot be read is reported, and left for a person to look at
 /// (it is set aside, not overwritten).
-pub fn load(path: &Path, keep_days: u32, now: DateTime<Utc>) -> Result<Vec<KeptDraft>, String> {
-    let Some(kept) = super::kept::read::<KeptDrafts>(path, "the kept drafts")? else {
-        return Ok(Vec::new());
+pub fn load(path: &Path, keep_days: u32, now: DateTime<Utc>) -> Result<KeptDrafts, String> {
+    let Some(mut kept) = super::kept::read::<KeptDrafts>(path, "the kept drafts")? else {
+        return Ok(KeptDrafts::default());
     };
     let oldest = now - chrono::Duration::days(i64::from(keep_days));
-    Ok(kept
-        .drafts
-        .into_iter()
-        .filter(|d| d.updated_at >= oldest)
-        .collect())
+    // Old drafts go; the outbox never does (those were sent).
+    kept.drafts.retain(|d| d.updated_at >= oldest);
+    Ok(kept)
 }
 
 /// Puts kept drafts back: the text with its cursor, and the file as one
-/// to upload again (`r` does, as for a failed upload).
-pub fn restore(app: &mut App, kept: Vec<KeptDraft>) {
-    for d in kept {
+/// to upload again (`r` does, as for a failed upload); and the outbox,
+/// queued to go out once the server answers.
+pub fn restore(app: &mut App, kept: KeptDrafts) {
+    for r in kept.outbox {
+        app.logs
+            .entry(r.conversation)
+            .or_default()
+            .pending
+            .push(Pending {
+                client_id: r.client_id,
+                text: r.text,
+                state: match r.refused {
+                    Some(why) => PendingState::Failed(why),
+                    None => PendingState::Queued,
+                },
+                created_at: r.created_at,
+                attachment: r.attachment,
+            });
+    }
+    for d in kept.drafts {
         let mut ed = Editor::with_text(&d.text);
         ed.set_cursor(d.cursor);
         if !d.text.is_empty() {
@@ -133,6 +205,7 @@ pub fn restore(app: &mut App, kept: Vec<KeptDraft>) {
                 .unwrap_or_default();
             let kind = crate::protocol::type_for_name(&name).ok();
             app.uploads_started += 1;
+            app.uploads_to_retry.push(d.conversation);
             app.draft_files.insert(
                 d.conversation,
                 DraftFile {

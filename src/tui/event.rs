@@ -102,6 +102,9 @@ pub enum Reply {
         conversation: ConversationId,
         client_id: String,
         result: Res<Message>,
+        /// The server could not be reached (or was overloaded): worth
+        /// sending again when it can be.
+        away: bool,
     },
     /// What opening or saving a file did.
     FileDone(Res<String>),
@@ -191,6 +194,8 @@ pub enum Effect {
     },
     LoadCustomer(CustomerId),
     LoadNotes(CustomerId),
+    /// Queued replies, sent one after the other in this order.
+    SendInOrder(Vec<Effect>),
     Send {
         conversation: ConversationId,
         text: String,

@@ -296,7 +296,9 @@ pub async fn run(
                 }
                 _ => true,
             };
-            for fx in update::update(&mut app, msg) {
+            let mut effects = update::update(&mut app, msg);
+            effects.extend(update::keep(&mut app));
+            for fx in effects {
                 match fx {
                     Effect::Notify(n) => {
                         let mut out = stdout();

@@ -116,22 +116,25 @@ impl Runner {
                     text,
                     client_id,
                     attachment_id,
-                } => Reply::Sent {
-                    conversation,
-                    result: c
-                        .send_message_with(
+                } => send(&c, conversation, text, client_id, attachment_id).await,
+                Effect::SendInOrder(sends) => {
+                    for fx in sends {
+                        if let Effect::Send {
                             conversation,
-                            &crate::protocol::SendMessage {
-                                text,
-                                client_id: client_id.clone(),
-                                attachment_id,
-                                as_bot: false,
-                            },
-                        )
-                        .await
-                        .map_err(err),
-                    client_id,
-                },
+                            text,
+                            client_id,
+                            attachment_id,
+                        } = fx
+                        {
+                            let reply =
+                                send(&c, conversation, text, client_id, attachment_id).await;
+                            if tx.send(Msg::Reply(Box::new(reply))).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    return;
+                }
                 Effect::OpenFile {
                     attachment,
                     save,
@@ -443,6 +446,38 @@ async fn file(
                 .map_err(err);
             Reply::Imported(path, result)
         }
+    }
+}
+
+/// Sends one reply; a repeated `client_id` is answered with the message
+/// the server kept the first time, so sending again is safe.
+async fn send(
+    c: &Client,
+    conversation: crate::protocol::ConversationId,
+    text: String,
+    client_id: String,
+    attachment_id: Option<crate::protocol::AttachmentId>,
+) -> Reply {
+    let result = c
+        .send_message_with(
+            conversation,
+            &crate::protocol::SendMessage {
+                text,
+                client_id: client_id.clone(),
+                attachment_id,
+                as_bot: false,
+            },
+        )
+        .await;
+    let away = result
+        .as_ref()
+        .err()
+        .is_some_and(|e| e.status().is_none_or(|s| s >= 500 || s == 429));
+    Reply::Sent {
+        conversation,
+        client_id,
+        result: result.map_err(err),
+        away,
     }
 }
 

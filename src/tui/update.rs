@@ -37,7 +37,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         // Counted here, once per change, so a frame costs what is visible.
         app.unread_total = app.count_unread();
     }
-    // Whatever changed a draft, it is kept (at most about once a second).
+    fx
+}
+
+/// What to keep on disk after an update: the drafts and outbox, and where
+/// the agent is, when they changed (each at most about once a second).
+/// The event loop asks after every update; tests of other rules need not.
+pub fn keep(app: &mut App) -> Vec<Effect> {
+    let mut fx = Vec::new();
     super::drafts::after_change(app, &mut fx);
     super::session::after_change(app, &mut fx);
     fx
@@ -68,6 +75,20 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             }
             if app.me.is_none() && app.screen != Screen::SignIn && now.timestamp() % 5 == 0 {
                 fx.push(Effect::LoadMe);
+            }
+            // Queued replies the server turned away while connected
+            // (overloaded): tried again every ten seconds.
+            let queued = app
+                .logs
+                .values()
+                .any(|l| l.pending.iter().any(|p| p.state == PendingState::Queued));
+            if queued
+                && app.conn == ConnState::Connected
+                && app
+                    .queue_sent_at
+                    .is_none_or(|at| now - at >= chrono::Duration::seconds(10))
+            {
+                send_queue(app, fx);
             }
             let due = app
                 .unread_asked
@@ -267,8 +288,8 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             if unsent > 0 && !matches!(app.popup, Some(Popup::Confirm { .. })) {
                 app.popup = Some(Popup::Confirm {
                     message: format!(
-                        "{unsent} unsent {} will be lost. Quit anyway?",
-                        if unsent == 1 { "reply" } else { "replies" }
+                        "{unsent} {} not sent yet: kept here, and sent when chatsmart runs again. Quit?",
+                        if unsent == 1 { "reply is" } else { "replies are" }
                     ),
                     action: ConfirmAction::Quit,
                 });
@@ -1170,20 +1191,80 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
     let client_id = uuid::Uuid::new_v4().to_string();
     let now = app.now;
     let attachment_id = attachment.as_ref().map(|a| a.id);
+    // Away from the server, or with replies still waiting: it joins the
+    // queue, which goes out in order once the connection is back.
+    let queued_before = app
+        .logs
+        .values()
+        .any(|l| l.pending.iter().any(|p| p.state == PendingState::Queued));
+    let wait = app.conn != ConnState::Connected || queued_before;
     app.logs.entry(id).or_default().pending.push(Pending {
         client_id: client_id.clone(),
         text: text.clone(),
-        state: PendingState::Sending,
+        state: if wait {
+            PendingState::Queued
+        } else {
+            PendingState::Sending
+        },
         created_at: now,
         attachment,
     });
     app.chat_scroll = 0;
+    if wait {
+        app.notify(
+            "queued: it goes out when the server can be reached",
+            Level::Info,
+        );
+        if app.conn == ConnState::Connected {
+            send_queue(app, fx);
+        }
+        return;
+    }
     fx.push(Effect::Send {
         conversation: id,
         text,
         client_id,
         attachment_id,
     });
+}
+
+/// Sends every queued reply, oldest first, one after the other (the
+/// server's `client_id` makes a repeat harmless: each goes out once).
+pub fn send_queue(app: &mut App, fx: &mut Vec<Effect>) {
+    // Oldest first; within a conversation, in the order typed.
+    let mut queued: Vec<(chrono::DateTime<chrono::Utc>, ConversationId, usize, String)> = app
+        .logs
+        .iter()
+        .flat_map(|(id, l)| {
+            l.pending
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.state == PendingState::Queued)
+                .map(move |(i, p)| (p.created_at, *id, i, p.client_id.clone()))
+        })
+        .collect();
+    if queued.is_empty() {
+        return;
+    }
+    app.queue_sent_at = Some(app.now);
+    queued.sort();
+    let mut sends = Vec::new();
+    for (_, id, _, client_id) in queued {
+        if let Some(p) = app
+            .logs
+            .get_mut(&id)
+            .and_then(|l| l.pending.iter_mut().find(|p| p.client_id == client_id))
+        {
+            p.state = PendingState::Sending;
+            sends.push(Effect::Send {
+                conversation: id,
+                text: p.text.clone(),
+                client_id: p.client_id.clone(),
+                attachment_id: p.attachment.as_ref().map(|a| a.id),
+            });
+        }
+    }
+    fx.push(Effect::SendInOrder(sends));
 }
 
 fn retry(app: &mut App, fx: &mut Vec<Effect>) {
@@ -1263,6 +1344,8 @@ fn on_server(app: &mut App, update: StreamUpdate, fx: &mut Vec<Effect>) {
             app.conn = ConnState::Connected;
             // Whatever came while away moved the counts.
             app.unread_stale = true;
+            // What was queued while away goes out now, in order.
+            send_queue(app, fx);
         }
         StreamUpdate::Disconnected { retry_in, .. } => {
             app.conn = ConnState::Reconnecting {
@@ -1553,6 +1636,10 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     }
                 }
                 finish_restoring(app);
+                // Files kept on drafts from the last session: uploaded again.
+                for id in std::mem::take(&mut app.uploads_to_retry) {
+                    super::attach::retry_for(app, id, fx);
+                }
             }
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
@@ -1654,6 +1741,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             conversation,
             client_id,
             result,
+            away,
         } => {
             let log = app.logs.entry(conversation).or_default();
             match result {
@@ -1662,6 +1750,16 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     if log.loaded {
                         log.upsert(m);
                     }
+                }
+                // The server is away: kept, and sent when it is back.
+                Err(_) if away => {
+                    if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {
+                        p.state = PendingState::Queued;
+                    }
+                    app.notify(
+                        "the server cannot be reached: the reply is queued and goes out when it is back",
+                        Level::Info,
+                    );
                 }
                 Err(e) => {
                     if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {

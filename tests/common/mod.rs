@@ -130,9 +130,15 @@ impl TestServer {
 
     /// Starts a server on the database of one that was stopped.
     pub async fn restart_stopped(&mut self) {
+        self.restart_stopped_at("127.0.0.1:0").await
+    }
+
+    /// Starts a server on the database of one that was stopped, at this
+    /// address (the old one, for clients that reconnect there).
+    pub async fn restart_stopped_at(&mut self, addr: &str) {
         let server = server::start(quiet(ServerConfig {
             clock: self.clock.clone(),
-            ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), self.db())
+            ..ServerConfig::new(addr.parse().unwrap(), self.db())
         }))
         .await
         .unwrap();

@@ -177,6 +177,10 @@ pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<C
         let mut b = Vec::new();
         let (r, state) = match &p.state {
             PendingState::Sending => (Role::Pending, "sending…".to_string()),
+            PendingState::Queued => (
+                Role::Pending,
+                "queued: goes out when the server can be reached".to_string(),
+            ),
             PendingState::Failed(e) => {
                 let key = app
                     .keymap

@@ -1195,3 +1195,155 @@ async fn conversations_filter_by_account_and_unread_counts_per_account() {
     let anon = chatsmart::client::Client::new(&t.url(), None).unwrap();
     assert_eq!(api_error(anon.unread().await.unwrap_err()).0, 401);
 }
+
+/// Over a flaky link: a proxy drops the event stream's socket at random
+/// moments during a burst of customer messages. The inbox's state, fed by
+/// the real client stream through any number of reconnects, ends up with
+/// every message exactly once, in order, and agrees with the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_event_is_lost_or_doubled_across_random_drops() {
+    use chatsmart::client::{spawn_event_stream, Client, StreamUpdate};
+    use chatsmart::tui::{app::App, event::Msg, keymap::Keymap, update::update};
+    use rand::{Rng, SeedableRng};
+    use std::sync::{Arc, Mutex};
+
+    let t = TestServer::start().await;
+    let seed: u64 = std::env::var("DROP_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("DROP_SEED={seed}");
+    let server_addr = t
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+
+    // The flaky link: a TCP proxy whose connections are cut at random.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let links: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Default::default();
+    let accepting = {
+        let links = links.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = proxy.accept().await {
+                let target = server_addr.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                links.lock().unwrap().push(link);
+            }
+        })
+    };
+    let cutting = {
+        let links = links.clone();
+        tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            loop {
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(40..250))).await;
+                for link in links.lock().unwrap().drain(..) {
+                    link.abort();
+                }
+            }
+        })
+    };
+
+    let me = t.alice.client.me().await.unwrap();
+    let flaky = Client::new(&proxy_url, Some(t.alice.token.clone())).unwrap();
+    let (mut rx, stream) = spawn_event_stream(flaky, Some(me.latest_seq));
+    let mut app = App::new(
+        proxy_url.clone(),
+        Keymap::preset("default").unwrap(),
+        chrono::Utc::now(),
+    );
+    app.me = Some(me.agent.clone());
+    app.last_seq = Some(me.latest_seq);
+
+    // The burst, straight to the server.
+    const N: usize = 120;
+    let admin = t.admin.client.clone();
+    let burst = tokio::spawn(async move {
+        for i in 0..N {
+            admin
+                .inbound(&Inbound {
+                    channel: ChannelKind::Whatsapp,
+                    channel_user_id: format!("852-{}", i % 6),
+                    customer_name: format!("Customer {}", i % 6),
+                    text: format!("message {i}"),
+                    external_id: format!("burst-{i}"),
+                    attachment_id: None,
+                })
+                .await
+                .unwrap();
+            // Spread over a few seconds, so the link drops many times.
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    });
+
+    let mut seqs = Vec::new();
+    let mut seen = std::collections::BTreeMap::<MessageId, usize>::new();
+    let mut drops = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while seen.len() < N {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {N} messages arrived (seed {seed})",
+            seen.len()
+        );
+        let Ok(Some(u)) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await else {
+            continue;
+        };
+        match &u {
+            StreamUpdate::Event(ev) => {
+                seqs.push(ev.seq);
+                if let EventKind::MessageCreated { message, .. } = &ev.kind {
+                    *seen.entry(message.id).or_default() += 1;
+                }
+            }
+            StreamUpdate::Disconnected { .. } => drops += 1,
+            _ => {}
+        }
+        update(&mut app, Msg::Server(u));
+    }
+    burst.await.unwrap();
+    cutting.abort();
+    accepting.abort();
+    stream.abort();
+    println!("{drops} drops during the burst");
+    assert!(drops >= 2, "the link should have dropped (seed {seed})");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "events in order, none twice (seed {seed})"
+    );
+    assert!(
+        seen.values().all(|n| *n == 1),
+        "each message once (seed {seed})"
+    );
+
+    // The inbox's data is the server's.
+    let rows = t
+        .alice
+        .client
+        .conversations(&ConversationQuery {
+            limit: Some(500),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(rows.len(), 6);
+    for row in rows {
+        let here = &app.convs[&row.conversation.id].conversation;
+        assert_eq!(
+            here.inbound_count, row.conversation.inbound_count,
+            "seed {seed}"
+        );
+        assert_eq!(
+            here.last_message.as_ref().map(|m| m.id),
+            row.conversation.last_message.as_ref().map(|m| m.id),
+            "seed {seed}"
+        );
+    }
+}

@@ -2940,3 +2940,24 @@ fn replies_wait_in_an_outbox_while_the_server_is_away() {
         .iter()
         .any(|p| p.state == PendingState::Queued));
 }
+
+/// While reconnecting, the countdown shows with the key to try now; the
+/// key wakes the stream at once.
+#[test]
+fn reconnect_now_cuts_the_wait_short() {
+    let mut app = fixtures::app(3);
+    update(
+        &mut app,
+        Msg::Server(StreamUpdate::Disconnected {
+            reason: "reset".into(),
+            retry_in: std::time::Duration::from_secs(20),
+        }),
+    );
+    assert!(matches!(app.conn, ConnState::Reconnecting { .. }));
+    let fx = press(&mut app, "R");
+    assert_eq!(fx, vec![Effect::ReconnectNow]);
+    assert_eq!(app.conn, ConnState::Connecting);
+    // Connected: nothing to do.
+    update(&mut app, Msg::Server(StreamUpdate::Connected));
+    assert!(press(&mut app, "R").is_empty());
+}

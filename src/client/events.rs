@@ -1,6 +1,8 @@
 //! The event stream: a background task that holds the WebSocket open,
-//! reconnects with backoff, resumes with `since=SEQ`, and hands each event
-//! to whoever listens on a channel.
+//! reconnects with jittered backoff (or at once when woken), resumes with
+//! `since=SEQ`, and hands each event to whoever listens on a channel: in
+//! sequence order, none lost and none twice, however often the socket
+//! drops.
 
 use super::Client;
 use crate::protocol::{Event, Seq};
@@ -32,12 +34,35 @@ pub fn spawn_event_stream(
     client: Client,
     since: Option<Seq>,
 ) -> (mpsc::Receiver<StreamUpdate>, tokio::task::JoinHandle<()>) {
+    spawn_event_stream_with(client, since, Default::default())
+}
+
+/// As [`spawn_event_stream`]; `wake` cuts a wait before reconnecting short
+/// (the inbox's "reconnect now" key).
+pub fn spawn_event_stream_with(
+    client: Client,
+    since: Option<Seq>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) -> (mpsc::Receiver<StreamUpdate>, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(1024);
-    let task = tokio::spawn(run(client, since, tx));
+    let task = tokio::spawn(run(client, since, tx, wake));
     (rx, task)
 }
 
-async fn run(client: Client, mut since: Option<Seq>, tx: mpsc::Sender<StreamUpdate>) {
+/// A wait between `backoff / 2` and `backoff`: clients that lost the
+/// server together do not all come back in the same instant.
+fn jittered(backoff: Duration) -> Duration {
+    use rand::Rng;
+    let half = backoff / 2;
+    half + rand::thread_rng().gen_range(Duration::ZERO..=half)
+}
+
+async fn run(
+    client: Client,
+    mut since: Option<Seq>,
+    tx: mpsc::Sender<StreamUpdate>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+) {
     let mut backoff = Duration::from_millis(500);
     loop {
         let mut req = match client.events_url(since).as_str().into_client_request() {
@@ -118,17 +143,21 @@ async fn run(client: Client, mut since: Option<Seq>, tx: mpsc::Sender<StreamUpda
             }
             Err(e) => e.to_string(),
         };
+        let wait = jittered(backoff);
         if tx
             .send(StreamUpdate::Disconnected {
                 reason,
-                retry_in: backoff,
+                retry_in: wait,
             })
             .await
             .is_err()
         {
             return;
         }
-        tokio::time::sleep(backoff).await;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {}
+        }
         backoff = (backoff * 2).min(MAX_BACKOFF);
         if tx.is_closed() {
             return;

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::time::Duration;
 
-pub use events::{spawn_event_stream, StreamUpdate};
+pub use events::{spawn_event_stream, spawn_event_stream_with, StreamUpdate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

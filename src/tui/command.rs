@@ -118,6 +118,7 @@ commands! {
     AssignOpen => "assign.open", "Assign agents";
     StandardOpen => "standard.open", "Standard replies";
     StandardSend => "standard.send", "Send the chosen standard reply at once";
+    ReconnectNow => "conn.reconnect", "Reconnect to the server now, without waiting";
     StandardSearch => "standard.search", "Search every standard reply in scope (type to filter)";
     StandardBack => "standard.back", "Back from a folder's messages to the folders";
     StandardNew => "standard.new", "New folder (in the folders) or message (in a folder), where you may";

@@ -194,6 +194,8 @@ pub enum Effect {
     },
     LoadCustomer(CustomerId),
     LoadNotes(CustomerId),
+    /// Stop waiting and reconnect to the server at once.
+    ReconnectNow,
     /// Queued replies, sent one after the other in this order.
     SendInOrder(Vec<Effect>),
     Send {

@@ -2,7 +2,7 @@
 //! the event loop as messages. The only place the TUI does network I/O.
 
 use super::event::{err, Confirm, Effect, Msg, Reply};
-use crate::client::{spawn_event_stream, Client};
+use crate::client::{spawn_event_stream_with, Client};
 use crate::protocol::MessagesQuery;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -12,6 +12,8 @@ pub struct Runner {
     tx: UnboundedSender<Msg>,
     /// How image previews are drawn; none when they are off.
     picker: Option<ratatui_image::picker::Picker>,
+    /// Wakes the event stream's wait before reconnecting.
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Runner {
@@ -20,6 +22,7 @@ impl Runner {
             client: std::sync::Arc::new(std::sync::RwLock::new(client)),
             tx,
             picker: None,
+            wake: Default::default(),
         }
     }
 
@@ -29,6 +32,10 @@ impl Runner {
 
     pub fn perform(&self, fx: Effect) {
         let tx = self.tx.clone();
+        if let Effect::ReconnectNow = fx {
+            self.wake.notify_one();
+            return;
+        }
         if let Effect::SignIn {
             server,
             login,
@@ -52,7 +59,7 @@ impl Runner {
             return;
         };
         if let Effect::StartStream(since) = fx {
-            let (mut rx, _task) = spawn_event_stream(c, since);
+            let (mut rx, _task) = spawn_event_stream_with(c, since, self.wake.clone());
             tokio::spawn(async move {
                 while let Some(update) = rx.recv().await {
                     if tx.send(Msg::Server(update)).is_err() {
@@ -75,7 +82,8 @@ impl Runner {
                 Effect::StartStream(_)
                 | Effect::SignIn { .. }
                 | Effect::KeepDrafts(_)
-                | Effect::KeepSession(_) => return,
+                | Effect::KeepSession(_)
+                | Effect::ReconnectNow => return,
                 Effect::LoadConversation(id) => {
                     Reply::Reopened(id, c.conversation(id).await.map_err(err))
                 }

@@ -298,6 +298,13 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::HelpOpen => app.popup = Some(Popup::Help { scroll: 0 }),
+        Command::ReconnectNow => match app.conn {
+            ConnState::Reconnecting { .. } => {
+                app.conn = ConnState::Connecting;
+                fx.push(Effect::ReconnectNow);
+            }
+            _ => app.notify("connected: nothing to do", Level::Info),
+        },
         Command::FocusNext => cycle_focus(app, true),
         Command::FocusPrev => cycle_focus(app, false),
         Command::FocusList => app.focus = Focus::Pane(Pane::List),

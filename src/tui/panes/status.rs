@@ -124,8 +124,13 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         ConnState::Connected => ("● connected".to_string(), Role::Connected),
         ConnState::Reconnecting { retry_in, since } => {
             let left = retry_in.as_secs() as i64 - (app.now - *since).num_seconds();
+            let now = app
+                .keymap
+                .hint(super::super::keymap::Context::List, Command::ReconnectNow)
+                .map(|k| format!(" · {k} now"))
+                .unwrap_or_default();
             (
-                format!("◌ reconnecting in {}s", left.max(0)),
+                format!("◌ reconnecting in {}s{now}", left.max(0)),
                 Role::Reconnecting,
             )
         }

@@ -1087,3 +1087,55 @@ async fn a_reply_sent_while_the_server_is_down_goes_out_once_after_restarts() {
     assert!(tui.wait_exit());
     assert_eq!(count(&t).await, 1);
 }
+
+/// Started while the server is away, the program shows the last known
+/// inbox (marked offline, read-only) and catches up when the server is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_start_shows_the_last_known_inbox_and_catches_up() {
+    let mut t = TestServer::start().await;
+    t.inbound(
+        ChannelKind::Line,
+        "U-c",
+        "Cora Cached",
+        "seen before",
+        "c-1",
+    )
+    .await;
+    let home = Arc::new(tempfile::tempdir().unwrap());
+    let url = t.url();
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let token = t.alice.token.clone();
+    let args = ["--server", url.as_str(), "--token", token.as_str()];
+
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    tui.wait_for("Cora Cached");
+    tui.keys("g\r");
+    tui.wait_for("seen before");
+    tui.keys("q");
+    assert!(tui.wait_exit());
+
+    t.stop().await;
+    let mut tui = Tui::spawn_shared(home.clone(), &args);
+    tui.wait_for("offline: last known inbox");
+    tui.wait_for("Cora Cached");
+    tui.wait_for("seen before");
+
+    // Back: the new message arrives without a restart.
+    t.restart_stopped_at(&addr).await;
+    t.inbound(
+        ChannelKind::Line,
+        "U-c",
+        "Cora Cached",
+        "while you were away",
+        "c-2",
+    )
+    .await;
+    tui.keys("R");
+    tui.wait_for("while you were away");
+    assert!(!tui.screen().contains("offline: last known inbox"));
+    tui.keys("q");
+    assert!(tui.wait_exit());
+}

@@ -2961,3 +2961,43 @@ fn reconnect_now_cuts_the_wait_short() {
     update(&mut app, Msg::Server(StreamUpdate::Connected));
     assert!(press(&mut app, "R").is_empty());
 }
+
+/// Started while the server is away, the inbox shows the last known one:
+/// conversations and histories, marked and read-only; when the server
+/// answers it catches up from the event the cache was taken at.
+#[test]
+fn the_last_known_inbox_shows_while_the_server_is_away() {
+    use chatsmart::tui::offline;
+    let mut app = fixtures::app_with_open(5);
+    app.last_seq = Some(42);
+    let id = app.open.unwrap();
+    let log = app.logs.entry(id).or_default();
+    log.loaded = true;
+    let kept = offline::snapshot(&app).expect("something to keep");
+    assert!(kept.histories.iter().any(|h| h.conversation == id));
+
+    let mut next = App::new(
+        "http://127.0.0.1:7878/".into(),
+        chatsmart::tui::keymap::Keymap::preset("default").unwrap(),
+        fixtures::now(),
+    );
+    offline::restore(&mut next, kept);
+    assert!(next.cached.is_some());
+    assert_eq!(next.list.view.len(), app.list.view.len());
+    // Read-only: a change does not go to the server; it says why.
+    next.open = Some(id);
+    let fx = press(&mut next, "b");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(next.notice.as_ref().unwrap().text.contains("read-only"));
+    // The server answers: catch up from the kept event.
+    let me = Me {
+        agent: fixtures::agents()[0].clone(),
+        total_unread: 0,
+        latest_seq: 99,
+        upload_limits: Default::default(),
+        standard_editing: Default::default(),
+    };
+    let fx = update(&mut next, Msg::Reply(Box::new(Reply::Me(Ok(me)))));
+    assert!(fx.contains(&Effect::StartStream(Some(42))), "{fx:?}");
+    assert!(next.cached.is_none());
+}

@@ -127,6 +127,9 @@ pub enum Command {
     Watch,
     /// List every command a key can be bound to, and the keys in force.
     Keys,
+    /// Forget the last known inbox kept for starts while the server is
+    /// away (conversations and histories; drafts and unsent replies stay).
+    ClearCache,
     /// Sign in with a login and password; keeps the token for next time.
     /// The server is --server (or CHATSMART_SERVER, or the config file).
     Login {
@@ -446,6 +449,23 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
     })
 }
 
+/// Removes the kept inboxes (every server's); says how many there were.
+fn clear_cache() -> anyhow::Result<usize> {
+    let dir = config::state_dir().join("cache");
+    let mut n = 0;
+    match std::fs::read_dir(&dir) {
+        Ok(entries) => {
+            for e in entries.flatten() {
+                std::fs::remove_file(e.path())?;
+                n += 1;
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(anyhow::anyhow!("cannot read {}: {e}", dir.display())),
+    }
+    Ok(n)
+}
+
 fn need_terminal() -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -530,7 +550,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 "no kept token here"
             };
-            eprintln!("{on_server}; {here}");
+            // Customers' conversations do not stay behind a signed-out user.
+            let _ = clear_cache();
+            eprintln!("{on_server}; {here}; the last known inbox is forgotten");
+            Ok(())
+        }
+        Some(Command::ClearCache) => {
+            let n = clear_cache()?;
+            eprintln!(
+                "forgot the last known inbox of {n} server{} (drafts and unsent replies are kept)",
+                if n == 1 { "" } else { "s" }
+            );
             Ok(())
         }
         Some(Command::Keys) => {

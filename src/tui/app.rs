@@ -474,6 +474,13 @@ pub struct App {
     pub drafts_dirty: bool,
     /// When they last were.
     pub drafts_saved_at: Option<DateTime<Utc>>,
+    /// The inbox shown is the last known one (the server has not answered
+    /// yet): read-only, marked.
+    pub cached: Option<super::offline::Cached>,
+    /// When the inbox was last kept for an offline start, and at which
+    /// event.
+    pub cache_saved_at: Option<DateTime<Utc>>,
+    pub cache_seq: Option<Seq>,
     /// Uploads kept from the last session, started again once signed in.
     pub uploads_to_retry: Vec<ConversationId>,
     /// When the queued replies were last sent (retried every few seconds
@@ -565,6 +572,9 @@ impl App {
             toast: None,
             transfer: None,
             drafts: HashMap::new(),
+            cached: None,
+            cache_saved_at: None,
+            cache_seq: None,
             uploads_to_retry: Vec::new(),
             queue_sent_at: None,
             restoring: None,

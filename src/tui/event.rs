@@ -194,6 +194,8 @@ pub enum Effect {
     },
     LoadCustomer(CustomerId),
     LoadNotes(CustomerId),
+    /// Keeps the inbox as it is, for a start while the server is away.
+    KeepCache(Box<super::offline::KeptInbox>),
     /// Stop waiting and reconnect to the server at once.
     ReconnectNow,
     /// Queued replies, sent one after the other in this order.

@@ -21,6 +21,7 @@ pub mod keys_reference;
 pub mod layout;
 pub mod macros;
 pub mod notify;
+pub mod offline;
 pub mod palette;
 pub mod panes;
 pub mod paths;
@@ -198,6 +199,16 @@ pub async fn run(
             Err(e) => problems_at_start.push(e),
         }
     }
+    // The last known inbox: shown at once, and all there is while the
+    // server is away.
+    if client.is_some() {
+        match kept::read::<offline::KeptInbox>(&offline::path(&app.server), "the last known inbox")
+        {
+            Ok(Some(k)) => offline::restore(&mut app, k),
+            Ok(None) => {}
+            Err(e) => problems_at_start.push(e),
+        }
+    }
     let (keeper, keeper_thread) = kept::spawn_writer();
     app.enter_sends = cfg.enter_sends;
     app.notify = cfg.notify;
@@ -310,6 +321,11 @@ pub async fn run(
                             let _ = keeper.send((drafts::path(&app.server), bytes));
                         }
                     }
+                    Effect::KeepCache(k) => {
+                        if let Ok(bytes) = serde_json::to_vec(&k) {
+                            let _ = keeper.send((offline::path(&app.server), bytes));
+                        }
+                    }
                     Effect::KeepSession(k) => {
                         if let Ok(bytes) = serde_json::to_vec(&k) {
                             let _ = keeper.send((kept::path("session", &app.server), bytes));
@@ -330,6 +346,16 @@ pub async fn run(
     let _ = keeper_thread.join();
     if let Err(e) = drafts::write(&drafts::path(&app.server), &drafts::snapshot(&app)) {
         eprintln!("chatsmart: cannot keep the drafts: {e:#}");
+    }
+    if app.cached.is_none() {
+        if let Some(k) = offline::snapshot(&app) {
+            if let Err(e) = serde_json::to_vec(&k)
+                .map_err(anyhow::Error::from)
+                .and_then(|b| kept::write(&offline::path(&app.server), &b))
+            {
+                eprintln!("chatsmart: cannot keep the inbox for an offline start: {e:#}");
+            }
+        }
     }
     if app.me.is_some() && app.restoring.is_none() {
         let where_ = serde_json::to_vec(&session::snapshot(&app)).unwrap_or_default();

@@ -83,6 +83,7 @@ impl Runner {
                 | Effect::SignIn { .. }
                 | Effect::KeepDrafts(_)
                 | Effect::KeepSession(_)
+                | Effect::KeepCache(_)
                 | Effect::ReconnectNow => return,
                 Effect::LoadConversation(id) => {
                     Reply::Reopened(id, c.conversation(id).await.map_err(err))

@@ -37,6 +37,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         // Counted here, once per change, so a frame costs what is visible.
         app.unread_total = app.count_unread();
     }
+    // The last known inbox is read-only until the server answers.
+    super::offline::read_only(app, &mut fx);
     fx
 }
 
@@ -47,6 +49,7 @@ pub fn keep(app: &mut App) -> Vec<Effect> {
     let mut fx = Vec::new();
     super::drafts::after_change(app, &mut fx);
     super::session::after_change(app, &mut fx);
+    super::offline::after_change(app, &mut fx);
     fx
 }
 
@@ -73,7 +76,10 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             if app.toast.as_ref().is_some_and(|t| t.until <= now) {
                 app.toast = None;
             }
-            if app.me.is_none() && app.screen != Screen::SignIn && now.timestamp() % 5 == 0 {
+            if (app.me.is_none() || app.cached.is_some())
+                && app.screen != Screen::SignIn
+                && now.timestamp() % 5 == 0
+            {
                 fx.push(Effect::LoadMe);
             }
             // Queued replies the server turned away while connected
@@ -299,6 +305,11 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::HelpOpen => app.popup = Some(Popup::Help { scroll: 0 }),
         Command::ReconnectNow => match app.conn {
+            // Started offline: ask the server again now.
+            _ if app.cached.is_some() => {
+                fx.push(Effect::LoadMe);
+                app.notify("trying the server…", Level::Info);
+            }
             ConnState::Reconnecting { .. } => {
                 app.conn = ConnState::Connecting;
                 fx.push(Effect::ReconnectNow);
@@ -1618,13 +1629,18 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
 fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
     match reply {
         Reply::Me(Ok(me)) => {
-            let first = app.me.is_none();
+            // The server answers: the last known inbox catches up from the
+            // event it was kept at (a resync, if the server no longer has
+            // it).
+            let cached = app.cached.take();
+            let first = app.me.is_none() || cached.is_some();
             app.me = Some(me.agent);
             app.upload_limits = me.upload_limits;
             app.standard_editing = me.standard_editing;
             if first {
-                app.last_seq = Some(me.latest_seq);
-                fx.push(Effect::StartStream(Some(me.latest_seq)));
+                let since = cached.map(|c| c.seq).unwrap_or(me.latest_seq);
+                app.last_seq = Some(since);
+                fx.push(Effect::StartStream(Some(since)));
                 fx.push(Effect::LoadAgents);
                 fx.push(Effect::LoadStandard);
                 fx.push(Effect::LoadMacros);
@@ -1648,6 +1664,9 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     super::attach::retry_for(app, id, fx);
                 }
             }
+        }
+        Reply::Me(Err(e)) if app.cached.is_some() => {
+            app.notify(format!("offline: {e}; trying again"), Level::Info)
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
         Reply::Preview(id, result) => {

@@ -120,6 +120,17 @@ fn short(cmd: Command) -> &'static str {
 pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     let base = theme.style(Role::StatusBar);
     let (conn, conn_role) = match &app.conn {
+        // The last known inbox, until the server answers.
+        _ if app.cached.is_some() => {
+            let at = app.cached.map(|c| c.at).unwrap_or(app.now);
+            (
+                format!(
+                    "○ offline: last known inbox, {} (read-only)",
+                    at.with_timezone(&app.tz).format("%d %b %H:%M")
+                ),
+                Role::Offline,
+            )
+        }
         ConnState::Connecting => ("◌ connecting".to_string(), Role::Reconnecting),
         ConnState::Connected => ("● connected".to_string(), Role::Connected),
         ConnState::Reconnecting { retry_in, since } => {

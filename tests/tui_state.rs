@@ -3001,3 +3001,42 @@ fn the_last_known_inbox_shows_while_the_server_is_away() {
     assert!(fx.contains(&Effect::StartStream(Some(42))), "{fx:?}");
     assert!(next.cached.is_none());
 }
+
+/// A file kept on a draft from the last session is uploaded again once the
+/// server answers.
+#[test]
+fn a_kept_draft_file_is_uploaded_again_at_start() {
+    use chatsmart::tui::drafts;
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("receipt.png");
+    std::fs::write(&png, samples::png_1x1()).unwrap();
+    let mut app = fixtures::app_with_open(3);
+    app.me = None;
+    drafts::restore(
+        &mut app,
+        drafts::KeptDrafts {
+            version: 1,
+            drafts: vec![drafts::KeptDraft {
+                conversation: 1,
+                text: "here it is".into(),
+                cursor: 10,
+                file: Some(png.clone()),
+                updated_at: fixtures::now(),
+            }],
+            outbox: vec![],
+        },
+    );
+    let me = Me {
+        agent: fixtures::agents()[0].clone(),
+        total_unread: 0,
+        latest_seq: 1,
+        upload_limits: Default::default(),
+        standard_editing: Default::default(),
+    };
+    let fx = update(&mut app, Msg::Reply(Box::new(Reply::Me(Ok(me)))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Upload { conversation: 1, path, .. } if *path == png)),
+        "{fx:?}"
+    );
+}

@@ -214,3 +214,27 @@ fn bench_quick_prints_every_row_with_its_budget() {
     }
     assert!(out.contains("PASS") || out.contains("FAIL"));
 }
+
+/// `chatsmart clear-cache` forgets the last known inboxes (every
+/// server's), and leaves drafts alone.
+#[test]
+fn clear_cache_forgets_the_last_known_inbox_and_keeps_drafts() {
+    let state = tempfile::tempdir().unwrap();
+    let cache = state.path().join("chatsmart/cache");
+    let drafts = state.path().join("chatsmart/drafts");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::create_dir_all(&drafts).unwrap();
+    std::fs::write(cache.join("a.json"), "{}").unwrap();
+    std::fs::write(cache.join("b.json"), "{}").unwrap();
+    std::fs::write(drafts.join("a.json"), "{}").unwrap();
+    let out = chatsmart()
+        .env("XDG_STATE_HOME", state.path())
+        .arg("clear-cache")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("2 servers"), "{said}");
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
+    assert!(drafts.join("a.json").exists(), "drafts stay");
+}

@@ -446,6 +446,7 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
         images: file.images.unwrap_or(d.images),
         keep_drafts_days: file.keep_drafts_days.unwrap_or(d.keep_drafts_days),
         fresh: false,
+        keep_state: true,
     })
 }
 
@@ -696,7 +697,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::watch::watch(client).await
             } else {
                 match need_terminal().and_then(|_| ui_config()) {
-                    Ok(ui) => crate::tui::run(Some(client), ui, None).await,
+                    // The demo's server lives one run: nothing of it is kept.
+                    Ok(ui) => {
+                        let ui = crate::tui::UiConfig {
+                            keep_state: false,
+                            ..ui
+                        };
+                        crate::tui::run(Some(client), ui, None).await
+                    }
                     Err(e) => Err(e),
                 }
             };

@@ -72,6 +72,9 @@ pub struct UiConfig {
     pub keep_drafts_days: u32,
     /// Start clean: not where the last session left off.
     pub fresh: bool,
+    /// Keep drafts, the outbox, the place and the last known inbox on disk
+    /// (not for the demo: its server lives one run, on a new port each time).
+    pub keep_state: bool,
 }
 
 impl Default for UiConfig {
@@ -85,6 +88,7 @@ impl Default for UiConfig {
             images: "auto".into(),
             keep_drafts_days: drafts::KEEP_DAYS,
             fresh: false,
+            keep_state: true,
         }
     }
 }
@@ -181,32 +185,36 @@ pub async fn run(
     if client.is_none() {
         signin::open(&mut app, server.as_deref());
     }
-    // The drafts of this server, from the last session.
-    let drafts_path = drafts::path(&app.server);
     let mut problems_at_start = Vec::new();
-    match drafts::load(&drafts_path, cfg.keep_drafts_days, chrono::Utc::now()) {
-        Ok(kept) => drafts::restore(&mut app, kept),
-        Err(e) => problems_at_start.push(e),
-    }
-    // Where the agent was, unless told to start fresh.
-    if !cfg.fresh {
-        match kept::read::<session::KeptSession>(
-            &kept::path("session", &app.server),
-            "where you were",
-        ) {
-            Ok(Some(s)) => session::restore(&mut app, s),
-            Ok(None) => {}
+    if cfg.keep_state {
+        // The drafts of this server, from the last session.
+        let drafts_path = drafts::path(&app.server);
+        match drafts::load(&drafts_path, cfg.keep_drafts_days, chrono::Utc::now()) {
+            Ok(kept) => drafts::restore(&mut app, kept),
             Err(e) => problems_at_start.push(e),
         }
-    }
-    // The last known inbox: shown at once, and all there is while the
-    // server is away.
-    if client.is_some() {
-        match kept::read::<offline::KeptInbox>(&offline::path(&app.server), "the last known inbox")
-        {
-            Ok(Some(k)) => offline::restore(&mut app, k),
-            Ok(None) => {}
-            Err(e) => problems_at_start.push(e),
+        // Where the agent was, unless told to start fresh.
+        if !cfg.fresh {
+            match kept::read::<session::KeptSession>(
+                &kept::path("session", &app.server),
+                "where you were",
+            ) {
+                Ok(Some(s)) => session::restore(&mut app, s),
+                Ok(None) => {}
+                Err(e) => problems_at_start.push(e),
+            }
+        }
+        // The last known inbox: shown at once, and all there is while the
+        // server is away.
+        if client.is_some() {
+            match kept::read::<offline::KeptInbox>(
+                &offline::path(&app.server),
+                "the last known inbox",
+            ) {
+                Ok(Some(k)) => offline::restore(&mut app, k),
+                Ok(None) => {}
+                Err(e) => problems_at_start.push(e),
+            }
         }
     }
     let (keeper, keeper_thread) = kept::spawn_writer();
@@ -316,6 +324,8 @@ pub async fn run(
                         let _ = out.write_all(notify::encode(&n).as_bytes());
                         let _ = out.flush();
                     }
+                    Effect::KeepDrafts(_) | Effect::KeepSession(_) | Effect::KeepCache(_)
+                        if !cfg.keep_state => {}
                     Effect::KeepDrafts(k) => {
                         if let Ok(bytes) = serde_json::to_vec(&k) {
                             let _ = keeper.send((drafts::path(&app.server), bytes));
@@ -344,23 +354,25 @@ pub async fn run(
     // after any write still under way.
     drop(keeper);
     let _ = keeper_thread.join();
-    if let Err(e) = drafts::write(&drafts::path(&app.server), &drafts::snapshot(&app)) {
-        eprintln!("chatsmart: cannot keep the drafts: {e:#}");
-    }
-    if app.cached.is_none() {
-        if let Some(k) = offline::snapshot(&app) {
-            if let Err(e) = serde_json::to_vec(&k)
-                .map_err(anyhow::Error::from)
-                .and_then(|b| kept::write(&offline::path(&app.server), &b))
-            {
-                eprintln!("chatsmart: cannot keep the inbox for an offline start: {e:#}");
+    if cfg.keep_state {
+        if let Err(e) = drafts::write(&drafts::path(&app.server), &drafts::snapshot(&app)) {
+            eprintln!("chatsmart: cannot keep the drafts: {e:#}");
+        }
+        if app.cached.is_none() {
+            if let Some(k) = offline::snapshot(&app) {
+                if let Err(e) = serde_json::to_vec(&k)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|b| kept::write(&offline::path(&app.server), &b))
+                {
+                    eprintln!("chatsmart: cannot keep the inbox for an offline start: {e:#}");
+                }
             }
         }
-    }
-    if app.me.is_some() && app.restoring.is_none() {
-        let where_ = serde_json::to_vec(&session::snapshot(&app)).unwrap_or_default();
-        if let Err(e) = kept::write(&kept::path("session", &app.server), &where_) {
-            eprintln!("chatsmart: cannot keep where you were: {e:#}");
+        if app.me.is_some() && app.restoring.is_none() {
+            let where_ = serde_json::to_vec(&session::snapshot(&app)).unwrap_or_default();
+            if let Err(e) = kept::write(&kept::path("session", &app.server), &where_) {
+                eprintln!("chatsmart: cannot keep where you were: {e:#}");
+            }
         }
     }
     palette::save_history(&app.palette_history);

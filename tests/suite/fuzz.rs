@@ -19,11 +19,9 @@
 //! fuzz -- --nocapture` gives each target five minutes; `FUZZ_ONLY=xlsx`
 //! picks one; `FUZZ_SEED` repeats a run.
 
-mod common;
-
+use crate::common::platforms::{deliver, Platform};
+use crate::common::*;
 use chatsmart::protocol::*;
-use common::platforms::{deliver, Platform};
-use common::*;
 use rand::{Rng, SeedableRng};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -3,13 +3,11 @@
 //! misbehaving client cannot hold open, data files for this user only.
 //! Real server on loopback, real HTTP and WebSockets, real SQLite.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::client::{Client, ClientError};
 use chatsmart::protocol::*;
 use chatsmart::server::auth::login::LoginLimits;
 use chatsmart::server::ServerConfig;
-use common::*;
 use futures_util::{SinkExt, StreamExt};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;

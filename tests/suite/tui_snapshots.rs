@@ -1,6 +1,6 @@
 //! Pictures of the screen: each pane and popup drawn into ratatui's
 //! TestBackend at fixed sizes, compared with the approved snapshots in
-//! tests/snapshots/. Review a change with `cargo insta review`, or rerun
+//! tests/suite/snapshots/. Review a change with `cargo insta review`, or rerun
 //! with INSTA_UPDATE=always and read the diff.
 
 use chatsmart::tui::app::*;

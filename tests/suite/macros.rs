@@ -2,11 +2,9 @@
 //! team, and a run that goes through, and one that fails at step 2 and
 //! says what was already done.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::tui::macros::{execute, MacroRun, Planned};
-use common::*;
 
 fn status(e: chatsmart::client::ClientError) -> u16 {
     e.status()

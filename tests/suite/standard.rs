@@ -1,11 +1,9 @@
 //! Standard messages over real HTTP: folders with scope, placeholders,
 //! events, and the spreadsheet template, import and export.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::sheets;
-use common::*;
 use std::collections::BTreeSet;
 
 fn fixture(name: &str) -> Vec<u8> {

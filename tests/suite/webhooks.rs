@@ -1,10 +1,8 @@
 //! The platforms' webhooks end to end: requests signed the way each
 //! platform signs them, over real HTTP, into a real store.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
-use common::*;
 use hmac::{Hmac, Mac};
 use sha1::{Digest, Sha1};
 use std::collections::BTreeMap;

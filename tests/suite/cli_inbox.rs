@@ -2,10 +2,8 @@
 //! `chatsmart customers search`, run as a script would, against a real
 //! server: table, JSON, CSV and -q output, and exit codes.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
-use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 

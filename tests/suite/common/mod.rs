@@ -1,6 +1,5 @@
 //! Test harness: a real server on an ephemeral loopback port with a SQLite
 //! file in a temporary directory, driven through the project's own client.
-#![allow(dead_code)]
 
 use chatsmart::client::Client;
 use chatsmart::protocol::*;

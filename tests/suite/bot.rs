@@ -3,14 +3,12 @@
 //! reply turning it off, an outside bot, and its replies going out through
 //! a platform (LINE's reply token).
 
-mod common;
-
+use crate::common::platforms::{deliver, Double, Platform};
+use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::server::bot::Flow;
 use chatsmart::server::clock::Clock;
 use chatsmart::server::ServerConfig;
-use common::platforms::{deliver, Double, Platform};
-use common::*;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,7 +1,5 @@
 //! The binary itself: help, version, completions, and the admin commands.
 
-mod common;
-
 use std::process::Command;
 
 fn chatsmart() -> Command {

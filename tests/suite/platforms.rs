@@ -1,16 +1,16 @@
 //! Sending through the platforms, end to end: a real server whose API
-//! bases point at local doubles of Meta, LINE and WeChat (tests/common/
+//! bases point at local doubles of Meta, LINE and WeChat (tests/suite/common/
 //! platforms.rs). Webhooks are signed the platforms' way; replies go from
 //! the same route the TUI uses and reach the doubles with each platform's
 //! body and auth; statuses, windows, retries, files and profile names
 //! follow.
 
-mod common;
+use crate::common;
 
+use crate::common::platforms::{deliver, photo, Double, Platform};
+use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::server::ServerConfig;
-use common::platforms::{deliver, photo, Double, Platform};
-use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

@@ -2,10 +2,10 @@
 //! account with its fixed credential keys, gets its webhook path, and no
 //! route or event ever gives a secret back.
 
-mod common;
+use crate::common;
 
+use crate::common::*;
 use chatsmart::protocol::*;
-use common::*;
 use std::collections::BTreeMap;
 
 /// Credentials for a kind, each value a recognisable secret.

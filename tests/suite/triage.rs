@@ -2,13 +2,11 @@
 //! sorting and events; snoozes waking on a clock the test moves by hand,
 //! across a restart and exactly once; bulk actions that report failures.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::server::clock::ManualClock;
 use chatsmart::server::scheduler;
 use chrono::{Duration, Utc};
-use common::*;
 use std::sync::Arc;
 
 fn status(e: chatsmart::client::ClientError) -> u16 {

@@ -1,10 +1,8 @@
 //! Attachments end to end: real multipart uploads over HTTP to a server on
 //! loopback, bytes content-addressed on disk, downloads streamed back.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
-use common::*;
 use sha2::{Digest, Sha256};
 
 fn sha(bytes: &[u8]) -> String {

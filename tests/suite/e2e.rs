@@ -2,10 +2,10 @@
 //! screen out (read through a vt100 parser), and the server checked for
 //! what the keys did.
 
-mod common;
+use crate::common;
 
+use crate::common::*;
 use chatsmart::protocol::*;
-use common::*;
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};

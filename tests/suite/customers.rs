@@ -2,12 +2,10 @@
 //! tags and their management, and scheduled messages on a clock the test
 //! moves by hand.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::server::clock::ManualClock;
 use chatsmart::server::scheduler;
-use common::*;
 use std::sync::Arc;
 
 fn status(e: chatsmart::client::ClientError) -> u16 {

@@ -1,11 +1,9 @@
 //! The protocol end to end: real HTTP and a real WebSocket against a server
 //! on a loopback port, with a real SQLite file.
 
-mod common;
-
+use crate::common::*;
 use chatsmart::client::ClientError;
 use chatsmart::protocol::*;
-use common::*;
 use std::time::Duration;
 
 fn status(e: ClientError) -> u16 {

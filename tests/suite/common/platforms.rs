@@ -3,7 +3,6 @@
 //! loopback port, record every request, can be told to fail the next call
 //! the way the platform fails, and sign webhooks to our server the
 //! platform's way (and redeliver them).
-#![allow(dead_code)]
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};

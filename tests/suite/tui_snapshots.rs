@@ -222,6 +222,18 @@ fn reconnecting_status_and_filters_in_the_status_bar() {
 
 #[test]
 fn every_theme_draws_at_every_colour_depth() {
+    use ratatui::style::Color;
+    // What each depth may use: true colour anything; 256 colours no RGB;
+    // 16 colours only the named ones; none only the terminal's own.
+    let allowed = |depth: ColorDepth, c: Color| match (depth, c) {
+        (_, Color::Reset) => true,
+        (ColorDepth::TrueColor, _) => true,
+        (ColorDepth::Ansi256, Color::Rgb(..)) => false,
+        (ColorDepth::Ansi256, _) => true,
+        (ColorDepth::Ansi16, Color::Rgb(..) | Color::Indexed(_)) => false,
+        (ColorDepth::Ansi16, _) => true,
+        (ColorDepth::None, _) => false,
+    };
     for (name, _) in chatsmart::tui::theme::PRESETS {
         for depth in [
             ColorDepth::TrueColor,
@@ -230,19 +242,20 @@ fn every_theme_draws_at_every_colour_depth() {
             ColorDepth::None,
         ] {
             let theme = Theme::preset(name, depth).unwrap();
-            let mut app = fixtures::app_with_open(6);
+            let app = fixtures::app_with_open(6);
             let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
             term.draw(|f| ui::draw(&app, &theme, f)).unwrap();
-            if depth == ColorDepth::None {
-                for cell in term.backend().buffer().content() {
-                    assert!(
-                        matches!(cell.fg, ratatui::style::Color::Reset)
-                            && matches!(cell.bg, ratatui::style::Color::Reset),
-                        "{name}: NO_COLOR must not colour anything"
-                    );
+            let cells = term.backend().buffer().content();
+            for cell in cells {
+                for c in [cell.fg, cell.bg] {
+                    assert!(allowed(depth, c), "{name} at {depth:?} uses {c:?}");
                 }
             }
-            app.quit = false;
+            // Colour where there is colour: the screen is not all default.
+            let coloured = cells
+                .iter()
+                .any(|c| c.fg != Color::Reset || c.bg != Color::Reset);
+            assert_eq!(coloured, depth != ColorDepth::None, "{name} at {depth:?}");
         }
     }
 }

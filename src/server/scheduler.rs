@@ -1,6 +1,7 @@
-//! Sends scheduled messages when they fall due and wakes snoozed
-//! conversations, with or without a client running. One that fell due while the server was down goes out when it
-//! starts again; each goes out exactly once (see `Store::send_due`).
+//! Sends scheduled messages when they fall due, runs broadcasts in batches
+//! and wakes snoozed conversations, with or without a client running. A
+//! message that fell due while the server was down goes out when it starts
+//! again; each goes out exactly once (see `Store::send_due`).
 
 use super::AppState;
 use std::sync::Arc;

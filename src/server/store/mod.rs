@@ -1,6 +1,7 @@
 //! The storage interface. All SQL lives behind [`Store`]; routes and the
-//! event hub only ever see this trait, so another backend (PostgreSQL for
-//! replicated servers) slots in without touching them.
+//! event hub only ever see this trait. It is not yet the seam a second
+//! backend needs: many business rules still live in the SQLite closures
+//! (the PostgreSQL work moves them above storage).
 //!
 //! Every mutating call commits before it returns and appends the events it
 //! caused to the event log in the same transaction; the backend then

@@ -1,34 +1,32 @@
-//! Where chatsmart keeps things, and the client's settings.
+//! The client's settings (config.toml) and its saved sign-in.
 //!
 //! Precedence: built-in defaults < the config file < `CHATSMART_*`
 //! environment variables < command-line flags.
 
-use directories::ProjectDirs;
+use crate::dirs::config_file;
 use serde::Deserialize;
 use std::path::PathBuf;
 
-pub fn dirs() -> Option<ProjectDirs> {
-    ProjectDirs::from("", "", "chatsmart")
+/// What a kind of notification does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Alert {
+    Off,
+    Bell,
+    Desktop,
+    /// The bell and a desktop notification.
+    #[default]
+    Both,
 }
 
-/// The server's default database: `$XDG_DATA_HOME/chatsmart/chatsmart.db`.
-pub fn default_db_path() -> PathBuf {
-    dirs()
-        .map(|d| d.data_dir().join("chatsmart.db"))
-        .unwrap_or_else(|| PathBuf::from("chatsmart.db"))
-}
-
-/// `$XDG_CONFIG_HOME/chatsmart/config.toml`
-pub fn config_file() -> Option<PathBuf> {
-    dirs().map(|d| d.config_dir().join("config.toml"))
-}
-
-/// `$XDG_STATE_HOME/chatsmart` (logs).
-pub fn state_dir() -> PathBuf {
-    dirs()
-        .and_then(|d| d.state_dir().map(|p| p.to_path_buf()))
-        .or_else(|| dirs().map(|d| d.data_local_dir().to_path_buf()))
-        .unwrap_or_else(std::env::temp_dir)
+/// `[notify]` in config.toml, for example `bot_handoff = "bell"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    pub new_request: Alert,
+    pub bot_handoff: Alert,
+    pub assigned_message: Alert,
+    pub snooze_ended: Alert,
 }
 
 /// The client settings in the config file. Every field may be left out.
@@ -50,7 +48,7 @@ pub struct ClientConfig {
     /// Whether Enter sends a reply (true, the default) or starts a new line.
     pub enter_sends: Option<bool>,
     /// `[notify]`: per kind, "off", "bell", "desktop" or "both".
-    pub notify: Option<crate::tui::notify::NotifyConfig>,
+    pub notify: Option<NotifyConfig>,
     /// Where files are saved when they cannot be opened here (over SSH,
     /// or without a display); `~` is the home directory. Default: the
     /// system's download folder.

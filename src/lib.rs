@@ -21,6 +21,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod demo;
+pub mod dirs;
 pub mod private_files;
 pub mod protocol;
 pub mod sanitize;

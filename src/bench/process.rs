@@ -5,7 +5,7 @@
 use super::{ms, size, Options, Row};
 use crate::protocol::*;
 use crate::server::auth::{new_token, token_hash};
-use crate::server::hub::Hub;
+use crate::server::store::Offline;
 use crate::server::store::{InboundMessage, NewAgent, SqliteStore, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// conversations, one message each.
 async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
     let db = dir.join("process.db");
-    let store = SqliteStore::open(&db, Hub::new())?;
+    let store = SqliteStore::open(&db, Offline)?;
     let admin = store
         .create_agent(NewAgent {
             name: "Bench Admin".into(),
@@ -269,7 +269,7 @@ pub async fn login_flood(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let dir = tempfile::tempdir()?;
     let (db, _) = seeded(dir.path(), 0).await?;
     {
-        let store = SqliteStore::open(&db, Hub::new())?;
+        let store = SqliteStore::open(&db, Offline)?;
         store
             .create_agent(NewAgent {
                 name: "Real Agent".into(),

@@ -6,7 +6,7 @@ use super::{ms, size, Options, Row};
 use crate::client::Client;
 use crate::protocol::*;
 use crate::server::auth::{new_token, token_hash};
-use crate::server::hub::Hub;
+use crate::server::store::Offline;
 use crate::server::store::{NewAgent, SqliteStore, Store};
 use crate::server::{self, ServerConfig};
 use std::time::{Duration, Instant};
@@ -112,7 +112,7 @@ fn bare_rate(path: &std::path::Path, n: usize) -> anyhow::Result<f64> {
 /// the server logged, so the log rows are the same size.
 fn raw_rate(path: &std::path::Path, payload: &str, n: usize) -> anyhow::Result<f64> {
     use rusqlite::params;
-    drop(SqliteStore::open(path, Hub::new())?);
+    drop(SqliteStore::open(path, Offline)?);
     let conn = rusqlite::Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // The server's default: each commit synced before it is acknowledged.
@@ -227,7 +227,7 @@ pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let dir = tempfile::tempdir()?;
     // Standard messages: read, check and import a generated workbook.
     let sheet = super::data::standard_sheet(std_rows)?;
-    let store = SqliteStore::open(&dir.path().join("std.db"), Hub::new())?;
+    let store = SqliteStore::open(&dir.path().join("std.db"), Offline)?;
     store
         .create_agent(NewAgent {
             name: "Alice Wong".into(),
@@ -248,7 +248,7 @@ pub async fn spreadsheets(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let import = start.elapsed();
     // Customers: import from CSV, then export to .xlsx.
     let csv = super::data::customers_csv(customers);
-    let store = SqliteStore::open(&dir.path().join("cust.db"), Hub::new())?;
+    let store = SqliteStore::open(&dir.path().join("cust.db"), Offline)?;
     let (rows, report) = crate::sheets::customers::parse(&csv, "c.csv", false)?;
     store.import_customers(rows, report).await?;
     let start = Instant::now();
@@ -282,7 +282,7 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
     // Conversations through the store (accounts, customers), then the
     // messages in bulk straight into SQLite, as years of history would be.
     {
-        let store = SqliteStore::open(&db, Hub::new())?;
+        let store = SqliteStore::open(&db, Offline)?;
         for i in 0..convs {
             store
                 .inbound(crate::server::store::InboundMessage {

@@ -28,7 +28,7 @@ pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
                 };
                 let agent = store
                     .create_agent(NewAgent {
-                        login: login.unwrap_or_else(|| login_from_name(&name)),
+                        login: login.unwrap_or_else(|| crate::protocol::login_from_name(&name)),
                         name,
                         role: if admin { Role::Admin } else { Role::Agent },
                         teams,

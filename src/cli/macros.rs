@@ -47,7 +47,7 @@ impl Tabular for Row {
 }
 
 fn personal_file() -> Option<PathBuf> {
-    crate::config::config_file().and_then(|p| p.parent().map(|d| d.join("macros.toml")))
+    crate::dirs::macros_file()
 }
 
 pub async fn run(client: Client, cmd: MacrosCommand, out: Output) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use crate::client::Client;
 use crate::config::{self, ClientConfig};
 use crate::protocol::Role;
 use crate::server::auth::{hash_password, new_token, token_hash};
-use crate::server::hub::Hub;
+use crate::server::store::Offline;
 use crate::server::store::{NewAgent, SqliteStore, Store};
 use crate::server::{self, ServerConfig};
 use anyhow::Context;
@@ -352,16 +352,9 @@ fn init_server_logging() {
 }
 
 /// The login derived from a name: "Alice Wong" -> "alice.wong".
-pub fn login_from_name(name: &str) -> String {
-    name.split_whitespace()
-        .map(|w| w.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 fn open_store(db: Option<PathBuf>) -> anyhow::Result<SqliteStore> {
-    let db = db.unwrap_or_else(config::default_db_path);
-    SqliteStore::open(&db, Hub::new())
+    let db = db.unwrap_or_else(crate::dirs::default_db_path);
+    SqliteStore::open(&db, Offline)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", db.display()))
 }
 
@@ -452,7 +445,7 @@ fn ui_config() -> anyhow::Result<crate::tui::UiConfig> {
 
 /// Removes the kept inboxes (every server's); says how many there were.
 fn clear_cache() -> anyhow::Result<usize> {
-    let dir = config::state_dir().join("cache");
+    let dir = crate::dirs::state_dir().join("cache");
     let mut n = 0;
     match std::fs::read_dir(&dir) {
         Ok(entries) => {
@@ -482,7 +475,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let client = connect(cli.server, cli.token)?;
             if client.is_none() && need_terminal().is_err() {
                 println!("{HOW_TO_CONNECT}");
-                if let Some(path) = config::config_file() {
+                if let Some(path) = crate::dirs::config_file() {
                     println!("\nConfig file: {}", path.display());
                 }
                 return Ok(());
@@ -650,7 +643,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     tokio::signal::ctrl_c().await?;
                     demo.stop().await
                 } else {
-                    let db = db.unwrap_or_else(config::default_db_path);
+                    let db = db.unwrap_or_else(crate::dirs::default_db_path);
                     let running = server::start(ServerConfig {
                         keep_events,
                         files,
@@ -837,11 +830,5 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn logins_from_names() {
-        assert_eq!(login_from_name("Alice Wong"), "alice.wong");
-        assert_eq!(login_from_name("bob"), "bob");
     }
 }

@@ -115,7 +115,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
         let agent = store
             .create_agent(NewAgent {
                 name: name.to_string(),
-                login: crate::cli::login_from_name(name),
+                login: crate::protocol::login_from_name(name),
                 role: if *admin { Role::Admin } else { Role::Agent },
                 teams: teams.iter().map(|t| t.to_string()).collect(),
                 password_hash: Some(password_hash.clone()),

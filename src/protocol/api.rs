@@ -366,6 +366,24 @@ pub struct TagRemoved {
     pub customers: i64,
 }
 
+/// One row of a customer import, as the spreadsheet reader hands it to
+/// the store. An outer `None` means the column is absent (no
+/// change); `Some(None)` means the cell is empty (clear it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerIn {
+    pub row: usize,
+    pub channel: ChannelKind,
+    pub channel_user_id: String,
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub gender: Option<Option<String>>,
+    pub age: Option<Option<u32>>,
+    pub language: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub custom: Vec<(String, Option<String>)>,
+}
+
 /// What a customer import did, or would do with `dry_run`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerImportReport {

@@ -107,6 +107,15 @@ pub struct Team {
     pub name: String,
 }
 
+/// The login made from a display name when none is given: "Alice Wong"
+/// signs in as "alice.wong".
+pub fn login_from_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     pub id: AgentId,
@@ -281,6 +290,10 @@ impl FromStr for DeliveryStatus {
     }
 }
 
+/// The longest text a message, note, standard message, scheduled message
+/// or broadcast may hold, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 20_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     pub id: MessageId,
@@ -413,6 +426,13 @@ pub fn preview_text(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logins_from_names() {
+        assert_eq!(login_from_name("Alice Wong"), "alice.wong");
+        assert_eq!(login_from_name("bob"), "bob");
+        assert_eq!(login_from_name("  Mary  Ann Lee "), "mary.ann.lee");
+    }
 
     #[test]
     fn channel_aliases_parse_case_insensitively() {

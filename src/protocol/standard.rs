@@ -365,3 +365,20 @@ mod tests {
         assert_eq!(out, "Hi , Alice here on LINE. ");
     }
 }
+
+/// One folder of a validated standard-message import: what the
+/// spreadsheet reader hands the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFolder {
+    /// The first spreadsheet row that names it.
+    pub row: usize,
+    pub name: String,
+    pub channels: Vec<ChannelKind>,
+    pub team_id: Option<TeamId>,
+    pub assignee_ids: Vec<AgentId>,
+    /// (row, text), in order.
+    pub messages: Vec<(usize, String)>,
+    /// Every row that names it, repeats of a message included (a refusal
+    /// names them all).
+    pub rows: Vec<usize>,
+}

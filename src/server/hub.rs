@@ -42,6 +42,16 @@ pub enum Revoked {
     Agent(AgentId),
 }
 
+impl crate::server::store::EventSink for Hub {
+    fn committed(&self, seq: Seq, at: DateTime<Utc>, kind_json: &str, audience: Audience) {
+        self.publish(seq, at, kind_json, audience);
+    }
+
+    fn outbox_waiting(&self) {
+        self.wake_outbox();
+    }
+}
+
 impl Default for Hub {
     fn default() -> Self {
         Self::new()

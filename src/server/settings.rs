@@ -62,7 +62,7 @@ pub struct SecurityFile {
 
 /// `$XDG_CONFIG_HOME/chatsmart/server.toml`
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::dirs().map(|d| d.config_dir().join("server.toml"))
+    crate::dirs::server_file()
 }
 
 /// Reads `path` (which must exist), or the default file if there is one.

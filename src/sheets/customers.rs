@@ -24,23 +24,6 @@ pub const COLUMNS: [&str; 11] = [
 /// Written on export, ignored on import (the server keeps them).
 const READ_ONLY: [&str; 2] = ["First_seen", "Last_seen"];
 
-/// One row to import. An outer `None` means the column is absent (no
-/// change); `Some(None)` means the cell is empty (clear it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerIn {
-    pub row: usize,
-    pub channel: ChannelKind,
-    pub channel_user_id: String,
-    pub name: Option<String>,
-    pub email: Option<Option<String>>,
-    pub phone: Option<Option<String>>,
-    pub gender: Option<Option<String>>,
-    pub age: Option<Option<u32>>,
-    pub language: Option<Option<String>>,
-    pub tags: Option<Vec<String>>,
-    pub custom: Vec<(String, Option<String>)>,
-}
-
 /// A cell a spreadsheet would evaluate.
 fn formula_like(s: &str) -> bool {
     s.starts_with(['=', '+', '-', '@', '\t', '\r'])

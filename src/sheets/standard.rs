@@ -4,7 +4,6 @@
 
 use super::{header_key, read_grid, SheetError};
 use crate::protocol::*;
-use crate::server::store::PlannedFolder;
 use rust_xlsxwriter::{DataValidation, DataValidationErrorStyle, Format, Workbook};
 use std::collections::HashMap;
 
@@ -323,7 +322,7 @@ pub fn plan(
                     .into(),
             );
             row_ok = false;
-        } else if text.chars().count() > crate::server::store::sqlite::MAX_MESSAGE_CHARS {
+        } else if text.chars().count() > crate::protocol::MAX_MESSAGE_CHARS {
             bad("Message", "longer than 20,000 characters".into());
             row_ok = false;
         } else if let Err(e) = check_placeholders(&text) {

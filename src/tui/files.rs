@@ -143,9 +143,7 @@ pub async fn open_or_save(
     let openable = crate::protocol::openable(attachment);
     if let (false, true, Some(opener)) = (save, openable, desktop_opener()) {
         // A private copy per content, fetched once.
-        let dir = crate::config::dirs()
-            .map(|d| d.cache_dir().join("files"))
-            .unwrap_or_else(|| std::env::temp_dir().join("chatsmart-files"));
+        let dir = crate::dirs::files_cache_dir();
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let sha = attachment.sha256.get(..16).unwrap_or("file");
         let path = dir.join(format!("{sha}-{}", clean_file_name(&attachment.name)));

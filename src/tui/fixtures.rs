@@ -15,7 +15,7 @@ fn agent(id: AgentId, name: &str) -> Agent {
     Agent {
         id,
         name: name.into(),
-        login: crate::cli::login_from_name(name),
+        login: crate::protocol::login_from_name(name),
         role: if id == 1 { Role::Admin } else { Role::Agent },
         teams: vec![Team {
             id: 1,

@@ -12,7 +12,7 @@ pub fn path(kind: &str, server: &str) -> PathBuf {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(server.trim_end_matches('/').as_bytes());
     let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    crate::config::state_dir()
+    crate::dirs::state_dir()
         .join(kind)
         .join(format!("{name}.json"))
 }

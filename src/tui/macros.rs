@@ -55,9 +55,7 @@ pub fn parse_file(file: &str, text: &str) -> (Vec<Macro>, Vec<String>) {
 
 /// The personal macros, from the config directory.
 pub fn load_personal() -> (Vec<Macro>, Vec<String>) {
-    let Some(path) =
-        crate::config::config_file().and_then(|p| p.parent().map(|d| d.join("macros.toml")))
-    else {
+    let Some(path) = crate::dirs::macros_file() else {
         return (Vec::new(), Vec::new());
     };
     match std::fs::read_to_string(&path) {

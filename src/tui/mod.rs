@@ -106,9 +106,7 @@ pub fn load_look(cfg: &UiConfig) -> (Keymap, Theme, Vec<String>) {
         problems.push(e);
         Theme::preset("dark", depth).expect("the dark theme is valid")
     });
-    if let Some(dir) =
-        crate::config::config_file().and_then(|p| p.parent().map(|p| p.to_path_buf()))
-    {
+    if let Some(dir) = crate::dirs::config_dir() {
         let user_keys = dir.join("keymap.toml");
         if let Ok(text) = std::fs::read_to_string(&user_keys) {
             problems.extend(km.apply(&user_keys.display().to_string(), &text));
@@ -148,7 +146,7 @@ impl Drop for TerminalGuard {
 }
 
 fn init_logging() {
-    let dir = crate::config::state_dir();
+    let dir = crate::dirs::state_dir();
     let _ = std::fs::create_dir_all(&dir);
     let path = dir.join("chatsmart.log");
     if let Ok(file) = std::fs::OpenOptions::new()

@@ -6,31 +6,9 @@
 //! the agent is typing in that very conversation.
 
 use super::app::{App, Focus};
+pub use crate::config::{Alert, NotifyConfig};
 use crate::protocol::*;
 use crate::sanitize;
-use serde::Deserialize;
-
-/// What a kind of notification does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Alert {
-    Off,
-    Bell,
-    Desktop,
-    /// The bell and a desktop notification.
-    #[default]
-    Both,
-}
-
-/// `[notify]` in config.toml, for example `bot_handoff = "bell"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct NotifyConfig {
-    pub new_request: Alert,
-    pub bot_handoff: Alert,
-    pub assigned_message: Alert,
-    pub snooze_ended: Alert,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {

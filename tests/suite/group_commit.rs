@@ -4,6 +4,7 @@
 
 use chatsmart::protocol::*;
 use chatsmart::server::hub::Hub;
+use chatsmart::server::store::Offline;
 use chatsmart::server::store::{InboundMessage, OutboundMessage, SqliteStore, Store};
 use std::sync::Arc;
 
@@ -96,7 +97,7 @@ async fn a_failing_write_in_a_group_loses_nothing_else() {
     assert_eq!(published, all.iter().map(|e| e.seq).collect::<Vec<_>>());
     // Stored for good: a fresh store on the same file sees them.
     drop(store);
-    let again = SqliteStore::open(&dir.path().join("g.db"), Hub::new()).unwrap();
+    let again = SqliteStore::open(&dir.path().join("g.db"), Offline).unwrap();
     let page = again
         .list_messages(first.conversation_id, MessagesQuery::default())
         .await
@@ -108,7 +109,7 @@ async fn a_failing_write_in_a_group_loses_nothing_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_dry_run_beside_real_writes_changes_nothing_of_its_own() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("d.db"), Hub::new()).unwrap());
+    let store = Arc::new(SqliteStore::open(&dir.path().join("d.db"), Offline).unwrap());
     let csv = b"Channel,Channel_user_id,Name\nLINE,dry-1,Dry Run\n".to_vec();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..50usize {
@@ -142,7 +143,7 @@ async fn closing_the_store_copies_the_log_into_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     {
-        let store = Arc::new(SqliteStore::open(&db, Hub::new()).unwrap());
+        let store = Arc::new(SqliteStore::open(&db, Offline).unwrap());
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..200usize {
             let s = store.clone();

@@ -15,6 +15,7 @@ mod demo;
 mod e2e;
 mod fuzz;
 mod group_commit;
+mod layers;
 mod macros;
 mod platforms;
 mod security;

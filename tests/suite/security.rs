@@ -853,7 +853,7 @@ async fn channel_credentials_are_encrypted_at_rest_with_a_key_kept_outside() {
 
     // Not while the server runs: it would go on sealing with the old key.
     {
-        let beside = SqliteStore::open(&t.db(), chatsmart::server::hub::Hub::new()).unwrap();
+        let beside = SqliteStore::open(&t.db(), chatsmart::server::store::Offline).unwrap();
         let e = beside.rotate_key().await.unwrap_err();
         assert!(e.to_string().contains("stop it first"), "{e}");
     }
@@ -867,7 +867,7 @@ async fn channel_credentials_are_encrypted_at_rest_with_a_key_kept_outside() {
         )
         .unwrap();
     {
-        let store = SqliteStore::open(&t.db(), chatsmart::server::hub::Hub::new()).unwrap();
+        let store = SqliteStore::open(&t.db(), chatsmart::server::store::Offline).unwrap();
         assert!(raw(&t.db()).starts_with("enc1:"));
         // Rotation: sealed under a new key, which replaces the old file.
         let before = std::fs::read_to_string(&key_file).unwrap();

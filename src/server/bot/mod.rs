@@ -291,13 +291,7 @@ pub mod external {
             .replies
             .into_iter()
             .filter(|r| !r.trim().is_empty())
-            .map(|r| {
-                Step::Say(
-                    r.chars()
-                        .take(crate::server::store::sqlite::MAX_MESSAGE_CHARS)
-                        .collect(),
-                )
-            })
+            .map(|r| Step::Say(r.chars().take(crate::protocol::MAX_MESSAGE_CHARS).collect()))
             .collect();
         if let Some(why) = reply.handoff {
             let why = if why.trim().is_empty() {

@@ -4,8 +4,10 @@
 //! (the PostgreSQL work moves them above storage).
 //!
 //! Every mutating call commits before it returns and appends the events it
-//! caused to the event log in the same transaction; the backend then
-//! publishes those events, in sequence order, to the [`Hub`](super::hub::Hub).
+//! caused to the event log in the same transaction; the backend then hands
+//! those events, in sequence order, to its [`EventSink`] (the server's hub,
+//! which fans them out to the WebSockets; nothing, for a tool that opens
+//! the database offline).
 
 pub mod migrations;
 pub mod secrets;
@@ -16,6 +18,32 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use sqlite::SqliteStore;
+
+/// Where a store sends what it committed, after the commit and in sequence
+/// order.
+pub trait EventSink: Send + Sync {
+    /// One committed event, with its kind as the log stores it (serialised
+    /// once) and who may see it.
+    fn committed(
+        &self,
+        seq: Seq,
+        at: DateTime<Utc>,
+        kind_json: &str,
+        audience: crate::server::audience::Audience,
+    );
+    /// A committed write left a message waiting to go out through a
+    /// platform.
+    fn outbox_waiting(&self);
+}
+
+/// The sink of a store opened offline (admin commands, benchmarks): nobody
+/// is listening, and the log keeps every event for whoever reads it later.
+pub struct Offline;
+
+impl EventSink for Offline {
+    fn committed(&self, _: Seq, _: DateTime<Utc>, _: &str, _: crate::server::audience::Audience) {}
+    fn outbox_waiting(&self) {}
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -224,22 +252,6 @@ pub type FolderGuard = Box<dyn Fn(&StandardFolder) -> StoreResult<()> + Send>;
 /// The guard for the server's own changes (seeding, admin commands).
 pub fn any_folder() -> FolderGuard {
     Box::new(|_| Ok(()))
-}
-
-/// One folder of a validated standard-message import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedFolder {
-    /// The first spreadsheet row that names it.
-    pub row: usize,
-    pub name: String,
-    pub channels: Vec<ChannelKind>,
-    pub team_id: Option<TeamId>,
-    pub assignee_ids: Vec<AgentId>,
-    /// (row, text), in order.
-    pub messages: Vec<(usize, String)>,
-    /// Every row that names it, repeats of a message included (a refusal
-    /// names them all).
-    pub rows: Vec<usize>,
 }
 
 /// Who makes a change, and when (now unless given: seeding and scheduled
@@ -574,7 +586,7 @@ pub trait Store: Send + Sync + 'static {
     /// transaction; rolled back when `report.dry_run`.
     async fn import_customers(
         &self,
-        rows: Vec<crate::sheets::customers::CustomerIn>,
+        rows: Vec<CustomerIn>,
         report: CustomerImportReport,
     ) -> StoreResult<CustomerImportReport>;
 

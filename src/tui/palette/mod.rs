@@ -326,7 +326,7 @@ fn choose(app: &mut App, item: Item, fx: &mut Vec<Effect>) {
 }
 
 fn history_file() -> std::path::PathBuf {
-    crate::config::state_dir().join("palette_history")
+    crate::dirs::state_dir().join("palette_history")
 }
 
 /// The typed commands of earlier sessions, oldest first.

@@ -89,7 +89,7 @@ impl TestServer {
             let agent = store
                 .create_agent(NewAgent {
                     name: name.into(),
-                    login: chatsmart::cli::login_from_name(name),
+                    login: chatsmart::protocol::login_from_name(name),
                     role,
                     teams,
                     password_hash: Some(hash_password(PASSWORD).unwrap()),

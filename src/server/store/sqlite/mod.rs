@@ -14,7 +14,6 @@ use super::migrations::MIGRATIONS;
 use super::secrets;
 use super::*;
 use crate::protocol::validate;
-use crate::server::hub::Hub;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -154,13 +153,17 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
 impl SqliteStore {
     /// Opens (creating if needed) the database and brings its schema up to
     /// date, every commit synced to disk before it is acknowledged.
-    pub fn open(path: &Path, hub: Hub) -> StoreResult<Self> {
-        Self::open_with(path, hub, Durability::Full)
+    pub fn open(path: &Path, sink: impl EventSink + 'static) -> StoreResult<Self> {
+        Self::open_with(path, sink, Durability::Full)
     }
 
     /// Opens the database with the given durability. A folder it creates
     /// is readable only by this user, and so are the database and its log.
-    pub fn open_with(path: &Path, hub: Hub, durability: Durability) -> StoreResult<Self> {
+    pub fn open_with(
+        path: &Path,
+        sink: impl EventSink + 'static,
+        durability: Durability,
+    ) -> StoreResult<Self> {
         private::prepare(path)?;
         let mut conn = open_connection(path)?;
         let sealed = || {
@@ -203,7 +206,7 @@ impl SqliteStore {
         let writer = Writer {
             conn,
             queue: queue.clone(),
-            hub,
+            sink: Box::new(sink),
         };
         let handle = std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -391,7 +394,7 @@ fn checkpoint_until_closed(conn: Connection, queue: Arc<WriteQueue>) {
 struct Writer {
     conn: Connection,
     queue: Arc<WriteQueue>,
-    hub: Hub,
+    sink: Box<dyn EventSink>,
 }
 
 impl Writer {
@@ -495,10 +498,11 @@ impl Writer {
                 // Published in sequence order, before the writer is released.
                 for ev in events.iter_mut() {
                     let audience = std::mem::take(&mut ev.audience);
-                    self.hub.publish(ev.seq, to_dt(now), &ev.payload, audience);
+                    self.sink
+                        .committed(ev.seq, to_dt(now), &ev.payload, audience);
                 }
                 if events.iter().any(|e| e.outbox) {
-                    self.hub.wake_outbox();
+                    self.sink.outbox_waiting();
                 }
                 for (finish, outcome) in done {
                     finish(outcome);
@@ -1088,8 +1092,6 @@ fn parse_cursor(cursor: &str, sort: ListSort) -> StoreResult<Cursor> {
         (_, None) => Err(bad()),
     }
 }
-
-pub const MAX_MESSAGE_CHARS: usize = 20_000;
 
 // ---- standard messages -----------------------------------------------------
 
@@ -3250,7 +3252,7 @@ impl Store for SqliteStore {
 
     async fn import_customers(
         &self,
-        rows: Vec<crate::sheets::customers::CustomerIn>,
+        rows: Vec<CustomerIn>,
         report: CustomerImportReport,
     ) -> StoreResult<CustomerImportReport> {
         self.write_or_roll_back(move |tx, events| {

@@ -4,9 +4,11 @@
 //! folder as it was and as it would be, so a permission cannot change
 //! between the check and the write.
 
-use super::{channels_from_db, channels_to_db, now_ms, sessions, validate_text, MAX_MESSAGE_CHARS};
+use super::{channels_from_db, channels_to_db, now_ms, sessions, validate_text};
+use crate::protocol::PlannedFolder;
+use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::protocol::*;
-use crate::server::store::{FolderGuard, PlannedFolder, StoreError, StoreResult};
+use crate::server::store::{FolderGuard, StoreError, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub(super) fn list(conn: &Connection) -> StoreResult<Vec<StandardFolder>> {
@@ -409,7 +411,6 @@ pub(super) fn import(
 
 #[cfg(test)]
 mod tests {
-    use crate::server::hub::Hub;
     use crate::server::store::migrations::MIGRATIONS;
     use crate::server::store::sqlite::SqliteStore;
     use crate::server::store::Store;
@@ -438,7 +439,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = SqliteStore::open(&path, Hub::new()).unwrap();
+        let store = SqliteStore::open(&path, crate::server::store::Offline).unwrap();
         let folders = store.list_standard_folders().await.unwrap();
         assert_eq!(folders.len(), 1);
         let f = &folders[0];

@@ -42,6 +42,7 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
                 account: None,
                 reply_token: None,
                 media: None,
+                bot: None,
             })
             .await?;
     }

@@ -297,6 +297,7 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
                     account: None,
                     reply_token: None,
                     media: None,
+                    bot: None,
                 })
                 .await?;
         }
@@ -567,6 +568,7 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
                 account: None,
                 reply_token: None,
                 media: None,
+                bot: None,
             })
             .await?;
     }

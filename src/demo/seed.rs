@@ -172,6 +172,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                             account: None,
                             reply_token: None,
                             media: None,
+                            bot: None,
                         })
                         .await?;
                     conversation = Some(accepted.conversation_id);

@@ -29,6 +29,8 @@ pub struct Hub {
     outbox: Arc<Notify>,
     /// Rung when a customer's file is waiting to be fetched.
     media: Arc<Notify>,
+    /// Rung when a customer message is waiting for the bot.
+    bot: Arc<Notify>,
     /// Sign-ins that just ended: their event streams close.
     revoked: broadcast::Sender<Revoked>,
 }
@@ -47,8 +49,11 @@ impl crate::server::store::EventSink for Hub {
         self.publish(seq, at, kind_json, audience);
     }
 
-    fn outbox_waiting(&self) {
-        self.wake_outbox();
+    fn work_waiting(&self, work: crate::server::store::Work) {
+        match work {
+            crate::server::store::Work::Outbox => self.wake_outbox(),
+            crate::server::store::Work::Bot => self.wake_bot(),
+        }
     }
 }
 
@@ -68,6 +73,7 @@ impl Hub {
             closing,
             outbox: Arc::default(),
             media: Arc::default(),
+            bot: Arc::default(),
             revoked,
         }
     }
@@ -105,6 +111,15 @@ impl Hub {
 
     pub fn media(&self) -> Arc<Notify> {
         self.media.clone()
+    }
+
+    /// Wakes the bot (a customer message waits for its answer).
+    pub fn wake_bot(&self) {
+        self.bot.notify_one();
+    }
+
+    pub fn bot(&self) -> Arc<Notify> {
+        self.bot.clone()
     }
 
     /// Closes the event streams of a sign-in that ended.

@@ -4,19 +4,16 @@
 pub mod audience;
 pub mod auth;
 pub mod bot;
+pub mod channels;
 pub mod clock;
-pub mod delivery;
 pub mod error;
 pub mod extract;
 pub mod files;
 pub mod hub;
-pub mod media;
-pub mod platforms;
 pub mod routes;
-pub mod scheduler;
 pub mod settings;
 pub mod store;
-pub mod webhooks;
+pub mod workers;
 
 use crate::protocol::API_PREFIX;
 use axum::extract::DefaultBodyLimit;
@@ -41,7 +38,7 @@ pub struct AppState {
     /// The largest file accepted, per kind.
     pub uploads: Arc<crate::protocol::UploadLimits>,
     /// The messaging platforms' APIs.
-    pub platforms: Arc<platforms::Platforms>,
+    pub platforms: Arc<channels::Platforms>,
     /// The bot that answers first.
     pub bot: Arc<bot::Bot>,
     /// Where the server is reachable from the internet (for platforms
@@ -72,7 +69,7 @@ pub struct ServerConfig {
     pub uploads: crate::protocol::UploadLimits,
     /// Where the platforms' APIs are: the real hosts, unless the
     /// environment (`CHATSMART_*_API_BASE`) or the config file says.
-    pub api_bases: platforms::ApiBases,
+    pub api_bases: channels::ApiBases,
     /// The first wait before sending (or fetching) again after a failure
     /// worth retrying; each later wait doubles.
     pub retry_base: std::time::Duration,
@@ -112,7 +109,7 @@ impl ServerConfig {
             clock: Arc::new(clock::SystemClock),
             files: None,
             uploads: crate::protocol::UploadLimits::default(),
-            api_bases: platforms::ApiBases::default().with_env(),
+            api_bases: channels::ApiBases::default().with_env(),
             retry_base: std::time::Duration::from_secs(5),
             bot: Arc::new(bot::Flow::default()),
             public_url: None,
@@ -143,7 +140,7 @@ impl ServerConfig {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .nest(API_PREFIX, routes::router())
-        .merge(webhooks::router())
+        .merge(channels::inbound::router())
         .fallback(|| async {
             error::ApiError::not_found("no such route; the API lives under /api/v1")
         })
@@ -208,7 +205,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             files
         }),
         uploads: Arc::new(config.uploads.clone()),
-        platforms: Arc::new(platforms::Platforms::new(config.api_bases.clone())),
+        platforms: Arc::new(channels::Platforms::new(config.api_bases.clone())),
         bot: Arc::new(bot::Bot::new(config.bot.clone())),
         public_url: config
             .public_url
@@ -229,9 +226,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     };
     let mut running = start_with(config.listen, state).await?;
     running._lock = Some(lock);
-    scheduler::spawn(running.state.clone());
-    delivery::spawn(running.state.clone(), config.retry_base);
-    media::spawn(running.state.clone(), config.retry_base);
+    workers::spawn_all(&running.state, config.retry_base);
     let state = running.state.clone();
     let store = state.store.clone();
     let mut closing = running.state.hub.closing();

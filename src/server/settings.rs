@@ -21,7 +21,7 @@
 //! Precedence: built-in defaults < this file < `CHATSMART_*_API_BASE`
 //! environment variables < command-line flags.
 
-use super::platforms::ApiBases;
+use super::channels::ApiBases;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

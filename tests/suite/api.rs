@@ -1128,6 +1128,7 @@ async fn conversations_filter_by_account_and_unread_counts_per_account() {
         account: Some(account),
         reply_token: None,
         media: None,
+        bot: None,
     };
     let a = store
         .inbound(inbound(sales, "852-1", "hi", "w1"))

@@ -1,7 +1,8 @@
 //! The bot, end to end on a real server: greeting, menu, rules, standard
 //! messages, business hours, fallback, handoff, the toggle, an agent's
 //! reply turning it off, an outside bot, and its replies going out through
-//! a platform (LINE's reply token).
+//! a platform (LINE's reply token), and its queue: an answer a crash
+//! interrupted comes after the restart, and is never said twice.
 
 use crate::common::platforms::{deliver, Double, Platform};
 use crate::common::*;
@@ -54,6 +55,28 @@ async fn messages(t: &TestServer, conv: ConversationId, n: usize) -> Vec<Message
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "waited for {n} messages, have {items:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the bot has dealt with everything queued in `conv` (10 s at
+/// most): the marker after which what it has not said, it will not say.
+async fn bot_idle(t: &TestServer, conv: ConversationId) {
+    let start = Instant::now();
+    loop {
+        let queued = t
+            .state()
+            .store
+            .due_bot_work(chrono::Utc::now() + chrono::Duration::days(1), 10_000)
+            .await
+            .unwrap();
+        if !queued.iter().any(|w| w.conversation_id == conv) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the bot still has {queued:?}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -131,7 +154,7 @@ async fn the_default_flow_greets_answers_and_hands_over() {
     // The bot is off: it says nothing more.
     t.inbound(ChannelKind::Whatsapp, "852", "Mei", "hello?", "e6")
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot_idle(&t, conv).await;
     let m = messages(&t, conv, 12).await;
     assert_eq!(m.len(), 12, "{:?}", texts(&m));
     // Conversations handed over are listed under Chat with Agent.
@@ -185,7 +208,7 @@ async fn out_of_hours_the_bot_says_when_the_team_is_back() {
     assert!(m[1].text.contains("away now"), "{:?}", texts(&m));
     // Said once: what the customer writes next waits for the team.
     t.inbound(ChannelKind::Line, "U1", "Ken", "??", "e2").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot_idle(&t, conv).await;
     let m = messages(&t, conv, 3).await;
     assert_eq!(m.len(), 3, "{:?}", texts(&m));
     // A handoff out of hours says both.
@@ -412,7 +435,33 @@ async fn the_bots_replies_go_out_through_the_platform() {
     let text = reply.json["messages"][0]["text"].as_str().unwrap();
     assert!(text.starts_with("Hi Ken Sato!"), "{text}");
     assert!(text.contains("1. Where is my order?"), "{text}");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The bot has nothing more to say and its one answer went out by the
+    // reply token: nothing is left to push.
+    let conv = t
+        .alice
+        .client
+        .conversations(&ConversationQuery::default())
+        .await
+        .unwrap()
+        .items[0]
+        .conversation
+        .id;
+    bot_idle(&t, conv).await;
+    let start = Instant::now();
+    loop {
+        let m = messages(&t, conv, 2).await;
+        let said: Vec<&Message> = m.iter().filter(|m| m.kind == MessageKind::Bot).collect();
+        assert_eq!(said.len(), 1, "{:?}", texts(&m));
+        if said[0].status != DeliveryStatus::Pending {
+            assert_eq!(said[0].status, DeliveryStatus::Sent);
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never marked sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(
         line.calls("/v2/bot/message/push").is_empty(),
         "nothing pushed"
@@ -551,7 +600,7 @@ async fn assigning_an_agent_takes_the_conversation_from_the_bot() {
         .await
         .conversation_id;
     messages(&t, witness, 2).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    bot_idle(&t, conv).await;
     let m = messages(&t, conv, 5).await;
     assert_eq!(m.len(), 5, "{:?}", texts(&m));
     assert_eq!(m[4].kind, MessageKind::Inbound);
@@ -583,4 +632,80 @@ async fn assigning_an_agent_takes_the_conversation_from_the_bot() {
     t.bob.client.assign(other, t.bob.agent.id).await.unwrap();
     let m = messages(&t, other, 4).await;
     assert_eq!(m[3].text, "bot turned off: Bob Chen took the conversation");
+}
+
+/// Restarts a stopped test server with the default flow at [`OPEN`].
+async fn restart_with_bot(t: &mut TestServer) {
+    let now = chrono::DateTime::parse_from_rfc3339(OPEN).unwrap().to_utc();
+    t.restart_stopped_with("127.0.0.1:0", move |c| ServerConfig {
+        bot: Arc::new(Flow::default()),
+        clock: Arc::new(Fixed(now)),
+        ..c
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_stored_just_before_a_crash_is_answered_after_the_restart() {
+    use chatsmart::server::store::{BotTurn, InboundMessage, Offline, SqliteStore, Store};
+    let mut t = server(Flow::default(), OPEN).await;
+    t.stop().await;
+    // The message is committed, and then the server is gone before the
+    // bot could answer: here, written while no server runs at all.
+    let accepted = {
+        let store = SqliteStore::open(&t.db(), Offline).unwrap();
+        store
+            .inbound(InboundMessage {
+                channel: ChannelKind::Whatsapp,
+                channel_user_id: "852".into(),
+                customer_name: "Mei".into(),
+                text: "hello".into(),
+                external_id: "crash-1".into(),
+                at: None,
+                sent_at: None,
+                attachment_id: None,
+                account: None,
+                reply_token: None,
+                media: None,
+                bot: Some(BotTurn::default()),
+            })
+            .await
+            .unwrap()
+    };
+    restart_with_bot(&mut t).await;
+    let m = messages(&t, accepted.conversation_id, 2).await;
+    assert_eq!(m[1].kind, MessageKind::Bot);
+    assert!(m[1].text.starts_with("Hi Mei!"), "{:?}", texts(&m));
+    bot_idle(&t, accepted.conversation_id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_tried_again_after_a_crash_is_not_said_twice() {
+    let mut t = server(Flow::default(), OPEN).await;
+    let accepted = t
+        .inbound(ChannelKind::Line, "U1", "Ken", "hi", "twice-1")
+        .await;
+    let conv = accepted.conversation_id;
+    let answered = messages(&t, conv, 2).await;
+    bot_idle(&t, conv).await;
+    t.stop().await;
+    // A crash after the answer was stored and before the queue forgot the
+    // message: it is still queued when the server comes back.
+    {
+        let db = rusqlite::Connection::open(t.db()).unwrap();
+        db.execute(
+            "INSERT INTO bot_work (message_id, conversation_id, due_at) VALUES (?1, ?2, 0)",
+            [accepted.message_id, conv],
+        )
+        .unwrap();
+    }
+    restart_with_bot(&mut t).await;
+    bot_idle(&t, conv).await;
+    let again = messages(&t, conv, 2).await;
+    assert_eq!(texts(&again), texts(&answered), "the greeting once");
+    // And the bot still answers what comes next, in order.
+    t.inbound(ChannelKind::Line, "U1", "Ken", "1", "twice-2")
+        .await;
+    let m = messages(&t, conv, 4).await;
+    assert!(m[3].text.contains("track your order"), "{:?}", texts(&m));
 }

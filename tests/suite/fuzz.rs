@@ -409,7 +409,7 @@ async fn webhooks() {
 
 async fn wechat_decryption() {
     use base64::Engine;
-    let key = chatsmart::server::webhooks::wechat_crypto::key(
+    let key = chatsmart::server::channels::wechat::crypto::key(
         "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     )
     .unwrap();
@@ -426,8 +426,8 @@ async fn wechat_decryption() {
         4096,
         |input| async move {
             let text = String::from_utf8_lossy(&input);
-            let _ = chatsmart::server::webhooks::wechat_crypto::decrypt(&key, &text);
-            let _ = chatsmart::server::webhooks::wechat_crypto::key(&text);
+            let _ = chatsmart::server::channels::wechat::crypto::decrypt(&key, &text);
+            let _ = chatsmart::server::channels::wechat::crypto::key(&text);
             None
         },
     )

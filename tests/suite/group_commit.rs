@@ -21,6 +21,7 @@ fn inbound(i: usize) -> InboundMessage {
         account: None,
         reply_token: None,
         media: None,
+        bot: None,
     }
 }
 

@@ -1373,7 +1373,7 @@ async fn files_go_to_line_by_signed_link() {
         .upload_bytes("private.png", photo())
         .await
         .unwrap();
-    let signed = chatsmart::server::platforms::links::sign(
+    let signed = chatsmart::server::channels::links::sign(
         &format!("http://{addr}"),
         &t.state().link_key[..],
         ch.id,
@@ -1382,7 +1382,7 @@ async fn files_go_to_line_by_signed_link() {
     );
     assert_eq!(http.get(&signed).send().await.unwrap().status(), 404);
     // Nor does a link signed with the channel's own secret, which LINE knows.
-    let with_secret = chatsmart::server::platforms::links::sign(
+    let with_secret = chatsmart::server::channels::links::sign(
         &format!("http://{addr}"),
         b"line-secret",
         ch.id,
@@ -1608,7 +1608,7 @@ async fn a_file_address_inside_the_network_is_never_fetched() {
     // An allowed host (a configured base) that redirects inside.
     let (redirector, redirects) = internal_server(Some(secret.clone())).await;
     let t = TestServer::start_with_config(|c| ServerConfig {
-        api_bases: chatsmart::server::platforms::ApiBases {
+        api_bases: chatsmart::server::channels::ApiBases {
             line_data: redirector.clone(),
             ..meta.bases(c.api_bases.clone())
         },

@@ -5,7 +5,7 @@
 use crate::common::*;
 use chatsmart::protocol::*;
 use chatsmart::server::clock::ManualClock;
-use chatsmart::server::scheduler;
+use chatsmart::server::workers::scheduler;
 use chrono::{Duration, Utc};
 use std::sync::Arc;
 

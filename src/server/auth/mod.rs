@@ -124,7 +124,7 @@ pub struct Security {
     /// quota too, so parallel uploads cannot pass it).
     pub uploading: Mutex<HashMap<AgentId, u64>>,
     /// WeChat nonces seen lately (a signed push works once).
-    pub nonces: crate::server::webhooks::replay::Nonces,
+    pub nonces: crate::server::channels::replay::Nonces,
     /// Items of platforms' batches left out because they did not read or
     /// the store refused them.
     pub webhook_items_skipped: std::sync::atomic::AtomicU64,

@@ -4,7 +4,8 @@
 //! outside bot when the flow names one, and answers as the bot. Its
 //! replies go out like any other (through the platform, by the delivery
 //! worker). Handing over turns it off with a note saying why; an agent's
-//! toggle or reply turns it off too (in the store).
+//! toggle or reply turns it off too (in the store). The store queues each
+//! customer message for it; `server/workers/bot.rs` works the queue.
 
 pub mod flow;
 
@@ -13,15 +14,12 @@ pub use flow::{Flow, Step, Turn};
 use super::store::{OutboundMessage, StoreResult};
 use super::AppState;
 use crate::protocol::*;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// The flow, and one lock per conversation so its messages are answered
-/// in order.
+/// The flow, and the client for an outside bot.
 pub struct Bot {
     pub flow: Arc<Flow>,
-    locks: Mutex<HashMap<ConversationId, Arc<tokio::sync::Mutex<()>>>>,
     http: reqwest::Client,
 }
 
@@ -29,7 +27,6 @@ impl Bot {
     pub fn new(flow: Arc<Flow>) -> Self {
         Bot {
             flow,
-            locks: Mutex::new(HashMap::new()),
             http: reqwest::Client::builder()
                 // The outside bot is where the admin said; nowhere else.
                 .redirect(reqwest::redirect::Policy::none())
@@ -38,53 +35,27 @@ impl Bot {
                 .expect("an HTTP client with rustls builds"),
         }
     }
-
-    fn lock(&self, id: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-        locks.entry(id).or_default().clone()
-    }
-
-    fn unlock(&self, id: ConversationId, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-        drop(lock);
-        if locks.get(&id).is_some_and(|l| Arc::strong_count(l) == 1) {
-            locks.remove(&id);
-        }
-    }
 }
 
-/// Lets the bot answer a customer message that was just stored (in the
-/// background: whoever stored it has already been answered).
-pub fn on_inbound(state: &AppState, accepted: &InboundAccepted) {
-    on_inbound_saying(state, accepted, None)
+/// The client id of the bot's `n`th answer to `message`: a second try at
+/// the same answer (after a crash between the answer and the queue
+/// forgetting it) is the same message, stored once.
+fn answer_id(message: MessageId, n: usize) -> String {
+    format!("{}{n}", answers_to(message))
 }
 
-/// [`on_inbound`] for a message whose stored text is not what the customer
-/// wrote (a file on its way: the bot reads `text`, its caption).
-pub fn on_inbound_saying(state: &AppState, accepted: &InboundAccepted, text: Option<String>) {
-    if accepted.duplicate || state.bot.flow.is_silent() {
-        return;
-    }
-    let state = state.clone();
-    let (conversation, message) = (accepted.conversation_id, accepted.message_id);
-    tokio::spawn(async move {
-        let bot = state.bot.clone();
-        let lock = bot.lock(conversation);
-        let result = {
-            let _held = lock.lock().await;
-            answer(&state, conversation, message, text).await
-        };
-        bot.unlock(conversation, lock);
-        if let Err(e) = result {
-            tracing::warn!("the bot could not answer in conversation {conversation}: {e}");
-        }
-    });
+/// What the client ids of the bot's answers to `message` begin with.
+fn answers_to(message: MessageId) -> String {
+    format!("bot:{message}:")
 }
 
 /// How many messages back the bot looks (for the message and its misses).
 const LOOK_BACK: u32 = 40;
 
-async fn answer(
+/// Answers customer message `message` in conversation `id`, if the bot is
+/// on there; `said` is what it reads in place of the stored text (a file's
+/// caption). Answering the same message again says nothing twice.
+pub async fn answer(
     state: &AppState,
     id: ConversationId,
     message: MessageId,
@@ -110,13 +81,20 @@ async fn answer(
     let flow = &state.bot.flow;
     if let Some(ext) = &flow.external {
         match external::ask(&state.bot.http, ext, &conv, msg).await {
-            Ok(Some(steps)) => return run(state, &conv, steps).await.map_err(Into::into),
+            Ok(Some(steps)) => return run(state, &conv, message, steps).await.map_err(Into::into),
             Ok(None) => return Ok(()),
             Err(e) => tracing::warn!("the outside bot did not answer ({e}); the flow answers"),
         }
     }
-    let misses = page
+    // The history as the customer's message found it: without the bot's
+    // own answers to it (there are some when this is a second try).
+    let own = answers_to(message);
+    let before: Vec<&Message> = page
         .items
+        .iter()
+        .filter(|m| !m.client_id.as_deref().is_some_and(|c| c.starts_with(&own)))
+        .collect();
+    let misses = before
         .iter()
         .rev()
         .filter(|m| m.kind != MessageKind::Inbound)
@@ -127,11 +105,10 @@ async fn answer(
             m.kind == MessageKind::Bot && fallback.is_some_and(|f| m.text.starts_with(&f))
         })
         .count() as u32;
-    let last_bot = page
-        .items
+    let last_bot = before
         .iter()
         .rev()
-        .find(|m| m.kind == MessageKind::Bot && m.id < message)
+        .find(|m| m.kind == MessageKind::Bot)
         .map(|m| m.text.as_str());
     let steps = flow.respond(&Turn {
         // A file alone has no words: the flow's greeting or fallback.
@@ -142,10 +119,17 @@ async fn answer(
         misses,
         last_bot,
     });
-    run(state, &conv, steps).await.map_err(Into::into)
+    run(state, &conv, message, steps).await.map_err(Into::into)
 }
 
-async fn say(state: &AppState, conv: ConversationId, text: String) -> StoreResult<()> {
+/// Says the `n`th answer to `message`.
+async fn say(
+    state: &AppState,
+    conv: ConversationId,
+    message: MessageId,
+    n: usize,
+    text: String,
+) -> StoreResult<()> {
     state
         .store
         .add_message(OutboundMessage {
@@ -153,7 +137,7 @@ async fn say(state: &AppState, conv: ConversationId, text: String) -> StoreResul
             kind: MessageKind::Bot,
             author_id: None,
             text,
-            client_id: None,
+            client_id: Some(answer_id(message, n)),
             at: None,
             attachment_id: None,
         })
@@ -161,18 +145,28 @@ async fn say(state: &AppState, conv: ConversationId, text: String) -> StoreResul
         .map(drop)
 }
 
-async fn run(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> StoreResult<()> {
-    match run_steps(state, conv, steps).await {
+async fn run(
+    state: &AppState,
+    conv: &Conversation,
+    message: MessageId,
+    steps: Vec<Step>,
+) -> StoreResult<()> {
+    match run_steps(state, conv, message, steps).await {
         // An agent took the conversation meanwhile: the bot stops.
         Err(crate::server::store::StoreError::Conflict(_)) => Ok(()),
         other => other,
     }
 }
 
-async fn run_steps(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> StoreResult<()> {
-    for step in steps {
+async fn run_steps(
+    state: &AppState,
+    conv: &Conversation,
+    message: MessageId,
+    steps: Vec<Step>,
+) -> StoreResult<()> {
+    for (n, step) in steps.into_iter().enumerate() {
         match step {
-            Step::Say(text) => say(state, conv.id, text).await?,
+            Step::Say(text) => say(state, conv.id, message, n, text).await?,
             Step::SayStandard { folder, index } => {
                 let folders = state.store.list_standard_folders().await?;
                 let text = folders
@@ -185,7 +179,7 @@ async fn run_steps(state: &AppState, conv: &Conversation, steps: Vec<Step>) -> S
                 let text = text
                     .map(|t| fill_placeholders(&t, customer.as_ref(), None, Some(conv.channel)));
                 match text {
-                    Some(text) => say(state, conv.id, text).await?,
+                    Some(text) => say(state, conv.id, message, n, text).await?,
                     None => {
                         tracing::warn!(
                             "the bot flow names standard message {index} of folder {folder:?}, which does not exist"
@@ -278,7 +272,7 @@ pub mod external {
             anyhow::bail!("it answered {status}");
         }
         // An outside bot's answer is a few replies, never megabytes.
-        let bytes = crate::server::platforms::guard::read_capped(resp, 1024 * 1024)
+        let bytes = crate::server::channels::guard::read_capped(resp, 1024 * 1024)
             .await
             .map_err(|e| anyhow::anyhow!("its answer: {e}"))?;
         // Nothing to say now (it may answer through the API).

@@ -1,6 +1,7 @@
 //! The API channel: external systems (and the demo's simulator) deliver
-//! customer messages here; the platforms' webhooks (server/webhooks) feed
-//! the same store call. Either way the bot then answers if it is on.
+//! customer messages here; the platforms' webhooks (server/channels) feed
+//! the same store call. Either way the store queues the message for the
+//! bot, which answers if it is on.
 
 use crate::protocol::*;
 use crate::server::auth::Admin;
@@ -30,9 +31,9 @@ pub async fn inbound(
             account: None,
             reply_token: None,
             media: None,
+            bot: Some(Default::default()),
         })
         .await?;
-    crate::server::bot::on_inbound(&state, &accepted);
     let status = if accepted.duplicate {
         StatusCode::OK
     } else {

@@ -347,4 +347,18 @@ DROP TABLE standard_folders;
 ALTER TABLE standard_folders_new RENAME TO standard_folders;
 CREATE INDEX standard_folders_name ON standard_folders (name COLLATE NOCASE);
 "#,
+    // 15: the bot's queue: a customer message it is to answer, queued with
+    // the message, so a crash before the answer does not lose it.
+    r#"
+CREATE TABLE bot_work (
+    message_id INTEGER NOT NULL PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    conversation_id INTEGER NOT NULL,
+    -- What the bot reads when the stored text is not what the customer
+    -- wrote (a file on its way: its caption).
+    reads TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at INTEGER NOT NULL
+);
+CREATE INDEX bot_work_conversation ON bot_work (conversation_id, message_id);
+"#,
 ];

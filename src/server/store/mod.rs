@@ -31,9 +31,17 @@ pub trait EventSink: Send + Sync {
         kind_json: &str,
         audience: crate::server::audience::Audience,
     );
-    /// A committed write left a message waiting to go out through a
-    /// platform.
-    fn outbox_waiting(&self);
+    /// A committed write left work for a worker.
+    fn work_waiting(&self, work: Work);
+}
+
+/// Work a committed write can leave for the server's workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// A message to send through its platform.
+    Outbox,
+    /// A customer message for the bot to answer.
+    Bot,
 }
 
 /// The sink of a store opened offline (admin commands, benchmarks): nobody
@@ -42,7 +50,7 @@ pub struct Offline;
 
 impl EventSink for Offline {
     fn committed(&self, _: Seq, _: DateTime<Utc>, _: &str, _: crate::server::audience::Audience) {}
-    fn outbox_waiting(&self) {}
+    fn work_waiting(&self, _: Work) {}
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +153,20 @@ pub struct InboundMessage {
     /// A file still to fetch from the platform (JSON the platform client
     /// reads); the message is kept at once and the file follows.
     pub media: Option<String>,
+    /// For the bot to answer, if it is on in the conversation (queued in
+    /// the same write); None for history (seeding, benchmarks).
+    pub bot: Option<BotTurn>,
+}
+
+/// How the bot is to answer a customer message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BotTurn {
+    /// What it reads when the stored text is not what the customer wrote
+    /// (a file on its way: its caption, or nothing).
+    pub reads: Option<String>,
+    /// It answers no sooner than this unless told sooner
+    /// ([`Store::bot_work_now`]): the customer's name is being looked up.
+    pub after: Option<DateTime<Utc>>,
 }
 
 /// An outbound message due to go out through its platform.
@@ -199,6 +221,17 @@ pub enum MediaOutcome {
     Failed { text: String },
     /// Try again at `at`.
     Retry { at: DateTime<Utc> },
+}
+
+/// A customer message the bot is to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotWork {
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    /// What the bot reads in place of the stored text (a file's caption).
+    pub reads: Option<String>,
+    /// Tries that failed so far.
+    pub attempts: u32,
 }
 
 /// A file a customer sent that is still to be fetched from the platform.
@@ -357,7 +390,7 @@ pub trait Store: Send + Sync + 'static {
     // Conversations and messages.
     async fn inbound(&self, msg: InboundMessage) -> StoreResult<InboundAccepted>;
 
-    // Sending through the platforms (server/delivery.rs).
+    // Sending through the platforms (server/workers/delivery.rs).
     /// Pending outbound messages due by `now`, oldest first, never one
     /// behind an earlier pending message of its conversation.
     async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>>;
@@ -385,6 +418,19 @@ pub trait Store: Send + Sync + 'static {
     async fn retry_message(&self, by: &Agent, id: MessageId) -> StoreResult<Message>;
     /// Files still to fetch, due by `now`.
     async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>>;
+    /// Customer messages the bot is to answer, due by `now`: the oldest of
+    /// each conversation's, oldest first.
+    async fn due_bot_work(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<BotWork>>;
+    /// The bot need not wait any longer before answering `message` (the
+    /// customer's name is in, or the platform has none).
+    async fn bot_work_now(&self, message: MessageId) -> StoreResult<()>;
+    /// The bot is done with `message` (it answered, or had nothing to
+    /// say); with `retry_at`, it tries again then.
+    async fn bot_work_done(
+        &self,
+        message: MessageId,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
     /// What became of fetching a message's file.
     async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()>;
     /// Replaces a customer's placeholder name (their platform id) with the

@@ -36,7 +36,7 @@ pub const PASSWORD: &str = "correct horse battery";
 pub fn quiet(config: ServerConfig) -> ServerConfig {
     let nowhere = "http://127.0.0.1:9".to_string();
     ServerConfig {
-        api_bases: chatsmart::server::platforms::ApiBases {
+        api_bases: chatsmart::server::channels::ApiBases {
             meta: nowhere.clone(),
             line: nowhere.clone(),
             line_data: nowhere.clone(),
@@ -135,10 +135,20 @@ impl TestServer {
     /// Starts a server on the database of one that was stopped, at this
     /// address (the old one, for clients that reconnect there).
     pub async fn restart_stopped_at(&mut self, addr: &str) {
-        let server = server::start(quiet(ServerConfig {
+        self.restart_stopped_with(addr, |c| c).await
+    }
+
+    /// Starts a server on the database of one that was stopped, at this
+    /// address, with its configuration changed from the quiet default.
+    pub async fn restart_stopped_with(
+        &mut self,
+        addr: &str,
+        change: impl FnOnce(ServerConfig) -> ServerConfig,
+    ) {
+        let server = server::start(change(quiet(ServerConfig {
             clock: self.clock.clone(),
             ..ServerConfig::new(addr.parse().unwrap(), self.db())
-        }))
+        })))
         .await
         .unwrap();
         let url = server.url();

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine;
-use chatsmart::server::platforms::ApiBases;
+use chatsmart::server::channels::ApiBases;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha1::Digest;

@@ -2,6 +2,7 @@
 //! time anyway) owned by its own thread, and a small pool of readers, WAL
 //! mode, blocking calls moved off the async runtime.
 
+mod bot;
 mod channels;
 mod delivery;
 mod macros;
@@ -502,7 +503,10 @@ impl Writer {
                         .committed(ev.seq, to_dt(now), &ev.payload, audience);
                 }
                 if events.iter().any(|e| e.outbox) {
-                    self.sink.outbox_waiting();
+                    self.sink.work_waiting(Work::Outbox);
+                }
+                if events.iter().any(|e| e.bot) {
+                    self.sink.work_waiting(Work::Bot);
                 }
                 for (finish, outcome) in done {
                     finish(outcome);
@@ -534,6 +538,9 @@ fn append_events(
             }
             _ => false,
         };
+        // A customer message the bot is to answer wakes the bot.
+        let bot = matches!(&kind, EventKind::MessageCreated { message, conversation }
+            if message.kind == MessageKind::Inbound && conversation.bot_active);
         let payload =
             serde_json::to_string(&kind).map_err(|e| StoreError::Internal(e.to_string()))?;
         tx.prepare_cached("INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)")?
@@ -542,6 +549,7 @@ fn append_events(
             seq: tx.last_insert_rowid(),
             payload,
             outbox,
+            bot,
             audience: crate::server::audience::Audience::of(&kind),
         });
     }
@@ -566,6 +574,8 @@ struct Logged {
     payload: String,
     /// A message now waits to go out through its platform.
     outbox: bool,
+    /// A customer message now waits for the bot.
+    bot: bool,
     audience: crate::server::audience::Audience,
 }
 
@@ -928,7 +938,7 @@ fn insert_message_with(
     }
     let status = match kind {
         // Outbound messages on a real channel wait for the delivery worker
-        // (server/delivery.rs) to send them; the API channel has no
+        // (server/workers/delivery.rs) to send them; the API channel has no
         // platform behind it, so they count as sent.
         MessageKind::Agent | MessageKind::Bot => {
             let is_api: bool = tx
@@ -1876,6 +1886,10 @@ impl Store for SqliteStore {
             delivery::after_inbound(tx, conversation_id, message.id, &msg)?;
             let message_id = message.id;
             let conversation = load_conversation(tx, conversation_id)?;
+            if let (true, Some(turn)) = (conversation.bot_active, &msg.bot) {
+                let due = turn.after.map_or_else(now_ms, |t| t.timestamp_millis());
+                bot::queue(tx, conversation_id, message_id, turn.reads.as_deref(), due)?;
+            }
             let status = conversation.status;
             events.push(EventKind::MessageCreated {
                 conversation,
@@ -1939,6 +1953,24 @@ impl Store for SqliteStore {
         let now = now.timestamp_millis();
         self.read(move |conn| delivery::due_media(conn, now, limit))
             .await
+    }
+
+    async fn due_bot_work(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<BotWork>> {
+        let now = now.timestamp_millis();
+        self.read(move |conn| bot::due(conn, now, limit)).await
+    }
+
+    async fn bot_work_now(&self, message: MessageId) -> StoreResult<()> {
+        self.write(move |tx, _| bot::now(tx, message)).await
+    }
+
+    async fn bot_work_done(
+        &self,
+        message: MessageId,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()> {
+        let at = retry_at.map(|t| t.timestamp_millis());
+        self.write(move |tx, _| bot::done(tx, message, at)).await
     }
 
     async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()> {

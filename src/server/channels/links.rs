@@ -5,8 +5,18 @@
 //! `{public_url}/media/{account}/{attachment}/{expires}/{sig}`. The route
 //! also checks the file was sent on that account, and a removed account's
 //! links stop working.
+//!
+//! The route, [`serve`], needs no bearer token: the signature is the
+//! authentication, and only a file sent on that account is served.
+//! Anything wrong is a plain 404, so a link's parts cannot be probed one at
+//! a time.
 
-use crate::protocol::{AttachmentId, ChannelAccountId};
+use crate::protocol::*;
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::routes::attachments::file_response;
+use crate::server::AppState;
+use axum::extract::{Path, State};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 
 /// How long a link works (LINE may fetch a file again when a customer
@@ -49,6 +59,36 @@ pub fn verify(
     let want = mac(key, account, attachment, expires);
     let same: bool = subtle::ConstantTimeEq::ct_eq(want.as_bytes(), sig.as_bytes()).into();
     same && now.timestamp() < expires
+}
+
+/// `GET /media/{account}/{attachment}/{expires}/{sig}`: a file a platform
+/// fetches by link.
+pub async fn serve(
+    State(state): State<AppState>,
+    Path((account, attachment, expires, sig)): Path<(ChannelAccountId, AttachmentId, i64, String)>,
+) -> ApiResult<Response> {
+    let gone = || ApiError::not_found("no such file");
+    if !verify(
+        &state.link_key[..],
+        account,
+        attachment,
+        expires,
+        &sig,
+        chrono::Utc::now(),
+    ) {
+        return Err(gone());
+    }
+    // Only then the database: a live LINE account that sent this file.
+    if !matches!(
+        state.store.channel_credentials(account).await?,
+        Some((ChannelKind::Line, _))
+    ) {
+        return Err(gone());
+    }
+    if !state.store.attachment_sent_on(account, attachment).await? {
+        return Err(gone());
+    }
+    file_response(&state, attachment).await
 }
 
 #[cfg(test)]

@@ -3,10 +3,9 @@
 //! message that fell due while the server was down goes out when it starts
 //! again; each goes out exactly once (see `Store::send_due`).
 
-use super::AppState;
-use std::sync::Arc;
+use super::every;
+use crate::server::AppState;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// Recipients a broadcast reaches per tick (one tick a second).
 pub const BROADCAST_BATCH: u32 = 200;
@@ -43,27 +42,5 @@ pub async fn tick(state: &AppState) -> usize {
 pub fn spawn(state: AppState) {
     every(state, Duration::from_secs(1), None, |s| async move {
         tick(&s).await;
-    });
-}
-
-/// Runs `work` every `period` (skipping ticks it overran), and at once
-/// whenever `wake` is rung, until the server closes.
-pub fn every<F, Fut>(state: AppState, period: Duration, wake: Option<Arc<Notify>>, work: F)
-where
-    F: Fn(AppState) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    tokio::spawn(async move {
-        let mut closing = state.hub.closing();
-        let mut tick = tokio::time::interval(period);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let wake = wake.unwrap_or_default();
-        loop {
-            tokio::select! {
-                _ = tick.tick() => work(state.clone()).await,
-                _ = wake.notified() => work(state.clone()).await,
-                _ = closing.changed() => return,
-            }
-        }
     });
 }

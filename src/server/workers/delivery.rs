@@ -1,6 +1,6 @@
 //! The outbound queue: agents' and the bot's replies on real channels are
 //! stored pending, and this worker sends each through its platform
-//! (`server/platforms`), in order within a conversation. The reply window
+//! (`server/channels`), in order within a conversation. The reply window
 //! is checked first, so a reply that cannot go fails at once with the
 //! reason instead of reaching the platform. A failure worth retrying (a
 //! rate limit, the platform down, the network) is tried again with growing
@@ -8,22 +8,18 @@
 //! marks the message failed with the platform's reason, and an agent can
 //! send it again (`POST /messages/{id}/retry`).
 
-use super::platforms::{stable_uuid, OutFile, Outgoing};
-use super::scheduler::every;
-use super::store::{Delivery, DeliveryOutcome};
-use super::AppState;
+use super::{backoff, every, later, wake_at};
 use crate::protocol::*;
+use crate::server::channels::{stable_uuid, OutFile, Outgoing};
+use crate::server::store::{Delivery, DeliveryOutcome};
+use crate::server::AppState;
 use chrono::Utc;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// How many tries a message gets before it is marked failed.
 pub const MAX_ATTEMPTS: u32 = 8;
-
-/// The longest wait between two tries.
-const MAX_WAIT: Duration = Duration::from_secs(300);
 
 /// How long after its event LINE's reply token is still worth trying
 /// (LINE keeps it about a minute; after that the reply is pushed).
@@ -32,26 +28,6 @@ const REPLY_TOKEN_SECS: i64 = 50;
 /// How often the queue is looked at when nothing woke it (for retries
 /// falling due); a new pending message wakes it at once.
 const POLL: Duration = Duration::from_secs(1);
-
-/// The wait before try `attempt + 1`: `base`, doubling, at most
-/// [`MAX_WAIT`].
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    base.saturating_mul(1 << attempt.min(16)).min(MAX_WAIT)
-}
-
-/// Rings `bell` at `at` (a retry falling due).
-pub fn wake_at(at: chrono::DateTime<Utc>, bell: Arc<Notify>) {
-    let wait = (at - Utc::now()).to_std().unwrap_or_default();
-    tokio::spawn(async move {
-        tokio::time::sleep(wait).await;
-        bell.notify_one();
-    });
-}
-
-/// Now plus `wait`.
-pub fn later(wait: Duration) -> chrono::DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
-}
 
 /// The most messages in flight at once (each its own conversation).
 const MAX_IN_FLIGHT: usize = 64;
@@ -239,18 +215,5 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
             parts_sent: f.parts_sent,
             spent_token: spent(f.used_reply_token),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn waits_double_and_stop_growing() {
-        let base = Duration::from_secs(5);
-        assert_eq!(backoff(base, 0), Duration::from_secs(5));
-        assert_eq!(backoff(base, 3), Duration::from_secs(40));
-        assert_eq!(backoff(base, 30), MAX_WAIT);
     }
 }

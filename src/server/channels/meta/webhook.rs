@@ -2,12 +2,12 @@
 //! `hub.challenge` handshake, `X-Hub-Signature-256` over the raw body under
 //! the app secret, and the two platforms' event shapes.
 
-use super::{
+use crate::protocol::*;
+use crate::server::channels::inbound::{
     credentials, hmac_sha256_matches, keep_going, secret, store_all, unsupported, Incoming, Items,
 };
-use crate::protocol::*;
+use crate::server::channels::MediaRef;
 use crate::server::error::ApiError;
-use crate::server::platforms::MediaRef;
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -59,15 +59,15 @@ fn check_signature(headers: &HeaderMap, app_secret: &str, body: &[u8]) -> Result
     let value = headers
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| super::no_signature("X-Hub-Signature-256"))?;
+        .ok_or_else(|| crate::server::channels::inbound::no_signature("X-Hub-Signature-256"))?;
     let mac = value
         .strip_prefix("sha256=")
         .and_then(|h| hex::decode(h.trim()).ok())
-        .ok_or_else(super::bad_signature)?;
+        .ok_or_else(crate::server::channels::inbound::bad_signature)?;
     if hmac_sha256_matches(app_secret.as_bytes(), body, &mac) {
         Ok(())
     } else {
-        Err(super::bad_signature())
+        Err(crate::server::channels::inbound::bad_signature())
     }
 }
 

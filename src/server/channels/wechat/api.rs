@@ -3,11 +3,11 @@
 //! it expires or when WeChat says it is no longer good), customer-service
 //! messages, temporary media, user info and media download.
 
-use super::{
+use crate::protocol::{AttachmentKind, ChannelAccountId};
+use crate::server::channels::{
     cred, download_or_failure, json_or_failure, read_file, split_text, Download, Failure, MediaRef,
     OutFile, Outgoing, Platforms, Progress, Sent, Unit,
 };
-use crate::protocol::{AttachmentKind, ChannelAccountId};
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -296,9 +296,12 @@ pub async fn fetch(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/plain"));
             if json {
-                let body = super::guard::read_capped(resp, super::guard::MAX_ERROR_BODY)
-                    .await
-                    .unwrap_or_default();
+                let body = crate::server::channels::guard::read_capped(
+                    resp,
+                    crate::server::channels::guard::MAX_ERROR_BODY,
+                )
+                .await
+                .unwrap_or_default();
                 let v: Value = serde_json::from_slice(&body).unwrap_or_default();
                 let code = v.get("errcode").and_then(Value::as_i64);
                 return Err((

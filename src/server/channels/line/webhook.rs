@@ -1,11 +1,13 @@
 //! LINE Messaging API: `x-line-signature`, the base64 HMAC-SHA256 of the
 //! raw body under the channel secret; events keyed by `webhookEventId`.
 
-use super::{credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming};
+use crate::server::channels::inbound::{
+    credentials, hmac_sha256_matches, secret, store_all, unsupported, Incoming,
+};
 
 use crate::protocol::*;
+use crate::server::channels::{media_noun, MediaRef};
 use crate::server::error::ApiError;
-use crate::server::platforms::{media_noun, MediaRef};
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -17,7 +19,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Body {
     #[serde(default)]
-    events: super::Items<Event>,
+    events: crate::server::channels::inbound::Items<Event>,
 }
 
 #[derive(Deserialize)]
@@ -69,12 +71,12 @@ pub async fn receive(
     let sig = headers
         .get("x-line-signature")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| super::no_signature("x-line-signature"))?;
+        .ok_or_else(|| crate::server::channels::inbound::no_signature("x-line-signature"))?;
     let mac = base64::engine::general_purpose::STANDARD
         .decode(sig.trim())
-        .map_err(|_| super::bad_signature())?;
+        .map_err(|_| crate::server::channels::inbound::bad_signature())?;
     if !hmac_sha256_matches(secret(&creds, "channel_secret")?.as_bytes(), &body, &mac) {
-        return Err(super::bad_signature());
+        return Err(crate::server::channels::inbound::bad_signature());
     }
     // The console's check sends no events; it must get 200.
     let parsed: Body = serde_json::from_slice(&body)

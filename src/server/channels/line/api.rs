@@ -2,7 +2,7 @@
 //! push (counted against the quota, with a retry key so a retry is never
 //! delivered twice), profiles and message content.
 
-use super::{
+use crate::server::channels::{
     cred, download_or_failure, json_or_failure, links, path_segment, split_text, Download, Failure,
     MediaRef, OutFile, Outgoing, Platforms, Progress, Sent, Unit,
 };
@@ -39,9 +39,12 @@ async fn post(
     let status = resp.status();
     // A retried push LINE already accepted answers 409 with the original
     // request id: it was delivered.
-    let body = super::guard::read_capped(resp, super::guard::MAX_API_BODY)
-        .await
-        .unwrap_or_default();
+    let body = crate::server::channels::guard::read_capped(
+        resp,
+        crate::server::channels::guard::MAX_API_BODY,
+    )
+    .await
+    .unwrap_or_default();
     let body: Value = serde_json::from_slice(&body).unwrap_or_default();
     if status.is_success() || (retry_key.is_some() && status == reqwest::StatusCode::CONFLICT) {
         return Ok(body);
@@ -79,7 +82,7 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
         let key = if i == 0 {
             out.retry_key.clone()
         } else {
-            super::stable_uuid(&format!("{}:{i}", out.retry_key))
+            crate::server::channels::stable_uuid(&format!("{}:{i}", out.retry_key))
         };
         match send_batch(p, out, Value::Array(batch.to_vec()), token, &key).await {
             Ok(s) => {

@@ -1,25 +1,20 @@
-//! The platforms' side of the server: their webhooks, at
-//! `/webhooks/{kind}/{account id}`, and the signed links they fetch our
-//! files from (`/media/…`, links.rs). No bearer
+//! The one path every platform's messages take in: the webhooks' routes
+//! (`/webhooks/{kind}/{account id}`, each handled in its platform's
+//! folder) and the signed links platforms fetch our files from (`/media/…`,
+//! links.rs), then [`store_all`], which commits each message, queues it
+//! for the bot and starts the name lookup. No bearer
 //! token: each platform's signature over the request is the
 //! authentication, checked over the bytes exactly as received and compared
 //! in constant time before anything is parsed. A bad signature stores
 //! nothing. Each message is committed before the platform hears 200, and
 //! the platform's own ids de-duplicate its redeliveries.
 
-mod line;
-mod links;
-mod meta;
-pub mod replay;
-mod wechat;
-pub mod wechat_crypto;
-
-use super::error::ApiError;
-use super::media::learn_name;
-use super::platforms::MediaRef;
-use super::store::InboundMessage;
-use super::AppState;
+use super::{line, meta, replay, wechat, MediaRef};
 use crate::protocol::*;
+use crate::server::error::ApiError;
+use crate::server::store::{self, BotTurn, InboundMessage};
+use crate::server::workers::names::learn_name;
+use crate::server::AppState;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,26 +25,26 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/webhooks/messenger/{id}",
-            get(meta::verify_messenger).post(meta::messenger),
+            get(meta::webhook::verify_messenger).post(meta::webhook::messenger),
         )
         .route(
             "/webhooks/whatsapp/{id}",
-            get(meta::verify_whatsapp).post(meta::whatsapp),
+            get(meta::webhook::verify_whatsapp).post(meta::webhook::whatsapp),
         )
-        .route("/webhooks/line/{id}", post(line::receive))
+        .route("/webhooks/line/{id}", post(line::webhook::receive))
         .route(
             "/webhooks/wechat/{id}",
-            get(wechat::verify).post(wechat::receive),
+            get(wechat::webhook::verify).post(wechat::webhook::receive),
         )
         .route(
             "/media/{account}/{attachment}/{expires}/{sig}",
-            get(links::serve),
+            get(super::links::serve),
         )
 }
 
 /// The credentials of live account `id` of this kind; 404 otherwise (an
 /// unknown or removed account is not told apart from a wrong kind).
-async fn credentials(
+pub(super) async fn credentials(
     state: &AppState,
     kind: ChannelKind,
     id: ChannelAccountId,
@@ -60,7 +55,10 @@ async fn credentials(
     }
 }
 
-fn secret<'a>(creds: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str, ApiError> {
+pub(super) fn secret<'a>(
+    creds: &'a BTreeMap<String, String>,
+    key: &str,
+) -> Result<&'a str, ApiError> {
     creds.get(key).map(String::as_str).ok_or_else(|| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,17 +68,17 @@ fn secret<'a>(creds: &'a BTreeMap<String, String>, key: &str) -> Result<&'a str,
     })
 }
 
-fn bad_signature() -> ApiError {
+pub(super) fn bad_signature() -> ApiError {
     ApiError::forbidden("the signature does not match")
 }
 
-fn no_signature(header: &str) -> ApiError {
+pub(super) fn no_signature(header: &str) -> ApiError {
     ApiError::unauthorized(format!("sign the request: {header} is missing"))
 }
 
 /// HMAC-SHA256 of `body` under `key`, checked against `mac` in constant
 /// time.
-fn hmac_sha256_matches(key: &[u8], body: &[u8], mac: &[u8]) -> bool {
+pub(super) fn hmac_sha256_matches(key: &[u8], body: &[u8], mac: &[u8]) -> bool {
     use hmac::{Hmac, Mac};
     let Ok(mut m) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
         return false;
@@ -144,7 +142,7 @@ const NAME_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 /// and counted, so one bad event never makes the platform redeliver, and
 /// finally disable, the whole batch; only a failure of the store itself
 /// answers 500, and the redelivery then de-duplicates what was kept.
-async fn store_all(
+pub(super) async fn store_all(
     state: &AppState,
     kind: ChannelKind,
     account: ChannelAccountId,
@@ -164,6 +162,9 @@ async fn store_all(
         // With a file on its way, the stored text is a placeholder: the
         // bot reads the caption.
         let caption = m.media.as_ref().map(|media| media.caption.clone());
+        // A new customer's name is looked up first (briefly), so the bot's
+        // greeting can use it.
+        let bot_after = (!named).then(|| chrono::Utc::now() + NAME_WAIT);
         let accepted = state
             .store
             .inbound(InboundMessage {
@@ -182,11 +183,15 @@ async fn store_all(
                 media: m
                     .media
                     .map(|media| serde_json::to_string(&media).unwrap_or_default()),
+                bot: Some(BotTurn {
+                    reads: caption,
+                    after: bot_after,
+                }),
             })
             .await;
         let accepted = match accepted {
             Ok(a) => a,
-            Err(e @ super::store::StoreError::Internal(_)) => return Err(e.into()),
+            Err(e @ store::StoreError::Internal(_)) => return Err(e.into()),
             Err(e) => {
                 skipped(state, kind, &e.to_string());
                 continue;
@@ -198,30 +203,32 @@ async fn store_all(
         if has_media {
             state.hub.wake_media();
         }
-        // In the background: the platform hears 200 now. The name comes
-        // first (briefly), so the bot's greeting can use it.
-        let state = state.clone();
-        tokio::spawn(async move {
-            if !named {
+        // In the background: the platform hears 200 now. Once the name is
+        // in (or could not be had), the bot need not wait for it.
+        if !named {
+            let state = state.clone();
+            tokio::spawn(async move {
                 let learn = learn_name(&state, kind, account, accepted.customer_id);
                 let _ = tokio::time::timeout(NAME_WAIT, learn).await;
-            }
-            crate::server::bot::on_inbound_saying(&state, &accepted, caption);
-        });
+                if state.store.bot_work_now(accepted.message_id).await.is_ok() {
+                    state.hub.wake_bot();
+                }
+            });
+        }
     }
     Ok(())
 }
 
 /// Goes on past an item the store refused (noted as skipped); stops, with
 /// 500, only when the store itself failed.
-fn keep_going(
+pub(super) fn keep_going(
     state: &AppState,
     kind: ChannelKind,
-    r: Result<(), super::store::StoreError>,
+    r: Result<(), store::StoreError>,
 ) -> Result<(), ApiError> {
     match r {
         Ok(()) => Ok(()),
-        Err(e @ super::store::StoreError::Internal(_)) => Err(e.into()),
+        Err(e @ store::StoreError::Internal(_)) => Err(e.into()),
         Err(e) => {
             skipped(state, kind, &e.to_string());
             Ok(())
@@ -230,7 +237,7 @@ fn keep_going(
 }
 
 /// Notes an item of a platform's batch that was left out.
-fn skipped(state: &AppState, kind: ChannelKind, why: &str) {
+pub(super) fn skipped(state: &AppState, kind: ChannelKind, why: &str) {
     state
         .security
         .webhook_items_skipped

@@ -2,10 +2,11 @@
 //! the sorted token, timestamp and nonce, on the verification GET and on
 //! every XML push; pushes are answered `success` at once.
 
-use super::{credentials, replay, secret, store_all, unsupported, Incoming};
 use crate::protocol::*;
+use crate::server::channels::inbound::{credentials, secret, store_all, unsupported, Incoming};
+use crate::server::channels::replay;
+use crate::server::channels::MediaRef;
 use crate::server::error::ApiError;
-use crate::server::platforms::MediaRef;
 use crate::server::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -27,12 +28,14 @@ fn signed(token: &str, q: &HashMap<String, String>) -> bool {
 
 fn check(token: &str, q: &HashMap<String, String>) -> Result<(), ApiError> {
     if !q.contains_key("signature") {
-        return Err(super::no_signature("the signature parameter"));
+        return Err(crate::server::channels::inbound::no_signature(
+            "the signature parameter",
+        ));
     }
     if signed(token, q) {
         Ok(())
     } else {
-        Err(super::bad_signature())
+        Err(crate::server::channels::inbound::bad_signature())
     }
 }
 
@@ -109,7 +112,9 @@ fn open_safe(
 ) -> Result<String, ApiError> {
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     if !q.contains_key("msg_signature") {
-        return Err(super::no_signature("the msg_signature parameter"));
+        return Err(crate::server::channels::inbound::no_signature(
+            "the msg_signature parameter",
+        ));
     }
     let mut parts = [token, get("timestamp"), get("nonce"), encrypted];
     parts.sort_unstable();
@@ -117,15 +122,15 @@ fn open_safe(
     let same: bool =
         subtle::ConstantTimeEq::ct_eq(ours.as_bytes(), get("msg_signature").as_bytes()).into();
     if !same {
-        return Err(super::bad_signature());
+        return Err(crate::server::channels::inbound::bad_signature());
     }
     let key = creds.get("encoding_aes_key").ok_or_else(|| {
         ApiError::bad_request(
             "this push is encrypted (safe mode) but the channel has no encoding_aes_key; add it to the channel's credentials",
         )
     })?;
-    let key = super::wechat_crypto::key(key).map_err(ApiError::bad_request)?;
-    let (xml, app_id) = super::wechat_crypto::decrypt(&key, encrypted)
+    let key = super::crypto::key(key).map_err(ApiError::bad_request)?;
+    let (xml, app_id) = super::crypto::decrypt(&key, encrypted)
         .map_err(|e| ApiError::bad_request(format!("cannot open the encrypted push: {e}")))?;
     if Some(&app_id) != creds.get("app_id") {
         return Err(ApiError::forbidden(

@@ -1,11 +1,11 @@
 //! Messenger's Send API and WhatsApp's Cloud API (both on Meta's Graph
 //! host), profiles and media.
 
-use super::{
+use crate::protocol::AttachmentKind;
+use crate::server::channels::{
     cred, download_or_failure, json_or_failure, path_segment, read_file, split_text, Download,
     Failure, MediaRef, OutFile, Outgoing, Platforms, Progress, Sent, Unit, GRAPH_VERSION,
 };
-use crate::protocol::AttachmentKind;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -261,7 +261,7 @@ pub async fn fetch_messenger(p: &Platforms, media: &MediaRef) -> Result<Download
         .url
         .as_deref()
         .ok_or_else(|| Failure::fail("Messenger gave no address for the file"))?;
-    let url = super::fetchable(p, "Messenger", url)?;
+    let url = crate::server::channels::fetchable(p, "Messenger", url)?;
     download_or_failure("Messenger", p.http.get(url).send().await).await
 }
 
@@ -288,6 +288,6 @@ pub async fn fetch_whatsapp(
         .get("url")
         .and_then(Value::as_str)
         .ok_or_else(|| Failure::retry("WhatsApp gave no address for the file"))?;
-    let url = super::fetchable(p, "WhatsApp", url)?;
+    let url = crate::server::channels::fetchable(p, "WhatsApp", url)?;
     download_or_failure("WhatsApp", p.http.get(url).bearer_auth(token).send().await).await
 }

@@ -1,17 +1,23 @@
-//! Talking to the platforms' APIs: sending a reply, reading a customer's
-//! profile name, fetching a file a customer sent, and (WeChat) keeping an
-//! access token. One file per platform family; the webhooks that receive
-//! are in `server/webhooks`, the queue that decides when to send is
-//! `server/delivery.rs`.
+//! The platforms, one folder each (`meta/` for Messenger and WhatsApp,
+//! `line/`, `wechat/`), each holding its webhook (receiving), its API
+//! client (sending a reply, reading a customer's profile name, fetching a
+//! file a customer sent, WeChat's access tokens) and its crypto. What they
+//! share: this file (the client's entry points, failures, text splitting),
+//! `inbound.rs` (the one path every webhook's messages take into the
+//! store), `links.rs` (signed links to our files), `replay.rs` (refusing
+//! replayed pushes) and `guard.rs` (what an outbound call may reach). The
+//! queue that decides when to send is `server/workers/delivery.rs`.
 //!
 //! Every base URL defaults to the real host and can be pointed elsewhere
 //! (tests, staging) by environment variable or the server's config file.
 
 pub mod guard;
+pub mod inbound;
 mod line;
 pub mod links;
 mod meta;
-mod wechat;
+pub mod replay;
+pub mod wechat;
 
 use crate::protocol::*;
 use serde::{Deserialize, Serialize};

@@ -1,15 +1,13 @@
 //! What follows a customer's message from a platform: the file they sent,
-//! fetched from the platform and stored as the message's attachment, and
-//! their name from the platform's profile. The message itself is already
+//! fetched from the platform and stored as the message's attachment. The message itself is already
 //! committed (the webhook never waits on this); a file still to fetch is
 //! queued in the database, so a restart does not lose it.
 
-use super::delivery::{backoff, later, wake_at};
-use super::platforms::MediaRef;
-use super::scheduler::every;
-use super::store::{MediaFetch, MediaOutcome, NewAttachment};
-use super::AppState;
+use super::{backoff, every, later, wake_at};
 use crate::protocol::*;
+use crate::server::channels::MediaRef;
+use crate::server::store::{MediaFetch, MediaOutcome, NewAttachment};
+use crate::server::AppState;
 use chrono::Utc;
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -174,40 +172,4 @@ async fn store_media(
         .await
         .map(|a| a.id)
         .map_err(|e| (e.to_string(), true))
-}
-
-/// Looks up a new customer's name on the platform and puts it in place
-/// of the placeholder (their platform id).
-pub async fn learn_name(
-    state: &AppState,
-    kind: ChannelKind,
-    account: ChannelAccountId,
-    customer: CustomerId,
-) {
-    let Ok(c) = state.store.get_customer(customer).await else {
-        return;
-    };
-    if c.name != c.channel_user_id {
-        return;
-    }
-    let Ok(Some((_, creds))) = state.store.channel_credentials(account).await else {
-        return;
-    };
-    match state
-        .platforms
-        .profile_name(kind, account, &creds, &c.channel_user_id)
-        .await
-    {
-        Ok(Some(name)) => {
-            if let Err(e) = state
-                .store
-                .set_platform_name(account, c.channel_user_id, name)
-                .await
-            {
-                tracing::warn!("customer {customer}: storing their name: {e}");
-            }
-        }
-        Ok(None) => {}
-        Err(f) => tracing::info!("customer {customer}: no profile name: {}", f.reason),
-    }
 }

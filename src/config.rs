@@ -7,6 +7,21 @@ use crate::dirs::config_file;
 use serde::Deserialize;
 use std::path::PathBuf;
 
+/// A TOML file's parse error as `file:line: message` (keymaps, themes,
+/// macros: one shape for every file the agent edits by hand).
+pub fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> String {
+    let line = e
+        .span()
+        .map(|s| {
+            let end = s.start.min(text.len());
+            // A span always starts on a character; be safe anyway.
+            let before = text.get(..end).unwrap_or(text);
+            before.lines().count().max(1)
+        })
+        .unwrap_or(0);
+    format!("{file}:{line}: {}", e.message())
+}
+
 /// What a kind of notification does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -374,6 +374,25 @@ pub enum Popup {
     Priority(super::triage::PriorityMenu),
 }
 
+impl Popup {
+    /// Whether it has a text field that takes the editing keys (a filter,
+    /// a typed time, a command, a path, a tag's new name).
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self,
+            Popup::Standard {
+                searching: true,
+                ..
+            } | Popup::Snooze(_)
+                | Popup::Palette(_)
+                | Popup::Attach(_)
+                | Popup::TagPicker { .. }
+                | Popup::Emoji { .. }
+                | Popup::Tags { .. }
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagsMode {
     Browse,

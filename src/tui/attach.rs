@@ -118,7 +118,7 @@ pub fn check(
 }
 
 /// Opens the path prompt for the open conversation.
-pub fn open_prompt(app: &mut App) {
+pub fn open_prompt(app: &mut App, fx: &mut Vec<Effect>) {
     if app.open.is_none() {
         app.notify("open a conversation first", Level::Info);
         return;
@@ -132,18 +132,63 @@ pub fn open_prompt(app: &mut App) {
         channel: app.open_conv().map(|c| c.conversation.channel),
         ..Default::default()
     };
-    refresh(&mut form, &app.upload_limits);
+    refresh(&mut form, &app.upload_limits, fx);
     app.popup = Some(Popup::Attach(form));
 }
 
-/// Re-checks the typed path (after every edit).
-pub fn refresh(form: &mut AttachForm, limits: &UploadLimits) {
+/// Has the typed path checked again (after every edit); the answer comes
+/// back as [`Reply::FileChecked`](super::event::Reply::FileChecked).
+pub fn refresh(form: &mut AttachForm, limits: &UploadLimits, fx: &mut Vec<Effect>) {
     let typed = form.path.text();
-    form.check = if typed.trim().is_empty() || typed.ends_with('/') {
-        None
-    } else {
-        Some(check(typed, limits, form.channel))
+    form.check = None;
+    if !(typed.trim().is_empty() || typed.ends_with('/')) {
+        fx.push(Effect::CheckFile {
+            typed: typed.to_string(),
+            channel: form.channel,
+            limits: limits.clone(),
+            attach: false,
+        });
+    }
+}
+
+/// The answer to a check of `typed`: shown if the prompt still holds that
+/// path; with `attach`, a file that passed goes on the draft.
+pub fn checked(
+    app: &mut App,
+    typed: &str,
+    result: Result<FileCheck, String>,
+    attach: bool,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(Popup::Attach(form)) = app.popup.as_mut() else {
+        return;
     };
+    if form.path.text() != typed {
+        return;
+    }
+    match result {
+        Ok(file) if attach => {
+            app.last_attach_dir = typed.rfind('/').map(|i| typed[..=i].to_string());
+            app.popup = None;
+            start(app, file, fx);
+        }
+        other => form.check = Some(other),
+    }
+}
+
+/// The answer to a tab on `typed`: the path as far as it completes, and
+/// the choices when several remain.
+pub fn completed(app: &mut App, typed: &str, done: super::paths::Completion, fx: &mut Vec<Effect>) {
+    let limits = app.upload_limits.clone();
+    let Some(Popup::Attach(form)) = app.popup.as_mut() else {
+        return;
+    };
+    if form.path.text() != typed {
+        return;
+    }
+    form.path = Editor::with_text(&done.input);
+    form.choices = done.choices;
+    refresh(form, &limits, fx);
 }
 
 /// Commands while the prompt is open; returns whether it was handled.
@@ -153,21 +198,17 @@ pub fn prompt_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool
         return false;
     };
     match cmd {
-        Command::PickerAdd => {
-            let done = paths::complete(form.path.text(), paths::home().as_deref());
-            form.path = Editor::with_text(&done.input);
-            form.choices = done.choices;
-            refresh(form, &limits);
-        }
-        Command::PopupConfirm => match check(form.path.text(), &limits, form.channel) {
-            Ok(file) => {
-                let typed = form.path.text().to_string();
-                app.last_attach_dir = typed.rfind('/').map(|i| typed[..=i].to_string());
-                app.popup = None;
-                start(app, file, fx);
-            }
-            Err(e) => form.check = Some(Err(e)),
-        },
+        Command::PickerAdd => fx.push(Effect::CompletePath {
+            typed: form.path.text().to_string(),
+            target: super::event::PathTarget::Attach,
+        }),
+        // Checked again as it is now, then attached if it passes.
+        Command::PopupConfirm => fx.push(Effect::CheckFile {
+            typed: form.path.text().to_string(),
+            channel: form.channel,
+            limits,
+            attach: true,
+        }),
         _ => return false,
     }
     true

@@ -170,9 +170,30 @@ pub enum Reply {
         done: u64,
         total: u64,
     },
+    /// What [`Effect::CheckFile`] found for the path `typed`.
+    FileChecked {
+        typed: String,
+        result: Res<super::attach::FileCheck>,
+        attach: bool,
+    },
+    /// What [`Effect::CompletePath`] found for the path `typed`.
+    PathCompleted {
+        typed: String,
+        done: super::paths::Completion,
+        target: PathTarget,
+    },
     /// A standard-message import (or its dry run) of this file.
     Imported(std::path::PathBuf, Res<ImportReport>),
     CustomersImported(Res<CustomerImportReport>),
+}
+
+/// Which typed path a completion is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathTarget {
+    /// The attach prompt.
+    Attach,
+    /// The path field of a settings form (import, export).
+    SettingsForm,
 }
 
 /// A request for the runner to make; its answer comes back as a [`Reply`].
@@ -214,6 +235,20 @@ pub enum Effect {
         attachment: Attachment,
         save: bool,
         download_dir: std::path::PathBuf,
+    },
+    /// Checks the file at a typed path (it exists, is of an allowed type by
+    /// name and content, fits the server's limit, the platform carries it);
+    /// with `attach`, it is attached if it passes.
+    CheckFile {
+        typed: String,
+        channel: Option<ChannelKind>,
+        limits: UploadLimits,
+        attach: bool,
+    },
+    /// Completes a typed path from the file system, as a shell's tab does.
+    CompletePath {
+        typed: String,
+        target: PathTarget,
     },
     /// Uploads a file for a draft; progress and the answer come back with
     /// the same `upload` number.

@@ -354,11 +354,7 @@ impl Keymap {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                    .unwrap_or(0);
-                errors.push(format!("{file}:{line}: {}", e.message()));
+                errors.push(crate::config::toml_error(file, text, &e));
                 return errors;
             }
         };

@@ -35,11 +35,7 @@ pub fn parse_file(file: &str, text: &str) -> (Vec<Macro>, Vec<String>) {
     let parsed: File = match toml::from_str(text) {
         Ok(f) => f,
         Err(e) => {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                .unwrap_or(0);
-            return (Vec::new(), vec![format!("{file}:{line}: {}", e.message())]);
+            return (Vec::new(), vec![crate::config::toml_error(file, text, &e)]);
         }
     };
     let mut good = Vec::new();

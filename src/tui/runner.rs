@@ -54,6 +54,15 @@ impl Runner {
             });
             return;
         }
+        if let Effect::CheckFile { .. } | Effect::CompletePath { .. } = fx {
+            // The file system, off the event loop.
+            tokio::task::spawn_blocking(move || {
+                if let Some(reply) = local(fx) {
+                    let _ = tx.send(Msg::Reply(Box::new(reply)));
+                }
+            });
+            return;
+        }
         // Nothing reaches a server before there is one (the sign-in screen).
         let Some(c) = self.client.read().ok().and_then(|c| c.clone()) else {
             return;
@@ -84,6 +93,8 @@ impl Runner {
                 | Effect::KeepDrafts(_)
                 | Effect::KeepSession(_)
                 | Effect::KeepCache(_)
+                | Effect::CheckFile { .. }
+                | Effect::CompletePath { .. }
                 | Effect::ReconnectNow => return,
                 Effect::LoadConversation(id) => {
                     Reply::Reopened(id, c.conversation(id).await.map_err(err))
@@ -380,6 +391,39 @@ impl Runner {
     }
 }
 
+/// Why a file to import could not be read, in the agent's words.
+fn unreadable(shown: &str, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("no file at {shown}"),
+        std::io::ErrorKind::IsADirectory => format!("{shown} is a folder"),
+        _ => format!("cannot read {shown}: {e}"),
+    }
+}
+
+/// Performs an effect that only reads this machine's file system (checking
+/// a file, completing a path); None for any other effect. Blocking: the
+/// runner calls it off the event loop.
+pub fn local(fx: Effect) -> Option<Reply> {
+    match fx {
+        Effect::CheckFile {
+            typed,
+            channel,
+            limits,
+            attach,
+        } => Some(Reply::FileChecked {
+            result: super::attach::check(&typed, &limits, channel),
+            typed,
+            attach,
+        }),
+        Effect::CompletePath { typed, target } => Some(Reply::PathCompleted {
+            done: super::paths::complete(&typed, super::paths::home().as_deref()),
+            typed,
+            target,
+        }),
+        _ => None,
+    }
+}
+
 async fn file(
     c: &Client,
     tx: &UnboundedSender<Msg>,
@@ -408,7 +452,7 @@ async fn file(
         FileAction::CustomersImport => {
             let bytes = match tokio::fs::read(&path).await {
                 Ok(b) => b,
-                Err(e) => return Reply::SettingsSaved(Err(format!("cannot read {shown}: {e}"))),
+                Err(e) => return Reply::SettingsSaved(Err(unreadable(&shown, &e))),
             };
             let name = path
                 .file_name()
@@ -440,7 +484,7 @@ async fn file(
             let dry_run = action == FileAction::Import;
             let bytes = match tokio::fs::read(&path).await {
                 Ok(b) => b,
-                Err(e) => return Reply::SettingsSaved(Err(format!("cannot read {shown}: {e}"))),
+                Err(e) => return Reply::SettingsSaved(Err(unreadable(&shown, &e))),
             };
             let name = path
                 .file_name()

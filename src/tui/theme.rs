@@ -280,11 +280,7 @@ impl Theme {
         let parsed: ThemeFile = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                    .unwrap_or(0);
-                return vec![format!("{file}:{line}: {}", e.message())];
+                return vec![crate::config::toml_error(file, text, &e)];
             }
         };
         let mut errors = Vec::new();

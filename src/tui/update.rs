@@ -6,7 +6,7 @@ use super::app::*;
 use super::command::Command;
 use super::customer;
 use super::editor::Editor;
-use super::event::{Effect, Msg, Reply};
+use super::event::{Effect, Msg, PathTarget, Reply};
 use super::keymap::{Context, Key};
 use super::layout::{self, areas, contains};
 use super::panes::chat;
@@ -250,7 +250,7 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
     let limits = &app.upload_limits;
     match &mut app.popup {
         Some(Popup::Attach(form)) => {
-            super::attach::refresh(form, limits);
+            super::attach::refresh(form, limits, fx);
             return;
         }
         Some(Popup::Emoji { selected, .. })
@@ -457,7 +457,7 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ChatTop => scroll_chat(app, isize::MAX / 2, fx),
         Command::ChatBottom => app.chat_scroll = 0,
         Command::RetryFailed => retry(app, fx),
-        Command::AttachOpen => super::attach::open_prompt(app),
+        Command::AttachOpen => super::attach::open_prompt(app, fx),
         Command::AttachRemove => super::attach::remove(app),
         Command::FilesOpen => super::files::open_list(app),
         Command::FilesSave => {}
@@ -590,411 +590,44 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
 
 /// Commands while a popup is open; returns whether it was handled.
 fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let Some(popup) = app.popup.as_mut() else {
+    use super::popups;
+    let Some(popup) = app.popup.as_ref() else {
         return false;
     };
-    match (popup, cmd) {
-        (
-            Popup::Standard {
-                searching: true, ..
-            },
-            c,
-        ) if c.name().starts_with("input.") => {
-            edit(app, c, fx);
-            true
-        }
-        (Popup::Standard { .. }, _) => super::standard::command(app, cmd, fx),
-        (Popup::Confirm { .. }, Command::PopupClose) => {
-            app.popup = app.after_confirm.take().map(|p| *p);
-            true
-        }
-        (_, Command::PopupClose) => {
-            app.popup = None;
-            true
-        }
-        (Popup::Snooze(_), c) if c.name().starts_with("input.") => {
-            edit(app, c, fx);
-            true
-        }
-        (Popup::Snooze(_), _) => super::triage::snooze_command(app, cmd, fx),
-        (Popup::Palette(_), c) if c.name().starts_with("input.") => {
-            edit(app, c, fx);
-            true
-        }
-        (Popup::Palette(_), _) => super::palette::command(app, cmd, fx),
-        (Popup::Attach(_), c) if c.name().starts_with("input.") => {
-            edit(app, c, fx);
-            true
-        }
-        (Popup::Attach(_), _) => super::attach::prompt_command(app, cmd, fx),
-        (Popup::Files { .. }, _) => super::files::command(app, cmd, fx),
-        (Popup::Priority(_), _) => super::triage::priority_command(app, cmd, fx),
-        (Popup::Help { scroll }, Command::PopupNext) => {
-            *scroll += 1;
-            true
-        }
-        (Popup::Help { scroll }, Command::PopupPrev) => {
-            *scroll = scroll.saturating_sub(1);
-            true
-        }
-        (Popup::Help { .. }, Command::PopupConfirm) => {
-            app.popup = None;
-            true
-        }
-        (Popup::Assign { selected }, Command::PopupNext) => {
-            if *selected + 1 < app.agents.len() {
-                *selected += 1;
-            }
-            true
-        }
-        (Popup::Assign { selected }, Command::PopupPrev) => {
-            *selected = selected.saturating_sub(1);
-            true
-        }
-        (Popup::Assign { selected }, Command::PopupConfirm | Command::PopupRemove)
-            if !app.marked.is_empty() =>
-        {
-            let Some(agent_id) = app.agents.get(*selected).map(|a| a.id) else {
-                return true;
-            };
-            app.popup = None;
-            let action = if cmd == Command::PopupConfirm {
-                BulkAction::Assign { agent_id }
-            } else {
-                BulkAction::Unassign { agent_id }
-            };
-            super::triage::bulk(app, action, fx);
-            true
-        }
-        (Popup::Assign { selected }, Command::PopupConfirm | Command::PopupRemove) => {
-            let (Some(agent), Some(conv)) = (app.agents.get(*selected), app.open_conv()) else {
-                return true;
-            };
-            let assigned = conv.conversation.is_assigned_to(agent.id);
-            let conversation = conv.conversation.id;
-            if cmd == Command::PopupConfirm && !assigned {
-                fx.push(Effect::Assign {
-                    conversation,
-                    agent: agent.id,
-                });
-            } else if cmd == Command::PopupRemove && assigned {
-                fx.push(Effect::Unassign {
-                    conversation,
-                    agent: agent.id,
-                });
-            } else if cmd == Command::PopupConfirm {
-                let name = agent.name.clone();
-                app.notify(
-                    format!("{name} is already assigned; - removes"),
-                    Level::Info,
-                );
-            }
-            true
-        }
-        (Popup::Emoji { selected, filter }, Command::PopupNext) => {
-            let n = super::emoji::search(filter.text(), 200).len();
-            if *selected + 1 < n {
-                *selected += 1;
-            }
-            true
-        }
-        (Popup::Emoji { selected, .. }, Command::PopupPrev) => {
-            *selected = selected.saturating_sub(1);
-            true
-        }
-        (Popup::Emoji { selected, filter }, Command::PopupConfirm) => {
-            let found = super::emoji::search(filter.text(), 200);
-            if let Some(e) = found.get(*selected) {
-                let s = e.emoji.to_string();
-                app.popup = None;
-                if let Some(id) = app.open {
-                    app.drafts.entry(id).or_default().insert(&s);
-                    app.focus = Focus::Compose;
-                }
-            }
-            true
-        }
-        (Popup::TagPicker { selected, filter }, Command::PopupNext) => {
-            let (sel, q) = (*selected, filter.text().to_string());
-            let n = customer::tag_choices(app, &q).len();
-            if let Some(Popup::TagPicker { selected, .. }) = app.popup.as_mut() {
-                if sel + 1 < n {
-                    *selected = sel + 1;
-                }
-            }
-            true
-        }
-        (Popup::TagPicker { selected, .. }, Command::PopupPrev) => {
-            *selected = selected.saturating_sub(1);
-            true
-        }
-        (Popup::TagPicker { selected, filter }, Command::PopupConfirm) => {
-            let (sel, q) = (*selected, filter.text().to_string());
-            let choice = customer::tag_choices(app, &q).into_iter().nth(sel);
-            if !app.marked.is_empty() {
-                if let Some(choice) = choice {
-                    app.popup = None;
-                    let action = match choice {
-                        customer::TagChoice::Existing(t) => BulkAction::Tag {
-                            tag_id: Some(t.id),
-                            name: None,
-                        },
-                        customer::TagChoice::Create(name) => BulkAction::Tag {
-                            tag_id: None,
-                            name: Some(name),
-                        },
-                    };
-                    super::triage::bulk(app, action, fx);
-                }
-                return true;
-            }
-            if let (Some(choice), Some(c)) = (choice, app.open_customer().map(|c| c.id)) {
-                let tag = match choice {
-                    customer::TagChoice::Existing(t) => TagCustomer {
-                        tag_id: Some(t.id),
-                        name: None,
-                    },
-                    customer::TagChoice::Create(name) => TagCustomer {
-                        tag_id: None,
-                        name: Some(name),
-                    },
-                };
-                fx.push(Effect::TagCustomer(c, tag));
-                app.popup = None;
-            }
-            true
-        }
-        (Popup::TagPicker { .. }, c) if c.name().starts_with("input.") => {
-            edit(app, c, fx);
-            true
-        }
-        (Popup::Tags { .. }, _) => {
-            tags_command(app, cmd, fx);
-            true
-        }
-        (Popup::ImportErrors { scroll, .. }, Command::PopupNext) => {
-            *scroll += 1;
-            true
-        }
-        (Popup::ImportErrors { scroll, .. }, Command::PopupPrev) => {
-            *scroll = scroll.saturating_sub(1);
-            true
-        }
-        (Popup::ImportErrors { .. }, Command::PopupConfirm) => {
-            app.popup = None;
-            true
-        }
-        (Popup::Broadcasts { selected }, Command::PopupNext) => {
-            if *selected + 1 < app.broadcasts.len() {
-                *selected += 1;
-            }
-            true
-        }
-        (Popup::Broadcasts { selected }, Command::PopupPrev) => {
-            *selected = selected.saturating_sub(1);
-            true
-        }
-        (Popup::Broadcasts { selected }, Command::PopupRemove) => {
-            match app.broadcasts.get(*selected) {
-                Some(b) if b.is_pending() => {
-                    app.popup = Some(Popup::Confirm {
-                        message: format!(
-                            "Cancel the broadcast to #{}? {} of {} sent so far.",
-                            b.tag.name, b.sent, b.total
-                        ),
-                        action: ConfirmAction::CancelBroadcast(b.id),
-                    })
-                }
-                Some(_) => app.notify("that broadcast has already ended", Level::Info),
-                None => {}
-            }
-            true
-        }
-        (Popup::Broadcasts { .. }, Command::PopupConfirm) => {
-            app.popup = None;
-            true
-        }
-        (Popup::Confirm { action, .. }, Command::PopupConfirm) => {
-            let action = action.clone();
-            app.popup = app.after_confirm.take().map(|p| *p);
-            match action {
-                ConfirmAction::Quit => app.quit = true,
-                ConfirmAction::DeleteFolder(id) => fx.push(Effect::DeleteFolder(id)),
-                ConfirmAction::DeleteStandardMessage(id) => {
-                    fx.push(Effect::DeleteStandardMessage(id))
-                }
-                ConfirmAction::ImportStandard(path) => {
-                    app.transfer = Some(super::app::Transfer {
-                        what: "importing".into(),
-                        done: 0,
-                        total: 0,
-                    });
-                    fx.push(Effect::StandardFile {
-                        action: settings::FileAction::ImportChecked,
-                        path,
-                    })
-                }
-                ConfirmAction::RemoveCustomField(cid, key) => {
-                    if let Some(c) = app.customers.get(&cid) {
-                        let mut fields = c.custom_fields.clone();
-                        fields.remove(&key);
-                        let patch = CustomerPatch {
-                            version: Some(c.version),
-                            custom_fields: Some(fields),
-                            ..Default::default()
-                        };
-                        fx.push(Effect::PatchCustomer(cid, Box::new(patch)));
-                    }
-                }
-                ConfirmAction::DeleteNote(id) => fx.push(Effect::DeleteNote(id)),
-                ConfirmAction::CancelScheduled(id) => fx.push(Effect::CancelScheduled(id)),
-                ConfirmAction::DeleteTag(id) => fx.push(Effect::DeleteTag(id)),
-                ConfirmAction::CancelBroadcast(id) => fx.push(Effect::CancelBroadcast(id)),
-                ConfirmAction::Bulk(req) => fx.push(Effect::Bulk(req)),
-                ConfirmAction::MergeTags(from, into) => fx.push(Effect::MergeTag(from, into)),
-            }
-            true
-        }
-        // Editing keys go to the popup's filter.
-        (Popup::Emoji { .. }, c) if c.name().starts_with("input.") => {
-            edit(app, c, fx);
-            true
-        }
-        (_, Command::Quit) => false,
-        // Anything else is swallowed while a popup is open.
-        _ => true,
+    // A popup with a text field takes the editing keys.
+    if cmd.is_input() && popup.takes_text() {
+        edit(app, cmd, fx);
+        return true;
     }
-}
-
-/// The tags the popup lists now (in a merge, every tag but the one merged).
-fn tags_listed(app: &App) -> Vec<TagInfo> {
-    let Some(Popup::Tags { filter, mode, .. }) = &app.popup else {
-        return Vec::new();
-    };
-    Filters::tag_matches(&app.tags, filter.text())
-        .into_iter()
-        .filter(|t| !matches!(mode, TagsMode::MergeInto(from) if *from == t.tag.id))
-        .cloned()
-        .collect()
-}
-
-fn tags_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
-    let listed = tags_listed(app);
-    let admin = app.me.as_ref().is_some_and(|m| m.is_admin());
-    let Some(Popup::Tags { selected, mode, .. }) = app.popup.as_mut() else {
-        return;
-    };
-    let current = listed.get(*selected).cloned();
-    match cmd {
-        Command::PopupNext if *selected + 1 < listed.len() => *selected += 1,
-        Command::PopupNext => {}
-        Command::PopupPrev => *selected = selected.saturating_sub(1),
-        Command::PopupClose => {
-            if *mode == TagsMode::Browse {
-                app.popup = None;
-            } else {
-                *mode = TagsMode::Browse;
-            }
+    match popup {
+        // The standard replies answer for themselves; what they leave goes
+        // on to the panes.
+        Popup::Standard { .. } => return super::standard::command(app, cmd, fx),
+        Popup::Confirm { .. } | Popup::Tags { .. } if cmd == Command::PopupClose => {}
+        _ if cmd == Command::PopupClose => {
+            app.popup = None;
+            return true;
         }
-        Command::PopupConfirm => match mode.clone() {
-            TagsMode::Browse => {
-                if let Some(t) = current {
-                    let id = t.tag.id;
-                    app.popup = None;
-                    set_filter(app, fx, |f| {
-                        f.tag = if f.tag == Some(id) { None } else { Some(id) }
-                    });
-                }
-            }
-            TagsMode::Rename(id, ed) => {
-                fx.push(Effect::UpdateTag(
-                    id,
-                    TagPatch {
-                        name: Some(ed.text().trim().to_string()),
-                        color: None,
-                    },
-                ));
-                *mode = TagsMode::Browse;
-            }
-            TagsMode::Recolor(id, ed) => {
-                fx.push(Effect::UpdateTag(
-                    id,
-                    TagPatch {
-                        name: None,
-                        color: Some(ed.text().trim().to_string()),
-                    },
-                ));
-                *mode = TagsMode::Browse;
-            }
-            TagsMode::MergeInto(from) => {
-                if let Some(into) = current {
-                    let from_info = app.tags.iter().find(|t| t.tag.id == from).cloned();
-                    let message = match from_info {
-                        Some(f) => format!(
-                            "Merge {} ({} customers) into {}? {} goes away.",
-                            f.tag.name, f.customers, into.tag.name, f.tag.name
-                        ),
-                        None => format!("Merge into {}?", into.tag.name),
-                    };
-                    app.popup = Some(Popup::Confirm {
-                        message,
-                        action: ConfirmAction::MergeTags(from, into.tag.id),
-                    });
-                }
-            }
-        },
-        Command::TagRename
-        | Command::TagRecolor
-        | Command::TagMerge
-        | Command::TagDelete
-        | Command::TagBroadcast => {
-            if !admin {
-                app.notify("only admins manage tags", Level::Info);
-                return;
-            }
-            let Some(t) = current else { return };
-            match cmd {
-                Command::TagRename => {
-                    *mode = TagsMode::Rename(t.tag.id, Editor::with_text(&t.tag.name))
-                }
-                Command::TagRecolor => {
-                    *mode = TagsMode::Recolor(t.tag.id, Editor::with_text(&t.tag.color))
-                }
-                Command::TagMerge => {
-                    *mode = TagsMode::MergeInto(t.tag.id);
-                    *selected = 0;
-                }
-                Command::TagBroadcast => {
-                    let form = customer::BroadcastForm {
-                        tag: t.tag.clone(),
-                        text: Editor::new(),
-                        when: Editor::new(),
-                        channel: None,
-                        field: 0,
-                        recipients: None,
-                        error: None,
-                        saving: false,
-                    };
-                    fx.push(Effect::BroadcastPreview(form.audience()));
-                    app.popup = Some(Popup::Broadcast(form));
-                }
-                _ => {
-                    app.popup = Some(Popup::Confirm {
-                        message: format!(
-                            "Delete the tag {}? {} customer{} lose it.",
-                            t.tag.name,
-                            t.customers,
-                            if t.customers == 1 { "" } else { "s" }
-                        ),
-                        action: ConfirmAction::DeleteTag(t.tag.id),
-                    });
-                }
-            }
-        }
-        Command::Quit => app.quit = true,
-        c if c.name().starts_with("input.") => edit(app, c, fx),
+        Popup::Snooze(_) => return super::triage::snooze_command(app, cmd, fx),
+        Popup::Palette(_) => return super::palette::command(app, cmd, fx),
+        Popup::Attach(_) => return super::attach::prompt_command(app, cmd, fx),
+        Popup::Files { .. } => return super::files::command(app, cmd, fx),
+        Popup::Priority(_) => return super::triage::priority_command(app, cmd, fx),
         _ => {}
     }
+    let handled = match popup {
+        Popup::Confirm { .. } => popups::confirm::command(app, cmd, fx),
+        Popup::Help { .. } => popups::help::command(app, cmd),
+        Popup::Assign { .. } => popups::assign::command(app, cmd, fx),
+        Popup::Emoji { .. } => popups::emoji::command(app, cmd),
+        Popup::TagPicker { .. } => popups::tag_picker::command(app, cmd, fx),
+        Popup::Tags { .. } => popups::tags::command(app, cmd, fx),
+        Popup::ImportErrors { .. } => popups::import_errors::command(app, cmd),
+        Popup::Broadcasts { .. } => popups::broadcasts::command(app, cmd),
+        _ => false,
+    };
+    // Anything else but quitting is swallowed while a popup is open.
+    handled || cmd != Command::Quit
 }
 
 fn cycle_focus(app: &mut App, forward: bool) {
@@ -1019,7 +652,7 @@ pub fn change_filters(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut F
     set_filter(app, fx, f);
 }
 
-fn set_filter(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
+pub fn set_filter(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
     let before = app.filters.clone();
     f(&mut app.filters);
     if app.filters != before {
@@ -1936,6 +1569,21 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.transfer = None;
             settings::saved(app, result);
         }
+        Reply::FileChecked {
+            typed,
+            result,
+            attach,
+        } => super::attach::checked(app, &typed, result, attach, fx),
+        Reply::PathCompleted {
+            typed,
+            done,
+            target: PathTarget::Attach,
+        } => super::attach::completed(app, &typed, done, fx),
+        Reply::PathCompleted {
+            typed,
+            done,
+            target: PathTarget::SettingsForm,
+        } => settings::path_completed(app, &typed, done),
         Reply::Progress { done, total } => {
             if let Some(t) = app.transfer.as_mut() {
                 t.done = done;

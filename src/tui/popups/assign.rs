@@ -2,10 +2,13 @@
 //! the time they were assigned.
 
 use super::super::app::App;
+use super::super::app::{Level, Popup};
 use super::super::command::Command;
+use super::super::event::Effect;
 use super::super::format;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
+use crate::protocol::BulkAction;
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -67,15 +70,72 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
-            Context::Popup,
-            &[
-                (Command::PopupConfirm, "assign"),
-                (Command::PopupRemove, "remove"),
-                (Command::PopupClose, "done"),
-            ],
-        ),
+        app.keymap.hints(Context::Popup, HINTS),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What the picker answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "move"),
+    (Command::PopupPrev, "move"),
+    (Command::PopupConfirm, "assign"),
+    (Command::PopupRemove, "remove"),
+    (Command::PopupClose, "done"),
+];
+
+/// Moves; assigns or removes the chosen agent (on every marked
+/// conversation, or the open one); closes. False for anything else.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Assign { selected }) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => {
+            if *selected + 1 < app.agents.len() {
+                *selected += 1;
+            }
+        }
+        Command::PopupPrev => *selected = selected.saturating_sub(1),
+        Command::PopupClose => app.popup = None,
+        Command::PopupConfirm | Command::PopupRemove if !app.marked.is_empty() => {
+            let Some(agent_id) = app.agents.get(*selected).map(|a| a.id) else {
+                return true;
+            };
+            app.popup = None;
+            let action = if cmd == Command::PopupConfirm {
+                BulkAction::Assign { agent_id }
+            } else {
+                BulkAction::Unassign { agent_id }
+            };
+            super::super::triage::bulk(app, action, fx);
+        }
+        Command::PopupConfirm | Command::PopupRemove => {
+            let (Some(agent), Some(conv)) = (app.agents.get(*selected), app.open_conv()) else {
+                return true;
+            };
+            let assigned = conv.conversation.is_assigned_to(agent.id);
+            let conversation = conv.conversation.id;
+            if cmd == Command::PopupConfirm && !assigned {
+                fx.push(Effect::Assign {
+                    conversation,
+                    agent: agent.id,
+                });
+            } else if cmd == Command::PopupRemove && assigned {
+                fx.push(Effect::Unassign {
+                    conversation,
+                    agent: agent.id,
+                });
+            } else if cmd == Command::PopupConfirm {
+                let name = agent.name.clone();
+                app.notify(
+                    format!("{name} is already assigned; - removes"),
+                    Level::Info,
+                );
+            }
+        }
+        _ => return false,
+    }
+    true
 }

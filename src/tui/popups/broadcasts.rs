@@ -3,6 +3,7 @@
 //! is still to send.
 
 use super::super::app::App;
+use super::super::app::{ConfirmAction, Level, Popup};
 use super::super::command::Command;
 use super::super::format;
 use super::super::keymap::Context;
@@ -101,15 +102,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
-            Context::Popup,
-            &[
-                (Command::PopupNext, "move"),
-                (Command::PopupPrev, "move"),
-                (Command::PopupRemove, "cancel the selected one"),
-                (Command::PopupClose, "close"),
-            ],
-        ),
+        app.keymap.hints(Context::Popup, HINTS),
         theme.style(Role::Muted),
     )));
     let r = super::centered(area, width, lines.len() as u16 + 2);
@@ -124,4 +117,44 @@ pub fn progress(b: &Broadcast) -> String {
         _ if b.failed > 0 => format!("{} of {} sent, {} failed", b.sent, b.total, b.failed),
         _ => format!("{} of {} sent", b.sent, b.total),
     }
+}
+
+/// What the list answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "move"),
+    (Command::PopupPrev, "move"),
+    (Command::PopupRemove, "cancel the selected one"),
+    (Command::PopupClose, "close"),
+];
+
+/// Moves, asks before cancelling a broadcast still going out, closes;
+/// false for anything else.
+pub fn command(app: &mut App, cmd: Command) -> bool {
+    let Some(Popup::Broadcasts { selected }) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => {
+            if *selected + 1 < app.broadcasts.len() {
+                *selected += 1;
+            }
+        }
+        Command::PopupPrev => *selected = selected.saturating_sub(1),
+        Command::PopupRemove => match app.broadcasts.get(*selected) {
+            Some(b) if b.is_pending() => {
+                app.popup = Some(Popup::Confirm {
+                    message: format!(
+                        "Cancel the broadcast to #{}? {} of {} sent so far.",
+                        b.tag.name, b.sent, b.total
+                    ),
+                    action: ConfirmAction::CancelBroadcast(b.id),
+                })
+            }
+            Some(_) => app.notify("that broadcast has already ended", Level::Info),
+            None => {}
+        },
+        Command::PopupConfirm | Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

@@ -1,5 +1,7 @@
 //! The emoji picker: type to search by name or shortcode.
 
+use super::super::app::{App, Focus, Popup};
+use super::super::command::Command;
 use super::super::editor::Editor;
 use super::super::emoji::search;
 use super::super::theme::{Role, Theme};
@@ -43,4 +45,43 @@ pub fn draw(filter: &Editor, selected: usize, theme: &Theme, area: Rect, f: &mut
         inner.x + 8 + col.min(inner.width.saturating_sub(9)),
         inner.y,
     ));
+}
+
+/// What the picker answers (typing filters it), with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "move"),
+    (Command::PopupPrev, "move"),
+    (Command::PopupConfirm, "insert"),
+    (Command::PopupClose, "close"),
+];
+
+/// Moves; puts the chosen emoji in the reply; closes. False for anything
+/// else.
+pub fn command(app: &mut App, cmd: Command) -> bool {
+    let Some(Popup::Emoji { selected, filter }) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => {
+            let n = search(filter.text(), 200).len();
+            if *selected + 1 < n {
+                *selected += 1;
+            }
+        }
+        Command::PopupPrev => *selected = selected.saturating_sub(1),
+        Command::PopupConfirm => {
+            let found = search(filter.text(), 200);
+            if let Some(e) = found.get(*selected) {
+                let s = e.emoji.to_string();
+                app.popup = None;
+                if let Some(id) = app.open {
+                    app.drafts.entry(id).or_default().insert(&s);
+                    app.focus = Focus::Compose;
+                }
+            }
+        }
+        Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

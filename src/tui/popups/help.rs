@@ -2,6 +2,7 @@
 //! drift from the keys.
 
 use super::super::app::App;
+use super::super::app::Popup;
 use super::super::command::Command;
 use super::super::keymap::{Context, Key};
 use super::super::theme::{Role, Theme};
@@ -62,13 +63,7 @@ pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) 
     );
     let title = format!(
         "Keys in force ({})",
-        app.keymap.hints(
-            Context::Popup,
-            &[
-                (Command::PopupClose, "close"),
-                (Command::PopupNext, "scroll")
-            ]
-        )
+        app.keymap.hints(Context::Popup, HINTS)
     );
     let inner = super::frame(f, r, &title, theme);
     let all = lines(app);
@@ -91,4 +86,25 @@ pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) 
         })
         .collect();
     f.render_widget(Paragraph::new(shown), inner);
+}
+
+/// What the help answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupClose, "close"),
+    (Command::PopupNext, "scroll"),
+    (Command::PopupPrev, "scroll"),
+];
+
+/// Scrolls and closes; false for anything else.
+pub fn command(app: &mut App, cmd: Command) -> bool {
+    let Some(Popup::Help { scroll }) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => *scroll += 1,
+        Command::PopupPrev => *scroll = scroll.saturating_sub(1),
+        Command::PopupConfirm | Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

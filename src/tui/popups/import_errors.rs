@@ -1,6 +1,7 @@
 //! The rows an import refused, each with its row, column and reason.
 
 use super::super::app::App;
+use super::super::app::Popup;
 use super::super::command::Command;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
@@ -40,16 +41,32 @@ pub fn draw(
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        {
-            let key = |c: Command| app.keymap.hint(Context::Popup, c).unwrap_or_default();
-            format!(
-                "Fix these rows and import again.  {}/{} scroll  {} close",
-                key(Command::PopupNext),
-                key(Command::PopupPrev),
-                key(Command::PopupClose)
-            )
-        },
+        format!(
+            "Fix these rows and import again.  {}",
+            app.keymap.hints(Context::Popup, HINTS)
+        ),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// What the report answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "scroll"),
+    (Command::PopupPrev, "scroll"),
+    (Command::PopupClose, "close"),
+];
+
+/// Scrolls and closes; false for anything else.
+pub fn command(app: &mut App, cmd: Command) -> bool {
+    let Some(Popup::ImportErrors { scroll, .. }) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => *scroll += 1,
+        Command::PopupPrev => *scroll = scroll.saturating_sub(1),
+        Command::PopupConfirm | Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

@@ -98,3 +98,97 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         toast::draw(t, theme, area, f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::app::{ConfirmAction, TagsMode};
+    use super::super::command::Command;
+    use super::super::editor::Editor;
+    use super::super::event::Effect;
+    use super::super::fixtures;
+    use super::*;
+
+    type Handler = fn(&mut App, Command, &mut Vec<Effect>) -> bool;
+    /// A popup, the hints it shows, and what answers its commands.
+    type Case = (Popup, &'static [(Command, &'static str)], Handler);
+
+    /// Every key hint a popup shows is a command it answers itself: the
+    /// hints come from the same list as the handling, and cannot promise
+    /// a key that does nothing.
+    #[test]
+    fn every_hinted_command_is_answered_by_its_popup() {
+        let cases: Vec<Case> = vec![
+            (Popup::Help { scroll: 0 }, help::HINTS, |a, c, _| {
+                help::command(a, c)
+            }),
+            (
+                Popup::Assign { selected: 0 },
+                assign::HINTS,
+                assign::command,
+            ),
+            (
+                Popup::Emoji {
+                    filter: Editor::new(),
+                    selected: 0,
+                },
+                emoji::HINTS,
+                |a, c, _| emoji::command(a, c),
+            ),
+            (
+                Popup::TagPicker {
+                    filter: Editor::new(),
+                    selected: 0,
+                },
+                tag_picker::HINTS,
+                tag_picker::command,
+            ),
+            (
+                Popup::Tags {
+                    filter: Editor::new(),
+                    selected: 0,
+                    mode: TagsMode::Browse,
+                },
+                tags::HINTS,
+                tags::command,
+            ),
+            (
+                Popup::ImportErrors {
+                    report: Default::default(),
+                    scroll: 0,
+                },
+                import_errors::HINTS,
+                |a, c, _| import_errors::command(a, c),
+            ),
+            (
+                Popup::Broadcasts { selected: 0 },
+                broadcasts::HINTS,
+                |a, c, _| broadcasts::command(a, c),
+            ),
+            (
+                Popup::Confirm {
+                    message: "Sure?".into(),
+                    action: ConfirmAction::Quit,
+                },
+                confirm::HINTS,
+                confirm::command,
+            ),
+        ];
+        for (popup, hints, handle) in cases {
+            assert!(!hints.is_empty());
+            for (cmd, label) in hints {
+                let mut app = fixtures::app_with_open(4);
+                app.popup = Some(popup.clone());
+                let mut fx = Vec::new();
+                assert!(
+                    handle(&mut app, *cmd, &mut fx),
+                    "{popup:?} shows {} ({label}) but does not answer it",
+                    cmd.name()
+                );
+            }
+            // And it leaves what it does not know to the app.
+            let mut app = fixtures::app_with_open(4);
+            app.popup = Some(popup.clone());
+            assert!(!handle(&mut app, Command::JumpUnread, &mut Vec::new()));
+        }
+    }
+}

@@ -2,9 +2,13 @@
 //! no tag can be created on the spot.
 
 use super::super::app::App;
+use super::super::app::Popup;
+use super::super::command::Command;
 use super::super::customer::{tag_choices, TagChoice};
 use super::super::editor::Editor;
+use super::super::event::Effect;
 use super::super::theme::{Role, Theme};
+use crate::protocol::{BulkAction, TagCustomer};
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -65,4 +69,69 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
         inner.x + 5 + col.min(inner.width.saturating_sub(6)),
         inner.y,
     ));
+}
+
+/// What the picker answers (typing filters it), with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "move"),
+    (Command::PopupPrev, "move"),
+    (Command::PopupConfirm, "tag"),
+    (Command::PopupClose, "close"),
+];
+
+/// Moves; tags the customer (of every marked conversation, or the open
+/// one) with the chosen tag or a new one; closes. False for anything else.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::TagPicker { selected, filter }) = app.popup.as_mut() else {
+        return false;
+    };
+    let (sel, q) = (*selected, filter.text().to_string());
+    match cmd {
+        Command::PopupNext => {
+            let n = tag_choices(app, &q).len();
+            if let Some(Popup::TagPicker { selected, .. }) = app.popup.as_mut() {
+                if sel + 1 < n {
+                    *selected = sel + 1;
+                }
+            }
+        }
+        Command::PopupPrev => *selected = selected.saturating_sub(1),
+        Command::PopupClose => app.popup = None,
+        Command::PopupConfirm => {
+            let choice = tag_choices(app, &q).into_iter().nth(sel);
+            if !app.marked.is_empty() {
+                if let Some(choice) = choice {
+                    app.popup = None;
+                    let action = match choice {
+                        TagChoice::Existing(t) => BulkAction::Tag {
+                            tag_id: Some(t.id),
+                            name: None,
+                        },
+                        TagChoice::Create(name) => BulkAction::Tag {
+                            tag_id: None,
+                            name: Some(name),
+                        },
+                    };
+                    super::super::triage::bulk(app, action, fx);
+                }
+                return true;
+            }
+            if let (Some(choice), Some(c)) = (choice, app.open_customer().map(|c| c.id)) {
+                let tag = match choice {
+                    TagChoice::Existing(t) => TagCustomer {
+                        tag_id: Some(t.id),
+                        name: None,
+                    },
+                    TagChoice::Create(name) => TagCustomer {
+                        tag_id: None,
+                        name: Some(name),
+                    },
+                };
+                fx.push(Effect::TagCustomer(c, tag));
+                app.popup = None;
+            }
+        }
+        _ => return false,
+    }
+    true
 }

@@ -433,17 +433,9 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::FormNextField | Command::FormPrevField => {
             // A path completes from the file system, as in a shell.
             if let (FormKind::Path { path, .. }, Command::FormNextField) = (&mut form.kind, cmd) {
-                let done = super::paths::complete(path.text(), super::paths::home().as_deref());
-                *path = Editor::with_text(&done.input);
-                form.error = (!done.choices.is_empty()).then(|| {
-                    let shown: Vec<&str> =
-                        done.choices.iter().take(6).map(String::as_str).collect();
-                    let more = done.choices.len().saturating_sub(6);
-                    if more > 0 {
-                        format!("{} … and {more} more", shown.join("  "))
-                    } else {
-                        shown.join("  ")
-                    }
+                fx.push(Effect::CompletePath {
+                    typed: path.text().to_string(),
+                    target: super::event::PathTarget::SettingsForm,
                 });
             }
             if let FormKind::Folder { field, .. } = &mut form.kind {
@@ -529,7 +521,7 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        c if c.name().starts_with("input.") => {
+        c if c.is_input() => {
             if let Some(ed) = form_editor(form) {
                 ed.apply(c);
             }
@@ -627,15 +619,14 @@ fn save(app: &mut App, fx: &mut Vec<Effect>) {
                 form.error = Some("type a file path".into());
                 return;
             }
+            // Whether the file is there is for the runner to find out
+            // (it reads it): a missing file comes back as the form's error.
             let p = expand_path(path.text());
-            if matches!(action, FileAction::Import | FileAction::CustomersImport) && !p.is_file() {
-                form.error = Some(format!("no file at {}", p.display()));
-                return;
-            }
             form.saving = true;
             let action = *action;
             if matches!(action, FileAction::Import | FileAction::CustomersImport) {
-                let total = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                // The size comes with the first progress report.
+                let total = 0;
                 app.transfer = Some(super::app::Transfer {
                     what: format!(
                         "importing {}",
@@ -650,6 +641,30 @@ fn save(app: &mut App, fx: &mut Vec<Effect>) {
             fx.push(Effect::StandardFile { action, path: p });
         }
     }
+}
+
+/// The answer to a tab in a form's path field: the path as far as it
+/// completes, and the choices (under the field) when several remain.
+pub fn path_completed(app: &mut App, typed: &str, done: super::paths::Completion) {
+    let Some(form) = app.settings.form.as_mut() else {
+        return;
+    };
+    let FormKind::Path { path, .. } = &mut form.kind else {
+        return;
+    };
+    if path.text() != typed {
+        return;
+    }
+    *path = Editor::with_text(&done.input);
+    form.error = (!done.choices.is_empty()).then(|| {
+        let shown: Vec<&str> = done.choices.iter().take(6).map(String::as_str).collect();
+        let more = done.choices.len().saturating_sub(6);
+        if more > 0 {
+            format!("{} … and {more} more", shown.join("  "))
+        } else {
+            shown.join("  ")
+        }
+    });
 }
 
 /// The report of a standard-message import or of its dry run: a dry run

@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
                 assert_eq!(r.created, N);
             },
             BatchSize::PerIteration,
-        )
+        );
     });
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("b.db"), Hub::new()).unwrap();
@@ -43,13 +43,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let all = rt.block_on(store.all_customers()).unwrap();
             chatsmart::sheets::customers::export_xlsx(&all).unwrap()
-        })
+        });
     });
     g.bench_function("export to csv", |b| {
         b.iter(|| {
             let all = rt.block_on(store.all_customers()).unwrap();
             chatsmart::sheets::customers::export_csv(&all).unwrap()
-        })
+        });
     });
     g.finish();
 }

@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
                     .unwrap();
             assert!(report.errors.is_empty());
             assert_eq!(plan.len(), 100);
-        })
+        });
     });
     g.bench_function("whole import into SQLite", |b| {
         b.iter_batched(
@@ -69,7 +69,7 @@ fn bench(c: &mut Criterion) {
                 assert_eq!(done.messages_added, ROWS);
             },
             BatchSize::PerIteration,
-        )
+        );
     });
     g.finish();
 }

@@ -40,7 +40,7 @@ pub fn default_db_path() -> PathBuf {
 /// `$XDG_STATE_HOME/chatsmart`: logs, drafts, the palette's history.
 pub fn state_dir() -> PathBuf {
     project()
-        .and_then(|d| d.state_dir().map(|p| p.to_path_buf()))
+        .and_then(|d| d.state_dir().map(std::path::Path::to_path_buf))
         .or_else(|| project().map(|d| d.data_local_dir().to_path_buf()))
         .unwrap_or_else(std::env::temp_dir)
 }

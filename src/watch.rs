@@ -82,7 +82,7 @@ pub async fn watch(client: Client) -> anyhow::Result<()> {
                 Some(StreamUpdate::Event(ev)) => println!("{}", describe(&ev)),
                 Some(StreamUpdate::Connected) => println!("connected"),
                 Some(StreamUpdate::Disconnected { reason, retry_in }) => {
-                    println!("disconnected ({}); retrying in {:?}", sanitize::line(&reason), retry_in)
+                    println!("disconnected ({}); retrying in {:?}", sanitize::line(&reason), retry_in);
                 }
                 Some(StreamUpdate::Unauthorized) => anyhow::bail!("the server refused the token"),
                 None => break,

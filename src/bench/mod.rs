@@ -121,7 +121,7 @@ pub fn rss_of(pid: &str) -> Option<u64> {
 /// "x86_64, 2 cores, Intel(R) Xeon(R) ..., 24 GiB, linux".
 pub fn machine() -> String {
     let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
+        .map(std::num::NonZero::get)
         .unwrap_or(1);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -223,7 +223,7 @@ pub fn table(rows: &[Row]) -> String {
             ]
         })
         .collect();
-    let mut w = head.map(|h| h.len());
+    let mut w = head.map(str::len);
     for c in &cells {
         for (i, x) in c.iter().enumerate() {
             w[i] = w[i].max(crate::tui::wrap::width(x));
@@ -242,10 +242,12 @@ pub fn table(rows: &[Row]) -> String {
     };
     let mut out = line(head);
     out.push_str(&line(
-        w.map(|n| "-".repeat(n)).each_ref().map(|s| s.as_str()),
+        w.map(|n| "-".repeat(n))
+            .each_ref()
+            .map(std::string::String::as_str),
     ));
     for c in &cells {
-        out.push_str(&line(c.each_ref().map(|s| s.as_str())));
+        out.push_str(&line(c.each_ref().map(std::string::String::as_str)));
     }
     out
 }

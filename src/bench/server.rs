@@ -349,7 +349,7 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
     queries.extend(
         ["flickers", "訂單", "住所を変更", "สินค้า", "quick!", "week"]
             .iter()
-            .map(|s| s.to_string()),
+            .map(std::string::ToString::to_string),
     );
     let mut samples = Vec::new();
     for round in 0..3 {
@@ -457,7 +457,7 @@ async fn fan_out_load(
                 };
                 let digits: String = text[at + 7..]
                     .chars()
-                    .take_while(|c| c.is_ascii_digit())
+                    .take_while(char::is_ascii_digit)
                     .collect();
                 if !text.contains("\"message_created\"") {
                     continue;

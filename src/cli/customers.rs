@@ -9,7 +9,7 @@ pub async fn run_customers(
 ) -> anyhow::Result<()> {
     match cmd {
         CustomersCommand::Search { text, limit } => {
-            super::convs::search_customers(client, text, limit, out).await?
+            super::convs::search_customers(client, text, limit, out).await?;
         }
         CustomersCommand::Export { file } => {
             let csv = file

@@ -39,7 +39,7 @@ impl Tabular for Row {
             self.source.into(),
             self.steps
                 .iter()
-                .map(|s| s.describe())
+                .map(super::super::protocol::macros::MacroStep::describe)
                 .collect::<Vec<_>>()
                 .join("; "),
         ]

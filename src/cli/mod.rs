@@ -396,7 +396,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
                     _ => 1,
                 },
                 crate::client::ClientError::Network(_) => 3,
-                _ => 1,
+                crate::client::ClientError::Decode(_) => 1,
             };
         }
         let text = cause.to_string();
@@ -689,7 +689,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let result = if watch {
                 crate::watch::watch(client).await
             } else {
-                match need_terminal().and_then(|_| ui_config()) {
+                match need_terminal().and_then(|()| ui_config()) {
                     // The demo's server lives one run: nothing of it is kept.
                     Ok(ui) => {
                         let ui = crate::tui::UiConfig {

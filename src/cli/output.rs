@@ -6,6 +6,7 @@ use crate::sanitize;
 use crate::tui::wrap;
 use clap::ValueEnum;
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,7 +72,7 @@ impl Output {
         Ok(match self.format {
             Format::Json => serde_json::to_string_pretty(rows)? + "\n",
             Format::Csv => csv_text(T::headers(), rows.iter().map(|r| self.csv_cells(r)))?,
-            Format::Table => table(T::headers(), rows.iter().map(|r| r.cells())),
+            Format::Table => table(T::headers(), rows.iter().map(Tabular::cells)),
         })
     }
 
@@ -86,11 +87,11 @@ impl Output {
             Format::Csv => csv_text(T::headers(), std::iter::once(self.csv_cells(row)))?,
             Format::Table => {
                 let w = T::headers().iter().map(|h| h.len()).max().unwrap_or(0);
-                T::headers()
-                    .iter()
-                    .zip(row.cells())
-                    .map(|(h, v)| format!("{h:<w$}  {}\n", sanitize::line(&v)))
-                    .collect()
+                let mut text = String::new();
+                for (h, v) in T::headers().iter().zip(row.cells()) {
+                    let _ = writeln!(text, "{h:<w$}  {}", sanitize::line(&v));
+                }
+                text
             }
         })
     }

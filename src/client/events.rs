@@ -155,8 +155,8 @@ async fn run(
             return;
         }
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+            () = wake.notified() => {}
         }
         backoff = (backoff * 2).min(MAX_BACKOFF);
         if tx.is_closed() {

@@ -840,7 +840,7 @@ impl Client {
         progress: impl Fn(u64, u64) + Send + Sync + 'static,
     ) -> ClientResult<ImportReport> {
         let total = file.len() as u64;
-        let chunks: Vec<Vec<u8>> = file.chunks(64 * 1024).map(|c| c.to_vec()).collect();
+        let chunks: Vec<Vec<u8>> = file.chunks(64 * 1024).map(<[u8]>::to_vec).collect();
         let mut sent = 0u64;
         let stream = futures_util::stream::iter(chunks.into_iter().map(move |c| {
             sent += c.len() as u64;
@@ -942,7 +942,7 @@ pub fn path_segment(s: &str) -> String {
     for b in s.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
+                out.push(b as char);
             }
             _ => out.push_str(&format!("%{b:02X}")),
         }

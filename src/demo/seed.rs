@@ -117,7 +117,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                 name: name.to_string(),
                 login: crate::protocol::login_from_name(name),
                 role: if *admin { Role::Admin } else { Role::Agent },
-                teams: teams.iter().map(|t| t.to_string()).collect(),
+                teams: teams.iter().map(std::string::ToString::to_string).collect(),
                 password_hash: Some(password_hash.clone()),
             })
             .await?;
@@ -308,7 +308,7 @@ async fn enrich(
     let handle: String = conv
         .customer_name
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_lowercase();
     let handle = if handle.is_empty() {

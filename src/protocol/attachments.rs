@@ -243,7 +243,7 @@ pub fn type_for_name(name: &str) -> Result<&'static FileType, String> {
     let ext = std::path::Path::new(name.trim())
         .extension()
         .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase());
+        .map(str::to_ascii_lowercase);
     match ext {
         None => Err(format!(
             "{name:?} has no extension; these files can be sent: {}",

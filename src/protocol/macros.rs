@@ -97,16 +97,16 @@ pub fn check_macro(name: &str, steps: &[MacroStep]) -> Result<(), String> {
         return Err(format!("the macro {name:?} has more than 20 steps"));
     }
     for (i, s) in steps.iter().enumerate() {
-        let text = match s {
-            MacroStep::Standard(t)
-            | MacroStep::Text(t)
-            | MacroStep::Reply(t)
-            | MacroStep::Tag(t)
-            | MacroStep::Assign(t)
-            | MacroStep::AssignTeam(t)
-            | MacroStep::Unassign(t)
-            | MacroStep::Snooze(t) => t,
-            _ => continue,
+        let (MacroStep::Standard(text)
+        | MacroStep::Text(text)
+        | MacroStep::Reply(text)
+        | MacroStep::Tag(text)
+        | MacroStep::Assign(text)
+        | MacroStep::AssignTeam(text)
+        | MacroStep::Unassign(text)
+        | MacroStep::Snooze(text)) = s
+        else {
+            continue;
         };
         if text.trim().is_empty() {
             return Err(format!("step {} of {name:?} is empty", i + 1));

@@ -111,7 +111,7 @@ pub struct Team {
 /// signs in as "alice.wong".
 pub fn login_from_name(name: &str) -> String {
     name.split_whitespace()
-        .map(|w| w.to_lowercase())
+        .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(".")
 }

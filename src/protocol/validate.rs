@@ -33,7 +33,7 @@ pub fn phone(s: &str) -> Result<(), String> {
         .chars()
         .enumerate()
         .all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
-    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    let digits = s.chars().filter(char::is_ascii_digit).count();
     if !ok_chars {
         return Err("a phone number has only digits, spaces, - ( ) . and a leading +".into());
     }

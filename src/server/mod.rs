@@ -155,7 +155,7 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The database's lock, held while the server runs.
-    _lock: Option<std::fs::File>,
+    lock: Option<std::fs::File>,
 }
 
 impl RunningServer {
@@ -225,7 +225,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         }),
     };
     let mut running = start_with(config.listen, state).await?;
-    running._lock = Some(lock);
+    running.lock = Some(lock);
     workers::spawn_all(&running.state, config.retry_base);
     let state = running.state.clone();
     let store = state.store.clone();
@@ -314,6 +314,6 @@ pub async fn start_with(listen: SocketAddr, state: AppState) -> anyhow::Result<R
         state,
         shutdown: Some(tx),
         task,
-        _lock: None,
+        lock: None,
     })
 }

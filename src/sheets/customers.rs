@@ -150,7 +150,7 @@ pub fn parse(
                 row: n,
                 column: column.into(),
                 message,
-            })
+            });
         };
         let col = |c: &str| known.get(c).map(|i| cell(*i));
         let opt = |v: String| Some(v).filter(|s| !s.is_empty());
@@ -311,7 +311,7 @@ pub fn export_xlsx(customers: &[Customer]) -> Result<Vec<u8>, SheetError> {
     ws.set_name(SHEET).map_err(xerr)?;
     for (i, h) in COLUMNS
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .chain(custom.iter().cloned())
         .enumerate()
     {
@@ -340,7 +340,7 @@ pub fn export_csv(customers: &[Customer]) -> Result<Vec<u8>, SheetError> {
     };
     let header: Vec<String> = COLUMNS
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .chain(custom.iter().cloned())
         .collect();
     w.write_record(header.iter().map(|h| safe(h)))

@@ -198,7 +198,12 @@ pub fn plan(
     type Key = (String, Vec<ChannelKind>, Option<TeamId>, Vec<AgentId>);
     let mut by_scope: HashMap<Key, usize> = HashMap::new();
     for (n, cells) in rows {
-        let get = |col: &str| cells.get(idx[col]).map(|s| s.as_str()).unwrap_or("");
+        let get = |col: &str| {
+            cells
+                .get(idx[col])
+                .map(std::string::String::as_str)
+                .unwrap_or("")
+        };
         if COLUMNS.iter().all(|c| get(c).trim().is_empty()) {
             report.blank_rows_skipped += 1;
             continue;
@@ -209,7 +214,7 @@ pub fn plan(
                 row: n,
                 column: column.to_string(),
                 message,
-            })
+            });
         };
         let mut row_ok = true;
 

@@ -203,7 +203,7 @@ pub const STATUS_VIEWS: [(&str, Option<&[ConvStatus]>); 6] = [
 pub fn status_view_index(status: &Option<StatusSet>) -> usize {
     STATUS_VIEWS
         .iter()
-        .position(|(_, v)| v.map(|v| v.to_vec()) == status.as_ref().map(|s| s.0.clone()))
+        .position(|(_, v)| v.map(<[ConvStatus]>::to_vec) == status.as_ref().map(|s| s.0.clone()))
         .unwrap_or(0)
 }
 
@@ -278,7 +278,7 @@ impl Filters {
     pub fn describe(&self) -> String {
         let mut channel = self
             .channel
-            .map(|c| c.display_name())
+            .map(super::super::protocol::model::ChannelKind::display_name)
             .unwrap_or("All channels")
             .to_string();
         if let Some(id) = self.account {
@@ -708,14 +708,16 @@ impl App {
             Some(Popup::Standard {
                 searching: false, ..
             }) => return Context::Standard,
-            Some(Popup::Emoji { .. })
-            | Some(Popup::Standard { .. })
-            | Some(Popup::TagPicker { .. })
-            | Some(Popup::Snooze(_))
-            | Some(Popup::Palette(_))
-            | Some(Popup::Attach(_))
-            | Some(Popup::Tags { .. }) => return Context::Picker,
-            Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_)) => {
+            Some(
+                Popup::Emoji { .. }
+                | Popup::Standard { .. }
+                | Popup::TagPicker { .. }
+                | Popup::Snooze(_)
+                | Popup::Palette(_)
+                | Popup::Attach(_)
+                | Popup::Tags { .. },
+            ) => return Context::Picker,
+            Some(Popup::Note(_) | Popup::Schedule(_) | Popup::Broadcast(_)) => {
                 return Context::Form
             }
             Some(_) => return Context::Popup,
@@ -807,7 +809,9 @@ impl App {
                     .then_with(|| newest(a, b))
             }),
             ListSort::Priority => {
-                view.sort_unstable_by(|a, b| b.priority.cmp(&a.priority).then_with(|| newest(a, b)))
+                view.sort_unstable_by(|a, b| {
+                    b.priority.cmp(&a.priority).then_with(|| newest(a, b))
+                });
             }
         }
         self.list.view = view.into_iter().map(|c| c.id).collect();

@@ -335,7 +335,7 @@ mod tests {
                         Line::from(text.to_string()),
                     ]),
                     f.area(),
-                )
+                );
             })
             .unwrap();
         };
@@ -375,7 +375,7 @@ mod tests {
             let mut spill = 0u16;
             while x < area.width {
                 let want = buf[(x, y)].symbol();
-                let got = s.cell(y, x).map(|c| c.contents()).unwrap_or_default();
+                let got = s.cell(y, x).map(vt100::Cell::contents).unwrap_or_default();
                 let width = unicode_width::UnicodeWidthStr::width(want).max(1) as u16;
                 let bad = if want.trim().is_empty() {
                     x >= spill && !got.trim().is_empty()

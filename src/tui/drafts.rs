@@ -82,7 +82,7 @@ pub fn snapshot(app: &App) -> KeptDrafts {
             KeptDraft {
                 conversation: id,
                 text: d.map(|d| d.text().to_string()).unwrap_or_default(),
-                cursor: d.map(|d| d.cursor()).unwrap_or(0),
+                cursor: d.map(super::editor::Editor::cursor).unwrap_or(0),
                 file: app.draft_files.get(&id).map(|f| f.file.path.clone()),
                 updated_at: app.draft_times.get(&id).copied().unwrap_or(app.now),
             }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub fn path(kind: &str, server: &str) -> PathBuf {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(server.trim_end_matches('/').as_bytes());
-    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let name = hex::encode(&digest[..8]);
     crate::dirs::state_dir()
         .join(kind)
         .join(format!("{name}.json"))

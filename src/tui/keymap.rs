@@ -508,7 +508,9 @@ impl Keymap {
 
     /// The first key for a command, as text, for the hint bar.
     pub fn hint(&self, ctx: Context, cmd: Command) -> Option<String> {
-        self.keys_for(ctx, cmd).first().map(|k| k.to_string())
+        self.keys_for(ctx, cmd)
+            .first()
+            .map(std::string::ToString::to_string)
     }
 
     /// A footer such as "enter: save  esc: cancel" from what is bound now;

@@ -27,7 +27,7 @@ fn direct(km: &Keymap, ctx: Context, cmd: Command) -> Vec<Key> {
 
 fn keys_cell(keys: &[Key]) -> String {
     if keys.is_empty() {
-        "".to_string()
+        String::new()
     } else {
         keys.iter()
             .map(|k| format!("`{}`", k.to_string().replace('|', "\\|")))

@@ -327,7 +327,7 @@ impl Runner {
                 Effect::DeleteNote(id) => Reply::PopupSaved(
                     c.delete_note(id)
                         .await
-                        .map(|_| "note deleted".to_string())
+                        .map(|()| "note deleted".to_string())
                         .map_err(err),
                 ),
                 Effect::Schedule(conv, new) => Reply::PopupSaved(
@@ -363,7 +363,7 @@ impl Runner {
                 Effect::DeleteFolder(id) => Reply::SettingsSaved(
                     c.delete_folder(id)
                         .await
-                        .map(|_| "deleted the folder".to_string())
+                        .map(|()| "deleted the folder".to_string())
                         .map_err(err),
                 ),
                 Effect::AddStandardMessage(folder, text) => Reply::SettingsSaved(
@@ -381,7 +381,7 @@ impl Runner {
                 Effect::DeleteStandardMessage(id) => Reply::SettingsSaved(
                     c.delete_standard_message(id)
                         .await
-                        .map(|_| "deleted the message".to_string())
+                        .map(|()| "deleted the message".to_string())
                         .map_err(err),
                 ),
                 Effect::StandardFile { action, path } => file(&c, &tx, action, path).await,
@@ -444,7 +444,7 @@ async fn file(
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r)
-                .map(|_| format!("saved {shown}")),
+                .map(|()| format!("saved {shown}")),
                 Err(e) => Err(err(e)),
             };
             Reply::SettingsSaved(result)
@@ -474,7 +474,7 @@ async fn file(
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r)
-                .map(|_| format!("saved {shown}")),
+                .map(|()| format!("saved {shown}")),
                 Err(e) => Err(err(e)),
             };
             Reply::SettingsSaved(result)

@@ -216,7 +216,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 *searching = false;
                 filter.clear();
                 *s = 0;
-            })
+            });
         }
         Command::StandardBack => match open_folder {
             Some(id) => {
@@ -317,7 +317,7 @@ fn change(app: &mut App, rows: &Rows, selected: usize, delete: bool) {
     }
     match (message, delete) {
         (Some(m), false) => {
-            app.settings.form = Some(super::settings::message_form(folder.id, Some(&m)))
+            app.settings.form = Some(super::settings::message_form(folder.id, Some(&m)));
         }
         (None, false) => app.settings.form = Some(super::settings::edit_folder_form(app, &folder)),
         (Some(m), true) => confirm(

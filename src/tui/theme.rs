@@ -106,7 +106,7 @@ impl ColorDepth {
         if no_color {
             return ColorDepth::None;
         }
-        if matches!(colorterm, Some("truecolor") | Some("24bit")) {
+        if matches!(colorterm, Some("truecolor" | "24bit")) {
             return ColorDepth::TrueColor;
         }
         match term {
@@ -372,10 +372,10 @@ mod tests {
                     let s = t.style(*role);
                     match depth {
                         ColorDepth::None => {
-                            assert!(s.fg.is_none() && s.bg.is_none(), "{name} {}", role.name())
+                            assert!(s.fg.is_none() && s.bg.is_none(), "{name} {}", role.name());
                         }
                         ColorDepth::Ansi16 => assert!(
-                            !matches!(s.fg, Some(Color::Rgb(..)) | Some(Color::Indexed(_))),
+                            !matches!(s.fg, Some(Color::Rgb(..) | Color::Indexed(_))),
                             "{name} {}",
                             role.name()
                         ),

@@ -107,7 +107,8 @@ pub fn single(id: ConversationId, action: BulkAction) -> Effect {
             conversation: id,
             active,
         },
-        other => Effect::Bulk(BulkRequest {
+        // Tagging has no single-conversation route: a bulk of one.
+        other @ BulkAction::Tag { .. } => Effect::Bulk(BulkRequest {
             ids: vec![id],
             action: other,
         }),

@@ -167,13 +167,15 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
 /// The editor that has the keyboard, if any.
 fn active_editor(app: &mut App) -> Option<&mut Editor> {
     match &mut app.popup {
-        Some(Popup::Emoji { filter, .. })
-        | Some(Popup::Standard {
-            filter,
-            searching: true,
-            ..
-        })
-        | Some(Popup::TagPicker { filter, .. }) => return Some(filter),
+        Some(
+            Popup::Emoji { filter, .. }
+            | Popup::Standard {
+                filter,
+                searching: true,
+                ..
+            }
+            | Popup::TagPicker { filter, .. },
+        ) => return Some(filter),
         Some(Popup::Snooze(m)) => {
             m.error = None;
             return Some(&mut m.typed);
@@ -253,9 +255,11 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
             super::attach::refresh(form, limits, fx);
             return;
         }
-        Some(Popup::Emoji { selected, .. })
-        | Some(Popup::Standard { selected, .. })
-        | Some(Popup::TagPicker { selected, .. }) => {
+        Some(
+            Popup::Emoji { selected, .. }
+            | Popup::Standard { selected, .. }
+            | Popup::TagPicker { selected, .. },
+        ) => {
             *selected = 0;
             return;
         }
@@ -403,10 +407,10 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::AssigneeAll => set_filter(app, fx, |f| f.assignee = None),
         Command::AssigneeMe => set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Me)),
         Command::AssigneeNew => {
-            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Unassigned))
+            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Unassigned));
         }
         Command::AssigneeOthers => {
-            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others))
+            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others));
         }
         Command::PaletteOpen => super::palette::open(app, false, fx),
         Command::PaletteCommand => super::palette::open(app, true, fx),
@@ -448,11 +452,11 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::ChatScrollDown => scroll_chat(app, -1, fx),
         Command::ChatPageUp => {
             let h = areas(app).chat_body.height.max(2) as isize - 1;
-            scroll_chat(app, h, fx)
+            scroll_chat(app, h, fx);
         }
         Command::ChatPageDown => {
             let h = areas(app).chat_body.height.max(2) as isize - 1;
-            scroll_chat(app, -h, fx)
+            scroll_chat(app, -h, fx);
         }
         Command::ChatTop => scroll_chat(app, isize::MAX / 2, fx),
         Command::ChatBottom => app.chat_scroll = 0,
@@ -528,7 +532,11 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
             fx.push(Effect::LoadTags);
         }
         Command::BroadcastsOpen => {
-            if app.me.as_ref().is_some_and(|m| m.is_admin()) {
+            if app
+                .me
+                .as_ref()
+                .is_some_and(super::super::protocol::model::Agent::is_admin)
+            {
                 app.popup = Some(Popup::Broadcasts { selected: 0 });
                 fx.push(Effect::LoadBroadcasts);
             } else {
@@ -1026,7 +1034,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
     // anything that moves them.
     match &ev.kind {
         EventKind::MessageCreated { message, .. } if message.kind == MessageKind::Inbound => {
-            app.unread_stale = true
+            app.unread_stale = true;
         }
         EventKind::ConversationRead { agent_id, .. } if *agent_id == me => app.unread_stale = true,
         _ => {}
@@ -1100,7 +1108,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         EventKind::CustomerCreated { customer } | EventKind::CustomerUpdated { customer } => {
             for c in app.convs.values_mut() {
                 if c.conversation.customer_id == customer.id {
-                    c.conversation.customer_name = customer.name.clone();
+                    c.conversation.customer_name.clone_from(&customer.name);
                 }
             }
             if app.customers.contains_key(&customer.id) {
@@ -1299,7 +1307,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             }
         }
         Reply::Me(Err(e)) if app.cached.is_some() => {
-            app.notify(format!("offline: {e}; trying again"), Level::Info)
+            app.notify(format!("offline: {e}; trying again"), Level::Info);
         }
         Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
         Reply::Preview(id, result) => {
@@ -1390,7 +1398,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.customers.insert(c.id, c);
         }
         Reply::Customer(_, Err(e)) => {
-            app.notify(format!("cannot load the customer: {e}"), Level::Error)
+            app.notify(format!("cannot load the customer: {e}"), Level::Error);
         }
         Reply::Notes(id, Ok(notes)) => {
             app.notes.insert(id, notes);
@@ -1459,7 +1467,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.standard = folders;
         }
         Reply::Standard(Err(e)) => {
-            app.notify(format!("cannot load standard messages: {e}"), Level::Error)
+            app.notify(format!("cannot load standard messages: {e}"), Level::Error);
         }
         Reply::Teams(Ok(teams)) => app.teams = teams,
         Reply::Channels(Ok(accounts)) => {
@@ -1495,7 +1503,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             finish_restoring(app);
         }
         Reply::Channels(Err(e)) => {
-            app.notify(format!("cannot load the channels: {e}"), Level::Error)
+            app.notify(format!("cannot load the channels: {e}"), Level::Error);
         }
         Reply::Unread(Ok(counts)) => {
             app.unread_accounts = counts
@@ -1532,13 +1540,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.broadcasts = list;
         }
         Reply::Broadcasts(Err(e)) => {
-            app.notify(format!("cannot load broadcasts: {e}"), Level::Error)
+            app.notify(format!("cannot load broadcasts: {e}"), Level::Error);
         }
         Reply::Scheduled(id, Ok(list)) => {
             app.scheduled.insert(id, list);
         }
         Reply::Scheduled(_, Err(e)) => {
-            app.notify(format!("cannot load scheduled messages: {e}"), Level::Error)
+            app.notify(format!("cannot load scheduled messages: {e}"), Level::Error);
         }
         Reply::CustomerSaved { customer, result } => customer::saved(app, customer, result, fx),
         Reply::CustomerChanged(Ok(c)) => {

@@ -291,7 +291,7 @@ async fn bot_toggle_and_assignment_move_conversations_between_filters() {
             .into_iter()
             .map(|r| r.conversation.id)
             .collect();
-        v.sort();
+        v.sort_unstable();
         v
     };
     let bot = ConversationQuery {

@@ -34,7 +34,7 @@ fn blobs(t: &TestServer) -> Vec<std::path::PathBuf> {
 
 fn leftovers(t: &TestServer) -> usize {
     std::fs::read_dir(t.dir.path().join("files").join("tmp"))
-        .map(|d| d.count())
+        .map(std::iter::Iterator::count)
         .unwrap_or(0)
 }
 

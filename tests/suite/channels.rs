@@ -59,7 +59,7 @@ async fn an_admin_connects_each_platform_and_secrets_never_come_back() {
             {
                 let mut k: Vec<String> = credential_keys(c.kind)
                     .iter()
-                    .map(|s| s.to_string())
+                    .map(std::string::ToString::to_string)
                     .collect();
                 k.sort();
                 k

@@ -124,7 +124,7 @@ async fn tags_are_counted_renamed_merged_deleted_and_filter_the_list() {
     };
     let rows = al.conversations(&q).await.unwrap().items;
     let mut ids: Vec<_> = rows.iter().map(|r| r.conversation.id).collect();
-    ids.sort();
+    ids.sort_unstable();
     assert_eq!(ids, vec![a.conversation_id, b.conversation_id]);
     assert!(rows
         .iter()

@@ -111,9 +111,10 @@ impl Tui {
             if f(&s) {
                 return s;
             }
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("timed out waiting for {what}; the screen:\n{s}");
-            }
+            assert!(
+                start.elapsed() <= Duration::from_secs(10),
+                "timed out waiting for {what}; the screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -73,7 +73,7 @@ async fn a_failing_write_in_a_group_loses_nothing_else() {
             Ok(_) => ok += 1,
             Err(e) => {
                 assert!(e.to_string().contains("not found"), "{e}");
-                failed += 1
+                failed += 1;
             }
         }
     }

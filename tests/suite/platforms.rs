@@ -217,7 +217,7 @@ async fn messenger_replies_go_out_and_delivery_and_read_follow() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     status_of(&t, conv, sent.id, DeliveryStatus::Read).await;
     // A reply longer than Messenger takes goes in parts, cut between words.
-    let long: String = (0..700).map(|i| format!("word{i} ")).collect::<String>();
+    let long: String = (0..700).fold(String::new(), |s, i| s + "word" + &i.to_string() + " ");
     let long = long.trim().to_string();
     let before = meta.calls("/me/messages").len();
     let sent = t

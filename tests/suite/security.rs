@@ -419,7 +419,7 @@ async fn an_agent_holds_a_bounded_number_of_streams() {
     url.query_pairs_mut().append_pair("token", &t.alice.token);
     match tokio_tungstenite::connect_async(url.as_str()).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
-            assert_eq!(resp.status(), 429)
+            assert_eq!(resp.status(), 429);
         }
         other => panic!(
             "a third stream should be refused, got {:?}",
@@ -460,7 +460,7 @@ async fn oversized_frames_and_silent_clients_are_dropped() {
     let closed = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match big.next().await {
-                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
+                None | Some(Err(_) | Ok(WsMessage::Close(_))) => return,
                 Some(Ok(_)) => {}
             }
         }
@@ -1065,7 +1065,10 @@ fn every_event_type_reaches_exactly_who_the_api_would_show_it_to() {
         EventKind::ResyncRequired { reason: "x".into() },
     ];
     // Every type is here once (a new one fails this until it is added).
-    let names: std::collections::BTreeSet<&str> = events.iter().map(|e| e.type_name()).collect();
+    let names: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(chatsmart::protocol::EventKind::type_name)
+        .collect();
     assert_eq!(names.len(), events.len());
     assert_eq!(names.len(), 29, "a new kind of event: add it here, decided");
     use ForAgent::{Send, Skip};

@@ -772,9 +772,21 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
     ws.set_name("Standard messages").unwrap();
     let rows: Vec<Vec<&str>> = vec![
         sheets::standard::COLUMNS.to_vec(),
-        grid.rows[1].1.iter().map(|s| s.as_str()).collect(),
-        grid.rows[2].1.iter().map(|s| s.as_str()).collect(),
-        grid.rows[3].1.iter().map(|s| s.as_str()).collect(),
+        grid.rows[1]
+            .1
+            .iter()
+            .map(std::string::String::as_str)
+            .collect(),
+        grid.rows[2]
+            .1
+            .iter()
+            .map(std::string::String::as_str)
+            .collect(),
+        grid.rows[3]
+            .1
+            .iter()
+            .map(std::string::String::as_str)
+            .collect(),
         vec![
             "WeChat",
             "售后",
@@ -820,7 +832,7 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
     // is read only as wide as its last cell).
     let cells = |r: &[String]| -> Vec<String> {
         let mut v: Vec<String> = r.iter().map(|s| s.trim().to_string()).collect();
-        while v.last().is_some_and(|s| s.is_empty()) {
+        while v.last().is_some_and(std::string::String::is_empty) {
             v.pop();
         }
         v
@@ -830,7 +842,13 @@ async fn template_filled_imported_and_exported_comes_back_the_same() {
     };
     let mut want: BTreeSet<Vec<String>> = rows[1..]
         .iter()
-        .map(|r| cells(&r.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        .map(|r| {
+            cells(
+                &r.iter()
+                    .map(std::string::ToString::to_string)
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     // Channels come back in their display names.
     want = want

@@ -457,7 +457,7 @@ async fn bulk_actions_apply_to_each_and_report_the_ones_that_failed() {
     assert_eq!(
         status(
             bulk(
-                (0..(MAX_BULK as i64 + 1)).collect(),
+                (0..=(MAX_BULK as i64)).collect(),
                 BulkAction::Bot { active: true }
             )
             .await

@@ -134,7 +134,7 @@ fn wait_secs(d: Duration) -> u64 {
 
 impl LoginGuard {
     pub fn new(limits: &LoginLimits) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let (checks, queue) = sync_channel(limits.queue.max(1));
         let queue = Arc::new(Mutex::new(queue));
         let dummy = Arc::new(OnceLock::new());

@@ -26,7 +26,7 @@ impl RateLimiter {
     /// Up to `burst` tries at once, one more every `every`.
     pub fn new(burst: u32, every: Duration) -> Self {
         RateLimiter {
-            burst: burst.max(1) as f64,
+            burst: f64::from(burst.max(1)),
             every: every.max(Duration::from_millis(1)),
             buckets: Mutex::new(HashMap::new()),
         }

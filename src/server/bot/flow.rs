@@ -317,7 +317,11 @@ impl Flow {
         out.push(format!("rules: {}", self.rules.len()));
         out.push(match &self.hours {
             Some(h) => {
-                let days: Vec<String> = h.days.iter().map(|d| d.to_string()).collect();
+                let days: Vec<String> = h
+                    .days
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect();
                 format!(
                     "business hours: {} {}-{} (UTC{})",
                     days.join(" "),
@@ -448,7 +452,7 @@ impl Flow {
         match answer {
             Some(Answer::Reply(r)) => steps.push(Step::Say(fill(&r))),
             Some(Answer::Standard { folder, index }) => {
-                steps.push(Step::SayStandard { folder, index })
+                steps.push(Step::SayStandard { folder, index });
             }
             Some(Answer::Handoff(why)) => {
                 steps.extend(hand_over(why));

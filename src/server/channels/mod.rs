@@ -500,8 +500,7 @@ pub fn split_text(text: &str, max: usize, unit: Unit) -> Vec<String> {
         // Prefer a break in the second half of the part.
         let cut = ["\n\n", "\n", " "]
             .iter()
-            .filter_map(|sep| head.rfind(sep).filter(|&at| at >= end / 2))
-            .next()
+            .find_map(|sep| head.rfind(sep).filter(|&at| at >= end / 2))
             .unwrap_or(end);
         parts.push(rest[..cut].trim_end().to_string());
         rest = rest[cut..].trim_start();

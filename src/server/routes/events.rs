@@ -333,7 +333,7 @@ async fn stream(
                 }
             }
             incoming = conn.socket.recv() => match incoming {
-                None | Some(Ok(WsMessage::Close(_))) | Some(Err(_)) => return Ok(()),
+                None | Some(Ok(WsMessage::Close(_)) | Err(_)) => return Ok(()),
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
             _ = closing.changed() => {

@@ -49,7 +49,9 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
     };
     for work in due {
         {
-            let mut busy = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            let mut busy = in_flight
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if busy.len() >= MAX_IN_FLIGHT || !busy.insert(work.conversation_id) {
                 continue;
             }
@@ -60,7 +62,7 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
             let next = one(&state, work, retry_base).await;
             in_flight
                 .lock()
-                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .remove(&conversation);
             match next {
                 // The conversation's next message may be waiting.

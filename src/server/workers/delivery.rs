@@ -85,7 +85,8 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
 }
 
 fn lock(set: &InFlight) -> std::sync::MutexGuard<'_, HashSet<MessageId>> {
-    set.lock().unwrap_or_else(|e| e.into_inner())
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Sends one message and records what became of it; false when that
@@ -96,10 +97,10 @@ async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) -> bool {
     match &outcome {
         DeliveryOutcome::Sent { .. } => {}
         DeliveryOutcome::Retry { reason, .. } => {
-            tracing::info!("message {id} to {}: will retry: {reason}", d.kind)
+            tracing::info!("message {id} to {}: will retry: {reason}", d.kind);
         }
         DeliveryOutcome::Failed { reason, .. } => {
-            tracing::warn!("message {id} to {} failed: {reason}", d.kind)
+            tracing::warn!("message {id} to {} failed: {reason}", d.kind);
         }
     }
     let retry_at = match &outcome {

@@ -66,7 +66,7 @@ where
         loop {
             tokio::select! {
                 _ = tick.tick() => work(state.clone()).await,
-                _ = wake.notified() => work(state.clone()).await,
+                () = wake.notified() => work(state.clone()).await,
                 _ = closing.changed() => return,
             }
         }

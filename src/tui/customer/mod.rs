@@ -278,7 +278,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             }
         }
         Command::CustomerPrev => {
-            app.customer_ui.selected = app.customer_ui.selected.saturating_sub(1)
+            app.customer_ui.selected = app.customer_ui.selected.saturating_sub(1);
         }
         Command::CustomerEdit => {
             let Some(item) = selected_item(app) else {
@@ -337,7 +337,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                                 preview_text(&note.text, 60)
                             ),
                             action: ConfirmAction::DeleteNote(id),
-                        })
+                        });
                     }
                     Some(_) => app.notify(
                         "only the note's author or an admin may delete it",
@@ -639,7 +639,7 @@ pub fn popup_saved(app: &mut App, result: Result<String, String>) {
         Ok(done) => {
             if matches!(
                 app.popup,
-                Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_))
+                Some(Popup::Note(_) | Popup::Schedule(_) | Popup::Broadcast(_))
             ) {
                 app.popup = None;
             }
@@ -693,7 +693,7 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Back => {
             if matches!(
                 app.popup,
-                Some(Popup::Note(_)) | Some(Popup::Schedule(_)) | Some(Popup::Broadcast(_))
+                Some(Popup::Note(_) | Popup::Schedule(_) | Popup::Broadcast(_))
             ) {
                 app.popup = None;
             } else {

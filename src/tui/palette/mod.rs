@@ -351,7 +351,7 @@ pub fn save_history(lines: &[String]) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let text = lines.iter().fold(String::new(), |text, l| text + l + "\n");
     if let Err(e) = crate::config::write_atomic(&path, text.as_bytes()) {
         tracing::warn!("cannot keep the command history: {e}");
     }

@@ -293,18 +293,28 @@ pub fn complete(line: &str, ctx: &Ctx) -> Vec<String> {
         ),
         "bot" => with(vec!["on".into(), "off".into()]),
         "tag" => with(ctx.tags.iter().map(|t| t.tag.name.clone()).collect()),
-        "snooze" => with(SNOOZES.iter().map(|s| s.to_string()).collect()),
-        "priority" | "prio" => with(Priority::ALL.iter().map(|p| p.to_string()).collect()),
+        "snooze" => with(
+            SNOOZES
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
+        ),
+        "priority" | "prio" => with(
+            Priority::ALL
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
+        ),
         "status" => with(
             ["open", "pending", "resolved"]
                 .iter()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .collect(),
         ),
         "sort" => with(
             ["activity", "waiting", "priority"]
                 .iter()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .collect(),
         ),
         "macro" | "m" => with(ctx.macros.to_vec()),
@@ -325,7 +335,7 @@ pub fn complete(line: &str, ctx: &Ctx) -> Vec<String> {
                     "clear",
                 ]
                 .iter()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .collect(),
                 Some((k, _)) => {
                     let values: Vec<String> = match k {
@@ -334,22 +344,22 @@ pub fn complete(line: &str, ctx: &Ctx) -> Vec<String> {
                             .collect(),
                         "status" => ["active", "open", "pending", "snoozed", "resolved", "all"]
                             .iter()
-                            .map(|s| s.to_string())
+                            .map(std::string::ToString::to_string)
                             .collect(),
                         "assignee" => ["me", "unassigned", "others", "all"]
                             .iter()
-                            .map(|s| s.to_string())
+                            .map(std::string::ToString::to_string)
                             .collect(),
                         "section" => ["agent", "bot", "all"]
                             .iter()
-                            .map(|s| s.to_string())
+                            .map(std::string::ToString::to_string)
                             .collect(),
                         "tag" => std::iter::once("all".to_string())
                             .chain(ctx.tags.iter().map(|t| t.tag.name.clone()))
                             .collect(),
                         "sort" => ["activity", "waiting", "priority"]
                             .iter()
-                            .map(|s| s.to_string())
+                            .map(std::string::ToString::to_string)
                             .collect(),
                         _ => Vec::new(),
                     };

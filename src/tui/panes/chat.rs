@@ -467,7 +467,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     let inner = cb.inner(a.compose);
     f.render_widget(cb, a.compose);
     let draft = app.draft();
-    let text = draft.map(|d| d.text()).unwrap_or("");
+    let text = draft.map(super::super::editor::Editor::text).unwrap_or("");
     // A closed reply window is said before anything is typed.
     let inner = match app.reply_notice() {
         Some(notice) if inner.height > 1 => {
@@ -507,7 +507,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         );
         return;
     }
-    let cursor = draft.map(|d| d.cursor()).unwrap_or(0);
+    let cursor = draft.map(super::super::editor::Editor::cursor).unwrap_or(0);
     let (rows, (cr, cc)) = compose_layout(text, cursor, inner.width as usize);
     let h = inner.height as usize;
     let first = (cr + 1).saturating_sub(h);

@@ -69,7 +69,7 @@ pub fn draw(app: &App, form: &BroadcastForm, theme: &Theme, area: Rect, f: &mut 
     });
     let channel = form
         .channel
-        .map(|c| c.display_name())
+        .map(crate::protocol::model::ChannelKind::display_name)
         .unwrap_or("every channel");
     lines.push(Line::from(vec![
         label("Channel", form.field == 2),

@@ -148,7 +148,7 @@ pub fn command(app: &mut App, cmd: Command) -> bool {
                         b.tag.name, b.sent, b.total
                     ),
                     action: ConfirmAction::CancelBroadcast(b.id),
-                })
+                });
             }
             Some(_) => app.notify("that broadcast has already ended", Level::Info),
             None => {}

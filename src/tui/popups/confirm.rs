@@ -23,7 +23,7 @@ pub fn draw(app: &App, message: &str, theme: &Theme, area: Rect, f: &mut Frame) 
     let no = app.keymap.keys_for(Context::Popup, *no);
     let join = |v: Vec<super::super::keymap::Key>| {
         v.iter()
-            .map(|k| k.to_string())
+            .map(std::string::ToString::to_string)
             .collect::<Vec<_>>()
             .join("/")
     };
@@ -59,7 +59,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 ConfirmAction::Quit => app.quit = true,
                 ConfirmAction::DeleteFolder(id) => fx.push(Effect::DeleteFolder(id)),
                 ConfirmAction::DeleteStandardMessage(id) => {
-                    fx.push(Effect::DeleteStandardMessage(id))
+                    fx.push(Effect::DeleteStandardMessage(id));
                 }
                 ConfirmAction::ImportStandard(path) => {
                     app.transfer = Some(super::super::app::Transfer {
@@ -70,7 +70,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                     fx.push(Effect::StandardFile {
                         action: settings::FileAction::ImportChecked,
                         path,
-                    })
+                    });
                 }
                 ConfirmAction::RemoveCustomField(cid, key) => {
                     if let Some(c) = app.customers.get(&cid) {

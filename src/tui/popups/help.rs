@@ -31,7 +31,7 @@ pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, 
             continue;
         }
         by_cmd.sort_by_key(|(c, _)| *c);
-        for (cmd, keys) in by_cmd.iter_mut() {
+        for (cmd, keys) in &mut by_cmd {
             // In the order the keymap file gives them.
             let ordered = keymap.keys_for(ctx, *cmd);
             keys.sort_by_key(|k| ordered.iter().position(|o| o == k).unwrap_or(usize::MAX));
@@ -39,7 +39,7 @@ pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, 
         out.push((None, String::new()));
         out.push((None, ctx.title().to_string()));
         for (cmd, keys) in by_cmd {
-            let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            let keys: Vec<String> = keys.iter().map(std::string::ToString::to_string).collect();
             out.push((
                 Some(keys.join(" ")),
                 format!("{}  ({})", cmd.description(), cmd.name()),
@@ -69,7 +69,7 @@ pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) 
     let all = lines(app);
     let key_w = all
         .iter()
-        .filter_map(|(k, _)| k.as_ref().map(|k| k.len()))
+        .filter_map(|(k, _)| k.as_ref().map(std::string::String::len))
         .max()
         .unwrap_or(8)
         .min(28);

@@ -60,7 +60,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         None => {}
         Some(Popup::Attach(form)) => attach::draw(app, form, theme, area, f),
         Some(Popup::Files { selected }) => {
-            files::draw(app, super::files::position(app, *selected), theme, area, f)
+            files::draw(app, super::files::position(app, *selected), theme, area, f);
         }
         Some(Popup::Help { scroll }) => help::draw(app, *scroll, theme, area, f),
         Some(Popup::Assign { selected }) => assign::draw(app, *selected, theme, area, f),
@@ -76,10 +76,10 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
         }
         Some(Popup::Confirm { message, .. }) => confirm::draw(app, message, theme, area, f),
         Some(Popup::ImportErrors { report, scroll }) => {
-            import_errors::draw(app, report, *scroll, theme, area, f)
+            import_errors::draw(app, report, *scroll, theme, area, f);
         }
         Some(Popup::TagPicker { filter, selected }) => {
-            tag_picker::draw(app, filter, *selected, theme, area, f)
+            tag_picker::draw(app, filter, *selected, theme, area, f);
         }
         Some(Popup::Tags {
             filter,

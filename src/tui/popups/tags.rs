@@ -127,7 +127,10 @@ pub const HINTS: &[(Command, &str)] = &[
 /// deletes (admins) or broadcasts to it; closes. False for anything else.
 pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     let listed = listed(app);
-    let admin = app.me.as_ref().is_some_and(|m| m.is_admin());
+    let admin = app
+        .me
+        .as_ref()
+        .is_some_and(crate::protocol::model::Agent::is_admin);
     let Some(Popup::Tags { selected, mode, .. }) = app.popup.as_mut() else {
         return false;
     };
@@ -202,10 +205,10 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             let Some(t) = current else { return true };
             match cmd {
                 Command::TagRename => {
-                    *mode = TagsMode::Rename(t.tag.id, Editor::with_text(&t.tag.name))
+                    *mode = TagsMode::Rename(t.tag.id, Editor::with_text(&t.tag.name));
                 }
                 Command::TagRecolor => {
-                    *mode = TagsMode::Recolor(t.tag.id, Editor::with_text(&t.tag.color))
+                    *mode = TagsMode::Recolor(t.tag.id, Editor::with_text(&t.tag.color));
                 }
                 Command::TagMerge => {
                     *mode = TagsMode::MergeInto(t.tag.id);

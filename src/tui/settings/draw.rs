@@ -58,7 +58,11 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, f: &mut Frame) {
         spans.push(Span::styled(format!(" {label} "), theme.style(role)));
         spans.push(Span::raw(" "));
     }
-    if !app.me.as_ref().is_some_and(|m| m.is_admin()) {
+    if !app
+        .me
+        .as_ref()
+        .is_some_and(crate::protocol::model::Agent::is_admin)
+    {
         spans.push(Span::styled(
             "  read only: admins change standard messages",
             theme.style(Role::Muted),

@@ -99,7 +99,9 @@ pub fn selected_folder(app: &App) -> Option<&StandardFolder> {
 }
 
 fn is_admin(app: &App) -> bool {
-    app.me.as_ref().is_some_and(|m| m.is_admin())
+    app.me
+        .as_ref()
+        .is_some_and(super::super::protocol::model::Agent::is_admin)
 }
 
 pub fn open(app: &mut App, fx: &mut Vec<Effect>) {

@@ -129,13 +129,13 @@ impl TestServer {
 
     /// Starts a server on the database of one that was stopped.
     pub async fn restart_stopped(&mut self) {
-        self.restart_stopped_at("127.0.0.1:0").await
+        self.restart_stopped_at("127.0.0.1:0").await;
     }
 
     /// Starts a server on the database of one that was stopped, at this
     /// address (the old one, for clients that reconnect there).
     pub async fn restart_stopped_at(&mut self, addr: &str) {
-        self.restart_stopped_with(addr, |c| c).await
+        self.restart_stopped_with(addr, |c| c).await;
     }
 
     /// Starts a server on the database of one that was stopped, at this
@@ -225,7 +225,7 @@ impl Ws {
         let closed = async {
             loop {
                 match self.ws.next().await {
-                    None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
+                    None | Some(Err(_) | Ok(WsMessage::Close(_))) => return,
                     Some(Ok(_)) => {}
                 }
             }

@@ -123,12 +123,12 @@ impl Double {
     /// platform's point here).
     pub fn bases(&self, mut bases: ApiBases) -> ApiBases {
         match self.platform {
-            Platform::Meta => bases.meta = self.url.clone(),
+            Platform::Meta => bases.meta.clone_from(&self.url),
             Platform::Line => {
-                bases.line = self.url.clone();
+                bases.line.clone_from(&self.url);
                 bases.line_data = format!("{}/data", self.url);
             }
-            Platform::Wechat => bases.wechat = self.url.clone(),
+            Platform::Wechat => bases.wechat.clone_from(&self.url),
         }
         bases
     }

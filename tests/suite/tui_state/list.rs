@@ -373,7 +373,7 @@ fn marked_conversations_take_one_action_together() {
     assert!(fx.is_empty());
     match &app.popup {
         Some(Popup::Confirm { message, .. }) => {
-            assert_eq!(message, "Assign Bob Chen to 3 conversations?")
+            assert_eq!(message, "Assign Bob Chen to 3 conversations?");
         }
         other => panic!("{other:?}"),
     }

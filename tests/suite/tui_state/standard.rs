@@ -395,7 +395,7 @@ fn agents_change_only_the_standard_messages_they_keep() {
     press(&mut app, "n");
     match &app.settings.form.as_ref().unwrap().kind {
         chatsmart::tui::settings::FormKind::Folder { assignees, .. } => {
-            assert_eq!(assignees.iter().copied().collect::<Vec<_>>(), vec![2])
+            assert_eq!(assignees.iter().copied().collect::<Vec<_>>(), vec![2]);
         }
         other => panic!("expected a folder form, got {other:?}"),
     }

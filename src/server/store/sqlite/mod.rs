@@ -497,7 +497,7 @@ impl Writer {
         match &committed {
             Ok(()) => {
                 // Published in sequence order, before the writer is released.
-                for ev in events.iter_mut() {
+                for ev in &mut events {
                     let audience = std::mem::take(&mut ev.audience);
                     self.sink
                         .committed(ev.seq, to_dt(now), &ev.payload, audience);
@@ -650,7 +650,7 @@ fn load_customer(conn: &Connection, id: CustomerId) -> StoreResult<Customer> {
                 gender: r.get(9)?,
                 age: r
                     .get::<_, Option<i64>>(10)?
-                    .map(|a| a.clamp(0, u32::MAX as i64) as u32),
+                    .map(|a| a.clamp(0, i64::from(u32::MAX)) as u32),
                 language: r.get(11)?,
                 custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
                 tags: Vec::new(),
@@ -2143,7 +2143,7 @@ impl Store for SqliteStore {
                     AssigneeFilter::Me => sql.push_str(&format!(" AND {mine}")),
                     AssigneeFilter::Unassigned => sql.push_str(&format!(" AND NOT {any}")),
                     AssigneeFilter::Others => {
-                        sql.push_str(&format!(" AND {any} AND NOT {mine}"))
+                        sql.push_str(&format!(" AND {any} AND NOT {mine}"));
                     }
                 }
             }
@@ -3309,7 +3309,7 @@ impl Store for SqliteStore {
             )?;
             for row in rows {
                 let mut existing: Option<i64> = None;
-                for account in by_kind.get(&row.channel).map(|v| v.as_slice()).unwrap_or(&[]) {
+                for account in by_kind.get(&row.channel).map(std::vec::Vec::as_slice).unwrap_or(&[]) {
                     existing = find
                         .query_row(params![account, row.channel_user_id], |r| r.get(0))
                         .optional()?;

@@ -169,7 +169,7 @@ pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
         .find(|id| Some(*id) != app.open && *id > 5);
     let mut inbound = 0;
     if let Some(id) = other {
-        let mut c = app.convs[&id].conversation.clone();
+        let mut c = app.mirror.convs[&id].conversation.clone();
         c.inbound_count += 1;
         c.last_activity_at = app.now;
         let message = Message {
@@ -192,7 +192,7 @@ pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
             text: message.text.clone(),
             created_at: app.now,
         });
-        let seq = app.last_seq.unwrap_or(0) + 1;
+        let seq = app.mirror.last_seq.unwrap_or(0) + 1;
         let at = app.now;
         update::update(
             &mut app,

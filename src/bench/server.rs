@@ -596,7 +596,7 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
             }
         }
         term.draw(|f| crate::tui::ui::draw(&app, &theme, f))?;
-        if app.me.is_some() && !app.list.view.is_empty() && !app.list.loading {
+        if app.mirror.me.is_some() && !app.list.view.is_empty() && !app.list.loading {
             break start.elapsed();
         }
     };

@@ -1,5 +1,8 @@
-//! The state of the terminal inbox. Only [`update`](super::update) changes
-//! it; drawing only reads it.
+//! The state of the terminal inbox, in three parts: [`Mirror`], what the
+//! server said (loads and events keep it current); [`Config`], what the
+//! agent configured; and the rest of [`App`], the UI's own state (filters,
+//! the selection, focus, popups, drafts, what is kept on disk). Only
+//! [`update`](super::update) changes it; drawing only reads it.
 
 use super::editor::Editor;
 use super::keymap::{Context, Keymap};
@@ -438,10 +441,10 @@ pub struct ListState {
 }
 
 pub struct App {
-    pub me: Option<Agent>,
-    pub agents: Vec<Agent>,
-    pub server: String,
-    pub convs: HashMap<ConversationId, Conv>,
+    /// What the server said: a cache that events keep current.
+    pub mirror: Mirror,
+    /// What the agent configured: keys, notifications, time zone, files.
+    pub config: Config,
     pub list: ListState,
     pub filters: Filters,
     pub open: Option<ConversationId>,
@@ -449,32 +452,12 @@ pub struct App {
     pub marked: BTreeSet<ConversationId>,
     /// Conversations opened before this one, most recent last.
     pub history: Vec<ConversationId>,
-    /// Macros from `macros.toml`.
-    pub personal_macros: Vec<Macro>,
-    /// Macros kept on the server.
-    pub shared_macros: Vec<SharedMacro>,
     /// Both, as offered (personal ones hide shared ones of the same name).
     pub macros: Vec<super::macros::MacroDef>,
     /// Lines typed after `:`, oldest first.
     pub palette_history: Vec<String>,
-    /// Which events ring or notify.
-    pub notify: super::notify::NotifyConfig,
-    /// See [`App::total_unread`].
-    pub unread_total: i64,
-    pub logs: HashMap<ConversationId, MessageLog>,
     /// Lines scrolled up from the newest message.
     pub chat_scroll: usize,
-    pub customers: HashMap<CustomerId, Customer>,
-    pub notes: HashMap<CustomerId, Vec<Note>>,
-    /// Standard-message folders the agent may use (admins: all).
-    pub standard: Vec<StandardFolder>,
-    pub teams: Vec<Team>,
-    /// Every tag with its customer count.
-    pub tags: Vec<TagInfo>,
-    /// Broadcasts (admins), newest first, kept current by events.
-    pub broadcasts: Vec<Broadcast>,
-    /// Scheduled messages per conversation, once loaded.
-    pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
     pub screen: Screen,
     /// The sign-in form, while on that screen.
     pub signin: Option<super::signin::SignInForm>,
@@ -515,14 +498,6 @@ pub struct App {
     pub uploads_started: u64,
     /// The folder the last attached file came from, as typed.
     pub last_attach_dir: Option<String>,
-    /// The server's file size limits (from `/me`).
-    pub upload_limits: UploadLimits,
-    /// Who may change standard messages on this server.
-    pub standard_editing: StandardEditing,
-    /// The connected accounts: the channel tabs come from them.
-    pub accounts: Vec<ChannelAccount>,
-    /// The agent's unread customer messages per account, from the server.
-    pub unread_accounts: HashMap<ChannelAccountId, i64>,
     /// Something changed what is unread: ask the server again (at most
     /// every few seconds).
     pub unread_stale: bool,
@@ -531,59 +506,32 @@ pub struct App {
     /// The popup to return to once a confirmation is answered (the
     /// standard replies, after deleting a message from them).
     pub after_confirm: Option<Box<Popup>>,
-    /// Where files are saved when they cannot be opened here.
-    pub download_dir: std::path::PathBuf,
     /// Image previews, fetched or being fetched.
     pub previews: HashMap<AttachmentId, super::preview::Preview>,
-    /// Whether images get inline previews (the `images` setting).
-    pub previews_enabled: bool,
-    /// Whether files can be opened with a desktop program here (found once
-    /// at start; otherwise they are saved).
-    pub desktop_open: bool,
     pub search: Editor,
     pub focus: Focus,
     pub popup: Option<Popup>,
     pub conn: ConnState,
-    pub last_seq: Option<Seq>,
     pub notice: Option<Notice>,
-    pub keymap: Keymap,
     pub now: DateTime<Utc>,
-    /// The agent's time zone, for clock times.
-    pub tz: FixedOffset,
     /// Terminal size in cells.
     pub size: (u16, u16),
     pub quit: bool,
-    /// Whether Enter sends (true) or inserts a newline.
-    pub enter_sends: bool,
 }
 
 impl App {
     pub fn new(server: String, keymap: Keymap, now: DateTime<Utc>) -> Self {
         App {
-            me: None,
-            agents: Vec::new(),
-            server,
-            convs: HashMap::new(),
+            mirror: Mirror::default(),
+            config: Config::new(server, keymap),
             list: ListState::default(),
             filters: Filters::default(),
             marked: BTreeSet::new(),
             history: Vec::new(),
-            personal_macros: Vec::new(),
-            shared_macros: Vec::new(),
             macros: Vec::new(),
             palette_history: Vec::new(),
-            notify: Default::default(),
-            unread_total: 0,
             open: None,
-            logs: HashMap::new(),
             chat_scroll: 0,
-            customers: HashMap::new(),
-            notes: HashMap::new(),
-            standard: Vec::new(),
-            teams: Vec::new(),
-            tags: Vec::new(),
-            broadcasts: Vec::new(),
-            scheduled: HashMap::new(),
             screen: Screen::Inbox,
             signin: None,
             settings: Default::default(),
@@ -607,34 +555,23 @@ impl App {
             draft_files: HashMap::new(),
             uploads_started: 0,
             last_attach_dir: None,
-            upload_limits: UploadLimits::default(),
-            standard_editing: StandardEditing::default(),
-            accounts: Vec::new(),
-            unread_accounts: HashMap::new(),
             unread_stale: false,
             unread_asked: None,
             after_confirm: None,
-            download_dir: std::env::temp_dir(),
             previews: HashMap::new(),
-            previews_enabled: false,
-            desktop_open: false,
             search: Editor::new(),
             focus: Focus::Pane(Pane::List),
             popup: None,
             conn: ConnState::Connecting,
-            last_seq: None,
             notice: None,
-            keymap,
             now,
-            tz: FixedOffset::east_opt(0).expect("UTC is a valid offset"),
             size: (120, 40),
             quit: false,
-            enter_sends: true,
         }
     }
 
     pub fn me_id(&self) -> AgentId {
-        self.me.as_ref().map(|a| a.id).unwrap_or(-1)
+        self.mirror.me.as_ref().map(|a| a.id).unwrap_or(-1)
     }
 
     /// The channel tabs: All, then per kind connected one tab, or one per
@@ -642,18 +579,23 @@ impl App {
     /// the agent's unread messages. Before the accounts are known: the four
     /// kinds.
     pub fn channel_tabs(&self) -> Vec<TabInfo> {
-        let unread = |id: ChannelAccountId| self.unread_accounts.get(&id).copied().unwrap_or(0);
+        let unread =
+            |id: ChannelAccountId| self.mirror.unread_accounts.get(&id).copied().unwrap_or(0);
         let mut tabs = vec![TabInfo {
             tab: ChannelTab::All,
             label: "All".into(),
-            unread: self.unread_accounts.values().sum(),
+            unread: self.mirror.unread_accounts.values().sum(),
         }];
         for kind in ChannelKind::ALL {
-            let of_kind: Vec<&ChannelAccount> =
-                self.accounts.iter().filter(|a| a.kind == kind).collect();
+            let of_kind: Vec<&ChannelAccount> = self
+                .mirror
+                .accounts
+                .iter()
+                .filter(|a| a.kind == kind)
+                .collect();
             let badge = super::format::badge(kind).0;
             match of_kind.len() {
-                0 if self.accounts.is_empty() => tabs.push(TabInfo {
+                0 if self.mirror.accounts.is_empty() => tabs.push(TabInfo {
                     tab: ChannelTab::Kind(kind),
                     label: badge.into(),
                     unread: 0,
@@ -738,11 +680,11 @@ impl App {
     /// Unread customer messages over every loaded conversation, as of the
     /// last change (kept by `update`, so drawing does not count).
     pub fn total_unread(&self) -> i64 {
-        self.unread_total
+        self.mirror.unread_total
     }
 
     pub fn count_unread(&self) -> i64 {
-        self.convs.values().map(Conv::unread).sum()
+        self.mirror.convs.values().map(Conv::unread).sum()
     }
 
     pub fn selected_id(&self) -> Option<ConversationId> {
@@ -750,7 +692,7 @@ impl App {
     }
 
     pub fn open_conv(&self) -> Option<&Conv> {
-        self.open.and_then(|id| self.convs.get(&id))
+        self.open.and_then(|id| self.mirror.convs.get(&id))
     }
 
     /// What the agent should know before replying in the open
@@ -763,7 +705,7 @@ impl App {
 
     pub fn open_customer(&self) -> Option<&Customer> {
         self.open_conv()
-            .and_then(|c| self.customers.get(&c.conversation.customer_id))
+            .and_then(|c| self.mirror.customers.get(&c.conversation.customer_id))
     }
 
     pub fn draft(&self) -> Option<&Editor> {
@@ -771,7 +713,8 @@ impl App {
     }
 
     pub fn agent_name(&self, id: AgentId) -> Option<&str> {
-        self.agents
+        self.mirror
+            .agents
             .iter()
             .find(|a| a.id == id)
             .map(|a| a.name.as_str())
@@ -788,6 +731,7 @@ impl App {
         };
         let server_ids = &self.list.server_ids;
         let mut view: Vec<&Conversation> = self
+            .mirror
             .convs
             .values()
             .filter(|c| {
@@ -827,7 +771,7 @@ impl App {
 
     /// Takes in a conversation's new state, keeping this agent's read count.
     pub fn upsert_conversation(&mut self, c: Conversation, seq: Seq) {
-        match self.convs.get_mut(&c.id) {
+        match self.mirror.convs.get_mut(&c.id) {
             Some(existing) => {
                 if seq > 0 && seq < existing.seq {
                     return;
@@ -837,7 +781,7 @@ impl App {
             }
             None => {
                 // New to us: everything in it is unread.
-                self.convs.insert(
+                self.mirror.convs.insert(
                     c.id,
                     Conv {
                         my_read: 0,
@@ -871,6 +815,83 @@ impl App {
     /// Replies the server has not acknowledged (sending, queued or
     /// refused): kept on disk, and said when quitting.
     pub fn unsent(&self) -> usize {
-        self.logs.values().map(|l| l.pending.len()).sum::<usize>()
+        self.mirror
+            .logs
+            .values()
+            .map(|l| l.pending.len())
+            .sum::<usize>()
+    }
+}
+
+/// What the server said, as this client last heard it: the signed-in
+/// agent, conversations, histories, customers, folders, tags and the rest.
+/// Loads and events keep it current; the UI state points into it by id.
+#[derive(Default)]
+pub struct Mirror {
+    pub me: Option<Agent>,
+    pub agents: Vec<Agent>,
+    pub convs: HashMap<ConversationId, Conv>,
+    pub logs: HashMap<ConversationId, MessageLog>,
+    pub customers: HashMap<CustomerId, Customer>,
+    pub notes: HashMap<CustomerId, Vec<Note>>,
+    /// Standard-message folders the agent may use (admins: all).
+    pub standard: Vec<StandardFolder>,
+    pub teams: Vec<Team>,
+    /// Every tag with its customer count.
+    pub tags: Vec<TagInfo>,
+    /// Broadcasts (admins), newest first, kept current by events.
+    pub broadcasts: Vec<Broadcast>,
+    /// Scheduled messages per conversation, once loaded.
+    pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
+    /// Macros kept on the server.
+    pub shared_macros: Vec<SharedMacro>,
+    /// The connected accounts: the channel tabs come from them.
+    pub accounts: Vec<ChannelAccount>,
+    /// The agent's unread customer messages per account, from the server.
+    pub unread_accounts: HashMap<ChannelAccountId, i64>,
+    /// See [`App::total_unread`].
+    pub unread_total: i64,
+    /// The server's file size limits (from `/me`).
+    pub upload_limits: UploadLimits,
+    /// Who may change standard messages on this server.
+    pub standard_editing: StandardEditing,
+    pub last_seq: Option<Seq>,
+}
+
+/// What the agent configured (config.toml, keymap.toml, macros.toml) and
+/// what this machine can do; fixed while the inbox runs.
+pub struct Config {
+    pub server: String,
+    pub keymap: Keymap,
+    /// Which events ring or notify.
+    pub notify: super::notify::NotifyConfig,
+    /// Whether Enter sends (true) or inserts a newline.
+    pub enter_sends: bool,
+    /// The agent's time zone, for clock times.
+    pub tz: FixedOffset,
+    /// Where files are saved when they cannot be opened here.
+    pub download_dir: std::path::PathBuf,
+    /// Whether images get inline previews (the `images` setting).
+    pub previews_enabled: bool,
+    /// Whether files can be opened with a desktop program here (found once
+    /// at start; otherwise they are saved).
+    pub desktop_open: bool,
+    /// Macros from `macros.toml`.
+    pub personal_macros: Vec<Macro>,
+}
+
+impl Config {
+    pub fn new(server: String, keymap: Keymap) -> Self {
+        Config {
+            server,
+            keymap,
+            notify: Default::default(),
+            enter_sends: true,
+            tz: FixedOffset::east_opt(0).expect("UTC is a valid offset"),
+            download_dir: std::env::temp_dir(),
+            previews_enabled: false,
+            desktop_open: false,
+            personal_macros: Vec::new(),
+        }
     }
 }

@@ -132,7 +132,7 @@ pub fn open_prompt(app: &mut App, fx: &mut Vec<Effect>) {
         channel: app.open_conv().map(|c| c.conversation.channel),
         ..Default::default()
     };
-    refresh(&mut form, &app.upload_limits, fx);
+    refresh(&mut form, &app.mirror.upload_limits, fx);
     app.popup = Some(Popup::Attach(form));
 }
 
@@ -179,7 +179,7 @@ pub fn checked(
 /// The answer to a tab on `typed`: the path as far as it completes, and
 /// the choices when several remain.
 pub fn completed(app: &mut App, typed: &str, done: super::paths::Completion, fx: &mut Vec<Effect>) {
-    let limits = app.upload_limits.clone();
+    let limits = app.mirror.upload_limits.clone();
     let Some(Popup::Attach(form)) = app.popup.as_mut() else {
         return;
     };
@@ -193,7 +193,7 @@ pub fn completed(app: &mut App, typed: &str, done: super::paths::Completion, fx:
 
 /// Commands while the prompt is open; returns whether it was handled.
 pub fn prompt_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let limits = app.upload_limits.clone();
+    let limits = app.mirror.upload_limits.clone();
     let Some(Popup::Attach(form)) = app.popup.as_mut() else {
         return false;
     };
@@ -255,10 +255,10 @@ pub fn retry_for(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) -> boo
     }
     let file = d.file.clone();
     // The file may have changed since: checked again.
-    let channel = app.convs.get(&id).map(|c| c.conversation.channel);
+    let channel = app.mirror.convs.get(&id).map(|c| c.conversation.channel);
     match check(
         &file.path.to_string_lossy(),
-        &app.upload_limits.clone(),
+        &app.mirror.upload_limits.clone(),
         channel,
     ) {
         Ok(file) => start(app, file, fx),
@@ -332,6 +332,7 @@ pub fn ready_file(app: &App, id: ConversationId) -> Result<Option<Attachment>, S
         }
         Some(FileState::Failed(_)) => {
             let key = app
+                .config
                 .keymap
                 .hint(super::keymap::Context::Compose, Command::RetryFailed)
                 .unwrap_or_else(|| "chat.retry".into());

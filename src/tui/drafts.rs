@@ -89,6 +89,7 @@ pub fn snapshot(app: &App) -> KeptDrafts {
         })
         .collect();
     let mut outbox: Vec<KeptReply> = app
+        .mirror
         .logs
         .iter()
         .flat_map(|(id, log)| {
@@ -140,6 +141,7 @@ pub fn fingerprint(app: &App) -> u64 {
     items.hash(&mut h);
     // The outbox too: what waits, and in which state.
     let mut waiting: Vec<(ConversationId, &str, u8)> = app
+        .mirror
         .logs
         .iter()
         .flat_map(|(id, l)| {
@@ -176,7 +178,8 @@ pub fn load(path: &Path, keep_days: u32, now: DateTime<Utc>) -> Result<KeptDraft
 /// queued to go out once the server answers.
 pub fn restore(app: &mut App, kept: KeptDrafts) {
     for r in kept.outbox {
-        app.logs
+        app.mirror
+            .logs
             .entry(r.conversation)
             .or_default()
             .pending

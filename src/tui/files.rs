@@ -57,7 +57,7 @@ pub fn free_path(dir: &Path, name: &str) -> PathBuf {
 
 /// The loaded files of the open conversation, newest first.
 pub fn listed(app: &App) -> Vec<(&Message, &Attachment)> {
-    let Some(log) = app.open.and_then(|id| app.logs.get(&id)) else {
+    let Some(log) = app.open.and_then(|id| app.mirror.logs.get(&id)) else {
         return Vec::new();
     };
     log.messages
@@ -122,7 +122,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             fx.push(Effect::OpenFile {
                 attachment,
                 save,
-                download_dir: app.download_dir.clone(),
+                download_dir: app.config.download_dir.clone(),
             });
         }
         _ => return false,

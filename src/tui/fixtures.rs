@@ -66,8 +66,8 @@ pub fn app(n: usize) -> App {
         Keymap::preset("default").expect("the default keymap is valid"),
         now(),
     );
-    app.me = Some(agents()[0].clone());
-    app.agents = agents();
+    app.mirror.me = Some(agents()[0].clone());
+    app.mirror.agents = agents();
     app.conn = ConnState::Connected;
     app.size = (160, 48);
     for i in 0..n {
@@ -121,7 +121,7 @@ pub fn app(n: usize) -> App {
             customer_last_at: None,
             via_platform: false,
         };
-        app.convs.insert(
+        app.mirror.convs.insert(
             id,
             Conv {
                 conversation,
@@ -131,7 +131,7 @@ pub fn app(n: usize) -> App {
         );
     }
     app.rebuild_view();
-    app.unread_total = app.count_unread();
+    app.mirror.unread_total = app.count_unread();
     app
 }
 
@@ -215,14 +215,14 @@ pub fn notes() -> Vec<Note> {
 pub fn app_with_open(n: usize) -> App {
     let mut app = app(n.max(1));
     app.open = Some(1);
-    let log = app.logs.entry(1).or_default();
+    let log = app.mirror.logs.entry(1).or_default();
     for m in history() {
         log.upsert(m);
     }
     log.loaded = true;
     log.has_more = false;
-    app.customers.insert(1, customer());
-    app.notes.insert(1, notes());
+    app.mirror.customers.insert(1, customer());
+    app.mirror.notes.insert(1, notes());
     app.focus = Focus::Pane(Pane::Chat);
     app
 }
@@ -343,7 +343,7 @@ pub fn big_app(convs: usize, messages: usize) -> App {
         "สินค้าถึงเมื่อไหร่ครับ 🙏",
         "ok 👍",
     ];
-    let log = app.logs.entry(1).or_default();
+    let log = app.mirror.logs.entry(1).or_default();
     log.messages.clear();
     let start = now() - Duration::minutes(messages as i64);
     log.messages = (0..messages)

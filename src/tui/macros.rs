@@ -64,6 +64,7 @@ pub fn load_personal() -> (Vec<Macro>, Vec<String>) {
 /// the personal one.
 pub fn combine(app: &mut App) {
     let mut all: Vec<MacroDef> = app
+        .config
         .personal_macros
         .iter()
         .map(|m| MacroDef {
@@ -72,7 +73,7 @@ pub fn combine(app: &mut App) {
             shared: false,
         })
         .collect();
-    for s in &app.shared_macros {
+    for s in &app.mirror.shared_macros {
         if !all.iter().any(|m| m.name.eq_ignore_ascii_case(&s.name)) {
             all.push(MacroDef {
                 name: s.name.clone(),
@@ -152,7 +153,7 @@ fn plan_in(
     targets: Vec<ConversationId>,
     ctx: &super::palette::typed::Ctx,
 ) -> Result<MacroRun, (usize, String)> {
-    let me = app.me.as_ref().map(|m| m.id);
+    let me = app.mirror.me.as_ref().map(|m| m.id);
     let one = |i: usize| -> Result<ConversationId, (usize, String)> {
         match targets[..] {
             [id] => Ok(id),
@@ -196,8 +197,12 @@ fn plan_in(
             MacroStep::Assign(a) => act(i, format!("assign {a}"))?,
             MacroStep::Unassign(a) => act(i, format!("unassign {a}"))?,
             MacroStep::AssignTeam(t) => {
-                if !app.teams.is_empty()
-                    && !app.teams.iter().any(|x| x.name.eq_ignore_ascii_case(t))
+                if !app.mirror.teams.is_empty()
+                    && !app
+                        .mirror
+                        .teams
+                        .iter()
+                        .any(|x| x.name.eq_ignore_ascii_case(t))
                 {
                     return Err((i, format!("no team named {t:?}")));
                 }

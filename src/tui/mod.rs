@@ -186,7 +186,7 @@ pub async fn run(
     let mut problems_at_start = Vec::new();
     if cfg.keep_state {
         // The drafts of this server, from the last session.
-        let drafts_path = drafts::path(&app.server);
+        let drafts_path = drafts::path(&app.config.server);
         match drafts::load(&drafts_path, cfg.keep_drafts_days, chrono::Utc::now()) {
             Ok(kept) => drafts::restore(&mut app, kept),
             Err(e) => problems_at_start.push(e),
@@ -194,7 +194,7 @@ pub async fn run(
         // Where the agent was, unless told to start fresh.
         if !cfg.fresh {
             match kept::read::<session::KeptSession>(
-                &kept::path("session", &app.server),
+                &kept::path("session", &app.config.server),
                 "where you were",
             ) {
                 Ok(Some(s)) => session::restore(&mut app, s),
@@ -206,7 +206,7 @@ pub async fn run(
         // server is away.
         if client.is_some() {
             match kept::read::<offline::KeptInbox>(
-                &offline::path(&app.server),
+                &offline::path(&app.config.server),
                 "the last known inbox",
             ) {
                 Ok(Some(k)) => offline::restore(&mut app, k),
@@ -216,18 +216,18 @@ pub async fn run(
         }
     }
     let (keeper, keeper_thread) = kept::spawn_writer();
-    app.enter_sends = cfg.enter_sends;
-    app.notify = cfg.notify;
-    app.download_dir = cfg.download_dir.clone();
-    app.desktop_open = files::desktop_opener().is_some();
+    app.config.enter_sends = cfg.enter_sends;
+    app.config.notify = cfg.notify;
+    app.config.download_dir = cfg.download_dir.clone();
+    app.config.desktop_open = files::desktop_opener().is_some();
     if let Some(offset) = local_offset() {
-        app.tz = offset;
+        app.config.tz = offset;
     }
     let (personal, macro_problems) = macros::load_personal();
     let mut problems = problems;
     problems.extend(macro_problems);
     problems.extend(problems_at_start);
-    app.personal_macros = personal;
+    app.config.personal_macros = personal;
     macros::combine(&mut app);
     app.palette_history = palette::load_history();
     if !problems.is_empty() {
@@ -264,7 +264,7 @@ pub async fn run(
             preview::picker("auto").ok().flatten()
         }
     };
-    app.previews_enabled = picker.is_some();
+    app.config.previews_enabled = picker.is_some();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let runner = runner::Runner::new(client, tx.clone()).with_picker(picker);
     spawn_inputs(tx.clone());
@@ -326,17 +326,17 @@ pub async fn run(
                         if !cfg.keep_state => {}
                     Effect::KeepDrafts(k) => {
                         if let Ok(bytes) = serde_json::to_vec(&k) {
-                            let _ = keeper.send((drafts::path(&app.server), bytes));
+                            let _ = keeper.send((drafts::path(&app.config.server), bytes));
                         }
                     }
                     Effect::KeepCache(k) => {
                         if let Ok(bytes) = serde_json::to_vec(&k) {
-                            let _ = keeper.send((offline::path(&app.server), bytes));
+                            let _ = keeper.send((offline::path(&app.config.server), bytes));
                         }
                     }
                     Effect::KeepSession(k) => {
                         if let Ok(bytes) = serde_json::to_vec(&k) {
-                            let _ = keeper.send((kept::path("session", &app.server), bytes));
+                            let _ = keeper.send((kept::path("session", &app.config.server), bytes));
                         }
                     }
                     fx => runner.perform(fx),
@@ -353,22 +353,22 @@ pub async fn run(
     drop(keeper);
     let _ = keeper_thread.join();
     if cfg.keep_state {
-        if let Err(e) = drafts::write(&drafts::path(&app.server), &drafts::snapshot(&app)) {
+        if let Err(e) = drafts::write(&drafts::path(&app.config.server), &drafts::snapshot(&app)) {
             eprintln!("chatsmart: cannot keep the drafts: {e:#}");
         }
         if app.cached.is_none() {
             if let Some(k) = offline::snapshot(&app) {
                 if let Err(e) = serde_json::to_vec(&k)
                     .map_err(anyhow::Error::from)
-                    .and_then(|b| kept::write(&offline::path(&app.server), &b))
+                    .and_then(|b| kept::write(&offline::path(&app.config.server), &b))
                 {
                     eprintln!("chatsmart: cannot keep the inbox for an offline start: {e:#}");
                 }
             }
         }
-        if app.me.is_some() && app.restoring.is_none() {
+        if app.mirror.me.is_some() && app.restoring.is_none() {
             let where_ = serde_json::to_vec(&session::snapshot(&app)).unwrap_or_default();
-            if let Err(e) = kept::write(&kept::path("session", &app.server), &where_) {
+            if let Err(e) = kept::write(&kept::path("session", &app.config.server), &where_) {
                 eprintln!("chatsmart: cannot keep where you were: {e:#}");
             }
         }

@@ -40,8 +40,8 @@ fn typing_in(app: &App, id: ConversationId) -> bool {
 
 /// The notification an event calls for, if any.
 pub fn for_event(app: &App, kind: &EventKind) -> Option<Notification> {
-    let cfg = &app.notify;
-    let me = app.me.as_ref()?.id;
+    let cfg = &app.config.notify;
+    let me = app.mirror.me.as_ref()?.id;
     match kind {
         EventKind::ConversationCreated { conversation: c } => make(
             cfg.new_request,

@@ -59,9 +59,9 @@ pub fn path(server: &str) -> std::path::PathBuf {
 
 /// The inbox as it is now, bounded.
 pub fn snapshot(app: &App) -> Option<KeptInbox> {
-    let me = app.me.clone()?;
-    let seq = app.last_seq?;
-    let mut convs: Vec<&Conv> = app.convs.values().collect();
+    let me = app.mirror.me.clone()?;
+    let seq = app.mirror.last_seq?;
+    let mut convs: Vec<&Conv> = app.mirror.convs.values().collect();
     convs.sort_by(|a, b| {
         b.conversation
             .last_activity_at
@@ -76,7 +76,7 @@ pub fn snapshot(app: &App) -> Option<KeptInbox> {
     let histories: Vec<KeptHistory> = recent
         .iter()
         .filter_map(|id| {
-            let log = app.logs.get(id).filter(|l| l.loaded)?;
+            let log = app.mirror.logs.get(id).filter(|l| l.loaded)?;
             let skip = log.messages.len().saturating_sub(MAX_MESSAGES);
             Some(KeptHistory {
                 conversation: *id,
@@ -88,8 +88,13 @@ pub fn snapshot(app: &App) -> Option<KeptInbox> {
         .collect();
     let customers = histories
         .iter()
-        .filter_map(|h| app.convs.get(&h.conversation))
-        .filter_map(|c| app.customers.get(&c.conversation.customer_id).cloned())
+        .filter_map(|h| app.mirror.convs.get(&h.conversation))
+        .filter_map(|c| {
+            app.mirror
+                .customers
+                .get(&c.conversation.customer_id)
+                .cloned()
+        })
         .collect();
     Some(KeptInbox {
         version: 1,
@@ -110,10 +115,10 @@ pub fn snapshot(app: &App) -> Option<KeptInbox> {
 
 /// Shows the last known inbox until the server answers.
 pub fn restore(app: &mut App, kept: KeptInbox) {
-    app.me = Some(kept.me);
-    app.last_seq = Some(kept.seq);
+    app.mirror.me = Some(kept.me);
+    app.mirror.last_seq = Some(kept.seq);
     for c in kept.conversations {
-        app.convs.insert(
+        app.mirror.convs.insert(
             c.conversation.id,
             Conv {
                 conversation: c.conversation,
@@ -125,11 +130,12 @@ pub fn restore(app: &mut App, kept: KeptInbox) {
     for h in kept.histories {
         // The outbox (restored with the drafts) stays with its conversation.
         let pending = app
+            .mirror
             .logs
             .remove(&h.conversation)
             .map(|l| l.pending)
             .unwrap_or_default();
-        app.logs.insert(
+        app.mirror.logs.insert(
             h.conversation,
             MessageLog {
                 messages: h.messages,
@@ -141,7 +147,7 @@ pub fn restore(app: &mut App, kept: KeptInbox) {
         );
     }
     for c in kept.customers {
-        app.customers.insert(c.id, c);
+        app.mirror.customers.insert(c.id, c);
     }
     app.cached = Some(Cached {
         at: kept.at,
@@ -179,16 +185,16 @@ pub fn read_only(app: &mut App, fx: &mut Vec<Effect>) {
 
 /// After each change: keep the inbox now and then while it is live.
 pub fn after_change(app: &mut App, fx: &mut Vec<Effect>) {
-    if app.cached.is_some() || app.me.is_none() {
+    if app.cached.is_some() || app.mirror.me.is_none() {
         return;
     }
     let due = app
         .cache_saved_at
         .is_none_or(|at| app.now - at >= chrono::Duration::seconds(EVERY_SECONDS));
-    if due && app.last_seq != app.cache_seq {
+    if due && app.mirror.last_seq != app.cache_seq {
         if let Some(k) = snapshot(app) {
             app.cache_saved_at = Some(app.now);
-            app.cache_seq = app.last_seq;
+            app.cache_seq = app.mirror.last_seq;
             fx.push(Effect::KeepCache(Box::new(k)));
         }
     }

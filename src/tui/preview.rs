@@ -91,10 +91,10 @@ fn guess_from_env() -> ProtocolType {
 /// Asks for previews of the newest images of a conversation that have
 /// none yet.
 pub fn want(app: &mut App, conversation: ConversationId, fx: &mut Vec<Effect>) {
-    if !app.previews_enabled {
+    if !app.config.previews_enabled {
         return;
     }
-    let Some(log) = app.logs.get(&conversation) else {
+    let Some(log) = app.mirror.logs.get(&conversation) else {
         return;
     };
     let wanted: Vec<Attachment> = log

@@ -102,7 +102,7 @@ pub struct Restoring {
 pub fn after_change(app: &mut App, fx: &mut Vec<super::event::Effect>) {
     // Not before the inbox is really open: the sign-in form, or the
     // restore still under way, are not places to come back to.
-    if app.me.is_none() || app.restoring.is_some() {
+    if app.mirror.me.is_none() || app.restoring.is_some() {
         return;
     }
     let now = snapshot(app);

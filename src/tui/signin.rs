@@ -149,7 +149,7 @@ pub fn signed_in(app: &mut App, result: Result<String, String>, fx: &mut Vec<Eff
         Ok(server) => {
             app.signin = None;
             app.screen = Screen::Inbox;
-            app.server = server;
+            app.config.server = server;
             fx.extend(super::update::start(app));
         }
         Err(e) => {
@@ -225,7 +225,7 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, f: &mut Frame) {
         _ => lines.push(Line::raw("")),
     }
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Form,
             &[
                 (Command::FormNextField, "next field"),

@@ -12,7 +12,7 @@ use crate::protocol::*;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-/// A message in `app.standard`, by index.
+/// A message in `app.mirror.standard`, by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     pub folder: usize,
@@ -27,11 +27,12 @@ fn channel(app: &App) -> Option<ChannelKind> {
 /// Folders the agent may use in the open conversation (the same rule the
 /// server applies: channel, team, assignees).
 pub fn in_scope(app: &App) -> Vec<usize> {
-    let Some(me) = app.me.as_ref() else {
+    let Some(me) = app.mirror.me.as_ref() else {
         return Vec::new();
     };
     let ch = channel(app);
-    app.standard
+    app.mirror
+        .standard
         .iter()
         .enumerate()
         .filter(|(_, f)| f.visible_to(me, ch))
@@ -43,7 +44,7 @@ pub fn in_scope(app: &App) -> Vec<usize> {
 pub fn hits(app: &App, query: &str) -> Vec<Hit> {
     let scope = in_scope(app);
     let all = scope.iter().flat_map(|&f| {
-        (0..app.standard[f].messages.len()).map(move |m| Hit {
+        (0..app.mirror.standard[f].messages.len()).map(move |m| Hit {
             folder: f,
             message: m,
         })
@@ -57,7 +58,7 @@ pub fn hits(app: &App, query: &str) -> Vec<Hit> {
     let mut buf = Vec::new();
     let mut scored: Vec<(u32, Hit)> = all
         .filter_map(|h| {
-            let f = &app.standard[h.folder];
+            let f = &app.mirror.standard[h.folder];
             let hay = format!("{} {}", f.name, f.messages[h.message].text);
             pattern
                 .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
@@ -69,19 +70,29 @@ pub fn hits(app: &App, query: &str) -> Vec<Hit> {
 }
 
 pub fn message(app: &App, hit: Hit) -> (&StandardFolder, &StandardMessage) {
-    let f = &app.standard[hit.folder];
+    let f = &app.mirror.standard[hit.folder];
     (f, &f.messages[hit.message])
 }
 
 /// The message with its placeholders filled for the open conversation.
 pub fn filled(app: &App, hit: Hit) -> String {
     let (_, m) = message(app, hit);
-    fill_placeholders(&m.text, app.open_customer(), app.me.as_ref(), channel(app))
+    fill_placeholders(
+        &m.text,
+        app.open_customer(),
+        app.mirror.me.as_ref(),
+        channel(app),
+    )
 }
 
 /// Any text with its placeholders filled for the open conversation.
 pub fn fill_text(app: &App, text: &str) -> String {
-    fill_placeholders(text, app.open_customer(), app.me.as_ref(), channel(app))
+    fill_placeholders(
+        text,
+        app.open_customer(),
+        app.mirror.me.as_ref(),
+        channel(app),
+    )
 }
 
 /// Puts `text` into a conversation's reply at the cursor; a second reply
@@ -98,7 +109,7 @@ pub fn insert_into_draft(app: &mut App, id: ConversationId, text: &str) {
 /// What the picker lists now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rows {
-    /// The folders in scope (indexes into `app.standard`).
+    /// The folders in scope (indexes into `app.mirror.standard`).
     Folders(Vec<usize>),
     /// One folder's messages.
     Messages(usize, Vec<Hit>),
@@ -143,10 +154,15 @@ pub fn rows(app: &App) -> Rows {
     }
     let scope = in_scope(app);
     // A folder that left the scope (an admin changed it) is left too.
-    match folder.and_then(|id| scope.iter().copied().find(|&i| app.standard[i].id == id)) {
+    match folder.and_then(|id| {
+        scope
+            .iter()
+            .copied()
+            .find(|&i| app.mirror.standard[i].id == id)
+    }) {
         Some(fi) => Rows::Messages(
             fi,
-            (0..app.standard[fi].messages.len())
+            (0..app.mirror.standard[fi].messages.len())
                 .map(|m| Hit {
                     folder: fi,
                     message: m,
@@ -181,14 +197,16 @@ fn state(app: &mut App) -> Option<(&mut Editor, &mut usize, &mut Option<FolderId
 }
 
 /// Whether the agent may change `folder`, or why not.
-fn may_change(app: &App, folder: &StandardFolder) -> Result<(), String> {
-    let Some(me) = app.me.as_ref() else {
+/// Whether this agent may change `folder`, by the server's rule
+/// ([`may_manage`]); the reason when not.
+pub fn may_change(app: &App, folder: &StandardFolder) -> Result<(), String> {
+    let Some(me) = app.mirror.me.as_ref() else {
         return Err("not signed in yet".into());
     };
     let ids: Vec<AgentId> = folder.assignees.iter().map(|a| a.id).collect();
     may_manage(
         me,
-        app.standard_editing,
+        app.mirror.standard_editing,
         folder.team.as_ref().map(|t| t.id),
         &ids,
     )
@@ -223,7 +241,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 let scope = in_scope(app);
                 let at = scope
                     .iter()
-                    .position(|&i| app.standard[i].id == id)
+                    .position(|&i| app.mirror.standard[i].id == id)
                     .unwrap_or(0);
                 set(app, |_, s, folder, _| {
                     *folder = None;
@@ -236,7 +254,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         Command::PopupConfirm => match &rows {
             Rows::Folders(v) => {
                 if let Some(&fi) = v.get(sel) {
-                    let id = app.standard[fi].id;
+                    let id = app.mirror.standard[fi].id;
                     set(app, |_, s, folder, _| {
                         *folder = Some(id);
                         *s = 0;
@@ -266,17 +284,17 @@ fn set(app: &mut App, f: impl FnOnce(&mut Editor, &mut usize, &mut Option<Folder
 fn new(app: &mut App, rows: &Rows) {
     match rows {
         Rows::Messages(fi, _) => {
-            let f = app.standard[*fi].clone();
+            let f = app.mirror.standard[*fi].clone();
             match may_change(app, &f) {
                 Ok(()) => app.settings.form = Some(super::settings::message_form(f.id, None)),
                 Err(why) => app.notify(why, Level::Info),
             }
         }
         Rows::Folders(_) => {
-            let Some(me) = app.me.clone() else {
+            let Some(me) = app.mirror.me.clone() else {
                 return;
             };
-            if !me.is_admin() && app.standard_editing == StandardEditing::Admins {
+            if !me.is_admin() && app.mirror.standard_editing == StandardEditing::Admins {
                 app.notify(
                     "only admins change standard messages on this server",
                     Level::Info,
@@ -299,12 +317,12 @@ fn new(app: &mut App, rows: &Rows) {
 fn change(app: &mut App, rows: &Rows, selected: usize, delete: bool) {
     let (folder, message) = match rows {
         Rows::Folders(v) => match v.get(selected) {
-            Some(&fi) => (app.standard[fi].clone(), None),
+            Some(&fi) => (app.mirror.standard[fi].clone(), None),
             None => return,
         },
         _ => match rows.hit(selected) {
             Some(h) => {
-                let f = app.standard[h.folder].clone();
+                let f = app.mirror.standard[h.folder].clone();
                 let m = f.messages[h.message].clone();
                 (f, Some(m))
             }

@@ -126,7 +126,8 @@ pub fn describe(action: &BulkAction, app: &App, n: &str) -> String {
         BulkAction::Bot { active: false } => format!("Turn the bot off for {n}"),
         BulkAction::Tag { name, tag_id } => {
             let name = name.clone().or_else(|| {
-                app.tags
+                app.mirror
+                    .tags
                     .iter()
                     .find(|t| Some(t.tag.id) == *tag_id)
                     .map(|t| t.tag.name.clone())
@@ -136,7 +137,10 @@ pub fn describe(action: &BulkAction, app: &App, n: &str) -> String {
         BulkAction::Status {
             status: ConvStatus::Snoozed,
             snooze_until: Some(t),
-        } => format!("Snooze {n} until {}", super::format::date_time(*t, app.tz)),
+        } => format!(
+            "Snooze {n} until {}",
+            super::format::date_time(*t, app.config.tz)
+        ),
         BulkAction::Status {
             status: ConvStatus::Snoozed,
             snooze_until: None,
@@ -199,6 +203,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             let targets = targets(app);
             let current = match targets[..] {
                 [id] => app
+                    .mirror
                     .convs
                     .get(&id)
                     .map(|c| c.conversation.priority)
@@ -243,7 +248,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
         }),
         Command::JumpBack => {
             while let Some(id) = app.history.pop() {
-                if app.convs.contains_key(&id) && app.open != Some(id) {
+                if app.mirror.convs.contains_key(&id) && app.open != Some(id) {
                     let before = app.open;
                     super::update::open(app, id, fx);
                     // Going back is not a new step to come back from.
@@ -288,7 +293,7 @@ fn jump(
         .unwrap_or(app.list.selected.wrapping_sub(1));
     let found = (1..=n)
         .map(|k| app.list.view[(from.wrapping_add(k)) % n.max(1)])
-        .find(|id| app.open != Some(*id) && app.convs.get(id).is_some_and(|c| want(c, me)));
+        .find(|id| app.open != Some(*id) && app.mirror.convs.get(id).is_some_and(|c| want(c, me)));
     match found {
         Some(id) => go_to(app, id, fx),
         None => app.notify(
@@ -304,7 +309,7 @@ pub fn next_needing_answer(app: &App, from: ConversationId) -> Option<Conversati
     let n = app.list.view.len();
     let start = app.list.view.iter().position(|x| *x == from).unwrap_or(0);
     (1..n).map(|k| app.list.view[(start + k) % n]).find(|id| {
-        app.convs.get(id).is_some_and(|c| {
+        app.mirror.convs.get(id).is_some_and(|c| {
             c.conversation.status == ConvStatus::Open
                 && (c.conversation.waiting_since.is_some() || c.unread() > 0)
         })
@@ -326,7 +331,7 @@ pub fn snooze_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool
             } else {
                 typed
             };
-            let until = match super::when::snooze_until(&when, app.now, app.tz) {
+            let until = match super::when::snooze_until(&when, app.now, app.config.tz) {
                 Ok(t) => t,
                 Err(e) => {
                     m.error = Some(e);
@@ -392,6 +397,7 @@ pub fn bulk_done(app: &mut App, what: String, result: Result<BulkReport, String>
                 .take(6)
                 .map(|i| {
                     let name = app
+                        .mirror
                         .convs
                         .get(&i.id)
                         .map(|c| c.conversation.customer_name.clone())

@@ -35,7 +35,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     if counts {
         // Counted here, once per change, so a frame costs what is visible.
-        app.unread_total = app.count_unread();
+        app.mirror.unread_total = app.count_unread();
     }
     // The last known inbox is read-only until the server answers.
     super::offline::read_only(app, &mut fx);
@@ -76,7 +76,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             if app.toast.as_ref().is_some_and(|t| t.until <= now) {
                 app.toast = None;
             }
-            if (app.me.is_none() || app.cached.is_some())
+            if (app.mirror.me.is_none() || app.cached.is_some())
                 && app.screen != Screen::SignIn
                 && now.timestamp() % 5 == 0
             {
@@ -85,6 +85,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             // Queued replies the server turned away while connected
             // (overloaded): tried again every ten seconds.
             let queued = app
+                .mirror
                 .logs
                 .values()
                 .any(|l| l.pending.iter().any(|p| p.state == PendingState::Queued));
@@ -99,7 +100,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             let due = app
                 .unread_asked
                 .is_none_or(|at| now - at >= chrono::Duration::seconds(2));
-            if app.unread_stale && due && app.me.is_some() {
+            if app.unread_stale && due && app.mirror.me.is_some() {
                 app.unread_stale = false;
                 app.unread_asked = Some(now);
                 fx.push(Effect::LoadUnread);
@@ -115,7 +116,7 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
     };
     let ctx = app.context();
     if app.screen == Screen::SignIn {
-        match app.keymap.lookup(ctx, &key) {
+        match app.config.keymap.lookup(ctx, &key) {
             Some(cmd) => super::signin::command(app, cmd, fx),
             None => {
                 if let Some(c) = key.text() {
@@ -127,7 +128,7 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
     }
     if ctx == Context::Form {
         let in_settings = app.settings.form.is_some();
-        match (app.keymap.lookup(ctx, &key), in_settings) {
+        match (app.config.keymap.lookup(ctx, &key), in_settings) {
             (Some(cmd), true) => settings::form_command(app, cmd, fx),
             (Some(cmd), false) => customer::form_command(app, cmd, fx),
             (None, true) => {
@@ -143,11 +144,11 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    if let Some(super::keymap::Binding::Macro(name)) = app.keymap.resolve(ctx, &key) {
+    if let Some(super::keymap::Binding::Macro(name)) = app.config.keymap.resolve(ctx, &key) {
         super::macros::run(app, &name, fx);
         return;
     }
-    if let Some(cmd) = app.keymap.lookup(ctx, &key) {
+    if let Some(cmd) = app.config.keymap.lookup(ctx, &key) {
         if ctx == Context::Settings && settings::command(app, cmd, fx) {
             return;
         }
@@ -249,7 +250,7 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
         super::palette::refresh(app);
         return;
     }
-    let limits = &app.upload_limits;
+    let limits = &app.mirror.upload_limits;
     match &mut app.popup {
         Some(Popup::Attach(form)) => {
             super::attach::refresh(form, limits, fx);
@@ -491,10 +492,12 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::BotToggle if !app.marked.is_empty() => {
             // On for all unless some already have it: then off for all.
-            let any_on = app
-                .marked
-                .iter()
-                .any(|id| app.convs.get(id).is_some_and(|c| c.conversation.bot_active));
+            let any_on = app.marked.iter().any(|id| {
+                app.mirror
+                    .convs
+                    .get(id)
+                    .is_some_and(|c| c.conversation.bot_active)
+            });
             super::triage::bulk(app, BulkAction::Bot { active: !any_on }, fx);
         }
         Command::BotToggle => {
@@ -533,6 +536,7 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::BroadcastsOpen => {
             if app
+                .mirror
                 .me
                 .as_ref()
                 .is_some_and(super::super::protocol::model::Agent::is_admin)
@@ -683,7 +687,7 @@ fn refilter(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 fn load_list(app: &mut App, fx: &mut Vec<Effect>, append: bool) {
-    if app.me.is_none() {
+    if app.mirror.me.is_none() {
         return;
     }
     let mut query = app.filters.query();
@@ -698,7 +702,7 @@ fn load_list(app: &mut App, fx: &mut Vec<Effect>, append: bool) {
         generation: app.list.generation,
         query,
         append,
-        as_of: app.last_seq.unwrap_or(0),
+        as_of: app.mirror.last_seq.unwrap_or(0),
     });
 }
 
@@ -741,11 +745,11 @@ pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
             }
         }
     }
-    if !app.scheduled.contains_key(&id) {
+    if !app.mirror.scheduled.contains_key(&id) {
         fx.push(Effect::LoadScheduled(id));
     }
     app.open = Some(id);
-    let log = app.logs.entry(id).or_default();
+    let log = app.mirror.logs.entry(id).or_default();
     if !log.loaded && !log.loading {
         log.loading = true;
         fx.push(Effect::LoadMessages {
@@ -753,12 +757,12 @@ pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
             before: None,
         });
     }
-    if let Some(conv) = app.convs.get(&id) {
+    if let Some(conv) = app.mirror.convs.get(&id) {
         let customer = conv.conversation.customer_id;
-        if !app.customers.contains_key(&customer) {
+        if !app.mirror.customers.contains_key(&customer) {
             fx.push(Effect::LoadCustomer(customer));
         }
-        if !app.notes.contains_key(&customer) {
+        if !app.mirror.notes.contains_key(&customer) {
             fx.push(Effect::LoadNotes(customer));
         }
     }
@@ -788,7 +792,7 @@ fn finish_restoring(app: &mut App) {
 }
 
 fn mark_read(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
-    if let Some(conv) = app.convs.get_mut(&id) {
+    if let Some(conv) = app.mirror.convs.get_mut(&id) {
         if conv.unread() > 0 {
             conv.my_read = conv.conversation.inbound_count;
             fx.push(Effect::MarkRead(id));
@@ -812,7 +816,7 @@ fn scroll_chat(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
 }
 
 fn load_older(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
-    let log = app.logs.entry(id).or_default();
+    let log = app.mirror.logs.entry(id).or_default();
     if log.has_more && !log.loading {
         log.loading = true;
         fx.push(Effect::LoadMessages {
@@ -853,21 +857,27 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
     // Away from the server, or with replies still waiting: it joins the
     // queue, which goes out in order once the connection is back.
     let queued_before = app
+        .mirror
         .logs
         .values()
         .any(|l| l.pending.iter().any(|p| p.state == PendingState::Queued));
     let wait = app.conn != ConnState::Connected || queued_before;
-    app.logs.entry(id).or_default().pending.push(Pending {
-        client_id: client_id.clone(),
-        text: text.clone(),
-        state: if wait {
-            PendingState::Queued
-        } else {
-            PendingState::Sending
-        },
-        created_at: now,
-        attachment,
-    });
+    app.mirror
+        .logs
+        .entry(id)
+        .or_default()
+        .pending
+        .push(Pending {
+            client_id: client_id.clone(),
+            text: text.clone(),
+            state: if wait {
+                PendingState::Queued
+            } else {
+                PendingState::Sending
+            },
+            created_at: now,
+            attachment,
+        });
     app.chat_scroll = 0;
     if wait {
         app.notify(
@@ -892,6 +902,7 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
 pub fn send_queue(app: &mut App, fx: &mut Vec<Effect>) {
     // Oldest first; within a conversation, in the order typed.
     let mut queued: Vec<(chrono::DateTime<chrono::Utc>, ConversationId, usize, String)> = app
+        .mirror
         .logs
         .iter()
         .flat_map(|(id, l)| {
@@ -910,6 +921,7 @@ pub fn send_queue(app: &mut App, fx: &mut Vec<Effect>) {
     let mut sends = Vec::new();
     for (_, id, _, client_id) in queued {
         if let Some(p) = app
+            .mirror
             .logs
             .get_mut(&id)
             .and_then(|l| l.pending.iter_mut().find(|p| p.client_id == client_id))
@@ -930,7 +942,7 @@ fn retry(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(id) = app.open else {
         return;
     };
-    let Some(log) = app.logs.get_mut(&id) else {
+    let Some(log) = app.mirror.logs.get_mut(&id) else {
         return;
     };
     if let Some(p) = log
@@ -1047,7 +1059,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             let id = conversation.id;
             let inbound = message.kind == MessageKind::Inbound;
             app.upsert_conversation(conversation, seq);
-            if let Some(log) = app.logs.get_mut(&id) {
+            if let Some(log) = app.mirror.logs.get_mut(&id) {
                 if log.loaded {
                     log.upsert(message);
                 }
@@ -1068,7 +1080,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         }
         EventKind::MessageUpdated { message } => {
             // A customer's file arrived: the list's preview follows.
-            if let Some(c) = app.convs.get_mut(&message.conversation_id) {
+            if let Some(c) = app.mirror.convs.get_mut(&message.conversation_id) {
                 if let Some(last) = c.conversation.last_message.as_mut() {
                     if last.id == message.id {
                         last.text = match &message.attachment {
@@ -1080,7 +1092,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                     }
                 }
             }
-            if let Some(log) = app.logs.get_mut(&message.conversation_id) {
+            if let Some(log) = app.mirror.logs.get_mut(&message.conversation_id) {
                 log.upsert(message);
             }
         }
@@ -1100,23 +1112,23 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             inbound_count,
         } => {
             if agent_id == me {
-                if let Some(c) = app.convs.get_mut(&conversation_id) {
+                if let Some(c) = app.mirror.convs.get_mut(&conversation_id) {
                     c.my_read = c.my_read.max(inbound_count);
                 }
             }
         }
         EventKind::CustomerCreated { customer } | EventKind::CustomerUpdated { customer } => {
-            for c in app.convs.values_mut() {
+            for c in app.mirror.convs.values_mut() {
                 if c.conversation.customer_id == customer.id {
                     c.conversation.customer_name.clone_from(&customer.name);
                 }
             }
-            if app.customers.contains_key(&customer.id) {
-                app.customers.insert(customer.id, customer);
+            if app.mirror.customers.contains_key(&customer.id) {
+                app.mirror.customers.insert(customer.id, customer);
             }
         }
         EventKind::NoteCreated { note } | EventKind::NoteUpdated { note } => {
-            if let Some(notes) = app.notes.get_mut(&note.customer_id) {
+            if let Some(notes) = app.mirror.notes.get_mut(&note.customer_id) {
                 notes.retain(|n| n.id != note.id);
                 notes.push(note);
                 notes.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
@@ -1126,63 +1138,64 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             note_id,
             customer_id,
         } => {
-            if let Some(notes) = app.notes.get_mut(&customer_id) {
+            if let Some(notes) = app.mirror.notes.get_mut(&customer_id) {
                 notes.retain(|n| n.id != note_id);
             }
         }
         EventKind::AgentCreated { agent } | EventKind::AgentUpdated { agent } => {
-            app.agents.retain(|a| a.id != agent.id);
-            app.agents.push(agent);
-            app.agents.sort_by(|a, b| a.name.cmp(&b.name));
+            app.mirror.agents.retain(|a| a.id != agent.id);
+            app.mirror.agents.push(agent);
+            app.mirror.agents.sort_by(|a, b| a.name.cmp(&b.name));
         }
-        EventKind::AgentRemoved { agent_id } => app.agents.retain(|a| a.id != agent_id),
+        EventKind::AgentRemoved { agent_id } => app.mirror.agents.retain(|a| a.id != agent_id),
         EventKind::TagCreated { .. } => {}
         EventKind::StandardFolderChanged { folder } => {
-            app.standard.retain(|f| f.id != folder.id);
+            app.mirror.standard.retain(|f| f.id != folder.id);
             let visible = app
+                .mirror
                 .me
                 .as_ref()
                 .is_some_and(|me| folder.visible_to(me, None) || me.is_admin());
             if visible {
-                app.standard.push(folder);
-                app.standard.sort_by_key(|f| f.name.to_lowercase());
+                app.mirror.standard.push(folder);
+                app.mirror.standard.sort_by_key(|f| f.name.to_lowercase());
             }
         }
         EventKind::StandardFolderDeleted { folder_id } => {
-            app.standard.retain(|f| f.id != folder_id);
+            app.mirror.standard.retain(|f| f.id != folder_id);
         }
         EventKind::TagUpdated { tag } => {
-            for c in app.customers.values_mut() {
+            for c in app.mirror.customers.values_mut() {
                 for t in c.tags.iter_mut().filter(|t| t.id == tag.id) {
                     *t = tag.clone();
                 }
             }
-            for t in app.tags.iter_mut().filter(|t| t.tag.id == tag.id) {
+            for t in app.mirror.tags.iter_mut().filter(|t| t.tag.id == tag.id) {
                 t.tag = tag.clone();
             }
         }
         EventKind::TagDeleted { tag_id } => {
-            for c in app.customers.values_mut() {
+            for c in app.mirror.customers.values_mut() {
                 c.tags.retain(|t| t.id != tag_id);
             }
-            for c in app.convs.values_mut() {
+            for c in app.mirror.convs.values_mut() {
                 c.conversation.tag_ids.retain(|t| *t != tag_id);
             }
-            app.tags.retain(|t| t.tag.id != tag_id);
+            app.mirror.tags.retain(|t| t.tag.id != tag_id);
             if app.filters.tag == Some(tag_id) {
                 app.filters.tag = None;
                 refilter(app, fx);
             }
         }
         EventKind::TagsMerged { from, into } => {
-            for c in app.customers.values_mut() {
+            for c in app.mirror.customers.values_mut() {
                 if c.tags.iter().any(|t| t.id == from) {
                     c.tags.retain(|t| t.id != from && t.id != into.id);
                     c.tags.push(into.clone());
                     c.tags.sort_by(|a, b| a.name.cmp(&b.name));
                 }
             }
-            for c in app.convs.values_mut() {
+            for c in app.mirror.convs.values_mut() {
                 let ids = &mut c.conversation.tag_ids;
                 if ids.contains(&from) {
                     ids.retain(|t| *t != from && *t != into.id);
@@ -1190,12 +1203,12 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                     ids.sort_unstable();
                 }
             }
-            app.tags.retain(|t| t.tag.id != from);
+            app.mirror.tags.retain(|t| t.tag.id != from);
             fx.push(Effect::LoadTags);
         }
         EventKind::CustomersImported { .. } => {
             // Many customers changed at once: load again what is shown.
-            app.customers.clear();
+            app.mirror.customers.clear();
             if let Some(c) = app.open_conv().map(|c| c.conversation.customer_id) {
                 fx.push(Effect::LoadCustomer(c));
             }
@@ -1203,15 +1216,17 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             refilter(app, fx);
         }
         EventKind::BroadcastChanged { broadcast } => {
-            app.broadcasts.retain(|b| b.id != broadcast.id);
-            app.broadcasts.push(broadcast.clone());
-            app.broadcasts.sort_by_key(|b| std::cmp::Reverse(b.id));
+            app.mirror.broadcasts.retain(|b| b.id != broadcast.id);
+            app.mirror.broadcasts.push(broadcast.clone());
+            app.mirror
+                .broadcasts
+                .sort_by_key(|b| std::cmp::Reverse(b.id));
             if broadcast.created_by.id == me {
                 let title = format!("Broadcast to #{}", broadcast.tag.name);
                 let line = match broadcast.status {
                     BroadcastStatus::Scheduled => format!(
                         "scheduled for {}",
-                        super::format::date_time(broadcast.send_at, app.tz)
+                        super::format::date_time(broadcast.send_at, app.config.tz)
                     ),
                     BroadcastStatus::Running => format!(
                         "sending: {} of {} sent, {} failed",
@@ -1234,19 +1249,23 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             }
         }
         EventKind::MacroChanged { shared } => {
-            app.shared_macros
+            app.mirror
+                .shared_macros
                 .retain(|m| !m.name.eq_ignore_ascii_case(&shared.name));
-            app.shared_macros.push(shared);
-            app.shared_macros.sort_by_key(|m| m.name.to_lowercase());
+            app.mirror.shared_macros.push(shared);
+            app.mirror
+                .shared_macros
+                .sort_by_key(|m| m.name.to_lowercase());
             super::macros::combine(app);
         }
         EventKind::MacroDeleted { name } => {
-            app.shared_macros
+            app.mirror
+                .shared_macros
                 .retain(|m| !m.name.eq_ignore_ascii_case(&name));
             super::macros::combine(app);
         }
         EventKind::ScheduledChanged { scheduled } => {
-            if let Some(list) = app.scheduled.get_mut(&scheduled.conversation_id) {
+            if let Some(list) = app.mirror.scheduled.get_mut(&scheduled.conversation_id) {
                 list.retain(|s| s.id != scheduled.id);
                 list.push(scheduled);
                 list.sort_by_key(|s| (s.status != ScheduledStatus::Pending, s.send_at, s.id));
@@ -1254,17 +1273,17 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         }
         EventKind::ResyncRequired { .. } => {
             // Start again from what the server has now.
-            app.logs.retain(|id, _| Some(*id) == app.open);
+            app.mirror.logs.retain(|id, _| Some(*id) == app.open);
             if let Some(id) = app.open {
-                app.logs.insert(id, MessageLog::default());
+                app.mirror.logs.insert(id, MessageLog::default());
                 open(app, id, fx);
             }
-            app.last_seq = Some(seq);
+            app.mirror.last_seq = Some(seq);
             refilter(app, fx);
             return;
         }
     }
-    app.last_seq = Some(seq);
+    app.mirror.last_seq = Some(seq);
 }
 
 fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
@@ -1274,13 +1293,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             // event it was kept at (a resync, if the server no longer has
             // it).
             let cached = app.cached.take();
-            let first = app.me.is_none() || cached.is_some();
-            app.me = Some(me.agent);
-            app.upload_limits = me.upload_limits;
-            app.standard_editing = me.standard_editing;
+            let first = app.mirror.me.is_none() || cached.is_some();
+            app.mirror.me = Some(me.agent);
+            app.mirror.upload_limits = me.upload_limits;
+            app.mirror.standard_editing = me.standard_editing;
             if first {
                 let since = cached.map(|c| c.seq).unwrap_or(me.latest_seq);
-                app.last_seq = Some(since);
+                app.mirror.last_seq = Some(since);
                 fx.push(Effect::StartStream(Some(since)));
                 fx.push(Effect::LoadAgents);
                 fx.push(Effect::LoadStandard);
@@ -1293,7 +1312,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 // Back where the last session left off: the conversation
                 // that was open, once the server has it.
                 if let Some(id) = app.restoring.as_ref().and_then(|r| r.open) {
-                    if app.convs.contains_key(&id) {
+                    if app.mirror.convs.contains_key(&id) {
                         reopen(app, id, fx);
                     } else {
                         fx.push(Effect::LoadConversation(id));
@@ -1329,7 +1348,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             upload,
             result,
         } => super::attach::on_uploaded(app, conversation, upload, result),
-        Reply::Agents(Ok(agents)) => app.agents = agents,
+        Reply::Agents(Ok(agents)) => app.mirror.agents = agents,
         Reply::Agents(Err(e)) => app.notify(format!("cannot load agents: {e}"), Level::Error),
         Reply::Conversations {
             generation,
@@ -1347,9 +1366,9 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     for row in page.items {
                         let id = row.conversation.id;
                         app.list.server_ids.insert(id);
-                        let fresher = app.convs.get(&id).is_some_and(|c| c.seq > as_of);
+                        let fresher = app.mirror.convs.get(&id).is_some_and(|c| c.seq > as_of);
                         if !fresher {
-                            app.convs.insert(
+                            app.mirror.convs.insert(
                                 id,
                                 Conv {
                                     my_read: row.conversation.inbound_count - row.unread,
@@ -1378,7 +1397,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             older,
             result,
         } => {
-            let log = app.logs.entry(conversation).or_default();
+            let log = app.mirror.logs.entry(conversation).or_default();
             log.loading = false;
             match result {
                 Ok(page) => {
@@ -1395,13 +1414,13 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             }
         }
         Reply::Customer(_, Ok(c)) => {
-            app.customers.insert(c.id, c);
+            app.mirror.customers.insert(c.id, c);
         }
         Reply::Customer(_, Err(e)) => {
             app.notify(format!("cannot load the customer: {e}"), Level::Error);
         }
         Reply::Notes(id, Ok(notes)) => {
-            app.notes.insert(id, notes);
+            app.mirror.notes.insert(id, notes);
         }
         Reply::Notes(_, Err(e)) => app.notify(format!("cannot load notes: {e}"), Level::Error),
         Reply::Sent {
@@ -1410,7 +1429,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             result,
             away,
         } => {
-            let log = app.logs.entry(conversation).or_default();
+            let log = app.mirror.logs.entry(conversation).or_default();
             match result {
                 Ok(m) => {
                     log.pending.retain(|p| p.client_id != client_id);
@@ -1433,6 +1452,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                         p.state = PendingState::Failed(e.clone());
                     }
                     let hint = app
+                        .config
                         .keymap
                         .hint(Context::Chat, Command::RetryFailed)
                         .map(|k| format!(" ({k} retries)"))
@@ -1448,7 +1468,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         } => match result {
             Ok(conv) => {
                 if let Some(confirm) = confirm {
-                    app.notify(confirm.text(&conv, &app.agents), Level::Info);
+                    app.notify(confirm.text(&conv, &app.mirror.agents), Level::Info);
                 }
                 if app.conn != ConnState::Connected {
                     app.upsert_conversation(conv, 0);
@@ -1464,17 +1484,17 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         Reply::Standard(Ok(mut folders)) => {
             folders.sort_by_key(|f| f.name.to_lowercase());
-            app.standard = folders;
+            app.mirror.standard = folders;
         }
         Reply::Standard(Err(e)) => {
             app.notify(format!("cannot load standard messages: {e}"), Level::Error);
         }
-        Reply::Teams(Ok(teams)) => app.teams = teams,
+        Reply::Teams(Ok(teams)) => app.mirror.teams = teams,
         Reply::Channels(Ok(accounts)) => {
-            app.accounts = accounts;
+            app.mirror.accounts = accounts;
             // A tab for an account that has gone: back to All.
             if let Some(id) = app.filters.account {
-                if !app.accounts.iter().any(|a| a.id == id) {
+                if !app.mirror.accounts.iter().any(|a| a.id == id) {
                     set_filter(app, fx, |f| {
                         f.account = None;
                         f.channel = None;
@@ -1486,7 +1506,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         Reply::Reopened(id, result) => {
             match result {
                 Ok(row) => {
-                    app.convs.entry(id).or_insert_with(|| Conv {
+                    app.mirror.convs.entry(id).or_insert_with(|| Conv {
                         my_read: row.conversation.inbound_count - row.unread,
                         conversation: row.conversation,
                         seq: 0,
@@ -1506,7 +1526,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             app.notify(format!("cannot load the channels: {e}"), Level::Error);
         }
         Reply::Unread(Ok(counts)) => {
-            app.unread_accounts = counts
+            app.mirror.unread_accounts = counts
                 .accounts
                 .iter()
                 .map(|a| (a.channel_account_id, a.unread))
@@ -1514,11 +1534,12 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         }
         // The counts wait for the next change; the list itself is fine.
         Reply::Unread(Err(_)) => {}
-        Reply::Tags(Ok(tags)) => app.tags = tags,
+        Reply::Tags(Ok(tags)) => app.mirror.tags = tags,
         Reply::BulkDone { what, result } => super::triage::bulk_done(app, what, result),
         Reply::Found(Ok(rows)) => {
             for row in rows {
-                app.convs
+                app.mirror
+                    .convs
                     .entry(row.conversation.id)
                     .or_insert_with(|| Conv {
                         my_read: row.conversation.inbound_count - row.unread,
@@ -1530,27 +1551,27 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
         // The palette still has what is loaded.
         Reply::Found(Err(_)) => {}
         Reply::Macros(Ok(list)) => {
-            app.shared_macros = list;
+            app.mirror.shared_macros = list;
             super::macros::combine(app);
         }
         Reply::Macros(Err(e)) => app.notify(format!("cannot load macros: {e}"), Level::Error),
         Reply::MacroDone(report) => super::macros::finished(app, report),
         Reply::Broadcasts(Ok(mut list)) => {
             list.sort_by_key(|b| std::cmp::Reverse(b.id));
-            app.broadcasts = list;
+            app.mirror.broadcasts = list;
         }
         Reply::Broadcasts(Err(e)) => {
             app.notify(format!("cannot load broadcasts: {e}"), Level::Error);
         }
         Reply::Scheduled(id, Ok(list)) => {
-            app.scheduled.insert(id, list);
+            app.mirror.scheduled.insert(id, list);
         }
         Reply::Scheduled(_, Err(e)) => {
             app.notify(format!("cannot load scheduled messages: {e}"), Level::Error);
         }
         Reply::CustomerSaved { customer, result } => customer::saved(app, customer, result, fx),
         Reply::CustomerChanged(Ok(c)) => {
-            app.customers.insert(c.id, c);
+            app.mirror.customers.insert(c.id, c);
         }
         Reply::CustomerChanged(Err(e)) => app.notify(e, Level::Error),
         Reply::PopupSaved(result) => customer::popup_saved(app, result),

@@ -1257,8 +1257,8 @@ async fn no_event_is_lost_or_doubled_across_random_drops() {
         Keymap::preset("default").unwrap(),
         chrono::Utc::now(),
     );
-    app.me = Some(me.agent.clone());
-    app.last_seq = Some(me.latest_seq);
+    app.mirror.me = Some(me.agent.clone());
+    app.mirror.last_seq = Some(me.latest_seq);
 
     // The burst, straight to the server.
     const N: usize = 120;
@@ -1334,7 +1334,7 @@ async fn no_event_is_lost_or_doubled_across_random_drops() {
         .items;
     assert_eq!(rows.len(), 6);
     for row in rows {
-        let here = &app.convs[&row.conversation.id].conversation;
+        let here = &app.mirror.convs[&row.conversation.id].conversation;
         assert_eq!(
             here.inbound_count, row.conversation.inbound_count,
             "seed {seed}"

@@ -947,7 +947,14 @@ fn every_event_type_reaches_exactly_who_the_api_would_show_it_to() {
     };
     let team = inside.teams[0].clone();
     let app = fixtures::app(3);
-    let conversation = app.convs.values().next().unwrap().conversation.clone();
+    let conversation = app
+        .mirror
+        .convs
+        .values()
+        .next()
+        .unwrap()
+        .conversation
+        .clone();
     let message = fixtures::history()[0].clone();
     let customer = fixtures::customer();
     let note = fixtures::notes()[0].clone();

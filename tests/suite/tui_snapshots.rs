@@ -105,7 +105,8 @@ fn help_popup_lists_the_keymap_in_force() {
 #[test]
 fn assign_popup_marks_current_assignees() {
     let mut app = fixtures::app_with_open(4);
-    app.convs
+    app.mirror
+        .convs
         .get_mut(&1)
         .unwrap()
         .conversation
@@ -116,11 +117,11 @@ fn assign_popup_marks_current_assignees() {
             assigned_at: fixtures::now() - chrono::Duration::minutes(90),
         });
     // An agent an admin disabled is listed, marked, not hidden.
-    app.agents[2].disabled = true;
+    app.mirror.agents[2].disabled = true;
     app.popup = Some(Popup::Assign { selected: 1 });
     let t = render(&mut app, 120, 40);
     let s = screen(&t);
-    let name = app.agents[2].name.clone();
+    let name = app.mirror.agents[2].name.clone();
     assert!(
         s.lines()
             .any(|l| l.contains(&name) && l.contains("disabled")),
@@ -148,7 +149,7 @@ fn compose_box_with_a_multiline_draft_and_a_failed_send() {
     app.focus = Focus::Compose;
     app.drafts
         .insert(1, Editor::with_text("Line one of the reply\n第二行 😊"));
-    app.logs.get_mut(&1).unwrap().pending.push(Pending {
+    app.mirror.logs.get_mut(&1).unwrap().pending.push(Pending {
         client_id: "c1".into(),
         text: "An earlier reply".into(),
         state: PendingState::Failed("cannot reach the server".into()),
@@ -167,12 +168,12 @@ fn compose_box_with_a_multiline_draft_and_a_failed_send() {
 fn a_closed_whatsapp_window_and_replies_the_platform_refused() {
     use chatsmart::protocol::*;
     let mut app = fixtures::app_with_open(4);
-    let conv = &mut app.convs.get_mut(&1).unwrap().conversation;
+    let conv = &mut app.mirror.convs.get_mut(&1).unwrap().conversation;
     conv.channel = ChannelKind::Whatsapp;
     conv.via_platform = true;
     conv.customer_last_at = Some(fixtures::now() - chrono::Duration::hours(30));
     app.now = fixtures::now();
-    let log = app.logs.get_mut(&1).unwrap();
+    let log = app.mirror.logs.get_mut(&1).unwrap();
     let mut failed = log.messages.last().unwrap().clone();
     failed.id = 900;
     failed.kind = MessageKind::Agent;
@@ -263,7 +264,7 @@ fn every_theme_draws_at_every_colour_depth() {
 #[test]
 fn standard_reply_picker_with_a_filled_preview() {
     let mut app = fixtures::app_with_open(4);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     app.popup = Some(Popup::Standard {
         filter: Editor::new(),
         selected: 0,
@@ -285,7 +286,7 @@ fn standard_reply_picker_with_a_filled_preview() {
 #[test]
 fn standard_reply_folders() {
     let mut app = fixtures::app_with_open(4);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     app.popup = Some(Popup::Standard {
         filter: Editor::new(),
         selected: 1,
@@ -302,8 +303,8 @@ fn standard_reply_folders() {
 #[test]
 fn settings_screen_with_a_folder_form() {
     let mut app = fixtures::app(4);
-    app.standard = fixtures::standard_folders();
-    app.teams = vec![
+    app.mirror.standard = fixtures::standard_folders();
+    app.mirror.teams = vec![
         chatsmart::protocol::Team {
             id: 1,
             name: "Support".into(),
@@ -317,7 +318,7 @@ fn settings_screen_with_a_folder_form() {
     app.settings.folder = 1;
     let t = render(&mut app, 120, 40);
     insta::assert_snapshot!("settings_screen", screen(&t));
-    let shipping = app.standard[1].clone();
+    let shipping = app.mirror.standard[1].clone();
     app.settings.form = Some(chatsmart::tui::settings::Form {
         kind: chatsmart::tui::settings::FormKind::Folder {
             id: Some(shipping.id),
@@ -341,7 +342,7 @@ fn customer_forms_tag_picker_note_and_schedule() {
     use chatsmart::protocol::{Tag, TagInfo};
     let mut app = fixtures::app_with_open(4);
     app.focus = Focus::Pane(Pane::Customer);
-    app.tags = vec![
+    app.mirror.tags = vec![
         TagInfo {
             tag: Tag {
                 id: 3,
@@ -410,7 +411,7 @@ fn customer_forms_tag_picker_note_and_schedule() {
 fn broadcasts_review_and_renaming_a_field() {
     use chatsmart::protocol::BroadcastStatus;
     let mut app = fixtures::app_with_open(4);
-    app.broadcasts = vec![
+    app.mirror.broadcasts = vec![
         fixtures::broadcast(3, BroadcastStatus::Running, 25, 1),
         fixtures::broadcast(2, BroadcastStatus::Done, 38, 2),
         fixtures::broadcast(1, BroadcastStatus::Cancelled, 5, 0),
@@ -451,7 +452,7 @@ fn triage_marks_priorities_statuses_and_the_snooze_menu() {
     app.filters.status = None;
     let now = app.now;
     let set = |app: &mut App, id: i64, s: ConvStatus, p: Priority| {
-        let c = &mut app.convs.get_mut(&id).unwrap().conversation;
+        let c = &mut app.mirror.convs.get_mut(&id).unwrap().conversation;
         c.status = s;
         c.priority = p;
         if s == ConvStatus::Snoozed {
@@ -495,7 +496,7 @@ fn palette_with_keys_and_a_typed_command_with_completions() {
     use chatsmart::tui::keymap::Context;
     use chatsmart::tui::palette::Palette;
     let mut app = fixtures::app_with_open(6);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     app.popup = Some(Popup::Palette(Palette::new(&app, "snooze", Context::List)));
     let t = render(&mut app, 120, 36);
     assert_clean(&t);
@@ -529,7 +530,7 @@ fn a_conversation_with_files_and_one_uploading() {
         sha256: "ab".repeat(32),
         created_at: fixtures::now(),
     };
-    let log = app.logs.get_mut(&1).unwrap();
+    let log = app.mirror.logs.get_mut(&1).unwrap();
     let last = log.messages.last().unwrap().clone();
     let mut photo = last.clone();
     photo.id = 900;
@@ -637,14 +638,14 @@ fn channel_tabs_from_accounts_with_counts() {
         webhook_path: None,
         credential_keys: vec![],
     };
-    app.accounts = vec![
+    app.mirror.accounts = vec![
         acc(11, ChannelKind::Whatsapp, "Sales"),
         acc(12, ChannelKind::Whatsapp, "Support desk"),
         acc(21, ChannelKind::Line, "Shop"),
         acc(31, ChannelKind::Messenger, "Page"),
         acc(41, ChannelKind::Wechat, "Official"),
     ];
-    app.unread_accounts = [(11, 3), (21, 150)].into_iter().collect();
+    app.mirror.unread_accounts = [(11, 3), (21, 150)].into_iter().collect();
     let t = render(&mut app, 120, 24);
     let s = screen(&t);
     assert!(s.contains("WA Sales 3"), "{s}");

@@ -140,7 +140,7 @@ pub fn broadcast_time(
     if form.when.text().trim().is_empty() || form.when.text().trim().eq_ignore_ascii_case("now") {
         Ok(None)
     } else {
-        super::when::parse(form.when.text(), app.now, app.tz).map(Some)
+        super::when::parse(form.when.text(), app.now, app.config.tz).map(Some)
     }
 }
 
@@ -189,12 +189,12 @@ pub fn items(app: &App) -> Vec<Item> {
     v.push(Item::AddCustom);
     v.extend(c.tags.iter().map(|t| Item::Tag(t.id)));
     v.push(Item::AddTag);
-    if let Some(notes) = app.notes.get(&c.id) {
+    if let Some(notes) = app.mirror.notes.get(&c.id) {
         v.extend(notes.iter().map(|n| Item::Note(n.id)));
     }
     v.push(Item::AddNote);
     if let Some(conv) = app.open {
-        if let Some(list) = app.scheduled.get(&conv) {
+        if let Some(list) = app.mirror.scheduled.get(&conv) {
             v.extend(
                 list.iter()
                     .filter(|s| s.status == ScheduledStatus::Pending)
@@ -211,17 +211,18 @@ pub fn selected_item(app: &App) -> Option<Item> {
 }
 
 fn may_change_note(app: &App, note: &Note) -> bool {
-    app.me
+    app.mirror
+        .me
         .as_ref()
         .is_some_and(|m| m.is_admin() || m.id == note.author_id)
 }
 
 fn find_note(app: &App, id: NoteId) -> Option<&Note> {
-    app.notes.values().flatten().find(|n| n.id == id)
+    app.mirror.notes.values().flatten().find(|n| n.id == id)
 }
 
 fn find_scheduled(app: &App, id: ScheduledId) -> Option<&Scheduled> {
-    app.scheduled.values().flatten().find(|s| s.id == id)
+    app.mirror.scheduled.values().flatten().find(|s| s.id == id)
 }
 
 pub fn open_note(app: &mut App, id: Option<NoteId>) {
@@ -250,7 +251,7 @@ pub fn open_schedule(app: &mut App, id: Option<ScheduledId>) {
         .as_ref()
         .map(|s| {
             s.send_at
-                .with_timezone(&app.tz)
+                .with_timezone(&app.config.tz)
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         })
@@ -412,12 +413,19 @@ pub fn tag_choices(app: &App, filter: &str) -> Vec<TagChoice> {
         .unwrap_or_default();
     let q = filter.trim().to_lowercase();
     let mut v: Vec<TagChoice> = app
+        .mirror
         .tags
         .iter()
         .filter(|t| !have.contains(&t.tag.id) && t.tag.name.to_lowercase().contains(&q))
         .map(|t| TagChoice::Existing(t.tag.clone()))
         .collect();
-    if !q.is_empty() && !app.tags.iter().any(|t| t.tag.name.to_lowercase() == q) {
+    if !q.is_empty()
+        && !app
+            .mirror
+            .tags
+            .iter()
+            .any(|t| t.tag.name.to_lowercase() == q)
+    {
         v.push(TagChoice::Create(filter.trim().to_string()));
     }
     v
@@ -535,7 +543,7 @@ pub fn saved(
 ) {
     match result {
         Ok(c) => {
-            app.customers.insert(c.id, c);
+            app.mirror.customers.insert(c.id, c);
             app.customer_ui.edit = None;
         }
         Err((status, e)) => {
@@ -561,7 +569,7 @@ pub fn schedule_time(
     app: &App,
     form: &ScheduleForm,
 ) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    super::when::parse(form.when.text(), app.now, app.tz)
+    super::when::parse(form.when.text(), app.now, app.config.tz)
 }
 
 pub fn save_schedule(app: &mut App, fx: &mut Vec<Effect>) {

@@ -69,10 +69,10 @@ pub fn open(app: &mut App, typed_mode: bool, fx: &mut Vec<Effect>) {
     let from = app.context();
     let palette = Palette::new(app, if typed_mode { ":" } else { "" }, from);
     app.popup = Some(Popup::Palette(palette));
-    if app.standard.is_empty() {
+    if app.mirror.standard.is_empty() {
         fx.push(Effect::LoadStandard);
     }
-    if app.tags.is_empty() {
+    if app.mirror.tags.is_empty() {
         fx.push(Effect::LoadTags);
     }
 }
@@ -85,11 +85,11 @@ pub fn is_typed(input: &str) -> bool {
 pub fn with_ctx<T>(app: &App, f: impl FnOnce(&typed::Ctx) -> T) -> T {
     let names: Vec<String> = app.macros.iter().map(|m| m.name.clone()).collect();
     let ctx = typed::Ctx {
-        agents: &app.agents,
-        tags: &app.tags,
+        agents: &app.mirror.agents,
+        tags: &app.mirror.tags,
         macros: &names,
         now: app.now,
-        tz: app.tz,
+        tz: app.config.tz,
     };
     f(&ctx)
 }
@@ -131,6 +131,7 @@ pub fn items(app: &App, input: &str) -> Vec<Item> {
     // Every loaded conversation, those in the list first.
     let listed: std::collections::HashSet<ConversationId> = app.list.view.iter().copied().collect();
     let mut others: Vec<&super::app::Conv> = app
+        .mirror
         .convs
         .values()
         .filter(|c| !listed.contains(&c.conversation.id))
@@ -140,7 +141,7 @@ pub fn items(app: &App, input: &str) -> Vec<Item> {
         app.list
             .view
             .iter()
-            .filter_map(|id| app.convs.get(id))
+            .filter_map(|id| app.mirror.convs.get(id))
             .chain(others)
             .map(|c| {
                 (
@@ -237,7 +238,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
 }
 
 fn run_line(app: &mut App, input: &str, chosen: Option<Item>, fx: &mut Vec<Effect>) {
-    let me = app.me.as_ref().map(|m| m.id);
+    let me = app.mirror.me.as_ref().map(|m| m.id);
     let line = input.trim_start_matches(':').trim().to_string();
     let parsed = with_ctx(app, |c| typed::parse(&line, c, me));
     let (line, parsed) = match parsed {
@@ -316,7 +317,9 @@ fn choose(app: &mut App, item: Item, fx: &mut Vec<Effect>) {
         }
         Item::Macro(name) => super::macros::run(app, &name, fx),
         Item::Line(l) => {
-            let t = with_ctx(app, |c| typed::parse(&l, c, app.me.as_ref().map(|m| m.id)));
+            let t = with_ctx(app, |c| {
+                typed::parse(&l, c, app.mirror.me.as_ref().map(|m| m.id))
+            });
             match t {
                 Ok(t) => apply(app, t, fx),
                 Err(e) => app.notify(e, Level::Error),

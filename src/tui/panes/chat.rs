@@ -55,7 +55,7 @@ fn body_lines(text: &str, width: usize, role: Role, out: &mut Vec<ChatLine>) {
 
 fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> Vec<ChatLine> {
     let mut out = Vec::new();
-    let time = format::clock(m.created_at, app.tz);
+    let time = format::clock(m.created_at, app.config.tz);
     if m.kind == MessageKind::System {
         let text = format!("· {} · {time}", sanitize::line(&m.text));
         for l in wrap::wrap(&text, width.max(1)) {
@@ -67,7 +67,7 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
         MessageKind::Inbound => (sanitize::line(&conv.customer_name), Role::Customer),
         MessageKind::Bot => ("Bot".to_string(), Role::Bot),
         _ => {
-            let mine = m.author_id.is_some() && m.author_id == app.me.as_ref().map(|a| a.id);
+            let mine = m.author_id.is_some() && m.author_id == app.mirror.me.as_ref().map(|a| a.id);
             let name = m.author_name.clone().unwrap_or_else(|| "Agent".into());
             (
                 sanitize::line(&name),
@@ -99,6 +99,7 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
         let (role, lead) = match m.status {
             DeliveryStatus::Failed => {
                 let key = app
+                    .config
                     .keymap
                     .hint(
                         super::super::keymap::Context::Chat,
@@ -164,10 +165,10 @@ fn separator(label: &str, cols: usize) -> ChatLine {
 /// as many messages as fill `need` lines are laid out.
 pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<ChatLine>, bool) {
     let width = width.max(4);
-    let Some(conv) = app.convs.get(&id).map(|c| &c.conversation) else {
+    let Some(conv) = app.mirror.convs.get(&id).map(|c| &c.conversation) else {
         return (Vec::new(), true);
     };
-    let Some(log) = app.logs.get(&id) else {
+    let Some(log) = app.mirror.logs.get(&id) else {
         return (Vec::new(), true);
     };
     // Blocks from newest to oldest.
@@ -183,6 +184,7 @@ pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<C
             ),
             PendingState::Failed(e) => {
                 let key = app
+                    .config
                     .keymap
                     .hint(
                         super::super::keymap::Context::Chat,
@@ -199,7 +201,7 @@ pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<C
             seg(Role::Me, "You"),
             seg(
                 Role::Time,
-                format!("  {}  ", format::clock(p.created_at, app.tz)),
+                format!("  {}  ", format::clock(p.created_at, app.config.tz)),
             ),
             seg(r, state),
         ]);
@@ -221,8 +223,8 @@ pub fn lines(app: &App, id: ConversationId, width: usize, need: usize) -> (Vec<C
         }
         let mut b = Vec::new();
         let m = &msgs[i];
-        if i == 0 || !format::same_day(msgs[i - 1].created_at, m.created_at, app.tz) {
-            b.push(separator(&format::day(m.created_at, app.tz), width));
+        if i == 0 || !format::same_day(msgs[i - 1].created_at, m.created_at, app.config.tz) {
+            b.push(separator(&format::day(m.created_at, app.config.tz), width));
         }
         b.extend(message_block(app, conv, m, width));
         count += b.len();
@@ -304,6 +306,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     let Some(conv) = app.open_conv().map(|c| &c.conversation) else {
         f.render_widget(block("Chat", focused, theme), a.chat);
         let hint = app
+            .config
             .keymap
             .hint(
                 super::super::keymap::Context::List,
@@ -331,7 +334,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         (ConvStatus::Open, _) => ("Open".to_string(), Role::Text),
         (ConvStatus::Pending, _) => ("Pending".to_string(), Role::StatusPending),
         (ConvStatus::Snoozed, Some(t)) => (
-            format!("Snoozed until {}", format::date_time(t, app.tz)),
+            format!("Snoozed until {}", format::date_time(t, app.config.tz)),
             Role::StatusSnoozed,
         ),
         (ConvStatus::Snoozed, None) => ("Snoozed until they write".into(), Role::StatusSnoozed),
@@ -392,7 +395,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
                 theme.style(Role::Assignee),
             ));
             spans.push(Span::styled(
-                format!(" {}", format::date_time(x.assigned_at, app.tz)),
+                format!(" {}", format::date_time(x.assigned_at, app.config.tz)),
                 theme.style(Role::Time),
             ));
         }
@@ -492,6 +495,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     };
     if text.is_empty() && !composing {
         let key = app
+            .config
             .keymap
             .hint(
                 super::super::keymap::Context::Chat,
@@ -555,6 +559,7 @@ fn draft_file_line(
         FileState::Ready(_) => ("  ready".to_string(), Role::Connected),
         FileState::Failed(e) => {
             let key = app
+                .config
                 .keymap
                 .hint(
                     super::super::keymap::Context::Compose,

@@ -45,7 +45,12 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     };
     let w = inner.width as usize;
     let value_w = w.saturating_sub(LABEL_W);
-    let hint = |cmd: Command| app.keymap.hint(Context::Customer, cmd).unwrap_or_default();
+    let hint = |cmd: Command| {
+        app.config
+            .keymap
+            .hint(Context::Customer, cmd)
+            .unwrap_or_default()
+    };
 
     // Fixed head: name, channel, first and last seen.
     let (badge, badge_role) = format::badge(c.channel);
@@ -72,7 +77,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             None,
             kv(
                 "First seen",
-                &format::date_time(c.first_seen, app.tz),
+                &format::date_time(c.first_seen, app.config.tz),
                 value_w,
                 theme,
             ),
@@ -81,7 +86,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             None,
             kv(
                 "Last seen",
-                &format::date_time(c.last_seen, app.tz),
+                &format::date_time(c.last_seen, app.config.tz),
                 value_w,
                 theme,
             ),
@@ -139,7 +144,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
                 (Some(err), _) => Span::styled(sanitize::line(err), theme.style(Role::Error)),
                 (None, true) => Span::styled("saving…", theme.style(Role::Notice)),
                 _ => {
-                    let keys = app.keymap.hints(
+                    let keys = app.config.keymap.hints(
                         Context::Form,
                         &[(Command::FormSave, "save"), (Command::Back, "cancel")],
                     );
@@ -213,6 +218,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             }
             Item::Note(id) => {
                 let Some(note) = app
+                    .mirror
                     .notes
                     .get(&c.id)
                     .and_then(|v| v.iter().find(|n| n.id == *id))
@@ -227,7 +233,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
                             theme.style(Role::AgentName).patch(base),
                         ),
                         Span::styled(
-                            format!(" · {}", format::date_time(note.created_at, app.tz)),
+                            format!(" · {}", format::date_time(note.created_at, app.config.tz)),
                             theme.style(Role::Time).patch(base),
                         ),
                     ]),
@@ -254,7 +260,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             Item::Scheduled(id) => {
                 let Some(s) = app
                     .open
-                    .and_then(|cv| app.scheduled.get(&cv))
+                    .and_then(|cv| app.mirror.scheduled.get(&cv))
                     .and_then(|v| v.iter().find(|s| s.id == *id))
                 else {
                     continue;
@@ -271,7 +277,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
                     Line::from(Span::styled(
                         format!(
                             "  {} · {}{}",
-                            format::date_time(s.send_at, app.tz),
+                            format::date_time(s.send_at, app.config.tz),
                             sanitize::line(&s.created_by.name),
                             // An admin's change to someone's message, named.
                             s.updated_by

@@ -108,6 +108,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     };
     let search = if q.is_empty() && !searching {
         let key = app
+            .config
             .keymap
             .hint(
                 super::super::keymap::Context::List,
@@ -174,7 +175,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     // Six status views do not fit as tabs: the one in force, and its key.
     let sv = super::super::app::status_view_index(&app.filters.status);
     let mut status_spans = tabs(&[(super::super::app::STATUS_VIEWS[sv].0, true)], theme).spans;
-    if let Some(k) = app.keymap.hint(
+    if let Some(k) = app.config.keymap.hint(
         super::super::keymap::Context::List,
         super::super::command::Command::StatusNext,
     ) {
@@ -208,7 +209,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
     // Rows.
     let rows = a.list_rows;
     if app.list.view.is_empty() {
-        let text = if app.list.loading || app.me.is_none() {
+        let text = if app.list.loading || app.mirror.me.is_none() {
             "loading…"
         } else {
             "no conversations match"
@@ -229,7 +230,9 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         .skip(app.list.offset)
         .take(visible)
     {
-        let Some(c) = app.convs.get(id) else { continue };
+        let Some(c) = app.mirror.convs.get(id) else {
+            continue;
+        };
         let conv = &c.conversation;
         let y = rows.y + ((i - app.list.offset) as u16) * ROW_HEIGHT;
         let selected = i == app.list.selected;
@@ -281,7 +284,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         right.extend([
             Span::styled(badge, theme.style(badge_role).patch(base)),
             Span::styled(
-                format!(" {:>4}", format::relative(app.now, time, app.tz)),
+                format!(" {:>4}", format::relative(app.now, time, app.config.tz)),
                 theme.style(Role::Time).patch(base),
             ),
         ]);
@@ -312,7 +315,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             (ConvStatus::Open, _) => None,
             (ConvStatus::Pending, _) => Some(("pending".to_string(), Role::StatusPending)),
             (ConvStatus::Snoozed, Some(t)) => Some((
-                format!("zz {}", format::relative_future(app.now, t, app.tz)),
+                format!("zz {}", format::relative_future(app.now, t, app.config.tz)),
                 Role::StatusSnoozed,
             )),
             (ConvStatus::Snoozed, None) => Some(("zz reply".to_string(), Role::StatusSnoozed)),

@@ -126,7 +126,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             (
                 format!(
                     "○ offline: last known inbox, {} (read-only)",
-                    at.with_timezone(&app.tz).format("%d %b %H:%M")
+                    at.with_timezone(&app.config.tz).format("%d %b %H:%M")
                 ),
                 Role::Offline,
             )
@@ -136,6 +136,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         ConnState::Reconnecting { retry_in, since } => {
             let left = retry_in.as_secs() as i64 - (app.now - *since).num_seconds();
             let now = app
+                .config
                 .keymap
                 .hint(super::super::keymap::Context::List, Command::ReconnectNow)
                 .map(|k| format!(" · {k} now"))
@@ -148,6 +149,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         ConnState::Unauthorized => ("○ offline: token refused".to_string(), Role::Offline),
     };
     let who = app
+        .mirror
         .me
         .as_ref()
         .map(|m| sanitize::line(&m.name))
@@ -182,7 +184,7 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
             let ctx = app.context();
             let mut spans = Vec::new();
             for cmd in hint_commands(ctx) {
-                if let Some(k) = app.keymap.hint(ctx, *cmd) {
+                if let Some(k) = app.config.keymap.hint(ctx, *cmd) {
                     spans.push(Span::styled(
                         format!(" {k}"),
                         theme.style(Role::HintKey).patch(base),

@@ -16,7 +16,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame) {
-    let h = (app.agents.len() as u16 + 4).clamp(6, area.height.saturating_sub(4));
+    let h = (app.mirror.agents.len() as u16 + 4).clamp(6, area.height.saturating_sub(4));
     let r = super::centered(area, 56, h);
     let title = match app.marked.len() {
         0 => "Assignees".to_string(),
@@ -31,7 +31,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
         .filter(|_| app.marked.is_empty())
         .map(|c| &c.conversation);
     let mut lines = Vec::new();
-    if app.agents.is_empty() {
+    if app.mirror.agents.is_empty() {
         lines.push(Line::from(Span::styled(
             "loading agents…",
             theme.style(Role::Muted),
@@ -39,7 +39,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     }
     let rows = inner.height.saturating_sub(2) as usize;
     let first = (selected + 1).saturating_sub(rows);
-    for (i, a) in app.agents.iter().enumerate().skip(first).take(rows) {
+    for (i, a) in app.mirror.agents.iter().enumerate().skip(first).take(rows) {
         let assigned = conv.and_then(|c| c.assignees.iter().find(|x| x.agent_id == a.id));
         let base = if i == selected {
             theme.style(Role::Selected)
@@ -55,7 +55,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
         ];
         if let Some(x) = assigned {
             spans.push(Span::styled(
-                format!("since {}", format::date_time(x.assigned_at, app.tz)),
+                format!("since {}", format::date_time(x.assigned_at, app.config.tz)),
                 theme.style(Role::Time).patch(base),
             ));
         }
@@ -70,7 +70,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(Context::Popup, HINTS),
+        app.config.keymap.hints(Context::Popup, HINTS),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
@@ -93,14 +93,14 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     };
     match cmd {
         Command::PopupNext => {
-            if *selected + 1 < app.agents.len() {
+            if *selected + 1 < app.mirror.agents.len() {
                 *selected += 1;
             }
         }
         Command::PopupPrev => *selected = selected.saturating_sub(1),
         Command::PopupClose => app.popup = None,
         Command::PopupConfirm | Command::PopupRemove if !app.marked.is_empty() => {
-            let Some(agent_id) = app.agents.get(*selected).map(|a| a.id) else {
+            let Some(agent_id) = app.mirror.agents.get(*selected).map(|a| a.id) else {
                 return true;
             };
             app.popup = None;
@@ -112,7 +112,8 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             super::super::triage::bulk(app, action, fx);
         }
         Command::PopupConfirm | Command::PopupRemove => {
-            let (Some(agent), Some(conv)) = (app.agents.get(*selected), app.open_conv()) else {
+            let (Some(agent), Some(conv)) = (app.mirror.agents.get(*selected), app.open_conv())
+            else {
                 return true;
             };
             let assigned = conv.conversation.is_assigned_to(agent.id);

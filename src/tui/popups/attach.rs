@@ -79,7 +79,7 @@ pub fn draw(app: &App, form: &AttachForm, theme: &Theme, area: Rect, f: &mut Fra
         lines.push(Line::raw(""));
     }
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Picker,
             &[
                 (Command::PickerAdd, "complete"),

@@ -60,7 +60,7 @@ pub fn draw(app: &App, form: &BroadcastForm, theme: &Theme, area: Rect, f: &mut 
         )),
         Ok(Some(t)) => Line::from(vec![
             Span::raw("          → "),
-            Span::styled(describe(t, app.tz), theme.style(Role::Connected)),
+            Span::styled(describe(t, app.config.tz), theme.style(Role::Connected)),
         ]),
         Err(e) => Line::from(Span::styled(
             format!("          {}", sanitize::line(&e)),
@@ -99,7 +99,7 @@ pub fn draw(app: &App, form: &BroadcastForm, theme: &Theme, area: Rect, f: &mut 
         _ => Line::raw(""),
     });
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Form,
             &[
                 (Command::FormNextField, "next field"),

@@ -20,7 +20,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     let width = area.width.saturating_sub(8).min(100);
     let w = width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
-    if app.broadcasts.is_empty() {
+    if app.mirror.broadcasts.is_empty() {
         lines.push(Line::from(Span::styled(
             "no broadcasts yet",
             theme.style(Role::Muted),
@@ -31,7 +31,14 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
         .saturating_sub(14)
         .clamp(3, 12);
     let first = (selected + 1).saturating_sub(rows);
-    for (i, b) in app.broadcasts.iter().enumerate().skip(first).take(rows) {
+    for (i, b) in app
+        .mirror
+        .broadcasts
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(rows)
+    {
         let base = if i == selected {
             theme.style(Role::Selected)
         } else {
@@ -43,7 +50,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
             BroadcastStatus::Done => Role::Connected,
             BroadcastStatus::Cancelled => Role::Muted,
         };
-        let when = format::date_time(b.finished_at.unwrap_or(b.send_at), app.tz);
+        let when = format::date_time(b.finished_at.unwrap_or(b.send_at), app.config.tz);
         let tag = wrap::truncate(&format!("#{}", sanitize::line(&b.tag.name)), 18);
         lines.push(Line::from(vec![
             Span::styled(
@@ -58,7 +65,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
             Span::styled(format!(" {when}"), theme.style(Role::Time).patch(base)),
         ]));
     }
-    if let Some(b) = app.broadcasts.get(selected) {
+    if let Some(b) = app.mirror.broadcasts.get(selected) {
         lines.push(Line::raw(""));
         let channels = if b.channels.is_empty() {
             "every channel".to_string()
@@ -84,12 +91,12 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
             format!(
                 "{}, {}",
                 sanitize::line(&b.created_by.name),
-                format::date_time(b.created_at, app.tz)
+                format::date_time(b.created_at, app.config.tz)
             ),
         ));
-        lines.push(detail("Sends", format::date_time(b.send_at, app.tz)));
+        lines.push(detail("Sends", format::date_time(b.send_at, app.config.tz)));
         if let Some(t) = b.finished_at {
-            lines.push(detail("Ended", format::date_time(t, app.tz)));
+            lines.push(detail("Ended", format::date_time(t, app.config.tz)));
         }
         lines.push(detail("Result", progress(b)));
         for (i, l) in wrap::wrap(&sanitize::line(&b.text), w.saturating_sub(10).max(1))
@@ -102,7 +109,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(Context::Popup, HINTS),
+        app.config.keymap.hints(Context::Popup, HINTS),
         theme.style(Role::Muted),
     )));
     let r = super::centered(area, width, lines.len() as u16 + 2);
@@ -135,12 +142,12 @@ pub fn command(app: &mut App, cmd: Command) -> bool {
     };
     match cmd {
         Command::PopupNext => {
-            if *selected + 1 < app.broadcasts.len() {
+            if *selected + 1 < app.mirror.broadcasts.len() {
                 *selected += 1;
             }
         }
         Command::PopupPrev => *selected = selected.saturating_sub(1),
-        Command::PopupRemove => match app.broadcasts.get(*selected) {
+        Command::PopupRemove => match app.mirror.broadcasts.get(*selected) {
             Some(b) if b.is_pending() => {
                 app.popup = Some(Popup::Confirm {
                     message: format!(

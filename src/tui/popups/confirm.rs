@@ -19,8 +19,8 @@ pub fn draw(app: &App, message: &str, theme: &Theme, area: Rect, f: &mut Frame) 
     let [(yes, _), (no, _)] = HINTS else {
         unreachable!("a yes and a no")
     };
-    let yes = app.keymap.keys_for(Context::Popup, *yes);
-    let no = app.keymap.keys_for(Context::Popup, *no);
+    let yes = app.config.keymap.keys_for(Context::Popup, *yes);
+    let no = app.config.keymap.keys_for(Context::Popup, *no);
     let join = |v: Vec<super::super::keymap::Key>| {
         v.iter()
             .map(std::string::ToString::to_string)
@@ -73,7 +73,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                     });
                 }
                 ConfirmAction::RemoveCustomField(cid, key) => {
-                    if let Some(c) = app.customers.get(&cid) {
+                    if let Some(c) = app.mirror.customers.get(&cid) {
                         let mut fields = c.custom_fields.clone();
                         fields.remove(&key);
                         let patch = CustomerPatch {

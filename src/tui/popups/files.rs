@@ -41,7 +41,7 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
             let from = format!(
                 "  {} · {}",
                 who(m.kind, m.author_name.as_ref()),
-                format::date_time(m.created_at, app.tz)
+                format::date_time(m.created_at, app.config.tz)
             );
             let text = describe(a.kind, &a.name, &a.mime, a.size);
             let text = wrap::truncate(&text, w.saturating_sub(wrap::width(&from)).max(10));
@@ -60,13 +60,13 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
         lines.push(Line::raw(""));
     }
     lines.push(Line::raw(""));
-    let open_label = if app.desktop_open {
+    let open_label = if app.config.desktop_open {
         "open"
     } else {
         "save (no display here)"
     };
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Popup,
             &[
                 (Command::PopupConfirm, open_label),

@@ -13,7 +13,7 @@ use ratatui::Frame;
 
 /// The help text's lines: a heading per context, then "key  what it does".
 pub fn lines(app: &App) -> Vec<(Option<String>, String)> {
-    lines_for(&app.keymap)
+    lines_for(&app.config.keymap)
 }
 
 pub fn lines_for(keymap: &super::super::keymap::Keymap) -> Vec<(Option<String>, String)> {
@@ -63,7 +63,7 @@ pub fn draw(app: &App, scroll: usize, theme: &Theme, area: Rect, f: &mut Frame) 
     );
     let title = format!(
         "Keys in force ({})",
-        app.keymap.hints(Context::Popup, HINTS)
+        app.config.keymap.hints(Context::Popup, HINTS)
     );
     let inner = super::frame(f, r, &title, theme);
     let all = lines(app);

@@ -43,7 +43,7 @@ pub fn draw(
     lines.push(Line::from(Span::styled(
         format!(
             "Fix these rows and import again.  {}",
-            app.keymap.hints(Context::Popup, HINTS)
+            app.config.keymap.hints(Context::Popup, HINTS)
         ),
         theme.style(Role::Muted),
     )));

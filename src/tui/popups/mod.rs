@@ -86,7 +86,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
             selected,
             mode,
         }) => tags::draw(app, filter, *selected, mode, theme, area, f),
-        Some(Popup::Note(form)) => note::draw(&app.keymap, form, theme, area, f),
+        Some(Popup::Note(form)) => note::draw(&app.config.keymap, form, theme, area, f),
         Some(Popup::Broadcast(form)) => broadcast::draw(app, form, theme, area, f),
         Some(Popup::Schedule(form)) => schedule::draw(app, form, theme, area, f),
         Some(Popup::Broadcasts { selected }) => broadcasts::draw(app, *selected, theme, area, f),

@@ -88,7 +88,7 @@ pub fn draw(app: &App, p: &Palette, theme: &Theme, area: Rect, f: &mut Frame) {
             Span::styled(right, theme.style(right_role).patch(base)),
         ]));
     }
-    let hint = app.keymap.hints(
+    let hint = app.config.keymap.hints(
         Context::Picker,
         &[
             (Command::PopupConfirm, "run"),
@@ -115,11 +115,11 @@ fn describe(app: &App, from: Context, item: &Item) -> (String, String, Role) {
     match item {
         Item::Command(c) => (
             format!("{}  ({})", c.description(), c.name()),
-            app.keymap.hint(from, *c).unwrap_or_default(),
+            app.config.keymap.hint(from, *c).unwrap_or_default(),
             Role::HintKey,
         ),
         Item::Conversation(id) => {
-            let c = app.convs.get(id).map(|c| &c.conversation);
+            let c = app.mirror.convs.get(id).map(|c| &c.conversation);
             (
                 c.map(|c| c.customer_name.clone()).unwrap_or_default(),
                 c.map(|c| format!("conversation · {}", c.channel.display_name()))
@@ -137,7 +137,7 @@ fn describe(app: &App, from: Context, item: &Item) -> (String, String, Role) {
         }
         Item::Macro(name) => (
             format!("macro {name}"),
-            app.keymap.macro_key(from, name).unwrap_or_default(),
+            app.config.keymap.macro_key(from, name).unwrap_or_default(),
             Role::HintKey,
         ),
         Item::Line(l) => (format!(":{l}"), String::new(), Role::Muted),

@@ -44,7 +44,7 @@ pub fn draw(app: &App, m: &PriorityMenu, theme: &Theme, area: Rect, f: &mut Fram
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Popup,
             &[
                 (Command::PopupNext, "next"),

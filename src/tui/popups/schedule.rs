@@ -65,7 +65,7 @@ pub fn draw(app: &App, form: &ScheduleForm, theme: &Theme, area: Rect, f: &mut F
     lines.push(match schedule_time(app, form) {
         Ok(t) => Line::from(vec![
             Span::raw("          → "),
-            Span::styled(describe(t, app.tz), theme.style(Role::Connected)),
+            Span::styled(describe(t, app.config.tz), theme.style(Role::Connected)),
         ]),
         Err(e) => Line::from(Span::styled(
             format!("          {}", sanitize::line(&e)),
@@ -82,7 +82,7 @@ pub fn draw(app: &App, form: &ScheduleForm, theme: &Theme, area: Rect, f: &mut F
         )),
     });
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Form,
             &[
                 (Command::FormNextField, "next field"),

@@ -30,8 +30,8 @@ pub fn draw(app: &App, m: &SnoozeMenu, theme: &Theme, area: Rect, f: &mut Frame)
         } else {
             theme.style(Role::Text)
         };
-        let at = match when::snooze_until(w, app.now, app.tz) {
-            Ok(Some(t)) => super::super::format::date_time(t, app.tz),
+        let at = match when::snooze_until(w, app.now, app.config.tz) {
+            Ok(Some(t)) => super::super::format::date_time(t, app.config.tz),
             _ => String::new(),
         };
         lines.push(Line::from(vec![
@@ -51,9 +51,9 @@ pub fn draw(app: &App, m: &SnoozeMenu, theme: &Theme, area: Rect, f: &mut Frame)
             "\"in 3h\", \"fri 10:00\", \"2026-12-01 09:00\"",
             theme.style(Role::Placeholder),
         ),
-        (None, false) => match when::parse(typed, app.now, app.tz) {
+        (None, false) => match when::parse(typed, app.now, app.config.tz) {
             Ok(t) => Span::styled(
-                format!("→ {}", when::describe(t, app.tz)),
+                format!("→ {}", when::describe(t, app.config.tz)),
                 theme.style(Role::Notice),
             ),
             Err(e) => Span::styled(sanitize::line(&e), theme.style(Role::Muted)),
@@ -62,7 +62,7 @@ pub fn draw(app: &App, m: &SnoozeMenu, theme: &Theme, area: Rect, f: &mut Frame)
     lines.push(Line::from(below));
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.keymap.hints(
+        app.config.keymap.hints(
             Context::Picker,
             &[
                 (Command::PopupNext, "next"),

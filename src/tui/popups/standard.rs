@@ -34,7 +34,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
     let title = match &rows {
         Rows::Messages(fi, _) => format!(
             "Standard replies › {}",
-            sanitize::line(&app.standard[*fi].name)
+            sanitize::line(&app.mirror.standard[*fi].name)
         ),
         _ => "Standard replies".to_string(),
     };
@@ -53,7 +53,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
     } else {
         match &rows {
             Rows::Messages(fi, v) => {
-                let fl = &app.standard[*fi];
+                let fl = &app.mirror.standard[*fi];
                 let team = fl
                     .team
                     .as_ref()
@@ -127,7 +127,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
             .skip(first)
             .take(list_h as usize)
             .map(|(i, &fi)| {
-                let fl = &app.standard[fi];
+                let fl = &app.mirror.standard[fi];
                 let base = style(i);
                 let name = truncate(&sanitize::line(&fl.name), 28);
                 let info = format!("{} · {}", fl.channels_label(), fl.messages.len());
@@ -153,7 +153,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
             .skip(first)
             .take(list_h as usize)
             .map(|(i, h)| {
-                let m = &app.standard[h.folder].messages[h.message];
+                let m = &app.mirror.standard[h.folder].messages[h.message];
                 let text = truncate(&sanitize::line(&m.text), w.saturating_sub(2));
                 Line::from(Span::styled(
                     format!(" {text:<width$}", width = w.saturating_sub(1)),
@@ -167,7 +167,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
             .skip(first)
             .take(list_h as usize)
             .map(|(i, h)| {
-                let fl = &app.standard[h.folder];
+                let fl = &app.mirror.standard[h.folder];
                 let base = style(i);
                 let name = truncate(&sanitize::line(&fl.name), 18);
                 let text = truncate(
@@ -204,7 +204,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
         (Rows::Folders(v), None) => v
             .get(selected)
             .map(|&fi| {
-                app.standard[fi]
+                app.mirror.standard[fi]
                     .messages
                     .iter()
                     .take(4)
@@ -256,7 +256,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
     };
     f.render_widget(
         Paragraph::new(Span::styled(
-            app.keymap.hints(ctx, items),
+            app.config.keymap.hints(ctx, items),
             theme.style(Role::Muted),
         )),
         Rect {

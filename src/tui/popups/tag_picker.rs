@@ -41,6 +41,7 @@ pub fn draw(app: &App, filter: &Editor, selected: usize, theme: &Theme, area: Re
         lines.push(match c {
             TagChoice::Existing(t) => {
                 let count = app
+                    .mirror
                     .tags
                     .iter()
                     .find(|x| x.tag.id == t.id)

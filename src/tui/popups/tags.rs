@@ -35,7 +35,7 @@ pub fn draw(
         Span::styled("search: ", theme.style(Role::Label)),
         Span::styled(filter.text().to_string(), theme.style(Role::Input)),
     ])];
-    let listed: Vec<_> = Filters::tag_matches(&app.tags, filter.text())
+    let listed: Vec<_> = Filters::tag_matches(&app.mirror.tags, filter.text())
         .into_iter()
         .filter(|t| !matches!(mode, TagsMode::MergeInto(from) if *from == t.tag.id))
         .collect();
@@ -81,7 +81,12 @@ pub fn draw(
             ),
         ]));
     }
-    let key = |c: Command| app.keymap.hint(Context::Picker, c).unwrap_or_default();
+    let key = |c: Command| {
+        app.config
+            .keymap
+            .hint(Context::Picker, c)
+            .unwrap_or_default()
+    };
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
         format!(
@@ -106,7 +111,7 @@ fn listed(app: &App) -> Vec<TagInfo> {
     let Some(Popup::Tags { filter, mode, .. }) = &app.popup else {
         return Vec::new();
     };
-    Filters::tag_matches(&app.tags, filter.text())
+    Filters::tag_matches(&app.mirror.tags, filter.text())
         .into_iter()
         .filter(|t| !matches!(mode, TagsMode::MergeInto(from) if *from == t.tag.id))
         .cloned()
@@ -128,6 +133,7 @@ pub const HINTS: &[(Command, &str)] = &[
 pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     let listed = listed(app);
     let admin = app
+        .mirror
         .me
         .as_ref()
         .is_some_and(crate::protocol::model::Agent::is_admin);
@@ -178,7 +184,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             }
             TagsMode::MergeInto(from) => {
                 if let Some(into) = current {
-                    let from_info = app.tags.iter().find(|t| t.tag.id == from).cloned();
+                    let from_info = app.mirror.tags.iter().find(|t| t.tag.id == from).cloned();
                     let message = match from_info {
                         Some(f) => format!(
                             "Merge {} ({} customers) into {}? {} goes away.",

@@ -59,6 +59,7 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, f: &mut Frame) {
         spans.push(Span::raw(" "));
     }
     if !app
+        .mirror
         .me
         .as_ref()
         .is_some_and(crate::protocol::model::Agent::is_admin)
@@ -97,6 +98,7 @@ pub fn draw(app: &App, theme: &Theme, area: Rect, f: &mut Frame) {
     f.render_widget(lb, left);
     if list.is_empty() {
         let hint = app
+            .config
             .keymap
             .hint(
                 super::super::keymap::Context::Settings,
@@ -289,7 +291,7 @@ pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &m
             } else {
                 "New folder"
             },
-            (12 + app.agents.len() as u16).min(area.height.saturating_sub(2)),
+            (12 + app.mirror.agents.len() as u16).min(area.height.saturating_sub(2)),
         ),
         FormKind::Message { id, .. } => (
             if id.is_some() {
@@ -344,7 +346,7 @@ pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &m
                 theme.style(Role::Muted),
             )));
             let team_name = team
-                .and_then(|t| app.teams.iter().find(|x| x.id == t))
+                .and_then(|t| app.mirror.teams.iter().find(|x| x.id == t))
                 .map(|t| t.name.clone())
                 .unwrap_or_else(|| "every team".into());
             let tstyle = if on(FolderField::Team) {
@@ -363,7 +365,7 @@ pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &m
                     theme.style(Role::Muted),
                 ),
             ]));
-            for (i, a) in app.agents.iter().enumerate() {
+            for (i, a) in app.mirror.agents.iter().enumerate() {
                 let mark = if assignees.contains(&a.id) {
                     "[x]"
                 } else {
@@ -382,6 +384,7 @@ pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &m
         }
         FormKind::Message { folder, text, .. } => {
             let name = app
+                .mirror
                 .standard
                 .iter()
                 .find(|x| x.id == *folder)
@@ -460,7 +463,7 @@ pub fn draw_form(app: &App, form: &super::Form, theme: &Theme, area: Rect, f: &m
         ],
         FormKind::Path { .. } => &[(Command::FormSave, "go"), (Command::Back, "cancel")],
     };
-    let hint = app.keymap.hints(Context::Form, items);
+    let hint = app.config.keymap.hints(Context::Form, items);
     footer.push(Line::from(Span::styled(hint, theme.style(Role::Muted))));
     let fh = footer.len() as u16;
     let top = Rect {

@@ -88,7 +88,8 @@ pub struct SettingsState {
 
 /// The folders shown, after the channel filter.
 pub fn folders(app: &App) -> Vec<&StandardFolder> {
-    app.standard
+    app.mirror
+        .standard
         .iter()
         .filter(|f| app.settings.channel.is_none_or(|c| f.serves(c)))
         .collect()
@@ -99,7 +100,8 @@ pub fn selected_folder(app: &App) -> Option<&StandardFolder> {
 }
 
 fn is_admin(app: &App) -> bool {
-    app.me
+    app.mirror
+        .me
         .as_ref()
         .is_some_and(super::super::protocol::model::Agent::is_admin)
 }
@@ -219,7 +221,7 @@ fn need_admin(app: &mut App) -> bool {
 /// Whether the agent may make folders at all (admins; agents unless the
 /// server keeps standard messages for admins).
 fn may_add_folders(app: &mut App) -> bool {
-    if is_admin(app) || app.standard_editing == StandardEditing::Everyone {
+    if is_admin(app) || app.mirror.standard_editing == StandardEditing::Everyone {
         true
     } else {
         app.notify(
@@ -232,16 +234,7 @@ fn may_add_folders(app: &mut App) -> bool {
 
 /// Whether the agent may change `folder`; says why not.
 fn may_change(app: &mut App, folder: &StandardFolder) -> bool {
-    let Some(me) = app.me.as_ref() else {
-        return false;
-    };
-    let ids: Vec<AgentId> = folder.assignees.iter().map(|a| a.id).collect();
-    match may_manage(
-        me,
-        app.standard_editing,
-        folder.team.as_ref().map(|t| t.id),
-        &ids,
-    ) {
+    match super::standard::may_change(app, folder) {
         Ok(()) => true,
         Err(why) => {
             app.notify(why, Level::Info);
@@ -299,7 +292,7 @@ pub fn command(app: &mut App, cmd: Command, _fx: &mut Vec<Effect>) -> bool {
                 let mut form = folder_form(app, None);
                 // An agent's folder starts as its own.
                 if let (false, Some(me), FormKind::Folder { assignees, .. }) =
-                    (is_admin(app), app.me.as_ref(), &mut form.kind)
+                    (is_admin(app), app.mirror.me.as_ref(), &mut form.kind)
                 {
                     assignees.insert(me.id);
                 }
@@ -407,13 +400,15 @@ pub fn form_editor(form: &mut Form) -> Option<&mut Editor> {
 
 /// A command while a form is open.
 pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
-    let agents = app.agents.len();
+    let agents = app.mirror.agents.len();
     // An agent chooses among its own teams: the others would be refused.
     let teams: Vec<TeamId> = app
+        .mirror
         .teams
         .iter()
         .filter(|t| {
-            app.me
+            app.mirror
+                .me
                 .as_ref()
                 .is_some_and(|me| me.is_admin() || me.teams.iter().any(|x| x.id == t.id))
         })
@@ -469,7 +464,7 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 agent_cursor,
                 ..
             } => {
-                if let Some(a) = app.agents.get(*agent_cursor) {
+                if let Some(a) = app.mirror.agents.get(*agent_cursor) {
                     if !assignees.remove(&a.id) {
                         assignees.insert(a.id);
                     }

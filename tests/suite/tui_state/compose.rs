@@ -23,7 +23,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
     };
     assert_eq!(text, "Thanks 👍\nBye");
     assert!(app.draft().unwrap().is_empty());
-    assert_eq!(app.logs[&1].pending.len(), 1);
+    assert_eq!(app.mirror.logs[&1].pending.len(), 1);
 
     update(
         &mut app,
@@ -34,7 +34,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
             away: false,
         })),
     );
-    let p = &app.logs[&1].pending[0];
+    let p = &app.mirror.logs[&1].pending[0];
     assert!(matches!(&p.state, PendingState::Failed(e) if e.contains("cannot reach")));
     assert_eq!(p.text, "Thanks 👍\nBye", "the text is not lost");
     assert!(app.notice.as_ref().unwrap().text.contains("not sent"));
@@ -74,8 +74,8 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
             away: false,
         })),
     );
-    assert!(app.logs[&1].pending.is_empty());
-    assert_eq!(app.logs[&1].messages.last().unwrap().id, 77);
+    assert!(app.mirror.logs[&1].pending.is_empty());
+    assert_eq!(app.mirror.logs[&1].messages.last().unwrap().id, 77);
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn attaching_a_file_completes_the_path_checks_it_uploads_and_sends_it_with_the_t
     }
     assert!(app.draft_files.is_empty());
     assert_eq!(
-        app.logs[&1].pending.last().unwrap().attachment,
+        app.mirror.logs[&1].pending.last().unwrap().attachment,
         Some(stored)
     );
 
@@ -270,7 +270,7 @@ fn the_files_list_opens_or_saves_the_chosen_file() {
         sha256: "cd".repeat(32),
         created_at: fixtures::now(),
     };
-    let log = app.logs.get_mut(&1).unwrap();
+    let log = app.mirror.logs.get_mut(&1).unwrap();
     let mut older = log.messages.last().unwrap().clone();
     older.id = 500;
     older.attachment = Some(file(1, "older.png"));
@@ -279,7 +279,7 @@ fn the_files_list_opens_or_saves_the_chosen_file() {
     newer.attachment = Some(file(2, "newer.png"));
     log.upsert(older);
     log.upsert(newer);
-    app.download_dir = "/tmp/dl".into();
+    app.config.download_dir = "/tmp/dl".into();
     press(&mut app, "o");
     assert!(matches!(
         app.popup,
@@ -310,8 +310,8 @@ fn the_files_list_opens_or_saves_the_chosen_file() {
 #[test]
 fn images_in_a_loaded_conversation_get_previews_once() {
     let mut app = fixtures::app_with_open(4);
-    app.previews_enabled = true;
-    let mut m = app.logs[&1].messages.last().unwrap().clone();
+    app.config.previews_enabled = true;
+    let mut m = app.mirror.logs[&1].messages.last().unwrap().clone();
     m.id = 700;
     m.attachment = Some(Attachment {
         id: 5,
@@ -362,7 +362,7 @@ fn images_in_a_loaded_conversation_get_previews_once() {
 fn the_retry_key_sends_a_refused_reply_again_and_the_window_is_told() {
     let mut app = fixtures::app_with_open(3);
     app.focus = Focus::Pane(Pane::Chat);
-    let log = app.logs.get_mut(&1).unwrap();
+    let log = app.mirror.logs.get_mut(&1).unwrap();
     let mut failed = log.messages.last().unwrap().clone();
     failed.id = 777;
     failed.kind = MessageKind::Agent;
@@ -377,14 +377,18 @@ fn the_retry_key_sends_a_refused_reply_again_and_the_window_is_told() {
     // On the API channel there is no window; on WeChat after 48 hours
     // there is, and it is said before anything is typed.
     assert_eq!(app.reply_notice(), None);
-    let conv = &mut app.convs.get_mut(&1).unwrap().conversation;
+    let conv = &mut app.mirror.convs.get_mut(&1).unwrap().conversation;
     conv.channel = ChannelKind::Wechat;
     conv.via_platform = true;
     conv.customer_last_at = Some(app.now - chrono::Duration::hours(49));
     let notice = app.reply_notice().unwrap();
     assert!(notice.contains("48-hour reply window closed"), "{notice}");
-    app.convs.get_mut(&1).unwrap().conversation.customer_last_at =
-        Some(app.now - chrono::Duration::hours(47));
+    app.mirror
+        .convs
+        .get_mut(&1)
+        .unwrap()
+        .conversation
+        .customer_last_at = Some(app.now - chrono::Duration::hours(47));
     assert_eq!(app.reply_notice(), None);
 }
 
@@ -403,7 +407,7 @@ fn the_attach_prompt_refuses_what_the_platform_cannot_carry() {
     let mut app = fixtures::app_with_open(4);
     let open_on = |app: &mut App, channel: ChannelKind| {
         let id = app.open.unwrap();
-        app.convs.get_mut(&id).unwrap().conversation.channel = channel;
+        app.mirror.convs.get_mut(&id).unwrap().conversation.channel = channel;
         app.popup = None;
         app.focus = Focus::Compose;
         press(app, "ctrl-t ctrl-u");

@@ -53,7 +53,10 @@ fn profile_fields_are_edited_in_place_and_checked_before_saving() {
         })),
     );
     assert!(app.customer_ui.edit.is_none());
-    assert_eq!(app.customers[&1].email.as_deref(), Some("mei@new.example"));
+    assert_eq!(
+        app.mirror.customers[&1].email.as_deref(),
+        Some("mei@new.example")
+    );
 
     // Age must be a whole number; Esc leaves without saving.
     press(&mut app, "j j j e ctrl-u");
@@ -92,11 +95,11 @@ fn profile_fields_are_edited_in_place_and_checked_before_saving() {
 #[test]
 fn tags_notes_and_scheduled_messages_from_the_panel() {
     let mut app = fixtures::app_with_open(3);
-    app.scheduled.insert(1, vec![]);
+    app.mirror.scheduled.insert(1, vec![]);
     press(&mut app, "3");
     let fx = press(&mut app, "t");
     assert!(fx.contains(&Effect::LoadTags));
-    app.tags = vec![
+    app.mirror.tags = vec![
         TagInfo {
             tag: Tag {
                 id: 1,
@@ -219,7 +222,7 @@ fn the_tags_popup_filters_the_list_and_manages_tags() {
     let mut app = fixtures::app(6);
     let fx = press(&mut app, "#");
     assert!(fx.contains(&Effect::LoadTags));
-    app.tags = vec![
+    app.mirror.tags = vec![
         TagInfo {
             tag: Tag {
                 id: 1,
@@ -315,7 +318,7 @@ fn the_tags_popup_filters_the_list_and_manages_tags() {
 fn a_broadcast_from_the_tags_popup_shows_its_reach_and_sends() {
     let mut app = fixtures::app(6);
     press(&mut app, "#");
-    app.tags = vec![TagInfo {
+    app.mirror.tags = vec![TagInfo {
         tag: Tag {
             id: 1,
             name: "VIP".into(),
@@ -420,7 +423,11 @@ fn broadcasts_are_reviewed_live_and_a_running_one_cancelled() {
         ])))),
     );
     assert_eq!(
-        app.broadcasts.iter().map(|b| b.id).collect::<Vec<_>>(),
+        app.mirror
+            .broadcasts
+            .iter()
+            .map(|b| b.id)
+            .collect::<Vec<_>>(),
         vec![2, 1],
         "newest first"
     );
@@ -434,8 +441,14 @@ fn broadcasts_are_reviewed_live_and_a_running_one_cancelled() {
             },
         ),
     );
-    assert_eq!(app.broadcasts.len(), 2);
-    assert_eq!((app.broadcasts[0].sent, app.broadcasts[0].failed), (25, 1));
+    assert_eq!(app.mirror.broadcasts.len(), 2);
+    assert_eq!(
+        (
+            app.mirror.broadcasts[0].sent,
+            app.mirror.broadcasts[0].failed
+        ),
+        (25, 1)
+    );
     // A finished one cannot be cancelled; a running one asks first.
     press(&mut app, "j");
     assert!(press(&mut app, "-").is_empty());
@@ -452,7 +465,7 @@ fn broadcasts_are_reviewed_live_and_a_running_one_cancelled() {
 #[test]
 fn only_admins_review_broadcasts() {
     let mut app = fixtures::app(3);
-    app.me = Some(fixtures::agents()[1].clone());
+    app.mirror.me = Some(fixtures::agents()[1].clone());
     assert!(press(&mut app, "B").is_empty());
     assert!(app.popup.is_none());
 }

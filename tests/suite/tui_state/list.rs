@@ -14,7 +14,7 @@ fn filters_narrow_the_list_at_once_and_ask_the_server() {
         .list
         .view
         .iter()
-        .all(|id| app.convs[id].conversation.channel == ChannelKind::Line));
+        .all(|id| app.mirror.convs[id].conversation.channel == ChannelKind::Line));
     assert!(
         matches!(&fx[..], [Effect::LoadConversations { query, .. }] if query.channel == Some(ChannelKind::Line))
     );
@@ -25,13 +25,13 @@ fn filters_narrow_the_list_at_once_and_ask_the_server() {
         .list
         .view
         .iter()
-        .all(|id| !app.convs[id].conversation.bot_active));
+        .all(|id| !app.mirror.convs[id].conversation.bot_active));
     press(&mut app, "S");
     assert!(app
         .list
         .view
         .iter()
-        .all(|id| app.convs[id].conversation.bot_active));
+        .all(|id| app.mirror.convs[id].conversation.bot_active));
     press(&mut app, "S");
     assert_eq!(app.filters.section, None);
 
@@ -39,7 +39,7 @@ fn filters_narrow_the_list_at_once_and_ask_the_server() {
     assert_eq!(names(&app), vec!["佐藤陽菜"], "assigned to me");
     press(&mut app, "o");
     assert!(app.list.view.iter().all(|id| {
-        let c = &app.convs[id].conversation;
+        let c = &app.mirror.convs[id].conversation;
         !c.assignees.is_empty() && !c.is_assigned_to(1)
     }));
     press(&mut app, "n");
@@ -47,7 +47,7 @@ fn filters_narrow_the_list_at_once_and_ask_the_server() {
         .list
         .view
         .iter()
-        .all(|id| app.convs[id].conversation.assignees.is_empty()));
+        .all(|id| app.mirror.convs[id].conversation.assignees.is_empty()));
     press(&mut app, "ctrl-a");
     assert_eq!(app.list.view.len(), 12);
 
@@ -75,7 +75,7 @@ fn a_search_hit_deep_in_the_history_comes_from_the_server() {
     );
     let generation = app.list.generation;
     let row = ConversationRow {
-        conversation: app.convs[&5].conversation.clone(),
+        conversation: app.mirror.convs[&5].conversation.clone(),
         unread: 0,
     };
     update(
@@ -111,19 +111,19 @@ fn a_search_hit_deep_in_the_history_comes_from_the_server() {
 fn inbound_messages_count_as_unread_until_opened() {
     let mut app = fixtures::app(6);
     let before = app.total_unread();
-    let unread_3 = app.convs[&3].unread();
+    let unread_3 = app.mirror.convs[&3].unread();
     let ev = inbound(&app, 3, 9001, "any update?");
     update(&mut app, event(10, ev));
-    assert_eq!(app.convs[&3].unread(), unread_3 + 1);
+    assert_eq!(app.mirror.convs[&3].unread(), unread_3 + 1);
     assert_eq!(app.total_unread(), before + 1);
     assert_eq!(app.list.view[0], 3, "moves to the top");
-    assert_eq!(app.last_seq, Some(10));
+    assert_eq!(app.mirror.last_seq, Some(10));
 
     // Opening it marks it read, locally at once and on the server.
     app.list.selected = 0;
     let fx = press(&mut app, "enter");
     assert_eq!(app.open, Some(3));
-    assert_eq!(app.convs[&3].unread(), 0);
+    assert_eq!(app.mirror.convs[&3].unread(), 0);
     assert!(fx.contains(&Effect::MarkRead(3)));
     assert!(fx.contains(&Effect::LoadMessages {
         conversation: 3,
@@ -134,13 +134,13 @@ fn inbound_messages_count_as_unread_until_opened() {
     // While it is open and looked at, new messages are read as they come.
     let ev = inbound(&app, 3, 9002, "hello?");
     let fx = update(&mut app, event(11, ev));
-    assert_eq!(app.convs[&3].unread(), 0);
+    assert_eq!(app.mirror.convs[&3].unread(), 0);
     assert!(fx.contains(&Effect::MarkRead(3)));
 
     // Read elsewhere by this agent: the count follows; by others: it does not.
     let ev = inbound(&app, 4, 9003, "hi");
     update(&mut app, event(12, ev));
-    let n = app.convs[&4].conversation.inbound_count;
+    let n = app.mirror.convs[&4].conversation.inbound_count;
     update(
         &mut app,
         event(
@@ -152,7 +152,7 @@ fn inbound_messages_count_as_unread_until_opened() {
             },
         ),
     );
-    assert!(app.convs[&4].unread() > 0);
+    assert!(app.mirror.convs[&4].unread() > 0);
     update(
         &mut app,
         event(
@@ -164,13 +164,13 @@ fn inbound_messages_count_as_unread_until_opened() {
             },
         ),
     );
-    assert_eq!(app.convs[&4].unread(), 0);
+    assert_eq!(app.mirror.convs[&4].unread(), 0);
 }
 
 #[test]
 fn a_page_does_not_undo_newer_events() {
     let mut app = fixtures::app(3);
-    let stale = app.convs[&2].conversation.clone();
+    let stale = app.mirror.convs[&2].conversation.clone();
     let ev = inbound(&app, 2, 500, "newest");
     update(&mut app, event(20, ev));
     let generation = app.list.generation;
@@ -190,7 +190,7 @@ fn a_page_does_not_undo_newer_events() {
         })),
     );
     assert_eq!(
-        app.convs[&2]
+        app.mirror.convs[&2]
             .conversation
             .last_message
             .as_ref()
@@ -229,7 +229,7 @@ fn list_movement_pages_in_more_and_mouse_selects() {
 #[test]
 fn scrolling_to_the_top_loads_older_messages() {
     let mut app = fixtures::app_with_open(3);
-    app.logs.get_mut(&1).unwrap().has_more = true;
+    app.mirror.logs.get_mut(&1).unwrap().has_more = true;
     app.size = (120, 30);
     let fx = press(&mut app, "g");
     assert_eq!(
@@ -239,7 +239,7 @@ fn scrolling_to_the_top_loads_older_messages() {
             before: Some(1)
         }]
     );
-    assert!(app.logs[&1].loading);
+    assert!(app.mirror.logs[&1].loading);
     // While loading, scrolling asks no more.
     assert!(press(&mut app, "k").is_empty());
     let older = Message {
@@ -267,7 +267,7 @@ fn scrolling_to_the_top_loads_older_messages() {
             }),
         })),
     );
-    let log = &app.logs[&1];
+    let log = &app.mirror.logs[&1];
     assert_eq!(log.messages[0].text, "the very first message");
     assert!(!log.has_more && !log.loading);
     press(&mut app, "G");
@@ -279,7 +279,7 @@ fn the_status_view_and_sort_order_follow_keys_and_events() {
     let mut app = fixtures::app(4);
     assert_eq!(app.filters.query().status, Some(StatusSet::active()));
     // A conversation resolved elsewhere leaves the active view.
-    let mut c = app.convs[&2].conversation.clone();
+    let mut c = app.mirror.convs[&2].conversation.clone();
     c.status = ConvStatus::Resolved;
     update(
         &mut app,
@@ -307,7 +307,7 @@ fn the_status_view_and_sort_order_follow_keys_and_events() {
     press(&mut app, "v");
     assert_eq!(app.filters.status, Some(StatusSet::active()));
     // Priority first, then newest.
-    let mut c = app.convs[&4].conversation.clone();
+    let mut c = app.mirror.convs[&4].conversation.clone();
     c.priority = Priority::Urgent;
     update(
         &mut app,
@@ -455,7 +455,7 @@ fn channel_tabs_follow_the_connected_accounts_with_unread_counts() {
         ChannelKind::Messenger => 31,
         ChannelKind::Wechat => 41,
     };
-    for row in app.convs.values_mut() {
+    for row in app.mirror.convs.values_mut() {
         row.conversation.channel_account_id = account(&row.conversation);
     }
     let acc = |id, kind, name: &str| ChannelAccount {
@@ -527,7 +527,7 @@ fn channel_tabs_follow_the_connected_accounts_with_unread_counts() {
         .list
         .view
         .iter()
-        .all(|id| app.convs[id].conversation.channel_account_id == 11));
+        .all(|id| app.mirror.convs[id].conversation.channel_account_id == 11));
     // alt-2: every WhatsApp account; no single tab is lit, f goes to the
     // first of them.
     press(&mut app, "alt-2");

@@ -102,7 +102,7 @@ fn event(seq: Seq, kind: EventKind) -> Msg {
 }
 
 fn inbound(app: &App, id: ConversationId, msg_id: MessageId, text: &str) -> EventKind {
-    let mut conversation = app.convs[&id].conversation.clone();
+    let mut conversation = app.mirror.convs[&id].conversation.clone();
     conversation.inbound_count += 1;
     conversation.last_activity_at = fixtures::now();
     conversation.last_message = Some(MessagePreview {
@@ -134,6 +134,6 @@ fn names(app: &App) -> Vec<String> {
     app.list
         .view
         .iter()
-        .map(|id| app.convs[id].conversation.customer_name.clone())
+        .map(|id| app.mirror.convs[id].conversation.customer_name.clone())
         .collect()
 }

@@ -24,7 +24,7 @@ fn help_and_emoji_popups() {
 #[test]
 fn the_emacs_preset_drives_the_same_commands() {
     let mut app = fixtures::app(5);
-    app.keymap = Keymap::preset("emacs").unwrap();
+    app.config.keymap = Keymap::preset("emacs").unwrap();
     press(&mut app, "ctrl-n ctrl-n");
     assert_eq!(app.list.selected, 2);
     press(&mut app, "enter");
@@ -34,7 +34,7 @@ fn the_emacs_preset_drives_the_same_commands() {
 #[test]
 fn the_palette_finds_commands_conversations_and_replies() {
     let mut app = fixtures::app_with_open(6);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     press(&mut app, "ctrl-k");
     assert!(matches!(app.popup, Some(Popup::Palette(_))));
     assert_eq!(app.context(), chatsmart::tui::keymap::Context::Picker);
@@ -142,8 +142,8 @@ fn typed_commands_complete_run_and_are_remembered() {
 fn macros_run_from_a_key_or_the_palette_and_report_failures() {
     use chatsmart::tui::macros::{MacroReport, Planned};
     let mut app = fixtures::app_with_open(4);
-    app.standard = fixtures::standard_folders();
-    app.personal_macros = vec![
+    app.mirror.standard = fixtures::standard_folders();
+    app.config.personal_macros = vec![
         Macro {
             name: "Shipping answer".into(),
             steps: vec![
@@ -162,7 +162,7 @@ fn macros_run_from_a_key_or_the_palette_and_report_failures() {
         },
     ];
     chatsmart::tui::macros::combine(&mut app);
-    let errors = app.keymap.apply(
+    let errors = app.config.keymap.apply(
         "keymap.toml",
         "[global]\n\"f5\" = \"macro.Shipping answer\"\n",
     );
@@ -247,7 +247,7 @@ fn notifications_for_what_needs_attention_but_not_while_typing_there() {
     let fx = update(&mut app, event(62, e));
     assert!(notes(&fx).is_empty());
     // The bot hands over; a snooze ends; a new request.
-    let mut c = app.convs[&2].conversation.clone();
+    let mut c = app.mirror.convs[&2].conversation.clone();
     c.bot_active = false;
     let fx = update(
         &mut app,
@@ -275,8 +275,8 @@ fn notifications_for_what_needs_attention_but_not_while_typing_there() {
     );
     assert_eq!(notes(&fx)[0].title, "Snooze ended");
     // Configured per kind.
-    app.notify.new_request = Alert::Bell;
-    app.notify.bot_handoff = Alert::Off;
+    app.config.notify.new_request = Alert::Bell;
+    app.config.notify.bot_handoff = Alert::Off;
     let mut fresh = c.clone();
     fresh.id = 99;
     let fx = update(
@@ -310,7 +310,7 @@ fn the_palette_asks_the_server_for_conversations_not_loaded() {
     press(&mut app, "ctrl-k");
     let fx = type_text(&mut app, "zo");
     assert_eq!(fx.last(), Some(&Effect::FindConversations("zo".into())));
-    let mut far = app.convs[&2].conversation.clone();
+    let mut far = app.mirror.convs[&2].conversation.clone();
     far.id = 4242;
     far.customer_name = "Zoe Faraway".into();
     update(

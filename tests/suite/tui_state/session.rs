@@ -29,7 +29,7 @@ fn connection_state_and_resync() {
     assert!(fx
         .iter()
         .any(|f| matches!(f, Effect::LoadConversations { .. })));
-    assert_eq!(app.last_seq, Some(99));
+    assert_eq!(app.mirror.last_seq, Some(99));
 }
 
 /// With no server or token, the inbox opens on a sign-in form: errors are
@@ -272,7 +272,7 @@ fn the_inbox_reopens_where_the_agent_left_it() {
     let kept_now = chatsmart::tui::update::keep(&mut next);
     assert!(!kept_now.iter().any(|e| matches!(e, Effect::KeepSession(_))));
     let row = ConversationRow {
-        conversation: app.convs[&1].conversation.clone(),
+        conversation: app.mirror.convs[&1].conversation.clone(),
         unread: 0,
     };
     update(&mut next, Msg::Reply(Box::new(Reply::Reopened(1, Ok(row)))));
@@ -289,7 +289,7 @@ fn the_inbox_reopens_where_the_agent_left_it() {
         .view
         .iter()
         .map(|id| ConversationRow {
-            conversation: app.convs[id].conversation.clone(),
+            conversation: app.mirror.convs[id].conversation.clone(),
             unread: 0,
         })
         .collect();
@@ -349,7 +349,7 @@ fn replies_wait_in_an_outbox_while_the_server_is_away() {
         .any(|e| matches!(e, Effect::Send { .. } | Effect::SendInOrder(_))));
     type_text(&mut app, "second");
     press(&mut app, "enter");
-    let pending = &app.logs[&1].pending;
+    let pending = &app.mirror.logs[&1].pending;
     assert_eq!(pending.len(), 2);
     assert!(pending.iter().all(|p| p.state == PendingState::Queued));
     let ids: Vec<String> = pending.iter().map(|p| p.client_id.clone()).collect();
@@ -405,7 +405,7 @@ fn replies_wait_in_an_outbox_while_the_server_is_away() {
             away: true,
         })),
     );
-    let p = app.logs[&1]
+    let p = app.mirror.logs[&1]
         .pending
         .iter()
         .find(|p| p.client_id == ids[1])
@@ -415,8 +415,8 @@ fn replies_wait_in_an_outbox_while_the_server_is_away() {
     // After a restart the outbox is back, queued.
     let mut next = fixtures::app_with_open(3);
     drafts::restore(&mut next, drafts::snapshot(&app));
-    assert_eq!(next.logs[&1].pending.len(), 2);
-    assert!(next.logs[&1]
+    assert_eq!(next.mirror.logs[&1].pending.len(), 2);
+    assert!(next.mirror.logs[&1]
         .pending
         .iter()
         .any(|p| p.state == PendingState::Queued));
@@ -450,9 +450,9 @@ fn reconnect_now_cuts_the_wait_short() {
 fn the_last_known_inbox_shows_while_the_server_is_away() {
     use chatsmart::tui::offline;
     let mut app = fixtures::app_with_open(5);
-    app.last_seq = Some(42);
+    app.mirror.last_seq = Some(42);
     let id = app.open.unwrap();
-    let log = app.logs.entry(id).or_default();
+    let log = app.mirror.logs.entry(id).or_default();
     log.loaded = true;
     let kept = offline::snapshot(&app).expect("something to keep");
     assert!(kept.histories.iter().any(|h| h.conversation == id));
@@ -492,7 +492,7 @@ fn a_kept_draft_file_is_uploaded_again_at_start() {
     let png = dir.path().join("receipt.png");
     std::fs::write(&png, samples::png_1x1()).unwrap();
     let mut app = fixtures::app_with_open(3);
-    app.me = None;
+    app.mirror.me = None;
     drafts::restore(
         &mut app,
         drafts::KeptDrafts {

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
     let mut app = fixtures::app_with_open(3);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     let fx = press(&mut app, "s");
     assert!(matches!(app.popup, Some(Popup::Standard { .. })));
     assert!(fx.contains(&Effect::LoadStandard), "refreshed on open");
@@ -13,7 +13,7 @@ fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
     let hits = chatsmart::tui::standard::hits(&app, "");
     let folders: Vec<&str> = hits
         .iter()
-        .map(|h| app.standard[h.folder].name.as_str())
+        .map(|h| app.mirror.standard[h.folder].name.as_str())
         .collect();
     assert_eq!(
         folders,
@@ -22,7 +22,7 @@ fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
     press(&mut app, "/");
     type_text(&mut app, "parcel");
     let hits = chatsmart::tui::standard::hits(&app, "parcel");
-    assert_eq!(app.standard[hits[0].folder].name, "Shipping");
+    assert_eq!(app.mirror.standard[hits[0].folder].name, "Shipping");
     press(&mut app, "enter");
     assert!(app.popup.is_none());
     assert_eq!(app.focus, Focus::Compose);
@@ -54,12 +54,12 @@ fn the_standard_reply_picker_offers_what_is_in_scope_and_fills_placeholders() {
 fn the_standard_replies_browse_folders_then_their_messages() {
     use chatsmart::tui::standard::{rows, Rows};
     let mut app = fixtures::app_with_open(3);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     press(&mut app, "s");
     let folder_names = |app: &App| match rows(app) {
         Rows::Folders(v) => v
             .iter()
-            .map(|&i| app.standard[i].name.clone())
+            .map(|&i| app.mirror.standard[i].name.clone())
             .collect::<Vec<_>>(),
         other => panic!("expected folders, got {other:?}"),
     };
@@ -68,7 +68,7 @@ fn the_standard_replies_browse_folders_then_their_messages() {
     press(&mut app, "j enter");
     match rows(&app) {
         Rows::Messages(fi, v) => {
-            assert_eq!(app.standard[fi].name, "Shipping");
+            assert_eq!(app.mirror.standard[fi].name, "Shipping");
             assert_eq!(v.len(), 2);
         }
         other => panic!("expected Shipping's messages, got {other:?}"),
@@ -104,9 +104,9 @@ fn the_standard_replies_browse_folders_then_their_messages() {
 #[test]
 fn agents_manage_their_folders_from_the_picker() {
     let mut app = fixtures::app_with_open(3);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     // Alice as an agent of Support, not an admin.
-    app.me.as_mut().unwrap().role = Role::Agent;
+    app.mirror.me.as_mut().unwrap().role = Role::Agent;
     press(&mut app, "s");
     // Greetings is for everyone: an admin's.
     press(&mut app, "e");
@@ -189,7 +189,7 @@ fn agents_manage_their_folders_from_the_picker() {
     assert!(matches!(app.popup, Some(Popup::Standard { .. })));
 
     // A server that keeps standard messages for admins.
-    app.standard_editing = StandardEditing::Admins;
+    app.mirror.standard_editing = StandardEditing::Admins;
     press(&mut app, "h n");
     assert!(app.settings.form.is_none());
     assert!(app.notice.as_ref().unwrap().text.contains("only admins"));
@@ -265,8 +265,8 @@ fn an_import_shows_its_dry_run_and_asks_before_importing() {
 #[test]
 fn settings_manage_folders_and_keep_a_form_that_failed() {
     let mut app = fixtures::app(2);
-    app.standard = fixtures::standard_folders();
-    app.teams = vec![
+    app.mirror.standard = fixtures::standard_folders();
+    app.mirror.teams = vec![
         Team {
             id: 1,
             name: "Support".into(),
@@ -369,20 +369,20 @@ fn settings_manage_folders_and_keep_a_form_that_failed() {
         &mut app,
         event(50, EventKind::StandardFolderChanged { folder: f }),
     );
-    assert!(app.standard.iter().any(|x| x.name == "Hello"));
+    assert!(app.mirror.standard.iter().any(|x| x.name == "Hello"));
     update(
         &mut app,
         event(51, EventKind::StandardFolderDeleted { folder_id: 1 }),
     );
-    assert!(!app.standard.iter().any(|x| x.id == 1));
+    assert!(!app.mirror.standard.iter().any(|x| x.id == 1));
 }
 
 #[test]
 fn agents_change_only_the_standard_messages_they_keep() {
     let mut app = fixtures::app(2);
-    app.me = Some(fixtures::agents()[1].clone());
-    app.standard = fixtures::standard_folders();
-    app.standard_editing = StandardEditing::Admins;
+    app.mirror.me = Some(fixtures::agents()[1].clone());
+    app.mirror.standard = fixtures::standard_folders();
+    app.mirror.standard_editing = StandardEditing::Admins;
     press(&mut app, ",");
     press(&mut app, "n");
     assert!(app.settings.form.is_none());
@@ -391,7 +391,7 @@ fn agents_change_only_the_standard_messages_they_keep() {
     assert!(app.settings.form.is_none());
     // Where agents keep their own: a new folder starts as Bob's; a folder
     // for everyone stays an admin's.
-    app.standard_editing = StandardEditing::Everyone;
+    app.mirror.standard_editing = StandardEditing::Everyone;
     press(&mut app, "n");
     match &app.settings.form.as_ref().unwrap().kind {
         chatsmart::tui::settings::FormKind::Folder { assignees, .. } => {
@@ -407,7 +407,7 @@ fn agents_change_only_the_standard_messages_they_keep() {
 #[test]
 fn several_standard_replies_go_into_one_message() {
     let mut app = fixtures::app_with_open(3);
-    app.standard = fixtures::standard_folders();
+    app.mirror.standard = fixtures::standard_folders();
     press(&mut app, "s /");
     type_text(&mut app, "parcel");
     press(&mut app, "tab");

@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn bot_toggle_and_assignment_follow_keys_and_events() {
     let mut app = fixtures::app_with_open(6);
-    assert!(app.convs[&1].conversation.bot_active);
+    assert!(app.mirror.convs[&1].conversation.bot_active);
     let fx = press(&mut app, "b");
     assert_eq!(
         fx,
@@ -15,7 +15,7 @@ fn bot_toggle_and_assignment_follow_keys_and_events() {
         }]
     );
 
-    let mut conv = app.convs[&1].conversation.clone();
+    let mut conv = app.mirror.convs[&1].conversation.clone();
     conv.bot_active = false;
     update(
         &mut app,
@@ -28,7 +28,7 @@ fn bot_toggle_and_assignment_follow_keys_and_events() {
             },
         ),
     );
-    assert!(!app.convs[&1].conversation.bot_active);
+    assert!(!app.mirror.convs[&1].conversation.bot_active);
     press(&mut app, "esc S");
     assert!(app.list.view.contains(&1), "now in Chat with Agent");
 
@@ -99,7 +99,7 @@ fn bot_toggle_and_assignment_follow_keys_and_events() {
 #[test]
 fn assignment_and_bot_changes_are_confirmed() {
     let mut app = fixtures::app_with_open(6);
-    let mut conv = app.convs[&1].conversation.clone();
+    let mut conv = app.mirror.convs[&1].conversation.clone();
     let said = |app: &mut App, confirm: Confirm, conv: &Conversation| {
         update(
             app,
@@ -127,7 +127,7 @@ fn assignment_and_bot_changes_are_confirmed() {
         "Agent successfully assigned: Bob Chen (bot off)"
     );
     conv.assignees.clear();
-    app.agents = vec![Agent {
+    app.mirror.agents = vec![Agent {
         id: 2,
         login: "bob".into(),
         name: "Bob Chen".into(),
@@ -190,7 +190,7 @@ fn status_snooze_and_priority_from_the_keyboard() {
     press(&mut app, "z");
     assert_eq!(app.context(), chatsmart::tui::keymap::Context::Picker);
     let fx = press(&mut app, "down enter");
-    let tonight = chatsmart::tui::when::parse("tonight", app.now, app.tz).unwrap();
+    let tonight = chatsmart::tui::when::parse("tonight", app.now, app.config.tz).unwrap();
     assert_eq!(
         fx,
         vec![Effect::SetStatus(

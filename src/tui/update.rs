@@ -3,13 +3,13 @@
 //! testable without a terminal or a server.
 
 use super::app::*;
-use super::command::Command;
+use super::command::{Area, Command};
 use super::customer;
 use super::editor::Editor;
 use super::event::{Effect, Msg, PathTarget, Reply};
 use super::keymap::{Context, Key};
 use super::layout::{self, areas, contains};
-use super::panes::chat;
+use super::panes::{self, chat};
 use super::settings;
 use crate::client::StreamUpdate;
 use crate::protocol::*;
@@ -64,7 +64,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
         Msg::Mouse(m) => on_mouse(app, m, fx),
         Msg::Resize(w, h) => {
             app.size = (w, h);
-            keep_selection_visible(app);
+            panes::list::keep_selection_visible(app);
         }
         Msg::Server(update) => on_server(app, update, fx),
         Msg::Reply(reply) => on_reply(app, *reply, fx),
@@ -95,7 +95,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
                     .queue_sent_at
                     .is_none_or(|at| now - at >= chrono::Duration::seconds(10))
             {
-                send_queue(app, fx);
+                chat::send_queue(app, fx);
             }
             let due = app
                 .unread_asked
@@ -166,7 +166,7 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 /// The editor that has the keyboard, if any.
-fn active_editor(app: &mut App) -> Option<&mut Editor> {
+pub(super) fn active_editor(app: &mut App) -> Option<&mut Editor> {
     match &mut app.popup {
         Some(
             Popup::Emoji { filter, .. }
@@ -240,7 +240,7 @@ fn paste(app: &mut App, text: &str) {
 }
 
 /// Keeps dependent state in step after the active editor changed.
-fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(Popup::Palette(p)) = &app.popup {
         // Conversations not loaded yet are asked of the server by name.
         let q = p.input.text().trim().to_string();
@@ -275,7 +275,7 @@ fn after_edit(app: &mut App, fx: &mut Vec<Effect>) {
     }
     if app.focus == Focus::Search && app.search.text() != app.filters.q {
         app.filters.q = app.search.text().to_string();
-        refilter(app, fx);
+        panes::list::refilter(app, fx);
     }
 }
 
@@ -293,6 +293,17 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     if super::triage::command(app, cmd, fx) {
         return;
     }
+    match cmd.area() {
+        Area::List | Area::Search | Area::Filter => return panes::list::command(app, cmd, fx),
+        Area::Chat | Area::Attach | Area::Files | Area::Compose | Area::Emoji => {
+            return panes::chat::command(app, cmd, fx)
+        }
+        Area::Input => return edit(app, cmd, fx),
+        _ => {}
+    }
+    // What belongs to the whole app: quitting, help, the connection, focus,
+    // and opening the palette, the assignees, the standard replies, the
+    // settings, tags and broadcasts.
     match cmd {
         Command::Quit => {
             let unsent = app.unsent();
@@ -337,97 +348,13 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 } else if !app.filters.q.is_empty() {
                     app.search.clear();
                     app.filters.q.clear();
-                    refilter(app, fx);
+                    panes::list::refilter(app, fx);
                 }
             }
         },
-        Command::ListNext => move_selection(app, 1, fx),
-        Command::ListPrev => move_selection(app, -1, fx),
-        Command::ListFirst => move_selection(app, isize::MIN / 2, fx),
-        Command::ListLast => move_selection(app, isize::MAX / 2, fx),
-        Command::ListPageDown => move_selection(app, layout::visible_rows(app) as isize, fx),
-        Command::ListPageUp => move_selection(app, -(layout::visible_rows(app) as isize), fx),
-        Command::ListOpen => {
-            if let Some(id) = app.selected_id() {
-                open(app, id, fx);
-                app.focus = Focus::Pane(Pane::Chat);
-            }
-        }
-        Command::SearchOpen => {
-            app.focus = Focus::Search;
-            app.search = Editor::with_text(&app.filters.q);
-        }
-        Command::SearchClear => {
-            app.search.clear();
-            after_edit(app, fx);
-            if !app.filters.q.is_empty() {
-                app.filters.q.clear();
-                refilter(app, fx);
-            }
-        }
-        Command::ChannelAll
-        | Command::ChannelMessenger
-        | Command::ChannelWhatsapp
-        | Command::ChannelLine
-        | Command::ChannelWechat => {
-            if let Some(ch) = cmd.channel_filter() {
-                set_filter(app, fx, |f| {
-                    f.channel = ch;
-                    f.account = None;
-                });
-            }
-        }
-        Command::ChannelNext | Command::ChannelPrev => {
-            let tabs: Vec<ChannelTab> = app.channel_tabs().into_iter().map(|t| t.tab).collect();
-            let n = tabs.len();
-            let next = match app.channel_tab().and_then(|t| tabs.iter().position(|x| *x == t)) {
-                Some(i) if cmd == Command::ChannelNext => (i + 1) % n,
-                Some(i) => (i + n - 1) % n,
-                // A kind with several accounts, filtered whole: its first
-                // account's tab, or All.
-                None => tabs
-                    .iter()
-                    .position(|t| matches!(t, ChannelTab::Account(k, _) if Some(*k) == app.filters.channel))
-                    .unwrap_or(0),
-            };
-            let (channel, account) = tabs[next].filter();
-            set_filter(app, fx, |f| {
-                f.channel = channel;
-                f.account = account;
-            });
-        }
-        Command::SectionAgent => set_filter(app, fx, |f| f.section = Some(Section::Agent)),
-        Command::SectionBot => set_filter(app, fx, |f| f.section = Some(Section::Bot)),
-        Command::SectionToggle => set_filter(app, fx, |f| {
-            f.section = match f.section {
-                None => Some(Section::Agent),
-                Some(Section::Agent) => Some(Section::Bot),
-                Some(Section::Bot) => None,
-            }
-        }),
-        Command::AssigneeAll => set_filter(app, fx, |f| f.assignee = None),
-        Command::AssigneeMe => set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Me)),
-        Command::AssigneeNew => {
-            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Unassigned));
-        }
-        Command::AssigneeOthers => {
-            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others));
-        }
         Command::PaletteOpen => super::palette::open(app, false, fx),
         Command::PaletteCommand => super::palette::open(app, true, fx),
         Command::PickerAdd => {}
-        Command::StatusNext => set_filter(app, fx, |f| {
-            let i = super::app::status_view_index(&f.status);
-            let (_, next) = super::app::STATUS_VIEWS[(i + 1) % super::app::STATUS_VIEWS.len()];
-            f.status = next.map(|v| StatusSet(v.to_vec()));
-        }),
-        Command::SortNext => set_filter(app, fx, |f| {
-            f.sort = match f.sort {
-                ListSort::Activity => ListSort::Waiting,
-                ListSort::Waiting => ListSort::Priority,
-                ListSort::Priority => ListSort::Activity,
-            }
-        }),
         Command::ConvResolve
         | Command::ConvResolveNext
         | Command::ConvReopen
@@ -441,55 +368,6 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::ListMark
         | Command::ListMarkAll
         | Command::ConvTag => {}
-        Command::AssigneeNext => set_filter(app, fx, |f| {
-            f.assignee = match f.assignee {
-                None => Some(AssigneeFilter::Me),
-                Some(AssigneeFilter::Me) => Some(AssigneeFilter::Unassigned),
-                Some(AssigneeFilter::Unassigned) => Some(AssigneeFilter::Others),
-                Some(AssigneeFilter::Others) => None,
-            }
-        }),
-        Command::ChatScrollUp => scroll_chat(app, 1, fx),
-        Command::ChatScrollDown => scroll_chat(app, -1, fx),
-        Command::ChatPageUp => {
-            let h = areas(app).chat_body.height.max(2) as isize - 1;
-            scroll_chat(app, h, fx);
-        }
-        Command::ChatPageDown => {
-            let h = areas(app).chat_body.height.max(2) as isize - 1;
-            scroll_chat(app, -h, fx);
-        }
-        Command::ChatTop => scroll_chat(app, isize::MAX / 2, fx),
-        Command::ChatBottom => app.chat_scroll = 0,
-        Command::RetryFailed => retry(app, fx),
-        Command::AttachOpen => super::attach::open_prompt(app, fx),
-        Command::AttachRemove => super::attach::remove(app),
-        Command::FilesOpen => super::files::open_list(app),
-        Command::FilesSave => {}
-        Command::ComposeFocus => {
-            if let Some(id) = app.open {
-                app.drafts.entry(id).or_default();
-                app.focus = Focus::Compose;
-            } else if let Some(id) = app.selected_id() {
-                open(app, id, fx);
-                app.drafts.entry(id).or_default();
-                app.focus = Focus::Compose;
-            }
-        }
-        Command::ComposeSend => send(app, fx),
-        Command::ComposeNewline => {
-            if let Some(ed) = active_editor(app) {
-                ed.insert_char('\n');
-            }
-        }
-        Command::EmojiOpen => {
-            if app.open.is_some() {
-                app.popup = Some(Popup::Emoji {
-                    filter: Editor::new(),
-                    selected: 0,
-                });
-            }
-        }
         Command::BotToggle if !app.marked.is_empty() => {
             // On for all unless some already have it: then off for all.
             let any_on = app.marked.iter().any(|id| {
@@ -597,6 +475,8 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::StandardNew
         | Command::StandardEdit
         | Command::StandardDelete => {}
+        // The panes', popups' and forms' own, where the keyboard is.
+        _ => {}
     }
 }
 
@@ -657,79 +537,6 @@ fn cycle_focus(app: &mut App, forward: bool) {
 /// Runs a named command as if its key had been pressed.
 pub fn run_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     command(app, cmd, fx);
-}
-
-/// Changes the list's filters (and asks the server when they changed).
-pub fn change_filters(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
-    set_filter(app, fx, f);
-}
-
-pub fn set_filter(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
-    let before = app.filters.clone();
-    f(&mut app.filters);
-    if app.filters != before {
-        refilter(app, fx);
-    }
-}
-
-/// The filters changed: show what is loaded at once, and ask the server.
-fn refilter(app: &mut App, fx: &mut Vec<Effect>) {
-    app.list.generation += 1;
-    app.list.server_ids.clear();
-    app.list.next_cursor = None;
-    app.list.selected = 0;
-    app.list.offset = 0;
-    app.rebuild_view();
-    // New filters start at the top (rebuild_view keeps a selection).
-    app.list.selected = 0;
-    app.list.offset = 0;
-    load_list(app, fx, false);
-}
-
-fn load_list(app: &mut App, fx: &mut Vec<Effect>, append: bool) {
-    if app.mirror.me.is_none() {
-        return;
-    }
-    let mut query = app.filters.query();
-    if append {
-        match &app.list.next_cursor {
-            Some(c) => query.cursor = Some(c.clone()),
-            None => return,
-        }
-    }
-    app.list.loading = true;
-    fx.push(Effect::LoadConversations {
-        generation: app.list.generation,
-        query,
-        append,
-        as_of: app.mirror.last_seq.unwrap_or(0),
-    });
-}
-
-fn keep_selection_visible(app: &mut App) {
-    let rows = layout::visible_rows(app);
-    let sel = app.list.selected;
-    if sel < app.list.offset {
-        app.list.offset = sel;
-    } else if sel >= app.list.offset + rows {
-        app.list.offset = sel + 1 - rows;
-    }
-    let max_offset = app.list.view.len().saturating_sub(rows);
-    app.list.offset = app.list.offset.min(max_offset);
-}
-
-fn move_selection(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
-    let n = app.list.view.len();
-    if n == 0 {
-        return;
-    }
-    let sel = (app.list.selected as isize + delta).clamp(0, n as isize - 1) as usize;
-    app.list.selected = sel;
-    keep_selection_visible(app);
-    // Near the end of what is loaded: fetch the next page.
-    if sel + 10 >= n && !app.list.loading && app.list.next_cursor.is_some() {
-        load_list(app, fx, true);
-    }
 }
 
 /// Opens a conversation: loads what is missing and marks it read.
@@ -800,177 +607,6 @@ fn mark_read(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
     }
 }
 
-fn scroll_chat(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
-    let Some(id) = app.open else {
-        return;
-    };
-    let body = areas(app).chat_body;
-    let height = body.height as usize;
-    let wanted = (app.chat_scroll as isize + delta).max(0) as usize;
-    let (lines, at_top) = chat::lines(app, id, body.width as usize, wanted + height + 1);
-    let max_scroll = lines.len().saturating_sub(height);
-    app.chat_scroll = wanted.min(max_scroll);
-    if delta > 0 && at_top && app.chat_scroll + height >= lines.len() {
-        load_older(app, id, fx);
-    }
-}
-
-fn load_older(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
-    let log = app.mirror.logs.entry(id).or_default();
-    if log.has_more && !log.loading {
-        log.loading = true;
-        fx.push(Effect::LoadMessages {
-            conversation: id,
-            before: log.messages.first().map(|m| m.id),
-        });
-    }
-}
-
-fn send(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(id) = app.open else {
-        return;
-    };
-    let has_text = app
-        .drafts
-        .get(&id)
-        .is_some_and(|d| !d.text().trim().is_empty());
-    if !has_text && !app.draft_files.contains_key(&id) {
-        return;
-    }
-    // A file still uploading (or failed) holds the reply back, text and all.
-    let attachment = match super::attach::ready_file(app, id) {
-        Ok(a) => a,
-        Err(why) => {
-            app.notify(why, Level::Error);
-            return;
-        }
-    };
-    app.draft_files.remove(&id);
-    let text = app
-        .drafts
-        .get_mut(&id)
-        .map(|d| d.take().trim_end().to_string())
-        .unwrap_or_default();
-    let client_id = uuid::Uuid::new_v4().to_string();
-    let now = app.now;
-    let attachment_id = attachment.as_ref().map(|a| a.id);
-    // Away from the server, or with replies still waiting: it joins the
-    // queue, which goes out in order once the connection is back.
-    let queued_before = app
-        .mirror
-        .logs
-        .values()
-        .any(|l| l.pending.iter().any(|p| p.state == PendingState::Queued));
-    let wait = app.conn != ConnState::Connected || queued_before;
-    app.mirror
-        .logs
-        .entry(id)
-        .or_default()
-        .pending
-        .push(Pending {
-            client_id: client_id.clone(),
-            text: text.clone(),
-            state: if wait {
-                PendingState::Queued
-            } else {
-                PendingState::Sending
-            },
-            created_at: now,
-            attachment,
-        });
-    app.chat_scroll = 0;
-    if wait {
-        app.notify(
-            "queued: it goes out when the server can be reached",
-            Level::Info,
-        );
-        if app.conn == ConnState::Connected {
-            send_queue(app, fx);
-        }
-        return;
-    }
-    fx.push(Effect::Send {
-        conversation: id,
-        text,
-        client_id,
-        attachment_id,
-    });
-}
-
-/// Sends every queued reply, oldest first, one after the other (the
-/// server's `client_id` makes a repeat harmless: each goes out once).
-pub fn send_queue(app: &mut App, fx: &mut Vec<Effect>) {
-    // Oldest first; within a conversation, in the order typed.
-    let mut queued: Vec<(chrono::DateTime<chrono::Utc>, ConversationId, usize, String)> = app
-        .mirror
-        .logs
-        .iter()
-        .flat_map(|(id, l)| {
-            l.pending
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.state == PendingState::Queued)
-                .map(move |(i, p)| (p.created_at, *id, i, p.client_id.clone()))
-        })
-        .collect();
-    if queued.is_empty() {
-        return;
-    }
-    app.queue_sent_at = Some(app.now);
-    queued.sort();
-    let mut sends = Vec::new();
-    for (_, id, _, client_id) in queued {
-        if let Some(p) = app
-            .mirror
-            .logs
-            .get_mut(&id)
-            .and_then(|l| l.pending.iter_mut().find(|p| p.client_id == client_id))
-        {
-            p.state = PendingState::Sending;
-            sends.push(Effect::Send {
-                conversation: id,
-                text: p.text.clone(),
-                client_id: p.client_id.clone(),
-                attachment_id: p.attachment.as_ref().map(|a| a.id),
-            });
-        }
-    }
-    fx.push(Effect::SendInOrder(sends));
-}
-
-fn retry(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(id) = app.open else {
-        return;
-    };
-    let Some(log) = app.mirror.logs.get_mut(&id) else {
-        return;
-    };
-    if let Some(p) = log
-        .pending
-        .iter_mut()
-        .find(|p| matches!(p.state, PendingState::Failed(_)))
-    {
-        p.state = PendingState::Sending;
-        fx.push(Effect::Send {
-            conversation: id,
-            text: p.text.clone(),
-            client_id: p.client_id.clone(),
-            attachment_id: p.attachment.as_ref().map(|a| a.id),
-        });
-    } else if let Some(m) = log
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.status == DeliveryStatus::Failed)
-    {
-        // The platform refused it: the server sends it again.
-        fx.push(Effect::RetryMessage(m.id));
-        app.notify("sending it again…", Level::Info);
-    } else if !super::attach::retry(app, fx) {
-        app.notify("nothing to retry", Level::Info);
-    }
-}
-
 fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent, fx: &mut Vec<Effect>) {
     if app.popup.is_some() {
         return;
@@ -1000,9 +636,9 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent, fx: &mut Vec<Effect>
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
             let down = m.kind == MouseEventKind::ScrollDown;
             if contains(a.list, x, y) {
-                move_selection(app, if down { 3 } else { -3 }, fx);
+                panes::list::move_selection(app, if down { 3 } else { -3 }, fx);
             } else if contains(a.chat, x, y) {
-                scroll_chat(app, if down { -3 } else { 3 }, fx);
+                chat::scroll_chat(app, if down { -3 } else { 3 }, fx);
             }
         }
         _ => {}
@@ -1016,7 +652,7 @@ fn on_server(app: &mut App, update: StreamUpdate, fx: &mut Vec<Effect>) {
             // Whatever came while away moved the counts.
             app.unread_stale = true;
             // What was queued while away goes out now, in order.
-            send_queue(app, fx);
+            chat::send_queue(app, fx);
         }
         StreamUpdate::Disconnected { retry_in, .. } => {
             app.conn = ConnState::Reconnecting {
@@ -1076,7 +712,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                 super::preview::want(app, id, fx);
             }
             app.rebuild_view();
-            keep_selection_visible(app);
+            panes::list::keep_selection_visible(app);
         }
         EventKind::MessageUpdated { message } => {
             // A customer's file arrived: the list's preview follows.
@@ -1104,7 +740,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         | EventKind::PriorityChanged { conversation, .. } => {
             app.upsert_conversation(conversation, seq);
             app.rebuild_view();
-            keep_selection_visible(app);
+            panes::list::keep_selection_visible(app);
         }
         EventKind::ConversationRead {
             conversation_id,
@@ -1184,7 +820,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             app.mirror.tags.retain(|t| t.tag.id != tag_id);
             if app.filters.tag == Some(tag_id) {
                 app.filters.tag = None;
-                refilter(app, fx);
+                panes::list::refilter(app, fx);
             }
         }
         EventKind::TagsMerged { from, into } => {
@@ -1213,7 +849,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                 fx.push(Effect::LoadCustomer(c));
             }
             fx.push(Effect::LoadTags);
-            refilter(app, fx);
+            panes::list::refilter(app, fx);
         }
         EventKind::BroadcastChanged { broadcast } => {
             app.mirror.broadcasts.retain(|b| b.id != broadcast.id);
@@ -1279,7 +915,7 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
                 open(app, id, fx);
             }
             app.mirror.last_seq = Some(seq);
-            refilter(app, fx);
+            panes::list::refilter(app, fx);
             return;
         }
     }
@@ -1308,7 +944,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                 fx.push(Effect::LoadChannels);
                 fx.push(Effect::LoadUnread);
                 app.unread_asked = Some(app.now);
-                refilter(app, fx);
+                panes::list::refilter(app, fx);
                 // Back where the last session left off: the conversation
                 // that was open, once the server has it.
                 if let Some(id) = app.restoring.as_ref().and_then(|r| r.open) {
@@ -1387,7 +1023,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                         }
                         finish_restoring(app);
                     }
-                    keep_selection_visible(app);
+                    panes::list::keep_selection_visible(app);
                 }
                 Err(e) => app.notify(format!("cannot load conversations: {e}"), Level::Error),
             }
@@ -1495,7 +1131,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
             // A tab for an account that has gone: back to All.
             if let Some(id) = app.filters.account {
                 if !app.mirror.accounts.iter().any(|a| a.id == id) {
-                    set_filter(app, fx, |f| {
+                    panes::list::set_filter(app, fx, |f| {
                         f.account = None;
                         f.channel = None;
                     });

@@ -275,7 +275,7 @@ pub fn apply(app: &mut App, t: typed::Typed, fx: &mut Vec<Effect>) {
     match t {
         typed::Typed::Run(c) => super::update::run_command(app, c, fx),
         typed::Typed::Act(a) => super::triage::bulk(app, a, fx),
-        typed::Typed::Filter(sets) => super::update::change_filters(app, fx, |f| {
+        typed::Typed::Filter(sets) => super::panes::list::change_filters(app, fx, |f| {
             for s in sets {
                 match s {
                     typed::FilterSet::Channel(c) => {

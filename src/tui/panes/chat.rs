@@ -1,10 +1,16 @@
 //! The live chat: header, messages with day separators and system events,
-//! and the compose box.
+//! and the compose box. Its keys (scrolling, older pages, files, writing,
+//! sending, the outbox, retrying) are here, beside its drawing.
 
-use super::super::app::{App, Focus, Pane, PendingState};
+use super::super::app::{App, ConnState, Focus, Level, Pane, Pending, PendingState, Popup};
+use super::super::command::Command;
+use super::super::editor::Editor;
+use super::super::event::Effect;
 use super::super::format;
+use super::super::layout::areas;
 use super::super::layout::Areas;
 use super::super::theme::{Role, Theme};
+use super::super::update::{active_editor, open};
 use super::super::wrap::{self, width};
 use super::{block, row};
 use crate::protocol::*;
@@ -578,6 +584,223 @@ fn draft_file_line(
         Span::styled(what, theme.style(Role::Attachment)),
         Span::styled(wrap::truncate(&state, room), theme.style(role)),
     ])
+}
+
+/// The chat's keys: scrolling, retrying, files, writing and sending.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::ChatScrollUp => scroll_chat(app, 1, fx),
+        Command::ChatScrollDown => scroll_chat(app, -1, fx),
+        Command::ChatPageUp => {
+            let h = areas(app).chat_body.height.max(2) as isize - 1;
+            scroll_chat(app, h, fx);
+        }
+        Command::ChatPageDown => {
+            let h = areas(app).chat_body.height.max(2) as isize - 1;
+            scroll_chat(app, -h, fx);
+        }
+        Command::ChatTop => scroll_chat(app, isize::MAX / 2, fx),
+        Command::ChatBottom => app.chat_scroll = 0,
+        Command::RetryFailed => retry(app, fx),
+        Command::AttachOpen => super::super::attach::open_prompt(app, fx),
+        Command::AttachRemove => super::super::attach::remove(app),
+        Command::FilesOpen => super::super::files::open_list(app),
+        Command::FilesSave => {}
+        Command::ComposeFocus => {
+            if let Some(id) = app.open {
+                app.drafts.entry(id).or_default();
+                app.focus = Focus::Compose;
+            } else if let Some(id) = app.selected_id() {
+                open(app, id, fx);
+                app.drafts.entry(id).or_default();
+                app.focus = Focus::Compose;
+            }
+        }
+        Command::ComposeSend => send(app, fx),
+        Command::ComposeNewline => {
+            if let Some(ed) = active_editor(app) {
+                ed.insert_char('\n');
+            }
+        }
+        Command::EmojiOpen if app.open.is_some() => {
+            app.popup = Some(Popup::Emoji {
+                filter: Editor::new(),
+                selected: 0,
+            });
+        }
+        _ => {}
+    }
+}
+
+pub fn scroll_chat(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
+    let Some(id) = app.open else {
+        return;
+    };
+    let body = areas(app).chat_body;
+    let height = body.height as usize;
+    let wanted = (app.chat_scroll as isize + delta).max(0) as usize;
+    let (lines, at_top) = lines(app, id, body.width as usize, wanted + height + 1);
+    let max_scroll = lines.len().saturating_sub(height);
+    app.chat_scroll = wanted.min(max_scroll);
+    if delta > 0 && at_top && app.chat_scroll + height >= lines.len() {
+        load_older(app, id, fx);
+    }
+}
+
+pub fn load_older(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
+    let log = app.mirror.logs.entry(id).or_default();
+    if log.has_more && !log.loading {
+        log.loading = true;
+        fx.push(Effect::LoadMessages {
+            conversation: id,
+            before: log.messages.first().map(|m| m.id),
+        });
+    }
+}
+
+pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(id) = app.open else {
+        return;
+    };
+    let has_text = app
+        .drafts
+        .get(&id)
+        .is_some_and(|d| !d.text().trim().is_empty());
+    if !has_text && !app.draft_files.contains_key(&id) {
+        return;
+    }
+    // A file still uploading (or failed) holds the reply back, text and all.
+    let attachment = match super::super::attach::ready_file(app, id) {
+        Ok(a) => a,
+        Err(why) => {
+            app.notify(why, Level::Error);
+            return;
+        }
+    };
+    app.draft_files.remove(&id);
+    let text = app
+        .drafts
+        .get_mut(&id)
+        .map(|d| d.take().trim_end().to_string())
+        .unwrap_or_default();
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let now = app.now;
+    let attachment_id = attachment.as_ref().map(|a| a.id);
+    // Away from the server, or with replies still waiting: it joins the
+    // queue, which goes out in order once the connection is back.
+    let queued_before = app
+        .mirror
+        .logs
+        .values()
+        .any(|l| l.pending.iter().any(|p| p.state == PendingState::Queued));
+    let wait = app.conn != ConnState::Connected || queued_before;
+    app.mirror
+        .logs
+        .entry(id)
+        .or_default()
+        .pending
+        .push(Pending {
+            client_id: client_id.clone(),
+            text: text.clone(),
+            state: if wait {
+                PendingState::Queued
+            } else {
+                PendingState::Sending
+            },
+            created_at: now,
+            attachment,
+        });
+    app.chat_scroll = 0;
+    if wait {
+        app.notify(
+            "queued: it goes out when the server can be reached",
+            Level::Info,
+        );
+        if app.conn == ConnState::Connected {
+            send_queue(app, fx);
+        }
+        return;
+    }
+    fx.push(Effect::Send {
+        conversation: id,
+        text,
+        client_id,
+        attachment_id,
+    });
+}
+
+/// Sends every queued reply, oldest first, one after the other (the
+/// server's `client_id` makes a repeat harmless: each goes out once).
+pub fn send_queue(app: &mut App, fx: &mut Vec<Effect>) {
+    // Oldest first; within a conversation, in the order typed.
+    let mut queued: Vec<(chrono::DateTime<chrono::Utc>, ConversationId, usize, String)> = app
+        .mirror
+        .logs
+        .iter()
+        .flat_map(|(id, l)| {
+            l.pending
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.state == PendingState::Queued)
+                .map(move |(i, p)| (p.created_at, *id, i, p.client_id.clone()))
+        })
+        .collect();
+    if queued.is_empty() {
+        return;
+    }
+    app.queue_sent_at = Some(app.now);
+    queued.sort();
+    let mut sends = Vec::new();
+    for (_, id, _, client_id) in queued {
+        if let Some(p) = app
+            .mirror
+            .logs
+            .get_mut(&id)
+            .and_then(|l| l.pending.iter_mut().find(|p| p.client_id == client_id))
+        {
+            p.state = PendingState::Sending;
+            sends.push(Effect::Send {
+                conversation: id,
+                text: p.text.clone(),
+                client_id: p.client_id.clone(),
+                attachment_id: p.attachment.as_ref().map(|a| a.id),
+            });
+        }
+    }
+    fx.push(Effect::SendInOrder(sends));
+}
+
+pub fn retry(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(id) = app.open else {
+        return;
+    };
+    let Some(log) = app.mirror.logs.get_mut(&id) else {
+        return;
+    };
+    if let Some(p) = log
+        .pending
+        .iter_mut()
+        .find(|p| matches!(p.state, PendingState::Failed(_)))
+    {
+        p.state = PendingState::Sending;
+        fx.push(Effect::Send {
+            conversation: id,
+            text: p.text.clone(),
+            client_id: p.client_id.clone(),
+            attachment_id: p.attachment.as_ref().map(|a| a.id),
+        });
+    } else if let Some(m) = log
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.status == DeliveryStatus::Failed)
+    {
+        // The platform refused it: the server sends it again.
+        fx.push(Effect::RetryMessage(m.id));
+        app.notify("sending it again…", Level::Info);
+    } else if !super::super::attach::retry(app, fx) {
+        app.notify("nothing to retry", Level::Info);
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,17 @@
 //! The chatroom list: search, channel tabs, section and assignment
-//! switches, and the conversations. Only the visible rows are laid out.
+//! switches, and the conversations. Its keys (moving, opening, searching,
+//! filtering) and how it asks the server for pages are here, beside its
+//! drawing. Only the visible rows are laid out.
 
-use super::super::app::{App, Focus, Pane};
+use super::super::app::{App, ChannelTab, Filters, Focus, Pane};
+use super::super::command::Command;
+use super::super::editor::Editor;
+use super::super::event::Effect;
 use super::super::format;
+use super::super::layout;
 use super::super::layout::{Areas, ROW_HEIGHT};
 use super::super::theme::{Role, Theme};
+use super::super::update::{after_edit, open};
 use super::super::wrap::{truncate, width};
 use super::{block, row};
 use crate::protocol::*;
@@ -359,5 +366,178 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
                 ),
             );
         }
+    }
+}
+
+/// The list's keys: moving and opening, the search, the filters.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
+    match cmd {
+        Command::ListNext => move_selection(app, 1, fx),
+        Command::ListPrev => move_selection(app, -1, fx),
+        Command::ListFirst => move_selection(app, isize::MIN / 2, fx),
+        Command::ListLast => move_selection(app, isize::MAX / 2, fx),
+        Command::ListPageDown => move_selection(app, layout::visible_rows(app) as isize, fx),
+        Command::ListPageUp => move_selection(app, -(layout::visible_rows(app) as isize), fx),
+        Command::ListOpen => {
+            if let Some(id) = app.selected_id() {
+                open(app, id, fx);
+                app.focus = Focus::Pane(Pane::Chat);
+            }
+        }
+        Command::SearchOpen => {
+            app.focus = Focus::Search;
+            app.search = Editor::with_text(&app.filters.q);
+        }
+        Command::SearchClear => {
+            app.search.clear();
+            after_edit(app, fx);
+            if !app.filters.q.is_empty() {
+                app.filters.q.clear();
+                refilter(app, fx);
+            }
+        }
+        Command::ChannelAll
+        | Command::ChannelMessenger
+        | Command::ChannelWhatsapp
+        | Command::ChannelLine
+        | Command::ChannelWechat => {
+            if let Some(ch) = cmd.channel_filter() {
+                set_filter(app, fx, |f| {
+                    f.channel = ch;
+                    f.account = None;
+                });
+            }
+        }
+        Command::ChannelNext | Command::ChannelPrev => {
+            let tabs: Vec<ChannelTab> = app.channel_tabs().into_iter().map(|t| t.tab).collect();
+            let n = tabs.len();
+            let next = match app.channel_tab().and_then(|t| tabs.iter().position(|x| *x == t)) {
+                Some(i) if cmd == Command::ChannelNext => (i + 1) % n,
+                Some(i) => (i + n - 1) % n,
+                // A kind with several accounts, filtered whole: its first
+                // account's tab, or All.
+                None => tabs
+                    .iter()
+                    .position(|t| matches!(t, ChannelTab::Account(k, _) if Some(*k) == app.filters.channel))
+                    .unwrap_or(0),
+            };
+            let (channel, account) = tabs[next].filter();
+            set_filter(app, fx, |f| {
+                f.channel = channel;
+                f.account = account;
+            });
+        }
+        Command::SectionAgent => set_filter(app, fx, |f| f.section = Some(Section::Agent)),
+        Command::SectionBot => set_filter(app, fx, |f| f.section = Some(Section::Bot)),
+        Command::SectionToggle => set_filter(app, fx, |f| {
+            f.section = match f.section {
+                None => Some(Section::Agent),
+                Some(Section::Agent) => Some(Section::Bot),
+                Some(Section::Bot) => None,
+            }
+        }),
+        Command::AssigneeAll => set_filter(app, fx, |f| f.assignee = None),
+        Command::AssigneeMe => set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Me)),
+        Command::AssigneeNew => {
+            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Unassigned));
+        }
+        Command::AssigneeOthers => {
+            set_filter(app, fx, |f| f.assignee = Some(AssigneeFilter::Others));
+        }
+        Command::StatusNext => set_filter(app, fx, |f| {
+            let i = super::super::app::status_view_index(&f.status);
+            let (_, next) =
+                super::super::app::STATUS_VIEWS[(i + 1) % super::super::app::STATUS_VIEWS.len()];
+            f.status = next.map(|v| StatusSet(v.to_vec()));
+        }),
+        Command::SortNext => set_filter(app, fx, |f| {
+            f.sort = match f.sort {
+                ListSort::Activity => ListSort::Waiting,
+                ListSort::Waiting => ListSort::Priority,
+                ListSort::Priority => ListSort::Activity,
+            }
+        }),
+        Command::AssigneeNext => set_filter(app, fx, |f| {
+            f.assignee = match f.assignee {
+                None => Some(AssigneeFilter::Me),
+                Some(AssigneeFilter::Me) => Some(AssigneeFilter::Unassigned),
+                Some(AssigneeFilter::Unassigned) => Some(AssigneeFilter::Others),
+                Some(AssigneeFilter::Others) => None,
+            }
+        }),
+        _ => {}
+    }
+}
+
+/// Changes the list's filters (and asks the server when they changed).
+pub fn change_filters(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
+    set_filter(app, fx, f);
+}
+
+pub fn set_filter(app: &mut App, fx: &mut Vec<Effect>, f: impl FnOnce(&mut Filters)) {
+    let before = app.filters.clone();
+    f(&mut app.filters);
+    if app.filters != before {
+        refilter(app, fx);
+    }
+}
+
+/// The filters changed: show what is loaded at once, and ask the server.
+pub fn refilter(app: &mut App, fx: &mut Vec<Effect>) {
+    app.list.generation += 1;
+    app.list.server_ids.clear();
+    app.list.next_cursor = None;
+    app.list.selected = 0;
+    app.list.offset = 0;
+    app.rebuild_view();
+    // New filters start at the top (rebuild_view keeps a selection).
+    app.list.selected = 0;
+    app.list.offset = 0;
+    load_list(app, fx, false);
+}
+
+pub fn load_list(app: &mut App, fx: &mut Vec<Effect>, append: bool) {
+    if app.mirror.me.is_none() {
+        return;
+    }
+    let mut query = app.filters.query();
+    if append {
+        match &app.list.next_cursor {
+            Some(c) => query.cursor = Some(c.clone()),
+            None => return,
+        }
+    }
+    app.list.loading = true;
+    fx.push(Effect::LoadConversations {
+        generation: app.list.generation,
+        query,
+        append,
+        as_of: app.mirror.last_seq.unwrap_or(0),
+    });
+}
+
+pub fn keep_selection_visible(app: &mut App) {
+    let rows = layout::visible_rows(app);
+    let sel = app.list.selected;
+    if sel < app.list.offset {
+        app.list.offset = sel;
+    } else if sel >= app.list.offset + rows {
+        app.list.offset = sel + 1 - rows;
+    }
+    let max_offset = app.list.view.len().saturating_sub(rows);
+    app.list.offset = app.list.offset.min(max_offset);
+}
+
+pub fn move_selection(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
+    let n = app.list.view.len();
+    if n == 0 {
+        return;
+    }
+    let sel = (app.list.selected as isize + delta).clamp(0, n as isize - 1) as usize;
+    app.list.selected = sel;
+    keep_selection_visible(app);
+    // Near the end of what is loaded: fetch the next page.
+    if sel + 10 >= n && !app.list.loading && app.list.next_cursor.is_some() {
+        load_list(app, fx, true);
     }
 }

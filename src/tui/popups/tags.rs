@@ -157,7 +157,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 if let Some(t) = current {
                     let id = t.tag.id;
                     app.popup = None;
-                    super::super::update::set_filter(app, fx, |f| {
+                    super::super::panes::list::set_filter(app, fx, |f| {
                         f.tag = if f.tag == Some(id) { None } else { Some(id) }
                     });
                 }

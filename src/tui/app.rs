@@ -440,6 +440,8 @@ pub struct ListState {
     pub server_ids: HashSet<ConversationId>,
 }
 
+pub use super::mirror::Mirror;
+
 pub struct App {
     /// What the server said: a cache that events keep current.
     pub mirror: Mirror,
@@ -769,30 +771,6 @@ impl App {
         }
     }
 
-    /// Takes in a conversation's new state, keeping this agent's read count.
-    pub fn upsert_conversation(&mut self, c: Conversation, seq: Seq) {
-        match self.mirror.convs.get_mut(&c.id) {
-            Some(existing) => {
-                if seq > 0 && seq < existing.seq {
-                    return;
-                }
-                existing.conversation = c;
-                existing.seq = seq;
-            }
-            None => {
-                // New to us: everything in it is unread.
-                self.mirror.convs.insert(
-                    c.id,
-                    Conv {
-                        my_read: 0,
-                        conversation: c,
-                        seq,
-                    },
-                );
-            }
-        }
-    }
-
     pub fn notify(&mut self, text: impl Into<String>, level: Level) {
         let secs = if level == Level::Error { 8 } else { 4 };
         self.notice = Some(Notice {
@@ -821,41 +799,6 @@ impl App {
             .map(|l| l.pending.len())
             .sum::<usize>()
     }
-}
-
-/// What the server said, as this client last heard it: the signed-in
-/// agent, conversations, histories, customers, folders, tags and the rest.
-/// Loads and events keep it current; the UI state points into it by id.
-#[derive(Default)]
-pub struct Mirror {
-    pub me: Option<Agent>,
-    pub agents: Vec<Agent>,
-    pub convs: HashMap<ConversationId, Conv>,
-    pub logs: HashMap<ConversationId, MessageLog>,
-    pub customers: HashMap<CustomerId, Customer>,
-    pub notes: HashMap<CustomerId, Vec<Note>>,
-    /// Standard-message folders the agent may use (admins: all).
-    pub standard: Vec<StandardFolder>,
-    pub teams: Vec<Team>,
-    /// Every tag with its customer count.
-    pub tags: Vec<TagInfo>,
-    /// Broadcasts (admins), newest first, kept current by events.
-    pub broadcasts: Vec<Broadcast>,
-    /// Scheduled messages per conversation, once loaded.
-    pub scheduled: HashMap<ConversationId, Vec<Scheduled>>,
-    /// Macros kept on the server.
-    pub shared_macros: Vec<SharedMacro>,
-    /// The connected accounts: the channel tabs come from them.
-    pub accounts: Vec<ChannelAccount>,
-    /// The agent's unread customer messages per account, from the server.
-    pub unread_accounts: HashMap<ChannelAccountId, i64>,
-    /// See [`App::total_unread`].
-    pub unread_total: i64,
-    /// The server's file size limits (from `/me`).
-    pub upload_limits: UploadLimits,
-    /// Who may change standard messages on this server.
-    pub standard_editing: StandardEditing,
-    pub last_seq: Option<Seq>,
 }
 
 /// What the agent configured (config.toml, keymap.toml, macros.toml) and

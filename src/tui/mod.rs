@@ -20,6 +20,7 @@ pub mod keymap;
 pub mod keys_reference;
 pub mod layout;
 pub mod macros;
+pub mod mirror;
 pub mod notify;
 pub mod offline;
 pub mod palette;

@@ -9,6 +9,7 @@ use super::editor::Editor;
 use super::event::{Effect, Msg, PathTarget, Reply};
 use super::keymap::{Context, Key};
 use super::layout::{self, areas, contains};
+use super::mirror::Changed;
 use super::panes::{self, chat};
 use super::settings;
 use crate::client::StreamUpdate;
@@ -687,21 +688,13 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
         EventKind::ConversationRead { agent_id, .. } if *agent_id == me => app.unread_stale = true,
         _ => {}
     }
-    match ev.kind {
-        EventKind::MessageCreated {
-            conversation,
-            message,
-        } => {
-            let id = conversation.id;
-            let inbound = message.kind == MessageKind::Inbound;
-            app.upsert_conversation(conversation, seq);
-            if let Some(log) = app.mirror.logs.get_mut(&id) {
-                if log.loaded {
-                    log.upsert(message);
-                }
-            }
-            // A customer writing into the conversation the agent is looking at
-            // is read as it arrives.
+    // The mirror takes what the server said; the UI follows what changed.
+    let changed = app.mirror.apply(seq, ev.kind);
+    match changed {
+        Changed::Nothing => {}
+        Changed::Message { id, inbound } => {
+            // A customer writing into the conversation the agent is looking
+            // at is read as it arrives.
             let looking = app.open == Some(id)
                 && app.popup.is_none()
                 && matches!(app.focus, Focus::Compose | Focus::Pane(Pane::Chat));
@@ -714,212 +707,64 @@ pub fn apply_event(app: &mut App, ev: Event, fx: &mut Vec<Effect>) {
             app.rebuild_view();
             panes::list::keep_selection_visible(app);
         }
-        EventKind::MessageUpdated { message } => {
-            // A customer's file arrived: the list's preview follows.
-            if let Some(c) = app.mirror.convs.get_mut(&message.conversation_id) {
-                if let Some(last) = c.conversation.last_message.as_mut() {
-                    if last.id == message.id {
-                        last.text = match &message.attachment {
-                            Some(a) if message.text.trim().is_empty() => {
-                                format!("📎 {}", a.name)
-                            }
-                            _ => preview_text(&message.text, PREVIEW_CHARS),
-                        };
-                    }
-                }
-            }
-            if let Some(log) = app.mirror.logs.get_mut(&message.conversation_id) {
-                log.upsert(message);
-            }
-        }
-        EventKind::ConversationCreated { conversation }
-        | EventKind::BotToggled { conversation, .. }
-        | EventKind::AssigneeAdded { conversation, .. }
-        | EventKind::AssigneeRemoved { conversation, .. }
-        | EventKind::StatusChanged { conversation, .. }
-        | EventKind::PriorityChanged { conversation, .. } => {
-            app.upsert_conversation(conversation, seq);
+        Changed::Conversation(_) => {
             app.rebuild_view();
             panes::list::keep_selection_visible(app);
         }
-        EventKind::ConversationRead {
-            conversation_id,
-            agent_id,
-            inbound_count,
-        } => {
-            if agent_id == me {
-                if let Some(c) = app.mirror.convs.get_mut(&conversation_id) {
-                    c.my_read = c.my_read.max(inbound_count);
-                }
-            }
-        }
-        EventKind::CustomerCreated { customer } | EventKind::CustomerUpdated { customer } => {
-            for c in app.mirror.convs.values_mut() {
-                if c.conversation.customer_id == customer.id {
-                    c.conversation.customer_name.clone_from(&customer.name);
-                }
-            }
-            if app.mirror.customers.contains_key(&customer.id) {
-                app.mirror.customers.insert(customer.id, customer);
-            }
-        }
-        EventKind::NoteCreated { note } | EventKind::NoteUpdated { note } => {
-            if let Some(notes) = app.mirror.notes.get_mut(&note.customer_id) {
-                notes.retain(|n| n.id != note.id);
-                notes.push(note);
-                notes.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-            }
-        }
-        EventKind::NoteDeleted {
-            note_id,
-            customer_id,
-        } => {
-            if let Some(notes) = app.mirror.notes.get_mut(&customer_id) {
-                notes.retain(|n| n.id != note_id);
-            }
-        }
-        EventKind::AgentCreated { agent } | EventKind::AgentUpdated { agent } => {
-            app.mirror.agents.retain(|a| a.id != agent.id);
-            app.mirror.agents.push(agent);
-            app.mirror.agents.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-        EventKind::AgentRemoved { agent_id } => app.mirror.agents.retain(|a| a.id != agent_id),
-        EventKind::TagCreated { .. } => {}
-        EventKind::StandardFolderChanged { folder } => {
-            app.mirror.standard.retain(|f| f.id != folder.id);
-            let visible = app
-                .mirror
-                .me
-                .as_ref()
-                .is_some_and(|me| folder.visible_to(me, None) || me.is_admin());
-            if visible {
-                app.mirror.standard.push(folder);
-                app.mirror.standard.sort_by_key(|f| f.name.to_lowercase());
-            }
-        }
-        EventKind::StandardFolderDeleted { folder_id } => {
-            app.mirror.standard.retain(|f| f.id != folder_id);
-        }
-        EventKind::TagUpdated { tag } => {
-            for c in app.mirror.customers.values_mut() {
-                for t in c.tags.iter_mut().filter(|t| t.id == tag.id) {
-                    *t = tag.clone();
-                }
-            }
-            for t in app.mirror.tags.iter_mut().filter(|t| t.tag.id == tag.id) {
-                t.tag = tag.clone();
-            }
-        }
-        EventKind::TagDeleted { tag_id } => {
-            for c in app.mirror.customers.values_mut() {
-                c.tags.retain(|t| t.id != tag_id);
-            }
-            for c in app.mirror.convs.values_mut() {
-                c.conversation.tag_ids.retain(|t| *t != tag_id);
-            }
-            app.mirror.tags.retain(|t| t.tag.id != tag_id);
-            if app.filters.tag == Some(tag_id) {
+        Changed::TagGone(tag) => {
+            if app.filters.tag == Some(tag) {
                 app.filters.tag = None;
                 panes::list::refilter(app, fx);
             }
         }
-        EventKind::TagsMerged { from, into } => {
-            for c in app.mirror.customers.values_mut() {
-                if c.tags.iter().any(|t| t.id == from) {
-                    c.tags.retain(|t| t.id != from && t.id != into.id);
-                    c.tags.push(into.clone());
-                    c.tags.sort_by(|a, b| a.name.cmp(&b.name));
-                }
-            }
-            for c in app.mirror.convs.values_mut() {
-                let ids = &mut c.conversation.tag_ids;
-                if ids.contains(&from) {
-                    ids.retain(|t| *t != from && *t != into.id);
-                    ids.push(into.id);
-                    ids.sort_unstable();
-                }
-            }
-            app.mirror.tags.retain(|t| t.tag.id != from);
-            fx.push(Effect::LoadTags);
-        }
-        EventKind::CustomersImported { .. } => {
+        Changed::TagsMerged => fx.push(Effect::LoadTags),
+        Changed::CustomersReloaded => {
             // Many customers changed at once: load again what is shown.
-            app.mirror.customers.clear();
             if let Some(c) = app.open_conv().map(|c| c.conversation.customer_id) {
                 fx.push(Effect::LoadCustomer(c));
             }
             fx.push(Effect::LoadTags);
             panes::list::refilter(app, fx);
         }
-        EventKind::BroadcastChanged { broadcast } => {
-            app.mirror.broadcasts.retain(|b| b.id != broadcast.id);
-            app.mirror.broadcasts.push(broadcast.clone());
-            app.mirror
-                .broadcasts
-                .sort_by_key(|b| std::cmp::Reverse(b.id));
-            if broadcast.created_by.id == me {
-                let title = format!("Broadcast to #{}", broadcast.tag.name);
-                let line = match broadcast.status {
-                    BroadcastStatus::Scheduled => format!(
-                        "scheduled for {}",
-                        super::format::date_time(broadcast.send_at, app.config.tz)
-                    ),
-                    BroadcastStatus::Running => format!(
-                        "sending: {} of {} sent, {} failed",
-                        broadcast.sent, broadcast.total, broadcast.failed
-                    ),
-                    BroadcastStatus::Done => format!(
-                        "finished: {} sent, {} failed",
-                        broadcast.sent, broadcast.failed
-                    ),
-                    BroadcastStatus::Cancelled => {
-                        format!("cancelled after {} sent", broadcast.sent)
-                    }
-                };
-                let level = if broadcast.failed > 0 {
-                    Level::Error
-                } else {
-                    Level::Info
-                };
-                app.show_toast(title, vec![line], level);
-            }
-        }
-        EventKind::MacroChanged { shared } => {
-            app.mirror
-                .shared_macros
-                .retain(|m| !m.name.eq_ignore_ascii_case(&shared.name));
-            app.mirror.shared_macros.push(shared);
-            app.mirror
-                .shared_macros
-                .sort_by_key(|m| m.name.to_lowercase());
-            super::macros::combine(app);
-        }
-        EventKind::MacroDeleted { name } => {
-            app.mirror
-                .shared_macros
-                .retain(|m| !m.name.eq_ignore_ascii_case(&name));
-            super::macros::combine(app);
-        }
-        EventKind::ScheduledChanged { scheduled } => {
-            if let Some(list) = app.mirror.scheduled.get_mut(&scheduled.conversation_id) {
-                list.retain(|s| s.id != scheduled.id);
-                list.push(scheduled);
-                list.sort_by_key(|s| (s.status != ScheduledStatus::Pending, s.send_at, s.id));
-            }
-        }
-        EventKind::ResyncRequired { .. } => {
+        Changed::Broadcast(b) if b.created_by.id == me => broadcast_toast(app, &b),
+        Changed::Broadcast(_) => {}
+        Changed::Macros => super::macros::combine(app),
+        Changed::Resync => {
             // Start again from what the server has now.
             app.mirror.logs.retain(|id, _| Some(*id) == app.open);
             if let Some(id) = app.open {
                 app.mirror.logs.insert(id, MessageLog::default());
                 open(app, id, fx);
             }
-            app.mirror.last_seq = Some(seq);
             panes::list::refilter(app, fx);
-            return;
         }
     }
-    app.mirror.last_seq = Some(seq);
+}
+
+/// Tells the agent how their broadcast is going.
+fn broadcast_toast(app: &mut App, broadcast: &Broadcast) {
+    let title = format!("Broadcast to #{}", broadcast.tag.name);
+    let line = match broadcast.status {
+        BroadcastStatus::Scheduled => format!(
+            "scheduled for {}",
+            super::format::date_time(broadcast.send_at, app.config.tz)
+        ),
+        BroadcastStatus::Running => format!(
+            "sending: {} of {} sent, {} failed",
+            broadcast.sent, broadcast.total, broadcast.failed
+        ),
+        BroadcastStatus::Done => format!(
+            "finished: {} sent, {} failed",
+            broadcast.sent, broadcast.failed
+        ),
+        BroadcastStatus::Cancelled => format!("cancelled after {} sent", broadcast.sent),
+    };
+    let level = if broadcast.failed > 0 {
+        Level::Error
+    } else {
+        Level::Info
+    };
+    app.show_toast(title, vec![line], level);
 }
 
 fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
@@ -1107,7 +952,7 @@ fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
                     app.notify(confirm.text(&conv, &app.mirror.agents), Level::Info);
                 }
                 if app.conn != ConnState::Connected {
-                    app.upsert_conversation(conv, 0);
+                    app.mirror.upsert_conversation(conv, 0);
                     app.rebuild_view();
                 }
             }

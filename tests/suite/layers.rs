@@ -91,18 +91,8 @@ const INSIDE_SERVER: &[(&str, &[&str])] = &[
     (
         "store",
         &[
-            "hub",
-            "routes",
-            "webhooks",
-            "platforms",
-            "channels",
-            "workers",
-            "bot",
-            "auth",
-            "delivery",
-            "media",
-            "files",
-            "scheduler",
+            "hub", "routes", "error", "extract", "channels", "workers", "bot", "auth", "files",
+            "settings",
         ],
     ),
 ];
@@ -138,58 +128,215 @@ fn module_path(file: &Path) -> Vec<String> {
     parts
 }
 
-/// The code of a line, without its comment (doc links are not uses).
-fn code(line: &str) -> &str {
-    match line.find("//") {
-        Some(i) => &line[..i],
-        None => line,
+/// The code without its comments (doc links are not uses), string
+/// literals blanked (a URL is not a path), newlines kept for line numbers.
+fn code(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &text[i..];
+        if rest.starts_with("//") {
+            let end = rest.find('\n').map_or(b.len(), |n| i + n);
+            i = end;
+        } else if rest.starts_with("/*") {
+            let end = rest.find("*/").map_or(b.len(), |n| i + n + 2);
+            out.extend(
+                text[i..end]
+                    .chars()
+                    .map(|c| if c == '\n' { '\n' } else { ' ' }),
+            );
+            i = end;
+        } else if rest.starts_with('"')
+            || rest.starts_with("r\"")
+            || (rest.starts_with("r#")
+                && rest
+                    .trim_start_matches('r')
+                    .trim_start_matches('#')
+                    .starts_with('"'))
+        {
+            // A string: up to its closing quote (raw strings: quote and
+            // hashes), escapes skipped.
+            let hashes = rest.chars().skip(1).take_while(|c| *c == '#').count();
+            let open = if rest.starts_with('"') { 1 } else { 2 + hashes };
+            let close: String = std::iter::once('"')
+                .chain("#".repeat(hashes).chars())
+                .collect();
+            let mut j = i + open;
+            while j < b.len() {
+                if hashes == 0 && !rest.starts_with('r') && b[j] == b'\\' {
+                    j += 2;
+                    continue;
+                }
+                if b[j..].starts_with(close.as_bytes()) {
+                    j += close.len();
+                    break;
+                }
+                j += 1;
+            }
+            let mut j = j.min(b.len());
+            while !text.is_char_boundary(j) {
+                j += 1;
+            }
+            out.extend(
+                text[i..j]
+                    .chars()
+                    .map(|c| if c == '\n' { '\n' } else { ' ' }),
+            );
+            i = j;
+        } else if rest.starts_with('\'')
+            && rest.len() > 2
+            && (rest.as_bytes()[2] == b'\'' || rest.starts_with("'\\"))
+        {
+            // A character literal ('"' is not a string's start).
+            let end = rest[1..].find('\'').map_or(b.len(), |n| i + n + 2);
+            out.extend(text[i..end].chars().map(|_| ' '));
+            i = end;
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
     }
+    out
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+fn ident(b: &[u8], i: usize) -> (String, usize) {
+    let mut j = i;
+    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+        j += 1;
+    }
+    (String::from_utf8_lossy(&b[i..j]).into_owned(), j)
+}
+
+/// The paths of a use tree at `i` (after a prefix and its `::`):
+/// `a::b`, `a::{b, c::d}`, `*`. Returns them and where the tree ends.
+fn tree(b: &[u8], i: usize) -> (Vec<Vec<String>>, usize) {
+    let i = skip_space(b, i);
+    if i < b.len() && b[i] == b'{' {
+        let mut all = Vec::new();
+        let mut j = i + 1;
+        loop {
+            j = skip_space(b, j);
+            if j >= b.len() || b[j] == b'}' {
+                return (all, j + 1);
+            }
+            let (paths, end) = tree(b, j);
+            all.extend(paths);
+            j = skip_space(b, end);
+            if j < b.len() && b[j] == b',' {
+                j += 1;
+            }
+        }
+    }
+    if i < b.len() && b[i] == b'*' {
+        return (vec![vec!["*".to_string()]], i + 1);
+    }
+    let (name, j) = ident(b, i);
+    if name.is_empty() {
+        return (Vec::new(), j.max(i + 1));
+    }
+    let k = skip_space(b, j);
+    if b[k..].starts_with(b"::") {
+        let (rest, end) = tree(b, k + 2);
+        if rest.is_empty() {
+            return (vec![vec![name]], end);
+        }
+        let paths = rest
+            .into_iter()
+            .map(|mut p| {
+                if p.first().is_some_and(|s| s == "self") {
+                    p.remove(0);
+                }
+                let mut full = vec![name.clone()];
+                full.extend(p);
+                full
+            })
+            .collect();
+        return (paths, end);
+    }
+    (vec![vec![name]], j)
 }
 
 /// Every crate-level path some code uses, resolved to its full module
-/// path: `crate::a::b`, and `super::` chains that climb out of its module
-/// (`here`).
+/// path: `crate::a::b` (grouped or not, spaced or not), and `super::`
+/// chains that climb out of its module (`here`); in the binary's main.rs,
+/// `chatsmart::` too. Ways around the check (`crate as`, `crate::*`,
+/// `#[path]`, `include!`) come back as the path `["!", what]`.
 fn uses(text: &str, here: &[String]) -> Vec<(usize, Vec<String>)> {
+    let code = code(text);
+    let b = code.as_bytes();
+    let line_at = |i: usize| code[..i].matches('\n').count() + 1;
     let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = code(line);
-        let bytes = line.as_bytes();
-        let mut i = 0;
-        while i < line.len() {
-            let rest = &line[i..];
-            let boundary = i == 0
-                || !(bytes[i - 1].is_ascii_alphanumeric()
-                    || bytes[i - 1] == b'_'
-                    || bytes[i - 1] == b':');
-            let (base, after): (Vec<String>, &str) = if boundary && rest.starts_with("crate::") {
-                (Vec::new(), &rest["crate::".len()..])
-            } else if boundary && rest.starts_with("super::") {
-                let mut ups = 0;
-                let mut tail = rest;
-                while let Some(t) = tail.strip_prefix("super::") {
-                    ups += 1;
-                    tail = t;
+    for banned in ["crate as ", "#[path", "include!("] {
+        for (i, _) in code.match_indices(banned) {
+            out.push((line_at(i), vec!["!".to_string(), banned.trim().to_string()]));
+        }
+    }
+    let binary = here == ["main"];
+    let mut i = 0;
+    while i < b.len() {
+        let boundary =
+            i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b':');
+        let (word, after) = ident(b, i);
+        if word.is_empty() {
+            i += 1;
+            continue;
+        }
+        let k = skip_space(b, after);
+        let prefixed = boundary && b[k..].starts_with(b"::");
+        let base: Option<Vec<String>> = match word.as_str() {
+            "crate" if prefixed => Some(Vec::new()),
+            "chatsmart" if prefixed && binary => Some(Vec::new()),
+            "super" if prefixed => {
+                // The parent of a::b::c is a::b; each further super one up.
+                let mut ups = 1;
+                let mut j = k + 2;
+                loop {
+                    let j2 = skip_space(b, j);
+                    let (w, e) = ident(b, j2);
+                    let e2 = skip_space(b, e);
+                    if w == "super" && b[e2..].starts_with(b"::") {
+                        ups += 1;
+                        j = e2 + 2;
+                    } else {
+                        break;
+                    }
                 }
-                // The parent of a::b::c is a::b.
-                (here[..here.len().saturating_sub(ups)].to_vec(), tail)
-            } else {
-                i += rest.chars().next().map_or(1, char::len_utf8);
+                let base = here[..here.len().saturating_sub(ups)].to_vec();
+                let (paths, end) = tree(b, j);
+                for p in paths {
+                    let mut full = base.clone();
+                    full.extend(p);
+                    if !full.is_empty() {
+                        out.push((line_at(i), full));
+                    }
+                }
+                i = end.max(i + 1);
                 continue;
-            };
-            let segs = after
-                .split("::")
-                .map(|s| {
-                    s.chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect::<String>()
-                })
-                .take_while(|s| !s.is_empty());
-            let mut full = base;
-            full.extend(segs);
-            if !full.is_empty() {
-                out.push((n + 1, full));
             }
-            i += rest.len() - after.len();
+            _ => None,
+        };
+        match base {
+            Some(_) => {
+                let (paths, end) = tree(b, k + 2);
+                for p in paths {
+                    if p == ["*"] {
+                        out.push((line_at(i), vec!["!".to_string(), "crate::*".to_string()]));
+                    } else if !p.is_empty() {
+                        out.push((line_at(i), p));
+                    }
+                }
+                i = end.max(i + 1);
+            }
+            None => i = after,
         }
     }
     out
@@ -206,6 +353,10 @@ fn problems(files: &[(String, Vec<String>, String)]) -> Vec<String> {
         };
         for (line, path) in uses(text, here) {
             let target = &path[0];
+            if target == "!" {
+                broken.push(format!("{name}:{line}: {} hides what it uses", path[1]));
+                continue;
+            }
             if *target == top {
                 if let (Some(inner), Some(used)) = (here.get(1), path.get(1)) {
                     let banned = INSIDE_SERVER
@@ -281,6 +432,21 @@ fn the_check_catches_upward_and_sideways_uses() {
             "use super::super::app::App; use crate::client::Client;",
         ),
         file("newthing", "fn f() {}"),
+        file("protocol::x", "use crate::{sanitize, server::store::Y};"),
+        file(
+            "server::store::sqlite",
+            "use crate :: server::{\n    hub::Hub,\n};",
+        ),
+        file(
+            "client",
+            "let u = format!(\"ws://{}\", crate::server::X); // crate::tui",
+        ),
+        file("main", "chatsmart::server::serve(); chatsmart::cli::run();"),
+        file("tui::x", "use crate as c; use crate::*;"),
+        file(
+            "sheets::x",
+            "let s = \"crate::server::not_code\"; let c = '\"'; crate::protocol::Y;",
+        ),
     ]);
     let expect = [
         "tui::fixtures:1: tui uses cli::login_from_name",
@@ -289,6 +455,12 @@ fn the_check_catches_upward_and_sideways_uses() {
         "server::store::sqlite:1: server::store uses server::hub",
         "server::store:1: server::store uses server::hub",
         "newthing: the module newthing has no place in LAYERS",
+        "protocol::x:1: protocol uses server::store::Y",
+        "server::store::sqlite:1: server::store uses server::hub",
+        "client:1: client uses server::X",
+        "main:1: main uses server::serve",
+        "tui::x:1: crate as hides what it uses",
+        "tui::x:1: crate::* hides what it uses",
     ];
     assert_eq!(found, expect);
 }

@@ -10,11 +10,14 @@
 //! join the letter before (SARA AM is a cell of its own in most
 //! terminals), Arabic, combining marks, emoji joined with ZWJ, flags. Drawn
 //! as a diff, such a row could leave a stray cell behind (the ำ of an
-//! earlier frame) or shift what follows. So a row that holds such a
-//! grapheme, now or in the frame before, is drawn whole whenever it
-//! changes, and every cell after such a grapheme is placed by an explicit
-//! cursor move: whatever width the terminal gives it, nothing after it
-//! moves, and nothing of the earlier frame stays.
+//! earlier frame) or shift what follows. So on a row that holds such a
+//! grapheme, now or in the frame before, a change is drawn with the whole
+//! run of cells around it, from one safe cell to the next (a space or a
+//! border line after a plain cell, in both frames: a pane's edge, a gap
+//! between words); and every cell after such a grapheme is placed by an
+//! explicit cursor move: whatever width the terminal gives it, nothing after
+//! it moves, and nothing of the earlier frame stays. A change in the list
+//! does not redraw the chat beside it.
 
 use crossterm::cursor::MoveTo;
 use crossterm::queue;
@@ -25,7 +28,7 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::style::Color as CColor;
 use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::{Color, Modifier};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
@@ -99,6 +102,49 @@ pub fn risky(symbol: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// How far right of its own cell a grapheme may reach on some terminal:
+/// its width, or, for one of uncertain width, two cells for each of its
+/// characters (a terminal that joins nothing draws each on its own).
+fn reach(symbol: &str) -> usize {
+    if risky(symbol) {
+        2 * symbol.chars().count()
+    } else {
+        symbol.width().max(1)
+    }
+}
+
+/// For each cell of a row, the first cell nothing before it can reach.
+fn reached(cells: impl Iterator<Item = impl AsRef<str>>) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut far = 0;
+    for (x, symbol) in cells.enumerate() {
+        out.push(far);
+        far = far.max(x + reach(symbol.as_ref()));
+    }
+    out
+}
+
+/// Whether a cell is a safe place for a run to stop: a plain space or
+/// border line, in the frame and in the one before, that nothing before it
+/// on the row can reach on any terminal (`reach_now`, `reach_before`).
+/// Past either edge of the row counts as safe.
+fn safe_cell(
+    now: &[&str],
+    before: &[Cell],
+    reach_now: &[usize],
+    reach_before: &[usize],
+    x: usize,
+) -> bool {
+    let plain = |s: &str| {
+        let mut chars = s.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if c == ' ' || ('\u{2500}'..='\u{257F}').contains(&c))
+    };
+    if x >= now.len() || x >= before.len() {
+        return true;
+    }
+    plain(now[x]) && plain(before[x].symbol()) && reach_now[x] <= x && reach_before[x] <= x
 }
 
 impl<W: Write> Write for LeanBackend<W> {
@@ -181,16 +227,23 @@ impl<W: Write> Backend for LeanBackend<W> {
         if let Some(right) = updates.iter().map(|(x, _, _)| *x).max() {
             self.width = self.width.max(right + 1);
         }
-        // Rows drawn whole: those that change and hold, or held, a
-        // grapheme of uncertain width.
-        let mut whole: BTreeSet<u16> = BTreeSet::new();
-        for (x, y, cell) in &updates {
+        for (x, y, _) in &updates {
             self.cover(*x, *y);
+        }
+        // Rows that hold, or held, a grapheme of uncertain width: what they
+        // showed before, to find the safe cells around each change.
+        let mut old: HashMap<u16, Vec<Cell>> = HashMap::new();
+        for (_, y, cell) in &updates {
+            if !old.contains_key(y) && (self.risky_rows[*y as usize] > 0 || risky(cell.symbol())) {
+                let row = (0..self.shown.area.width)
+                    .map(|cx| self.shown[(cx, *y)].clone())
+                    .collect();
+                old.insert(*y, row);
+            }
+        }
+        for (x, y, cell) in &updates {
             let before = risky(self.shown[(*x, *y)].symbol());
             let after = risky(cell.symbol());
-            if self.risky_rows[*y as usize] > 0 || after {
-                whole.insert(*y);
-            }
             let n = &mut self.risky_rows[*y as usize];
             *n = *n + u32::from(after) - u32::from(before);
             self.shown[(*x, *y)] = (*cell).clone();
@@ -204,6 +257,33 @@ impl<W: Write> Backend for LeanBackend<W> {
                 self.shown[(cx, *y)].reset();
             }
         }
+        // On those rows, each change is drawn with its run: from the safe
+        // cell before it to the safe cell after it.
+        let limit = self.width.min(self.shown.area.width);
+        let mut runs: BTreeMap<u16, Vec<(u16, u16)>> = BTreeMap::new();
+        let mut reaches: HashMap<u16, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for (x, y, _) in &updates {
+            let Some(before) = old.get(y) else { continue };
+            let now: Vec<&str> = (0..self.shown.area.width)
+                .map(|cx| self.shown[(cx, *y)].symbol())
+                .collect();
+            let (reach_now, reach_before) = reaches.entry(*y).or_insert_with(|| {
+                (
+                    reached(now.iter()),
+                    reached(before.iter().map(Cell::symbol)),
+                )
+            });
+            let safe = |c: u16| safe_cell(&now, before, reach_now, reach_before, c as usize);
+            let mut start = *x;
+            while start > 0 && !safe(start - 1) {
+                start -= 1;
+            }
+            let mut end = *x + 1;
+            while end < limit && !safe(end) {
+                end += 1;
+            }
+            runs.entry(*y).or_default().push((start, end.max(*x + 1)));
+        }
         // Each frame starts and ends with the terminal's default style.
         let mut pen = Pen {
             fg: Color::Reset,
@@ -213,17 +293,22 @@ impl<W: Write> Backend for LeanBackend<W> {
         };
         let w = &mut self.inner;
         for (x, y, cell) in &updates {
-            if !whole.contains(y) {
+            if !runs.contains_key(y) {
                 pen.put(w, *x, *y, cell)?;
             }
         }
-        for y in whole {
-            let mut x = 0;
-            while x < self.width.min(self.shown.area.width) {
-                let cell = &self.shown[(x, y)];
-                pen.put(w, x, y, cell)?;
-                // A wide grapheme covers the cells after it.
-                x += cell.symbol().width().max(1) as u16;
+        for (y, mut spans) in runs {
+            spans.sort_unstable();
+            let mut drawn_to = 0;
+            for (start, end) in spans {
+                let mut x = start.max(drawn_to);
+                while x < end.min(self.shown.area.width) {
+                    let cell = &self.shown[(x, y)];
+                    pen.put(w, x, y, cell)?;
+                    // A wide grapheme covers the cells after it.
+                    x += cell.symbol().width().max(1) as u16;
+                }
+                drawn_to = drawn_to.max(x);
             }
         }
         if pen.fg != Color::Reset || pen.bg != Color::Reset || !pen.modifier.is_empty() {
@@ -452,6 +537,53 @@ mod tests {
             seen = all.len();
             if let Err(e) = same_as_buffer(&p, &buf) {
                 panic!("frame {frame}: {e}");
+            }
+        }
+    }
+
+    /// A change on one side of a pane's edge redraws its own run, not the
+    /// Thai and emoji beside it; and the screen is still exactly the frame.
+    #[test]
+    fn a_change_redraws_its_run_not_the_pane_beside_it() {
+        let (w, h) = (60u16, 4u16);
+        let out = Shared::default();
+        let mut term = Terminal::with_options(
+            LeanBackend::new(out.clone()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, h)),
+            },
+        )
+        .unwrap();
+        let mut p = vt100::Parser::new(h, w, 0);
+        let mut seen = 0;
+        let chat = ["ขอบคุณค่ะ 🙏🏽 ครับ", "👨‍👩‍👧 家族 ok", "สมชาย ใจดี", "plain"];
+        for selected in 0..4 {
+            let rows: Vec<Line> = (0..h as usize)
+                .map(|r| {
+                    let mark = if r == selected { ">" } else { " " };
+                    Line::from(format!("{mark} 陳美玲 row{r}      │ {}", chat[r]))
+                })
+                .collect();
+            let done = term
+                .draw(|f| f.render_widget(Paragraph::new(rows), f.area()))
+                .unwrap();
+            let buf = done.buffer.clone();
+            let all = out.0.lock().unwrap().clone();
+            let frame = String::from_utf8_lossy(&all[seen..]).into_owned();
+            p.process(&all[seen..]);
+            seen = all.len();
+            if let Err(e) = same_as_buffer(&p, &buf) {
+                panic!("frame {selected}: {e}");
+            }
+            if selected > 0 {
+                assert!(frame.contains('>'), "the new selection is drawn");
+                for text in chat {
+                    let first: String = text.chars().take(2).collect();
+                    assert!(
+                        !frame.contains(&first),
+                        "frame {selected} redrew the chat beside the list: {frame:?}"
+                    );
+                }
             }
         }
     }

@@ -191,29 +191,6 @@ pub fn completed(app: &mut App, typed: &str, done: super::paths::Completion, fx:
     refresh(form, &limits, fx);
 }
 
-/// Commands while the prompt is open; returns whether it was handled.
-pub fn prompt_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let limits = app.mirror.upload_limits.clone();
-    let Some(Popup::Attach(form)) = app.popup.as_mut() else {
-        return false;
-    };
-    match cmd {
-        Command::PickerAdd => fx.push(Effect::CompletePath {
-            typed: form.path.text().to_string(),
-            target: super::event::PathTarget::Attach,
-        }),
-        // Checked again as it is now, then attached if it passes.
-        Command::PopupConfirm => fx.push(Effect::CheckFile {
-            typed: form.path.text().to_string(),
-            channel: form.channel,
-            limits,
-            attach: true,
-        }),
-        _ => return false,
-    }
-    true
-}
-
 /// Puts the file on the open conversation's draft and starts uploading.
 fn start(app: &mut App, file: FileCheck, fx: &mut Vec<Effect>) {
     let Some(conversation) = app.open else {

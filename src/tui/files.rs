@@ -3,8 +3,6 @@
 //! to the download folder, and the agent is told where.
 
 use super::app::{App, Level, Popup};
-use super::command::Command;
-use super::event::Effect;
 use crate::protocol::*;
 use std::path::{Path, PathBuf};
 
@@ -84,50 +82,6 @@ pub fn position(app: &App, selected: Option<AttachmentId>) -> usize {
         .iter()
         .position(|(_, a)| Some(a.id) == selected)
         .unwrap_or(0)
-}
-
-/// Commands while the list is open; returns whether it was handled.
-pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let Some(Popup::Files { selected }) = app.popup else {
-        return false;
-    };
-    let files: Vec<Attachment> = listed(app).into_iter().map(|(_, a)| a.clone()).collect();
-    let at = position(app, selected);
-    let choose = |i: usize| {
-        Some(Popup::Files {
-            selected: files.get(i).map(|a| a.id),
-        })
-    };
-    match cmd {
-        Command::PopupNext => {
-            if at + 1 < files.len() {
-                app.popup = choose(at + 1);
-            }
-        }
-        Command::PopupPrev => app.popup = choose(at.saturating_sub(1)),
-        Command::PopupConfirm | Command::FilesSave => {
-            let Some(attachment) = files.get(at).cloned() else {
-                return true;
-            };
-            let save = cmd == Command::FilesSave;
-            app.popup = None;
-            app.notify(
-                format!(
-                    "{} {}…",
-                    if save { "saving" } else { "opening" },
-                    crate::sanitize::line(&attachment.name)
-                ),
-                Level::Info,
-            );
-            fx.push(Effect::OpenFile {
-                attachment,
-                save,
-                download_dir: app.config.download_dir.clone(),
-            });
-        }
-        _ => return false,
-    }
-    true
 }
 
 /// Does what [`Effect::OpenFile`] asks; says what happened.

@@ -67,7 +67,12 @@ fn plural(n: usize) -> String {
 }
 
 /// One conversation: do it now. Several: ask first, saying how many.
-fn act(app: &mut App, ids: Vec<ConversationId>, action: BulkAction, fx: &mut Vec<Effect>) {
+pub(super) fn act(
+    app: &mut App,
+    ids: Vec<ConversationId>,
+    action: BulkAction,
+    fx: &mut Vec<Effect>,
+) {
     match ids[..] {
         [] => app.notify("open or select a conversation first", Level::Info),
         [id] => fx.push(single(id, action)),
@@ -314,63 +319,6 @@ pub fn next_needing_answer(app: &App, from: ConversationId) -> Option<Conversati
                 && (c.conversation.waiting_since.is_some() || c.unread() > 0)
         })
     })
-}
-
-/// Keys inside the snooze menu (a picker: typing goes to the time field).
-pub fn snooze_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let Some(Popup::Snooze(m)) = app.popup.as_mut() else {
-        return false;
-    };
-    match cmd {
-        Command::PopupNext => m.selected = (m.selected + 1).min(SNOOZE_PRESETS.len() - 1),
-        Command::PopupPrev => m.selected = m.selected.saturating_sub(1),
-        Command::PopupConfirm => {
-            let typed = m.typed.text().trim().to_string();
-            let when = if typed.is_empty() {
-                SNOOZE_PRESETS[m.selected].1.to_string()
-            } else {
-                typed
-            };
-            let until = match super::when::snooze_until(&when, app.now, app.config.tz) {
-                Ok(t) => t,
-                Err(e) => {
-                    m.error = Some(e);
-                    return true;
-                }
-            };
-            let ids = std::mem::take(&mut m.targets);
-            app.popup = None;
-            act(
-                app,
-                ids,
-                BulkAction::Status {
-                    status: ConvStatus::Snoozed,
-                    snooze_until: until,
-                },
-                fx,
-            );
-        }
-        _ => return false,
-    }
-    true
-}
-
-pub fn priority_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let Some(Popup::Priority(m)) = app.popup.as_mut() else {
-        return false;
-    };
-    match cmd {
-        Command::PopupNext => m.selected = (m.selected + 1).min(Priority::ALL.len() - 1),
-        Command::PopupPrev => m.selected = m.selected.saturating_sub(1),
-        Command::PopupConfirm => {
-            let priority = Priority::ALL[m.selected];
-            let ids = std::mem::take(&mut m.targets);
-            app.popup = None;
-            act(app, ids, BulkAction::Priority { priority }, fx);
-        }
-        _ => return false,
-    }
-    true
 }
 
 /// Marked conversations get the bot toggled, an agent assigned or a tag

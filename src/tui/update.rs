@@ -501,11 +501,11 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             app.popup = None;
             return true;
         }
-        Popup::Snooze(_) => return super::triage::snooze_command(app, cmd, fx),
+        Popup::Snooze(_) => return popups::snooze::command(app, cmd, fx),
         Popup::Palette(_) => return super::palette::command(app, cmd, fx),
-        Popup::Attach(_) => return super::attach::prompt_command(app, cmd, fx),
-        Popup::Files { .. } => return super::files::command(app, cmd, fx),
-        Popup::Priority(_) => return super::triage::priority_command(app, cmd, fx),
+        Popup::Attach(_) => return popups::attach::command(app, cmd, fx),
+        Popup::Files { .. } => return popups::files::command(app, cmd, fx),
+        Popup::Priority(_) => return popups::priority::command(app, cmd, fx),
         _ => {}
     }
     let handled = match popup {

@@ -2,8 +2,10 @@
 //! and the file's type and size (or why it cannot be sent).
 
 use super::super::app::App;
+use super::super::app::Popup;
 use super::super::attach::{describe, AttachForm, FileCheck};
 use super::super::command::Command;
+use super::super::event::Effect;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use super::super::wrap;
@@ -79,14 +81,7 @@ pub fn draw(app: &App, form: &AttachForm, theme: &Theme, area: Rect, f: &mut Fra
         lines.push(Line::raw(""));
     }
     lines.push(Line::from(Span::styled(
-        app.config.keymap.hints(
-            Context::Picker,
-            &[
-                (Command::PickerAdd, "complete"),
-                (Command::PopupConfirm, "attach"),
-                (Command::PopupClose, "cancel"),
-            ],
-        ),
+        app.config.keymap.hints(Context::Picker, HINTS),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
@@ -100,4 +95,37 @@ pub fn draw(app: &App, form: &AttachForm, theme: &Theme, area: Rect, f: &mut Fra
     };
     let cx = inner.x + 2 + wrap::width(&before) as u16;
     f.set_cursor_position((cx.min(inner.x + inner.width.saturating_sub(1)), inner.y));
+}
+
+/// What the path prompt answers (typing the path too), with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PickerAdd, "complete"),
+    (Command::PopupConfirm, "attach"),
+    (Command::PopupClose, "cancel"),
+];
+
+/// Commands while the prompt is open; returns whether it was handled.
+/// Completes the typed path; checks the file and attaches it if it
+/// passes; cancels. False for anything else.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let limits = app.mirror.upload_limits.clone();
+    let Some(Popup::Attach(form)) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PickerAdd => fx.push(Effect::CompletePath {
+            typed: form.path.text().to_string(),
+            target: super::super::event::PathTarget::Attach,
+        }),
+        // Checked again as it is now, then attached if it passes.
+        Command::PopupConfirm => fx.push(Effect::CheckFile {
+            typed: form.path.text().to_string(),
+            channel: form.channel,
+            limits,
+            attach: true,
+        }),
+        Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

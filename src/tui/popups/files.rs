@@ -2,13 +2,16 @@
 //! it when there is no display here), the save key saves it.
 
 use super::super::app::App;
+use super::super::app::{Level, Popup};
 use super::super::attach::describe;
 use super::super::command::Command;
+use super::super::event::Effect;
 use super::super::files::listed;
 use super::super::format;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use super::super::wrap;
+use crate::protocol::Attachment;
 use crate::protocol::MessageKind;
 use crate::sanitize;
 use ratatui::layout::Rect;
@@ -68,13 +71,76 @@ pub fn draw(app: &App, selected: usize, theme: &Theme, area: Rect, f: &mut Frame
     lines.push(Line::from(Span::styled(
         app.config.keymap.hints(
             Context::Popup,
-            &[
-                (Command::PopupConfirm, open_label),
-                (Command::FilesSave, "save"),
-                (Command::PopupClose, "close"),
-            ],
+            &HINTS.map(|(c, label)| {
+                (
+                    c,
+                    if c == Command::PopupConfirm {
+                        open_label
+                    } else {
+                        label
+                    },
+                )
+            }),
         ),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What the files list answers, with its key hints (enter opens, or saves
+/// where nothing can open a file).
+pub const HINTS: [(Command, &str); 5] = [
+    (Command::PopupNext, "move"),
+    (Command::PopupPrev, "move"),
+    (Command::PopupConfirm, "open"),
+    (Command::FilesSave, "save"),
+    (Command::PopupClose, "close"),
+];
+
+/// Commands while the list is open; returns whether it was handled.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Files { selected }) = app.popup else {
+        return false;
+    };
+    let files: Vec<Attachment> = super::super::files::listed(app)
+        .into_iter()
+        .map(|(_, a)| a.clone())
+        .collect();
+    let at = super::super::files::position(app, selected);
+    let choose = |i: usize| {
+        Some(Popup::Files {
+            selected: files.get(i).map(|a| a.id),
+        })
+    };
+    match cmd {
+        Command::PopupNext => {
+            if at + 1 < files.len() {
+                app.popup = choose(at + 1);
+            }
+        }
+        Command::PopupPrev => app.popup = choose(at.saturating_sub(1)),
+        Command::PopupConfirm | Command::FilesSave => {
+            let Some(attachment) = files.get(at).cloned() else {
+                return true;
+            };
+            let save = cmd == Command::FilesSave;
+            app.popup = None;
+            app.notify(
+                format!(
+                    "{} {}…",
+                    if save { "saving" } else { "opening" },
+                    crate::sanitize::line(&attachment.name)
+                ),
+                Level::Info,
+            );
+            fx.push(Effect::OpenFile {
+                attachment,
+                save,
+                download_dir: app.config.download_dir.clone(),
+            });
+        }
+        Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

@@ -172,6 +172,34 @@ mod tests {
                 confirm::HINTS,
                 confirm::command,
             ),
+            (
+                Popup::Snooze(super::super::triage::SnoozeMenu {
+                    targets: vec![1],
+                    selected: 0,
+                    typed: Editor::new(),
+                    error: None,
+                }),
+                snooze::HINTS,
+                snooze::command,
+            ),
+            (
+                Popup::Priority(super::super::triage::PriorityMenu {
+                    targets: vec![1],
+                    selected: 0,
+                }),
+                priority::HINTS,
+                priority::command,
+            ),
+            (
+                Popup::Files { selected: None },
+                &files::HINTS,
+                files::command,
+            ),
+            (
+                Popup::Attach(Default::default()),
+                attach::HINTS,
+                attach::command,
+            ),
         ];
         for (popup, hints, handle) in cases {
             assert!(!hints.is_empty());

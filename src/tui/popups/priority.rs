@@ -1,10 +1,13 @@
 //! The priority menu: none to urgent, the current one chosen.
 
 use super::super::app::App;
+use super::super::app::Popup;
 use super::super::command::Command;
+use super::super::event::Effect;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use super::super::triage::PriorityMenu;
+use crate::protocol::BulkAction;
 use crate::protocol::Priority;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -44,15 +47,37 @@ pub fn draw(app: &App, m: &PriorityMenu, theme: &Theme, area: Rect, f: &mut Fram
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.config.keymap.hints(
-            Context::Popup,
-            &[
-                (Command::PopupNext, "next"),
-                (Command::PopupConfirm, "set"),
-                (Command::PopupClose, "cancel"),
-            ],
-        ),
+        app.config.keymap.hints(Context::Popup, HINTS),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What the priority menu answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "next"),
+    (Command::PopupPrev, "previous"),
+    (Command::PopupConfirm, "set"),
+    (Command::PopupClose, "cancel"),
+];
+
+/// Moves among the priorities; sets the chosen one; cancels. False for
+/// anything else.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Priority(m)) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => m.selected = (m.selected + 1).min(Priority::ALL.len() - 1),
+        Command::PopupPrev => m.selected = m.selected.saturating_sub(1),
+        Command::PopupConfirm => {
+            let priority = Priority::ALL[m.selected];
+            let ids = std::mem::take(&mut m.targets);
+            app.popup = None;
+            super::super::triage::act(app, ids, BulkAction::Priority { priority }, fx);
+        }
+        Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

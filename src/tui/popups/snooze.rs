@@ -2,12 +2,15 @@
 //! back in full before it is used.
 
 use super::super::app::App;
+use super::super::app::Popup;
 use super::super::command::Command;
+use super::super::event::Effect;
 use super::super::keymap::Context;
 use super::super::theme::{Role, Theme};
 use super::super::triage::{SnoozeMenu, SNOOZE_PRESETS};
 use super::super::when;
 use super::super::wrap;
+use crate::protocol::{BulkAction, ConvStatus};
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -62,15 +65,7 @@ pub fn draw(app: &App, m: &SnoozeMenu, theme: &Theme, area: Rect, f: &mut Frame)
     lines.push(Line::from(below));
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
-        app.config.keymap.hints(
-            Context::Picker,
-            &[
-                (Command::PopupNext, "next"),
-                (Command::PopupPrev, "previous"),
-                (Command::PopupConfirm, "snooze"),
-                (Command::PopupClose, "cancel"),
-            ],
-        ),
+        app.config.keymap.hints(Context::Picker, HINTS),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
@@ -79,4 +74,54 @@ pub fn draw(app: &App, m: &SnoozeMenu, theme: &Theme, area: Rect, f: &mut Frame)
         (inner.x + col).min(inner.x + inner.width.saturating_sub(1)),
         inner.y + cursor_row,
     ));
+}
+
+/// What the snooze menu answers (typing a time too), with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupNext, "next"),
+    (Command::PopupPrev, "previous"),
+    (Command::PopupConfirm, "snooze"),
+    (Command::PopupClose, "cancel"),
+];
+
+/// Keys inside the snooze menu (a picker: typing goes to the time field).
+/// Moves among the presets; snoozes until the chosen or typed time;
+/// cancels. False for anything else.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Snooze(m)) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::PopupNext => m.selected = (m.selected + 1).min(SNOOZE_PRESETS.len() - 1),
+        Command::PopupPrev => m.selected = m.selected.saturating_sub(1),
+        Command::PopupConfirm => {
+            let typed = m.typed.text().trim().to_string();
+            let when = if typed.is_empty() {
+                SNOOZE_PRESETS[m.selected].1.to_string()
+            } else {
+                typed
+            };
+            let until = match super::super::when::snooze_until(&when, app.now, app.config.tz) {
+                Ok(t) => t,
+                Err(e) => {
+                    m.error = Some(e);
+                    return true;
+                }
+            };
+            let ids = std::mem::take(&mut m.targets);
+            app.popup = None;
+            super::super::triage::act(
+                app,
+                ids,
+                BulkAction::Status {
+                    status: ConvStatus::Snoozed,
+                    snooze_until: until,
+                },
+                fx,
+            );
+        }
+        Command::PopupClose => app.popup = None,
+        _ => return false,
+    }
+    true
 }

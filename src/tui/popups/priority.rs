@@ -55,8 +55,8 @@ pub fn draw(app: &App, m: &PriorityMenu, theme: &Theme, area: Rect, f: &mut Fram
 
 /// What the priority menu answers, with its key hints.
 pub const HINTS: &[(Command, &str)] = &[
-    (Command::PopupNext, "next"),
-    (Command::PopupPrev, "previous"),
+    (Command::PopupNext, "move"),
+    (Command::PopupPrev, "move"),
     (Command::PopupConfirm, "set"),
     (Command::PopupClose, "cancel"),
 ];

@@ -645,33 +645,47 @@ async fn restart_with_bot(t: &mut TestServer) {
     .await;
 }
 
+/// A customer message as a webhook stores it (queued for the bot), written
+/// straight into a stopped server's database.
+async fn stored(t: &TestServer, user: &str, text: &str, ext: &str) -> InboundAccepted {
+    use chatsmart::server::store::{BotTurn, InboundMessage, Offline, SqliteStore, Store};
+    let store = SqliteStore::open(&t.db(), Offline).unwrap();
+    store
+        .inbound(InboundMessage {
+            channel: ChannelKind::Whatsapp,
+            channel_user_id: user.into(),
+            customer_name: "Mei".into(),
+            text: text.into(),
+            external_id: ext.into(),
+            at: None,
+            sent_at: None,
+            attachment_id: None,
+            account: None,
+            reply_token: None,
+            media: None,
+            bot: Some(BotTurn::default()),
+        })
+        .await
+        .unwrap()
+}
+
+fn queued(t: &TestServer, conv: ConversationId) -> i64 {
+    let db = rusqlite::Connection::open(t.db()).unwrap();
+    db.query_row(
+        "SELECT COUNT(*) FROM bot_work WHERE conversation_id = ?1",
+        [conv],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_stored_just_before_a_crash_is_answered_after_the_restart() {
-    use chatsmart::server::store::{BotTurn, InboundMessage, Offline, SqliteStore, Store};
     let mut t = server(Flow::default(), OPEN).await;
     t.stop().await;
     // The message is committed, and then the server is gone before the
     // bot could answer: here, written while no server runs at all.
-    let accepted = {
-        let store = SqliteStore::open(&t.db(), Offline).unwrap();
-        store
-            .inbound(InboundMessage {
-                channel: ChannelKind::Whatsapp,
-                channel_user_id: "852".into(),
-                customer_name: "Mei".into(),
-                text: "hello".into(),
-                external_id: "crash-1".into(),
-                at: None,
-                sent_at: None,
-                attachment_id: None,
-                account: None,
-                reply_token: None,
-                media: None,
-                bot: Some(BotTurn::default()),
-            })
-            .await
-            .unwrap()
-    };
+    let accepted = stored(&t, "852", "hello", "crash-1").await;
     restart_with_bot(&mut t).await;
     let m = messages(&t, accepted.conversation_id, 2).await;
     assert_eq!(m[1].kind, MessageKind::Bot);
@@ -708,4 +722,45 @@ async fn an_answer_tried_again_after_a_crash_is_not_said_twice() {
         .await;
     let m = messages(&t, conv, 4).await;
     assert!(m[3].text.contains("track your order"), "{:?}", texts(&m));
+}
+
+/// A customer who writes twice before the bot answers still gets the
+/// greeting for the first message; a customer writing faster than the bot
+/// answers holds at most 20 messages in its queue; turning the bot off
+/// forgets what it had still to answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_greets_first_holds_twenty_and_forgets_when_the_bot_is_off() {
+    use chatsmart::server::store::{Actor, Offline, SqliteStore, Store};
+    let mut t = server(Flow::default(), OPEN).await;
+    t.stop().await;
+    let first = stored(&t, "852", "hi", "q-1").await;
+    stored(&t, "852", "do you ship to Macau?", "q-2").await;
+    let conv = first.conversation_id;
+    for i in 0..30 {
+        stored(&t, "999", &format!("spam {i}"), &format!("s-{i}")).await;
+    }
+    let flood = stored(&t, "999", "last", "s-last").await.conversation_id;
+    assert_eq!(queued(&t, flood), 20, "at most 20 held for the bot");
+    let off = stored(&t, "777", "hello", "o-1").await.conversation_id;
+    {
+        let store = SqliteStore::open(&t.db(), Offline).unwrap();
+        store
+            .set_bot(Actor::agent(t.alice.agent.id), off, false)
+            .await
+            .unwrap();
+    }
+    assert_eq!(queued(&t, off), 0, "turned off: nothing left to answer");
+    restart_with_bot(&mut t).await;
+    let m = messages(&t, conv, 4).await;
+    assert_eq!(m[2].kind, MessageKind::Bot, "{:?}", texts(&m));
+    assert!(m[2].text.starts_with("Hi Mei!"), "greeted: {:?}", texts(&m));
+    bot_idle(&t, conv).await;
+    bot_idle(&t, flood).await;
+    bot_idle(&t, off).await;
+    let said = messages(&t, off, 1).await;
+    assert!(
+        said.iter().all(|m| m.kind != MessageKind::Bot),
+        "{:?}",
+        texts(&said)
+    );
 }

@@ -65,7 +65,7 @@ pub async fn answer(
     if !conv.bot_active {
         return Ok(());
     }
-    let page = state
+    let mut page = state
         .store
         .list_messages(
             id,
@@ -75,9 +75,32 @@ pub async fn answer(
             },
         )
         .await?;
+    if !page.items.iter().any(|m| m.id == message) {
+        // Older than the last page (the customer kept writing while it
+        // waited): the history up to it.
+        page = state
+            .store
+            .list_messages(
+                id,
+                MessagesQuery {
+                    before: Some(message + 1),
+                    limit: Some(LOOK_BACK),
+                },
+            )
+            .await?;
+    }
     let Some(msg) = page.items.iter().find(|m| m.id == message) else {
+        tracing::warn!("the bot's message {message} in conversation {id} is gone");
         return Ok(());
     };
+    // Whether this was the customer's first message, as it was when they
+    // wrote it (they may have written again since).
+    let later_inbound = page
+        .items
+        .iter()
+        .filter(|m| m.kind == MessageKind::Inbound && m.id > message)
+        .count() as i64;
+    let first = conv.inbound_count - later_inbound <= 1;
     let flow = &state.bot.flow;
     if let Some(ext) = &flow.external {
         match external::ask(&state.bot.http, ext, &conv, msg).await {
@@ -114,7 +137,7 @@ pub async fn answer(
         // A file alone has no words: the flow's greeting or fallback.
         text: said.as_deref().unwrap_or(&msg.text),
         customer_name: &conv.customer_name,
-        first: conv.inbound_count <= 1,
+        first,
         now: state.clock.now(),
         misses,
         last_bot,

@@ -424,6 +424,9 @@ pub trait Store: Send + Sync + 'static {
     /// The bot need not wait any longer before answering `message` (the
     /// customer's name is in, or the platform has none).
     async fn bot_work_now(&self, message: MessageId) -> StoreResult<()>;
+    /// Claims `message` for one try of the bot until `until`: false when it
+    /// was answered meanwhile or another try holds it.
+    async fn claim_bot_work(&self, message: MessageId, until: DateTime<Utc>) -> StoreResult<bool>;
     /// The bot is done with `message` (it answered, or had nothing to
     /// say); with `retry_at`, it tries again then.
     async fn bot_work_done(

@@ -52,18 +52,19 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
             let mut busy = in_flight
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if busy.len() >= MAX_IN_FLIGHT || !busy.insert(work.conversation_id) {
+            if busy.len() >= MAX_IN_FLIGHT {
+                break;
+            }
+            if !busy.insert(work.conversation_id) {
                 continue;
             }
         }
         let (state, in_flight) = (state.clone(), in_flight.clone());
         tokio::spawn(async move {
-            let conversation = work.conversation_id;
+            // Released however the try ends (a panic included).
+            let held = Held(in_flight, work.conversation_id);
             let next = one(&state, work, retry_base).await;
-            in_flight
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(&conversation);
+            drop(held);
             match next {
                 // The conversation's next message may be waiting.
                 None => state.hub.wake_bot(),
@@ -73,6 +74,21 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
     }
 }
 
+/// A conversation being answered; released when dropped.
+struct Held(InFlight, ConversationId);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.1);
+    }
+}
+
+/// How long one try holds its message before another may take it.
+const LEASE: Duration = Duration::from_secs(120);
+
 /// Answers one message; when it is to be tried again, says when.
 async fn one(
     state: &AppState,
@@ -80,6 +96,16 @@ async fn one(
     retry_base: Duration,
 ) -> Option<chrono::DateTime<chrono::Utc>> {
     let id = work.message_id;
+    // Claimed in the writer: a list read before another try finished
+    // cannot start the same message again.
+    match state.store.claim_bot_work(id, later(LEASE)).await {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(e) => {
+            tracing::warn!("the bot's queue, message {id}: {e}");
+            return Some(later(backoff(retry_base, 0)));
+        }
+    }
     let outcome = if state.bot.flow.is_silent() {
         Ok(())
     } else {
@@ -100,7 +126,9 @@ async fn one(
         }
     };
     if let Err(e) = state.store.bot_work_done(id, retry_at).await {
+        // Not forgotten: tried again once its claim runs out.
         tracing::warn!("the bot's queue, message {id}: {e}");
+        return Some(later(LEASE));
     }
     retry_at
 }

@@ -1008,6 +1008,7 @@ fn bot_off(
     let n = tx
         .prepare_cached("UPDATE conversations SET bot_active = 0 WHERE id = ?1 AND bot_active = 1")?
         .execute([id])?;
+    bot::forget(tx, id)?;
     if n == 0 {
         return Ok(());
     }
@@ -1964,6 +1965,12 @@ impl Store for SqliteStore {
         self.write(move |tx, _| bot::now(tx, message)).await
     }
 
+    async fn claim_bot_work(&self, message: MessageId, until: DateTime<Utc>) -> StoreResult<bool> {
+        let until = until.timestamp_millis();
+        self.write(move |tx, _| bot::claim(tx, message, until))
+            .await
+    }
+
     async fn bot_work_done(
         &self,
         message: MessageId,
@@ -2493,6 +2500,9 @@ impl Store for SqliteStore {
             }
             tx.prepare_cached("UPDATE conversations SET bot_active = ?2 WHERE id = ?1")?
                 .execute(params![id, active])?;
+            if !active {
+                bot::forget(tx, id)?;
+            }
             let text = format!(
                 "bot turned {} by {}",
                 if active { "on" } else { "off" },

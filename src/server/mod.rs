@@ -51,6 +51,8 @@ pub struct AppState {
     pub link_key: Arc<[u8; 32]>,
     /// Who may change standard messages.
     pub standard_editing: crate::protocol::StandardEditing,
+    /// Customers' names being looked up on the platforms (bounded).
+    pub names: Arc<workers::names::Lookups>,
 }
 
 #[derive(Clone)]
@@ -193,6 +195,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let state = AppState {
         link_key,
         standard_editing: config.standard_editing,
+        names: Arc::default(),
         store: Arc::new(store),
         hub,
         clock: config.clock.clone(),

@@ -115,6 +115,10 @@ fn reach(symbol: &str) -> usize {
     }
 }
 
+/// A row's symbols in this frame, and for each cell the first cell nothing
+/// before it can reach, in this frame and the one before.
+type RowReach<'a> = (Vec<&'a str>, Vec<usize>, Vec<usize>);
+
 /// For each cell of a row, the first cell nothing before it can reach.
 fn reached(cells: impl Iterator<Item = impl AsRef<str>>) -> Vec<usize> {
     let mut out = Vec::new();
@@ -261,19 +265,27 @@ impl<W: Write> Backend for LeanBackend<W> {
         // cell before it to the safe cell after it.
         let limit = self.width.min(self.shown.area.width);
         let mut runs: BTreeMap<u16, Vec<(u16, u16)>> = BTreeMap::new();
-        let mut reaches: HashMap<u16, (Vec<usize>, Vec<usize>)> = HashMap::new();
+        // Per row, worked out once: its symbols now and how far each cell
+        // may reach, now and before.
+        let mut rows: HashMap<u16, RowReach> = HashMap::new();
         for (x, y, _) in &updates {
             let Some(before) = old.get(y) else { continue };
-            let now: Vec<&str> = (0..self.shown.area.width)
-                .map(|cx| self.shown[(cx, *y)].symbol())
-                .collect();
-            let (reach_now, reach_before) = reaches.entry(*y).or_insert_with(|| {
-                (
-                    reached(now.iter()),
-                    reached(before.iter().map(Cell::symbol)),
-                )
+            // Already inside a run found for an earlier change.
+            if runs
+                .get(y)
+                .and_then(|r| r.last())
+                .is_some_and(|(s, e)| (*s..*e).contains(x))
+            {
+                continue;
+            }
+            let (now, reach_now, reach_before) = rows.entry(*y).or_insert_with(|| {
+                let now: Vec<&str> = (0..self.shown.area.width)
+                    .map(|cx| self.shown[(cx, *y)].symbol())
+                    .collect();
+                let reach_now = reached(now.iter());
+                (now, reach_now, reached(before.iter().map(Cell::symbol)))
             });
-            let safe = |c: u16| safe_cell(&now, before, reach_now, reach_before, c as usize);
+            let safe = |c: u16| safe_cell(now, before, reach_now, reach_before, c as usize);
             let mut start = *x;
             while start > 0 && !safe(start - 1) {
                 start -= 1;

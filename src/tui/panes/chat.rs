@@ -758,16 +758,21 @@ pub fn send_queue(app: &mut App, fx: &mut Vec<Effect>) {
             .get_mut(&id)
             .and_then(|l| l.pending.iter_mut().find(|p| p.client_id == client_id))
         {
-            p.state = PendingState::Sending;
-            sends.push(Effect::Send {
-                conversation: id,
-                text: p.text.clone(),
-                client_id: p.client_id.clone(),
-                attachment_id: p.attachment.as_ref().map(|a| a.id),
-            });
+            sends.push(send_again(id, p));
         }
     }
     fx.push(Effect::SendInOrder(sends));
+}
+
+/// The request that sends a kept reply (again), marking it as sending.
+fn send_again(conversation: ConversationId, p: &mut Pending) -> Effect {
+    p.state = PendingState::Sending;
+    Effect::Send {
+        conversation,
+        text: p.text.clone(),
+        client_id: p.client_id.clone(),
+        attachment_id: p.attachment.as_ref().map(|a| a.id),
+    }
 }
 
 pub fn retry(app: &mut App, fx: &mut Vec<Effect>) {
@@ -782,13 +787,7 @@ pub fn retry(app: &mut App, fx: &mut Vec<Effect>) {
         .iter_mut()
         .find(|p| matches!(p.state, PendingState::Failed(_)))
     {
-        p.state = PendingState::Sending;
-        fx.push(Effect::Send {
-            conversation: id,
-            text: p.text.clone(),
-            client_id: p.client_id.clone(),
-            attachment_id: p.attachment.as_ref().map(|a| a.id),
-        });
+        fx.push(send_again(id, p));
     } else if let Some(m) = log
         .messages
         .iter()

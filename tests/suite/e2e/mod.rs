@@ -19,6 +19,9 @@ mod workflow;
 
 struct Tui {
     parser: Arc<Mutex<vt100::Parser>>,
+    /// Set when the reader has read the pseudo-terminal to its end: after
+    /// the program exits, everything it wrote is on the parsed screen.
+    drained: Arc<std::sync::atomic::AtomicBool>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Shared, so a test can start the program again in the same home.
@@ -75,6 +78,8 @@ impl Tui {
         let writer = Arc::new(Mutex::new(pty.master.take_writer().unwrap()));
         let p = parser.clone();
         let answer = writer.clone();
+        let drained = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = drained.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -91,11 +96,13 @@ impl Tui {
                     let _ = w.flush();
                 }
             }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
         });
         // Keep the master alive for the child's lifetime.
         std::mem::forget(pty.master);
         Tui {
             parser,
+            drained,
             writer,
             child,
             home,
@@ -145,10 +152,20 @@ impl Tui {
 
 impl Tui {
     /// Waits for the program to exit; returns whether it succeeded.
+    /// Waits for the program to exit and for the reader to have parsed
+    /// all it wrote (its last bytes restore the terminal); true when it
+    /// exited cleanly.
     fn wait_exit(&mut self) -> bool {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                while !self.drained.load(std::sync::atomic::Ordering::SeqCst) {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(10),
+                        "the program's last output was never read"
+                    );
+                    std::thread::sleep(Duration::from_millis(10));
+                }
                 return status.success();
             }
             assert!(

@@ -16,7 +16,6 @@ async fn sigterm_restores_the_terminal() {
         .unwrap();
     assert!(killed.success());
     tui.wait_exit();
-    std::thread::sleep(Duration::from_millis(200));
     let p = tui.parser.lock().unwrap();
     assert!(!p.screen().alternate_screen(), "left the alternate screen");
 }

@@ -365,9 +365,9 @@ pub enum Popup {
         selected: usize,
         mode: TagsMode,
     },
-    Note(super::customer::NoteForm),
-    Broadcast(super::customer::BroadcastForm),
-    Schedule(super::customer::ScheduleForm),
+    Note(super::popups::note::NoteForm),
+    Broadcast(super::popups::broadcast::BroadcastForm),
+    Schedule(super::popups::schedule::ScheduleForm),
     /// Broadcasts, newest first, with their progress and results.
     Broadcasts {
         selected: usize,
@@ -632,6 +632,20 @@ impl App {
     }
 
     /// The keymap context that has the keyboard now.
+    /// The form being written, when one is open: quitting asks first.
+    pub fn unsaved_form(&self) -> Option<&'static str> {
+        if self.settings.form.is_some() {
+            return Some("the form");
+        }
+        match &self.popup {
+            Some(Popup::Note(_)) => Some("the note"),
+            Some(Popup::Schedule(_)) => Some("the scheduled message"),
+            Some(Popup::Broadcast(_)) => Some("the broadcast"),
+            _ if self.customer_ui.edit.is_some() => Some("the customer field"),
+            _ => None,
+        }
+    }
+
     pub fn context(&self) -> Context {
         if self.screen == Screen::SignIn {
             return Context::Form;

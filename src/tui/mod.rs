@@ -28,6 +28,7 @@ pub mod panes;
 pub mod paths;
 pub mod popups;
 pub mod preview;
+pub mod replies;
 pub mod runner;
 pub mod session;
 pub mod settings;

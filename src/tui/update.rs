@@ -6,7 +6,7 @@ use super::app::*;
 use super::command::{Area, Command};
 use super::customer;
 use super::editor::Editor;
-use super::event::{Effect, Msg, PathTarget, Reply};
+use super::event::{Effect, Msg};
 use super::keymap::{Context, Key};
 use super::layout::{self, areas, contains};
 use super::mirror::Changed;
@@ -68,7 +68,7 @@ fn update_inner(app: &mut App, msg: Msg, fx: &mut Vec<Effect>) {
             panes::list::keep_selection_visible(app);
         }
         Msg::Server(update) => on_server(app, update, fx),
-        Msg::Reply(reply) => on_reply(app, *reply, fx),
+        Msg::Reply(reply) => super::replies::on_reply(app, *reply, fx),
         Msg::Tick(now) => {
             app.now = now;
             if app.notice.as_ref().is_some_and(|n| n.until <= now) {
@@ -128,21 +128,7 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     if ctx == Context::Form {
-        let in_settings = app.settings.form.is_some();
-        match (app.config.keymap.lookup(ctx, &key), in_settings) {
-            (Some(cmd), true) => settings::form_command(app, cmd, fx),
-            (Some(cmd), false) => customer::form_command(app, cmd, fx),
-            (None, true) => {
-                if let Some(c) = key.text() {
-                    settings::type_char(app, c);
-                }
-            }
-            (None, false) => {
-                if let Some(c) = key.text() {
-                    customer::type_char(app, c);
-                }
-            }
-        }
+        form_key(app, &key, fx);
         return;
     }
     if let Some(super::keymap::Binding::Macro(name)) = app.config.keymap.resolve(ctx, &key) {
@@ -163,6 +149,40 @@ fn on_key(app: &mut App, ev: crossterm::event::KeyEvent, fx: &mut Vec<Effect>) {
         if let Some(c) = key.text() {
             type_char(app, c, fx);
         }
+    }
+}
+
+/// A key in a form: the settings screen's, a popup's (note, scheduled
+/// message, broadcast) or a customer field edited in place; each form
+/// answers its own commands and takes typed text.
+fn form_key(app: &mut App, key: &Key, fx: &mut Vec<Effect>) {
+    use super::popups::{broadcast, note, schedule};
+    let cmd = app.config.keymap.lookup(Context::Form, key);
+    let typed = key.text();
+    if app.settings.form.is_some() {
+        match (cmd, typed) {
+            (Some(cmd), _) => settings::form_command(app, cmd, fx),
+            (None, Some(c)) => settings::type_char(app, c),
+            (None, None) => {}
+        }
+        return;
+    }
+    match (&app.popup, cmd, typed) {
+        (Some(Popup::Note(_)), Some(cmd), _) => {
+            note::command(app, cmd, fx);
+        }
+        (Some(Popup::Note(_)), None, Some(c)) => note::type_char(app, c),
+        (Some(Popup::Schedule(_)), Some(cmd), _) => {
+            schedule::command(app, cmd, fx);
+        }
+        (Some(Popup::Schedule(_)), None, Some(c)) => schedule::type_char(app, c),
+        (Some(Popup::Broadcast(_)), Some(cmd), _) => {
+            broadcast::command(app, cmd, fx);
+        }
+        (Some(Popup::Broadcast(_)), None, Some(c)) => broadcast::type_char(app, c),
+        (_, Some(cmd), _) => customer::form_command(app, cmd, fx),
+        (_, None, Some(c)) => customer::type_char(app, c),
+        (_, None, None) => {}
     }
 }
 
@@ -307,17 +327,29 @@ fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     // settings, tags and broadcasts.
     match cmd {
         Command::Quit => {
+            // Asked first when something typed would be lost or wait; the
+            // question comes back to the form or popup on no.
             let unsent = app.unsent();
-            if unsent > 0 && !matches!(app.popup, Some(Popup::Confirm { .. })) {
-                app.popup = Some(Popup::Confirm {
-                    message: format!(
-                        "{unsent} {} not sent yet: kept here, and sent when chatsmart runs again. Quit?",
-                        if unsent == 1 { "reply is" } else { "replies are" }
-                    ),
-                    action: ConfirmAction::Quit,
-                });
+            let question = if matches!(app.popup, Some(Popup::Confirm { .. })) {
+                None
+            } else if unsent > 0 {
+                Some(format!(
+                    "{unsent} {} not sent yet: kept here, and sent when chatsmart runs again. Quit?",
+                    if unsent == 1 { "reply is" } else { "replies are" }
+                ))
             } else {
-                app.quit = true;
+                app.unsaved_form()
+                    .map(|what| format!("{what} is not saved and is lost on quitting. Quit?"))
+            };
+            match question {
+                Some(message) => {
+                    app.after_confirm = app.popup.take().map(Box::new);
+                    app.popup = Some(Popup::Confirm {
+                        message,
+                        action: ConfirmAction::Quit,
+                    });
+                }
+                None => app.quit = true,
             }
         }
         Command::HelpOpen => app.popup = Some(Popup::Help { scroll: 0 }),
@@ -495,14 +527,14 @@ fn popup_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
     match popup {
         // The standard replies answer for themselves; what they leave goes
         // on to the panes.
-        Popup::Standard { .. } => return super::standard::command(app, cmd, fx),
+        Popup::Standard { .. } => return popups::standard::command(app, cmd, fx),
         Popup::Confirm { .. } | Popup::Tags { .. } if cmd == Command::PopupClose => {}
         _ if cmd == Command::PopupClose => {
             app.popup = None;
             return true;
         }
         Popup::Snooze(_) => return popups::snooze::command(app, cmd, fx),
-        Popup::Palette(_) => return super::palette::command(app, cmd, fx),
+        Popup::Palette(_) => return popups::palette::command(app, cmd, fx),
         Popup::Attach(_) => return popups::attach::command(app, cmd, fx),
         Popup::Files { .. } => return popups::files::command(app, cmd, fx),
         Popup::Priority(_) => return popups::priority::command(app, cmd, fx),
@@ -575,28 +607,6 @@ pub fn open(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
         }
     }
     mark_read(app, id, fx);
-}
-
-/// Opens the conversation the last session had open, scrolled as it was.
-fn reopen(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
-    let focus = app.focus;
-    open(app, id, fx);
-    app.focus = focus;
-    if let Some(r) = app.restoring.as_mut() {
-        app.chat_scroll = r.chat_scroll;
-        r.open = None;
-    }
-}
-
-/// Done putting things back once nothing is left to wait for.
-fn finish_restoring(app: &mut App) {
-    if app
-        .restoring
-        .as_ref()
-        .is_some_and(|r| r.open.is_none() && r.selected.is_none())
-    {
-        app.restoring = None;
-    }
 }
 
 fn mark_read(app: &mut App, id: ConversationId, fx: &mut Vec<Effect>) {
@@ -765,377 +775,4 @@ fn broadcast_toast(app: &mut App, broadcast: &Broadcast) {
         Level::Info
     };
     app.show_toast(title, vec![line], level);
-}
-
-fn on_reply(app: &mut App, reply: Reply, fx: &mut Vec<Effect>) {
-    match reply {
-        Reply::Me(Ok(me)) => {
-            // The server answers: the last known inbox catches up from the
-            // event it was kept at (a resync, if the server no longer has
-            // it).
-            let cached = app.cached.take();
-            let first = app.mirror.me.is_none() || cached.is_some();
-            app.mirror.me = Some(me.agent);
-            app.mirror.upload_limits = me.upload_limits;
-            app.mirror.standard_editing = me.standard_editing;
-            if first {
-                let since = cached.map(|c| c.seq).unwrap_or(me.latest_seq);
-                app.mirror.last_seq = Some(since);
-                fx.push(Effect::StartStream(Some(since)));
-                fx.push(Effect::LoadAgents);
-                fx.push(Effect::LoadStandard);
-                fx.push(Effect::LoadMacros);
-                fx.push(Effect::LoadTeams);
-                fx.push(Effect::LoadChannels);
-                fx.push(Effect::LoadUnread);
-                app.unread_asked = Some(app.now);
-                panes::list::refilter(app, fx);
-                // Back where the last session left off: the conversation
-                // that was open, once the server has it.
-                if let Some(id) = app.restoring.as_ref().and_then(|r| r.open) {
-                    if app.mirror.convs.contains_key(&id) {
-                        reopen(app, id, fx);
-                    } else {
-                        fx.push(Effect::LoadConversation(id));
-                    }
-                }
-                finish_restoring(app);
-                // Files kept on drafts from the last session: uploaded again.
-                for id in std::mem::take(&mut app.uploads_to_retry) {
-                    super::attach::retry_for(app, id, fx);
-                }
-            }
-        }
-        Reply::Me(Err(e)) if app.cached.is_some() => {
-            app.notify(format!("offline: {e}; trying again"), Level::Info);
-        }
-        Reply::Me(Err(e)) => app.notify(format!("cannot sign in: {e}"), Level::Error),
-        Reply::Preview(id, result) => {
-            let p = match result {
-                Ok(ready) => super::preview::Preview::Ready(ready),
-                Err(_) => super::preview::Preview::Failed,
-            };
-            app.previews.insert(id, p);
-        }
-        Reply::FileDone(Ok(what)) => app.notify(what, Level::Info),
-        Reply::FileDone(Err(e)) => app.notify(format!("the file: {e}"), Level::Error),
-        Reply::UploadProgress {
-            conversation,
-            upload,
-            sent,
-        } => super::attach::on_progress(app, conversation, upload, sent),
-        Reply::Uploaded {
-            conversation,
-            upload,
-            result,
-        } => super::attach::on_uploaded(app, conversation, upload, result),
-        Reply::Agents(Ok(agents)) => app.mirror.agents = agents,
-        Reply::Agents(Err(e)) => app.notify(format!("cannot load agents: {e}"), Level::Error),
-        Reply::Conversations {
-            generation,
-            append,
-            as_of,
-            result,
-        } => {
-            if generation != app.list.generation {
-                return;
-            }
-            app.list.loading = false;
-            match result {
-                Ok(page) => {
-                    let _ = append;
-                    for row in page.items {
-                        let id = row.conversation.id;
-                        app.list.server_ids.insert(id);
-                        let fresher = app.mirror.convs.get(&id).is_some_and(|c| c.seq > as_of);
-                        if !fresher {
-                            app.mirror.convs.insert(
-                                id,
-                                Conv {
-                                    my_read: row.conversation.inbound_count - row.unread,
-                                    conversation: row.conversation,
-                                    seq: as_of,
-                                },
-                            );
-                        }
-                    }
-                    app.list.next_cursor = page.next_cursor;
-                    app.rebuild_view();
-                    // The row that was selected when the last session ended.
-                    if let Some(id) = app.restoring.as_mut().and_then(|r| r.selected.take()) {
-                        if let Some(i) = app.list.view.iter().position(|x| *x == id) {
-                            app.list.selected = i;
-                        }
-                        finish_restoring(app);
-                    }
-                    panes::list::keep_selection_visible(app);
-                }
-                Err(e) => app.notify(format!("cannot load conversations: {e}"), Level::Error),
-            }
-        }
-        Reply::Messages {
-            conversation,
-            older,
-            result,
-        } => {
-            let log = app.mirror.logs.entry(conversation).or_default();
-            log.loading = false;
-            match result {
-                Ok(page) => {
-                    if older || !log.loaded {
-                        log.has_more = page.has_more;
-                    }
-                    log.loaded = true;
-                    for m in page.items {
-                        log.upsert(m);
-                    }
-                    super::preview::want(app, conversation, fx);
-                }
-                Err(e) => app.notify(format!("cannot load messages: {e}"), Level::Error),
-            }
-        }
-        Reply::Customer(_, Ok(c)) => {
-            app.mirror.customers.insert(c.id, c);
-        }
-        Reply::Customer(_, Err(e)) => {
-            app.notify(format!("cannot load the customer: {e}"), Level::Error);
-        }
-        Reply::Notes(id, Ok(notes)) => {
-            app.mirror.notes.insert(id, notes);
-        }
-        Reply::Notes(_, Err(e)) => app.notify(format!("cannot load notes: {e}"), Level::Error),
-        Reply::Sent {
-            conversation,
-            client_id,
-            result,
-            away,
-        } => {
-            let log = app.mirror.logs.entry(conversation).or_default();
-            match result {
-                Ok(m) => {
-                    log.pending.retain(|p| p.client_id != client_id);
-                    if log.loaded {
-                        log.upsert(m);
-                    }
-                }
-                // The server is away: kept, and sent when it is back.
-                Err(_) if away => {
-                    if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {
-                        p.state = PendingState::Queued;
-                    }
-                    app.notify(
-                        "the server cannot be reached: the reply is queued and goes out when it is back",
-                        Level::Info,
-                    );
-                }
-                Err(e) => {
-                    if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {
-                        p.state = PendingState::Failed(e.clone());
-                    }
-                    let hint = app
-                        .config
-                        .keymap
-                        .hint(Context::Chat, Command::RetryFailed)
-                        .map(|k| format!(" ({k} retries)"))
-                        .unwrap_or_default();
-                    app.notify(format!("not sent: {e}{hint}"), Level::Error);
-                }
-            }
-        }
-        Reply::Changed {
-            what,
-            confirm,
-            result,
-        } => match result {
-            Ok(conv) => {
-                if let Some(confirm) = confirm {
-                    app.notify(confirm.text(&conv, &app.mirror.agents), Level::Info);
-                }
-                if app.conn != ConnState::Connected {
-                    app.mirror.upsert_conversation(conv, 0);
-                    app.rebuild_view();
-                }
-            }
-            Err(e) => app.notify(format!("{what} failed: {e}"), Level::Error),
-        },
-        Reply::Done { what, result } => {
-            if let Err(e) = result {
-                app.notify(format!("{what} failed: {e}"), Level::Error);
-            }
-        }
-        Reply::Standard(Ok(mut folders)) => {
-            folders.sort_by_key(|f| f.name.to_lowercase());
-            app.mirror.standard = folders;
-        }
-        Reply::Standard(Err(e)) => {
-            app.notify(format!("cannot load standard messages: {e}"), Level::Error);
-        }
-        Reply::Teams(Ok(teams)) => app.mirror.teams = teams,
-        Reply::Channels(Ok(accounts)) => {
-            app.mirror.accounts = accounts;
-            // A tab for an account that has gone: back to All.
-            if let Some(id) = app.filters.account {
-                if !app.mirror.accounts.iter().any(|a| a.id == id) {
-                    panes::list::set_filter(app, fx, |f| {
-                        f.account = None;
-                        f.channel = None;
-                    });
-                }
-            }
-        }
-        Reply::SignedIn(result) => super::signin::signed_in(app, result, fx),
-        Reply::Reopened(id, result) => {
-            match result {
-                Ok(row) => {
-                    app.mirror.convs.entry(id).or_insert_with(|| Conv {
-                        my_read: row.conversation.inbound_count - row.unread,
-                        conversation: row.conversation,
-                        seq: 0,
-                    });
-                    reopen(app, id, fx);
-                }
-                // Gone, or no longer to be seen: the inbox opens without it.
-                Err(_) => {
-                    if let Some(r) = app.restoring.as_mut() {
-                        r.open = None;
-                    }
-                }
-            }
-            finish_restoring(app);
-        }
-        Reply::Channels(Err(e)) => {
-            app.notify(format!("cannot load the channels: {e}"), Level::Error);
-        }
-        Reply::Unread(Ok(counts)) => {
-            app.mirror.unread_accounts = counts
-                .accounts
-                .iter()
-                .map(|a| (a.channel_account_id, a.unread))
-                .collect();
-        }
-        // The counts wait for the next change; the list itself is fine.
-        Reply::Unread(Err(_)) => {}
-        Reply::Tags(Ok(tags)) => app.mirror.tags = tags,
-        Reply::BulkDone { what, result } => super::triage::bulk_done(app, what, result),
-        Reply::Found(Ok(rows)) => {
-            for row in rows {
-                app.mirror
-                    .convs
-                    .entry(row.conversation.id)
-                    .or_insert_with(|| Conv {
-                        my_read: row.conversation.inbound_count - row.unread,
-                        conversation: row.conversation,
-                        seq: 0,
-                    });
-            }
-        }
-        // The palette still has what is loaded.
-        Reply::Found(Err(_)) => {}
-        Reply::Macros(Ok(list)) => {
-            app.mirror.shared_macros = list;
-            super::macros::combine(app);
-        }
-        Reply::Macros(Err(e)) => app.notify(format!("cannot load macros: {e}"), Level::Error),
-        Reply::MacroDone(report) => super::macros::finished(app, report),
-        Reply::Broadcasts(Ok(mut list)) => {
-            list.sort_by_key(|b| std::cmp::Reverse(b.id));
-            app.mirror.broadcasts = list;
-        }
-        Reply::Broadcasts(Err(e)) => {
-            app.notify(format!("cannot load broadcasts: {e}"), Level::Error);
-        }
-        Reply::Scheduled(id, Ok(list)) => {
-            app.mirror.scheduled.insert(id, list);
-        }
-        Reply::Scheduled(_, Err(e)) => {
-            app.notify(format!("cannot load scheduled messages: {e}"), Level::Error);
-        }
-        Reply::CustomerSaved { customer, result } => customer::saved(app, customer, result, fx),
-        Reply::CustomerChanged(Ok(c)) => {
-            app.mirror.customers.insert(c.id, c);
-        }
-        Reply::CustomerChanged(Err(e)) => app.notify(e, Level::Error),
-        Reply::PopupSaved(result) => customer::popup_saved(app, result),
-        Reply::BroadcastPreview(a, result) => {
-            if let Some(Popup::Broadcast(f)) = app.popup.as_mut() {
-                if f.audience() == a {
-                    match result {
-                        Ok(p) => f.recipients = Some(p.recipients),
-                        Err(e) => f.error = Some(e),
-                    }
-                }
-            }
-        }
-        Reply::TagsChanged(result) => {
-            match result {
-                Ok(done) => app.notify(done, Level::Info),
-                Err(e) => app.notify(e, Level::Error),
-            }
-            fx.push(Effect::LoadTags);
-        }
-        Reply::Tags(Err(e)) => app.notify(format!("cannot load tags: {e}"), Level::Error),
-        Reply::Teams(Err(e)) => app.notify(format!("cannot load teams: {e}"), Level::Error),
-        Reply::SettingsSaved(result) => {
-            app.transfer = None;
-            settings::saved(app, result);
-        }
-        Reply::FileChecked {
-            typed,
-            result,
-            attach,
-        } => super::attach::checked(app, &typed, result, attach, fx),
-        Reply::PathCompleted {
-            typed,
-            done,
-            target: PathTarget::Attach,
-        } => super::attach::completed(app, &typed, done, fx),
-        Reply::PathCompleted {
-            typed,
-            done,
-            target: PathTarget::SettingsForm,
-        } => settings::path_completed(app, &typed, done),
-        Reply::Progress { done, total } => {
-            if let Some(t) = app.transfer.as_mut() {
-                t.done = done;
-                t.total = total;
-            } else {
-                app.transfer = Some(Transfer {
-                    what: "uploading".into(),
-                    done,
-                    total,
-                });
-            }
-        }
-        Reply::CustomersImported(result) => {
-            app.transfer = None;
-            match result {
-                Ok(report) => {
-                    app.settings.form = None;
-                    let ok = report.errors.is_empty();
-                    let mut lines = vec![report.summary()];
-                    lines.extend(
-                        report
-                            .errors
-                            .iter()
-                            .take(5)
-                            .map(|e| format!("row {}, {}: {}", e.row, e.column, e.message)),
-                    );
-                    let title = if ok {
-                        "Customers imported"
-                    } else {
-                        "Customer import refused"
-                    };
-                    app.show_toast(title, lines, if ok { Level::Info } else { Level::Error });
-                }
-                Err(e) => settings::saved(app, Err(e)),
-            }
-        }
-        Reply::Imported(path, result) => {
-            app.transfer = None;
-            match result {
-                Ok(report) => settings::imported(app, path, report),
-                Err(e) => settings::saved(app, Err(e)),
-            }
-        }
-    }
 }

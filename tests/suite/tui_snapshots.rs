@@ -366,7 +366,7 @@ fn customer_forms_tag_picker_note_and_schedule() {
     });
     let t = render(&mut app, 120, 40);
     insta::assert_snapshot!("tag_picker", screen(&t));
-    app.popup = Some(Popup::Note(chatsmart::tui::customer::NoteForm {
+    app.popup = Some(Popup::Note(chatsmart::tui::popups::note::NoteForm {
         customer: 1,
         id: None,
         editor: Editor::with_text("Prefers English\nCall after 6pm"),
@@ -375,16 +375,18 @@ fn customer_forms_tag_picker_note_and_schedule() {
     }));
     let t = render(&mut app, 120, 40);
     insta::assert_snapshot!("note_editor", screen(&t));
-    app.popup = Some(Popup::Schedule(chatsmart::tui::customer::ScheduleForm {
-        conversation: 1,
-        id: None,
-        name: Editor::with_text("Follow-up"),
-        text: Editor::with_text("Hi {{customer.name}}, any news on the lamp?"),
-        when: Editor::with_text("tomorrow 09:00"),
-        field: 2,
-        error: None,
-        saving: false,
-    }));
+    app.popup = Some(Popup::Schedule(
+        chatsmart::tui::popups::schedule::ScheduleForm {
+            conversation: 1,
+            id: None,
+            name: Editor::with_text("Follow-up"),
+            text: Editor::with_text("Hi {{customer.name}}, any news on the lamp?"),
+            when: Editor::with_text("tomorrow 09:00"),
+            field: 2,
+            error: None,
+            saving: false,
+        },
+    ));
     let t = render(&mut app, 120, 40);
     let s = screen(&t);
     assert!(

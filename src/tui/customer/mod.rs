@@ -83,102 +83,6 @@ pub struct CustomerUi {
     pub edit: Option<FieldEdit>,
 }
 
-/// A multi-line note being written.
-#[derive(Debug, Clone)]
-pub struct NoteForm {
-    pub customer: CustomerId,
-    pub id: Option<NoteId>,
-    pub editor: Editor,
-    pub error: Option<String>,
-    pub saving: bool,
-}
-
-/// A scheduled message being written or changed.
-#[derive(Debug, Clone)]
-pub struct ScheduleForm {
-    pub conversation: ConversationId,
-    pub id: Option<ScheduledId>,
-    pub name: Editor,
-    pub text: Editor,
-    pub when: Editor,
-    /// 0 name, 1 message, 2 send time.
-    pub field: usize,
-    pub error: Option<String>,
-    pub saving: bool,
-}
-
-/// A broadcast being written, from the tags popup.
-#[derive(Debug, Clone)]
-pub struct BroadcastForm {
-    pub tag: Tag,
-    pub text: Editor,
-    pub when: Editor,
-    /// None: every channel.
-    pub channel: Option<ChannelKind>,
-    /// 0 message, 1 send time, 2 channel.
-    pub field: usize,
-    /// How many conversations it reaches, once the server has said.
-    pub recipients: Option<i64>,
-    pub error: Option<String>,
-    pub saving: bool,
-}
-
-impl BroadcastForm {
-    pub fn audience(&self) -> BroadcastAudience {
-        BroadcastAudience {
-            tag_id: self.tag.id,
-            channels: self.channel.into_iter().collect(),
-        }
-    }
-}
-
-/// The send time of a broadcast form: now when left empty.
-pub fn broadcast_time(
-    app: &App,
-    form: &BroadcastForm,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
-    if form.when.text().trim().is_empty() || form.when.text().trim().eq_ignore_ascii_case("now") {
-        Ok(None)
-    } else {
-        super::when::parse(form.when.text(), app.now, app.config.tz).map(Some)
-    }
-}
-
-fn save_broadcast(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(Popup::Broadcast(form)) = &app.popup else {
-        return;
-    };
-    let when = broadcast_time(app, form);
-    let Some(Popup::Broadcast(form)) = app.popup.as_mut() else {
-        return;
-    };
-    if form.saving {
-        return;
-    }
-    let text = form.text.text().trim_end().to_string();
-    let problem = if text.trim().is_empty() {
-        Some("write the message".to_string())
-    } else if let Err(e) = check_placeholders(&text) {
-        Some(e)
-    } else if form.recipients == Some(0) {
-        Some("no customer with this tag on that channel".to_string())
-    } else {
-        when.as_ref().err().cloned()
-    };
-    if let Some(p) = problem {
-        form.error = Some(p);
-        return;
-    }
-    form.error = None;
-    form.saving = true;
-    fx.push(Effect::Broadcast(NewBroadcast {
-        tag_id: form.tag.id,
-        channels: form.channel.into_iter().collect(),
-        text,
-        send_at: when.expect("checked above"),
-    }));
-}
-
 /// The panel's lines for the open customer, in order.
 pub fn items(app: &App) -> Vec<Item> {
     let Some(c) = app.open_customer() else {
@@ -217,55 +121,12 @@ fn may_change_note(app: &App, note: &Note) -> bool {
         .is_some_and(|m| m.is_admin() || m.id == note.author_id)
 }
 
-fn find_note(app: &App, id: NoteId) -> Option<&Note> {
+pub fn find_note(app: &App, id: NoteId) -> Option<&Note> {
     app.mirror.notes.values().flatten().find(|n| n.id == id)
 }
 
-fn find_scheduled(app: &App, id: ScheduledId) -> Option<&Scheduled> {
+pub fn find_scheduled(app: &App, id: ScheduledId) -> Option<&Scheduled> {
     app.mirror.scheduled.values().flatten().find(|s| s.id == id)
-}
-
-pub fn open_note(app: &mut App, id: Option<NoteId>) {
-    let Some(c) = app.open_customer().map(|c| c.id) else {
-        return;
-    };
-    let text = id
-        .and_then(|id| find_note(app, id))
-        .map(|n| n.text.clone())
-        .unwrap_or_default();
-    app.popup = Some(Popup::Note(NoteForm {
-        customer: c,
-        id,
-        editor: Editor::with_text(&text),
-        error: None,
-        saving: false,
-    }));
-}
-
-pub fn open_schedule(app: &mut App, id: Option<ScheduledId>) {
-    let Some(conv) = app.open else {
-        return;
-    };
-    let existing = id.and_then(|id| find_scheduled(app, id)).cloned();
-    let when = existing
-        .as_ref()
-        .map(|s| {
-            s.send_at
-                .with_timezone(&app.config.tz)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "tomorrow 09:00".into());
-    app.popup = Some(Popup::Schedule(ScheduleForm {
-        conversation: conv,
-        id,
-        name: Editor::with_text(existing.as_ref().map(|s| s.name.as_str()).unwrap_or("")),
-        text: Editor::with_text(existing.as_ref().map(|s| s.text.as_str()).unwrap_or("")),
-        when: Editor::with_text(&when),
-        field: 0,
-        error: None,
-        saving: false,
-    }));
 }
 
 /// Commands while the customer pane has focus (no popup, no edit).
@@ -302,7 +163,9 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 Item::Note(id) => {
                     let id = *id;
                     match find_note(app, id) {
-                        Some(note) if may_change_note(app, note) => open_note(app, Some(id)),
+                        Some(note) if may_change_note(app, note) => {
+                            super::popups::note::open(app, Some(id));
+                        }
                         Some(_) => app.notify(
                             "only the note's author or an admin may change it",
                             Level::Info,
@@ -310,9 +173,9 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                         None => {}
                     }
                 }
-                Item::AddNote => open_note(app, None),
-                Item::Scheduled(id) => open_schedule(app, Some(*id)),
-                Item::AddScheduled => open_schedule(app, None),
+                Item::AddNote => super::popups::note::open(app, None),
+                Item::Scheduled(id) => super::popups::schedule::open(app, Some(*id)),
+                Item::AddScheduled => super::popups::schedule::open(app, None),
             }
         }
         Command::CustomerDelete => {
@@ -358,8 +221,8 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
             }
         }
         Command::CustomerTag => open_tag_picker(app, fx),
-        Command::CustomerNote => open_note(app, None),
-        Command::CustomerSchedule => open_schedule(app, None),
+        Command::CustomerNote => super::popups::note::open(app, None),
+        Command::CustomerSchedule => super::popups::schedule::open(app, None),
         Command::CustomerAddField => start_edit(app, Item::AddCustom, ""),
         Command::CustomerRename => match selected_item(app) {
             Some(Item::Custom(k)) => {
@@ -564,203 +427,30 @@ pub fn saved(
     }
 }
 
-/// The send time a schedule form means, or why it means nothing.
-pub fn schedule_time(
-    app: &App,
-    form: &ScheduleForm,
-) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    super::when::parse(form.when.text(), app.now, app.config.tz)
-}
-
-pub fn save_schedule(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(Popup::Schedule(form)) = &app.popup else {
-        return;
-    };
-    if form.saving {
-        return;
-    }
-    let when = schedule_time(app, form);
-    let Some(Popup::Schedule(form)) = app.popup.as_mut() else {
-        return;
-    };
-    let name = form.name.text().trim().to_string();
-    let text = form.text.text().trim_end().to_string();
-    let problem = if name.is_empty() {
-        Some("give it a name".to_string())
-    } else if text.trim().is_empty() {
-        Some("write the message".to_string())
-    } else if let Err(e) = check_placeholders(&text) {
-        Some(e)
-    } else {
-        when.as_ref().err().cloned()
-    };
-    if let Some(p) = problem {
-        form.error = Some(p);
-        return;
-    }
-    let send_at = when.expect("checked above");
-    form.error = None;
-    form.saving = true;
-    fx.push(match form.id {
-        Some(id) => Effect::UpdateScheduled(
-            id,
-            ScheduledPatch {
-                name: Some(name),
-                text: Some(text),
-                send_at: Some(send_at),
-            },
-        ),
-        None => Effect::Schedule(
-            form.conversation,
-            NewScheduled {
-                name,
-                text,
-                send_at,
-            },
-        ),
-    });
-}
-
-pub fn save_note(app: &mut App, fx: &mut Vec<Effect>) {
-    let Some(Popup::Note(form)) = app.popup.as_mut() else {
-        return;
-    };
-    if form.saving {
-        return;
-    }
-    if form.editor.text().trim().is_empty() {
-        form.error = Some("the note is empty".into());
-        return;
-    }
-    form.saving = true;
-    form.error = None;
-    let text = form.editor.text().trim_end().to_string();
-    fx.push(match form.id {
-        Some(id) => Effect::EditNote(id, text),
-        None => Effect::AddNote(form.customer, text),
-    });
-}
-
-/// A popup form (note, schedule) was saved or refused.
-pub fn popup_saved(app: &mut App, result: Result<String, String>) {
-    match result {
-        Ok(done) => {
-            if matches!(
-                app.popup,
-                Some(Popup::Note(_) | Popup::Schedule(_) | Popup::Broadcast(_))
-            ) {
-                app.popup = None;
-            }
-            app.notify(done, Level::Info);
-        }
-        Err(e) => match app.popup.as_mut() {
-            Some(Popup::Note(f)) => {
-                f.saving = false;
-                f.error = Some(e);
-            }
-            Some(Popup::Schedule(f)) => {
-                f.saving = false;
-                f.error = Some(e);
-            }
-            Some(Popup::Broadcast(f)) => {
-                f.saving = false;
-                f.error = Some(e);
-            }
-            _ => app.notify(e, Level::Error),
-        },
-    }
-}
-
-/// The editor that has the keyboard in the customer's forms.
+/// The editor of the field being edited in place.
 pub fn editor(app: &mut App) -> Option<&mut Editor> {
-    match app.popup.as_mut() {
-        Some(Popup::Note(f)) => return Some(&mut f.editor),
-        Some(Popup::Schedule(f)) => {
-            return Some(match f.field {
-                0 => &mut f.name,
-                1 => &mut f.text,
-                _ => &mut f.when,
-            })
-        }
-        Some(Popup::Broadcast(f)) => {
-            return match f.field {
-                0 => Some(&mut f.text),
-                1 => Some(&mut f.when),
-                _ => None,
-            }
-        }
-        Some(_) => return None,
-        None => {}
-    }
     app.customer_ui.edit.as_mut().map(|e| &mut e.editor)
 }
 
-/// Commands in the customer's forms (field edit, note, schedule).
+/// Commands while a field of the panel is edited in place: save, cancel,
+/// and the editing keys.
 pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
     match cmd {
-        Command::Back => {
-            if matches!(
-                app.popup,
-                Some(Popup::Note(_) | Popup::Schedule(_) | Popup::Broadcast(_))
-            ) {
-                app.popup = None;
-            } else {
-                app.customer_ui.edit = None;
-            }
-        }
-        Command::FormSave => match app.popup {
-            Some(Popup::Broadcast(_)) => save_broadcast(app, fx),
-            Some(Popup::Note(_)) => save_note(app, fx),
-            Some(Popup::Schedule(_)) => save_schedule(app, fx),
-            _ => save_edit(app, fx),
-        },
-        Command::FormNextField | Command::FormPrevField => {
-            let next = |i: usize| {
-                if cmd == Command::FormNextField {
-                    (i + 1) % 3
-                } else {
-                    (i + 2) % 3
-                }
-            };
-            match app.popup.as_mut() {
-                Some(Popup::Schedule(f)) => f.field = next(f.field),
-                Some(Popup::Broadcast(f)) => f.field = next(f.field),
-                _ => {}
-            }
-        }
-        Command::ComposeNewline => {
-            let multi = matches!(&app.popup, Some(Popup::Note(_)))
-                || matches!(&app.popup, Some(Popup::Schedule(f)) if f.field == 1)
-                || matches!(&app.popup, Some(Popup::Broadcast(f)) if f.field == 0);
-            if multi {
-                if let Some(ed) = editor(app) {
-                    ed.insert_char('\n');
-                }
-            }
-        }
+        Command::Back => app.customer_ui.edit = None,
+        Command::FormSave => save_edit(app, fx),
+        // A field is one line: the toggle key is a space, no new lines.
         Command::FormToggle => {
-            if let Some(Popup::Broadcast(f)) = app.popup.as_mut() {
-                if f.field == 2 {
-                    let options: Vec<Option<ChannelKind>> = std::iter::once(None)
-                        .chain(ChannelKind::ALL.iter().copied().map(Some))
-                        .collect();
-                    let i = options.iter().position(|c| *c == f.channel).unwrap_or(0);
-                    f.channel = options[(i + 1) % options.len()];
-                    f.recipients = None;
-                    fx.push(Effect::BroadcastPreview(f.audience()));
-                    return;
-                }
-            }
             if let Some(ed) = editor(app) {
                 ed.insert_char(' ');
             }
         }
-        Command::Quit => app.quit = true,
-        c => {
+        Command::Quit => super::update::run_command(app, cmd, fx),
+        c if c.is_input() => {
             if let Some(ed) = editor(app) {
                 ed.apply(c);
             }
         }
+        _ => {}
     }
 }
 

@@ -191,53 +191,9 @@ pub fn items(app: &App, input: &str) -> Vec<Item> {
         .collect()
 }
 
-/// Keys inside the palette; returns whether it handled `cmd`.
-pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
-    let Some(Popup::Palette(p)) = app.popup.as_ref() else {
-        return false;
-    };
-    let input = p.input.text().to_string();
-    let selected = p.selected;
-    let chosen = p.found.get(selected).cloned();
-    let n = p.found.len();
-    match cmd {
-        Command::PopupNext => {
-            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
-                if p.selected + 1 < n {
-                    p.selected += 1;
-                }
-            }
-        }
-        Command::PopupPrev => {
-            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
-                p.selected = p.selected.saturating_sub(1);
-            }
-        }
-        Command::PickerAdd => {
-            // Take the chosen completion into the line, to go on typing.
-            if let Some(Item::Line(l)) = chosen {
-                if let Some(Popup::Palette(p)) = app.popup.as_mut() {
-                    let sep = if l.ends_with('=') { "" } else { " " };
-                    p.input = Editor::with_text(&format!(":{l}{sep}"));
-                    p.selected = 0;
-                    p.error = None;
-                }
-                refresh(app);
-            }
-        }
-        Command::PopupConfirm => {
-            if is_typed(&input) {
-                run_line(app, &input, chosen, fx);
-            } else if let Some(item) = chosen {
-                choose(app, item, fx);
-            }
-        }
-        _ => return false,
-    }
-    true
-}
-
-fn run_line(app: &mut App, input: &str, chosen: Option<Item>, fx: &mut Vec<Effect>) {
+/// Runs the typed line (or, incomplete, the completion chosen below it);
+/// a line that does not parse stays, with what is wrong.
+pub fn run_line(app: &mut App, input: &str, chosen: Option<Item>, fx: &mut Vec<Effect>) {
     let me = app.mirror.me.as_ref().map(|m| m.id);
     let line = input.trim_start_matches(':').trim().to_string();
     let parsed = with_ctx(app, |c| typed::parse(&line, c, me));
@@ -295,7 +251,8 @@ pub fn apply(app: &mut App, t: typed::Typed, fx: &mut Vec<Effect>) {
     }
 }
 
-fn choose(app: &mut App, item: Item, fx: &mut Vec<Effect>) {
+/// Runs, opens or puts in the reply what was chosen.
+pub fn choose(app: &mut App, item: Item, fx: &mut Vec<Effect>) {
     app.popup = None;
     match item {
         Item::Command(c) => super::update::run_command(app, c, fx),

@@ -7,6 +7,7 @@ use super::super::command::Command;
 use super::super::editor::Editor;
 use super::super::event::Effect;
 use super::super::format;
+use super::super::keymap::Context;
 use super::super::layout::areas;
 use super::super::layout::Areas;
 use super::super::theme::{Role, Theme};
@@ -799,6 +800,74 @@ pub fn retry(app: &mut App, fx: &mut Vec<Effect>) {
         app.notify("sending it again…", Level::Info);
     } else if !super::super::attach::retry(app, fx) {
         app.notify("nothing to retry", Level::Info);
+    }
+}
+
+/// A page of a conversation's messages from the server.
+pub fn messages_loaded(
+    app: &mut App,
+    conversation: ConversationId,
+    older: bool,
+    result: Result<MessagePage, String>,
+    fx: &mut Vec<Effect>,
+) {
+    let log = app.mirror.logs.entry(conversation).or_default();
+    log.loading = false;
+    match result {
+        Ok(page) => {
+            if older || !log.loaded {
+                log.has_more = page.has_more;
+            }
+            log.loaded = true;
+            for m in page.items {
+                log.upsert(m);
+            }
+            super::super::preview::want(app, conversation, fx);
+        }
+        Err(e) => app.notify(format!("cannot load messages: {e}"), Level::Error),
+    }
+}
+
+/// What became of a reply sent: stored (it leaves the outbox), kept to
+/// send again when the server is back, or refused (kept, marked, with the
+/// retry key).
+pub fn sent(
+    app: &mut App,
+    conversation: ConversationId,
+    client_id: &str,
+    result: Result<Message, String>,
+    away: bool,
+) {
+    let log = app.mirror.logs.entry(conversation).or_default();
+    match result {
+        Ok(m) => {
+            log.pending.retain(|p| p.client_id != client_id);
+            if log.loaded {
+                log.upsert(m);
+            }
+        }
+        // The server is away: kept, and sent when it is back.
+        Err(_) if away => {
+            if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {
+                p.state = PendingState::Queued;
+            }
+            app.notify(
+                "the server cannot be reached: the reply is queued and goes out when it is back",
+                Level::Info,
+            );
+        }
+        Err(e) => {
+            if let Some(p) = log.pending.iter_mut().find(|p| p.client_id == client_id) {
+                p.state = PendingState::Failed(e.clone());
+            }
+            let hint = app
+                .config
+                .keymap
+                .hint(Context::Chat, Command::RetryFailed)
+                .map(|k| format!(" ({k} retries)"))
+                .unwrap_or_default();
+            app.notify(format!("not sent: {e}{hint}"), Level::Error);
+        }
     }
 }
 

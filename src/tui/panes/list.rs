@@ -3,13 +3,14 @@
 //! filtering) and how it asks the server for pages are here, beside its
 //! drawing. Only the visible rows are laid out.
 
-use super::super::app::{App, ChannelTab, Filters, Focus, Pane};
+use super::super::app::{App, ChannelTab, Conv, Filters, Focus, Level, Pane};
 use super::super::command::Command;
 use super::super::editor::Editor;
 use super::super::event::Effect;
 use super::super::format;
 use super::super::layout;
 use super::super::layout::{Areas, ROW_HEIGHT};
+use super::super::replies::finish_restoring;
 use super::super::theme::{Role, Theme};
 use super::super::update::{after_edit, open};
 use super::super::wrap::{truncate, width};
@@ -540,4 +541,52 @@ pub fn move_selection(app: &mut App, delta: isize, fx: &mut Vec<Effect>) {
     if sel + 10 >= n && !app.list.loading && app.list.next_cursor.is_some() {
         load_list(app, fx, true);
     }
+}
+
+/// A page of the list from the server. A page for an older filter is
+/// dropped; a row the stream changed after the page was asked for keeps
+/// the newer copy.
+pub fn page_loaded(
+    app: &mut App,
+    generation: u64,
+    as_of: Seq,
+    result: Result<Page<ConversationRow>, String>,
+    _fx: &mut Vec<Effect>,
+) {
+    if generation != app.list.generation {
+        return;
+    }
+    app.list.loading = false;
+    let page = match result {
+        Ok(page) => page,
+        Err(e) => {
+            app.notify(format!("cannot load conversations: {e}"), Level::Error);
+            return;
+        }
+    };
+    for row in page.items {
+        let id = row.conversation.id;
+        app.list.server_ids.insert(id);
+        let fresher = app.mirror.convs.get(&id).is_some_and(|c| c.seq > as_of);
+        if !fresher {
+            app.mirror.convs.insert(
+                id,
+                Conv {
+                    my_read: row.conversation.inbound_count - row.unread,
+                    conversation: row.conversation,
+                    seq: as_of,
+                },
+            );
+        }
+    }
+    app.list.next_cursor = page.next_cursor;
+    app.rebuild_view();
+    // The row that was selected when the last session ended.
+    if let Some(id) = app.restoring.as_mut().and_then(|r| r.selected.take()) {
+        if let Some(i) = app.list.view.iter().position(|x| *x == id) {
+            app.list.selected = i;
+        }
+        finish_restoring(app);
+    }
+    keep_selection_visible(app);
 }

@@ -2,12 +2,15 @@
 //! channel, and how many it reaches — Enter sends to that many.
 
 use super::super::app::App;
+use super::super::app::Popup;
 use super::super::command::Command;
-use super::super::customer::{broadcast_time, BroadcastForm};
+use super::super::editor::Editor;
+use super::super::event::Effect;
 use super::super::keymap::Context;
 use super::super::panes::chat::compose_layout;
 use super::super::theme::{Role, Theme};
 use super::super::when::describe;
+use crate::protocol::*;
 use crate::sanitize;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -99,19 +102,148 @@ pub fn draw(app: &App, form: &BroadcastForm, theme: &Theme, area: Rect, f: &mut 
         _ => Line::raw(""),
     });
     lines.push(Line::from(Span::styled(
-        app.config.keymap.hints(
-            Context::Form,
-            &[
-                (Command::FormNextField, "next field"),
-                (Command::FormToggle, "channel"),
-                (Command::FormSave, "send to them all"),
-                (Command::Back, "cancel"),
-            ],
-        ),
+        app.config.keymap.hints(Context::Form, HINTS),
         theme.style(Role::Muted),
     )));
     f.render_widget(Paragraph::new(lines), inner);
     if let Some(c) = cursor {
         f.set_cursor_position(c);
+    }
+}
+
+/// A broadcast being written, from the tags popup.
+#[derive(Debug, Clone)]
+pub struct BroadcastForm {
+    pub tag: Tag,
+    pub text: Editor,
+    pub when: Editor,
+    /// None: every channel.
+    pub channel: Option<ChannelKind>,
+    /// 0 message, 1 send time, 2 channel.
+    pub field: usize,
+    /// How many conversations it reaches, once the server has said.
+    pub recipients: Option<i64>,
+    pub error: Option<String>,
+    pub saving: bool,
+}
+
+impl BroadcastForm {
+    pub fn audience(&self) -> BroadcastAudience {
+        BroadcastAudience {
+            tag_id: self.tag.id,
+            channels: self.channel.into_iter().collect(),
+        }
+    }
+}
+
+/// The send time of a broadcast form: now when left empty.
+pub fn broadcast_time(
+    app: &App,
+    form: &BroadcastForm,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    if form.when.text().trim().is_empty() || form.when.text().trim().eq_ignore_ascii_case("now") {
+        Ok(None)
+    } else {
+        super::super::when::parse(form.when.text(), app.now, app.config.tz).map(Some)
+    }
+}
+
+fn save(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(Popup::Broadcast(form)) = &app.popup else {
+        return;
+    };
+    let when = broadcast_time(app, form);
+    let Some(Popup::Broadcast(form)) = app.popup.as_mut() else {
+        return;
+    };
+    if form.saving {
+        return;
+    }
+    let text = form.text.text().trim_end().to_string();
+    let problem = if text.trim().is_empty() {
+        Some("write the message".to_string())
+    } else if let Err(e) = check_placeholders(&text) {
+        Some(e)
+    } else if form.recipients == Some(0) {
+        Some("no customer with this tag on that channel".to_string())
+    } else {
+        when.as_ref().err().cloned()
+    };
+    if let Some(p) = problem {
+        form.error = Some(p);
+        return;
+    }
+    form.error = None;
+    form.saving = true;
+    fx.push(Effect::Broadcast(NewBroadcast {
+        tag_id: form.tag.id,
+        channels: form.channel.into_iter().collect(),
+        text,
+        send_at: when.expect("checked above"),
+    }));
+}
+
+/// What the broadcast form answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::FormNextField, "next field"),
+    (Command::FormToggle, "channel"),
+    (Command::FormSave, "send to them all"),
+    (Command::Back, "cancel"),
+];
+
+/// The focused field's editor; the channel is chosen, not typed.
+fn editor(form: &mut BroadcastForm) -> Option<&mut Editor> {
+    match form.field {
+        0 => Some(&mut form.text),
+        1 => Some(&mut form.when),
+        _ => None,
+    }
+}
+
+/// Moves between the message, the send time and the channel (the toggle
+/// key cycles the channel and asks how many it reaches); sends, cancels
+/// and edits; quitting goes on to the app. False when the form is not
+/// open.
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Broadcast(form)) = app.popup.as_mut() else {
+        return false;
+    };
+    match cmd {
+        Command::Back => app.popup = None,
+        Command::FormSave => save(app, fx),
+        Command::FormNextField => form.field = (form.field + 1) % 3,
+        Command::FormPrevField => form.field = (form.field + 2) % 3,
+        Command::ComposeNewline if form.field == 0 => form.text.insert_char('\n'),
+        Command::FormToggle if form.field == 2 => {
+            let options: Vec<Option<ChannelKind>> = std::iter::once(None)
+                .chain(ChannelKind::ALL.iter().copied().map(Some))
+                .collect();
+            let i = options.iter().position(|c| *c == form.channel).unwrap_or(0);
+            form.channel = options[(i + 1) % options.len()];
+            form.recipients = None;
+            fx.push(Effect::BroadcastPreview(form.audience()));
+        }
+        Command::FormToggle => {
+            if let Some(ed) = editor(form) {
+                ed.insert_char(' ');
+            }
+        }
+        Command::Quit => super::super::update::run_command(app, cmd, fx),
+        c if c.is_input() => {
+            if let Some(ed) = editor(form) {
+                ed.apply(c);
+            }
+        }
+        _ => {}
+    }
+    true
+}
+
+/// Typed text goes into the focused field.
+pub fn type_char(app: &mut App, c: char) {
+    if let Some(Popup::Broadcast(form)) = app.popup.as_mut() {
+        if let Some(ed) = editor(form) {
+            ed.insert_char(c);
+        }
     }
 }

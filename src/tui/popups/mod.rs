@@ -19,7 +19,7 @@ pub mod tag_picker;
 pub mod tags;
 pub mod toast;
 
-use super::app::{App, Popup};
+use super::app::{App, Level, Popup};
 use super::theme::{Role, Theme};
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
@@ -96,6 +96,37 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame) {
     }
     if let Some(t) = &app.toast {
         toast::draw(t, theme, area, f);
+    }
+}
+
+/// A popup form (note, schedule, broadcast) was saved or refused: it
+/// closes, or stays with the server's reason and the typed text.
+pub fn form_saved(app: &mut App, result: Result<String, String>) {
+    match result {
+        Ok(done) => {
+            if matches!(
+                app.popup,
+                Some(Popup::Note(_) | Popup::Schedule(_) | Popup::Broadcast(_))
+            ) {
+                app.popup = None;
+            }
+            app.notify(done, Level::Info);
+        }
+        Err(e) => match app.popup.as_mut() {
+            Some(Popup::Note(f)) => {
+                f.saving = false;
+                f.error = Some(e);
+            }
+            Some(Popup::Schedule(f)) => {
+                f.saving = false;
+                f.error = Some(e);
+            }
+            Some(Popup::Broadcast(f)) => {
+                f.saving = false;
+                f.error = Some(e);
+            }
+            _ => app.notify(e, Level::Error),
+        },
     }
 }
 
@@ -200,11 +231,32 @@ mod tests {
                 attach::HINTS,
                 attach::command,
             ),
+            (
+                Popup::Palette(palette_in(&fixtures::app_with_open(4))),
+                palette::HINTS,
+                palette::command,
+            ),
+            (
+                standard_picker(None, false),
+                standard::FOLDER_HINTS,
+                standard::command,
+            ),
+            (
+                standard_picker(Some(1), false),
+                standard::MESSAGE_HINTS,
+                standard::command,
+            ),
+            (
+                standard_picker(None, true),
+                standard::SEARCH_HINTS,
+                standard::command,
+            ),
         ];
         for (popup, hints, handle) in cases {
             assert!(!hints.is_empty());
             for (cmd, label) in hints {
                 let mut app = fixtures::app_with_open(4);
+                app.mirror.standard = fixtures::standard_folders();
                 app.popup = Some(popup.clone());
                 let mut fx = Vec::new();
                 assert!(
@@ -213,10 +265,113 @@ mod tests {
                     cmd.name()
                 );
             }
-            // And it leaves what it does not know to the app.
+            // And it leaves quitting to the app, and (but the standard
+            // replies, which swallow the rest) what it does not know.
             let mut app = fixtures::app_with_open(4);
             app.popup = Some(popup.clone());
-            assert!(!handle(&mut app, Command::JumpUnread, &mut Vec::new()));
+            assert!(
+                !handle(&mut app, Command::Quit, &mut Vec::new()),
+                "{popup:?} keeps quitting from the app"
+            );
+            if !matches!(popup, Popup::Standard { .. }) {
+                assert!(!handle(&mut app, Command::JumpUnread, &mut Vec::new()));
+            }
+        }
+    }
+
+    /// The forms (note, scheduled message, broadcast) answer every key
+    /// they hint; quitting from one asks first, and no comes back to the
+    /// form with what was typed.
+    #[test]
+    fn forms_answer_their_hints_and_quitting_keeps_what_was_typed() {
+        type FormHandler = fn(&mut App, Command, &mut Vec<Effect>) -> bool;
+        type Form = (
+            fn(&mut App),
+            &'static [(Command, &'static str)],
+            FormHandler,
+        );
+        let open: [Form; 3] = [
+            (|a| note::open(a, None), note::HINTS, note::command),
+            (
+                |a| schedule::open(a, None),
+                schedule::HINTS,
+                schedule::command,
+            ),
+            (
+                |a| {
+                    a.popup = Some(Popup::Broadcast(broadcast::BroadcastForm {
+                        tag: crate::protocol::Tag {
+                            id: 1,
+                            name: "vip".into(),
+                            color: "green".into(),
+                        },
+                        text: Editor::new(),
+                        when: Editor::new(),
+                        channel: None,
+                        field: 0,
+                        recipients: None,
+                        error: None,
+                        saving: false,
+                    }));
+                },
+                broadcast::HINTS,
+                broadcast::command,
+            ),
+        ];
+        for (open, hints, handle) in open {
+            for (cmd, label) in hints {
+                let mut app = fixtures::app_with_open(4);
+                open(&mut app);
+                let before = format!("{:?}", app.popup);
+                assert!(
+                    handle(&mut app, *cmd, &mut Vec::new()),
+                    "{before} shows {} ({label}) but does not answer it",
+                    cmd.name()
+                );
+            }
+            let mut app = fixtures::app_with_open(4);
+            open(&mut app);
+            let typed = |app: &App| match &app.popup {
+                Some(Popup::Note(f)) => f.editor.text().to_string(),
+                Some(Popup::Schedule(f)) => f.name.text().to_string(),
+                Some(Popup::Broadcast(f)) => f.text.text().to_string(),
+                other => panic!("not a form: {other:?}"),
+            };
+            for c in "half a thought".chars() {
+                match &app.popup {
+                    Some(Popup::Note(_)) => note::type_char(&mut app, c),
+                    Some(Popup::Schedule(_)) => schedule::type_char(&mut app, c),
+                    _ => broadcast::type_char(&mut app, c),
+                }
+            }
+            assert!(handle(&mut app, Command::Quit, &mut Vec::new()));
+            assert!(!app.quit, "asked first");
+            let Some(Popup::Confirm { message, .. }) = &app.popup else {
+                panic!("a question: {:?}", app.popup);
+            };
+            assert!(message.contains("not saved"), "{message}");
+            assert!(confirm::command(
+                &mut app,
+                Command::PopupClose,
+                &mut Vec::new()
+            ));
+            assert_eq!(typed(&app), "half a thought", "back to the form as typed");
+            handle(&mut app, Command::Quit, &mut Vec::new());
+            confirm::command(&mut app, Command::PopupConfirm, &mut Vec::new());
+            assert!(app.quit, "yes quits");
+        }
+    }
+
+    fn palette_in(app: &App) -> super::super::palette::Palette {
+        super::super::palette::Palette::new(app, "", super::super::keymap::Context::List)
+    }
+
+    fn standard_picker(folder: Option<crate::protocol::FolderId>, searching: bool) -> Popup {
+        Popup::Standard {
+            filter: Editor::new(),
+            selected: 0,
+            folder,
+            searching,
         }
     }
 }

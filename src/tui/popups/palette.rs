@@ -1,8 +1,10 @@
 //! The command palette: the line being typed, and what it finds, each
 //! with the key bound to it where there is one.
 
-use super::super::app::App;
+use super::super::app::{App, Popup};
 use super::super::command::Command;
+use super::super::editor::Editor;
+use super::super::event::Effect;
 use super::super::keymap::Context;
 use super::super::palette::{self, typed, Item, Palette};
 use super::super::theme::{Role, Theme};
@@ -88,14 +90,7 @@ pub fn draw(app: &App, p: &Palette, theme: &Theme, area: Rect, f: &mut Frame) {
             Span::styled(right, theme.style(right_role).patch(base)),
         ]));
     }
-    let hint = app.config.keymap.hints(
-        Context::Picker,
-        &[
-            (Command::PopupConfirm, "run"),
-            (Command::PickerAdd, "complete"),
-            (Command::PopupClose, "close"),
-        ],
-    );
+    let hint = app.config.keymap.hints(Context::Picker, HINTS);
     let footer_row = inner.height.saturating_sub(1);
     f.render_widget(Paragraph::new(lines), inner);
     f.render_widget(
@@ -142,4 +137,59 @@ fn describe(app: &App, from: Context, item: &Item) -> (String, String, Role) {
         ),
         Item::Line(l) => (format!(":{l}"), String::new(), Role::Muted),
     }
+}
+
+/// What the palette answers, with its key hints.
+pub const HINTS: &[(Command, &str)] = &[
+    (Command::PopupConfirm, "run"),
+    (Command::PickerAdd, "complete"),
+    (Command::PopupClose, "close"),
+];
+
+/// Keys inside the palette; returns whether it handled `cmd` (what it
+/// leaves goes on to the app).
+pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
+    let Some(Popup::Palette(p)) = app.popup.as_ref() else {
+        return false;
+    };
+    let input = p.input.text().to_string();
+    let selected = p.selected;
+    let chosen = p.found.get(selected).cloned();
+    let n = p.found.len();
+    match cmd {
+        Command::PopupClose => app.popup = None,
+        Command::PopupNext => {
+            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                if p.selected + 1 < n {
+                    p.selected += 1;
+                }
+            }
+        }
+        Command::PopupPrev => {
+            if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                p.selected = p.selected.saturating_sub(1);
+            }
+        }
+        Command::PickerAdd => {
+            // Take the chosen completion into the line, to go on typing.
+            if let Some(Item::Line(l)) = chosen {
+                if let Some(Popup::Palette(p)) = app.popup.as_mut() {
+                    let sep = if l.ends_with('=') { "" } else { " " };
+                    p.input = Editor::with_text(&format!(":{l}{sep}"));
+                    p.selected = 0;
+                    p.error = None;
+                }
+                palette::refresh(app);
+            }
+        }
+        Command::PopupConfirm => {
+            if palette::is_typed(&input) {
+                palette::run_line(app, &input, chosen, fx);
+            } else if let Some(item) = chosen {
+                palette::choose(app, item, fx);
+            }
+        }
+        _ => return false,
+    }
+    true
 }

@@ -221,7 +221,7 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                     *selected = 0;
                 }
                 Command::TagBroadcast => {
-                    let form = super::super::customer::BroadcastForm {
+                    let form = super::broadcast::BroadcastForm {
                         tag: t.tag.clone(),
                         text: Editor::new(),
                         when: Editor::new(),
@@ -247,7 +247,8 @@ pub fn command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) -> bool {
                 }
             }
         }
-        Command::Quit => app.quit = true,
+        // Quitting goes on to the app, which asks first when replies
+        // are not sent yet.
         _ => return false,
     }
     true

@@ -523,7 +523,7 @@ pub fn form_command(app: &mut App, cmd: Command, fx: &mut Vec<Effect>) {
                 ed.apply(c);
             }
         }
-        Command::Quit => app.quit = true,
+        Command::Quit => super::update::run_command(app, cmd, fx),
         _ => {}
     }
 }

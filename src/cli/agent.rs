@@ -110,7 +110,7 @@ pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
 }
 
 async fn agent_by_login(
-    db: Option<PathBuf>,
+    db: Option<Database>,
     login: &str,
 ) -> anyhow::Result<(SqliteStore, crate::protocol::Agent)> {
     let store = open_store(db)?;

@@ -4,6 +4,7 @@
 use super::output::{Output, Tabular};
 use crate::client::Client;
 use crate::protocol::*;
+use crate::server::store::Database;
 use clap::Subcommand;
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -52,9 +53,10 @@ pub enum ChannelCommand {
     /// the server first. Links already sent to LINE stop working.
     #[command(name = "rotate-key")]
     RotateKey {
-        /// The SQLite database (default: in the XDG data directory).
-        #[arg(long)]
-        db: Option<std::path::PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
     },
 }
 

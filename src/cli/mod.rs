@@ -5,7 +5,7 @@ use crate::config::{self, ClientConfig};
 use crate::protocol::Role;
 use crate::server::auth::{hash_password, new_token, token_hash};
 use crate::server::store::Offline;
-use crate::server::store::{NewAgent, SqliteStore, Store};
+use crate::server::store::{Database, NewAgent, SqliteStore, Store};
 use crate::server::{self, ServerConfig};
 use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
@@ -66,9 +66,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: SocketAddr,
-        /// The SQLite database (default: in the XDG data directory).
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         /// Seed a fresh temporary database with sample data and simulate
         /// customers writing in; prints the URL and an agent token.
         #[arg(long, conflicts_with = "db")]
@@ -267,9 +268,10 @@ pub enum StandardCommand {
 pub enum AgentCommand {
     /// Create an agent and print its bearer token on the last line.
     Add {
-        /// The SQLite database (default: in the XDG data directory).
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         /// The name shown to customers and colleagues.
         #[arg(long)]
         name: String,
@@ -288,13 +290,17 @@ pub enum AgentCommand {
     },
     /// List the agents.
     List {
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
     },
     /// Issue a new bearer token for an existing agent; prints it on the last line.
     Token {
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         /// The agent's login.
         #[arg(long)]
         login: String,
@@ -302,23 +308,29 @@ pub enum AgentCommand {
     /// Stop an agent signing in: its tokens stop working on its next
     /// request and its open inboxes are disconnected within 30 seconds.
     Disable {
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         /// The agent's login.
         login: String,
     },
     /// Let a disabled agent sign in again.
     Enable {
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         login: String,
     },
     /// Remove an agent: unassigned from every conversation (with a note in
     /// each), out of its teams and folders, signed out; its login can be
     /// given to someone else. Its messages keep its name.
     Remove {
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         login: String,
     },
     /// An agent's sign-ins.
@@ -330,8 +342,10 @@ pub enum AgentCommand {
 pub enum TokensCommand {
     /// Sign the agent out everywhere: every token it holds stops working.
     Revoke {
-        #[arg(long)]
-        db: Option<PathBuf>,
+        /// The database: a SQLite file's path or a postgres:// URL
+        /// (default: chatsmart.db in the XDG data directory).
+        #[arg(long, env = "CHATSMART_DB", value_parser = Database::parse)]
+        db: Option<Database>,
         login: String,
     },
 }
@@ -352,10 +366,10 @@ fn init_server_logging() {
 }
 
 /// The login derived from a name: "Alice Wong" -> "alice.wong".
-fn open_store(db: Option<PathBuf>) -> anyhow::Result<SqliteStore> {
-    let db = db.unwrap_or_else(crate::dirs::default_db_path);
-    SqliteStore::open(&db, Offline)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", db.display()))
+fn open_store(db: Option<Database>) -> anyhow::Result<SqliteStore> {
+    let db = db.unwrap_or_else(|| Database::Sqlite(crate::dirs::default_db_path()));
+    crate::server::store::open(&db, Offline, Default::default())
+        .map_err(|e| anyhow::anyhow!("cannot open the database {db}: {e}"))
 }
 
 /// Server URL and token from flags, the environment or the config file.
@@ -643,7 +657,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     tokio::signal::ctrl_c().await?;
                     demo.stop().await
                 } else {
-                    let db = db.unwrap_or_else(crate::dirs::default_db_path);
+                    let db = db.unwrap_or_else(|| Database::Sqlite(crate::dirs::default_db_path()));
                     let running = server::start(ServerConfig {
                         keep_events,
                         files,
@@ -671,11 +685,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                         ..ServerConfig::new(listen, db.clone())
                     })
                     .await?;
-                    eprintln!(
-                        "chatsmart server on {} (database {})",
-                        running.url(),
-                        db.display()
-                    );
+                    eprintln!("chatsmart server on {} (database {})", running.url(), db);
                     tokio::select! {
                         r = tokio::signal::ctrl_c() => { r?; running.stop().await }
                         r = terminate() => { r?; running.stop().await }

@@ -22,7 +22,7 @@ use hub::Hub;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use store::{SqliteStore, Store};
+use store::Store;
 use tokio::sync::oneshot;
 
 /// Largest JSON body the API accepts (uploads have their own limits).
@@ -58,7 +58,7 @@ pub struct AppState {
 #[derive(Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    pub db: PathBuf,
+    pub db: store::Database,
     /// How many events the log keeps for clients that reconnect; older
     /// ones are pruned hourly (a client asking for them resyncs).
     pub keep_events: u64,
@@ -103,10 +103,10 @@ pub struct ServerConfig {
 pub const KEEP_EVENTS: u64 = 1_000_000;
 
 impl ServerConfig {
-    pub fn new(listen: SocketAddr, db: PathBuf) -> Self {
+    pub fn new(listen: SocketAddr, db: impl Into<store::Database>) -> Self {
         ServerConfig {
             listen,
-            db,
+            db: db.into(),
             keep_events: KEEP_EVENTS,
             clock: Arc::new(clock::SystemClock),
             files: None,
@@ -132,9 +132,9 @@ impl ServerConfig {
             Some(dir) => dir.clone(),
             None => self
                 .db
-                .parent()
-                .map(|d| d.join("files"))
-                .unwrap_or_else(|| PathBuf::from("files")),
+                .sqlite_path()
+                .and_then(std::path::Path::parent)
+                .map_or_else(|| PathBuf::from("files"), |d| d.join("files")),
         }
     }
 }
@@ -188,9 +188,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let hub = Hub::new();
     // One server per database: SQLite has one writer, the event log one
     // sequence; and `rotate-key` must not run beside a server.
-    let store = SqliteStore::open_with(&config.db, hub.clone(), config.durability)
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db.display()))?;
-    let lock = store::secrets::lock_database(&config.db).map_err(anyhow::Error::msg)?;
+    let store = store::open(&config.db, hub.clone(), config.durability)
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db))?;
+    let lock = match config.db.sqlite_path() {
+        Some(path) => Some(store::secrets::lock_database(path).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let link_key = Arc::new(store.keys().current.derive("media-links"));
     let state = AppState {
         link_key,
@@ -228,7 +231,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         }),
     };
     let mut running = start_with(config.listen, state).await?;
-    running.lock = Some(lock);
+    running.lock = lock;
     workers::spawn_all(&running.state, config.retry_base);
     let state = running.state.clone();
     let store = state.store.clone();

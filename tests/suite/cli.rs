@@ -236,3 +236,54 @@ fn clear_cache_forgets_the_last_known_inbox_and_keeps_drafts() {
     assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
     assert!(drafts.join("a.json").exists(), "drafts stay");
 }
+
+/// `--db` and `CHATSMART_DB` take a SQLite path or a postgres:// URL: a URL
+/// is never made into a folder, one of another kind is refused by name, and
+/// a password in it is never printed.
+#[test]
+fn a_database_url_is_never_taken_for_a_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let inside = |args: &[&str], env: Option<&str>| {
+        let mut c = chatsmart();
+        c.current_dir(dir.path())
+            .args(args)
+            .env_remove("CHATSMART_DB");
+        if let Some(db) = env {
+            c.env("CHATSMART_DB", db);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let url = "postgres://chat:s3cret@127.0.0.1:1/chatsmart";
+    for (args, env) in [
+        (vec!["agent", "list", "--db", url], None),
+        (vec!["agent", "list"], Some(url)),
+        (vec!["serve", "--listen", "127.0.0.1:0", "--db", url], None),
+    ] {
+        let (ok, err) = inside(&args, env);
+        assert!(!ok, "{args:?}");
+        assert!(
+            err.contains("postgres://chat:***@127.0.0.1:1/chatsmart"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("s3cret"),
+            "the password is never shown: {err}"
+        );
+    }
+    let (ok, err) = inside(&["agent", "list", "--db", "mysql://root@db/chat"], None);
+    assert!(!ok);
+    assert!(err.contains("mysql:// is not a database"), "{err}");
+    // Nothing was made where the URLs were given.
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A path in CHATSMART_DB is the database the command opens.
+    let db = dir.path().join("from-env.db");
+    let (ok, err) = inside(&["agent", "list"], Some(db.to_str().unwrap()));
+    assert!(ok, "{err}");
+    assert!(db.exists(), "CHATSMART_DB named the database");
+}

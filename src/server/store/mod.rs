@@ -9,6 +9,7 @@
 //! which fans them out to the WebSockets; nothing, for a tool that opens
 //! the database offline).
 
+pub mod location;
 pub mod migrations;
 pub mod secrets;
 pub mod sqlite;
@@ -17,7 +18,22 @@ use crate::protocol::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use location::Database;
 pub use sqlite::SqliteStore;
+
+/// Opens the database `db` names, running its migrations.
+pub fn open(
+    db: &Database,
+    sink: impl EventSink + 'static,
+    durability: Durability,
+) -> StoreResult<SqliteStore> {
+    match db {
+        Database::Sqlite(path) => SqliteStore::open_with(path, sink, durability),
+        Database::Postgres(_) => Err(StoreError::Invalid(
+            "this version keeps its data in SQLite only; give a SQLite file's path".into(),
+        )),
+    }
+}
 
 /// Where a store sends what it committed, after the commit and in sequence
 /// order.
@@ -65,21 +81,6 @@ pub enum StoreError {
     Forbidden(String),
     #[error("storage failure: {0}")]
     Internal(String),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        match &e {
-            // Data the schema refuses is bad input, not a broken store: a
-            // webhook batch skips the item instead of failing whole.
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                StoreError::Invalid(format!("refused by the database: {e}"))
-            }
-            _ => StoreError::Internal(e.to_string()),
-        }
-    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -20,6 +20,23 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
+/// SQLite's errors, as the store's: kept here, so the store's interface
+/// names no backend.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            // Data the schema refuses is bad input, not a broken store: a
+            // webhook batch skips the item instead of failing whole.
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Invalid(format!("refused by the database: {e}"))
+            }
+            _ => StoreError::Internal(e.to_string()),
+        }
+    }
+}
+
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
 /// Idle reader connections kept open. Enough for every blocking thread the

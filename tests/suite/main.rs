@@ -20,6 +20,7 @@ mod macros;
 mod platforms;
 mod security;
 mod standard;
+mod storage;
 mod triage;
 mod tui_snapshots;
 mod tui_state;

@@ -12,6 +12,7 @@
 pub mod location;
 pub mod migrations;
 pub mod secrets;
+pub mod sql;
 pub mod sqlite;
 
 use crate::protocol::*;

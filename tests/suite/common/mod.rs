@@ -9,6 +9,7 @@ use chatsmart::server::{self, RunningServer, ServerConfig};
 use futures_util::StreamExt;
 use std::path::PathBuf;
 pub mod platforms;
+pub mod postgres;
 
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message as WsMessage;

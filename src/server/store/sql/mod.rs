@@ -1,0 +1,162 @@
+//! One SQL layer over both backends, so the store's queries and rules are
+//! written once and hold on SQLite and PostgreSQL alike.
+//!
+//! Queries are written in the SQL both engines speak, with numbered
+//! parameters (`?1`, `?2`: PostgreSQL's `$1`, `$2` are put in for it).
+//! Columns keep to four types that mean the same on both: integers
+//! (`INTEGER` here, `BIGINT` there; flags are 0 or 1), text, real numbers
+//! and bytes. Where the engines differ (full-text search, case-blind
+//! comparison) the caller asks [`Db::dialect`].
+//!
+//! [`Db`] is a connection or a transaction on either backend; [`Row`] a
+//! row it returned. Errors become the store's: data the schema refuses is
+//! bad input ([`StoreError::Invalid`]), anything else a storage failure.
+
+pub mod postgres;
+
+use super::{StoreError, StoreResult};
+
+/// Which engine a [`Db`] talks to, for the few queries written twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value a query takes: anything both drivers can send.
+pub trait Param: rusqlite::ToSql + ::postgres::types::ToSql + Sync {}
+
+impl<T: rusqlite::ToSql + ::postgres::types::ToSql + Sync> Param for T {}
+
+/// A value a row gives: anything both drivers can read.
+pub trait Column: rusqlite::types::FromSql + for<'a> ::postgres::types::FromSql<'a> {}
+
+impl<T: rusqlite::types::FromSql + for<'a> ::postgres::types::FromSql<'a>> Column for T {}
+
+/// A connection or transaction on either backend.
+#[derive(Clone, Copy)]
+pub enum Db<'a> {
+    Sqlite(&'a rusqlite::Connection),
+    Postgres(&'a postgres::PgConn),
+}
+
+/// A row of a result, from either backend.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r ::postgres::Row),
+}
+
+impl Row<'_> {
+    /// Column `i` (from 0) as `T`.
+    pub fn get<T: Column>(&self, i: usize) -> StoreResult<T> {
+        match self {
+            Row::Sqlite(r) => r.get(i).map_err(StoreError::from),
+            Row::Postgres(r) => r.try_get(i).map_err(postgres::error),
+        }
+    }
+
+    /// A 0-or-1 column as a flag.
+    pub fn flag(&self, i: usize) -> StoreResult<bool> {
+        Ok(self.get::<i64>(i)? != 0)
+    }
+}
+
+impl Db<'_> {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs a statement; the number of rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<u64> {
+        match self {
+            Db::Sqlite(c) => {
+                let n = c
+                    .prepare_cached(sql)?
+                    .execute(rusqlite::params_from_iter(sqlite_params(params)))?;
+                Ok(n as u64)
+            }
+            Db::Postgres(c) => c.execute(sql, params),
+        }
+    }
+
+    /// Every row `sql` returns, each made into a `T`.
+    pub fn query<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut f: impl FnMut(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(params)))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    out.push(f(&Row::Sqlite(r))?);
+                }
+                Ok(out)
+            }
+            Db::Postgres(c) => c
+                .query(sql, params)?
+                .iter()
+                .map(|r| f(&Row::Postgres(r)))
+                .collect(),
+        }
+    }
+
+    /// The first row, if there is one.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(params)))?;
+                match rows.next()? {
+                    Some(r) => f(&Row::Sqlite(r)).map(Some),
+                    None => Ok(None),
+                }
+            }
+            Db::Postgres(c) => match c.query(sql, params)?.first() {
+                Some(r) => f(&Row::Postgres(r)).map(Some),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// The first row; `what` not found when there is none.
+    pub fn query_one<T>(
+        &self,
+        what: &'static str,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.query_opt(sql, params, f)?
+            .ok_or(StoreError::NotFound(what))
+    }
+
+    /// The first column of the first row (a count, an id), when there is
+    /// a row.
+    pub fn value<T: Column>(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Option<T>> {
+        self.query_opt(sql, params, |r| r.get(0))
+    }
+
+    /// Runs several statements with no parameters (schema changes).
+    pub fn batch(&self, sql: &str) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(c) => c.batch(sql),
+        }
+    }
+}
+
+fn sqlite_params<'p>(params: &'p [&'p dyn Param]) -> impl Iterator<Item = &'p dyn rusqlite::ToSql> {
+    params.iter().map(|p| *p as &dyn rusqlite::ToSql)
+}

@@ -9,6 +9,7 @@
 //! which fans them out to the WebSockets; nothing, for a tool that opens
 //! the database offline).
 
+pub mod data;
 pub mod location;
 pub mod migrations;
 pub mod secrets;

@@ -40,6 +40,13 @@ pub enum Db<'a> {
     Postgres(&'a postgres::PgConn),
 }
 
+/// A SQLite connection (or a transaction, through `Deref`) as a [`Db`].
+impl<'a> From<&'a rusqlite::Connection> for Db<'a> {
+    fn from(c: &'a rusqlite::Connection) -> Self {
+        Db::Sqlite(c)
+    }
+}
+
 /// A row of a result, from either backend.
 pub enum Row<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
@@ -66,6 +73,23 @@ impl Db<'_> {
         match self {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The larger of two values in SQL (`MAX(a, b)` on SQLite,
+    /// `GREATEST(a, b)` on PostgreSQL).
+    pub fn greatest(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "MAX",
+            Db::Postgres(_) => "GREATEST",
+        }
+    }
+
+    /// The smaller of two values (`MIN(a, b)`, `LEAST(a, b)`).
+    pub fn least(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "MIN",
+            Db::Postgres(_) => "LEAST",
         }
     }
 

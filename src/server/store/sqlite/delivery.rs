@@ -4,6 +4,7 @@
 
 use super::{load_customer, load_message, now_ms, to_dt};
 use crate::protocol::*;
+use crate::server::store::sql::Db;
 use crate::server::store::{
     Delivery, DeliveryOutcome, InboundMessage, MediaFetch, MediaOutcome, StoreError, StoreResult,
 };
@@ -78,7 +79,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>
         .map(
             |(id, account, kind, to, last, token, token_at, attempts, parts_sent)| {
                 Ok(Delivery {
-                    message: load_message(conn, id)?,
+                    message: load_message(Db::Sqlite(conn), id)?,
                     account,
                     kind: kind.parse().map_err(|e: String| StoreError::Internal(e))?,
                     to,
@@ -93,7 +94,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>
 }
 
 fn updated(tx: &Transaction, events: &mut Vec<EventKind>, id: MessageId) -> StoreResult<Message> {
-    let message = load_message(tx, id)?;
+    let message = load_message(Db::Sqlite(tx), id)?;
     events.push(EventKind::MessageUpdated {
         message: message.clone(),
     });
@@ -174,7 +175,7 @@ pub fn done(
     match (&external, status) {
         (Some(ext), DeliveryStatus::Sent) => {
             apply_early(tx, events, id, ext)?;
-            load_message(tx, id)
+            load_message(Db::Sqlite(tx), id)
         }
         _ => Ok(message),
     }
@@ -269,7 +270,7 @@ fn apply_early(
         .collect();
     early.sort_by_key(|(s, _)| rank(*s));
     for (status, reason) in early {
-        let current = load_message(tx, id)?.status;
+        let current = load_message(Db::Sqlite(tx), id)?.status;
         advance(tx, events, id, current, status, reason)?;
     }
     Ok(())
@@ -317,7 +318,7 @@ pub fn retry(
     by: &Agent,
     id: MessageId,
 ) -> StoreResult<Message> {
-    let m = load_message(tx, id)?;
+    let m = load_message(Db::Sqlite(tx), id)?;
     if !by.is_admin() && m.kind == MessageKind::Agent && m.author_id != Some(by.id) {
         return Err(StoreError::Forbidden(
             "only the message's author or an admin can send it again".into(),
@@ -416,7 +417,7 @@ pub fn set_platform_name(
         .optional()?;
     if let Some(id) = id {
         events.push(EventKind::CustomerUpdated {
-            customer: load_customer(tx, id)?,
+            customer: load_customer(Db::Sqlite(tx), id)?,
         });
     }
     Ok(())

@@ -2,17 +2,27 @@
 //! time anyway) owned by its own thread, and a small pool of readers, WAL
 //! mode, blocking calls moved off the async runtime.
 
-mod bot;
 mod channels;
 mod delivery;
-mod macros;
 mod private;
 mod sessions;
 mod standard;
 mod triage;
 
+use super::data::agents::{agent_name, ensure_team, load_agent, who};
+use super::data::attachments::load_attachment;
+use super::data::channels::api_account;
+use super::data::conversations::{bot_off, load_conversation, unread_for};
+use super::data::customers::load_customer;
+use super::data::messages::{
+    insert_message, insert_message_with, load_message, message_from_row, system_message,
+    MESSAGE_COLUMNS, MESSAGE_JOINS,
+};
+use super::data::notes::load_note;
+use super::data::{bot, macros, now_ms, to_dt};
 use super::migrations::MIGRATIONS;
 use super::secrets;
+use super::sql::Db;
 use super::*;
 use crate::protocol::validate;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -107,14 +117,6 @@ type Job = Box<dyn FnOnce(&Transaction, &mut Vec<EventKind>) -> (bool, Finish) +
 
 /// At most this many writes share one transaction.
 const GROUP: usize = 256;
-
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
-fn to_dt(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
@@ -596,472 +598,6 @@ struct Logged {
     audience: crate::server::audience::Audience,
 }
 
-// ---- row loaders, shared by reads and writes -------------------------------
-
-fn load_teams(conn: &Connection, agent: AgentId) -> StoreResult<Vec<Team>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT t.id, t.name FROM teams t JOIN agent_teams at ON at.team_id = t.id
-         WHERE at.agent_id = ?1 ORDER BY t.name",
-    )?;
-    let rows = stmt.query_map([agent], |r| {
-        Ok(Team {
-            id: r.get(0)?,
-            name: r.get(1)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn load_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, name, login, role, disabled_at IS NOT NULL FROM agents WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-            ))
-        })
-        .optional()?
-        .ok_or(StoreError::NotFound("agent"))?;
-    Ok(Agent {
-        id: row.0,
-        name: row.1,
-        login: row.2,
-        role: if row.3 == "admin" {
-            Role::Admin
-        } else {
-            Role::Agent
-        },
-        teams: load_teams(conn, id)?,
-        disabled: row.4,
-    })
-}
-
-fn load_customer(conn: &Connection, id: CustomerId) -> StoreResult<Customer> {
-    let mut c = conn
-        .prepare_cached(
-            "SELECT c.id, c.name, a.kind, c.channel_account_id, c.channel_user_id, c.first_seen,
-                    c.last_seen, c.email, c.phone, c.gender, c.age, c.language, c.custom_fields,
-                    c.version
-             FROM customers c JOIN channel_accounts a ON a.id = c.channel_account_id
-             WHERE c.id = ?1",
-        )?
-        .query_row([id], |r| {
-            let kind: String = r.get(2)?;
-            let custom: String = r.get(12)?;
-            Ok(Customer {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                channel: kind.parse().unwrap_or(ChannelKind::Messenger),
-                channel_account_id: r.get(3)?,
-                channel_user_id: r.get(4)?,
-                first_seen: to_dt(r.get(5)?),
-                last_seen: to_dt(r.get(6)?),
-                email: r.get(7)?,
-                phone: r.get(8)?,
-                gender: r.get(9)?,
-                age: r
-                    .get::<_, Option<i64>>(10)?
-                    .map(|a| a.clamp(0, i64::from(u32::MAX)) as u32),
-                language: r.get(11)?,
-                custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
-                tags: Vec::new(),
-                version: r.get(13)?,
-            })
-        })
-        .optional()?
-        .ok_or(StoreError::NotFound("customer"))?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT t.id, t.name, t.color FROM tags t JOIN customer_tags ct ON ct.tag_id = t.id
-         WHERE ct.customer_id = ?1 ORDER BY t.name",
-    )?;
-    c.tags = stmt
-        .query_map([id], |r| {
-            Ok(Tag {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                color: r.get(2)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(c)
-}
-
-fn load_conversation(conn: &Connection, id: ConversationId) -> StoreResult<Conversation> {
-    let mut conv = conn
-        .prepare_cached(
-            "SELECT cv.id, cv.customer_id, cu.name, a.kind, cv.channel_account_id, cv.bot_active,
-                    cv.last_activity_at, cv.created_at, cv.inbound_count,
-                    m.id, m.kind, m.text, m.created_at,
-                    cv.status, cv.snoozed_until, cv.priority, cv.waiting_since, att.name,
-                    cv.customer_last_at, a.is_api
-             FROM conversations cv
-             JOIN customers cu ON cu.id = cv.customer_id
-             JOIN channel_accounts a ON a.id = cv.channel_account_id
-             LEFT JOIN messages m ON m.id = cv.last_message_id
-             LEFT JOIN attachments att ON att.id = m.attachment_id
-             WHERE cv.id = ?1",
-        )?
-        .query_row([id], |r| {
-            let kind: String = r.get(3)?;
-            let last_id: Option<i64> = r.get(9)?;
-            let last_message = match last_id {
-                Some(mid) => {
-                    let mkind: String = r.get(10)?;
-                    let text: String = r.get(11)?;
-                    // A file without a caption is previewed by its name.
-                    let text = match r.get::<_, Option<String>>(17)? {
-                        Some(file) if text.trim().is_empty() => format!("📎 {file}"),
-                        _ => text,
-                    };
-                    Some(MessagePreview {
-                        id: mid,
-                        kind: mkind.parse().unwrap_or(MessageKind::System),
-                        text: preview_text(&text, PREVIEW_CHARS),
-                        created_at: to_dt(r.get(12)?),
-                    })
-                }
-                None => None,
-            };
-            Ok(Conversation {
-                id: r.get(0)?,
-                customer_id: r.get(1)?,
-                customer_name: r.get(2)?,
-                channel: kind.parse().unwrap_or(ChannelKind::Messenger),
-                channel_account_id: r.get(4)?,
-                bot_active: r.get(5)?,
-                assignees: Vec::new(),
-                last_message,
-                last_activity_at: to_dt(r.get(6)?),
-                created_at: to_dt(r.get(7)?),
-                inbound_count: r.get(8)?,
-                tag_ids: Vec::new(),
-                status: r.get::<_, String>(13)?.parse().unwrap_or_default(),
-                snoozed_until: r.get::<_, Option<i64>>(14)?.map(to_dt),
-                priority: Priority::from_rank(r.get(15)?),
-                waiting_since: r.get::<_, Option<i64>>(16)?.map(to_dt),
-                customer_last_at: r.get::<_, Option<i64>>(18)?.map(to_dt),
-                via_platform: !r.get::<_, bool>(19)?,
-            })
-        })
-        .optional()?
-        .ok_or(StoreError::NotFound("conversation"))?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT ca.agent_id, ag.name, ca.assigned_at FROM conversation_assignees ca
-         JOIN agents ag ON ag.id = ca.agent_id
-         WHERE ca.conversation_id = ?1 ORDER BY ca.assigned_at, ca.agent_id",
-    )?;
-    conv.assignees = stmt
-        .query_map([id], |r| {
-            Ok(Assignee {
-                agent_id: r.get(0)?,
-                name: r.get(1)?,
-                assigned_at: to_dt(r.get(2)?),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    conv.tag_ids = conn
-        .prepare_cached("SELECT tag_id FROM customer_tags WHERE customer_id = ?1 ORDER BY tag_id")?
-        .query_map([conv.customer_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(conv)
-}
-
-fn unread_for(conn: &Connection, agent: AgentId, conv: &Conversation) -> StoreResult<i64> {
-    let read: Option<i64> = conn
-        .prepare_cached(
-            "SELECT inbound_count FROM read_markers WHERE agent_id = ?1 AND conversation_id = ?2",
-        )?
-        .query_row(params![agent, conv.id], |r| r.get(0))
-        .optional()?;
-    Ok((conv.inbound_count - read.unwrap_or(0)).max(0))
-}
-
-const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.kind, m.text, m.attachment_id,
-    m.author_id, ag.name, m.created_at, m.status, m.client_id, m.scheduled_id,
-    att.name, att.mime, att.kind, att.size, att.sha256, att.created_at, m.failure";
-
-/// The joins [`MESSAGE_COLUMNS`] reads from, after `FROM messages m`.
-const MESSAGE_JOINS: &str = "LEFT JOIN agents ag ON ag.id = m.author_id
-    LEFT JOIN attachments att ON att.id = m.attachment_id";
-
-fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
-    let kind: String = r.get(2)?;
-    let status: String = r.get(8)?;
-    Ok(Message {
-        id: r.get(0)?,
-        conversation_id: r.get(1)?,
-        kind: kind.parse().unwrap_or(MessageKind::System),
-        text: r.get(3)?,
-        attachment: attachment_at(r, 4)?,
-        author_id: r.get(5)?,
-        author_name: r.get(6)?,
-        created_at: to_dt(r.get(7)?),
-        status: status.parse().unwrap_or(DeliveryStatus::Sent),
-        failure: r.get(17)?,
-        client_id: r.get(9)?,
-        scheduled_id: r.get(10)?,
-    })
-}
-
-/// The attachment whose id is column `i` of a [`MESSAGE_COLUMNS`] row; its
-/// name, mime, kind, size, hash and time are columns `i + 7` to `i + 12`.
-fn attachment_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<Attachment>> {
-    let Some(id) = r.get::<_, Option<i64>>(i)? else {
-        return Ok(None);
-    };
-    let Some(name) = r.get::<_, Option<String>>(i + 7)? else {
-        // The message names an attachment that is gone.
-        return Ok(None);
-    };
-    let kind: String = r.get(i + 9)?;
-    Ok(Some(Attachment {
-        id,
-        name,
-        mime: r.get(i + 8)?,
-        kind: kind.parse().unwrap_or(AttachmentKind::Document),
-        size: r.get::<_, i64>(i + 10)?.max(0) as u64,
-        sha256: r.get(i + 11)?,
-        created_at: to_dt(r.get(i + 12)?),
-    }))
-}
-
-fn load_attachment(conn: &Connection, id: AttachmentId) -> StoreResult<Option<Attachment>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, name, mime, kind, size, sha256, created_at FROM attachments WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            let kind: String = r.get(3)?;
-            Ok(Attachment {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                mime: r.get(2)?,
-                kind: kind.parse().unwrap_or(AttachmentKind::Document),
-                size: r.get::<_, i64>(4)?.max(0) as u64,
-                sha256: r.get(5)?,
-                created_at: to_dt(r.get(6)?),
-            })
-        })
-        .optional()?)
-}
-
-fn load_message(conn: &Connection, id: MessageId) -> StoreResult<Message> {
-    let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS} WHERE m.id = ?1");
-    conn.prepare_cached(&sql)?
-        .query_row([id], message_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound("message"))
-}
-
-fn load_note(conn: &Connection, id: NoteId) -> StoreResult<Note> {
-    conn.prepare_cached(
-        "SELECT n.id, n.customer_id, n.author_id, ag.name, n.text, n.created_at, n.updated_at
-         FROM notes n JOIN agents ag ON ag.id = n.author_id WHERE n.id = ?1",
-    )?
-    .query_row([id], |r| {
-        Ok(Note {
-            id: r.get(0)?,
-            customer_id: r.get(1)?,
-            author_id: r.get(2)?,
-            author_name: r.get(3)?,
-            text: r.get(4)?,
-            created_at: to_dt(r.get(5)?),
-            updated_at: to_dt(r.get(6)?),
-        })
-    })
-    .optional()?
-    .ok_or(StoreError::NotFound("note"))
-}
-
-fn agent_name(conn: &Connection, id: AgentId) -> StoreResult<String> {
-    conn.prepare_cached("SELECT name FROM agents WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
-        .ok_or(StoreError::NotFound("agent"))
-}
-
-fn ensure_team(tx: &Transaction, name: &str) -> StoreResult<TeamId> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(StoreError::Invalid("a team name cannot be empty".into()));
-    }
-    if let Some(id) = tx
-        .prepare_cached("SELECT id FROM teams WHERE name = ?1")?
-        .query_row([name], |r| r.get(0))
-        .optional()?
-    {
-        return Ok(id);
-    }
-    tx.prepare_cached("INSERT INTO teams (name) VALUES (?1)")?
-        .execute([name])?;
-    Ok(tx.last_insert_rowid())
-}
-
-/// The account the API inbound route delivers to for a channel kind.
-fn api_account(tx: &Transaction, kind: ChannelKind) -> StoreResult<ChannelAccountId> {
-    if let Some(id) = tx
-        .prepare_cached(
-            "SELECT id FROM channel_accounts WHERE kind = ?1 AND is_api = 1 ORDER BY id LIMIT 1",
-        )?
-        .query_row([kind.as_str()], |r| r.get(0))
-        .optional()?
-    {
-        return Ok(id);
-    }
-    tx.prepare_cached(
-        "INSERT INTO channel_accounts (kind, name, is_api, created_at) VALUES (?1, ?2, 1, ?3)",
-    )?
-    .execute(params![kind.as_str(), kind.display_name(), now_ms()])?;
-    Ok(tx.last_insert_rowid())
-}
-
-/// Inserts a message and moves the conversation's last activity forward.
-fn insert_message(
-    tx: &Transaction,
-    conversation: ConversationId,
-    kind: MessageKind,
-    text: &str,
-    author: Option<AgentId>,
-    client_id: Option<&str>,
-    at: i64,
-) -> StoreResult<Message> {
-    insert_message_with(tx, conversation, kind, text, author, client_id, None, at)
-}
-
-/// [`insert_message`] with a file; the attachment must exist.
-#[allow(clippy::too_many_arguments)]
-fn insert_message_with(
-    tx: &Transaction,
-    conversation: ConversationId,
-    kind: MessageKind,
-    text: &str,
-    author: Option<AgentId>,
-    client_id: Option<&str>,
-    attachment: Option<AttachmentId>,
-    at: i64,
-) -> StoreResult<Message> {
-    if let Some(a) = attachment {
-        if load_attachment(tx, a)?.is_none() {
-            return Err(StoreError::Invalid(format!(
-                "attachment {a} does not exist; upload the file first (POST /api/v1/uploads)"
-            )));
-        }
-    }
-    let status = match kind {
-        // Outbound messages on a real channel wait for the delivery worker
-        // (server/workers/delivery.rs) to send them; the API channel has no
-        // platform behind it, so they count as sent.
-        MessageKind::Agent | MessageKind::Bot => {
-            let is_api: bool = tx
-                .prepare_cached(
-                    "SELECT a.is_api FROM conversations cv
-                     JOIN channel_accounts a ON a.id = cv.channel_account_id WHERE cv.id = ?1",
-                )?
-                .query_row([conversation], |r| r.get(0))?;
-            if is_api {
-                DeliveryStatus::Sent
-            } else {
-                DeliveryStatus::Pending
-            }
-        }
-        MessageKind::Inbound | MessageKind::System => DeliveryStatus::Delivered,
-    };
-    let next_attempt = (status == DeliveryStatus::Pending).then_some(at);
-    tx.prepare_cached("INSERT INTO messages (conversation_id, kind, text, author_id, created_at, status, client_id, attachment_id, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
-            conversation,
-            kind.as_str(),
-            text,
-            author,
-            at,
-            status.as_str(),
-            client_id,
-            attachment,
-            next_attempt
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    let inbound = i64::from(kind == MessageKind::Inbound);
-    // Waiting: since the customer's first unanswered message; an answer
-    // from an agent or the bot ends it; system notes change nothing.
-    let waiting = match kind {
-        MessageKind::Inbound => "COALESCE(waiting_since, ?3)",
-        MessageKind::Agent | MessageKind::Bot => "NULL",
-        MessageKind::System => "waiting_since",
-    };
-    // System notes ("resolved by Bob") are in the history but are not the
-    // conversation's latest message: they neither replace the preview nor
-    // move it up the list.
-    if kind != MessageKind::System {
-        tx.prepare_cached(&format!(
-            "UPDATE conversations SET last_message_id = ?2,
-                     last_activity_at = MAX(last_activity_at, ?3),
-                     inbound_count = inbound_count + ?4,
-                     waiting_since = {waiting},
-                     customer_last_at = CASE WHEN ?4 = 1
-                         THEN MAX(COALESCE(customer_last_at, ?3), ?3) ELSE customer_last_at END
-                 WHERE id = ?1"
-        ))?
-        .execute(params![conversation, id, at, inbound])?;
-    }
-    load_message(tx, id)
-}
-
-/// Turns the bot off (if it is on) with a system note saying why.
-fn bot_off(
-    tx: &Transaction,
-    events: &mut Vec<EventKind>,
-    id: ConversationId,
-    by: Option<AgentId>,
-    why: String,
-    at: i64,
-) -> StoreResult<()> {
-    let n = tx
-        .prepare_cached("UPDATE conversations SET bot_active = 0 WHERE id = ?1 AND bot_active = 1")?
-        .execute([id])?;
-    bot::forget(tx, id)?;
-    if n == 0 {
-        return Ok(());
-    }
-    system_message(tx, events, id, by, why, at)?;
-    events.push(EventKind::BotToggled {
-        conversation: load_conversation(tx, id)?,
-        active: false,
-        by,
-    });
-    Ok(())
-}
-
-/// Adds a system note ("assigned to Bob") and its event.
-fn system_message(
-    tx: &Transaction,
-    events: &mut Vec<EventKind>,
-    conversation: ConversationId,
-    by: Option<AgentId>,
-    text: String,
-    at: i64,
-) -> StoreResult<()> {
-    let message = insert_message(tx, conversation, MessageKind::System, &text, by, None, at)?;
-    events.push(EventKind::MessageCreated {
-        conversation: load_conversation(tx, conversation)?,
-        message,
-    });
-    Ok(())
-}
-
-fn who(tx: &Transaction, by: Option<AgentId>) -> StoreResult<String> {
-    match by {
-        Some(id) => agent_name(tx, id),
-        None => Ok("the system".to_string()),
-    }
-}
-
 /// A message's text: may be empty only when it carries a file.
 fn validate_message_text(text: &str, attachment: Option<AttachmentId>) -> StoreResult<()> {
     if attachment.is_some() && text.trim().is_empty() {
@@ -1085,7 +621,7 @@ fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
 /// 404 for an unknown conversation before anything else is looked at.
 async fn load_conversation_checked(store: &SqliteStore, id: ConversationId) -> StoreResult<()> {
     store
-        .read(move |conn| load_conversation(conn, id).map(drop))
+        .read(move |conn| load_conversation(Db::Sqlite(conn), id).map(drop))
         .await
 }
 
@@ -1344,13 +880,13 @@ impl Store for SqliteStore {
             ])?;
             let id = tx.last_insert_rowid();
             for team in &new.teams {
-                let team_id = ensure_team(tx, team)?;
+                let team_id = ensure_team(Db::Sqlite(tx), team)?;
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO agent_teams (agent_id, team_id) VALUES (?1, ?2)",
                 )?
                 .execute(params![id, team_id])?;
             }
-            let agent = load_agent(tx, id)?;
+            let agent = load_agent(Db::Sqlite(tx), id)?;
             events.push(EventKind::AgentCreated {
                 agent: agent.clone(),
             });
@@ -1365,7 +901,9 @@ impl Store for SqliteStore {
                 .prepare("SELECT id FROM agents WHERE removed_at IS NULL ORDER BY name, id")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            ids.into_iter().map(|id| load_agent(conn, id)).collect()
+            ids.into_iter()
+                .map(|id| load_agent(Db::Sqlite(conn), id))
+                .collect()
         })
         .await
     }
@@ -1394,7 +932,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let at = at.timestamp_millis();
         self.write(move |tx, _| {
-            load_agent(tx, agent_id)?;
+            load_agent(Db::Sqlite(tx), agent_id)?;
             tx.prepare_cached(
                 "INSERT INTO tokens (hash, agent_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)",
             )?
@@ -1463,7 +1001,7 @@ impl Store for SqliteStore {
                 .query_row([login], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
             match row {
-                Some((id, hash)) => Ok(Some((load_agent(conn, id)?, hash))),
+                Some((id, hash)) => Ok(Some((load_agent(Db::Sqlite(conn), id)?, hash))),
                 None => Ok(None),
             }
         })
@@ -1679,7 +1217,8 @@ impl Store for SqliteStore {
     }
 
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer> {
-        self.read(move |conn| load_customer(conn, id)).await
+        self.read(move |conn| load_customer(Db::Sqlite(conn), id))
+            .await
     }
 
     async fn search_customers(&self, query: CustomerQuery) -> StoreResult<Vec<Customer>> {
@@ -1700,7 +1239,9 @@ impl Store for SqliteStore {
                 )?
                 .query_map(params![q, limit], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            ids.into_iter().map(|id| load_customer(conn, id)).collect()
+            ids.into_iter()
+                .map(|id| load_customer(Db::Sqlite(conn), id))
+                .collect()
         })
         .await
     }
@@ -1712,7 +1253,7 @@ impl Store for SqliteStore {
         patch: CustomerPatch,
     ) -> StoreResult<Customer> {
         self.write(move |tx, events| {
-            let current = load_customer(tx, id)?;
+            let current = load_customer(Db::Sqlite(tx), id)?;
             if let Some(v) = patch.version {
                 if v != current.version {
                     return Err(StoreError::Conflict(format!(
@@ -1794,7 +1335,7 @@ impl Store for SqliteStore {
                     custom
                 ],
             )?;
-            let customer = load_customer(tx, id)?;
+            let customer = load_customer(Db::Sqlite(tx), id)?;
             events.push(EventKind::CustomerUpdated {
                 customer: customer.clone(),
             });
@@ -1815,7 +1356,7 @@ impl Store for SqliteStore {
         self.write(move |tx, events| {
             let account = match msg.account {
                 Some(a) => a,
-                None => api_account(tx, msg.channel)?,
+                None => api_account(Db::Sqlite(tx), msg.channel)?,
             };
             let dup: Option<i64> = tx
                 .prepare_cached("SELECT message_id FROM inbound_dedupe
@@ -1857,7 +1398,7 @@ impl Store for SqliteStore {
                     )?;
                     let id = tx.last_insert_rowid();
                     events.push(EventKind::CustomerCreated {
-                        customer: load_customer(tx, id)?,
+                        customer: load_customer(Db::Sqlite(tx), id)?,
                     });
                     id
                 }
@@ -1876,7 +1417,7 @@ impl Store for SqliteStore {
                     )?;
                     let id = tx.last_insert_rowid();
                     events.push(EventKind::ConversationCreated {
-                        conversation: load_conversation(tx, id)?,
+                        conversation: load_conversation(Db::Sqlite(tx), id)?,
                     });
                     id
                 }
@@ -1885,7 +1426,7 @@ impl Store for SqliteStore {
                 .prepare_cached("SELECT customer_last_at FROM conversations WHERE id = ?1")?
                 .query_row([conversation_id], |r| r.get(0))?;
             let message = insert_message_with(
-                tx,
+                Db::Sqlite(tx),
                 conversation_id,
                 MessageKind::Inbound,
                 &msg.text,
@@ -1903,10 +1444,10 @@ impl Store for SqliteStore {
             )?;
             delivery::after_inbound(tx, conversation_id, message.id, &msg)?;
             let message_id = message.id;
-            let conversation = load_conversation(tx, conversation_id)?;
+            let conversation = load_conversation(Db::Sqlite(tx), conversation_id)?;
             if let (true, Some(turn)) = (conversation.bot_active, &msg.bot) {
                 let due = turn.after.map_or_else(now_ms, |t| t.timestamp_millis());
-                bot::queue(tx, conversation_id, message_id, turn.reads.as_deref(), due)?;
+                bot::queue(Db::Sqlite(tx), conversation_id, message_id, turn.reads.as_deref(), due)?;
             }
             let status = conversation.status;
             events.push(EventKind::MessageCreated {
@@ -1975,16 +1516,18 @@ impl Store for SqliteStore {
 
     async fn due_bot_work(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<BotWork>> {
         let now = now.timestamp_millis();
-        self.read(move |conn| bot::due(conn, now, limit)).await
+        self.read(move |conn| bot::due(Db::Sqlite(conn), now, limit))
+            .await
     }
 
     async fn bot_work_now(&self, message: MessageId) -> StoreResult<()> {
-        self.write(move |tx, _| bot::now(tx, message)).await
+        self.write(move |tx, _| bot::now(Db::Sqlite(tx), message))
+            .await
     }
 
     async fn claim_bot_work(&self, message: MessageId, until: DateTime<Utc>) -> StoreResult<bool> {
         let until = until.timestamp_millis();
-        self.write(move |tx, _| bot::claim(tx, message, until))
+        self.write(move |tx, _| bot::claim(Db::Sqlite(tx), message, until))
             .await
     }
 
@@ -1994,7 +1537,8 @@ impl Store for SqliteStore {
         retry_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
         let at = retry_at.map(|t| t.timestamp_millis());
-        self.write(move |tx, _| bot::done(tx, message, at)).await
+        self.write(move |tx, _| bot::done(Db::Sqlite(tx), message, at))
+            .await
     }
 
     async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()> {
@@ -2029,13 +1573,15 @@ impl Store for SqliteStore {
                 new.uploaded_by,
                 now_ms()
             ])?;
-            load_attachment(tx, tx.last_insert_rowid())?.ok_or(StoreError::NotFound("attachment"))
+            load_attachment(Db::Sqlite(tx), tx.last_insert_rowid())?
+                .ok_or(StoreError::NotFound("attachment"))
         })
         .await
     }
 
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>> {
-        self.read(move |conn| load_attachment(conn, id)).await
+        self.read(move |conn| load_attachment(Db::Sqlite(conn), id))
+            .await
     }
 
     async fn prune_unused_attachments(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
@@ -2073,7 +1619,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<RemovedAttachment> {
         let (by_id, admin) = (by.id, by.is_admin());
         self.write(move |tx, events| {
-            let m = load_message(tx, message)?;
+            let m = load_message(Db::Sqlite(tx), message)?;
             if !admin && m.author_id != Some(by_id) {
                 return Err(StoreError::Forbidden(
                     "only the message's author or an admin can remove its file".into(),
@@ -2109,7 +1655,7 @@ impl Store for SqliteStore {
                     }
                 }
             }
-            let message = load_message(tx, message)?;
+            let message = load_message(Db::Sqlite(tx), message)?;
             events.push(EventKind::MessageUpdated {
                 message: message.clone(),
             });
@@ -2259,8 +1805,8 @@ impl Store for SqliteStore {
             };
             let mut items = Vec::with_capacity(found.len());
             for (id, _) in found {
-                let conversation = load_conversation(conn, id)?;
-                let unread = unread_for(conn, agent, &conversation)?;
+                let conversation = load_conversation(Db::Sqlite(conn), id)?;
+                let unread = unread_for(Db::Sqlite(conn), agent, &conversation)?;
                 items.push(ConversationRow {
                     conversation,
                     unread,
@@ -2277,8 +1823,8 @@ impl Store for SqliteStore {
         id: ConversationId,
     ) -> StoreResult<ConversationRow> {
         self.read(move |conn| {
-            let conversation = load_conversation(conn, id)?;
-            let unread = unread_for(conn, agent, &conversation)?;
+            let conversation = load_conversation(Db::Sqlite(conn), id)?;
+            let unread = unread_for(Db::Sqlite(conn), agent, &conversation)?;
             Ok(ConversationRow {
                 conversation,
                 unread,
@@ -2302,17 +1848,15 @@ impl Store for SqliteStore {
                 "SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS}
                  WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
             );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut items: Vec<Message> = stmt
-                .query_map(
-                    params![
-                        conversation,
-                        query.before.unwrap_or(i64::MAX),
-                        i64::from(limit) + 1
-                    ],
-                    message_from_row,
-                )?
-                .collect::<Result<_, _>>()?;
+            let mut items: Vec<Message> = Db::Sqlite(conn).query(
+                &sql,
+                &[
+                    &conversation,
+                    &query.before.unwrap_or(i64::MAX),
+                    &(i64::from(limit) + 1),
+                ],
+                message_from_row,
+            )?;
             let has_more = items.len() > limit as usize;
             items.truncate(limit as usize);
             items.reverse();
@@ -2331,7 +1875,7 @@ impl Store for SqliteStore {
             }
         }
         self.write(move |tx, events| {
-            let conv = load_conversation(tx, msg.conversation_id)?;
+            let conv = load_conversation(Db::Sqlite(tx), msg.conversation_id)?;
             // The bot speaks only while it has the conversation: an agent
             // who took over while it was thinking has the last word.
             if msg.kind == MessageKind::Bot && !conv.bot_active {
@@ -2344,7 +1888,7 @@ impl Store for SqliteStore {
             // (An unknown file is refused below, as before.)
             if let Some(a) = msg
                 .attachment_id
-                .map(|f| load_attachment(tx, f))
+                .map(|f| load_attachment(Db::Sqlite(tx), f))
                 .transpose()?
                 .flatten()
             {
@@ -2360,12 +1904,12 @@ impl Store for SqliteStore {
                     .query_row(params![msg.conversation_id, cid], |r| r.get(0))
                     .optional()?;
                 if let Some(id) = existing {
-                    return Ok((load_message(tx, id)?, false));
+                    return Ok((load_message(Db::Sqlite(tx), id)?, false));
                 }
             }
             let at = msg.at.map(|t| t.timestamp_millis()).unwrap_or_else(now_ms);
             let message = insert_message_with(
-                tx,
+                Db::Sqlite(tx),
                 msg.conversation_id,
                 msg.kind,
                 &msg.text,
@@ -2375,13 +1919,23 @@ impl Store for SqliteStore {
                 at,
             )?;
             events.push(EventKind::MessageCreated {
-                conversation: load_conversation(tx, msg.conversation_id)?,
+                conversation: load_conversation(Db::Sqlite(tx), msg.conversation_id)?,
                 message: message.clone(),
             });
             if msg.kind == MessageKind::Agent {
                 if let Some(author) = msg.author_id {
-                    let why = format!("bot turned off: {} replied", agent_name(tx, author)?);
-                    bot_off(tx, events, msg.conversation_id, Some(author), why, at)?;
+                    let why = format!(
+                        "bot turned off: {} replied",
+                        agent_name(Db::Sqlite(tx), author)?
+                    );
+                    bot_off(
+                        Db::Sqlite(tx),
+                        events,
+                        msg.conversation_id,
+                        Some(author),
+                        why,
+                        at,
+                    )?;
                 }
             }
             Ok((message, true))
@@ -2397,16 +1951,16 @@ impl Store for SqliteStore {
                  WHERE id = ?1 AND bot_active = 1",
             )?
             .execute([id])?;
-            bot_off(tx, events, id, None, why, now_ms())?;
-            load_conversation(tx, id)
+            bot_off(Db::Sqlite(tx), events, id, None, why, now_ms())?;
+            load_conversation(Db::Sqlite(tx), id)
         })
         .await
     }
 
     async fn mark_read(&self, agent: AgentId, id: ConversationId) -> StoreResult<ReadMarker> {
         self.write(move |tx, events| {
-            let conv = load_conversation(tx, id)?;
-            let before = unread_for(tx, agent, &conv)?;
+            let conv = load_conversation(Db::Sqlite(tx), id)?;
+            let before = unread_for(Db::Sqlite(tx), agent, &conv)?;
             if before == 0 {
                 return Ok(ReadMarker {
                     conversation_id: id,
@@ -2462,7 +2016,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>> {
-        self.read(macros::list).await
+        self.read(|conn| macros::list(Db::Sqlite(conn))).await
     }
 
     async fn put_macro(
@@ -2471,12 +2025,12 @@ impl Store for SqliteStore {
         name: String,
         steps: Vec<MacroStep>,
     ) -> StoreResult<SharedMacro> {
-        self.write(move |tx, events| macros::put(tx, events, &name, steps, by))
+        self.write(move |tx, events| macros::put(Db::Sqlite(tx), events, &name, steps, by))
             .await
     }
 
     async fn delete_macro(&self, name: String) -> StoreResult<()> {
-        self.write(move |tx, events| macros::delete(tx, events, &name))
+        self.write(move |tx, events| macros::delete(Db::Sqlite(tx), events, &name))
             .await
     }
 
@@ -2488,7 +2042,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Conversation> {
         load_conversation_checked(self, id).await?;
         let agent = self
-            .read(move |conn| macros::team_member(conn, id, &team))
+            .read(move |conn| macros::team_member(Db::Sqlite(conn), id, &team))
             .await?;
         self.add_assignee(actor, id, agent).await
     }
@@ -2511,22 +2065,22 @@ impl Store for SqliteStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
-            let conv = load_conversation(tx, id)?;
+            let conv = load_conversation(Db::Sqlite(tx), id)?;
             if conv.bot_active == active {
                 return Ok(conv);
             }
             tx.prepare_cached("UPDATE conversations SET bot_active = ?2 WHERE id = ?1")?
                 .execute(params![id, active])?;
             if !active {
-                bot::forget(tx, id)?;
+                bot::forget(Db::Sqlite(tx), id)?;
             }
             let text = format!(
                 "bot turned {} by {}",
                 if active { "on" } else { "off" },
-                who(tx, by)?
+                who(Db::Sqlite(tx), by)?
             );
-            system_message(tx, events, id, by, text, at)?;
-            let conversation = load_conversation(tx, id)?;
+            system_message(Db::Sqlite(tx), events, id, by, text, at)?;
+            let conversation = load_conversation(Db::Sqlite(tx), id)?;
             events.push(EventKind::BotToggled {
                 conversation: conversation.clone(),
                 active,
@@ -2549,16 +2103,16 @@ impl Store for SqliteStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
-            let conv = load_conversation(tx, id)?;
+            let conv = load_conversation(Db::Sqlite(tx), id)?;
             if conv.is_assigned_to(agent) {
                 // Given again to someone who has it while the bot talks (it
                 // was turned back on): the person takes over, as on a
                 // first assignment.
                 if conv.bot_active {
-                    let name = agent_name(tx, agent)?;
-                    let why = format!("bot turned off: assigned to {name} by {}", who(tx, by)?);
-                    bot_off(tx, events, id, by, why, at)?;
-                    return load_conversation(tx, id);
+                    let name = agent_name(Db::Sqlite(tx), agent)?;
+                    let why = format!("bot turned off: assigned to {name} by {}", who(Db::Sqlite(tx), by)?);
+                    bot_off(Db::Sqlite(tx), events, id, by, why, at)?;
+                    return load_conversation(Db::Sqlite(tx), id);
                 }
                 return Ok(conv);
             }
@@ -2568,9 +2122,9 @@ impl Store for SqliteStore {
             )?;
             let text = match by {
                 Some(b) if b == agent => format!("{name} took the conversation"),
-                _ => format!("assigned to {name} by {}", who(tx, by)?),
+                _ => format!("assigned to {name} by {}", who(Db::Sqlite(tx), by)?),
             };
-            system_message(tx, events, id, by, text.clone(), at)?;
+            system_message(Db::Sqlite(tx), events, id, by, text.clone(), at)?;
             // A person has taken it: the bot steps back (the help centre
             // offers the bot *or* an agent), and the customer now waits for
             // that person, from their last message.
@@ -2580,9 +2134,9 @@ impl Store for SqliteStore {
                      WHERE id = ?1",
                 )?
                 .execute([id])?;
-                bot_off(tx, events, id, by, format!("bot turned off: {text}"), at)?;
+                bot_off(Db::Sqlite(tx), events, id, by, format!("bot turned off: {text}"), at)?;
             }
-            let conversation = load_conversation(tx, id)?;
+            let conversation = load_conversation(Db::Sqlite(tx), id)?;
             events.push(EventKind::AssigneeAdded {
                 conversation: conversation.clone(),
                 agent_id: agent,
@@ -2605,8 +2159,8 @@ impl Store for SqliteStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
-            let conv = load_conversation(tx, id)?;
-            let name = agent_name(tx, agent)?;
+            let conv = load_conversation(Db::Sqlite(tx), id)?;
+            let name = agent_name(Db::Sqlite(tx), agent)?;
             if !conv.is_assigned_to(agent) {
                 return Err(StoreError::NotFound("assignee"));
             }
@@ -2614,9 +2168,9 @@ impl Store for SqliteStore {
                 "DELETE FROM conversation_assignees WHERE conversation_id = ?1 AND agent_id = ?2",
             )?
             .execute(params![id, agent])?;
-            let text = format!("{name} unassigned by {}", who(tx, by)?);
-            system_message(tx, events, id, by, text, at)?;
-            let conversation = load_conversation(tx, id)?;
+            let text = format!("{name} unassigned by {}", who(Db::Sqlite(tx), by)?);
+            system_message(Db::Sqlite(tx), events, id, by, text, at)?;
+            let conversation = load_conversation(Db::Sqlite(tx), id)?;
             events.push(EventKind::AssigneeRemoved {
                 conversation: conversation.clone(),
                 agent_id: agent,
@@ -2685,7 +2239,7 @@ impl Store for SqliteStore {
 
     async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer> {
         self.write(move |tx, events| {
-            load_customer(tx, customer)?;
+            load_customer(Db::Sqlite(tx), customer)?;
             let tag_id = match (tag.tag_id, tag.name) {
                 (Some(id), _) => {
                     tx.prepare_cached("SELECT id FROM tags WHERE id = ?1")?.query_row([id], |r| {
@@ -2705,7 +2259,7 @@ impl Store for SqliteStore {
                 tx.prepare_cached("UPDATE customers SET version = version + 1 WHERE id = ?1")?.execute([customer],
                 )?;
             }
-            let c = load_customer(tx, customer)?;
+            let c = load_customer(Db::Sqlite(tx), customer)?;
             if n > 0 {
                 events.push(EventKind::CustomerUpdated { customer: c.clone() });
             }
@@ -2716,7 +2270,7 @@ impl Store for SqliteStore {
 
     async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer> {
         self.write(move |tx, events| {
-            load_customer(tx, customer)?;
+            load_customer(Db::Sqlite(tx), customer)?;
             let n = tx
                 .prepare_cached("DELETE FROM customer_tags WHERE customer_id = ?1 AND tag_id = ?2")?
                 .execute(params![customer, tag])?;
@@ -2725,7 +2279,7 @@ impl Store for SqliteStore {
             }
             tx.prepare_cached("UPDATE customers SET version = version + 1 WHERE id = ?1")?
                 .execute([customer])?;
-            let c = load_customer(tx, customer)?;
+            let c = load_customer(Db::Sqlite(tx), customer)?;
             events.push(EventKind::CustomerUpdated {
                 customer: c.clone(),
             });
@@ -2736,14 +2290,16 @@ impl Store for SqliteStore {
 
     async fn list_notes(&self, customer: CustomerId) -> StoreResult<Vec<Note>> {
         self.read(move |conn| {
-            load_customer(conn, customer)?;
+            load_customer(Db::Sqlite(conn), customer)?;
             let ids: Vec<i64> = conn
                 .prepare_cached(
                     "SELECT id FROM notes WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
                 )?
                 .query_map([customer], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            ids.into_iter().map(|id| load_note(conn, id)).collect()
+            ids.into_iter()
+                .map(|id| load_note(Db::Sqlite(conn), id))
+                .collect()
         })
         .await
     }
@@ -2756,11 +2312,11 @@ impl Store for SqliteStore {
     ) -> StoreResult<Note> {
         validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
         self.write(move |tx, events| {
-            load_customer(tx, customer)?;
+            load_customer(Db::Sqlite(tx), customer)?;
             let now = now_ms();
             tx.prepare_cached("INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)")?.execute(params![customer, author, text.trim_end(), now],
             )?;
-            let note = load_note(tx, tx.last_insert_rowid())?;
+            let note = load_note(Db::Sqlite(tx), tx.last_insert_rowid())?;
             events.push(EventKind::NoteCreated { note: note.clone() });
             Ok(note)
         })
@@ -2771,7 +2327,7 @@ impl Store for SqliteStore {
         validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
         let by = by.clone();
         self.write(move |tx, events| {
-            let note = load_note(tx, id)?;
+            let note = load_note(Db::Sqlite(tx), id)?;
             if note.author_id != by.id && !by.is_admin() {
                 return Err(StoreError::Forbidden(
                     "only the note's author or an admin may change it".into(),
@@ -2779,7 +2335,7 @@ impl Store for SqliteStore {
             }
             tx.prepare_cached("UPDATE notes SET text = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, text.trim_end(), now_ms()])?;
-            let note = load_note(tx, id)?;
+            let note = load_note(Db::Sqlite(tx), id)?;
             events.push(EventKind::NoteUpdated { note: note.clone() });
             Ok(note)
         })
@@ -2789,7 +2345,7 @@ impl Store for SqliteStore {
     async fn delete_note(&self, by: &Agent, id: NoteId) -> StoreResult<()> {
         let by = by.clone();
         self.write(move |tx, events| {
-            let note = load_note(tx, id)?;
+            let note = load_note(Db::Sqlite(tx), id)?;
             if note.author_id != by.id && !by.is_admin() {
                 return Err(StoreError::Forbidden(
                     "only the note's author or an admin may delete it".into(),
@@ -2963,7 +2519,7 @@ impl Store for SqliteStore {
 
     async fn list_scheduled(&self, conversation: ConversationId) -> StoreResult<Vec<Scheduled>> {
         self.read(move |conn| {
-            load_conversation(conn, conversation)?;
+            load_conversation(Db::Sqlite(conn), conversation)?;
             let ids: Vec<i64> = conn
                 .prepare_cached(
                     "SELECT id FROM scheduled_messages WHERE conversation_id = ?1
@@ -2985,7 +2541,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Scheduled> {
         check_schedule(&new.name, &new.text, new.send_at, now)?;
         self.write(move |tx, events| {
-            load_conversation(tx, conversation)?;
+            load_conversation(Db::Sqlite(tx), conversation)?;
             let now_ms = now.timestamp_millis();
             tx.prepare_cached("INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(params![
@@ -3061,13 +2617,13 @@ impl Store for SqliteStore {
             let mut sent = Vec::new();
             for id in due {
                 let s = load_scheduled(tx, id)?;
-                let conv = load_conversation(tx, s.conversation_id)?;
-                let customer = load_customer(tx, conv.customer_id)?;
-                let author = load_agent(tx, s.created_by.id)?;
+                let conv = load_conversation(Db::Sqlite(tx), s.conversation_id)?;
+                let customer = load_customer(Db::Sqlite(tx), conv.customer_id)?;
+                let author = load_agent(Db::Sqlite(tx), s.created_by.id)?;
                 let text = fill_placeholders(&s.text, Some(&customer), Some(&author), Some(conv.channel));
                 let text = if text.trim().is_empty() { s.text.clone() } else { text };
                 let message = insert_message(
-                    tx,
+                    Db::Sqlite(tx),
                     s.conversation_id,
                     MessageKind::Agent,
                     &text,
@@ -3080,8 +2636,8 @@ impl Store for SqliteStore {
                 tx.prepare_cached("UPDATE scheduled_messages SET status = 'sent', sent_message_id = ?2, updated_at = ?3 WHERE id = ?1")?.execute(params![id, message.id, now.timestamp_millis()],
                 )?;
                 events.push(EventKind::MessageCreated {
-                    conversation: load_conversation(tx, s.conversation_id)?,
-                    message: load_message(tx, message.id)?,
+                    conversation: load_conversation(Db::Sqlite(tx), s.conversation_id)?,
+                    message: load_message(Db::Sqlite(tx), message.id)?,
                 });
                 events.push(EventKind::ScheduledChanged {
                     scheduled: load_scheduled(tx, id)?,
@@ -3206,13 +2762,13 @@ impl Store for SqliteStore {
                 touched.insert(bid);
                 let b = load_broadcast(tx, bid)?;
                 let outcome = (|| -> StoreResult<MessageId> {
-                    let conv = load_conversation(tx, conv_id)?;
-                    let customer = load_customer(tx, conv.customer_id)?;
-                    let author = load_agent(tx, b.created_by.id)?;
+                    let conv = load_conversation(Db::Sqlite(tx), conv_id)?;
+                    let customer = load_customer(Db::Sqlite(tx), conv.customer_id)?;
+                    let author = load_agent(Db::Sqlite(tx), b.created_by.id)?;
                     let text = fill_placeholders(&b.text, Some(&customer), Some(&author), Some(conv.channel));
-                    let m = insert_message(tx, conv_id, MessageKind::Agent, &text, Some(author.id), None, now_ms)?;
+                    let m = insert_message(Db::Sqlite(tx), conv_id, MessageKind::Agent, &text, Some(author.id), None, now_ms)?;
                     events.push(EventKind::MessageCreated {
-                        conversation: load_conversation(tx, conv_id)?,
+                        conversation: load_conversation(Db::Sqlite(tx), conv_id)?,
                         message: m.clone(),
                     });
                     Ok(m.id)
@@ -3350,7 +2906,7 @@ impl Store for SqliteStore {
                         let account = match accounts.get(&row.channel) {
                             Some(a) => *a,
                             None => {
-                                let a = api_account(tx, row.channel)?;
+                                let a = api_account(Db::Sqlite(tx), row.channel)?;
                                 accounts.insert(row.channel, a);
                                 let ids = by_kind.entry(row.channel).or_default();
                                 if !ids.contains(&a) {
@@ -3371,7 +2927,7 @@ impl Store for SqliteStore {
                         tx.last_insert_rowid()
                     }
                 };
-                let before = load_customer(tx, id)?;
+                let before = load_customer(Db::Sqlite(tx), id)?;
                 let mut c = before.clone();
                 if let Some(n) = row.name.filter(|n| !n.is_empty()) {
                     c.name = n;

@@ -3,6 +3,7 @@
 
 use super::{load_agent, load_conversation, load_scheduled, now_ms, system_message, who};
 use crate::protocol::*;
+use crate::server::store::sql::Db;
 use crate::server::store::{StoreError, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -36,7 +37,7 @@ pub fn agent_by_token(
         .optional()?;
     match row {
         Some((id, last_used, false)) if last_used >= used_after_ms => Ok(Some(TokenLookup {
-            agent: load_agent(conn, id)?,
+            agent: load_agent(Db::Sqlite(conn), id)?,
             stale: now_ms - last_used >= TOUCH_EVERY_MS,
         })),
         _ => Ok(None),
@@ -80,7 +81,7 @@ pub fn live_agent(conn: &Connection, id: AgentId) -> StoreResult<Agent> {
         .query_row([id], |r| r.get(0))
         .optional()?;
     match removed {
-        Some(None) => load_agent(conn, id),
+        Some(None) => load_agent(Db::Sqlite(conn), id),
         _ => Err(StoreError::NotFound("agent")),
     }
 }
@@ -155,7 +156,7 @@ pub fn set_disabled(
     if disabled {
         cancel_scheduled_of(tx, events, id, now_ms())?;
     }
-    let agent = load_agent(tx, id)?;
+    let agent = load_agent(Db::Sqlite(tx), id)?;
     events.push(EventKind::AgentUpdated {
         agent: agent.clone(),
     });
@@ -187,10 +188,14 @@ pub fn remove(
             "DELETE FROM conversation_assignees WHERE conversation_id = ?1 AND agent_id = ?2",
         )?
         .execute(params![conv, id])?;
-        let text = format!("{} unassigned: removed by {}", agent.name, who(tx, by)?);
-        system_message(tx, events, conv, by, text, now)?;
+        let text = format!(
+            "{} unassigned: removed by {}",
+            agent.name,
+            who(Db::Sqlite(tx), by)?
+        );
+        system_message(Db::Sqlite(tx), events, conv, by, text, now)?;
         events.push(EventKind::AssigneeRemoved {
-            conversation: load_conversation(tx, conv)?,
+            conversation: load_conversation(Db::Sqlite(tx), conv)?,
             agent_id: id,
             by,
         });

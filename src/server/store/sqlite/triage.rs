@@ -3,6 +3,7 @@
 
 use super::{load_conversation, system_message, who};
 use crate::protocol::*;
+use crate::server::store::sql::Db;
 use crate::server::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Transaction};
@@ -21,7 +22,7 @@ pub fn set_status(
     by: Option<AgentId>,
     at: i64,
 ) -> StoreResult<Conversation> {
-    let conv = load_conversation(tx, id)?;
+    let conv = load_conversation(Db::Sqlite(tx), id)?;
     let until = match (req.status, req.snooze_until) {
         (ConvStatus::Snoozed, Some(t)) if t.timestamp_millis() <= at => {
             return Err(StoreError::Invalid(
@@ -45,7 +46,7 @@ pub fn set_status(
             req.status.as_str(),
             until.map(|t| t.timestamp_millis())
         ])?;
-    let name = who(tx, by)?;
+    let name = who(Db::Sqlite(tx), by)?;
     let text = match (req.status, until) {
         (ConvStatus::Open, _) => format!("reopened by {name}"),
         (ConvStatus::Pending, _) => format!("marked pending (waiting on the customer) by {name}"),
@@ -55,8 +56,8 @@ pub fn set_status(
             format!("snoozed until the customer writes, by {name}")
         }
     };
-    system_message(tx, events, id, by, text, at)?;
-    let conversation = load_conversation(tx, id)?;
+    system_message(Db::Sqlite(tx), events, id, by, text, at)?;
+    let conversation = load_conversation(Db::Sqlite(tx), id)?;
     events.push(EventKind::StatusChanged {
         conversation: conversation.clone(),
         from: conv.status,
@@ -74,18 +75,18 @@ pub fn set_priority(
     by: Option<AgentId>,
     at: i64,
 ) -> StoreResult<Conversation> {
-    let conv = load_conversation(tx, id)?;
+    let conv = load_conversation(Db::Sqlite(tx), id)?;
     if conv.priority == priority {
         return Ok(conv);
     }
     tx.prepare_cached("UPDATE conversations SET priority = ?2 WHERE id = ?1")?
         .execute(params![id, priority.rank()])?;
     let text = match priority {
-        Priority::None => format!("priority cleared by {}", who(tx, by)?),
-        p => format!("priority set to {p} by {}", who(tx, by)?),
+        Priority::None => format!("priority cleared by {}", who(Db::Sqlite(tx), by)?),
+        p => format!("priority set to {p} by {}", who(Db::Sqlite(tx), by)?),
     };
-    system_message(tx, events, id, by, text, at)?;
-    let conversation = load_conversation(tx, id)?;
+    system_message(Db::Sqlite(tx), events, id, by, text, at)?;
+    let conversation = load_conversation(Db::Sqlite(tx), id)?;
     events.push(EventKind::PriorityChanged {
         conversation: conversation.clone(),
         by,
@@ -131,9 +132,9 @@ fn reopen(
         "UPDATE conversations SET status = 'open', snoozed_until = NULL WHERE id = ?1",
     )?
     .execute([id])?;
-    system_message(tx, events, id, None, text.to_string(), at)?;
+    system_message(Db::Sqlite(tx), events, id, None, text.to_string(), at)?;
     events.push(EventKind::StatusChanged {
-        conversation: load_conversation(tx, id)?,
+        conversation: load_conversation(Db::Sqlite(tx), id)?,
         from,
         reason,
         by: None,

@@ -22,3 +22,18 @@ pub fn api_account(db: Db, kind: ChannelKind) -> StoreResult<ChannelAccountId> {
         |r| r.get(0),
     )
 }
+
+/// A set of channels as stored: sorted names, comma-separated.
+pub fn channels_to_db(channels: &[ChannelKind]) -> String {
+    let mut v: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(",")
+}
+
+pub fn channels_from_db(s: &str) -> Vec<ChannelKind> {
+    let mut v: Vec<ChannelKind> = s.split(',').filter_map(|c| c.parse().ok()).collect();
+    v.sort();
+    v.dedup();
+    v
+}

@@ -161,3 +161,23 @@ pub fn system_message(
     });
     Ok(())
 }
+
+/// A message's text: may be empty only when it carries a file.
+pub fn validate_message_text(text: &str, attachment: Option<AttachmentId>) -> StoreResult<()> {
+    if attachment.is_some() && text.trim().is_empty() {
+        return Ok(());
+    }
+    validate_text(text, "a message", MAX_MESSAGE_CHARS)
+}
+
+pub fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
+    if text.trim().is_empty() {
+        return Err(StoreError::Invalid(format!("{what} cannot be empty")));
+    }
+    if text.chars().count() > max {
+        return Err(StoreError::Invalid(format!(
+            "{what} is longer than {max} characters"
+        )));
+    }
+    Ok(())
+}

@@ -9,9 +9,14 @@ pub mod bot;
 pub mod channels;
 pub mod conversations;
 pub mod customers;
+pub mod delivery;
 pub mod macros;
 pub mod messages;
 pub mod notes;
+pub mod scheduled;
+pub mod sessions;
+pub mod standard;
+pub mod triage;
 
 use chrono::{DateTime, Utc};
 

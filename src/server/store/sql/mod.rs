@@ -23,15 +23,32 @@ pub enum Dialect {
     Postgres,
 }
 
-/// A value a query takes: anything both drivers can send.
+/// A value a query takes: one of the four column types, or none. Only
+/// these: a `bool` or a `u32` would be sent as types PostgreSQL's columns
+/// do not take, so they do not compile (send a flag as `i64::from(b)`).
 pub trait Param: rusqlite::ToSql + ::postgres::types::ToSql + Sync {}
 
-impl<T: rusqlite::ToSql + ::postgres::types::ToSql + Sync> Param for T {}
-
-/// A value a row gives: anything both drivers can read.
+/// A value a row gives: one of the four column types, or none. A flag is
+/// read with [`Row::flag`].
 pub trait Column: rusqlite::types::FromSql + for<'a> ::postgres::types::FromSql<'a> {}
 
-impl<T: rusqlite::types::FromSql + for<'a> ::postgres::types::FromSql<'a>> Column for T {}
+macro_rules! values {
+    ($($t:ty),*) => {
+        $(
+            impl Param for $t {}
+            impl Param for Option<$t> {}
+            impl Column for $t {}
+            impl Column for Option<$t> {}
+        )*
+    };
+}
+values!(i64, f64, String, Vec<u8>);
+
+impl Param for &str {}
+impl Param for Option<&str> {}
+impl Param for &[u8] {}
+impl Param for &String {}
+impl Param for Option<&String> {}
 
 /// A connection or transaction on either backend.
 #[derive(Clone, Copy)]
@@ -65,6 +82,12 @@ impl Row<'_> {
     /// A 0-or-1 column as a flag.
     pub fn flag(&self, i: usize) -> StoreResult<bool> {
         Ok(self.get::<i64>(i)? != 0)
+    }
+
+    /// A small count (attempts, parts) as a `u32`; out of range is at the
+    /// nearest end.
+    pub fn count(&self, i: usize) -> StoreResult<u32> {
+        Ok(u32::try_from(self.get::<i64>(i)?.max(0)).unwrap_or(u32::MAX))
     }
 }
 

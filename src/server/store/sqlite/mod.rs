@@ -3,23 +3,22 @@
 //! mode, blocking calls moved off the async runtime.
 
 mod channels;
-mod delivery;
 mod private;
-mod sessions;
-mod standard;
-mod triage;
+#[cfg(test)]
+mod upgrades;
 
 use super::data::agents::{agent_name, ensure_team, load_agent, who};
 use super::data::attachments::load_attachment;
-use super::data::channels::api_account;
+use super::data::channels::{api_account, channels_from_db, channels_to_db};
 use super::data::conversations::{bot_off, load_conversation, unread_for};
 use super::data::customers::load_customer;
 use super::data::messages::{
     insert_message, insert_message_with, load_message, message_from_row, system_message,
-    MESSAGE_COLUMNS, MESSAGE_JOINS,
+    validate_message_text, validate_text, MESSAGE_COLUMNS, MESSAGE_JOINS,
 };
 use super::data::notes::load_note;
-use super::data::{bot, macros, now_ms, to_dt};
+use super::data::scheduled::load_scheduled;
+use super::data::{bot, delivery, macros, now_ms, sessions, standard, to_dt, triage};
 use super::migrations::MIGRATIONS;
 use super::secrets;
 use super::sql::Db;
@@ -598,26 +597,6 @@ struct Logged {
     audience: crate::server::audience::Audience,
 }
 
-/// A message's text: may be empty only when it carries a file.
-fn validate_message_text(text: &str, attachment: Option<AttachmentId>) -> StoreResult<()> {
-    if attachment.is_some() && text.trim().is_empty() {
-        return Ok(());
-    }
-    validate_text(text, "a message", MAX_MESSAGE_CHARS)
-}
-
-fn validate_text(text: &str, what: &str, max: usize) -> StoreResult<()> {
-    if text.trim().is_empty() {
-        return Err(StoreError::Invalid(format!("{what} cannot be empty")));
-    }
-    if text.chars().count() > max {
-        return Err(StoreError::Invalid(format!(
-            "{what} is longer than {max} characters"
-        )));
-    }
-    Ok(())
-}
-
 /// 404 for an unknown conversation before anything else is looked at.
 async fn load_conversation_checked(store: &SqliteStore, id: ConversationId) -> StoreResult<()> {
     store
@@ -659,61 +638,7 @@ fn parse_cursor(cursor: &str, sort: ListSort) -> StoreResult<Cursor> {
 
 // ---- standard messages -----------------------------------------------------
 
-pub(super) fn channels_to_db(channels: &[ChannelKind]) -> String {
-    let mut v: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
-    v.sort_unstable();
-    v.dedup();
-    v.join(",")
-}
-
-pub(super) fn channels_from_db(s: &str) -> Vec<ChannelKind> {
-    let mut v: Vec<ChannelKind> = s.split(',').filter_map(|c| c.parse().ok()).collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 // ---- scheduled messages ----------------------------------------------------
-
-fn load_scheduled(conn: &Connection, id: ScheduledId) -> StoreResult<Scheduled> {
-    conn.prepare_cached(
-        "SELECT s.id, s.conversation_id, s.name, s.text, s.send_at, s.created_by, a.name,
-                s.created_at, s.status, s.sent_message_id, s.updated_by, u.name
-         FROM scheduled_messages s JOIN agents a ON a.id = s.created_by
-         LEFT JOIN agents u ON u.id = s.updated_by AND s.updated_by != s.created_by
-         WHERE s.id = ?1",
-    )?
-    .query_row([id], |r| {
-        let status: String = r.get(8)?;
-        Ok(Scheduled {
-            id: r.get(0)?,
-            conversation_id: r.get(1)?,
-            name: r.get(2)?,
-            text: r.get(3)?,
-            send_at: to_dt(r.get(4)?),
-            created_by: AgentRef {
-                id: r.get(5)?,
-                name: r.get(6)?,
-            },
-            created_at: to_dt(r.get(7)?),
-            status: match status.as_str() {
-                "sent" => ScheduledStatus::Sent,
-                "cancelled" => ScheduledStatus::Cancelled,
-                _ => ScheduledStatus::Pending,
-            },
-            sent_message_id: r.get(9)?,
-            updated_by: match (
-                r.get::<_, Option<AgentId>>(10)?,
-                r.get::<_, Option<String>>(11)?,
-            ) {
-                (Some(id), Some(name)) => Some(AgentRef { id, name }),
-                _ => None,
-            },
-        })
-    })
-    .optional()?
-    .ok_or(StoreError::NotFound("scheduled message"))
-}
 
 /// A scheduled message goes out in its author's name: only the author, or
 /// an admin, may change or cancel it.
@@ -953,12 +878,12 @@ impl Store for SqliteStore {
         let after = now - idle.num_milliseconds();
         let found = {
             let hash = hash.clone();
-            self.read(move |conn| sessions::agent_by_token(conn, &hash, now, after))
+            self.read(move |conn| sessions::agent_by_token(Db::Sqlite(conn), &hash, now, after))
                 .await?
         };
         let Some(found) = found else { return Ok(None) };
         if found.stale {
-            self.write(move |tx, _| sessions::touch_token(tx, &hash, now))
+            self.write(move |tx, _| sessions::touch_token(Db::Sqlite(tx), &hash, now))
                 .await?;
         }
         Ok(Some(found.agent))
@@ -966,28 +891,30 @@ impl Store for SqliteStore {
 
     async fn prune_tokens(&self, idle_since: DateTime<Utc>) -> StoreResult<usize> {
         let before = idle_since.timestamp_millis();
-        self.write(move |tx, _| sessions::prune_tokens(tx, before))
+        self.write(move |tx, _| sessions::prune_tokens(Db::Sqlite(tx), before))
             .await
     }
 
     async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool> {
         let hash = token_hash.to_string();
-        self.write(move |tx, _| sessions::revoke_token(tx, &hash))
+        self.write(move |tx, _| sessions::revoke_token(Db::Sqlite(tx), &hash))
             .await
     }
 
     async fn revoke_tokens(&self, agent: AgentId) -> StoreResult<usize> {
-        self.write(move |tx, _| sessions::revoke_tokens(tx, agent))
+        self.write(move |tx, _| sessions::revoke_tokens(Db::Sqlite(tx), agent))
             .await
     }
 
     async fn set_agent_disabled(&self, agent: AgentId, disabled: bool) -> StoreResult<Agent> {
-        self.write(move |tx, events| sessions::set_disabled(tx, events, agent, disabled))
-            .await
+        self.write(move |tx, events| {
+            sessions::set_disabled(Db::Sqlite(tx), events, agent, disabled)
+        })
+        .await
     }
 
     async fn remove_agent(&self, actor: Actor, agent: AgentId) -> StoreResult<()> {
-        self.write(move |tx, events| sessions::remove(tx, events, actor.by, agent))
+        self.write(move |tx, events| sessions::remove(Db::Sqlite(tx), events, actor.by, agent))
             .await
     }
 
@@ -1442,7 +1369,7 @@ impl Store for SqliteStore {
             }
             tx.prepare_cached("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)")?.execute(params![account, msg.external_id, message.id],
             )?;
-            delivery::after_inbound(tx, conversation_id, message.id, &msg)?;
+            delivery::after_inbound(Db::Sqlite(tx), conversation_id, message.id, &msg)?;
             let message_id = message.id;
             let conversation = load_conversation(Db::Sqlite(tx), conversation_id)?;
             if let (true, Some(turn)) = (conversation.bot_active, &msg.bot) {
@@ -1454,7 +1381,7 @@ impl Store for SqliteStore {
                 conversation,
                 message,
             });
-            triage::reopen_on_customer_message(tx, events, conversation_id, status, at)?;
+            triage::reopen_on_customer_message(Db::Sqlite(tx), events, conversation_id, status, at)?;
             Ok(InboundAccepted {
                 conversation_id,
                 customer_id,
@@ -1467,11 +1394,12 @@ impl Store for SqliteStore {
 
     async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
         let now = now.timestamp_millis();
-        self.read(move |conn| delivery::due(conn, now, limit)).await
+        self.read(move |conn| delivery::due(Db::Sqlite(conn), now, limit))
+            .await
     }
 
     async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message> {
-        self.write(move |tx, events| delivery::done(tx, events, id, outcome))
+        self.write(move |tx, events| delivery::done(Db::Sqlite(tx), events, id, outcome))
             .await
     }
 
@@ -1483,7 +1411,14 @@ impl Store for SqliteStore {
         reason: Option<String>,
     ) -> StoreResult<Option<Message>> {
         self.write(move |tx, events| {
-            delivery::status(tx, events, account, &external_id, status, reason)
+            delivery::status(
+                Db::Sqlite(tx),
+                events,
+                account,
+                &external_id,
+                status,
+                reason,
+            )
         })
         .await
     }
@@ -1497,20 +1432,27 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<Message>> {
         let until = until.timestamp_millis();
         self.write(move |tx, events| {
-            delivery::status_until(tx, events, account, &channel_user_id, until, status)
+            delivery::status_until(
+                Db::Sqlite(tx),
+                events,
+                account,
+                &channel_user_id,
+                until,
+                status,
+            )
         })
         .await
     }
 
     async fn retry_message(&self, by: &Agent, id: MessageId) -> StoreResult<Message> {
         let by = by.clone();
-        self.write(move |tx, events| delivery::retry(tx, events, &by, id))
+        self.write(move |tx, events| delivery::retry(Db::Sqlite(tx), events, &by, id))
             .await
     }
 
     async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>> {
         let now = now.timestamp_millis();
-        self.read(move |conn| delivery::due_media(conn, now, limit))
+        self.read(move |conn| delivery::due_media(Db::Sqlite(conn), now, limit))
             .await
     }
 
@@ -1542,7 +1484,7 @@ impl Store for SqliteStore {
     }
 
     async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()> {
-        self.write(move |tx, events| delivery::media_done(tx, events, id, outcome))
+        self.write(move |tx, events| delivery::media_done(Db::Sqlite(tx), events, id, outcome))
             .await
     }
 
@@ -1553,7 +1495,7 @@ impl Store for SqliteStore {
         name: String,
     ) -> StoreResult<()> {
         self.write(move |tx, events| {
-            delivery::set_platform_name(tx, events, account, &channel_user_id, &name)
+            delivery::set_platform_name(Db::Sqlite(tx), events, account, &channel_user_id, &name)
         })
         .await
     }
@@ -1997,8 +1939,10 @@ impl Store for SqliteStore {
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| triage::set_status(tx, events, id, req, actor.by, at))
-            .await
+        self.write(move |tx, events| {
+            triage::set_status(Db::Sqlite(tx), events, id, req, actor.by, at)
+        })
+        .await
     }
 
     async fn set_priority(
@@ -2011,8 +1955,10 @@ impl Store for SqliteStore {
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| triage::set_priority(tx, events, id, priority, actor.by, at))
-            .await
+        self.write(move |tx, events| {
+            triage::set_priority(Db::Sqlite(tx), events, id, priority, actor.by, at)
+        })
+        .await
     }
 
     async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>> {
@@ -2049,7 +1995,7 @@ impl Store for SqliteStore {
 
     async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>> {
         let now = now.timestamp_millis();
-        self.write(move |tx, events| triage::wake_snoozed(tx, events, now))
+        self.write(move |tx, events| triage::wake_snoozed(Db::Sqlite(tx), events, now))
             .await
     }
 
@@ -2116,7 +2062,7 @@ impl Store for SqliteStore {
                 }
                 return Ok(conv);
             }
-            let name = sessions::assignable(tx, agent)?.name;
+            let name = sessions::assignable(Db::Sqlite(tx), agent)?.name;
             tx.prepare_cached("INSERT INTO conversation_assignees (conversation_id, agent_id, assigned_at, assigned_by)
                  VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, agent, at, by],
             )?;
@@ -2363,7 +2309,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_standard_folders(&self) -> StoreResult<Vec<StandardFolder>> {
-        self.read(standard::list).await
+        self.read(|conn| standard::list(Db::Sqlite(conn))).await
     }
 
     async fn create_folder(
@@ -2371,7 +2317,7 @@ impl Store for SqliteStore {
         input: FolderInput,
         guard: FolderGuard,
     ) -> StoreResult<StandardFolder> {
-        self.write(move |tx, events| standard::create(tx, events, &input, &guard))
+        self.write(move |tx, events| standard::create(Db::Sqlite(tx), events, &input, &guard))
             .await
     }
 
@@ -2381,12 +2327,12 @@ impl Store for SqliteStore {
         patch: FolderPatch,
         guard: FolderGuard,
     ) -> StoreResult<StandardFolder> {
-        self.write(move |tx, events| standard::update(tx, events, id, &patch, &guard))
+        self.write(move |tx, events| standard::update(Db::Sqlite(tx), events, id, &patch, &guard))
             .await
     }
 
     async fn delete_folder(&self, id: FolderId, guard: FolderGuard) -> StoreResult<()> {
-        self.write(move |tx, events| standard::delete(tx, events, id, &guard))
+        self.write(move |tx, events| standard::delete(Db::Sqlite(tx), events, id, &guard))
             .await
     }
 
@@ -2397,8 +2343,10 @@ impl Store for SqliteStore {
         guard: FolderGuard,
     ) -> StoreResult<StandardMessage> {
         standard::check_text(&text)?;
-        self.write(move |tx, events| standard::add_message(tx, events, folder, &text, &guard))
-            .await
+        self.write(move |tx, events| {
+            standard::add_message(Db::Sqlite(tx), events, folder, &text, &guard)
+        })
+        .await
     }
 
     async fn update_standard_message(
@@ -2408,8 +2356,10 @@ impl Store for SqliteStore {
         guard: FolderGuard,
     ) -> StoreResult<StandardMessage> {
         standard::check_text(&text)?;
-        self.write(move |tx, events| standard::edit_message(tx, events, id, &text, &guard))
-            .await
+        self.write(move |tx, events| {
+            standard::edit_message(Db::Sqlite(tx), events, id, &text, &guard)
+        })
+        .await
     }
 
     async fn delete_standard_message(
@@ -2417,7 +2367,7 @@ impl Store for SqliteStore {
         id: StandardMessageId,
         guard: FolderGuard,
     ) -> StoreResult<()> {
-        self.write(move |tx, events| standard::delete_message(tx, events, id, &guard))
+        self.write(move |tx, events| standard::delete_message(Db::Sqlite(tx), events, id, &guard))
             .await
     }
 
@@ -2428,7 +2378,7 @@ impl Store for SqliteStore {
         guard: FolderGuard,
     ) -> StoreResult<ImportReport> {
         self.write_or_roll_back(move |tx, events| {
-            standard::import(tx, events, &plan, report, &guard)
+            standard::import(Db::Sqlite(tx), events, &plan, report, &guard)
         })
         .await
     }
@@ -2527,7 +2477,9 @@ impl Store for SqliteStore {
                 )?
                 .query_map([conversation], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
-            ids.into_iter().map(|id| load_scheduled(conn, id)).collect()
+            ids.into_iter()
+                .map(|id| load_scheduled(Db::Sqlite(conn), id))
+                .collect()
         })
         .await
     }
@@ -2553,7 +2505,7 @@ impl Store for SqliteStore {
                     now_ms
                 ],
             )?;
-            let s = load_scheduled(tx, tx.last_insert_rowid())?;
+            let s = load_scheduled(Db::Sqlite(tx), tx.last_insert_rowid())?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
         })
@@ -2569,7 +2521,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Scheduled> {
         let by = by.clone();
         self.write(move |tx, events| {
-            let current = load_scheduled(tx, id)?;
+            let current = load_scheduled(Db::Sqlite(tx), id)?;
             author_or_admin(&current, &by)?;
             pending_only(&current)?;
             let name = patch.name.unwrap_or(current.name);
@@ -2578,7 +2530,7 @@ impl Store for SqliteStore {
             check_schedule(&name, &text, send_at, now)?;
             tx.prepare_cached("UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5, updated_by = ?6 WHERE id = ?1")?.execute(params![id, name.trim(), text.trim_end(), send_at.timestamp_millis(), now.timestamp_millis(), by.id],
             )?;
-            let s = load_scheduled(tx, id)?;
+            let s = load_scheduled(Db::Sqlite(tx), id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
         })
@@ -2588,7 +2540,7 @@ impl Store for SqliteStore {
     async fn cancel_scheduled(&self, by: &Agent, id: ScheduledId) -> StoreResult<Scheduled> {
         let by = by.clone();
         self.write(move |tx, events| {
-            let current = load_scheduled(tx, id)?;
+            let current = load_scheduled(Db::Sqlite(tx), id)?;
             author_or_admin(&current, &by)?;
             pending_only(&current)?;
             tx.prepare_cached(
@@ -2596,7 +2548,7 @@ impl Store for SqliteStore {
                  WHERE id = ?1",
             )?
             .execute(params![id, now_ms(), by.id])?;
-            let s = load_scheduled(tx, id)?;
+            let s = load_scheduled(Db::Sqlite(tx), id)?;
             events.push(EventKind::ScheduledChanged {
                 scheduled: s.clone(),
             });
@@ -2616,7 +2568,7 @@ impl Store for SqliteStore {
                 .collect::<Result<_, _>>()?;
             let mut sent = Vec::new();
             for id in due {
-                let s = load_scheduled(tx, id)?;
+                let s = load_scheduled(Db::Sqlite(tx), id)?;
                 let conv = load_conversation(Db::Sqlite(tx), s.conversation_id)?;
                 let customer = load_customer(Db::Sqlite(tx), conv.customer_id)?;
                 let author = load_agent(Db::Sqlite(tx), s.created_by.id)?;
@@ -2640,7 +2592,7 @@ impl Store for SqliteStore {
                     message: load_message(Db::Sqlite(tx), message.id)?,
                 });
                 events.push(EventKind::ScheduledChanged {
-                    scheduled: load_scheduled(tx, id)?,
+                    scheduled: load_scheduled(Db::Sqlite(tx), id)?,
                 });
                 sent.push(message.id);
             }

@@ -1,12 +1,13 @@
 //! Status, snooze and priority in SQL: each change is a system note in the
 //! conversation and an event, in the caller's transaction.
 
-use super::{load_conversation, system_message, who};
+use super::agents::who;
+use super::conversations::load_conversation;
+use super::messages::system_message;
 use crate::protocol::*;
 use crate::server::store::sql::Db;
 use crate::server::store::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
 
 fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -15,14 +16,14 @@ fn when(t: DateTime<Utc>) -> String {
 /// An agent sets the status; snoozing needs a wake time in the future, or
 /// none (until the customer writes).
 pub fn set_status(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: ConversationId,
     req: SetStatus,
     by: Option<AgentId>,
     at: i64,
 ) -> StoreResult<Conversation> {
-    let conv = load_conversation(Db::Sqlite(tx), id)?;
+    let conv = load_conversation(db, id)?;
     let until = match (req.status, req.snooze_until) {
         (ConvStatus::Snoozed, Some(t)) if t.timestamp_millis() <= at => {
             return Err(StoreError::Invalid(
@@ -40,13 +41,15 @@ pub fn set_status(
     if conv.status == req.status && conv.snoozed_until == until {
         return Ok(conv);
     }
-    tx.prepare_cached("UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1")?
-        .execute(params![
-            id,
-            req.status.as_str(),
-            until.map(|t| t.timestamp_millis())
-        ])?;
-    let name = who(Db::Sqlite(tx), by)?;
+    db.execute(
+        "UPDATE conversations SET status = ?2, snoozed_until = ?3 WHERE id = ?1",
+        &[
+            &id,
+            &req.status.as_str(),
+            &(until.map(|t| t.timestamp_millis())),
+        ],
+    )?;
+    let name = who(db, by)?;
     let text = match (req.status, until) {
         (ConvStatus::Open, _) => format!("reopened by {name}"),
         (ConvStatus::Pending, _) => format!("marked pending (waiting on the customer) by {name}"),
@@ -56,8 +59,8 @@ pub fn set_status(
             format!("snoozed until the customer writes, by {name}")
         }
     };
-    system_message(Db::Sqlite(tx), events, id, by, text, at)?;
-    let conversation = load_conversation(Db::Sqlite(tx), id)?;
+    system_message(db, events, id, by, text, at)?;
+    let conversation = load_conversation(db, id)?;
     events.push(EventKind::StatusChanged {
         conversation: conversation.clone(),
         from: conv.status,
@@ -68,25 +71,27 @@ pub fn set_status(
 }
 
 pub fn set_priority(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: ConversationId,
     priority: Priority,
     by: Option<AgentId>,
     at: i64,
 ) -> StoreResult<Conversation> {
-    let conv = load_conversation(Db::Sqlite(tx), id)?;
+    let conv = load_conversation(db, id)?;
     if conv.priority == priority {
         return Ok(conv);
     }
-    tx.prepare_cached("UPDATE conversations SET priority = ?2 WHERE id = ?1")?
-        .execute(params![id, priority.rank()])?;
+    db.execute(
+        "UPDATE conversations SET priority = ?2 WHERE id = ?1",
+        &[&id, &priority.rank()],
+    )?;
     let text = match priority {
-        Priority::None => format!("priority cleared by {}", who(Db::Sqlite(tx), by)?),
-        p => format!("priority set to {p} by {}", who(Db::Sqlite(tx), by)?),
+        Priority::None => format!("priority cleared by {}", who(db, by)?),
+        p => format!("priority set to {p} by {}", who(db, by)?),
     };
-    system_message(Db::Sqlite(tx), events, id, by, text, at)?;
-    let conversation = load_conversation(Db::Sqlite(tx), id)?;
+    system_message(db, events, id, by, text, at)?;
+    let conversation = load_conversation(db, id)?;
     events.push(EventKind::PriorityChanged {
         conversation: conversation.clone(),
         by,
@@ -99,7 +104,7 @@ pub fn set_priority(
 /// them as waiting). `status` is the conversation's, as loaded after the
 /// message was stored.
 pub fn reopen_on_customer_message(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: ConversationId,
     status: ConvStatus,
@@ -109,7 +114,7 @@ pub fn reopen_on_customer_message(
         return Ok(());
     }
     reopen(
-        tx,
+        db,
         events,
         status,
         id,
@@ -120,7 +125,7 @@ pub fn reopen_on_customer_message(
 }
 
 fn reopen(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     from: ConvStatus,
     id: ConversationId,
@@ -128,13 +133,13 @@ fn reopen(
     text: &str,
     at: i64,
 ) -> StoreResult<()> {
-    tx.prepare_cached(
+    db.execute(
         "UPDATE conversations SET status = 'open', snoozed_until = NULL WHERE id = ?1",
-    )?
-    .execute([id])?;
-    system_message(Db::Sqlite(tx), events, id, None, text.to_string(), at)?;
+        &[&id],
+    )?;
+    system_message(db, events, id, None, text.to_string(), at)?;
     events.push(EventKind::StatusChanged {
-        conversation: load_conversation(Db::Sqlite(tx), id)?,
+        conversation: load_conversation(db, id)?,
         from,
         reason,
         by: None,
@@ -146,21 +151,20 @@ fn reopen(
 /// are one statement per conversation in one transaction, so each wakes
 /// once, whether the server was running at the time or starts later.
 pub fn wake_snoozed(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     now: i64,
 ) -> StoreResult<Vec<ConversationId>> {
-    let due: Vec<ConversationId> = tx
-        .prepare_cached(
-            "SELECT id FROM conversations
+    let due: Vec<ConversationId> = db.query(
+        "SELECT id FROM conversations
              WHERE status = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= ?1
              ORDER BY snoozed_until, id LIMIT 500",
-        )?
-        .query_map([now], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+        &[&now],
+        |r| r.get(0),
+    )?;
     for &id in &due {
         reopen(
-            tx,
+            db,
             events,
             ConvStatus::Snoozed,
             id,

@@ -2,33 +2,34 @@
 //! delivery statuses, LINE's reply tokens, customers' files still to fetch
 //! and names from the platforms' profiles.
 
-use super::{load_customer, load_message, now_ms, to_dt};
+use super::customers::load_customer;
+use super::messages::load_message;
+use super::{now_ms, to_dt};
 use crate::protocol::*;
 use crate::server::store::sql::Db;
 use crate::server::store::{
     Delivery, DeliveryOutcome, InboundMessage, MediaFetch, MediaOutcome, StoreError, StoreResult,
 };
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// Keeps what a platform sent beside a customer message: LINE's reply
 /// token, and the file still to fetch.
 pub fn after_inbound(
-    tx: &Transaction,
+    db: Db,
     conversation: ConversationId,
     message: MessageId,
     msg: &InboundMessage,
 ) -> StoreResult<()> {
     if let Some(token) = &msg.reply_token {
-        tx.prepare_cached(
+        db.execute(
             "UPDATE conversations SET reply_token = ?2, reply_token_at = ?3 WHERE id = ?1",
-        )?
-        .execute(params![conversation, token, now_ms()])?;
+            &[&conversation, &token, &now_ms()],
+        )?;
     }
     if let Some(media) = &msg.media {
-        tx.prepare_cached(
+        db.execute(
             "INSERT INTO media_fetches (message_id, media, next_attempt_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![message, media, now_ms()])?;
+            &[&message, &media, &now_ms()],
+        )?;
     }
     Ok(())
 }
@@ -47,10 +48,9 @@ type DueRow = (
     u32,
 );
 
-pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
-    let rows: Vec<DueRow> = conn
-        .prepare_cached(
-            "SELECT m.id, cv.channel_account_id, a.kind, cu.channel_user_id, cv.customer_last_at,
+pub fn due(db: Db, now: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
+    let rows: Vec<DueRow> = db.query(
+        "SELECT m.id, cv.channel_account_id, a.kind, cu.channel_user_id, cv.customer_last_at,
                     cv.reply_token, cv.reply_token_at, m.attempts, m.parts_sent
              FROM messages m
              JOIN conversations cv ON cv.id = m.conversation_id
@@ -60,8 +60,8 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>
                AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
                                AND p.status = 'pending' AND p.id < m.id)
              ORDER BY m.next_attempt_at, m.id LIMIT ?2",
-        )?
-        .query_map(params![now, limit], |r| {
+        &[&now, &i64::from(limit)],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -70,16 +70,16 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
+                r.count(7)?,
+                r.count(8)?,
             ))
-        })?
-        .collect::<Result<_, _>>()?;
+        },
+    )?;
     rows.into_iter()
         .map(
             |(id, account, kind, to, last, token, token_at, attempts, parts_sent)| {
                 Ok(Delivery {
-                    message: load_message(Db::Sqlite(conn), id)?,
+                    message: load_message(db, id)?,
                     account,
                     kind: kind.parse().map_err(|e: String| StoreError::Internal(e))?,
                     to,
@@ -93,8 +93,8 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Delivery>
         .collect()
 }
 
-fn updated(tx: &Transaction, events: &mut Vec<EventKind>, id: MessageId) -> StoreResult<Message> {
-    let message = load_message(Db::Sqlite(tx), id)?;
+fn updated(db: Db, events: &mut Vec<EventKind>, id: MessageId) -> StoreResult<Message> {
+    let message = load_message(db, id)?;
     events.push(EventKind::MessageUpdated {
         message: message.clone(),
     });
@@ -102,17 +102,17 @@ fn updated(tx: &Transaction, events: &mut Vec<EventKind>, id: MessageId) -> Stor
 }
 
 /// Forgets the reply token `spent`, unless a newer one has replaced it.
-fn clear_reply_token(tx: &Transaction, message: MessageId, spent: &str) -> StoreResult<()> {
-    tx.prepare_cached(
+fn clear_reply_token(db: Db, message: MessageId, spent: &str) -> StoreResult<()> {
+    db.execute(
         "UPDATE conversations SET reply_token = NULL, reply_token_at = NULL
          WHERE id = (SELECT conversation_id FROM messages WHERE id = ?1) AND reply_token = ?2",
-    )?
-    .execute(params![message, spent])?;
+        &[&message, &spent],
+    )?;
     Ok(())
 }
 
 pub fn done(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: MessageId,
     outcome: DeliveryOutcome,
@@ -155,27 +155,33 @@ pub fn done(
             spent_token,
         ),
     };
-    let n = tx
-        .prepare_cached(
-            "UPDATE messages SET status = ?2, external_id = COALESCE(?3, external_id), failure = ?4,
+    let n = db.execute(
+        "UPDATE messages SET status = ?2, external_id = COALESCE(?3, external_id), failure = ?4,
                     next_attempt_at = ?5, attempts = attempts + 1,
                     parts_sent = COALESCE(?6, parts_sent)
              WHERE id = ?1 AND status = 'pending'",
-        )?
-        .execute(params![id, status.as_str(), external, failure, next, parts])?;
+        &[
+            &id,
+            &status.as_str(),
+            &external,
+            &failure,
+            &next,
+            &parts.map(i64::from),
+        ],
+    )?;
     if n == 0 {
         return Err(StoreError::Conflict(
             "that message is not waiting to be sent".into(),
         ));
     }
     if let Some(spent) = spent {
-        clear_reply_token(tx, id, &spent)?;
+        clear_reply_token(db, id, &spent)?;
     }
-    let message = updated(tx, events, id)?;
+    let message = updated(db, events, id)?;
     match (&external, status) {
         (Some(ext), DeliveryStatus::Sent) => {
-            apply_early(tx, events, id, ext)?;
-            load_message(Db::Sqlite(tx), id)
+            apply_early(db, events, id, ext)?;
+            load_message(db, id)
         }
         _ => Ok(message),
     }
@@ -194,7 +200,7 @@ fn rank(s: DeliveryStatus) -> u8 {
 /// Moves a message to `status` if that is a step forward; failed is final
 /// unless an agent retries.
 fn advance(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: MessageId,
     current: DeliveryStatus,
@@ -204,44 +210,45 @@ fn advance(
     if current == DeliveryStatus::Failed || rank(status) <= rank(current) {
         return Ok(None);
     }
-    tx.prepare_cached("UPDATE messages SET status = ?2, failure = ?3 WHERE id = ?1")?
-        .execute(params![id, status.as_str(), reason])?;
-    updated(tx, events, id).map(Some)
+    db.execute(
+        "UPDATE messages SET status = ?2, failure = ?3 WHERE id = ?1",
+        &[&id, &status.as_str(), &reason],
+    )?;
+    updated(db, events, id).map(Some)
 }
 
 pub fn status(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     account: ChannelAccountId,
     external_id: &str,
     status: DeliveryStatus,
     reason: Option<String>,
 ) -> StoreResult<Option<Message>> {
-    let found: Option<(MessageId, String)> = tx
-        .prepare_cached(
-            "SELECT m.id, m.status FROM messages m
+    let found: Option<(MessageId, String)> = db.query_opt(
+        "SELECT m.id, m.status FROM messages m
              JOIN conversations cv ON cv.id = m.conversation_id
              WHERE m.external_id = ?2 AND cv.channel_account_id = ?1",
-        )?
-        .query_row(params![account, external_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
+        &[&account, &external_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let Some((id, current)) = found else {
         // Not recorded yet: the status may have beaten the answer to the
         // send. Kept a day for the id to arrive.
         let now = now_ms();
-        tx.prepare_cached("DELETE FROM early_statuses WHERE at < ?1")?
-            .execute([now - EARLY_KEEP_MS])?;
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO early_statuses (channel_account_id, external_id, status, reason, at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![account, external_id, status.as_str(), reason, now])?;
+        db.execute(
+            "DELETE FROM early_statuses WHERE at < ?1",
+            &[&(now - EARLY_KEEP_MS)],
+        )?;
+        db.execute(
+            "INSERT INTO early_statuses (channel_account_id, external_id, status, reason, at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            &[&account, &external_id, &status.as_str(), &reason, &now],
+        )?;
         return Ok(None);
     };
     let current = current.parse().unwrap_or(DeliveryStatus::Sent);
-    advance(tx, events, id, current, status, reason)
+    advance(db, events, id, current, status, reason)
 }
 
 /// How long a status for an unknown message id is kept.
@@ -250,28 +257,27 @@ const EARLY_KEEP_MS: i64 = 24 * 3600 * 1000;
 /// Statuses that came for `external_id` before it was recorded, applied
 /// in order.
 fn apply_early(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: MessageId,
     external_id: &str,
 ) -> StoreResult<()> {
-    let early: Vec<(String, Option<String>)> = tx
-        .prepare_cached(
-            "DELETE FROM early_statuses WHERE external_id = ?1 AND channel_account_id =
+    let early: Vec<(String, Option<String>)> = db.query(
+        "DELETE FROM early_statuses WHERE external_id = ?1 AND channel_account_id =
                  (SELECT cv.channel_account_id FROM messages m
                   JOIN conversations cv ON cv.id = m.conversation_id WHERE m.id = ?2)
              RETURNING status, reason",
-        )?
-        .query_map(params![external_id, id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+        &[&external_id, &id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut early: Vec<(DeliveryStatus, Option<String>)> = early
         .into_iter()
         .filter_map(|(s, r)| s.parse().ok().map(|s| (s, r)))
         .collect();
     early.sort_by_key(|(s, _)| rank(*s));
     for (status, reason) in early {
-        let current = load_message(Db::Sqlite(tx), id)?.status;
-        advance(tx, events, id, current, status, reason)?;
+        let current = load_message(db, id)?.status;
+        advance(db, events, id, current, status, reason)?;
     }
     Ok(())
 }
@@ -281,31 +287,28 @@ fn apply_early(
 const WATERMARK_LIMIT: u32 = 200;
 
 pub fn status_until(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     account: ChannelAccountId,
     user: &str,
     until: i64,
     status: DeliveryStatus,
 ) -> StoreResult<Vec<Message>> {
-    let rows: Vec<(MessageId, String)> = tx
-        .prepare_cached(
-            "SELECT m.id, m.status FROM messages m
+    let rows: Vec<(MessageId, String)> = db.query(
+        "SELECT m.id, m.status FROM messages m
              JOIN conversations cv ON cv.id = m.conversation_id
              JOIN customers cu ON cu.id = cv.customer_id
              WHERE cv.channel_account_id = ?1 AND cu.channel_user_id = ?2
                AND m.kind IN ('agent', 'bot') AND m.status IN ('sent', 'delivered')
                AND m.created_at <= ?3
              ORDER BY m.id DESC LIMIT ?4",
-        )?
-        .query_map(params![account, user, until, WATERMARK_LIMIT], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?;
+        &[&account, &user, &until, &i64::from(WATERMARK_LIMIT)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut out = Vec::new();
     for (id, current) in rows.into_iter().rev() {
         let current = current.parse().unwrap_or(DeliveryStatus::Sent);
-        if let Some(m) = advance(tx, events, id, current, status, None)? {
+        if let Some(m) = advance(db, events, id, current, status, None)? {
             out.push(m);
         }
     }
@@ -313,12 +316,12 @@ pub fn status_until(
 }
 
 pub fn retry(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     by: &Agent,
     id: MessageId,
 ) -> StoreResult<Message> {
-    let m = load_message(Db::Sqlite(tx), id)?;
+    let m = load_message(db, id)?;
     if !by.is_admin() && m.kind == MessageKind::Agent && m.author_id != Some(by.id) {
         return Err(StoreError::Forbidden(
             "only the message's author or an admin can send it again".into(),
@@ -330,28 +333,25 @@ pub fn retry(
             m.status.as_str()
         )));
     }
-    tx.prepare_cached(
+    db.execute(
         "UPDATE messages SET status = 'pending', failure = NULL, attempts = 0, next_attempt_at = ?2
          WHERE id = ?1",
-    )?
-    .execute(params![id, now_ms()])?;
-    updated(tx, events, id)
+        &[&id, &now_ms()],
+    )?;
+    updated(db, events, id)
 }
 
-pub fn due_media(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<MediaFetch>> {
-    let rows: Vec<(MessageId, ChannelAccountId, String, String, u32)> = conn
-        .prepare_cached(
-            "SELECT f.message_id, cv.channel_account_id, a.kind, f.media, f.attempts
+pub fn due_media(db: Db, now: i64, limit: u32) -> StoreResult<Vec<MediaFetch>> {
+    let rows: Vec<(MessageId, ChannelAccountId, String, String, u32)> = db.query(
+        "SELECT f.message_id, cv.channel_account_id, a.kind, f.media, f.attempts
              FROM media_fetches f
              JOIN messages m ON m.id = f.message_id
              JOIN conversations cv ON cv.id = m.conversation_id
              JOIN channel_accounts a ON a.id = cv.channel_account_id
              WHERE f.next_attempt_at <= ?1 ORDER BY f.next_attempt_at LIMIT ?2",
-        )?
-        .query_map(params![now, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<_, _>>()?;
+        &[&now, &i64::from(limit)],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.count(4)?)),
+    )?;
     rows.into_iter()
         .map(|(message_id, account, kind, media, attempts)| {
             Ok(MediaFetch {
@@ -366,37 +366,37 @@ pub fn due_media(conn: &Connection, now: i64, limit: u32) -> StoreResult<Vec<Med
 }
 
 pub fn media_done(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     id: MessageId,
     outcome: MediaOutcome,
 ) -> StoreResult<()> {
     match outcome {
         MediaOutcome::Retry { at } => {
-            tx.prepare_cached(
+            db.execute(
                 "UPDATE media_fetches SET attempts = attempts + 1, next_attempt_at = ?2
                  WHERE message_id = ?1",
-            )?
-            .execute(params![id, at.timestamp_millis()])?;
+                &[&id, &at.timestamp_millis()],
+            )?;
             return Ok(());
         }
         MediaOutcome::Attached { attachment, text } => {
-            tx.prepare_cached("UPDATE messages SET attachment_id = ?2, text = ?3 WHERE id = ?1")?
-                .execute(params![id, attachment, text])?;
+            db.execute(
+                "UPDATE messages SET attachment_id = ?2, text = ?3 WHERE id = ?1",
+                &[&id, &attachment, &text],
+            )?;
         }
         MediaOutcome::Failed { text } => {
-            tx.prepare_cached("UPDATE messages SET text = ?2 WHERE id = ?1")?
-                .execute(params![id, text])?;
+            db.execute("UPDATE messages SET text = ?2 WHERE id = ?1", &[&id, &text])?;
         }
     }
-    tx.prepare_cached("DELETE FROM media_fetches WHERE message_id = ?1")?
-        .execute([id])?;
-    updated(tx, events, id)?;
+    db.execute("DELETE FROM media_fetches WHERE message_id = ?1", &[&id])?;
+    updated(db, events, id)?;
     Ok(())
 }
 
 pub fn set_platform_name(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     account: ChannelAccountId,
     user: &str,
@@ -407,17 +407,15 @@ pub fn set_platform_name(
         return Ok(());
     }
     // Only a placeholder is replaced: a name an agent typed stays.
-    let id: Option<CustomerId> = tx
-        .prepare_cached(
-            "UPDATE customers SET name = ?3, version = version + 1
+    let id: Option<CustomerId> = db.value(
+        "UPDATE customers SET name = ?3, version = version + 1
              WHERE channel_account_id = ?1 AND channel_user_id = ?2 AND name = channel_user_id
              RETURNING id",
-        )?
-        .query_row(params![account, user, name], |r| r.get(0))
-        .optional()?;
+        &[&account, &user, &name],
+    )?;
     if let Some(id) = id {
         events.push(EventKind::CustomerUpdated {
-            customer: load_customer(Db::Sqlite(tx), id)?,
+            customer: load_customer(db, id)?,
         });
     }
     Ok(())

@@ -782,34 +782,20 @@ impl Store for SqliteStore {
         validate_text(&new.name, "an agent's name", 200)?;
         validate_text(&new.login, "a login", 200)?;
         self.write(move |tx, events| {
-            let exists: Option<i64> = tx
-                .prepare_cached("SELECT id FROM agents WHERE login = ?1")?
-                .query_row([new.login.trim()], |r| r.get(0))
-                .optional()?;
+let db = Db::Sqlite(tx);
+            let exists: Option<i64> = db.value("SELECT id FROM agents WHERE login = ?1", &[&new.login.trim()])?;
             if exists.is_some() {
                 return Err(StoreError::Conflict(format!(
                     "an agent with the login {:?} already exists",
                     new.login.trim()
                 )));
             }
-            tx.prepare_cached(
-                "INSERT INTO agents (name, login, role, password_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                new.name.trim(),
-                new.login.trim(),
-                new.role.as_str(),
-                new.password_hash,
-                now_ms()
-            ])?;
+            db.execute("INSERT INTO agents (name, login, role, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)", &[&new.name.trim(), &new.login.trim(), &new.role.as_str(), &new.password_hash, &now_ms()])?;
             let id = tx.last_insert_rowid();
             for team in &new.teams {
                 let team_id = ensure_team(Db::Sqlite(tx), team)?;
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO agent_teams (agent_id, team_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![id, team_id])?;
+                db.execute("INSERT INTO agent_teams (agent_id, team_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, &team_id])?;
             }
             let agent = load_agent(Db::Sqlite(tx), id)?;
             events.push(EventKind::AgentCreated {
@@ -822,10 +808,12 @@ impl Store for SqliteStore {
 
     async fn list_agents(&self) -> StoreResult<Vec<Agent>> {
         self.read(|conn| {
-            let ids: Vec<i64> = conn
-                .prepare("SELECT id FROM agents WHERE removed_at IS NULL ORDER BY name, id")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let db = Db::Sqlite(conn);
+            let ids: Vec<i64> = db.query(
+                "SELECT id FROM agents WHERE removed_at IS NULL ORDER BY name, id",
+                &[],
+                |r| r.get(0),
+            )?;
             ids.into_iter()
                 .map(|id| load_agent(Db::Sqlite(conn), id))
                 .collect()
@@ -835,15 +823,13 @@ impl Store for SqliteStore {
 
     async fn list_teams(&self) -> StoreResult<Vec<Team>> {
         self.read(|conn| {
-            let rows = conn
-                .prepare("SELECT id, name FROM teams ORDER BY name")?
-                .query_map([], |r| {
-                    Ok(Team {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            let db = Db::Sqlite(conn);
+            let rows = db.query("SELECT id, name FROM teams ORDER BY name", &[], |r| {
+                Ok(Team {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?;
             Ok(rows)
         })
         .await
@@ -857,11 +843,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let at = at.timestamp_millis();
         self.write(move |tx, _| {
+let db = Db::Sqlite(tx);
             load_agent(Db::Sqlite(tx), agent_id)?;
-            tx.prepare_cached(
-                "INSERT INTO tokens (hash, agent_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)",
-            )?
-            .execute(params![token_hash, agent_id, at])?;
+            db.execute("INSERT INTO tokens (hash, agent_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)", &[&token_hash, &agent_id, &at])?;
             Ok(())
         })
         .await
@@ -921,12 +905,12 @@ impl Store for SqliteStore {
     async fn agent_login(&self, login: &str) -> StoreResult<Option<(Agent, Option<String>)>> {
         let login = login.trim().to_string();
         self.read(move |conn| {
-            let row: Option<(i64, Option<String>)> = conn
-                .prepare_cached(
-                    "SELECT id, password_hash FROM agents WHERE login = ?1 AND removed_at IS NULL",
-                )?
-                .query_row([login], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
+            let db = Db::Sqlite(conn);
+            let row: Option<(i64, Option<String>)> = db.query_opt(
+                "SELECT id, password_hash FROM agents WHERE login = ?1 AND removed_at IS NULL",
+                &[&login],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             match row {
                 Some((id, hash)) => Ok(Some((load_agent(Db::Sqlite(conn), id)?, hash))),
                 None => Ok(None),
@@ -937,9 +921,11 @@ impl Store for SqliteStore {
 
     async fn set_password(&self, agent_id: AgentId, password_hash: String) -> StoreResult<()> {
         self.write(move |tx, _| {
-            let n = tx
-                .prepare_cached("UPDATE agents SET password_hash = ?2 WHERE id = ?1")?
-                .execute(params![agent_id, password_hash])?;
+            let db = Db::Sqlite(tx);
+            let n = db.execute(
+                "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+                &[&agent_id, &password_hash],
+            )?;
             if n == 0 {
                 return Err(StoreError::NotFound("agent"));
             }
@@ -951,16 +937,16 @@ impl Store for SqliteStore {
     async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>> {
         let keys = self.inner.keys.clone();
         self.read(move |conn| {
-            let rows = conn
-                .prepare(
-                    "SELECT id, kind, name, is_api, credentials FROM channel_accounts
+            let db = Db::Sqlite(conn);
+            let rows = db.query(
+                "SELECT id, kind, name, is_api, credentials FROM channel_accounts
                      WHERE removed_at IS NULL ORDER BY kind, id",
-                )?
-                .query_map([], |r| {
+                &[],
+                |r| {
                     let kind: String = r.get(1)?;
                     let kind = kind.parse().unwrap_or(ChannelKind::Messenger);
                     let id: i64 = r.get(0)?;
-                    let is_api: bool = r.get(3)?;
+                    let is_api = r.flag(3)?;
                     let creds: Option<String> = r.get(4)?;
                     // Names of the keys only: the values never leave here.
                     let credential_keys = creds
@@ -975,8 +961,8 @@ impl Store for SqliteStore {
                         webhook_path: (!is_api).then(|| webhook_path(kind, id)),
                         credential_keys,
                     })
-                })?
-                .collect::<Result<_, _>>()?;
+                },
+            )?;
             Ok(rows)
         })
         .await
@@ -993,16 +979,19 @@ impl Store for SqliteStore {
         let kind = new.kind;
         let keys = self.inner.keys.clone();
         self.write(move |tx, _| {
-            tx.prepare_cached(
+            let db = Db::Sqlite(tx);
+            db.execute(
                 "INSERT INTO channel_accounts (kind, name, is_api, credentials, created_at)
                  VALUES (?1, ?2, 0, NULL, ?3)",
-            )?
-            .execute(params![kind.as_str(), name, now_ms()])?;
+                &[&kind.as_str(), &name, &now_ms()],
+            )?;
             let id = tx.last_insert_rowid();
             // Sealed bound to its account's id, so known only now.
             let creds = channels::seal(&keys, id, &new.credentials)?;
-            tx.prepare_cached("UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1")?
-                .execute(params![id, creds])?;
+            db.execute(
+                "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",
+                &[&id, &creds],
+            )?;
             Ok(ChannelCreated {
                 id,
                 kind,
@@ -1028,13 +1017,9 @@ impl Store for SqliteStore {
         };
         let keys = self.inner.keys.clone();
         self.write(move |tx, _| {
-            let row: Option<(String, Option<String>)> = tx
-                .prepare_cached(
-                    "SELECT kind, credentials FROM channel_accounts
-                     WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
-                )?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
+let db = Db::Sqlite(tx);
+            let row: Option<(String, Option<String>)> = db.query_opt("SELECT kind, credentials FROM channel_accounts
+                     WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL", &[&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let Some((kind, creds)) = row else {
                 return Err(StoreError::NotFound("channel"));
             };
@@ -1052,13 +1037,8 @@ impl Store for SqliteStore {
             }
             check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
             let creds = channels::seal(&keys, id, &merged)?;
-            tx.prepare_cached(
-                "UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1",
-            )?
-            .execute(params![id, name, creds])?;
-            let name: String = tx
-                .prepare_cached("SELECT name FROM channel_accounts WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))?;
+            db.execute("UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1", &[&id, &name, &creds])?;
+            let name: String = db.query_one("row", "SELECT name FROM channel_accounts WHERE id = ?1", &[&id], |r| r.get(0))?;
             Ok(ChannelAccount {
                 id,
                 kind,
@@ -1073,12 +1053,12 @@ impl Store for SqliteStore {
 
     async fn remove_channel(&self, id: ChannelAccountId) -> StoreResult<()> {
         self.write(move |tx, _| {
-            let n = tx
-                .prepare_cached(
-                    "UPDATE channel_accounts SET removed_at = ?2, credentials = NULL
+            let db = Db::Sqlite(tx);
+            let n = db.execute(
+                "UPDATE channel_accounts SET removed_at = ?2, credentials = NULL
                      WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
-                )?
-                .execute(params![id, now_ms()])?;
+                &[&id, &now_ms()],
+            )?;
             if n == 0 {
                 return Err(StoreError::NotFound("channel"));
             }
@@ -1090,12 +1070,14 @@ impl Store for SqliteStore {
     async fn uploaded_bytes_since(&self, agent: AgentId, since: DateTime<Utc>) -> StoreResult<u64> {
         let since = since.timestamp_millis();
         self.read(move |conn| {
-            let n: i64 = conn
-                .prepare_cached(
-                    "SELECT COALESCE(SUM(size), 0) FROM attachments
+            let db = Db::Sqlite(conn);
+            let n: i64 = db.query_one(
+                "row",
+                "SELECT COALESCE(SUM(size), 0) FROM attachments
                      WHERE uploaded_by = ?1 AND created_at >= ?2",
-                )?
-                .query_row(params![agent, since], |r| r.get(0))?;
+                &[&agent, &since],
+                |r| r.get(0),
+            )?;
             Ok(n.max(0) as u64)
         })
         .await
@@ -1107,14 +1089,16 @@ impl Store for SqliteStore {
         attachment: AttachmentId,
     ) -> StoreResult<bool> {
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM messages m
+            let db = Db::Sqlite(conn);
+            db.query_one(
+                "row",
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM messages m
                         JOIN conversations cv ON cv.id = m.conversation_id
                         WHERE m.attachment_id = ?2 AND cv.channel_account_id = ?1
-                          AND m.kind IN ('agent', 'bot'))",
-                )?
-                .query_row(params![account, attachment], |r| r.get(0))?)
+                          AND m.kind IN ('agent', 'bot')) THEN 1 ELSE 0 END",
+                &[&account, &attachment],
+                |r| r.flag(0),
+            )
         })
         .await
     }
@@ -1125,13 +1109,13 @@ impl Store for SqliteStore {
     ) -> StoreResult<Option<(ChannelKind, std::collections::BTreeMap<String, String>)>> {
         let keys = self.inner.keys.clone();
         self.read(move |conn| {
-            let row: Option<(String, Option<String>)> = conn
-                .prepare_cached(
-                    "SELECT kind, credentials FROM channel_accounts
+            let db = Db::Sqlite(conn);
+            let row: Option<(String, Option<String>)> = db.query_opt(
+                "SELECT kind, credentials FROM channel_accounts
                      WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
-                )?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
+                &[&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             let Some((kind, Some(creds))) = row else {
                 return Ok(None);
             };
@@ -1155,17 +1139,17 @@ impl Store for SqliteStore {
         }
         let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
         self.read(move |conn| {
-            let ids: Vec<CustomerId> = conn
-                .prepare_cached(
-                    "SELECT id FROM customers
+            let db = Db::Sqlite(conn);
+            let ids: Vec<CustomerId> = db.query(
+                "SELECT id FROM customers
                      WHERE instr(lower(name), ?1) > 0
                         OR instr(lower(COALESCE(email, '')), ?1) > 0
                         OR instr(COALESCE(phone, ''), ?1) > 0
                         OR instr(lower(channel_user_id), ?1) > 0
                      ORDER BY last_seen DESC, id DESC LIMIT ?2",
-                )?
-                .query_map(params![q, limit], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+                &[&q, &i64::from(limit)],
+                |r| r.get(0),
+            )?;
             ids.into_iter()
                 .map(|id| load_customer(Db::Sqlite(conn), id))
                 .collect()
@@ -1180,6 +1164,7 @@ impl Store for SqliteStore {
         patch: CustomerPatch,
     ) -> StoreResult<Customer> {
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let current = load_customer(Db::Sqlite(tx), id)?;
             if let Some(v) = patch.version {
                 if v != current.version {
@@ -1249,19 +1234,9 @@ impl Store for SqliteStore {
             }
             let custom = serde_json::to_string(&c.custom_fields)
                 .map_err(|e| StoreError::Internal(e.to_string()))?;
-            tx.prepare_cached("UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
+            db.execute("UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
                      language = ?7, custom_fields = ?8, version = version + 1
-                 WHERE id = ?1")?.execute(params![
-                    id,
-                    c.name,
-                    c.email,
-                    c.phone,
-                    c.gender,
-                    c.age,
-                    c.language,
-                    custom
-                ],
-            )?;
+                 WHERE id = ?1", &[&id, &c.name, &c.email, &c.phone, &c.gender, &c.age.map(i64::from), &c.language, &custom])?;
             let customer = load_customer(Db::Sqlite(tx), id)?;
             events.push(EventKind::CustomerUpdated {
                 customer: customer.clone(),
@@ -1281,21 +1256,16 @@ impl Store for SqliteStore {
             ));
         }
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let account = match msg.account {
                 Some(a) => a,
                 None => api_account(Db::Sqlite(tx), msg.channel)?,
             };
-            let dup: Option<i64> = tx
-                .prepare_cached("SELECT message_id FROM inbound_dedupe
-                     WHERE channel_account_id = ?1 AND external_id = ?2")?.query_row(params![account, msg.external_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let dup: Option<i64> = db.value("SELECT message_id FROM inbound_dedupe
+                     WHERE channel_account_id = ?1 AND external_id = ?2", &[&account, &msg.external_id])?;
             if let Some(message_id) = dup {
-                let (conversation_id, customer_id): (i64, i64) = tx.prepare_cached("SELECT m.conversation_id, cv.customer_id FROM messages m
-                     JOIN conversations cv ON cv.id = m.conversation_id WHERE m.id = ?1")?.query_row([message_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )?;
+                let (conversation_id, customer_id): (i64, i64) = db.query_one("row", "SELECT m.conversation_id, cv.customer_id FROM messages m
+                     JOIN conversations cv ON cv.id = m.conversation_id WHERE m.id = ?1", &[&message_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 return Ok(InboundAccepted {
                     conversation_id,
                     customer_id,
@@ -1308,21 +1278,15 @@ impl Store for SqliteStore {
                 "" => msg.channel_user_id.trim().to_string(),
                 n => n.to_string(),
             };
-            let existing: Option<i64> = tx
-                .prepare_cached("SELECT id FROM customers WHERE channel_account_id = ?1 AND channel_user_id = ?2")?.query_row(params![account, msg.channel_user_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let existing: Option<i64> = db.value("SELECT id FROM customers WHERE channel_account_id = ?1 AND channel_user_id = ?2", &[&account, &msg.channel_user_id])?;
             let customer_id = match existing {
                 Some(id) => {
-                    tx.prepare_cached("UPDATE customers SET last_seen = MAX(last_seen, ?2) WHERE id = ?1")?.execute(params![id, at],
-                    )?;
+                    db.execute(&format!("UPDATE customers SET last_seen = {}(last_seen, ?2) WHERE id = ?1", db.greatest()), &[&id, &at])?;
                     id
                 }
                 None => {
-                    tx.prepare_cached("INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
-                         VALUES (?1, ?2, ?3, ?4, ?4)")?.execute(params![account, msg.channel_user_id, name, at],
-                    )?;
+                    db.execute("INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?4)", &[&account, &msg.channel_user_id, &name, &at])?;
                     let id = tx.last_insert_rowid();
                     events.push(EventKind::CustomerCreated {
                         customer: load_customer(Db::Sqlite(tx), id)?,
@@ -1330,18 +1294,13 @@ impl Store for SqliteStore {
                     id
                 }
             };
-            let conv: Option<i64> = tx
-                .prepare_cached("SELECT id FROM conversations WHERE customer_id = ?1 AND channel_account_id = ?2")?.query_row(params![customer_id, account],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let conv: Option<i64> = db.value("SELECT id FROM conversations WHERE customer_id = ?1 AND channel_account_id = ?2", &[&customer_id, &account])?;
             let conversation_id = match conv {
                 Some(id) => id,
                 None => {
                     // Every new conversation starts with the bot.
-                    tx.prepare_cached("INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
-                         VALUES (?1, ?2, 1, ?3, ?3)")?.execute(params![customer_id, account, at],
-                    )?;
+                    db.execute("INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
+                         VALUES (?1, ?2, 1, ?3, ?3)", &[&customer_id, &account, &at])?;
                     let id = tx.last_insert_rowid();
                     events.push(EventKind::ConversationCreated {
                         conversation: load_conversation(Db::Sqlite(tx), id)?,
@@ -1349,9 +1308,7 @@ impl Store for SqliteStore {
                     id
                 }
             };
-            let customer_last: Option<i64> = tx
-                .prepare_cached("SELECT customer_last_at FROM conversations WHERE id = ?1")?
-                .query_row([conversation_id], |r| r.get(0))?;
+            let customer_last: Option<i64> = db.query_one("row", "SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?;
             let message = insert_message_with(
                 Db::Sqlite(tx),
                 conversation_id,
@@ -1364,11 +1321,9 @@ impl Store for SqliteStore {
             )?;
             if let Some(sent) = msg.sent_at {
                 let sent = sent.timestamp_millis();
-                tx.prepare_cached("UPDATE conversations SET customer_last_at = ?2 WHERE id = ?1")?
-                    .execute(params![conversation_id, customer_last.map_or(sent, |c| c.max(sent))])?;
+                db.execute("UPDATE conversations SET customer_last_at = ?2 WHERE id = ?1", &[&conversation_id, &(customer_last.map_or(sent, |c| c.max(sent)))])?;
             }
-            tx.prepare_cached("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)")?.execute(params![account, msg.external_id, message.id],
-            )?;
+            db.execute("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)", &[&account, &msg.external_id, &message.id])?;
             delivery::after_inbound(Db::Sqlite(tx), conversation_id, message.id, &msg)?;
             let message_id = message.id;
             let conversation = load_conversation(Db::Sqlite(tx), conversation_id)?;
@@ -1502,19 +1457,20 @@ impl Store for SqliteStore {
 
     async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment> {
         self.write(move |tx, _| {
-            tx.prepare_cached(
+            let db = Db::Sqlite(tx);
+            db.execute(
                 "INSERT INTO attachments (sha256, name, mime, kind, size, uploaded_by, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                new.sha256,
-                new.name,
-                new.mime,
-                new.kind.as_str(),
-                new.size as i64,
-                new.uploaded_by,
-                now_ms()
-            ])?;
+                &[
+                    &new.sha256,
+                    &new.name,
+                    &new.mime,
+                    &new.kind.as_str(),
+                    &(new.size as i64),
+                    &new.uploaded_by,
+                    &now_ms(),
+                ],
+            )?;
             load_attachment(Db::Sqlite(tx), tx.last_insert_rowid())?
                 .ok_or(StoreError::NotFound("attachment"))
         })
@@ -1529,12 +1485,14 @@ impl Store for SqliteStore {
     async fn prune_unused_attachments(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
         let before = before.timestamp_millis();
         self.write(move |tx, _| {
+            let db = Db::Sqlite(tx);
             let unused = "FROM attachments a WHERE a.created_at < ?1
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = a.id)";
-            let shas: Vec<String> = tx
-                .prepare(&format!("SELECT DISTINCT a.sha256 {unused}"))?
-                .query_map([before], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let shas: Vec<String> = db.query(
+                &format!("SELECT DISTINCT a.sha256 {unused}"),
+                &[&before],
+                |r| r.get(0),
+            )?;
             tx.execute(
                 &format!("DELETE FROM attachments WHERE id IN (SELECT a.id {unused})"),
                 [before],
@@ -1547,9 +1505,8 @@ impl Store for SqliteStore {
     async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool> {
         let sha = sha256.to_string();
         self.read(move |conn| {
-            Ok(conn
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)")?
-                .query_row([sha], |r| r.get(0))?)
+let db = Db::Sqlite(conn);
+            db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))
         })
         .await
     }
@@ -1561,37 +1518,25 @@ impl Store for SqliteStore {
     ) -> StoreResult<RemovedAttachment> {
         let (by_id, admin) = (by.id, by.is_admin());
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let m = load_message(Db::Sqlite(tx), message)?;
             if !admin && m.author_id != Some(by_id) {
                 return Err(StoreError::Forbidden(
                     "only the message's author or an admin can remove its file".into(),
                 ));
             }
-            let attachment_id: Option<i64> = tx
-                .prepare_cached("SELECT attachment_id FROM messages WHERE id = ?1")?
-                .query_row([message], |r| r.get(0))?;
+            let attachment_id: Option<i64> = db.query_one("row", "SELECT attachment_id FROM messages WHERE id = ?1", &[&message], |r| r.get(0))?;
             let Some(attachment_id) = attachment_id else {
                 return Err(StoreError::Invalid("that message has no file".into()));
             };
-            tx.prepare_cached("UPDATE messages SET attachment_id = NULL WHERE id = ?1")?
-                .execute([message])?;
+            db.execute("UPDATE messages SET attachment_id = NULL WHERE id = ?1", &[&message])?;
             let mut unused_sha256 = None;
-            let still_used: bool = tx
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM messages WHERE attachment_id = ?1)")?
-                .query_row([attachment_id], |r| r.get(0))?;
+            let still_used = db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM messages WHERE attachment_id = ?1) THEN 1 ELSE 0 END", &[&attachment_id], |r| r.flag(0))?;
             if !still_used {
-                let sha: Option<String> = tx
-                    .prepare_cached("SELECT sha256 FROM attachments WHERE id = ?1")?
-                    .query_row([attachment_id], |r| r.get(0))
-                    .optional()?;
-                tx.prepare_cached("DELETE FROM attachments WHERE id = ?1")?
-                    .execute([attachment_id])?;
+                let sha: Option<String> = db.value("SELECT sha256 FROM attachments WHERE id = ?1", &[&attachment_id])?;
+                db.execute("DELETE FROM attachments WHERE id = ?1", &[&attachment_id])?;
                 if let Some(sha) = sha {
-                    let shared: bool = tx
-                        .prepare_cached(
-                            "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
-                        )?
-                        .query_row([&sha], |r| r.get(0))?;
+                    let shared = db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))?;
                     if !shared {
                         unused_sha256 = Some(sha);
                     }
@@ -1622,6 +1567,7 @@ impl Store for SqliteStore {
             .map(|c| parse_cursor(c, sort))
             .transpose()?;
         self.read(move |conn| {
+let db = Db::Sqlite(conn);
             let mut sql = String::from(
                 "SELECT cv.id, cv.last_activity_at FROM conversations cv
                  JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -1683,12 +1629,8 @@ impl Store for SqliteStore {
                 // of messages is quicker to meet walking the newest
                 // conversations, which stop at the first page.
                 let rare = q.chars().count() >= 3
-                    && conn
-                        .prepare_cached(
-                            "SELECT count(*) FROM (SELECT 1 FROM messages_fts
-                             WHERE messages_fts MATCH ?1 LIMIT 2000)",
-                        )?
-                        .query_row([fts_phrase(q)], |r| r.get::<_, i64>(0))?
+                    && db.query_one("row", "SELECT count(*) FROM (SELECT 1 FROM messages_fts
+                             WHERE messages_fts MATCH ?1 LIMIT 2000)", &[&(fts_phrase(q))], |r| r.get::<i64>(0))?
                         < 2000;
                 if rare {
                     // The trigram index finds the messages; names are few.
@@ -1731,7 +1673,7 @@ impl Store for SqliteStore {
             let pl = arg(i64::from(limit + 1).into(), &mut args);
             let po = arg(offset.into(), &mut args);
             sql.push_str(&format!(" ORDER BY {order} LIMIT {pl} OFFSET {po}"));
-            let mut stmt = conn.prepare(&sql)?;
+            let mut stmt = conn.prepare_cached(&sql)?;
             let mut found: Vec<(i64, i64)> = stmt
                 .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
@@ -1782,10 +1724,13 @@ impl Store for SqliteStore {
     ) -> StoreResult<MessagePage> {
         let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
         self.read(move |conn| {
-            conn.prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
-                .query_row([conversation], |_| Ok(()))
-                .optional()?
-                .ok_or(StoreError::NotFound("conversation"))?;
+            let db = Db::Sqlite(conn);
+            db.query_opt(
+                "SELECT 1 FROM conversations WHERE id = ?1",
+                &[&conversation],
+                |_| Ok(()),
+            )?
+            .ok_or(StoreError::NotFound("conversation"))?;
             let sql = format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS}
                  WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
@@ -1817,6 +1762,7 @@ impl Store for SqliteStore {
             }
         }
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let conv = load_conversation(Db::Sqlite(tx), msg.conversation_id)?;
             // The bot speaks only while it has the conversation: an agent
             // who took over while it was thinking has the last word.
@@ -1839,12 +1785,10 @@ impl Store for SqliteStore {
                 }
             }
             if let Some(cid) = &msg.client_id {
-                let existing: Option<i64> = tx
-                    .prepare_cached(
-                        "SELECT id FROM messages WHERE conversation_id = ?1 AND client_id = ?2",
-                    )?
-                    .query_row(params![msg.conversation_id, cid], |r| r.get(0))
-                    .optional()?;
+                let existing: Option<i64> = db.value(
+                    "SELECT id FROM messages WHERE conversation_id = ?1 AND client_id = ?2",
+                    &[&msg.conversation_id, &cid],
+                )?;
                 if let Some(id) = existing {
                     return Ok((load_message(Db::Sqlite(tx), id)?, false));
                 }
@@ -1887,12 +1831,13 @@ impl Store for SqliteStore {
 
     async fn hand_over(&self, id: ConversationId, why: String) -> StoreResult<Conversation> {
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             // The customer now waits for a person, from their last message.
-            tx.prepare_cached(
+            db.execute(
                 "UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
                  WHERE id = ?1 AND bot_active = 1",
-            )?
-            .execute([id])?;
+                &[&id],
+            )?;
             bot_off(Db::Sqlite(tx), events, id, None, why, now_ms())?;
             load_conversation(Db::Sqlite(tx), id)
         })
@@ -1901,6 +1846,7 @@ impl Store for SqliteStore {
 
     async fn mark_read(&self, agent: AgentId, id: ConversationId) -> StoreResult<ReadMarker> {
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let conv = load_conversation(Db::Sqlite(tx), id)?;
             let before = unread_for(Db::Sqlite(tx), agent, &conv)?;
             if before == 0 {
@@ -1909,13 +1855,13 @@ impl Store for SqliteStore {
                     unread: 0,
                 });
             }
-            tx.prepare_cached(
+            db.execute(
                 "INSERT INTO read_markers (agent_id, conversation_id, inbound_count, read_at)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (agent_id, conversation_id)
                  DO UPDATE SET inbound_count = excluded.inbound_count, read_at = excluded.read_at",
-            )?
-            .execute(params![agent, id, conv.inbound_count, now_ms()])?;
+                &[&agent, &id, &conv.inbound_count, &now_ms()],
+            )?;
             events.push(EventKind::ConversationRead {
                 conversation_id: id,
                 agent_id: agent,
@@ -2011,12 +1957,15 @@ impl Store for SqliteStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let conv = load_conversation(Db::Sqlite(tx), id)?;
             if conv.bot_active == active {
                 return Ok(conv);
             }
-            tx.prepare_cached("UPDATE conversations SET bot_active = ?2 WHERE id = ?1")?
-                .execute(params![id, active])?;
+            db.execute(
+                "UPDATE conversations SET bot_active = ?2 WHERE id = ?1",
+                &[&id, &i64::from(active)],
+            )?;
             if !active {
                 bot::forget(Db::Sqlite(tx), id)?;
             }
@@ -2049,6 +1998,7 @@ impl Store for SqliteStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let conv = load_conversation(Db::Sqlite(tx), id)?;
             if conv.is_assigned_to(agent) {
                 // Given again to someone who has it while the bot talks (it
@@ -2063,9 +2013,8 @@ impl Store for SqliteStore {
                 return Ok(conv);
             }
             let name = sessions::assignable(Db::Sqlite(tx), agent)?.name;
-            tx.prepare_cached("INSERT INTO conversation_assignees (conversation_id, agent_id, assigned_at, assigned_by)
-                 VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, agent, at, by],
-            )?;
+            db.execute("INSERT INTO conversation_assignees (conversation_id, agent_id, assigned_at, assigned_by)
+                 VALUES (?1, ?2, ?3, ?4)", &[&id, &agent, &at, &by])?;
             let text = match by {
                 Some(b) if b == agent => format!("{name} took the conversation"),
                 _ => format!("assigned to {name} by {}", who(Db::Sqlite(tx), by)?),
@@ -2075,11 +2024,8 @@ impl Store for SqliteStore {
             // offers the bot *or* an agent), and the customer now waits for
             // that person, from their last message.
             if conv.bot_active {
-                tx.prepare_cached(
-                    "UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
-                     WHERE id = ?1",
-                )?
-                .execute([id])?;
+                db.execute("UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
+                     WHERE id = ?1", &[&id])?;
                 bot_off(Db::Sqlite(tx), events, id, by, format!("bot turned off: {text}"), at)?;
             }
             let conversation = load_conversation(Db::Sqlite(tx), id)?;
@@ -2105,15 +2051,16 @@ impl Store for SqliteStore {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let conv = load_conversation(Db::Sqlite(tx), id)?;
             let name = agent_name(Db::Sqlite(tx), agent)?;
             if !conv.is_assigned_to(agent) {
                 return Err(StoreError::NotFound("assignee"));
             }
-            tx.prepare_cached(
+            db.execute(
                 "DELETE FROM conversation_assignees WHERE conversation_id = ?1 AND agent_id = ?2",
-            )?
-            .execute(params![id, agent])?;
+                &[&id, &agent],
+            )?;
             let text = format!("{name} unassigned by {}", who(Db::Sqlite(tx), by)?);
             system_message(Db::Sqlite(tx), events, id, by, text, at)?;
             let conversation = load_conversation(Db::Sqlite(tx), id)?;
@@ -2129,21 +2076,20 @@ impl Store for SqliteStore {
 
     async fn unread_by_account(&self, agent: AgentId) -> StoreResult<Vec<AccountUnread>> {
         self.read(move |conn| {
-            let rows = conn
-                .prepare_cached(
-                    "SELECT cv.channel_account_id,
-                            SUM(MAX(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)) AS n
+let db = Db::Sqlite(conn);
+            let max = db.greatest();
+            let rows = db.query(&format!("SELECT cv.channel_account_id,
+                            CAST(SUM({max}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)) AS BIGINT)
                      FROM conversations cv
                      LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1
-                     GROUP BY cv.channel_account_id HAVING n > 0 ORDER BY cv.channel_account_id",
-                )?
-                .query_map([agent], |r| {
+                     GROUP BY cv.channel_account_id
+                     HAVING SUM({max}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)) > 0
+                     ORDER BY cv.channel_account_id"), &[&agent], |r| {
                     Ok(AccountUnread {
                         channel_account_id: r.get(0)?,
                         unread: r.get(1)?,
                     })
-                })?
-                .collect::<Result<_, _>>()?;
+                })?;
             Ok(rows)
         })
         .await
@@ -2151,11 +2097,10 @@ impl Store for SqliteStore {
 
     async fn total_unread(&self, agent: AgentId) -> StoreResult<i64> {
         self.read(move |conn| {
-            let n: i64 = conn.prepare_cached("SELECT COALESCE(SUM(MAX(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)), 0)
+let db = Db::Sqlite(conn);
+            let n: i64 = db.query_one("row", &format!("SELECT CAST(COALESCE(SUM({}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)), 0) AS BIGINT)
                  FROM conversations cv
-                 LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1")?.query_row([agent],
-                |r| r.get(0),
-            )?;
+                 LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1", db.greatest()), &[&agent], |r| r.get(0))?;
             Ok(n)
         })
         .await
@@ -2163,47 +2108,45 @@ impl Store for SqliteStore {
 
     async fn list_tags(&self) -> StoreResult<Vec<Tag>> {
         self.read(|conn| {
-            let rows = conn
-                .prepare("SELECT id, name, color FROM tags ORDER BY name")?
-                .query_map([], |r| {
-                    Ok(Tag {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        color: r.get(2)?,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
+            let db = Db::Sqlite(conn);
+            let rows = db.query("SELECT id, name, color FROM tags ORDER BY name", &[], |r| {
+                Ok(Tag {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    color: r.get(2)?,
+                })
+            })?;
             Ok(rows)
         })
         .await
     }
 
     async fn create_tag(&self, tag: NewTag) -> StoreResult<Tag> {
-        self.write(move |tx, events| create_tag_tx(tx, events, &tag.name, tag.color, true))
-            .await
+        self.write(move |tx, events| {
+            create_tag_tx(Db::Sqlite(tx), events, &tag.name, tag.color, true)
+        })
+        .await
     }
 
     async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer> {
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             load_customer(Db::Sqlite(tx), customer)?;
             let tag_id = match (tag.tag_id, tag.name) {
                 (Some(id), _) => {
-                    tx.prepare_cached("SELECT id FROM tags WHERE id = ?1")?.query_row([id], |r| {
-                        r.get::<_, i64>(0)
-                    })
-                    .optional()?
+                    db.query_opt("SELECT id FROM tags WHERE id = ?1", &[&id], |r| {
+                        r.get::<i64>(0)
+                    })?
                     .ok_or(StoreError::NotFound("tag"))?
                 }
-                (None, Some(name)) => create_tag_tx(tx, events, &name, None, false)?.id,
+                (None, Some(name)) => create_tag_tx(Db::Sqlite(tx), events, &name, None, false)?.id,
                 (None, None) => {
                     return Err(StoreError::Invalid("give a tag_id or a name".into()))
                 }
             };
-            let n = tx.prepare_cached("INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, added_at) VALUES (?1, ?2, ?3)")?.execute(params![customer, tag_id, now_ms()],
-            )?;
+            let n = db.execute("INSERT INTO customer_tags (customer_id, tag_id, added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING", &[&customer, &tag_id, &now_ms()])?;
             if n > 0 {
-                tx.prepare_cached("UPDATE customers SET version = version + 1 WHERE id = ?1")?.execute([customer],
-                )?;
+                db.execute("UPDATE customers SET version = version + 1 WHERE id = ?1", &[&customer])?;
             }
             let c = load_customer(Db::Sqlite(tx), customer)?;
             if n > 0 {
@@ -2216,15 +2159,19 @@ impl Store for SqliteStore {
 
     async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer> {
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             load_customer(Db::Sqlite(tx), customer)?;
-            let n = tx
-                .prepare_cached("DELETE FROM customer_tags WHERE customer_id = ?1 AND tag_id = ?2")?
-                .execute(params![customer, tag])?;
+            let n = db.execute(
+                "DELETE FROM customer_tags WHERE customer_id = ?1 AND tag_id = ?2",
+                &[&customer, &tag],
+            )?;
             if n == 0 {
                 return Err(StoreError::NotFound("tag on this customer"));
             }
-            tx.prepare_cached("UPDATE customers SET version = version + 1 WHERE id = ?1")?
-                .execute([customer])?;
+            db.execute(
+                "UPDATE customers SET version = version + 1 WHERE id = ?1",
+                &[&customer],
+            )?;
             let c = load_customer(Db::Sqlite(tx), customer)?;
             events.push(EventKind::CustomerUpdated {
                 customer: c.clone(),
@@ -2236,13 +2183,13 @@ impl Store for SqliteStore {
 
     async fn list_notes(&self, customer: CustomerId) -> StoreResult<Vec<Note>> {
         self.read(move |conn| {
+            let db = Db::Sqlite(conn);
             load_customer(Db::Sqlite(conn), customer)?;
-            let ids: Vec<i64> = conn
-                .prepare_cached(
-                    "SELECT id FROM notes WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
-                )?
-                .query_map([customer], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let ids: Vec<i64> = db.query(
+                "SELECT id FROM notes WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
+                &[&customer],
+                |r| r.get(0),
+            )?;
             ids.into_iter()
                 .map(|id| load_note(Db::Sqlite(conn), id))
                 .collect()
@@ -2258,10 +2205,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<Note> {
         validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             load_customer(Db::Sqlite(tx), customer)?;
             let now = now_ms();
-            tx.prepare_cached("INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)")?.execute(params![customer, author, text.trim_end(), now],
-            )?;
+            db.execute("INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)", &[&customer, &author, &text.trim_end(), &now])?;
             let note = load_note(Db::Sqlite(tx), tx.last_insert_rowid())?;
             events.push(EventKind::NoteCreated { note: note.clone() });
             Ok(note)
@@ -2273,14 +2220,17 @@ impl Store for SqliteStore {
         validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
         let by = by.clone();
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let note = load_note(Db::Sqlite(tx), id)?;
             if note.author_id != by.id && !by.is_admin() {
                 return Err(StoreError::Forbidden(
                     "only the note's author or an admin may change it".into(),
                 ));
             }
-            tx.prepare_cached("UPDATE notes SET text = ?2, updated_at = ?3 WHERE id = ?1")?
-                .execute(params![id, text.trim_end(), now_ms()])?;
+            db.execute(
+                "UPDATE notes SET text = ?2, updated_at = ?3 WHERE id = ?1",
+                &[&id, &text.trim_end(), &now_ms()],
+            )?;
             let note = load_note(Db::Sqlite(tx), id)?;
             events.push(EventKind::NoteUpdated { note: note.clone() });
             Ok(note)
@@ -2291,14 +2241,14 @@ impl Store for SqliteStore {
     async fn delete_note(&self, by: &Agent, id: NoteId) -> StoreResult<()> {
         let by = by.clone();
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let note = load_note(Db::Sqlite(tx), id)?;
             if note.author_id != by.id && !by.is_admin() {
                 return Err(StoreError::Forbidden(
                     "only the note's author or an admin may delete it".into(),
                 ));
             }
-            tx.prepare_cached("DELETE FROM notes WHERE id = ?1")?
-                .execute([id])?;
+            db.execute("DELETE FROM notes WHERE id = ?1", &[&id])?;
             events.push(EventKind::NoteDeleted {
                 note_id: id,
                 customer_id: note.customer_id,
@@ -2385,10 +2335,11 @@ impl Store for SqliteStore {
 
     async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>> {
         self.read(|conn| {
-            let ids: Vec<i64> = conn
-                .prepare("SELECT id FROM tags ORDER BY name COLLATE NOCASE")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let db = Db::Sqlite(conn);
+            let ids: Vec<i64> =
+                db.query("SELECT id FROM tags ORDER BY lower(name), name", &[], |r| {
+                    r.get(0)
+                })?;
             ids.into_iter().map(|id| tag_info(conn, id)).collect()
         })
         .await
@@ -2396,27 +2347,24 @@ impl Store for SqliteStore {
 
     async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag> {
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let current = tag_info(tx, id)?.tag;
             if let Some(name) = &patch.name {
                 let name = name.trim();
                 validate_text(name, "a tag name", 64)?;
-                let other: Option<i64> = tx
-                    .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
-                    .query_row([name], |r| r.get(0))
-                    .optional()?;
+                let other: Option<i64> =
+                    db.value("SELECT id FROM tags WHERE name = ?1", &[&name])?;
                 if other.is_some_and(|o| o != id) {
                     return Err(StoreError::Conflict(format!(
                         "a tag named {name:?} already exists; merge into it instead"
                     )));
                 }
-                tx.prepare_cached("UPDATE tags SET name = ?2 WHERE id = ?1")?
-                    .execute(params![id, name])?;
+                db.execute("UPDATE tags SET name = ?2 WHERE id = ?1", &[&id, &name])?;
             }
             if let Some(color) = &patch.color {
                 let color = color.trim();
                 validate_text(color, "a tag colour", 32)?;
-                tx.prepare_cached("UPDATE tags SET color = ?2 WHERE id = ?1")?
-                    .execute(params![id, color])?;
+                db.execute("UPDATE tags SET color = ?2 WHERE id = ?1", &[&id, &color])?;
             }
             let tag = tag_info(tx, id)?.tag;
             if tag != current {
@@ -2430,12 +2378,11 @@ impl Store for SqliteStore {
 
     async fn delete_tag(&self, id: TagId) -> StoreResult<i64> {
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let info = tag_info(tx, id)?;
             touch_tagged(tx, id)?;
-            tx.prepare_cached("DELETE FROM customer_tags WHERE tag_id = ?1")?
-                .execute([id])?;
-            tx.prepare_cached("DELETE FROM tags WHERE id = ?1")?
-                .execute([id])?;
+            db.execute("DELETE FROM customer_tags WHERE tag_id = ?1", &[&id])?;
+            db.execute("DELETE FROM tags WHERE id = ?1", &[&id])?;
             events.push(EventKind::TagDeleted { tag_id: id });
             Ok(info.customers)
         })
@@ -2449,18 +2396,18 @@ impl Store for SqliteStore {
             ));
         }
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             tag_info(tx, from)?;
             let target = tag_info(tx, into)?.tag;
             touch_tagged(tx, from)?;
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO customer_tags (customer_id, tag_id, added_at)
-                 SELECT customer_id, ?2, added_at FROM customer_tags WHERE tag_id = ?1",
-            )?
-            .execute(params![from, into])?;
-            tx.prepare_cached("DELETE FROM customer_tags WHERE tag_id = ?1")?
-                .execute([from])?;
-            tx.prepare_cached("DELETE FROM tags WHERE id = ?1")?
-                .execute([from])?;
+            db.execute(
+                "INSERT INTO customer_tags (customer_id, tag_id, added_at)
+                 SELECT customer_id, ?2, added_at FROM customer_tags WHERE tag_id = ?1
+                 ON CONFLICT DO NOTHING",
+                &[&from, &into],
+            )?;
+            db.execute("DELETE FROM customer_tags WHERE tag_id = ?1", &[&from])?;
+            db.execute("DELETE FROM tags WHERE id = ?1", &[&from])?;
             events.push(EventKind::TagsMerged { from, into: target });
             tag_info(tx, into)
         })
@@ -2469,14 +2416,14 @@ impl Store for SqliteStore {
 
     async fn list_scheduled(&self, conversation: ConversationId) -> StoreResult<Vec<Scheduled>> {
         self.read(move |conn| {
+            let db = Db::Sqlite(conn);
             load_conversation(Db::Sqlite(conn), conversation)?;
-            let ids: Vec<i64> = conn
-                .prepare_cached(
-                    "SELECT id FROM scheduled_messages WHERE conversation_id = ?1
+            let ids: Vec<i64> = db.query(
+                "SELECT id FROM scheduled_messages WHERE conversation_id = ?1
                      ORDER BY status != 'pending', send_at, id",
-                )?
-                .query_map([conversation], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+                &[&conversation],
+                |r| r.get(0),
+            )?;
             ids.into_iter()
                 .map(|id| load_scheduled(Db::Sqlite(conn), id))
                 .collect()
@@ -2493,18 +2440,11 @@ impl Store for SqliteStore {
     ) -> StoreResult<Scheduled> {
         check_schedule(&new.name, &new.text, new.send_at, now)?;
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             load_conversation(Db::Sqlite(tx), conversation)?;
             let now_ms = now.timestamp_millis();
-            tx.prepare_cached("INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(params![
-                    conversation,
-                    new.name.trim(),
-                    new.text.trim_end(),
-                    new.send_at.timestamp_millis(),
-                    by,
-                    now_ms
-                ],
-            )?;
+            db.execute("INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)", &[&conversation, &new.name.trim(), &new.text.trim_end(), &new.send_at.timestamp_millis(), &by, &now_ms])?;
             let s = load_scheduled(Db::Sqlite(tx), tx.last_insert_rowid())?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
@@ -2521,6 +2461,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Scheduled> {
         let by = by.clone();
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let current = load_scheduled(Db::Sqlite(tx), id)?;
             author_or_admin(&current, &by)?;
             pending_only(&current)?;
@@ -2528,8 +2469,7 @@ impl Store for SqliteStore {
             let text = patch.text.unwrap_or(current.text);
             let send_at = patch.send_at.unwrap_or(current.send_at);
             check_schedule(&name, &text, send_at, now)?;
-            tx.prepare_cached("UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5, updated_by = ?6 WHERE id = ?1")?.execute(params![id, name.trim(), text.trim_end(), send_at.timestamp_millis(), now.timestamp_millis(), by.id],
-            )?;
+            db.execute("UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5, updated_by = ?6 WHERE id = ?1", &[&id, &name.trim(), &text.trim_end(), &send_at.timestamp_millis(), &now.timestamp_millis(), &by.id])?;
             let s = load_scheduled(Db::Sqlite(tx), id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
@@ -2540,14 +2480,12 @@ impl Store for SqliteStore {
     async fn cancel_scheduled(&self, by: &Agent, id: ScheduledId) -> StoreResult<Scheduled> {
         let by = by.clone();
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let current = load_scheduled(Db::Sqlite(tx), id)?;
             author_or_admin(&current, &by)?;
             pending_only(&current)?;
-            tx.prepare_cached(
-                "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2, updated_by = ?3
-                 WHERE id = ?1",
-            )?
-            .execute(params![id, now_ms(), by.id])?;
+            db.execute("UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2, updated_by = ?3
+                 WHERE id = ?1", &[&id, &now_ms(), &by.id])?;
             let s = load_scheduled(Db::Sqlite(tx), id)?;
             events.push(EventKind::ScheduledChanged {
                 scheduled: s.clone(),
@@ -2559,13 +2497,9 @@ impl Store for SqliteStore {
 
     async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>> {
         self.write(move |tx, events| {
-            let due: Vec<i64> = tx
-                .prepare_cached(
-                    "SELECT id FROM scheduled_messages WHERE status = 'pending' AND send_at <= ?1
-                     ORDER BY send_at, id LIMIT 500",
-                )?
-                .query_map([now.timestamp_millis()], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+let db = Db::Sqlite(tx);
+            let due: Vec<i64> = db.query("SELECT id FROM scheduled_messages WHERE status = 'pending' AND send_at <= ?1
+                     ORDER BY send_at, id LIMIT 500", &[&now.timestamp_millis()], |r| r.get(0))?;
             let mut sent = Vec::new();
             for id in due {
                 let s = load_scheduled(Db::Sqlite(tx), id)?;
@@ -2583,10 +2517,8 @@ impl Store for SqliteStore {
                     None,
                     now.timestamp_millis(),
                 )?;
-                tx.prepare_cached("UPDATE messages SET scheduled_id = ?2 WHERE id = ?1")?.execute(params![message.id, id],
-                )?;
-                tx.prepare_cached("UPDATE scheduled_messages SET status = 'sent', sent_message_id = ?2, updated_at = ?3 WHERE id = ?1")?.execute(params![id, message.id, now.timestamp_millis()],
-                )?;
+                db.execute("UPDATE messages SET scheduled_id = ?2 WHERE id = ?1", &[&message.id, &id])?;
+                db.execute("UPDATE scheduled_messages SET status = 'sent', sent_message_id = ?2, updated_at = ?3 WHERE id = ?1", &[&id, &message.id, &now.timestamp_millis()])?;
                 events.push(EventKind::MessageCreated {
                     conversation: load_conversation(Db::Sqlite(tx), s.conversation_id)?,
                     message: load_message(Db::Sqlite(tx), message.id)?,
@@ -2624,19 +2556,10 @@ impl Store for SqliteStore {
             ));
         }
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let tag = tag_info(tx, new.tag_id)?.tag;
-            tx.prepare_cached("INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled')")?.execute(params![
-                    tag.id,
-                    tag.name,
-                    tag.color,
-                    channels_to_db(&new.channels),
-                    new.text.trim_end(),
-                    send_at.timestamp_millis(),
-                    by,
-                    now.timestamp_millis()
-                ],
-            )?;
+            db.execute("INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled')", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()])?;
             let b = load_broadcast(tx, tx.last_insert_rowid())?;
             events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
             Ok(b)
@@ -2646,10 +2569,12 @@ impl Store for SqliteStore {
 
     async fn list_broadcasts(&self) -> StoreResult<Vec<Broadcast>> {
         self.read(|conn| {
-            let ids: Vec<i64> = conn
-                .prepare("SELECT id FROM broadcasts ORDER BY created_at DESC, id DESC LIMIT 200")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let db = Db::Sqlite(conn);
+            let ids: Vec<i64> = db.query(
+                "SELECT id FROM broadcasts ORDER BY created_at DESC, id DESC LIMIT 200",
+                &[],
+                |r| r.get(0),
+            )?;
             ids.into_iter().map(|id| load_broadcast(conn, id)).collect()
         })
         .await
@@ -2661,16 +2586,17 @@ impl Store for SqliteStore {
 
     async fn cancel_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
         self.write(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let b = load_broadcast(tx, id)?;
             if matches!(b.status, BroadcastStatus::Done | BroadcastStatus::Cancelled) {
                 return Err(StoreError::Conflict(
                     "this broadcast has already finished".into(),
                 ));
             }
-            tx.prepare_cached(
+            db.execute(
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
-            )?
-            .execute(params![id, now_ms()])?;
+                &[&id, &now_ms()],
+            )?;
             let b = load_broadcast(tx, id)?;
             events.push(EventKind::BroadcastChanged {
                 broadcast: b.clone(),
@@ -2682,32 +2608,23 @@ impl Store for SqliteStore {
 
     async fn run_broadcasts(&self, now: DateTime<Utc>, batch: u32) -> StoreResult<usize> {
         self.write(move |tx, events| {
+let db = Db::Sqlite(tx);
             let now_ms = now.timestamp_millis();
             // Start what is due: its recipients are fixed now.
-            let due: Vec<i64> = tx
-                .prepare_cached("SELECT id FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?1 ORDER BY send_at, id")?
-                .query_map([now_ms], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let due: Vec<i64> = db.query("SELECT id FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?1 ORDER BY send_at, id", &[&now_ms], |r| r.get(0))?;
             for id in due {
                 let b = load_broadcast(tx, id)?;
                 let who = audience(tx, b.tag.id, &b.channels)?;
                 for conv in &who {
-                    tx.prepare_cached("INSERT OR IGNORE INTO broadcast_recipients (broadcast_id, conversation_id) VALUES (?1, ?2)")?.execute(params![id, conv],
-                    )?;
+                    db.execute("INSERT INTO broadcast_recipients (broadcast_id, conversation_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, conv])?;
                 }
-                tx.prepare_cached("UPDATE broadcasts SET status = 'running', total = ?2 WHERE id = ?1")?.execute(params![id, who.len() as i64],
-                )?;
+                db.execute("UPDATE broadcasts SET status = 'running', total = ?2 WHERE id = ?1", &[&id, &(who.len() as i64)])?;
             }
             // Send a batch.
-            let pending: Vec<(i64, i64)> = tx
-                .prepare_cached(
-                    "SELECT r.broadcast_id, r.conversation_id FROM broadcast_recipients r
+            let pending: Vec<(i64, i64)> = db.query("SELECT r.broadcast_id, r.conversation_id FROM broadcast_recipients r
                      JOIN broadcasts b ON b.id = r.broadcast_id
                      WHERE b.status = 'running' AND r.status = 'pending'
-                     ORDER BY r.broadcast_id, r.conversation_id LIMIT ?1",
-                )?
-                .query_map([i64::from(batch)], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
+                     ORDER BY r.broadcast_id, r.conversation_id LIMIT ?1", &[&(i64::from(batch))], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let mut touched = std::collections::BTreeSet::new();
             let mut sent = 0;
             for (bid, conv_id) in pending {
@@ -2728,29 +2645,21 @@ impl Store for SqliteStore {
                 match outcome {
                     Ok(mid) => {
                         sent += 1;
-                        tx.prepare_cached("UPDATE broadcast_recipients SET status = 'sent', message_id = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2")?.execute(params![bid, conv_id, mid],
-                        )?;
-                        tx.prepare_cached("UPDATE broadcasts SET sent = sent + 1 WHERE id = ?1")?.execute([bid])?;
+                        db.execute("UPDATE broadcast_recipients SET status = 'sent', message_id = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2", &[&bid, &conv_id, &mid])?;
+                        db.execute("UPDATE broadcasts SET sent = sent + 1 WHERE id = ?1", &[&bid])?;
                     }
                     Err(e) => {
-                        tx.prepare_cached("UPDATE broadcast_recipients SET status = 'failed', error = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2")?.execute(params![bid, conv_id, e.to_string()],
-                        )?;
-                        tx.prepare_cached("UPDATE broadcasts SET failed = failed + 1 WHERE id = ?1")?.execute([bid])?;
+                        db.execute("UPDATE broadcast_recipients SET status = 'failed', error = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2", &[&bid, &conv_id, &e.to_string()])?;
+                        db.execute("UPDATE broadcasts SET failed = failed + 1 WHERE id = ?1", &[&bid])?;
                     }
                 }
             }
             // Finish what has no one left to send to.
-            let running: Vec<i64> = tx
-                .prepare_cached("SELECT id FROM broadcasts WHERE status = 'running'")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let running: Vec<i64> = db.query("SELECT id FROM broadcasts WHERE status = 'running'", &[], |r| r.get(0))?;
             for id in running {
-                let left: i64 = tx.prepare_cached("SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ?1 AND status = 'pending'")?.query_row([id],
-                    |r| r.get(0),
-                )?;
+                let left: i64 = db.query_one("row", "SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ?1 AND status = 'pending'", &[&id], |r| r.get(0))?;
                 if left == 0 {
-                    tx.prepare_cached("UPDATE broadcasts SET status = 'done', finished_at = ?2 WHERE id = ?1")?.execute(params![id, now_ms],
-                    )?;
+                    db.execute("UPDATE broadcasts SET status = 'done', finished_at = ?2 WHERE id = ?1", &[&id, &now_ms])?;
                     touched.insert(id);
                 }
             }
@@ -2766,25 +2675,31 @@ impl Store for SqliteStore {
 
     async fn all_customers(&self) -> StoreResult<Vec<Customer>> {
         self.read(|conn| {
+let db = Db::Sqlite(conn);
             let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
-            let mut stmt = conn.prepare(
+            for (c, t) in db.query(
                 "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tags ct
                  JOIN tags t ON t.id = ct.tag_id ORDER BY t.name",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, Tag { id: r.get(1)?, name: r.get(2)?, color: r.get(3)? }))
-            })?;
-            for row in rows {
-                let (c, t) = row?;
+                &[],
+                |r| {
+                    Ok((
+                        r.get::<i64>(0)?,
+                        Tag {
+                            id: r.get(1)?,
+                            name: r.get(2)?,
+                            color: r.get(3)?,
+                        },
+                    ))
+                },
+            )? {
                 tags.entry(c).or_default().push(t);
             }
-            let mut stmt = conn.prepare(
+            let mut out = db.query(
                 "SELECT c.id, c.name, a.kind, c.channel_account_id, c.channel_user_id, c.first_seen,
                         c.last_seen, c.email, c.phone, c.gender, c.age, c.language, c.custom_fields, c.version
                  FROM customers c JOIN channel_accounts a ON a.id = c.channel_account_id ORDER BY c.id",
-            )?;
-            let out = stmt
-                .query_map([], |r| {
+                &[],
+                |r| {
                     let kind: String = r.get(2)?;
                     let custom: String = r.get(12)?;
                     Ok(Customer {
@@ -2798,20 +2713,17 @@ impl Store for SqliteStore {
                         email: r.get(7)?,
                         phone: r.get(8)?,
                         gender: r.get(9)?,
-                        age: r.get::<_, Option<i64>>(10)?.map(|a| a.clamp(0, 150) as u32),
+                        age: r.get::<Option<i64>>(10)?.map(|a| a.clamp(0, 150) as u32),
                         language: r.get(11)?,
                         custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
                         tags: Vec::new(),
                         version: r.get(13)?,
                     })
-                })?
-                .map(|c| {
-                    c.map(|mut c| {
-                        c.tags = tags.remove(&c.id).unwrap_or_default();
-                        c
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                },
+            )?;
+            for c in &mut out {
+                c.tags = tags.remove(&c.id).unwrap_or_default();
+            }
             Ok(out)
         })
         .await
@@ -2823,6 +2735,7 @@ impl Store for SqliteStore {
         report: CustomerImportReport,
     ) -> StoreResult<CustomerImportReport> {
         self.write_or_roll_back(move |tx, events| {
+            let db = Db::Sqlite(tx);
             let mut report = report;
             let now = now_ms();
             let mut accounts: HashMap<ChannelKind, i64> = HashMap::new();
@@ -2830,24 +2743,22 @@ impl Store for SqliteStore {
             // Accounts per channel kind, so each lookup uses the
             // (account, user id) index instead of scanning customers.
             let mut by_kind: HashMap<ChannelKind, Vec<i64>> = HashMap::new();
-            for a in tx
-                .prepare("SELECT id, kind FROM channel_accounts ORDER BY id")?
-                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-            {
-                let (id, kind) = a?;
+            for (id, kind) in db.query(
+                "SELECT id, kind FROM channel_accounts ORDER BY id",
+                &[],
+                |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+            )? {
                 if let Ok(k) = kind.parse() {
                     by_kind.entry(k).or_default().push(id);
                 }
             }
-            let mut find = tx.prepare_cached(
-                "SELECT id FROM customers WHERE channel_account_id = ?1 AND channel_user_id = ?2",
-            )?;
             for row in rows {
                 let mut existing: Option<i64> = None;
                 for account in by_kind.get(&row.channel).map(std::vec::Vec::as_slice).unwrap_or(&[]) {
-                    existing = find
-                        .query_row(params![account, row.channel_user_id], |r| r.get(0))
-                        .optional()?;
+                    existing = db.value(
+                        "SELECT id FROM customers WHERE channel_account_id = ?1 AND channel_user_id = ?2",
+                        &[account, &row.channel_user_id],
+                    )?;
                     if existing.is_some() {
                         break;
                     }
@@ -2872,11 +2783,10 @@ impl Store for SqliteStore {
                             .clone()
                             .filter(|n| !n.is_empty())
                             .unwrap_or_else(|| row.channel_user_id.clone());
-                        tx.prepare_cached("INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
-                             VALUES (?1, ?2, ?3, ?4, ?4)")?.execute(params![account, row.channel_user_id, name, now],
-                        )?;
+                        let id: i64 = db.query_one("customer", "INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
+                             VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&account, &row.channel_user_id, &name, &now], |r| r.get(0))?;
                         report.created += 1;
-                        tx.last_insert_rowid()
+                        id
                     }
                 };
                 let before = load_customer(Db::Sqlite(tx), id)?;
@@ -2915,9 +2825,8 @@ impl Store for SqliteStore {
                 if fields_changed {
                     let custom = serde_json::to_string(&c.custom_fields)
                         .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    tx.prepare_cached("UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
-                             language = ?7, custom_fields = ?8, version = version + 1 WHERE id = ?1")?.execute(params![id, c.name, c.email, c.phone, c.gender, c.age, c.language, custom],
-                    )?;
+                    db.execute("UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
+                             language = ?7, custom_fields = ?8, version = version + 1 WHERE id = ?1", &[&id, &c.name, &c.email, &c.phone, &c.gender, &c.age.map(i64::from), &c.language, &custom])?;
                 }
                 let mut tags_changed = false;
                 if let Some(names) = row.tags {
@@ -2927,7 +2836,7 @@ impl Store for SqliteStore {
                         let tid = match tag_ids.get(&key) {
                             Some(t) => *t,
                             None => {
-                                let t = create_tag_tx(tx, events, &name, None, false)?.id;
+                                let t = create_tag_tx(Db::Sqlite(tx), events, &name, None, false)?.id;
                                 tag_ids.insert(key, t);
                                 t
                             }
@@ -2940,13 +2849,12 @@ impl Store for SqliteStore {
                     have.sort_unstable();
                     if want != have {
                         tags_changed = true;
-                        tx.prepare_cached("DELETE FROM customer_tags WHERE customer_id = ?1")?.execute([id])?;
+                        db.execute("DELETE FROM customer_tags WHERE customer_id = ?1", &[&id])?;
                         for t in want {
-                            tx.prepare_cached("INSERT INTO customer_tags (customer_id, tag_id, added_at) VALUES (?1, ?2, ?3)")?.execute(params![id, t, now],
-                            )?;
+                            db.execute("INSERT INTO customer_tags (customer_id, tag_id, added_at) VALUES (?1, ?2, ?3)", &[&id, &t, &now])?;
                         }
                         if !fields_changed {
-                            tx.prepare_cached("UPDATE customers SET version = version + 1 WHERE id = ?1")?.execute([id])?;
+                            db.execute("UPDATE customers SET version = version + 1 WHERE id = ?1", &[&id])?;
                         }
                     }
                 }
@@ -2958,7 +2866,6 @@ impl Store for SqliteStore {
                     }
                 }
             }
-            drop(find);
             let commit = !report.dry_run && report.errors.is_empty();
             report.applied = commit;
             if commit && report.created + report.updated > 0 {
@@ -3000,24 +2907,24 @@ impl Store for SqliteStore {
 
     async fn prune_events(&self, keep: u64) -> StoreResult<u64> {
         self.write(move |tx, _| {
-            let max: Option<i64> = tx
-                .prepare_cached("SELECT MAX(seq) FROM events")?
-                .query_row([], |r| r.get(0))?;
+            let db = Db::Sqlite(tx);
+            let max: Option<i64> =
+                db.query_one("row", "SELECT MAX(seq) FROM events", &[], |r| r.get(0))?;
             let Some(max) = max else { return Ok(0) };
             let cutoff = max - keep.min(i64::MAX as u64) as i64;
-            let n = tx
-                .prepare_cached("DELETE FROM events WHERE seq <= ?1")?
-                .execute([cutoff])?;
-            Ok(n as u64)
+            let n = db.execute("DELETE FROM events WHERE seq <= ?1", &[&cutoff])?;
+            Ok(n)
         })
         .await
     }
 
     async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)> {
         self.read(|conn| {
-            let (max, min): (Option<i64>, Option<i64>) = conn
-                .prepare_cached("SELECT MAX(seq), MIN(seq) FROM events")?
-                .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let db = Db::Sqlite(conn);
+            let (max, min): (Option<i64>, Option<i64>) =
+                db.query_one("row", "SELECT MAX(seq), MIN(seq) FROM events", &[], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
             Ok((max.unwrap_or(0), min.unwrap_or(0)))
         })
         .await
@@ -3029,7 +2936,7 @@ const TAG_COLOURS: [&str; 8] = [
 ];
 
 fn create_tag_tx(
-    tx: &Transaction,
+    db: Db,
     events: &mut Vec<EventKind>,
     name: &str,
     color: Option<String>,
@@ -3037,16 +2944,17 @@ fn create_tag_tx(
 ) -> StoreResult<Tag> {
     let name = name.trim();
     validate_text(name, "a tag name", 64)?;
-    let existing: Option<Tag> = tx
-        .prepare_cached("SELECT id, name, color FROM tags WHERE name = ?1")?
-        .query_row([name], |r| {
+    let existing: Option<Tag> = db.query_opt(
+        "SELECT id, name, color FROM tags WHERE name = ?1",
+        &[&name],
+        |r| {
             Ok(Tag {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 color: r.get(2)?,
             })
-        })
-        .optional()?;
+        },
+    )?;
     if let Some(tag) = existing {
         if must_be_new {
             return Err(StoreError::Conflict(format!(
@@ -3056,9 +2964,7 @@ fn create_tag_tx(
         }
         return Ok(tag);
     }
-    let count: i64 = tx
-        .prepare_cached("SELECT COUNT(*) FROM tags")?
-        .query_row([], |r| r.get(0))?;
+    let count: i64 = db.query_one("row", "SELECT COUNT(*) FROM tags", &[], |r| r.get(0))?;
     let color = color
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())
@@ -3068,10 +2974,14 @@ fn create_tag_tx(
             "a tag colour is at most 32 characters".into(),
         ));
     }
-    tx.prepare_cached("INSERT INTO tags (name, color, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![name, color, now_ms()])?;
+    let id: TagId = db.query_one(
+        "tag",
+        "INSERT INTO tags (name, color, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+        &[&name, &color, &now_ms()],
+        |r| r.get(0),
+    )?;
     let tag = Tag {
-        id: tx.last_insert_rowid(),
+        id,
         name: name.to_string(),
         color,
     };

@@ -790,9 +790,8 @@ let db = Db::Sqlite(tx);
                     new.login.trim()
                 )));
             }
-            db.execute("INSERT INTO agents (name, login, role, password_hash, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)", &[&new.name.trim(), &new.login.trim(), &new.role.as_str(), &new.password_hash, &now_ms()])?;
-            let id = tx.last_insert_rowid();
+            let id: i64 = db.query_one("row", "INSERT INTO agents (name, login, role, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", &[&new.name.trim(), &new.login.trim(), &new.role.as_str(), &new.password_hash, &now_ms()], |r| r.get(0))?;
             for team in &new.teams {
                 let team_id = ensure_team(Db::Sqlite(tx), team)?;
                 db.execute("INSERT INTO agent_teams (agent_id, team_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, &team_id])?;
@@ -980,12 +979,13 @@ let db = Db::Sqlite(tx);
         let keys = self.inner.keys.clone();
         self.write(move |tx, _| {
             let db = Db::Sqlite(tx);
-            db.execute(
+            let id: i64 = db.query_one(
+                "row",
                 "INSERT INTO channel_accounts (kind, name, is_api, credentials, created_at)
-                 VALUES (?1, ?2, 0, NULL, ?3)",
+                 VALUES (?1, ?2, 0, NULL, ?3) RETURNING id",
                 &[&kind.as_str(), &name, &now_ms()],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             // Sealed bound to its account's id, so known only now.
             let creds = channels::seal(&keys, id, &new.credentials)?;
             db.execute(
@@ -1285,9 +1285,8 @@ let db = Db::Sqlite(tx);
                     id
                 }
                 None => {
-                    db.execute("INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
-                         VALUES (?1, ?2, ?3, ?4, ?4)", &[&account, &msg.channel_user_id, &name, &at])?;
-                    let id = tx.last_insert_rowid();
+                    let id: i64 = db.query_one("row", "INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&account, &msg.channel_user_id, &name, &at], |r| r.get(0))?;
                     events.push(EventKind::CustomerCreated {
                         customer: load_customer(Db::Sqlite(tx), id)?,
                     });
@@ -1299,9 +1298,8 @@ let db = Db::Sqlite(tx);
                 Some(id) => id,
                 None => {
                     // Every new conversation starts with the bot.
-                    db.execute("INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
-                         VALUES (?1, ?2, 1, ?3, ?3)", &[&customer_id, &account, &at])?;
-                    let id = tx.last_insert_rowid();
+                    let id: i64 = db.query_one("row", "INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
+                         VALUES (?1, ?2, 1, ?3, ?3) RETURNING id", &[&customer_id, &account, &at], |r| r.get(0))?;
                     events.push(EventKind::ConversationCreated {
                         conversation: load_conversation(Db::Sqlite(tx), id)?,
                     });
@@ -1458,9 +1456,10 @@ let db = Db::Sqlite(tx);
     async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment> {
         self.write(move |tx, _| {
             let db = Db::Sqlite(tx);
-            db.execute(
+            let new_id: i64 = db.query_one(
+                "row",
                 "INSERT INTO attachments (sha256, name, mime, kind, size, uploaded_by, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 &[
                     &new.sha256,
                     &new.name,
@@ -1470,9 +1469,9 @@ let db = Db::Sqlite(tx);
                     &new.uploaded_by,
                     &now_ms(),
                 ],
+                |r| r.get(0),
             )?;
-            load_attachment(Db::Sqlite(tx), tx.last_insert_rowid())?
-                .ok_or(StoreError::NotFound("attachment"))
+            load_attachment(Db::Sqlite(tx), new_id)?.ok_or(StoreError::NotFound("attachment"))
         })
         .await
     }
@@ -2208,8 +2207,8 @@ let db = Db::Sqlite(tx);
 let db = Db::Sqlite(tx);
             load_customer(Db::Sqlite(tx), customer)?;
             let now = now_ms();
-            db.execute("INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)", &[&customer, &author, &text.trim_end(), &now])?;
-            let note = load_note(Db::Sqlite(tx), tx.last_insert_rowid())?;
+            let new_id: i64 = db.query_one("row", "INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&customer, &author, &text.trim_end(), &now], |r| r.get(0))?;
+            let note = load_note(Db::Sqlite(tx), new_id)?;
             events.push(EventKind::NoteCreated { note: note.clone() });
             Ok(note)
         })
@@ -2443,9 +2442,9 @@ let db = Db::Sqlite(tx);
 let db = Db::Sqlite(tx);
             load_conversation(Db::Sqlite(tx), conversation)?;
             let now_ms = now.timestamp_millis();
-            db.execute("INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)", &[&conversation, &new.name.trim(), &new.text.trim_end(), &new.send_at.timestamp_millis(), &by, &now_ms])?;
-            let s = load_scheduled(Db::Sqlite(tx), tx.last_insert_rowid())?;
+            let new_id: i64 = db.query_one("row", "INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id", &[&conversation, &new.name.trim(), &new.text.trim_end(), &new.send_at.timestamp_millis(), &by, &now_ms], |r| r.get(0))?;
+            let s = load_scheduled(Db::Sqlite(tx), new_id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
         })
@@ -2558,9 +2557,9 @@ let db = Db::Sqlite(tx);
         self.write(move |tx, events| {
 let db = Db::Sqlite(tx);
             let tag = tag_info(tx, new.tag_id)?.tag;
-            db.execute("INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled')", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()])?;
-            let b = load_broadcast(tx, tx.last_insert_rowid())?;
+            let new_id: i64 = db.query_one("row", "INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled') RETURNING id", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()], |r| r.get(0))?;
+            let b = load_broadcast(tx, new_id)?;
             events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
             Ok(b)
         })

@@ -50,6 +50,63 @@ impl Param for &[u8] {}
 impl Param for &String {}
 impl Param for Option<&String> {}
 
+/// A parameter chosen at run time (a query built from filters): an
+/// integer or a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Value::Int(v) => v.to_sql(),
+            Value::Text(v) => v.to_sql(),
+        }
+    }
+}
+
+impl ::postgres::types::ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &::postgres::types::Type,
+        out: &mut ::postgres::types::private::BytesMut,
+    ) -> Result<::postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Text(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &::postgres::types::Type) -> bool {
+        <i64 as ::postgres::types::ToSql>::accepts(ty)
+            || <String as ::postgres::types::ToSql>::accepts(ty)
+    }
+
+    ::postgres::types::to_sql_checked!();
+}
+
+impl Param for Value {}
+
 /// A connection or transaction on either backend.
 #[derive(Clone, Copy)]
 pub enum Db<'a> {
@@ -105,6 +162,15 @@ impl Db<'_> {
         match self {
             Db::Sqlite(_) => "MAX",
             Db::Postgres(_) => "GREATEST",
+        }
+    }
+
+    /// Where a text is found in another, from 1, or 0: `instr(hay, needle)`
+    /// on SQLite, `strpos(hay, needle)` on PostgreSQL.
+    pub fn instr(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "instr",
+            Db::Postgres(_) => "strpos",
         }
     }
 

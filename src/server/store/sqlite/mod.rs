@@ -21,7 +21,7 @@ use super::data::scheduled::load_scheduled;
 use super::data::{bot, delivery, macros, now_ms, sessions, standard, to_dt, triage};
 use super::migrations::MIGRATIONS;
 use super::secrets;
-use super::sql::Db;
+use super::sql::{Db, Param, Value};
 use super::*;
 use crate::protocol::validate;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -686,10 +686,9 @@ fn pending_only(s: &Scheduled) -> StoreResult<()> {
     }
 }
 
-fn tag_info(conn: &Connection, id: TagId) -> StoreResult<TagInfo> {
-    conn.prepare_cached("SELECT t.id, t.name, t.color, (SELECT COUNT(*) FROM customer_tags ct WHERE ct.tag_id = t.id)
-         FROM tags t WHERE t.id = ?1")?.query_row([id],
-        |r| {
+fn tag_info(db: Db, id: TagId) -> StoreResult<TagInfo> {
+    db.query_opt("SELECT t.id, t.name, t.color, (SELECT COUNT(*) FROM customer_tags ct WHERE ct.tag_id = t.id)
+         FROM tags t WHERE t.id = ?1", &[&id], |r| {
             Ok(TagInfo {
                 tag: Tag {
                     id: r.get(0)?,
@@ -698,29 +697,26 @@ fn tag_info(conn: &Connection, id: TagId) -> StoreResult<TagInfo> {
                 },
                 customers: r.get(3)?,
             })
-        },
-    )
-    .optional()?
+        })?
     .ok_or(StoreError::NotFound("tag"))
 }
 
 /// Bumps the version of every customer carrying a tag (their tags changed).
-fn touch_tagged(tx: &Transaction, tag: TagId) -> StoreResult<()> {
-    tx.prepare_cached(
+fn touch_tagged(db: Db, tag: TagId) -> StoreResult<()> {
+    db.execute(
         "UPDATE customers SET version = version + 1
          WHERE id IN (SELECT customer_id FROM customer_tags WHERE tag_id = ?1)",
-    )?
-    .execute([tag])?;
+        &[&tag],
+    )?;
     Ok(())
 }
 
 // ---- broadcasts --------------------------------------------------------------
 
-fn load_broadcast(conn: &Connection, id: BroadcastId) -> StoreResult<Broadcast> {
-    conn.prepare_cached("SELECT b.id, b.tag_id, b.tag_name, b.tag_color, b.channels, b.text, b.send_at, b.created_by,
+fn load_broadcast(db: Db, id: BroadcastId) -> StoreResult<Broadcast> {
+    db.query_opt("SELECT b.id, b.tag_id, b.tag_name, b.tag_color, b.channels, b.text, b.send_at, b.created_by,
                 a.name, b.created_at, b.status, b.total, b.sent, b.failed, b.finished_at
-         FROM broadcasts b JOIN agents a ON a.id = b.created_by WHERE b.id = ?1")?.query_row([id],
-        |r| {
+         FROM broadcasts b JOIN agents a ON a.id = b.created_by WHERE b.id = ?1", &[&id], |r| {
             let channels: String = r.get(4)?;
             let status: String = r.get(10)?;
             Ok(Broadcast {
@@ -747,32 +743,28 @@ fn load_broadcast(conn: &Connection, id: BroadcastId) -> StoreResult<Broadcast> 
                 total: r.get(11)?,
                 sent: r.get(12)?,
                 failed: r.get(13)?,
-                finished_at: r.get::<_, Option<i64>>(14)?.map(to_dt),
+                finished_at: r.get::<Option<i64>>(14)?.map(to_dt),
             })
-        },
-    )
-    .optional()?
+        })?
     .ok_or(StoreError::NotFound("broadcast"))
 }
 
 /// The conversations a broadcast reaches: customers with the tag, on the
 /// chosen channels (all when none).
-fn audience(
-    conn: &Connection,
-    tag: TagId,
-    channels: &[ChannelKind],
-) -> StoreResult<Vec<ConversationId>> {
+fn audience(db: Db, tag: TagId, channels: &[ChannelKind]) -> StoreResult<Vec<ConversationId>> {
     let kinds = channels_to_db(channels);
-    let ids = conn
-        .prepare_cached(
+    let ids = db.query(
+        &format!(
             "SELECT cv.id FROM conversations cv
              JOIN customer_tags ct ON ct.customer_id = cv.customer_id AND ct.tag_id = ?1
              JOIN channel_accounts a ON a.id = cv.channel_account_id
-             WHERE ?2 = '' OR instr(',' || ?2 || ',', ',' || a.kind || ',') > 0
+             WHERE ?2 = '' OR {}(',' || ?2 || ',', ',' || a.kind || ',') > 0
              ORDER BY cv.id",
-        )?
-        .query_map(params![tag, kinds], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+            db.instr()
+        ),
+        &[&tag, &kinds],
+        |r| r.get(0),
+    )?;
     Ok(ids)
 }
 
@@ -1141,12 +1133,15 @@ let db = Db::Sqlite(tx);
         self.read(move |conn| {
             let db = Db::Sqlite(conn);
             let ids: Vec<CustomerId> = db.query(
-                "SELECT id FROM customers
-                     WHERE instr(lower(name), ?1) > 0
-                        OR instr(lower(COALESCE(email, '')), ?1) > 0
-                        OR instr(COALESCE(phone, ''), ?1) > 0
-                        OR instr(lower(channel_user_id), ?1) > 0
+                &format!(
+                    "SELECT id FROM customers
+                     WHERE {instr}(lower(name), ?1) > 0
+                        OR {instr}(lower(COALESCE(email, '')), ?1) > 0
+                        OR {instr}(COALESCE(phone, ''), ?1) > 0
+                        OR {instr}(lower(channel_user_id), ?1) > 0
                      ORDER BY last_seen DESC, id DESC LIMIT ?2",
+                    instr = db.instr()
+                ),
                 &[&q, &i64::from(limit)],
                 |r| r.get(0),
             )?;
@@ -1572,8 +1567,8 @@ let db = Db::Sqlite(conn);
                  JOIN channel_accounts a ON a.id = cv.channel_account_id
                  JOIN customers cu ON cu.id = cv.customer_id WHERE 1 = 1",
             );
-            let mut args: Vec<rusqlite::types::Value> = Vec::new();
-            let arg = |v: rusqlite::types::Value, args: &mut Vec<rusqlite::types::Value>| {
+            let mut args: Vec<Value> = Vec::new();
+            let arg = |v: Value, args: &mut Vec<Value>| {
                 args.push(v);
                 format!("?{}", args.len())
             };
@@ -1672,10 +1667,9 @@ let db = Db::Sqlite(conn);
             let pl = arg(i64::from(limit + 1).into(), &mut args);
             let po = arg(offset.into(), &mut args);
             sql.push_str(&format!(" ORDER BY {order} LIMIT {pl} OFFSET {po}"));
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut found: Vec<(i64, i64)> = stmt
-                .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
+            let params: Vec<&dyn Param> = args.iter().map(|a| a as &dyn Param).collect();
+            let mut found: Vec<(i64, i64)> =
+                db.query(&sql, &params, |r| Ok((r.get(0)?, r.get(1)?)))?;
             let next_cursor = if found.len() > limit as usize {
                 found.truncate(limit as usize);
                 match sort {
@@ -2339,7 +2333,9 @@ let db = Db::Sqlite(tx);
                 db.query("SELECT id FROM tags ORDER BY lower(name), name", &[], |r| {
                     r.get(0)
                 })?;
-            ids.into_iter().map(|id| tag_info(conn, id)).collect()
+            ids.into_iter()
+                .map(|id| tag_info(Db::Sqlite(conn), id))
+                .collect()
         })
         .await
     }
@@ -2347,7 +2343,7 @@ let db = Db::Sqlite(tx);
     async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag> {
         self.write(move |tx, events| {
             let db = Db::Sqlite(tx);
-            let current = tag_info(tx, id)?.tag;
+            let current = tag_info(Db::Sqlite(tx), id)?.tag;
             if let Some(name) = &patch.name {
                 let name = name.trim();
                 validate_text(name, "a tag name", 64)?;
@@ -2365,9 +2361,9 @@ let db = Db::Sqlite(tx);
                 validate_text(color, "a tag colour", 32)?;
                 db.execute("UPDATE tags SET color = ?2 WHERE id = ?1", &[&id, &color])?;
             }
-            let tag = tag_info(tx, id)?.tag;
+            let tag = tag_info(Db::Sqlite(tx), id)?.tag;
             if tag != current {
-                touch_tagged(tx, id)?;
+                touch_tagged(Db::Sqlite(tx), id)?;
                 events.push(EventKind::TagUpdated { tag: tag.clone() });
             }
             Ok(tag)
@@ -2378,8 +2374,8 @@ let db = Db::Sqlite(tx);
     async fn delete_tag(&self, id: TagId) -> StoreResult<i64> {
         self.write(move |tx, events| {
             let db = Db::Sqlite(tx);
-            let info = tag_info(tx, id)?;
-            touch_tagged(tx, id)?;
+            let info = tag_info(Db::Sqlite(tx), id)?;
+            touch_tagged(Db::Sqlite(tx), id)?;
             db.execute("DELETE FROM customer_tags WHERE tag_id = ?1", &[&id])?;
             db.execute("DELETE FROM tags WHERE id = ?1", &[&id])?;
             events.push(EventKind::TagDeleted { tag_id: id });
@@ -2396,9 +2392,9 @@ let db = Db::Sqlite(tx);
         }
         self.write(move |tx, events| {
             let db = Db::Sqlite(tx);
-            tag_info(tx, from)?;
-            let target = tag_info(tx, into)?.tag;
-            touch_tagged(tx, from)?;
+            tag_info(Db::Sqlite(tx), from)?;
+            let target = tag_info(Db::Sqlite(tx), into)?.tag;
+            touch_tagged(Db::Sqlite(tx), from)?;
             db.execute(
                 "INSERT INTO customer_tags (customer_id, tag_id, added_at)
                  SELECT customer_id, ?2, added_at FROM customer_tags WHERE tag_id = ?1
@@ -2408,7 +2404,7 @@ let db = Db::Sqlite(tx);
             db.execute("DELETE FROM customer_tags WHERE tag_id = ?1", &[&from])?;
             db.execute("DELETE FROM tags WHERE id = ?1", &[&from])?;
             events.push(EventKind::TagsMerged { from, into: target });
-            tag_info(tx, into)
+            tag_info(Db::Sqlite(tx), into)
         })
         .await
     }
@@ -2534,8 +2530,8 @@ let db = Db::Sqlite(tx);
 
     async fn broadcast_audience(&self, a: BroadcastAudience) -> StoreResult<i64> {
         self.read(move |conn| {
-            tag_info(conn, a.tag_id)?;
-            Ok(audience(conn, a.tag_id, &a.channels)?.len() as i64)
+            tag_info(Db::Sqlite(conn), a.tag_id)?;
+            Ok(audience(Db::Sqlite(conn), a.tag_id, &a.channels)?.len() as i64)
         })
         .await
     }
@@ -2556,10 +2552,10 @@ let db = Db::Sqlite(tx);
         }
         self.write(move |tx, events| {
 let db = Db::Sqlite(tx);
-            let tag = tag_info(tx, new.tag_id)?.tag;
+            let tag = tag_info(Db::Sqlite(tx), new.tag_id)?.tag;
             let new_id: i64 = db.query_one("row", "INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled') RETURNING id", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()], |r| r.get(0))?;
-            let b = load_broadcast(tx, new_id)?;
+            let b = load_broadcast(Db::Sqlite(tx), new_id)?;
             events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
             Ok(b)
         })
@@ -2574,19 +2570,22 @@ let db = Db::Sqlite(tx);
                 &[],
                 |r| r.get(0),
             )?;
-            ids.into_iter().map(|id| load_broadcast(conn, id)).collect()
+            ids.into_iter()
+                .map(|id| load_broadcast(Db::Sqlite(conn), id))
+                .collect()
         })
         .await
     }
 
     async fn get_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
-        self.read(move |conn| load_broadcast(conn, id)).await
+        self.read(move |conn| load_broadcast(Db::Sqlite(conn), id))
+            .await
     }
 
     async fn cancel_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
         self.write(move |tx, events| {
             let db = Db::Sqlite(tx);
-            let b = load_broadcast(tx, id)?;
+            let b = load_broadcast(Db::Sqlite(tx), id)?;
             if matches!(b.status, BroadcastStatus::Done | BroadcastStatus::Cancelled) {
                 return Err(StoreError::Conflict(
                     "this broadcast has already finished".into(),
@@ -2596,7 +2595,7 @@ let db = Db::Sqlite(tx);
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
                 &[&id, &now_ms()],
             )?;
-            let b = load_broadcast(tx, id)?;
+            let b = load_broadcast(Db::Sqlite(tx), id)?;
             events.push(EventKind::BroadcastChanged {
                 broadcast: b.clone(),
             });
@@ -2612,8 +2611,8 @@ let db = Db::Sqlite(tx);
             // Start what is due: its recipients are fixed now.
             let due: Vec<i64> = db.query("SELECT id FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?1 ORDER BY send_at, id", &[&now_ms], |r| r.get(0))?;
             for id in due {
-                let b = load_broadcast(tx, id)?;
-                let who = audience(tx, b.tag.id, &b.channels)?;
+                let b = load_broadcast(Db::Sqlite(tx), id)?;
+                let who = audience(Db::Sqlite(tx), b.tag.id, &b.channels)?;
                 for conv in &who {
                     db.execute("INSERT INTO broadcast_recipients (broadcast_id, conversation_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, conv])?;
                 }
@@ -2628,7 +2627,7 @@ let db = Db::Sqlite(tx);
             let mut sent = 0;
             for (bid, conv_id) in pending {
                 touched.insert(bid);
-                let b = load_broadcast(tx, bid)?;
+                let b = load_broadcast(Db::Sqlite(tx), bid)?;
                 let outcome = (|| -> StoreResult<MessageId> {
                     let conv = load_conversation(Db::Sqlite(tx), conv_id)?;
                     let customer = load_customer(Db::Sqlite(tx), conv.customer_id)?;
@@ -2664,7 +2663,7 @@ let db = Db::Sqlite(tx);
             }
             for id in touched {
                 events.push(EventKind::BroadcastChanged {
-                    broadcast: load_broadcast(tx, id)?,
+                    broadcast: load_broadcast(Db::Sqlite(tx), id)?,
                 });
             }
             Ok(sent)
@@ -2880,14 +2879,11 @@ let db = Db::Sqlite(conn);
 
     async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
+            let rows: Vec<(i64, String, i64)> = Db::Sqlite(conn).query(
                 "SELECT seq, payload, created_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                &[&since, &i64::from(limit)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let rows: Vec<(i64, String, i64)> = stmt
-                .query_map(params![since, i64::from(limit)], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<Result<_, _>>()?;
             rows.into_iter()
                 .map(|(seq, payload, at)| {
                     let kind: EventKind = serde_json::from_str(&payload).map_err(|e| {

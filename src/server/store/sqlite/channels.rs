@@ -2,8 +2,9 @@
 //! `store::secrets`), opened only to be used.
 
 use crate::server::store::secrets::{Keys, Opened};
+use crate::server::store::sql::Db;
 use crate::server::store::{StoreError, StoreResult};
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// What sealed credentials are bound to: their account.
@@ -27,20 +28,21 @@ pub fn open(keys: &Keys, id: i64, stored: &str) -> StoreResult<BTreeMap<String, 
 
 /// Seals again, under the current key, every credential that is plain
 /// (from before encryption) or sealed with an older key. How many.
-pub fn reseal_stale(tx: &Transaction, keys: &Keys) -> StoreResult<usize> {
-    reseal_where(tx, keys, false)
+pub fn reseal_stale(db: Db, keys: &Keys) -> StoreResult<usize> {
+    reseal_where(db, keys, false)
 }
 
 /// Seals every credential again under the current key (a rotation).
-pub fn reseal_all(tx: &Transaction, keys: &Keys) -> StoreResult<usize> {
-    reseal_where(tx, keys, true)
+pub fn reseal_all(db: Db, keys: &Keys) -> StoreResult<usize> {
+    reseal_where(db, keys, true)
 }
 
-fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> {
-    let rows: Vec<(i64, String)> = tx
-        .prepare("SELECT id, credentials FROM channel_accounts WHERE credentials IS NOT NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+fn reseal_where(db: Db, keys: &Keys, all: bool) -> StoreResult<usize> {
+    let rows: Vec<(i64, String)> = db.query(
+        "SELECT id, credentials FROM channel_accounts WHERE credentials IS NOT NULL",
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut n = 0;
     for (id, stored) in rows {
         let text = match keys.open(&stored, &context(id)) {
@@ -54,9 +56,9 @@ fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> 
                 continue;
             }
         };
-        tx.execute(
+        db.execute(
             "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",
-            params![id, keys.seal(&text, &context(id))],
+            &[&id, &keys.seal(&text, &context(id))],
         )?;
         n += 1;
     }
@@ -67,7 +69,7 @@ fn reseal_where(tx: &Transaction, keys: &Keys, all: bool) -> StoreResult<usize> 
 /// current key is sealed again, in one transaction.
 pub fn reseal(conn: &mut Connection, keys: &Keys) -> StoreResult<()> {
     let tx = conn.transaction()?;
-    let n = reseal_stale(&tx, keys)?;
+    let n = reseal_stale(Db::Sqlite(&tx), keys)?;
     tx.commit()?;
     if n > 0 {
         tracing::info!("sealed the credentials of {n} channel accounts under the current key");

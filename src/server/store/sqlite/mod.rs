@@ -286,7 +286,7 @@ impl SqliteStore {
             current: new.clone(),
             older: std::iter::once(old.current).chain(old.older).collect(),
         };
-        self.write(move |tx, _| channels::reseal_all(tx, &keys))
+        self.write(move |db, _| channels::reseal_all(db, &keys))
             .await?;
         let file = secrets::key_file(&path);
         std::fs::rename(&next, &file)
@@ -302,9 +302,9 @@ impl SqliteStore {
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction, &mut Vec<EventKind>) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(Db, &mut Vec<EventKind>) -> StoreResult<T> + Send + 'static,
     {
-        self.write_or_roll_back(move |tx, events| f(tx, events).map(|t| (t, true)))
+        self.write_or_roll_back(move |db, events| f(db, events).map(|t| (t, true)))
             .await
     }
 
@@ -320,10 +320,10 @@ impl SqliteStore {
     async fn write_or_roll_back<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction, &mut Vec<EventKind>) -> StoreResult<(T, bool)> + Send + 'static,
+        F: FnOnce(Db, &mut Vec<EventKind>) -> StoreResult<(T, bool)> + Send + 'static,
     {
         let (send, recv) = tokio::sync::oneshot::channel::<StoreResult<T>>();
-        let job: Job = Box::new(move |tx, events| match f(tx, events) {
+        let job: Job = Box::new(move |tx, events| match f(Db::Sqlite(tx), events) {
             Ok((out, keep)) => {
                 let finish: Finish = Box::new(move |committed| {
                     let _ = send.send(committed.map(|()| out));
@@ -357,7 +357,7 @@ impl SqliteStore {
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(Db) -> StoreResult<T> + Send + 'static,
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -366,7 +366,7 @@ impl SqliteStore {
                 Some(c) => c,
                 None => open_connection(&inner.path)?,
             };
-            let out = f(&conn);
+            let out = f(Db::Sqlite(&conn));
             if let Ok(mut pool) = inner.readers.lock() {
                 if pool.len() < READERS {
                     pool.push(conn);
@@ -600,7 +600,7 @@ struct Logged {
 /// 404 for an unknown conversation before anything else is looked at.
 async fn load_conversation_checked(store: &SqliteStore, id: ConversationId) -> StoreResult<()> {
     store
-        .read(move |conn| load_conversation(Db::Sqlite(conn), id).map(drop))
+        .read(move |db| load_conversation(db, id).map(drop))
         .await
 }
 
@@ -773,8 +773,7 @@ impl Store for SqliteStore {
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent> {
         validate_text(&new.name, "an agent's name", 200)?;
         validate_text(&new.login, "a login", 200)?;
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
+        self.write(move |db, events| {
             let exists: Option<i64> = db.value("SELECT id FROM agents WHERE login = ?1", &[&new.login.trim()])?;
             if exists.is_some() {
                 return Err(StoreError::Conflict(format!(
@@ -785,10 +784,10 @@ let db = Db::Sqlite(tx);
             let id: i64 = db.query_one("row", "INSERT INTO agents (name, login, role, password_hash, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", &[&new.name.trim(), &new.login.trim(), &new.role.as_str(), &new.password_hash, &now_ms()], |r| r.get(0))?;
             for team in &new.teams {
-                let team_id = ensure_team(Db::Sqlite(tx), team)?;
+                let team_id = ensure_team(db, team)?;
                 db.execute("INSERT INTO agent_teams (agent_id, team_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, &team_id])?;
             }
-            let agent = load_agent(Db::Sqlite(tx), id)?;
+            let agent = load_agent(db, id)?;
             events.push(EventKind::AgentCreated {
                 agent: agent.clone(),
             });
@@ -798,23 +797,19 @@ let db = Db::Sqlite(tx);
     }
 
     async fn list_agents(&self) -> StoreResult<Vec<Agent>> {
-        self.read(|conn| {
-            let db = Db::Sqlite(conn);
+        self.read(|db| {
             let ids: Vec<i64> = db.query(
                 "SELECT id FROM agents WHERE removed_at IS NULL ORDER BY name, id",
                 &[],
                 |r| r.get(0),
             )?;
-            ids.into_iter()
-                .map(|id| load_agent(Db::Sqlite(conn), id))
-                .collect()
+            ids.into_iter().map(|id| load_agent(db, id)).collect()
         })
         .await
     }
 
     async fn list_teams(&self) -> StoreResult<Vec<Team>> {
-        self.read(|conn| {
-            let db = Db::Sqlite(conn);
+        self.read(|db| {
             let rows = db.query("SELECT id, name FROM teams ORDER BY name", &[], |r| {
                 Ok(Team {
                     id: r.get(0)?,
@@ -833,9 +828,8 @@ let db = Db::Sqlite(tx);
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let at = at.timestamp_millis();
-        self.write(move |tx, _| {
-let db = Db::Sqlite(tx);
-            load_agent(Db::Sqlite(tx), agent_id)?;
+        self.write(move |db, _| {
+            load_agent(db, agent_id)?;
             db.execute("INSERT INTO tokens (hash, agent_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)", &[&token_hash, &agent_id, &at])?;
             Ok(())
         })
@@ -853,12 +847,12 @@ let db = Db::Sqlite(tx);
         let after = now - idle.num_milliseconds();
         let found = {
             let hash = hash.clone();
-            self.read(move |conn| sessions::agent_by_token(Db::Sqlite(conn), &hash, now, after))
+            self.read(move |db| sessions::agent_by_token(db, &hash, now, after))
                 .await?
         };
         let Some(found) = found else { return Ok(None) };
         if found.stale {
-            self.write(move |tx, _| sessions::touch_token(Db::Sqlite(tx), &hash, now))
+            self.write(move |db, _| sessions::touch_token(db, &hash, now))
                 .await?;
         }
         Ok(Some(found.agent))
@@ -866,44 +860,41 @@ let db = Db::Sqlite(tx);
 
     async fn prune_tokens(&self, idle_since: DateTime<Utc>) -> StoreResult<usize> {
         let before = idle_since.timestamp_millis();
-        self.write(move |tx, _| sessions::prune_tokens(Db::Sqlite(tx), before))
+        self.write(move |db, _| sessions::prune_tokens(db, before))
             .await
     }
 
     async fn revoke_token(&self, token_hash: &str) -> StoreResult<bool> {
         let hash = token_hash.to_string();
-        self.write(move |tx, _| sessions::revoke_token(Db::Sqlite(tx), &hash))
+        self.write(move |db, _| sessions::revoke_token(db, &hash))
             .await
     }
 
     async fn revoke_tokens(&self, agent: AgentId) -> StoreResult<usize> {
-        self.write(move |tx, _| sessions::revoke_tokens(Db::Sqlite(tx), agent))
+        self.write(move |db, _| sessions::revoke_tokens(db, agent))
             .await
     }
 
     async fn set_agent_disabled(&self, agent: AgentId, disabled: bool) -> StoreResult<Agent> {
-        self.write(move |tx, events| {
-            sessions::set_disabled(Db::Sqlite(tx), events, agent, disabled)
-        })
-        .await
+        self.write(move |db, events| sessions::set_disabled(db, events, agent, disabled))
+            .await
     }
 
     async fn remove_agent(&self, actor: Actor, agent: AgentId) -> StoreResult<()> {
-        self.write(move |tx, events| sessions::remove(Db::Sqlite(tx), events, actor.by, agent))
+        self.write(move |db, events| sessions::remove(db, events, actor.by, agent))
             .await
     }
 
     async fn agent_login(&self, login: &str) -> StoreResult<Option<(Agent, Option<String>)>> {
         let login = login.trim().to_string();
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let row: Option<(i64, Option<String>)> = db.query_opt(
                 "SELECT id, password_hash FROM agents WHERE login = ?1 AND removed_at IS NULL",
                 &[&login],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
             match row {
-                Some((id, hash)) => Ok(Some((load_agent(Db::Sqlite(conn), id)?, hash))),
+                Some((id, hash)) => Ok(Some((load_agent(db, id)?, hash))),
                 None => Ok(None),
             }
         })
@@ -911,8 +902,7 @@ let db = Db::Sqlite(tx);
     }
 
     async fn set_password(&self, agent_id: AgentId, password_hash: String) -> StoreResult<()> {
-        self.write(move |tx, _| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let n = db.execute(
                 "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
                 &[&agent_id, &password_hash],
@@ -927,8 +917,7 @@ let db = Db::Sqlite(tx);
 
     async fn list_channel_accounts(&self) -> StoreResult<Vec<ChannelAccount>> {
         let keys = self.inner.keys.clone();
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let rows = db.query(
                 "SELECT id, kind, name, is_api, credentials FROM channel_accounts
                      WHERE removed_at IS NULL ORDER BY kind, id",
@@ -969,8 +958,7 @@ let db = Db::Sqlite(tx);
         check_credentials(new.kind, &new.credentials).map_err(StoreError::Invalid)?;
         let kind = new.kind;
         let keys = self.inner.keys.clone();
-        self.write(move |tx, _| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let id: i64 = db.query_one(
                 "row",
                 "INSERT INTO channel_accounts (kind, name, is_api, credentials, created_at)
@@ -1008,8 +996,7 @@ let db = Db::Sqlite(tx);
             other => other.as_ref().map(|n| n.trim().to_string()),
         };
         let keys = self.inner.keys.clone();
-        self.write(move |tx, _| {
-let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let row: Option<(String, Option<String>)> = db.query_opt("SELECT kind, credentials FROM channel_accounts
                      WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL", &[&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let Some((kind, creds)) = row else {
@@ -1044,8 +1031,7 @@ let db = Db::Sqlite(tx);
     }
 
     async fn remove_channel(&self, id: ChannelAccountId) -> StoreResult<()> {
-        self.write(move |tx, _| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let n = db.execute(
                 "UPDATE channel_accounts SET removed_at = ?2, credentials = NULL
                      WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
@@ -1061,8 +1047,7 @@ let db = Db::Sqlite(tx);
 
     async fn uploaded_bytes_since(&self, agent: AgentId, since: DateTime<Utc>) -> StoreResult<u64> {
         let since = since.timestamp_millis();
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let n: i64 = db.query_one(
                 "row",
                 "SELECT COALESCE(SUM(size), 0) FROM attachments
@@ -1080,8 +1065,7 @@ let db = Db::Sqlite(tx);
         account: ChannelAccountId,
         attachment: AttachmentId,
     ) -> StoreResult<bool> {
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             db.query_one(
                 "row",
                 "SELECT CASE WHEN EXISTS (SELECT 1 FROM messages m
@@ -1100,8 +1084,7 @@ let db = Db::Sqlite(tx);
         id: ChannelAccountId,
     ) -> StoreResult<Option<(ChannelKind, std::collections::BTreeMap<String, String>)>> {
         let keys = self.inner.keys.clone();
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let row: Option<(String, Option<String>)> = db.query_opt(
                 "SELECT kind, credentials FROM channel_accounts
                      WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
@@ -1120,8 +1103,7 @@ let db = Db::Sqlite(tx);
     }
 
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer> {
-        self.read(move |conn| load_customer(Db::Sqlite(conn), id))
-            .await
+        self.read(move |db| load_customer(db, id)).await
     }
 
     async fn search_customers(&self, query: CustomerQuery) -> StoreResult<Vec<Customer>> {
@@ -1130,8 +1112,7 @@ let db = Db::Sqlite(tx);
             return Err(StoreError::Invalid("q: say what to look for".into()));
         }
         let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let ids: Vec<CustomerId> = db.query(
                 &format!(
                     "SELECT id FROM customers
@@ -1145,9 +1126,7 @@ let db = Db::Sqlite(tx);
                 &[&q, &i64::from(limit)],
                 |r| r.get(0),
             )?;
-            ids.into_iter()
-                .map(|id| load_customer(Db::Sqlite(conn), id))
-                .collect()
+            ids.into_iter().map(|id| load_customer(db, id)).collect()
         })
         .await
     }
@@ -1158,9 +1137,8 @@ let db = Db::Sqlite(tx);
         id: CustomerId,
         patch: CustomerPatch,
     ) -> StoreResult<Customer> {
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            let current = load_customer(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let current = load_customer(db, id)?;
             if let Some(v) = patch.version {
                 if v != current.version {
                     return Err(StoreError::Conflict(format!(
@@ -1232,7 +1210,7 @@ let db = Db::Sqlite(tx);
             db.execute("UPDATE customers SET name = ?2, email = ?3, phone = ?4, gender = ?5, age = ?6,
                      language = ?7, custom_fields = ?8, version = version + 1
                  WHERE id = ?1", &[&id, &c.name, &c.email, &c.phone, &c.gender, &c.age.map(i64::from), &c.language, &custom])?;
-            let customer = load_customer(Db::Sqlite(tx), id)?;
+            let customer = load_customer(db, id)?;
             events.push(EventKind::CustomerUpdated {
                 customer: customer.clone(),
             });
@@ -1250,11 +1228,10 @@ let db = Db::Sqlite(tx);
                 "customer_name is longer than 200 characters".into(),
             ));
         }
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
+        self.write(move |db, events| {
             let account = match msg.account {
                 Some(a) => a,
-                None => api_account(Db::Sqlite(tx), msg.channel)?,
+                None => api_account(db, msg.channel)?,
             };
             let dup: Option<i64> = db.value("SELECT message_id FROM inbound_dedupe
                      WHERE channel_account_id = ?1 AND external_id = ?2", &[&account, &msg.external_id])?;
@@ -1283,7 +1260,7 @@ let db = Db::Sqlite(tx);
                     let id: i64 = db.query_one("row", "INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
                          VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&account, &msg.channel_user_id, &name, &at], |r| r.get(0))?;
                     events.push(EventKind::CustomerCreated {
-                        customer: load_customer(Db::Sqlite(tx), id)?,
+                        customer: load_customer(db, id)?,
                     });
                     id
                 }
@@ -1296,14 +1273,14 @@ let db = Db::Sqlite(tx);
                     let id: i64 = db.query_one("row", "INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
                          VALUES (?1, ?2, 1, ?3, ?3) RETURNING id", &[&customer_id, &account, &at], |r| r.get(0))?;
                     events.push(EventKind::ConversationCreated {
-                        conversation: load_conversation(Db::Sqlite(tx), id)?,
+                        conversation: load_conversation(db, id)?,
                     });
                     id
                 }
             };
             let customer_last: Option<i64> = db.query_one("row", "SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?;
             let message = insert_message_with(
-                Db::Sqlite(tx),
+                db,
                 conversation_id,
                 MessageKind::Inbound,
                 &msg.text,
@@ -1317,19 +1294,19 @@ let db = Db::Sqlite(tx);
                 db.execute("UPDATE conversations SET customer_last_at = ?2 WHERE id = ?1", &[&conversation_id, &(customer_last.map_or(sent, |c| c.max(sent)))])?;
             }
             db.execute("INSERT INTO inbound_dedupe (channel_account_id, external_id, message_id) VALUES (?1, ?2, ?3)", &[&account, &msg.external_id, &message.id])?;
-            delivery::after_inbound(Db::Sqlite(tx), conversation_id, message.id, &msg)?;
+            delivery::after_inbound(db, conversation_id, message.id, &msg)?;
             let message_id = message.id;
-            let conversation = load_conversation(Db::Sqlite(tx), conversation_id)?;
+            let conversation = load_conversation(db, conversation_id)?;
             if let (true, Some(turn)) = (conversation.bot_active, &msg.bot) {
                 let due = turn.after.map_or_else(now_ms, |t| t.timestamp_millis());
-                bot::queue(Db::Sqlite(tx), conversation_id, message_id, turn.reads.as_deref(), due)?;
+                bot::queue(db, conversation_id, message_id, turn.reads.as_deref(), due)?;
             }
             let status = conversation.status;
             events.push(EventKind::MessageCreated {
                 conversation,
                 message,
             });
-            triage::reopen_on_customer_message(Db::Sqlite(tx), events, conversation_id, status, at)?;
+            triage::reopen_on_customer_message(db, events, conversation_id, status, at)?;
             Ok(InboundAccepted {
                 conversation_id,
                 customer_id,
@@ -1342,12 +1319,11 @@ let db = Db::Sqlite(tx);
 
     async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
         let now = now.timestamp_millis();
-        self.read(move |conn| delivery::due(Db::Sqlite(conn), now, limit))
-            .await
+        self.read(move |db| delivery::due(db, now, limit)).await
     }
 
     async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message> {
-        self.write(move |tx, events| delivery::done(Db::Sqlite(tx), events, id, outcome))
+        self.write(move |db, events| delivery::done(db, events, id, outcome))
             .await
     }
 
@@ -1358,15 +1334,8 @@ let db = Db::Sqlite(tx);
         status: DeliveryStatus,
         reason: Option<String>,
     ) -> StoreResult<Option<Message>> {
-        self.write(move |tx, events| {
-            delivery::status(
-                Db::Sqlite(tx),
-                events,
-                account,
-                &external_id,
-                status,
-                reason,
-            )
+        self.write(move |db, events| {
+            delivery::status(db, events, account, &external_id, status, reason)
         })
         .await
     }
@@ -1379,45 +1348,36 @@ let db = Db::Sqlite(tx);
         status: DeliveryStatus,
     ) -> StoreResult<Vec<Message>> {
         let until = until.timestamp_millis();
-        self.write(move |tx, events| {
-            delivery::status_until(
-                Db::Sqlite(tx),
-                events,
-                account,
-                &channel_user_id,
-                until,
-                status,
-            )
+        self.write(move |db, events| {
+            delivery::status_until(db, events, account, &channel_user_id, until, status)
         })
         .await
     }
 
     async fn retry_message(&self, by: &Agent, id: MessageId) -> StoreResult<Message> {
         let by = by.clone();
-        self.write(move |tx, events| delivery::retry(Db::Sqlite(tx), events, &by, id))
+        self.write(move |db, events| delivery::retry(db, events, &by, id))
             .await
     }
 
     async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>> {
         let now = now.timestamp_millis();
-        self.read(move |conn| delivery::due_media(Db::Sqlite(conn), now, limit))
+        self.read(move |db| delivery::due_media(db, now, limit))
             .await
     }
 
     async fn due_bot_work(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<BotWork>> {
         let now = now.timestamp_millis();
-        self.read(move |conn| bot::due(Db::Sqlite(conn), now, limit))
-            .await
+        self.read(move |db| bot::due(db, now, limit)).await
     }
 
     async fn bot_work_now(&self, message: MessageId) -> StoreResult<()> {
-        self.write(move |tx, _| bot::now(Db::Sqlite(tx), message))
-            .await
+        self.write(move |db, _| bot::now(db, message)).await
     }
 
     async fn claim_bot_work(&self, message: MessageId, until: DateTime<Utc>) -> StoreResult<bool> {
         let until = until.timestamp_millis();
-        self.write(move |tx, _| bot::claim(Db::Sqlite(tx), message, until))
+        self.write(move |db, _| bot::claim(db, message, until))
             .await
     }
 
@@ -1427,12 +1387,11 @@ let db = Db::Sqlite(tx);
         retry_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
         let at = retry_at.map(|t| t.timestamp_millis());
-        self.write(move |tx, _| bot::done(Db::Sqlite(tx), message, at))
-            .await
+        self.write(move |db, _| bot::done(db, message, at)).await
     }
 
     async fn media_done(&self, id: MessageId, outcome: MediaOutcome) -> StoreResult<()> {
-        self.write(move |tx, events| delivery::media_done(Db::Sqlite(tx), events, id, outcome))
+        self.write(move |db, events| delivery::media_done(db, events, id, outcome))
             .await
     }
 
@@ -1442,15 +1401,14 @@ let db = Db::Sqlite(tx);
         channel_user_id: String,
         name: String,
     ) -> StoreResult<()> {
-        self.write(move |tx, events| {
-            delivery::set_platform_name(Db::Sqlite(tx), events, account, &channel_user_id, &name)
+        self.write(move |db, events| {
+            delivery::set_platform_name(db, events, account, &channel_user_id, &name)
         })
         .await
     }
 
     async fn create_attachment(&self, new: NewAttachment) -> StoreResult<Attachment> {
-        self.write(move |tx, _| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let new_id: i64 = db.query_one(
                 "row",
                 "INSERT INTO attachments (sha256, name, mime, kind, size, uploaded_by, created_at)
@@ -1466,20 +1424,18 @@ let db = Db::Sqlite(tx);
                 ],
                 |r| r.get(0),
             )?;
-            load_attachment(Db::Sqlite(tx), new_id)?.ok_or(StoreError::NotFound("attachment"))
+            load_attachment(db, new_id)?.ok_or(StoreError::NotFound("attachment"))
         })
         .await
     }
 
     async fn attachment(&self, id: AttachmentId) -> StoreResult<Option<Attachment>> {
-        self.read(move |conn| load_attachment(Db::Sqlite(conn), id))
-            .await
+        self.read(move |db| load_attachment(db, id)).await
     }
 
     async fn prune_unused_attachments(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
         let before = before.timestamp_millis();
-        self.write(move |tx, _| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let unused = "FROM attachments a WHERE a.created_at < ?1
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment_id = a.id)";
             let shas: Vec<String> = db.query(
@@ -1487,9 +1443,9 @@ let db = Db::Sqlite(tx);
                 &[&before],
                 |r| r.get(0),
             )?;
-            tx.execute(
+            db.execute(
                 &format!("DELETE FROM attachments WHERE id IN (SELECT a.id {unused})"),
-                [before],
+                &[&before],
             )?;
             Ok(shas)
         })
@@ -1498,8 +1454,7 @@ let db = Db::Sqlite(tx);
 
     async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool> {
         let sha = sha256.to_string();
-        self.read(move |conn| {
-let db = Db::Sqlite(conn);
+        self.read(move |db| {
             db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))
         })
         .await
@@ -1511,9 +1466,8 @@ let db = Db::Sqlite(conn);
         message: MessageId,
     ) -> StoreResult<RemovedAttachment> {
         let (by_id, admin) = (by.id, by.is_admin());
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            let m = load_message(Db::Sqlite(tx), message)?;
+        self.write(move |db, events| {
+            let m = load_message(db, message)?;
             if !admin && m.author_id != Some(by_id) {
                 return Err(StoreError::Forbidden(
                     "only the message's author or an admin can remove its file".into(),
@@ -1536,7 +1490,7 @@ let db = Db::Sqlite(tx);
                     }
                 }
             }
-            let message = load_message(Db::Sqlite(tx), message)?;
+            let message = load_message(db, message)?;
             events.push(EventKind::MessageUpdated {
                 message: message.clone(),
             });
@@ -1560,8 +1514,7 @@ let db = Db::Sqlite(tx);
             .as_deref()
             .map(|c| parse_cursor(c, sort))
             .transpose()?;
-        self.read(move |conn| {
-let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let mut sql = String::from(
                 "SELECT cv.id, cv.last_activity_at FROM conversations cv
                  JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -1682,8 +1635,8 @@ let db = Db::Sqlite(conn);
             };
             let mut items = Vec::with_capacity(found.len());
             for (id, _) in found {
-                let conversation = load_conversation(Db::Sqlite(conn), id)?;
-                let unread = unread_for(Db::Sqlite(conn), agent, &conversation)?;
+                let conversation = load_conversation(db, id)?;
+                let unread = unread_for(db, agent, &conversation)?;
                 items.push(ConversationRow {
                     conversation,
                     unread,
@@ -1699,9 +1652,9 @@ let db = Db::Sqlite(conn);
         agent: AgentId,
         id: ConversationId,
     ) -> StoreResult<ConversationRow> {
-        self.read(move |conn| {
-            let conversation = load_conversation(Db::Sqlite(conn), id)?;
-            let unread = unread_for(Db::Sqlite(conn), agent, &conversation)?;
+        self.read(move |db| {
+            let conversation = load_conversation(db, id)?;
+            let unread = unread_for(db, agent, &conversation)?;
             Ok(ConversationRow {
                 conversation,
                 unread,
@@ -1716,8 +1669,7 @@ let db = Db::Sqlite(conn);
         query: MessagesQuery,
     ) -> StoreResult<MessagePage> {
         let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
+        self.read(move |db| {
             db.query_opt(
                 "SELECT 1 FROM conversations WHERE id = ?1",
                 &[&conversation],
@@ -1728,7 +1680,7 @@ let db = Db::Sqlite(conn);
                 "SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS}
                  WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
             );
-            let mut items: Vec<Message> = Db::Sqlite(conn).query(
+            let mut items: Vec<Message> = db.query(
                 &sql,
                 &[
                     &conversation,
@@ -1754,9 +1706,8 @@ let db = Db::Sqlite(conn);
                 ));
             }
         }
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let conv = load_conversation(Db::Sqlite(tx), msg.conversation_id)?;
+        self.write(move |db, events| {
+            let conv = load_conversation(db, msg.conversation_id)?;
             // The bot speaks only while it has the conversation: an agent
             // who took over while it was thinking has the last word.
             if msg.kind == MessageKind::Bot && !conv.bot_active {
@@ -1769,7 +1720,7 @@ let db = Db::Sqlite(conn);
             // (An unknown file is refused below, as before.)
             if let Some(a) = msg
                 .attachment_id
-                .map(|f| load_attachment(Db::Sqlite(tx), f))
+                .map(|f| load_attachment(db, f))
                 .transpose()?
                 .flatten()
             {
@@ -1783,12 +1734,12 @@ let db = Db::Sqlite(conn);
                     &[&msg.conversation_id, &cid],
                 )?;
                 if let Some(id) = existing {
-                    return Ok((load_message(Db::Sqlite(tx), id)?, false));
+                    return Ok((load_message(db, id)?, false));
                 }
             }
             let at = msg.at.map(|t| t.timestamp_millis()).unwrap_or_else(now_ms);
             let message = insert_message_with(
-                Db::Sqlite(tx),
+                db,
                 msg.conversation_id,
                 msg.kind,
                 &msg.text,
@@ -1798,23 +1749,13 @@ let db = Db::Sqlite(conn);
                 at,
             )?;
             events.push(EventKind::MessageCreated {
-                conversation: load_conversation(Db::Sqlite(tx), msg.conversation_id)?,
+                conversation: load_conversation(db, msg.conversation_id)?,
                 message: message.clone(),
             });
             if msg.kind == MessageKind::Agent {
                 if let Some(author) = msg.author_id {
-                    let why = format!(
-                        "bot turned off: {} replied",
-                        agent_name(Db::Sqlite(tx), author)?
-                    );
-                    bot_off(
-                        Db::Sqlite(tx),
-                        events,
-                        msg.conversation_id,
-                        Some(author),
-                        why,
-                        at,
-                    )?;
+                    let why = format!("bot turned off: {} replied", agent_name(db, author)?);
+                    bot_off(db, events, msg.conversation_id, Some(author), why, at)?;
                 }
             }
             Ok((message, true))
@@ -1823,25 +1764,23 @@ let db = Db::Sqlite(conn);
     }
 
     async fn hand_over(&self, id: ConversationId, why: String) -> StoreResult<Conversation> {
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, events| {
             // The customer now waits for a person, from their last message.
             db.execute(
                 "UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
                  WHERE id = ?1 AND bot_active = 1",
                 &[&id],
             )?;
-            bot_off(Db::Sqlite(tx), events, id, None, why, now_ms())?;
-            load_conversation(Db::Sqlite(tx), id)
+            bot_off(db, events, id, None, why, now_ms())?;
+            load_conversation(db, id)
         })
         .await
     }
 
     async fn mark_read(&self, agent: AgentId, id: ConversationId) -> StoreResult<ReadMarker> {
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let conv = load_conversation(Db::Sqlite(tx), id)?;
-            let before = unread_for(Db::Sqlite(tx), agent, &conv)?;
+        self.write(move |db, events| {
+            let conv = load_conversation(db, id)?;
+            let before = unread_for(db, agent, &conv)?;
             if before == 0 {
                 return Ok(ReadMarker {
                     conversation_id: id,
@@ -1878,10 +1817,8 @@ let db = Db::Sqlite(conn);
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| {
-            triage::set_status(Db::Sqlite(tx), events, id, req, actor.by, at)
-        })
-        .await
+        self.write(move |db, events| triage::set_status(db, events, id, req, actor.by, at))
+            .await
     }
 
     async fn set_priority(
@@ -1894,14 +1831,12 @@ let db = Db::Sqlite(conn);
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| {
-            triage::set_priority(Db::Sqlite(tx), events, id, priority, actor.by, at)
-        })
-        .await
+        self.write(move |db, events| triage::set_priority(db, events, id, priority, actor.by, at))
+            .await
     }
 
     async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>> {
-        self.read(|conn| macros::list(Db::Sqlite(conn))).await
+        self.read(macros::list).await
     }
 
     async fn put_macro(
@@ -1910,12 +1845,12 @@ let db = Db::Sqlite(conn);
         name: String,
         steps: Vec<MacroStep>,
     ) -> StoreResult<SharedMacro> {
-        self.write(move |tx, events| macros::put(Db::Sqlite(tx), events, &name, steps, by))
+        self.write(move |db, events| macros::put(db, events, &name, steps, by))
             .await
     }
 
     async fn delete_macro(&self, name: String) -> StoreResult<()> {
-        self.write(move |tx, events| macros::delete(Db::Sqlite(tx), events, &name))
+        self.write(move |db, events| macros::delete(db, events, &name))
             .await
     }
 
@@ -1927,14 +1862,14 @@ let db = Db::Sqlite(conn);
     ) -> StoreResult<Conversation> {
         load_conversation_checked(self, id).await?;
         let agent = self
-            .read(move |conn| macros::team_member(Db::Sqlite(conn), id, &team))
+            .read(move |db| macros::team_member(db, id, &team))
             .await?;
         self.add_assignee(actor, id, agent).await
     }
 
     async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>> {
         let now = now.timestamp_millis();
-        self.write(move |tx, events| triage::wake_snoozed(Db::Sqlite(tx), events, now))
+        self.write(move |db, events| triage::wake_snoozed(db, events, now))
             .await
     }
 
@@ -1949,9 +1884,8 @@ let db = Db::Sqlite(conn);
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let conv = load_conversation(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let conv = load_conversation(db, id)?;
             if conv.bot_active == active {
                 return Ok(conv);
             }
@@ -1960,15 +1894,15 @@ let db = Db::Sqlite(conn);
                 &[&id, &i64::from(active)],
             )?;
             if !active {
-                bot::forget(Db::Sqlite(tx), id)?;
+                bot::forget(db, id)?;
             }
             let text = format!(
                 "bot turned {} by {}",
                 if active { "on" } else { "off" },
-                who(Db::Sqlite(tx), by)?
+                who(db, by)?
             );
-            system_message(Db::Sqlite(tx), events, id, by, text, at)?;
-            let conversation = load_conversation(Db::Sqlite(tx), id)?;
+            system_message(db, events, id, by, text, at)?;
+            let conversation = load_conversation(db, id)?;
             events.push(EventKind::BotToggled {
                 conversation: conversation.clone(),
                 active,
@@ -1990,38 +1924,37 @@ let db = Db::Sqlite(conn);
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            let conv = load_conversation(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let conv = load_conversation(db, id)?;
             if conv.is_assigned_to(agent) {
                 // Given again to someone who has it while the bot talks (it
                 // was turned back on): the person takes over, as on a
                 // first assignment.
                 if conv.bot_active {
-                    let name = agent_name(Db::Sqlite(tx), agent)?;
-                    let why = format!("bot turned off: assigned to {name} by {}", who(Db::Sqlite(tx), by)?);
-                    bot_off(Db::Sqlite(tx), events, id, by, why, at)?;
-                    return load_conversation(Db::Sqlite(tx), id);
+                    let name = agent_name(db, agent)?;
+                    let why = format!("bot turned off: assigned to {name} by {}", who(db, by)?);
+                    bot_off(db, events, id, by, why, at)?;
+                    return load_conversation(db, id);
                 }
                 return Ok(conv);
             }
-            let name = sessions::assignable(Db::Sqlite(tx), agent)?.name;
+            let name = sessions::assignable(db, agent)?.name;
             db.execute("INSERT INTO conversation_assignees (conversation_id, agent_id, assigned_at, assigned_by)
                  VALUES (?1, ?2, ?3, ?4)", &[&id, &agent, &at, &by])?;
             let text = match by {
                 Some(b) if b == agent => format!("{name} took the conversation"),
-                _ => format!("assigned to {name} by {}", who(Db::Sqlite(tx), by)?),
+                _ => format!("assigned to {name} by {}", who(db, by)?),
             };
-            system_message(Db::Sqlite(tx), events, id, by, text.clone(), at)?;
+            system_message(db, events, id, by, text.clone(), at)?;
             // A person has taken it: the bot steps back (the help centre
             // offers the bot *or* an agent), and the customer now waits for
             // that person, from their last message.
             if conv.bot_active {
                 db.execute("UPDATE conversations SET waiting_since = COALESCE(waiting_since, customer_last_at)
                      WHERE id = ?1", &[&id])?;
-                bot_off(Db::Sqlite(tx), events, id, by, format!("bot turned off: {text}"), at)?;
+                bot_off(db, events, id, by, format!("bot turned off: {text}"), at)?;
             }
-            let conversation = load_conversation(Db::Sqlite(tx), id)?;
+            let conversation = load_conversation(db, id)?;
             events.push(EventKind::AssigneeAdded {
                 conversation: conversation.clone(),
                 agent_id: agent,
@@ -2043,10 +1976,9 @@ let db = Db::Sqlite(tx);
             .at
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(now_ms);
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let conv = load_conversation(Db::Sqlite(tx), id)?;
-            let name = agent_name(Db::Sqlite(tx), agent)?;
+        self.write(move |db, events| {
+            let conv = load_conversation(db, id)?;
+            let name = agent_name(db, agent)?;
             if !conv.is_assigned_to(agent) {
                 return Err(StoreError::NotFound("assignee"));
             }
@@ -2054,9 +1986,9 @@ let db = Db::Sqlite(tx);
                 "DELETE FROM conversation_assignees WHERE conversation_id = ?1 AND agent_id = ?2",
                 &[&id, &agent],
             )?;
-            let text = format!("{name} unassigned by {}", who(Db::Sqlite(tx), by)?);
-            system_message(Db::Sqlite(tx), events, id, by, text, at)?;
-            let conversation = load_conversation(Db::Sqlite(tx), id)?;
+            let text = format!("{name} unassigned by {}", who(db, by)?);
+            system_message(db, events, id, by, text, at)?;
+            let conversation = load_conversation(db, id)?;
             events.push(EventKind::AssigneeRemoved {
                 conversation: conversation.clone(),
                 agent_id: agent,
@@ -2068,8 +2000,7 @@ let db = Db::Sqlite(tx);
     }
 
     async fn unread_by_account(&self, agent: AgentId) -> StoreResult<Vec<AccountUnread>> {
-        self.read(move |conn| {
-let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let max = db.greatest();
             let rows = db.query(&format!("SELECT cv.channel_account_id,
                             CAST(SUM({max}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)) AS BIGINT)
@@ -2089,8 +2020,7 @@ let db = Db::Sqlite(conn);
     }
 
     async fn total_unread(&self, agent: AgentId) -> StoreResult<i64> {
-        self.read(move |conn| {
-let db = Db::Sqlite(conn);
+        self.read(move |db| {
             let n: i64 = db.query_one("row", &format!("SELECT CAST(COALESCE(SUM({}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)), 0) AS BIGINT)
                  FROM conversations cv
                  LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1", db.greatest()), &[&agent], |r| r.get(0))?;
@@ -2100,8 +2030,7 @@ let db = Db::Sqlite(conn);
     }
 
     async fn list_tags(&self) -> StoreResult<Vec<Tag>> {
-        self.read(|conn| {
-            let db = Db::Sqlite(conn);
+        self.read(|db| {
             let rows = db.query("SELECT id, name, color FROM tags ORDER BY name", &[], |r| {
                 Ok(Tag {
                     id: r.get(0)?,
@@ -2115,16 +2044,13 @@ let db = Db::Sqlite(conn);
     }
 
     async fn create_tag(&self, tag: NewTag) -> StoreResult<Tag> {
-        self.write(move |tx, events| {
-            create_tag_tx(Db::Sqlite(tx), events, &tag.name, tag.color, true)
-        })
-        .await
+        self.write(move |db, events| create_tag_tx(db, events, &tag.name, tag.color, true))
+            .await
     }
 
     async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer> {
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            load_customer(Db::Sqlite(tx), customer)?;
+        self.write(move |db, events| {
+            load_customer(db, customer)?;
             let tag_id = match (tag.tag_id, tag.name) {
                 (Some(id), _) => {
                     db.query_opt("SELECT id FROM tags WHERE id = ?1", &[&id], |r| {
@@ -2132,7 +2058,7 @@ let db = Db::Sqlite(tx);
                     })?
                     .ok_or(StoreError::NotFound("tag"))?
                 }
-                (None, Some(name)) => create_tag_tx(Db::Sqlite(tx), events, &name, None, false)?.id,
+                (None, Some(name)) => create_tag_tx(db, events, &name, None, false)?.id,
                 (None, None) => {
                     return Err(StoreError::Invalid("give a tag_id or a name".into()))
                 }
@@ -2141,7 +2067,7 @@ let db = Db::Sqlite(tx);
             if n > 0 {
                 db.execute("UPDATE customers SET version = version + 1 WHERE id = ?1", &[&customer])?;
             }
-            let c = load_customer(Db::Sqlite(tx), customer)?;
+            let c = load_customer(db, customer)?;
             if n > 0 {
                 events.push(EventKind::CustomerUpdated { customer: c.clone() });
             }
@@ -2151,9 +2077,8 @@ let db = Db::Sqlite(tx);
     }
 
     async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer> {
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            load_customer(Db::Sqlite(tx), customer)?;
+        self.write(move |db, events| {
+            load_customer(db, customer)?;
             let n = db.execute(
                 "DELETE FROM customer_tags WHERE customer_id = ?1 AND tag_id = ?2",
                 &[&customer, &tag],
@@ -2165,7 +2090,7 @@ let db = Db::Sqlite(tx);
                 "UPDATE customers SET version = version + 1 WHERE id = ?1",
                 &[&customer],
             )?;
-            let c = load_customer(Db::Sqlite(tx), customer)?;
+            let c = load_customer(db, customer)?;
             events.push(EventKind::CustomerUpdated {
                 customer: c.clone(),
             });
@@ -2175,17 +2100,14 @@ let db = Db::Sqlite(tx);
     }
 
     async fn list_notes(&self, customer: CustomerId) -> StoreResult<Vec<Note>> {
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
-            load_customer(Db::Sqlite(conn), customer)?;
+        self.read(move |db| {
+            load_customer(db, customer)?;
             let ids: Vec<i64> = db.query(
                 "SELECT id FROM notes WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC",
                 &[&customer],
                 |r| r.get(0),
             )?;
-            ids.into_iter()
-                .map(|id| load_note(Db::Sqlite(conn), id))
-                .collect()
+            ids.into_iter().map(|id| load_note(db, id)).collect()
         })
         .await
     }
@@ -2197,12 +2119,11 @@ let db = Db::Sqlite(tx);
         text: String,
     ) -> StoreResult<Note> {
         validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            load_customer(Db::Sqlite(tx), customer)?;
+        self.write(move |db, events| {
+            load_customer(db, customer)?;
             let now = now_ms();
             let new_id: i64 = db.query_one("row", "INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&customer, &author, &text.trim_end(), &now], |r| r.get(0))?;
-            let note = load_note(Db::Sqlite(tx), new_id)?;
+            let note = load_note(db, new_id)?;
             events.push(EventKind::NoteCreated { note: note.clone() });
             Ok(note)
         })
@@ -2212,9 +2133,8 @@ let db = Db::Sqlite(tx);
     async fn update_note(&self, by: &Agent, id: NoteId, text: String) -> StoreResult<Note> {
         validate_text(&text, "a note", MAX_MESSAGE_CHARS)?;
         let by = by.clone();
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let note = load_note(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let note = load_note(db, id)?;
             if note.author_id != by.id && !by.is_admin() {
                 return Err(StoreError::Forbidden(
                     "only the note's author or an admin may change it".into(),
@@ -2224,7 +2144,7 @@ let db = Db::Sqlite(tx);
                 "UPDATE notes SET text = ?2, updated_at = ?3 WHERE id = ?1",
                 &[&id, &text.trim_end(), &now_ms()],
             )?;
-            let note = load_note(Db::Sqlite(tx), id)?;
+            let note = load_note(db, id)?;
             events.push(EventKind::NoteUpdated { note: note.clone() });
             Ok(note)
         })
@@ -2233,9 +2153,8 @@ let db = Db::Sqlite(tx);
 
     async fn delete_note(&self, by: &Agent, id: NoteId) -> StoreResult<()> {
         let by = by.clone();
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let note = load_note(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let note = load_note(db, id)?;
             if note.author_id != by.id && !by.is_admin() {
                 return Err(StoreError::Forbidden(
                     "only the note's author or an admin may delete it".into(),
@@ -2252,7 +2171,7 @@ let db = Db::Sqlite(tx);
     }
 
     async fn list_standard_folders(&self) -> StoreResult<Vec<StandardFolder>> {
-        self.read(|conn| standard::list(Db::Sqlite(conn))).await
+        self.read(standard::list).await
     }
 
     async fn create_folder(
@@ -2260,7 +2179,7 @@ let db = Db::Sqlite(tx);
         input: FolderInput,
         guard: FolderGuard,
     ) -> StoreResult<StandardFolder> {
-        self.write(move |tx, events| standard::create(Db::Sqlite(tx), events, &input, &guard))
+        self.write(move |db, events| standard::create(db, events, &input, &guard))
             .await
     }
 
@@ -2270,12 +2189,12 @@ let db = Db::Sqlite(tx);
         patch: FolderPatch,
         guard: FolderGuard,
     ) -> StoreResult<StandardFolder> {
-        self.write(move |tx, events| standard::update(Db::Sqlite(tx), events, id, &patch, &guard))
+        self.write(move |db, events| standard::update(db, events, id, &patch, &guard))
             .await
     }
 
     async fn delete_folder(&self, id: FolderId, guard: FolderGuard) -> StoreResult<()> {
-        self.write(move |tx, events| standard::delete(Db::Sqlite(tx), events, id, &guard))
+        self.write(move |db, events| standard::delete(db, events, id, &guard))
             .await
     }
 
@@ -2286,10 +2205,8 @@ let db = Db::Sqlite(tx);
         guard: FolderGuard,
     ) -> StoreResult<StandardMessage> {
         standard::check_text(&text)?;
-        self.write(move |tx, events| {
-            standard::add_message(Db::Sqlite(tx), events, folder, &text, &guard)
-        })
-        .await
+        self.write(move |db, events| standard::add_message(db, events, folder, &text, &guard))
+            .await
     }
 
     async fn update_standard_message(
@@ -2299,10 +2216,8 @@ let db = Db::Sqlite(tx);
         guard: FolderGuard,
     ) -> StoreResult<StandardMessage> {
         standard::check_text(&text)?;
-        self.write(move |tx, events| {
-            standard::edit_message(Db::Sqlite(tx), events, id, &text, &guard)
-        })
-        .await
+        self.write(move |db, events| standard::edit_message(db, events, id, &text, &guard))
+            .await
     }
 
     async fn delete_standard_message(
@@ -2310,7 +2225,7 @@ let db = Db::Sqlite(tx);
         id: StandardMessageId,
         guard: FolderGuard,
     ) -> StoreResult<()> {
-        self.write(move |tx, events| standard::delete_message(Db::Sqlite(tx), events, id, &guard))
+        self.write(move |db, events| standard::delete_message(db, events, id, &guard))
             .await
     }
 
@@ -2320,30 +2235,26 @@ let db = Db::Sqlite(tx);
         report: ImportReport,
         guard: FolderGuard,
     ) -> StoreResult<ImportReport> {
-        self.write_or_roll_back(move |tx, events| {
-            standard::import(Db::Sqlite(tx), events, &plan, report, &guard)
+        self.write_or_roll_back(move |db, events| {
+            standard::import(db, events, &plan, report, &guard)
         })
         .await
     }
 
     async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>> {
-        self.read(|conn| {
-            let db = Db::Sqlite(conn);
+        self.read(|db| {
             let ids: Vec<i64> =
                 db.query("SELECT id FROM tags ORDER BY lower(name), name", &[], |r| {
                     r.get(0)
                 })?;
-            ids.into_iter()
-                .map(|id| tag_info(Db::Sqlite(conn), id))
-                .collect()
+            ids.into_iter().map(|id| tag_info(db, id)).collect()
         })
         .await
     }
 
     async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag> {
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let current = tag_info(Db::Sqlite(tx), id)?.tag;
+        self.write(move |db, events| {
+            let current = tag_info(db, id)?.tag;
             if let Some(name) = &patch.name {
                 let name = name.trim();
                 validate_text(name, "a tag name", 64)?;
@@ -2361,9 +2272,9 @@ let db = Db::Sqlite(tx);
                 validate_text(color, "a tag colour", 32)?;
                 db.execute("UPDATE tags SET color = ?2 WHERE id = ?1", &[&id, &color])?;
             }
-            let tag = tag_info(Db::Sqlite(tx), id)?.tag;
+            let tag = tag_info(db, id)?.tag;
             if tag != current {
-                touch_tagged(Db::Sqlite(tx), id)?;
+                touch_tagged(db, id)?;
                 events.push(EventKind::TagUpdated { tag: tag.clone() });
             }
             Ok(tag)
@@ -2372,10 +2283,9 @@ let db = Db::Sqlite(tx);
     }
 
     async fn delete_tag(&self, id: TagId) -> StoreResult<i64> {
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let info = tag_info(Db::Sqlite(tx), id)?;
-            touch_tagged(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let info = tag_info(db, id)?;
+            touch_tagged(db, id)?;
             db.execute("DELETE FROM customer_tags WHERE tag_id = ?1", &[&id])?;
             db.execute("DELETE FROM tags WHERE id = ?1", &[&id])?;
             events.push(EventKind::TagDeleted { tag_id: id });
@@ -2390,11 +2300,10 @@ let db = Db::Sqlite(tx);
                 "a tag cannot be merged into itself".into(),
             ));
         }
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            tag_info(Db::Sqlite(tx), from)?;
-            let target = tag_info(Db::Sqlite(tx), into)?.tag;
-            touch_tagged(Db::Sqlite(tx), from)?;
+        self.write(move |db, events| {
+            tag_info(db, from)?;
+            let target = tag_info(db, into)?.tag;
+            touch_tagged(db, from)?;
             db.execute(
                 "INSERT INTO customer_tags (customer_id, tag_id, added_at)
                  SELECT customer_id, ?2, added_at FROM customer_tags WHERE tag_id = ?1
@@ -2404,24 +2313,21 @@ let db = Db::Sqlite(tx);
             db.execute("DELETE FROM customer_tags WHERE tag_id = ?1", &[&from])?;
             db.execute("DELETE FROM tags WHERE id = ?1", &[&from])?;
             events.push(EventKind::TagsMerged { from, into: target });
-            tag_info(Db::Sqlite(tx), into)
+            tag_info(db, into)
         })
         .await
     }
 
     async fn list_scheduled(&self, conversation: ConversationId) -> StoreResult<Vec<Scheduled>> {
-        self.read(move |conn| {
-            let db = Db::Sqlite(conn);
-            load_conversation(Db::Sqlite(conn), conversation)?;
+        self.read(move |db| {
+            load_conversation(db, conversation)?;
             let ids: Vec<i64> = db.query(
                 "SELECT id FROM scheduled_messages WHERE conversation_id = ?1
                      ORDER BY status != 'pending', send_at, id",
                 &[&conversation],
                 |r| r.get(0),
             )?;
-            ids.into_iter()
-                .map(|id| load_scheduled(Db::Sqlite(conn), id))
-                .collect()
+            ids.into_iter().map(|id| load_scheduled(db, id)).collect()
         })
         .await
     }
@@ -2434,13 +2340,12 @@ let db = Db::Sqlite(tx);
         now: DateTime<Utc>,
     ) -> StoreResult<Scheduled> {
         check_schedule(&new.name, &new.text, new.send_at, now)?;
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            load_conversation(Db::Sqlite(tx), conversation)?;
+        self.write(move |db, events| {
+            load_conversation(db, conversation)?;
             let now_ms = now.timestamp_millis();
             let new_id: i64 = db.query_one("row", "INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id", &[&conversation, &new.name.trim(), &new.text.trim_end(), &new.send_at.timestamp_millis(), &by, &now_ms], |r| r.get(0))?;
-            let s = load_scheduled(Db::Sqlite(tx), new_id)?;
+            let s = load_scheduled(db, new_id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
         })
@@ -2455,9 +2360,8 @@ let db = Db::Sqlite(tx);
         now: DateTime<Utc>,
     ) -> StoreResult<Scheduled> {
         let by = by.clone();
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            let current = load_scheduled(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let current = load_scheduled(db, id)?;
             author_or_admin(&current, &by)?;
             pending_only(&current)?;
             let name = patch.name.unwrap_or(current.name);
@@ -2465,7 +2369,7 @@ let db = Db::Sqlite(tx);
             let send_at = patch.send_at.unwrap_or(current.send_at);
             check_schedule(&name, &text, send_at, now)?;
             db.execute("UPDATE scheduled_messages SET name = ?2, text = ?3, send_at = ?4, updated_at = ?5, updated_by = ?6 WHERE id = ?1", &[&id, &name.trim(), &text.trim_end(), &send_at.timestamp_millis(), &now.timestamp_millis(), &by.id])?;
-            let s = load_scheduled(Db::Sqlite(tx), id)?;
+            let s = load_scheduled(db, id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });
             Ok(s)
         })
@@ -2474,14 +2378,13 @@ let db = Db::Sqlite(tx);
 
     async fn cancel_scheduled(&self, by: &Agent, id: ScheduledId) -> StoreResult<Scheduled> {
         let by = by.clone();
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            let current = load_scheduled(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let current = load_scheduled(db, id)?;
             author_or_admin(&current, &by)?;
             pending_only(&current)?;
             db.execute("UPDATE scheduled_messages SET status = 'cancelled', updated_at = ?2, updated_by = ?3
                  WHERE id = ?1", &[&id, &now_ms(), &by.id])?;
-            let s = load_scheduled(Db::Sqlite(tx), id)?;
+            let s = load_scheduled(db, id)?;
             events.push(EventKind::ScheduledChanged {
                 scheduled: s.clone(),
             });
@@ -2491,20 +2394,19 @@ let db = Db::Sqlite(tx);
     }
 
     async fn send_due(&self, now: DateTime<Utc>) -> StoreResult<Vec<MessageId>> {
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
+        self.write(move |db, events| {
             let due: Vec<i64> = db.query("SELECT id FROM scheduled_messages WHERE status = 'pending' AND send_at <= ?1
                      ORDER BY send_at, id LIMIT 500", &[&now.timestamp_millis()], |r| r.get(0))?;
             let mut sent = Vec::new();
             for id in due {
-                let s = load_scheduled(Db::Sqlite(tx), id)?;
-                let conv = load_conversation(Db::Sqlite(tx), s.conversation_id)?;
-                let customer = load_customer(Db::Sqlite(tx), conv.customer_id)?;
-                let author = load_agent(Db::Sqlite(tx), s.created_by.id)?;
+                let s = load_scheduled(db, id)?;
+                let conv = load_conversation(db, s.conversation_id)?;
+                let customer = load_customer(db, conv.customer_id)?;
+                let author = load_agent(db, s.created_by.id)?;
                 let text = fill_placeholders(&s.text, Some(&customer), Some(&author), Some(conv.channel));
                 let text = if text.trim().is_empty() { s.text.clone() } else { text };
                 let message = insert_message(
-                    Db::Sqlite(tx),
+                    db,
                     s.conversation_id,
                     MessageKind::Agent,
                     &text,
@@ -2515,11 +2417,11 @@ let db = Db::Sqlite(tx);
                 db.execute("UPDATE messages SET scheduled_id = ?2 WHERE id = ?1", &[&message.id, &id])?;
                 db.execute("UPDATE scheduled_messages SET status = 'sent', sent_message_id = ?2, updated_at = ?3 WHERE id = ?1", &[&id, &message.id, &now.timestamp_millis()])?;
                 events.push(EventKind::MessageCreated {
-                    conversation: load_conversation(Db::Sqlite(tx), s.conversation_id)?,
-                    message: load_message(Db::Sqlite(tx), message.id)?,
+                    conversation: load_conversation(db, s.conversation_id)?,
+                    message: load_message(db, message.id)?,
                 });
                 events.push(EventKind::ScheduledChanged {
-                    scheduled: load_scheduled(Db::Sqlite(tx), id)?,
+                    scheduled: load_scheduled(db, id)?,
                 });
                 sent.push(message.id);
             }
@@ -2529,9 +2431,9 @@ let db = Db::Sqlite(tx);
     }
 
     async fn broadcast_audience(&self, a: BroadcastAudience) -> StoreResult<i64> {
-        self.read(move |conn| {
-            tag_info(Db::Sqlite(conn), a.tag_id)?;
-            Ok(audience(Db::Sqlite(conn), a.tag_id, &a.channels)?.len() as i64)
+        self.read(move |db| {
+            tag_info(db, a.tag_id)?;
+            Ok(audience(db, a.tag_id, &a.channels)?.len() as i64)
         })
         .await
     }
@@ -2550,12 +2452,11 @@ let db = Db::Sqlite(tx);
                 "the send time has already passed".into(),
             ));
         }
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
-            let tag = tag_info(Db::Sqlite(tx), new.tag_id)?.tag;
+        self.write(move |db, events| {
+            let tag = tag_info(db, new.tag_id)?.tag;
             let new_id: i64 = db.query_one("row", "INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled') RETURNING id", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()], |r| r.get(0))?;
-            let b = load_broadcast(Db::Sqlite(tx), new_id)?;
+            let b = load_broadcast(db, new_id)?;
             events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
             Ok(b)
         })
@@ -2563,29 +2464,24 @@ let db = Db::Sqlite(tx);
     }
 
     async fn list_broadcasts(&self) -> StoreResult<Vec<Broadcast>> {
-        self.read(|conn| {
-            let db = Db::Sqlite(conn);
+        self.read(|db| {
             let ids: Vec<i64> = db.query(
                 "SELECT id FROM broadcasts ORDER BY created_at DESC, id DESC LIMIT 200",
                 &[],
                 |r| r.get(0),
             )?;
-            ids.into_iter()
-                .map(|id| load_broadcast(Db::Sqlite(conn), id))
-                .collect()
+            ids.into_iter().map(|id| load_broadcast(db, id)).collect()
         })
         .await
     }
 
     async fn get_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
-        self.read(move |conn| load_broadcast(Db::Sqlite(conn), id))
-            .await
+        self.read(move |db| load_broadcast(db, id)).await
     }
 
     async fn cancel_broadcast(&self, id: BroadcastId) -> StoreResult<Broadcast> {
-        self.write(move |tx, events| {
-            let db = Db::Sqlite(tx);
-            let b = load_broadcast(Db::Sqlite(tx), id)?;
+        self.write(move |db, events| {
+            let b = load_broadcast(db, id)?;
             if matches!(b.status, BroadcastStatus::Done | BroadcastStatus::Cancelled) {
                 return Err(StoreError::Conflict(
                     "this broadcast has already finished".into(),
@@ -2595,7 +2491,7 @@ let db = Db::Sqlite(tx);
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
                 &[&id, &now_ms()],
             )?;
-            let b = load_broadcast(Db::Sqlite(tx), id)?;
+            let b = load_broadcast(db, id)?;
             events.push(EventKind::BroadcastChanged {
                 broadcast: b.clone(),
             });
@@ -2605,14 +2501,13 @@ let db = Db::Sqlite(tx);
     }
 
     async fn run_broadcasts(&self, now: DateTime<Utc>, batch: u32) -> StoreResult<usize> {
-        self.write(move |tx, events| {
-let db = Db::Sqlite(tx);
+        self.write(move |db, events| {
             let now_ms = now.timestamp_millis();
             // Start what is due: its recipients are fixed now.
             let due: Vec<i64> = db.query("SELECT id FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?1 ORDER BY send_at, id", &[&now_ms], |r| r.get(0))?;
             for id in due {
-                let b = load_broadcast(Db::Sqlite(tx), id)?;
-                let who = audience(Db::Sqlite(tx), b.tag.id, &b.channels)?;
+                let b = load_broadcast(db, id)?;
+                let who = audience(db, b.tag.id, &b.channels)?;
                 for conv in &who {
                     db.execute("INSERT INTO broadcast_recipients (broadcast_id, conversation_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, conv])?;
                 }
@@ -2627,15 +2522,15 @@ let db = Db::Sqlite(tx);
             let mut sent = 0;
             for (bid, conv_id) in pending {
                 touched.insert(bid);
-                let b = load_broadcast(Db::Sqlite(tx), bid)?;
+                let b = load_broadcast(db, bid)?;
                 let outcome = (|| -> StoreResult<MessageId> {
-                    let conv = load_conversation(Db::Sqlite(tx), conv_id)?;
-                    let customer = load_customer(Db::Sqlite(tx), conv.customer_id)?;
-                    let author = load_agent(Db::Sqlite(tx), b.created_by.id)?;
+                    let conv = load_conversation(db, conv_id)?;
+                    let customer = load_customer(db, conv.customer_id)?;
+                    let author = load_agent(db, b.created_by.id)?;
                     let text = fill_placeholders(&b.text, Some(&customer), Some(&author), Some(conv.channel));
-                    let m = insert_message(Db::Sqlite(tx), conv_id, MessageKind::Agent, &text, Some(author.id), None, now_ms)?;
+                    let m = insert_message(db, conv_id, MessageKind::Agent, &text, Some(author.id), None, now_ms)?;
                     events.push(EventKind::MessageCreated {
-                        conversation: load_conversation(Db::Sqlite(tx), conv_id)?,
+                        conversation: load_conversation(db, conv_id)?,
                         message: m.clone(),
                     });
                     Ok(m.id)
@@ -2663,7 +2558,7 @@ let db = Db::Sqlite(tx);
             }
             for id in touched {
                 events.push(EventKind::BroadcastChanged {
-                    broadcast: load_broadcast(Db::Sqlite(tx), id)?,
+                    broadcast: load_broadcast(db, id)?,
                 });
             }
             Ok(sent)
@@ -2672,8 +2567,7 @@ let db = Db::Sqlite(tx);
     }
 
     async fn all_customers(&self) -> StoreResult<Vec<Customer>> {
-        self.read(|conn| {
-let db = Db::Sqlite(conn);
+        self.read(|db| {
             let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
             for (c, t) in db.query(
                 "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tags ct
@@ -2732,8 +2626,7 @@ let db = Db::Sqlite(conn);
         rows: Vec<CustomerIn>,
         report: CustomerImportReport,
     ) -> StoreResult<CustomerImportReport> {
-        self.write_or_roll_back(move |tx, events| {
-            let db = Db::Sqlite(tx);
+        self.write_or_roll_back(move |db, events| {
             let mut report = report;
             let now = now_ms();
             let mut accounts: HashMap<ChannelKind, i64> = HashMap::new();
@@ -2767,7 +2660,7 @@ let db = Db::Sqlite(conn);
                         let account = match accounts.get(&row.channel) {
                             Some(a) => *a,
                             None => {
-                                let a = api_account(Db::Sqlite(tx), row.channel)?;
+                                let a = api_account(db, row.channel)?;
                                 accounts.insert(row.channel, a);
                                 let ids = by_kind.entry(row.channel).or_default();
                                 if !ids.contains(&a) {
@@ -2787,7 +2680,7 @@ let db = Db::Sqlite(conn);
                         id
                     }
                 };
-                let before = load_customer(Db::Sqlite(tx), id)?;
+                let before = load_customer(db, id)?;
                 let mut c = before.clone();
                 if let Some(n) = row.name.filter(|n| !n.is_empty()) {
                     c.name = n;
@@ -2834,7 +2727,7 @@ let db = Db::Sqlite(conn);
                         let tid = match tag_ids.get(&key) {
                             Some(t) => *t,
                             None => {
-                                let t = create_tag_tx(Db::Sqlite(tx), events, &name, None, false)?.id;
+                                let t = create_tag_tx(db, events, &name, None, false)?.id;
                                 tag_ids.insert(key, t);
                                 t
                             }
@@ -2878,8 +2771,8 @@ let db = Db::Sqlite(conn);
     }
 
     async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>> {
-        self.read(move |conn| {
-            let rows: Vec<(i64, String, i64)> = Db::Sqlite(conn).query(
+        self.read(move |db| {
+            let rows: Vec<(i64, String, i64)> = db.query(
                 "SELECT seq, payload, created_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 &[&since, &i64::from(limit)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -2901,8 +2794,7 @@ let db = Db::Sqlite(conn);
     }
 
     async fn prune_events(&self, keep: u64) -> StoreResult<u64> {
-        self.write(move |tx, _| {
-            let db = Db::Sqlite(tx);
+        self.write(move |db, _| {
             let max: Option<i64> =
                 db.query_one("row", "SELECT MAX(seq) FROM events", &[], |r| r.get(0))?;
             let Some(max) = max else { return Ok(0) };
@@ -2914,8 +2806,7 @@ let db = Db::Sqlite(conn);
     }
 
     async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)> {
-        self.read(|conn| {
-            let db = Db::Sqlite(conn);
+        self.read(|db| {
             let (max, min): (Option<i64>, Option<i64>) =
                 db.query_one("row", "SELECT MAX(seq), MIN(seq) FROM events", &[], |r| {
                     Ok((r.get(0)?, r.get(1)?))

@@ -1,7 +1,13 @@
 //! The storage interface. All SQL lives behind [`Store`]; routes and the
-//! event hub only ever see this trait. It is not yet the seam a second
-//! backend needs: many business rules still live in the SQLite closures
-//! (the PostgreSQL work moves them above storage).
+//! event hub only ever see this trait.
+//!
+//! The layers, top down: `methods/` (each `Store` method, by resource:
+//! checks its input, then one read or one write on an [`engine::Engine`];
+//! every engine is a `Store`), `data/` (the SQL and the rules that must
+//! hold in one transaction, by resource), `sql/` (one SQL layer both
+//! backends speak), and the engines: `sqlite/` (the group-committing
+//! writer, its migrations and the event log's append). `location.rs` reads
+//! `--db`.
 //!
 //! Every mutating call commits before it returns and appends the events it
 //! caused to the event log in the same transaction; the backend then hands
@@ -10,7 +16,9 @@
 //! the database offline).
 
 pub mod data;
+pub mod engine;
 pub mod location;
+pub mod methods;
 pub mod migrations;
 pub mod secrets;
 pub mod sql;

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod bot;
 pub mod channels;
 pub mod conversations;
+pub mod credentials;
 pub mod customers;
 pub mod delivery;
 pub mod macros;

@@ -4,7 +4,6 @@
 use crate::server::store::secrets::{Keys, Opened};
 use crate::server::store::sql::Db;
 use crate::server::store::{StoreError, StoreResult};
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// What sealed credentials are bound to: their account.
@@ -63,16 +62,4 @@ fn reseal_where(db: Db, keys: &Keys, all: bool) -> StoreResult<usize> {
         n += 1;
     }
     Ok(n)
-}
-
-/// At open, before the writer starts: what is not sealed under the
-/// current key is sealed again, in one transaction.
-pub fn reseal(conn: &mut Connection, keys: &Keys) -> StoreResult<()> {
-    let tx = conn.transaction()?;
-    let n = reseal_stale(Db::Sqlite(&tx), keys)?;
-    tx.commit()?;
-    if n > 0 {
-        tracing::info!("sealed the credentials of {n} channel accounts under the current key");
-    }
-    Ok(())
 }

@@ -1,0 +1,111 @@
+//! Agents and teams.
+
+use super::*;
+
+pub async fn create_agent<E: Engine>(store: &E, new: NewAgent) -> StoreResult<Agent> {
+    validate_text(&new.name, "an agent's name", 200)?;
+    validate_text(&new.login, "a login", 200)?;
+    store.write(move |db, events| {
+            let exists: Option<i64> = db.value("SELECT id FROM agents WHERE login = ?1", &[&new.login.trim()])?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "an agent with the login {:?} already exists",
+                    new.login.trim()
+                )));
+            }
+            let id: i64 = db.query_one("row", "INSERT INTO agents (name, login, role, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", &[&new.name.trim(), &new.login.trim(), &new.role.as_str(), &new.password_hash, &now_ms()], |r| r.get(0))?;
+            for team in &new.teams {
+                let team_id = ensure_team(db, team)?;
+                db.execute("INSERT INTO agent_teams (agent_id, team_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, &team_id])?;
+            }
+            let agent = load_agent(db, id)?;
+            events.push(EventKind::AgentCreated {
+                agent: agent.clone(),
+            });
+            Ok(agent)
+        })
+        .await
+}
+
+pub async fn list_agents<E: Engine>(store: &E) -> StoreResult<Vec<Agent>> {
+    store
+        .read(|db| {
+            let ids: Vec<i64> = db.query(
+                "SELECT id FROM agents WHERE removed_at IS NULL ORDER BY name, id",
+                &[],
+                |r| r.get(0),
+            )?;
+            ids.into_iter().map(|id| load_agent(db, id)).collect()
+        })
+        .await
+}
+
+pub async fn list_teams<E: Engine>(store: &E) -> StoreResult<Vec<Team>> {
+    store
+        .read(|db| {
+            let rows = db.query("SELECT id, name FROM teams ORDER BY name", &[], |r| {
+                Ok(Team {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?;
+            Ok(rows)
+        })
+        .await
+}
+
+pub async fn set_agent_disabled<E: Engine>(
+    store: &E,
+    agent: AgentId,
+    disabled: bool,
+) -> StoreResult<Agent> {
+    store
+        .write(move |db, events| data::sessions::set_disabled(db, events, agent, disabled))
+        .await
+}
+
+pub async fn remove_agent<E: Engine>(store: &E, actor: Actor, agent: AgentId) -> StoreResult<()> {
+    store
+        .write(move |db, events| data::sessions::remove(db, events, actor.by, agent))
+        .await
+}
+
+pub async fn agent_login<E: Engine>(
+    store: &E,
+    login: &str,
+) -> StoreResult<Option<(Agent, Option<String>)>> {
+    let login = login.trim().to_string();
+    store
+        .read(move |db| {
+            let row: Option<(i64, Option<String>)> = db.query_opt(
+                "SELECT id, password_hash FROM agents WHERE login = ?1 AND removed_at IS NULL",
+                &[&login],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            match row {
+                Some((id, hash)) => Ok(Some((load_agent(db, id)?, hash))),
+                None => Ok(None),
+            }
+        })
+        .await
+}
+
+pub async fn set_password<E: Engine>(
+    store: &E,
+    agent_id: AgentId,
+    password_hash: String,
+) -> StoreResult<()> {
+    store
+        .write(move |db, _| {
+            let n = db.execute(
+                "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+                &[&agent_id, &password_hash],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound("agent"));
+            }
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,160 @@
+//! Channel accounts and their sealed credentials.
+
+use super::*;
+
+pub async fn list_channel_accounts<E: Engine>(store: &E) -> StoreResult<Vec<ChannelAccount>> {
+    let keys = store.keys().clone();
+    store
+        .read(move |db| {
+            let rows = db.query(
+                "SELECT id, kind, name, is_api, credentials FROM channel_accounts
+                     WHERE removed_at IS NULL ORDER BY kind, id",
+                &[],
+                |r| {
+                    let kind: String = r.get(1)?;
+                    let kind = kind.parse().unwrap_or(ChannelKind::Messenger);
+                    let id: i64 = r.get(0)?;
+                    let is_api = r.flag(3)?;
+                    let creds: Option<String> = r.get(4)?;
+                    // Names of the keys only: the values never leave here.
+                    let credential_keys = creds
+                        .and_then(|c| data::credentials::open(&keys, id, &c).ok())
+                        .map(|m| m.into_keys().collect())
+                        .unwrap_or_default();
+                    Ok(ChannelAccount {
+                        id,
+                        kind,
+                        name: r.get(2)?,
+                        is_api,
+                        webhook_path: (!is_api).then(|| webhook_path(kind, id)),
+                        credential_keys,
+                    })
+                },
+            )?;
+            Ok(rows)
+        })
+        .await
+}
+
+pub async fn create_channel<E: Engine>(store: &E, new: NewChannel) -> StoreResult<ChannelCreated> {
+    let name = new.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(StoreError::Invalid(
+            "a channel's name must be 1 to 100 characters".into(),
+        ));
+    }
+    check_credentials(new.kind, &new.credentials).map_err(StoreError::Invalid)?;
+    let kind = new.kind;
+    let keys = store.keys().clone();
+    store
+        .write(move |db, _| {
+            let id: i64 = db.query_one(
+                "row",
+                "INSERT INTO channel_accounts (kind, name, is_api, credentials, created_at)
+                 VALUES (?1, ?2, 0, NULL, ?3) RETURNING id",
+                &[&kind.as_str(), &name, &now_ms()],
+                |r| r.get(0),
+            )?;
+            // Sealed bound to its account's id, so known only now.
+            let creds = data::credentials::seal(&keys, id, &new.credentials)?;
+            db.execute(
+                "UPDATE channel_accounts SET credentials = ?2 WHERE id = ?1",
+                &[&id, &creds],
+            )?;
+            Ok(ChannelCreated {
+                id,
+                kind,
+                name,
+                webhook_path: webhook_path(kind, id),
+            })
+        })
+        .await
+}
+
+pub async fn update_channel<E: Engine>(
+    store: &E,
+    id: ChannelAccountId,
+    patch: ChannelPatch,
+) -> StoreResult<ChannelAccount> {
+    let name = match &patch.name {
+        Some(n) if n.trim().is_empty() || n.trim().chars().count() > 100 => {
+            return Err(StoreError::Invalid(
+                "a channel's name must be 1 to 100 characters".into(),
+            ))
+        }
+        other => other.as_ref().map(|n| n.trim().to_string()),
+    };
+    let keys = store.keys().clone();
+    store.write(move |db, _| {
+            let row: Option<(String, Option<String>)> = db.query_opt("SELECT kind, credentials FROM channel_accounts
+                     WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL", &[&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let Some((kind, creds)) = row else {
+                return Err(StoreError::NotFound("channel"));
+            };
+            let kind: ChannelKind = kind.parse().map_err(StoreError::Internal)?;
+            let mut merged = match creds {
+                Some(c) => data::credentials::open(&keys, id, &c)?,
+                None => Default::default(),
+            };
+            for (k, v) in patch.credentials {
+                if v.trim().is_empty() && optional_credential_keys(kind).contains(&k.as_str()) {
+                    merged.remove(&k);
+                } else {
+                    merged.insert(k, v);
+                }
+            }
+            check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
+            let creds = data::credentials::seal(&keys, id, &merged)?;
+            db.execute("UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1", &[&id, &name, &creds])?;
+            let name: String = db.query_one("row", "SELECT name FROM channel_accounts WHERE id = ?1", &[&id], |r| r.get(0))?;
+            Ok(ChannelAccount {
+                id,
+                kind,
+                name,
+                is_api: false,
+                webhook_path: Some(webhook_path(kind, id)),
+                credential_keys: merged.into_keys().collect(),
+            })
+        })
+        .await
+}
+
+pub async fn remove_channel<E: Engine>(store: &E, id: ChannelAccountId) -> StoreResult<()> {
+    store
+        .write(move |db, _| {
+            let n = db.execute(
+                "UPDATE channel_accounts SET removed_at = ?2, credentials = NULL
+                     WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
+                &[&id, &now_ms()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound("channel"));
+            }
+            Ok(())
+        })
+        .await
+}
+
+pub async fn channel_credentials<E: Engine>(
+    store: &E,
+    id: ChannelAccountId,
+) -> StoreResult<Option<(ChannelKind, std::collections::BTreeMap<String, String>)>> {
+    let keys = store.keys().clone();
+    store
+        .read(move |db| {
+            let row: Option<(String, Option<String>)> = db.query_opt(
+                "SELECT kind, credentials FROM channel_accounts
+                     WHERE id = ?1 AND is_api = 0 AND removed_at IS NULL",
+                &[&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let Some((kind, Some(creds))) = row else {
+                return Ok(None);
+            };
+            let Ok(kind) = kind.parse() else {
+                return Ok(None);
+            };
+            Ok(Some((kind, data::credentials::open(&keys, id, &creds)?)))
+        })
+        .await
+}

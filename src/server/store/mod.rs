@@ -6,8 +6,10 @@
 //! every engine is a `Store`), `data/` (the SQL and the rules that must
 //! hold in one transaction, by resource), `sql/` (one SQL layer both
 //! backends speak), and the engines: `sqlite/` (the group-committing
-//! writer, its migrations and the event log's append). `location.rs` reads
-//! `--db`.
+//! writer and the event log's append; its schema is `migrations.rs`).
+//! `location.rs` reads `--db`. Some methods still carry their SQL inline,
+//! and shared helpers sit in `methods/mod.rs`: they move to `data/` as the
+//! PostgreSQL engine arrives.
 //!
 //! Every mutating call commits before it returns and appends the events it
 //! caused to the event log in the same transaction; the backend then hands

@@ -141,6 +141,25 @@ fn values_round_trip_the_same_on_both() {
             ),
             Err(StoreError::NotFound("note"))
         ));
+        // A query that must return a row and does not is a storage
+        // failure, not a 404.
+        assert!(matches!(
+            db.query_row("SELECT id FROM notes WHERE name = ?1", &[&"third"], |r| r
+                .get::<i64>(
+                0
+            )),
+            Err(StoreError::Internal(_))
+        ));
+        // Flags computed in a query read as flags on both.
+        let computed = db
+            .query_row(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM notes WHERE pinned = 1) THEN 1 ELSE 0 END,
+                        CASE WHEN EXISTS (SELECT 1 FROM notes WHERE size > 100) THEN 1 ELSE 0 END",
+                &[],
+                |r| Ok((r.flag(0)?, r.flag(1)?)),
+            )
+            .unwrap();
+        assert_eq!(computed, (true, false), "{:?}", db.dialect());
     });
 }
 

@@ -52,7 +52,7 @@ pub fn due(db: Db, now: i64, limit: u32) -> StoreResult<Vec<BotWork>> {
                 message_id: r.get(0)?,
                 conversation_id: r.get(1)?,
                 reads: r.get(2)?,
-                attempts: u32::try_from(r.get::<i64>(3)?).unwrap_or(u32::MAX),
+                attempts: r.count(3)?,
             })
         },
     )

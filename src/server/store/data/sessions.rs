@@ -128,8 +128,7 @@ fn cancel_scheduled_of(
 
 /// Admins who can still sign in, other than `but`.
 fn other_active_admins(db: Db, but: AgentId) -> StoreResult<i64> {
-    db.query_one(
-        "row",
+    db.query_row(
         "SELECT COUNT(*) FROM agents WHERE role = 'admin' AND id != ?1
              AND disabled_at IS NULL AND removed_at IS NULL",
         &[&but],

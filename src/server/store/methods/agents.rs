@@ -13,7 +13,7 @@ pub async fn create_agent<E: Engine>(store: &E, new: NewAgent) -> StoreResult<Ag
                     new.login.trim()
                 )));
             }
-            let id: i64 = db.query_one("row", "INSERT INTO agents (name, login, role, password_hash, created_at)
+            let id: i64 = db.query_row("INSERT INTO agents (name, login, role, password_hash, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id", &[&new.name.trim(), &new.login.trim(), &new.role.as_str(), &new.password_hash, &now_ms()], |r| r.get(0))?;
             for team in &new.teams {
                 let team_id = ensure_team(db, team)?;

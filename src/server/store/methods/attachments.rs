@@ -10,8 +10,7 @@ pub async fn uploaded_bytes_since<E: Engine>(
     let since = since.timestamp_millis();
     store
         .read(move |db| {
-            let n: i64 = db.query_one(
-                "row",
+            let n: i64 = db.query_row(
                 "SELECT COALESCE(SUM(size), 0) FROM attachments
                      WHERE uploaded_by = ?1 AND created_at >= ?2",
                 &[&agent, &since],
@@ -29,8 +28,7 @@ pub async fn attachment_sent_on<E: Engine>(
 ) -> StoreResult<bool> {
     store
         .read(move |db| {
-            db.query_one(
-                "row",
+            db.query_row(
                 "SELECT CASE WHEN EXISTS (SELECT 1 FROM messages m
                         JOIN conversations cv ON cv.id = m.conversation_id
                         WHERE m.attachment_id = ?2 AND cv.channel_account_id = ?1
@@ -48,8 +46,7 @@ pub async fn create_attachment<E: Engine>(
 ) -> StoreResult<Attachment> {
     store
         .write(move |db, _| {
-            let new_id: i64 = db.query_one(
-                "row",
+            let new_id: i64 = db.query_row(
                 "INSERT INTO attachments (sha256, name, mime, kind, size, uploaded_by, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 &[
@@ -98,7 +95,7 @@ pub async fn prune_unused_attachments<E: Engine>(
 pub async fn sha256_in_use<E: Engine>(store: &E, sha256: &str) -> StoreResult<bool> {
     let sha = sha256.to_string();
     store.read(move |db| {
-            db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))
+            db.query_row("SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))
         })
         .await
 }
@@ -116,18 +113,18 @@ pub async fn remove_attachment<E: Engine>(
                     "only the message's author or an admin can remove its file".into(),
                 ));
             }
-            let attachment_id: Option<i64> = db.query_one("row", "SELECT attachment_id FROM messages WHERE id = ?1", &[&message], |r| r.get(0))?;
+            let attachment_id: Option<i64> = db.query_row("SELECT attachment_id FROM messages WHERE id = ?1", &[&message], |r| r.get(0))?;
             let Some(attachment_id) = attachment_id else {
                 return Err(StoreError::Invalid("that message has no file".into()));
             };
             db.execute("UPDATE messages SET attachment_id = NULL WHERE id = ?1", &[&message])?;
             let mut unused_sha256 = None;
-            let still_used = db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM messages WHERE attachment_id = ?1) THEN 1 ELSE 0 END", &[&attachment_id], |r| r.flag(0))?;
+            let still_used = db.query_row("SELECT CASE WHEN EXISTS (SELECT 1 FROM messages WHERE attachment_id = ?1) THEN 1 ELSE 0 END", &[&attachment_id], |r| r.flag(0))?;
             if !still_used {
                 let sha: Option<String> = db.value("SELECT sha256 FROM attachments WHERE id = ?1", &[&attachment_id])?;
                 db.execute("DELETE FROM attachments WHERE id = ?1", &[&attachment_id])?;
                 if let Some(sha) = sha {
-                    let shared = db.query_one("row", "SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))?;
+                    let shared = db.query_row("SELECT CASE WHEN EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1) THEN 1 ELSE 0 END", &[&sha], |r| r.flag(0))?;
                     if !shared {
                         unused_sha256 = Some(sha);
                     }

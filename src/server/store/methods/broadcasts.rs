@@ -27,7 +27,7 @@ pub async fn create_broadcast<E: Engine>(
     }
     store.write(move |db, events| {
             let tag = tag_info(db, new.tag_id)?.tag;
-            let new_id: i64 = db.query_one("row", "INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
+            let new_id: i64 = db.query_row("INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled') RETURNING id", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()], |r| r.get(0))?;
             let b = load_broadcast(db, new_id)?;
             events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
@@ -129,7 +129,7 @@ pub async fn run_broadcasts<E: Engine>(
             // Finish what has no one left to send to.
             let running: Vec<i64> = db.query("SELECT id FROM broadcasts WHERE status = 'running'", &[], |r| r.get(0))?;
             for id in running {
-                let left: i64 = db.query_one("row", "SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ?1 AND status = 'pending'", &[&id], |r| r.get(0))?;
+                let left: i64 = db.query_row("SELECT COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ?1 AND status = 'pending'", &[&id], |r| r.get(0))?;
                 if left == 0 {
                     db.execute("UPDATE broadcasts SET status = 'done', finished_at = ?2 WHERE id = ?1", &[&id, &now_ms])?;
                     touched.insert(id);

@@ -48,8 +48,7 @@ pub async fn create_channel<E: Engine>(store: &E, new: NewChannel) -> StoreResul
     let keys = store.keys().clone();
     store
         .write(move |db, _| {
-            let id: i64 = db.query_one(
-                "row",
+            let id: i64 = db.query_row(
                 "INSERT INTO channel_accounts (kind, name, is_api, credentials, created_at)
                  VALUES (?1, ?2, 0, NULL, ?3) RETURNING id",
                 &[&kind.as_str(), &name, &now_ms()],
@@ -106,7 +105,7 @@ pub async fn update_channel<E: Engine>(
             check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
             let creds = data::credentials::seal(&keys, id, &merged)?;
             db.execute("UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1", &[&id, &name, &creds])?;
-            let name: String = db.query_one("row", "SELECT name FROM channel_accounts WHERE id = ?1", &[&id], |r| r.get(0))?;
+            let name: String = db.query_row("SELECT name FROM channel_accounts WHERE id = ?1", &[&id], |r| r.get(0))?;
             Ok(ChannelAccount {
                 id,
                 kind,

@@ -76,7 +76,7 @@ pub async fn list_conversations<E: Engine>(
                 // of messages is quicker to meet walking the newest
                 // conversations, which stop at the first page.
                 let rare = q.chars().count() >= 3
-                    && db.query_one("row", "SELECT count(*) FROM (SELECT 1 FROM messages_fts
+                    && db.query_row("SELECT count(*) FROM (SELECT 1 FROM messages_fts
                              WHERE messages_fts MATCH ?1 LIMIT 2000)", &[&(fts_phrase(q))], |r| r.get::<i64>(0))?
                         < 2000;
                 if rare {
@@ -324,7 +324,7 @@ pub async fn unread_by_account<E: Engine>(
 
 pub async fn total_unread<E: Engine>(store: &E, agent: AgentId) -> StoreResult<i64> {
     store.read(move |db| {
-            let n: i64 = db.query_one("row", &format!("SELECT CAST(COALESCE(SUM({}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)), 0) AS BIGINT)
+            let n: i64 = db.query_row(&format!("SELECT CAST(COALESCE(SUM({}(cv.inbound_count - COALESCE(rm.inbound_count, 0), 0)), 0) AS BIGINT)
                  FROM conversations cv
                  LEFT JOIN read_markers rm ON rm.conversation_id = cv.id AND rm.agent_id = ?1", db.greatest()), &[&agent], |r| r.get(0))?;
             Ok(n)

@@ -30,7 +30,7 @@ pub async fn prune_events<E: Engine>(store: &E, keep: u64) -> StoreResult<u64> {
     store
         .write(move |db, _| {
             let max: Option<i64> =
-                db.query_one("row", "SELECT MAX(seq) FROM events", &[], |r| r.get(0))?;
+                db.query_row("SELECT MAX(seq) FROM events", &[], |r| r.get(0))?;
             let Some(max) = max else { return Ok(0) };
             let cutoff = max - keep.min(i64::MAX as u64) as i64;
             let n = db.execute("DELETE FROM events WHERE seq <= ?1", &[&cutoff])?;
@@ -43,7 +43,7 @@ pub async fn seq_bounds<E: Engine>(store: &E) -> StoreResult<(Seq, Seq)> {
     store
         .read(|db| {
             let (max, min): (Option<i64>, Option<i64>) =
-                db.query_one("row", "SELECT MAX(seq), MIN(seq) FROM events", &[], |r| {
+                db.query_row("SELECT MAX(seq), MIN(seq) FROM events", &[], |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?;
             Ok((max.unwrap_or(0), min.unwrap_or(0)))

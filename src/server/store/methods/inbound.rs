@@ -19,7 +19,7 @@ pub async fn inbound<E: Engine>(store: &E, msg: InboundMessage) -> StoreResult<I
             let dup: Option<i64> = db.value("SELECT message_id FROM inbound_dedupe
                      WHERE channel_account_id = ?1 AND external_id = ?2", &[&account, &msg.external_id])?;
             if let Some(message_id) = dup {
-                let (conversation_id, customer_id): (i64, i64) = db.query_one("row", "SELECT m.conversation_id, cv.customer_id FROM messages m
+                let (conversation_id, customer_id): (i64, i64) = db.query_row("SELECT m.conversation_id, cv.customer_id FROM messages m
                      JOIN conversations cv ON cv.id = m.conversation_id WHERE m.id = ?1", &[&message_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 return Ok(InboundAccepted {
                     conversation_id,
@@ -40,7 +40,7 @@ pub async fn inbound<E: Engine>(store: &E, msg: InboundMessage) -> StoreResult<I
                     id
                 }
                 None => {
-                    let id: i64 = db.query_one("row", "INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
+                    let id: i64 = db.query_row("INSERT INTO customers (channel_account_id, channel_user_id, name, first_seen, last_seen)
                          VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&account, &msg.channel_user_id, &name, &at], |r| r.get(0))?;
                     events.push(EventKind::CustomerCreated {
                         customer: load_customer(db, id)?,
@@ -53,7 +53,7 @@ pub async fn inbound<E: Engine>(store: &E, msg: InboundMessage) -> StoreResult<I
                 Some(id) => id,
                 None => {
                     // Every new conversation starts with the bot.
-                    let id: i64 = db.query_one("row", "INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
+                    let id: i64 = db.query_row("INSERT INTO conversations (customer_id, channel_account_id, bot_active, last_activity_at, created_at)
                          VALUES (?1, ?2, 1, ?3, ?3) RETURNING id", &[&customer_id, &account, &at], |r| r.get(0))?;
                     events.push(EventKind::ConversationCreated {
                         conversation: load_conversation(db, id)?,
@@ -61,7 +61,7 @@ pub async fn inbound<E: Engine>(store: &E, msg: InboundMessage) -> StoreResult<I
                     id
                 }
             };
-            let customer_last: Option<i64> = db.query_one("row", "SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?;
+            let customer_last: Option<i64> = db.query_row("SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?;
             let message = insert_message_with(
                 db,
                 conversation_id,

@@ -83,10 +83,6 @@ fn parse_cursor(cursor: &str, sort: ListSort) -> StoreResult<Cursor> {
     }
 }
 
-// ---- standard messages -----------------------------------------------------
-
-// ---- scheduled messages ----------------------------------------------------
-
 /// A scheduled message goes out in its author's name: only the author, or
 /// an admin, may change or cancel it.
 fn author_or_admin(s: &Scheduled, by: &Agent) -> StoreResult<()> {
@@ -248,7 +244,7 @@ fn create_tag_tx(
         }
         return Ok(tag);
     }
-    let count: i64 = db.query_one("row", "SELECT COUNT(*) FROM tags", &[], |r| r.get(0))?;
+    let count: i64 = db.query_row("SELECT COUNT(*) FROM tags", &[], |r| r.get(0))?;
     let color = color
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty())

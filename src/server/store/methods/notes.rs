@@ -26,7 +26,7 @@ pub async fn create_note<E: Engine>(
     store.write(move |db, events| {
             load_customer(db, customer)?;
             let now = now_ms();
-            let new_id: i64 = db.query_one("row", "INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&customer, &author, &text.trim_end(), &now], |r| r.get(0))?;
+            let new_id: i64 = db.query_row("INSERT INTO notes (customer_id, author_id, text, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id", &[&customer, &author, &text.trim_end(), &now], |r| r.get(0))?;
             let note = load_note(db, new_id)?;
             events.push(EventKind::NoteCreated { note: note.clone() });
             Ok(note)

@@ -31,7 +31,7 @@ pub async fn create_scheduled<E: Engine>(
     store.write(move |db, events| {
             load_conversation(db, conversation)?;
             let now_ms = now.timestamp_millis();
-            let new_id: i64 = db.query_one("row", "INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
+            let new_id: i64 = db.query_row("INSERT INTO scheduled_messages (conversation_id, name, text, send_at, created_by, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id", &[&conversation, &new.name.trim(), &new.text.trim_end(), &new.send_at.timestamp_millis(), &by, &now_ms], |r| r.get(0))?;
             let s = load_scheduled(db, new_id)?;
             events.push(EventKind::ScheduledChanged { scheduled: s.clone() });

@@ -136,9 +136,19 @@ impl Row<'_> {
         }
     }
 
-    /// A 0-or-1 column as a flag.
+    /// A 0-or-1 column as a flag. On PostgreSQL a flag computed in the
+    /// query (`CASE WHEN … THEN 1 ELSE 0 END`) is an `integer`, and a
+    /// comparison a `boolean`: both read as flags too.
     pub fn flag(&self, i: usize) -> StoreResult<bool> {
-        Ok(self.get::<i64>(i)? != 0)
+        match self {
+            Row::Sqlite(_) => Ok(self.get::<i64>(i)? != 0),
+            Row::Postgres(r) => r
+                .try_get::<_, i64>(i)
+                .map(|v| v != 0)
+                .or_else(|_| r.try_get::<_, i32>(i).map(|v| v != 0))
+                .or_else(|_| r.try_get::<_, bool>(i))
+                .map_err(postgres::error),
+        }
     }
 
     /// A small count (attempts, parts) as a `u32`; out of range is at the
@@ -255,6 +265,18 @@ impl Db<'_> {
             .ok_or(StoreError::NotFound(what))
     }
 
+    /// The first row of a query that always returns one (a count, an
+    /// insert's `RETURNING`): none is a storage failure, not a 404.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        f: impl FnOnce(&Row) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.query_opt(sql, params, f)?
+            .ok_or_else(|| StoreError::Internal(format!("no row from: {}", first_line(sql))))
+    }
+
     /// The first column of the first row (a count, an id), when there is
     /// a row.
     pub fn value<T: Column>(&self, sql: &str, params: &[&dyn Param]) -> StoreResult<Option<T>> {
@@ -272,4 +294,9 @@ impl Db<'_> {
 
 fn sqlite_params<'p>(params: &'p [&'p dyn Param]) -> impl Iterator<Item = &'p dyn rusqlite::ToSql> {
     params.iter().map(|p| *p as &dyn rusqlite::ToSql)
+}
+
+/// A query's first line, to say which one failed.
+fn first_line(sql: &str) -> &str {
+    sql.trim().lines().next().unwrap_or_default()
 }

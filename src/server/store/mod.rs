@@ -309,6 +309,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// When it happened, in the store's milliseconds: the time given, or
+    /// now.
+    pub fn at_ms(&self) -> i64 {
+        self.at.map_or_else(data::now_ms, |t| t.timestamp_millis())
+    }
+
     pub fn agent(id: AgentId) -> Self {
         Actor {
             by: Some(id),

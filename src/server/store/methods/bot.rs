@@ -63,10 +63,7 @@ pub async fn set_bot<E: Engine>(
     active: bool,
 ) -> StoreResult<Conversation> {
     let by = actor.by;
-    let at = actor
-        .at
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(now_ms);
+    let at = actor.at_ms();
     store
         .write(move |db, events| {
             let conv = load_conversation(db, id)?;

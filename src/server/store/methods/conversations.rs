@@ -219,10 +219,7 @@ pub async fn add_assignee<E: Engine>(
     agent: AgentId,
 ) -> StoreResult<Conversation> {
     let by = actor.by;
-    let at = actor
-        .at
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(now_ms);
+    let at = actor.at_ms();
     store.write(move |db, events| {
             let conv = load_conversation(db, id)?;
             if conv.is_assigned_to(agent) {
@@ -271,10 +268,7 @@ pub async fn remove_assignee<E: Engine>(
     agent: AgentId,
 ) -> StoreResult<Conversation> {
     let by = actor.by;
-    let at = actor
-        .at
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(now_ms);
+    let at = actor.at_ms();
     store
         .write(move |db, events| {
             let conv = load_conversation(db, id)?;

@@ -1,6 +1,7 @@
 //! Customers: read, searched, edited, imported.
 
 use super::*;
+use crate::server::store::data::customers::{customer_from_row, CUSTOMER_COLUMNS, CUSTOMER_FROM};
 
 pub async fn get_customer<E: Engine>(store: &E, id: CustomerId) -> StoreResult<Customer> {
     store.read(move |db| load_customer(db, id)).await
@@ -124,7 +125,8 @@ pub async fn patch_customer<E: Engine>(
 }
 
 pub async fn all_customers<E: Engine>(store: &E) -> StoreResult<Vec<Customer>> {
-    store.read(|db| {
+    store
+        .read(|db| {
             let mut tags: HashMap<i64, Vec<Tag>> = HashMap::new();
             for (c, t) in db.query(
                 "SELECT ct.customer_id, t.id, t.name, t.color FROM customer_tags ct
@@ -144,34 +146,14 @@ pub async fn all_customers<E: Engine>(store: &E) -> StoreResult<Vec<Customer>> {
                 tags.entry(c).or_default().push(t);
             }
             let mut out = db.query(
-                "SELECT c.id, c.name, a.kind, c.channel_account_id, c.channel_user_id, c.first_seen,
-                        c.last_seen, c.email, c.phone, c.gender, c.age, c.language, c.custom_fields, c.version
-                 FROM customers c JOIN channel_accounts a ON a.id = c.channel_account_id ORDER BY c.id",
+                &format!("SELECT {CUSTOMER_COLUMNS} {CUSTOMER_FROM} ORDER BY c.id"),
                 &[],
-                |r| {
-                    let kind: String = r.get(2)?;
-                    let custom: String = r.get(12)?;
-                    Ok(Customer {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        channel: kind.parse().unwrap_or(ChannelKind::Messenger),
-                        channel_account_id: r.get(3)?,
-                        channel_user_id: r.get(4)?,
-                        first_seen: to_dt(r.get(5)?),
-                        last_seen: to_dt(r.get(6)?),
-                        email: r.get(7)?,
-                        phone: r.get(8)?,
-                        gender: r.get(9)?,
-                        age: r.get::<Option<i64>>(10)?.map(|a| a.clamp(0, 150) as u32),
-                        language: r.get(11)?,
-                        custom_fields: serde_json::from_str(&custom).unwrap_or_default(),
-                        tags: Vec::new(),
-                        version: r.get(13)?,
-                    })
-                },
+                customer_from_row,
             )?;
             for c in &mut out {
                 c.tags = tags.remove(&c.id).unwrap_or_default();
+                // The export has always given ages up to 150.
+                c.age = c.age.map(|a| a.min(150));
             }
             Ok(out)
         })

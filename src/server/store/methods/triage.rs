@@ -8,10 +8,7 @@ pub async fn set_status<E: Engine>(
     id: ConversationId,
     req: SetStatus,
 ) -> StoreResult<Conversation> {
-    let at = actor
-        .at
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(now_ms);
+    let at = actor.at_ms();
     store
         .write(move |db, events| data::triage::set_status(db, events, id, req, actor.by, at))
         .await
@@ -23,10 +20,7 @@ pub async fn set_priority<E: Engine>(
     id: ConversationId,
     priority: Priority,
 ) -> StoreResult<Conversation> {
-    let at = actor
-        .at
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(now_ms);
+    let at = actor.at_ms();
     store
         .write(move |db, events| data::triage::set_priority(db, events, id, priority, actor.by, at))
         .await

@@ -112,7 +112,7 @@ pub fn run_agent(cmd: AgentCommand) -> anyhow::Result<()> {
 async fn agent_by_login(
     db: Option<Database>,
     login: &str,
-) -> anyhow::Result<(SqliteStore, crate::protocol::Agent)> {
+) -> anyhow::Result<(std::sync::Arc<dyn Store>, crate::protocol::Agent)> {
     let store = open_store(db)?;
     let (agent, _) = store
         .agent_login(login)

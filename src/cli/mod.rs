@@ -366,7 +366,7 @@ fn init_server_logging() {
 }
 
 /// The login derived from a name: "Alice Wong" -> "alice.wong".
-fn open_store(db: Option<Database>) -> anyhow::Result<SqliteStore> {
+fn open_store(db: Option<Database>) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let db = db.unwrap_or_else(|| Database::Sqlite(crate::dirs::default_db_path()));
     crate::server::store::open(&db, Offline, Default::default())
         .map_err(|e| anyhow::anyhow!("cannot open the database {db}: {e}"))
@@ -769,7 +769,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Channel {
             cmd: Some(channels::ChannelCommand::RotateKey { db }),
         }) => runtime()?.block_on(async move {
-            let store = open_store(db)?;
+            let db = db.unwrap_or_else(|| Database::Sqlite(crate::dirs::default_db_path()));
+            let Database::Sqlite(path) = &db else {
+                anyhow::bail!(
+                    "a PostgreSQL database's key is {}: put the new key there and the old one in {} on every replica, then restart them; they seal everything again",
+                    crate::server::store::secrets::KEY_VAR,
+                    crate::server::store::secrets::OLD_KEY_VAR
+                );
+            };
+            let store = SqliteStore::open(path, Offline)
+                .map_err(|e| anyhow::anyhow!("cannot open the database {db}: {e}"))?;
             let id = store.rotate_key().await?;
             eprintln!(
                 "channel credentials are now encrypted under key {id} (in {})",

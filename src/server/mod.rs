@@ -97,6 +97,9 @@ pub struct ServerConfig {
     /// Who may change standard messages (everyone, as the help centre has
     /// it, unless the server keeps it for admins).
     pub standard_editing: crate::protocol::StandardEditing,
+    /// The key that seals channel credentials, when not from the
+    /// environment or (SQLite) the key file beside the database.
+    pub keys: Option<store::secrets::Keys>,
 }
 
 /// The default of [`ServerConfig::keep_events`].
@@ -123,6 +126,7 @@ impl ServerConfig {
             stream_idle: auth::STREAM_IDLE,
             upload_quota: auth::UPLOAD_QUOTA,
             standard_editing: Default::default(),
+            keys: None,
         }
     }
 
@@ -188,7 +192,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let hub = Hub::new();
     // One server per database: SQLite has one writer, the event log one
     // sequence; and `rotate-key` must not run beside a server.
-    let store = store::open(&config.db, hub.clone(), config.durability)
+    let options = store::OpenOptions {
+        durability: config.durability,
+        keys: config.keys.clone(),
+    };
+    let store = store::open(&config.db, hub.clone(), options)
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", config.db))?;
     let lock = match config.db.sqlite_path() {
         Some(path) => Some(store::secrets::lock_database(path).map_err(anyhow::Error::msg)?),
@@ -199,7 +207,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         link_key,
         standard_editing: config.standard_editing,
         names: Arc::default(),
-        store: Arc::new(store),
+        store,
         hub,
         clock: config.clock.clone(),
         files: Arc::new({

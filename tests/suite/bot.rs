@@ -648,8 +648,8 @@ async fn restart_with_bot(t: &mut TestServer) {
 /// A customer message as a webhook stores it (queued for the bot), written
 /// straight into a stopped server's database.
 async fn stored(t: &TestServer, user: &str, text: &str, ext: &str) -> InboundAccepted {
-    use chatsmart::server::store::{BotTurn, InboundMessage, Offline, SqliteStore, Store};
-    let store = SqliteStore::open(&t.db(), Offline).unwrap();
+    use chatsmart::server::store::{BotTurn, InboundMessage};
+    let store = t.open_store();
     store
         .inbound(InboundMessage {
             channel: ChannelKind::Whatsapp,
@@ -670,13 +670,14 @@ async fn stored(t: &TestServer, user: &str, text: &str, ext: &str) -> InboundAcc
 }
 
 fn queued(t: &TestServer, conv: ConversationId) -> i64 {
-    let db = rusqlite::Connection::open(t.db()).unwrap();
-    db.query_row(
-        "SELECT COUNT(*) FROM bot_work WHERE conversation_id = ?1",
-        [conv],
-        |r| r.get(0),
-    )
-    .unwrap()
+    t.with_db(|db| {
+        db.query_row(
+            "SELECT COUNT(*) FROM bot_work WHERE conversation_id = ?1",
+            &[&conv],
+            |r| r.get(0),
+        )
+        .unwrap()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -705,14 +706,13 @@ async fn an_answer_tried_again_after_a_crash_is_not_said_twice() {
     t.stop().await;
     // A crash after the answer was stored and before the queue forgot the
     // message: it is still queued when the server comes back.
-    {
-        let db = rusqlite::Connection::open(t.db()).unwrap();
+    t.with_db(|db| {
         db.execute(
             "INSERT INTO bot_work (message_id, conversation_id, due_at) VALUES (?1, ?2, 0)",
-            [accepted.message_id, conv],
+            &[&accepted.message_id, &conv],
         )
-        .unwrap();
-    }
+        .unwrap()
+    });
     restart_with_bot(&mut t).await;
     bot_idle(&t, conv).await;
     let again = messages(&t, conv, 2).await;
@@ -730,7 +730,7 @@ async fn an_answer_tried_again_after_a_crash_is_not_said_twice() {
 /// forgets what it had still to answer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_greets_first_holds_twenty_and_forgets_when_the_bot_is_off() {
-    use chatsmart::server::store::{Actor, Offline, SqliteStore, Store};
+    use chatsmart::server::store::Actor;
     let mut t = server(Flow::default(), OPEN).await;
     t.stop().await;
     let first = stored(&t, "852", "hi", "q-1").await;
@@ -743,7 +743,7 @@ async fn the_queue_greets_first_holds_twenty_and_forgets_when_the_bot_is_off() {
     assert_eq!(queued(&t, flood), 20, "at most 20 held for the bot");
     let off = stored(&t, "777", "hello", "o-1").await.conversation_id;
     {
-        let store = SqliteStore::open(&t.db(), Offline).unwrap();
+        let store = t.open_store();
         store
             .set_bot(Actor::agent(t.alice.agent.id), off, false)
             .await

@@ -5,9 +5,13 @@
 //! checks its input, then one read or one write on an [`engine::Engine`];
 //! every engine is a `Store`), `data/` (the SQL and the rules that must
 //! hold in one transaction, by resource), `sql/` (one SQL layer both
-//! backends speak), and the engines: `sqlite/` (the group-committing
-//! writer and the event log's append; its schema is `migrations.rs`).
-//! `location.rs` reads `--db`. Some methods still carry their SQL inline,
+//! backends speak), `writer.rs` (the group commit both engines use: one
+//! transaction per batch of writes, each in its savepoint, events appended
+//! before the commit), and the engines: `sqlite/` (its schema is
+//! `migrations.rs`) and `postgres/` (its schema is `postgres/schema.rs`;
+//! writes serialised across replicas by an advisory lock, the whole log
+//! streamed to every replica by `postgres/tail.rs`). `location.rs` reads
+//! `--db`. Some methods still carry their SQL inline,
 //! and shared helpers sit in `methods/mod.rs`: they move to `data/` as the
 //! PostgreSQL engine arrives.
 //!
@@ -22,29 +26,45 @@ pub mod engine;
 pub mod location;
 pub mod methods;
 pub mod migrations;
+pub mod postgres;
 pub mod secrets;
 pub mod sql;
 pub mod sqlite;
+mod writer;
 
 use crate::protocol::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use location::Database;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-/// Opens the database `db` names, running its migrations.
+/// How a database is opened.
+#[derive(Default, Clone)]
+pub struct OpenOptions {
+    pub durability: Durability,
+    /// The key channel credentials are sealed with, instead of
+    /// `CHATSMART_SECRET_KEY` (or, for SQLite, the key file beside the
+    /// database).
+    pub keys: Option<secrets::Keys>,
+}
+
+/// Opens the database `db` names, running its migrations: a SQLite file or
+/// a PostgreSQL database.
 pub fn open(
     db: &Database,
     sink: impl EventSink + 'static,
-    durability: Durability,
-) -> StoreResult<SqliteStore> {
-    match db {
-        Database::Sqlite(path) => SqliteStore::open_with(path, sink, durability),
-        Database::Postgres(_) => Err(StoreError::Invalid(
-            "this version keeps its data in SQLite only; give a SQLite file's path".into(),
-        )),
-    }
+    options: OpenOptions,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
+    Ok(match db {
+        Database::Sqlite(path) => {
+            std::sync::Arc::new(SqliteStore::open_with(path, sink, options.durability)?)
+        }
+        Database::Postgres(url) => {
+            std::sync::Arc::new(PgStore::open(url, sink, options.durability, options.keys)?)
+        }
+    })
 }
 
 /// Where a store sends what it committed, after the commit and in sequence
@@ -334,6 +354,10 @@ impl Actor {
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// The server's secret keys (the current one seals channel
+    /// credentials and signs file links).
+    fn keys(&self) -> &secrets::Keys;
+
     // Agents, teams and tokens.
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent>;
     async fn list_agents(&self) -> StoreResult<Vec<Agent>>;

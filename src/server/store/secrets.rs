@@ -184,21 +184,31 @@ impl Keys {
     /// [`for_database`](Self::for_database); `sealed_rows` says whether the
     /// database already holds sealed values, in which case a missing key is
     /// an error (a new one could not open them), never a new key.
+    /// The keys in `CHATSMART_SECRET_KEY` (and the one it replaces, in
+    /// `CHATSMART_OLD_SECRET_KEY`), when it is set.
+    pub fn from_environment() -> Result<Option<Keys>, String> {
+        let Ok(v) = std::env::var(KEY_VAR) else {
+            return Ok(None);
+        };
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        let current = Key::parse(&v).map_err(|e| format!("{KEY_VAR}: {e}"))?;
+        let mut older = Vec::new();
+        if let Ok(old) = std::env::var(OLD_KEY_VAR) {
+            if !old.trim().is_empty() {
+                older.push(Key::parse(&old).map_err(|e| format!("{OLD_KEY_VAR}: {e}"))?);
+            }
+        }
+        Ok(Some(Keys { current, older }))
+    }
+
     pub fn for_database_with(
         db: &Path,
         sealed_rows: impl FnOnce() -> bool,
     ) -> Result<(Keys, KeySource), String> {
-        if let Ok(v) = std::env::var(KEY_VAR) {
-            if !v.trim().is_empty() {
-                let current = Key::parse(&v).map_err(|e| format!("{KEY_VAR}: {e}"))?;
-                let mut older = Vec::new();
-                if let Ok(old) = std::env::var(OLD_KEY_VAR) {
-                    if !old.trim().is_empty() {
-                        older.push(Key::parse(&old).map_err(|e| format!("{OLD_KEY_VAR}: {e}"))?);
-                    }
-                }
-                return Ok((Keys { current, older }, KeySource::Environment));
-            }
+        if let Some(keys) = Keys::from_environment()? {
+            return Ok((keys, KeySource::Environment));
         }
         let path = key_file(db);
         let next = new_key_file(db);

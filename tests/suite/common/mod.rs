@@ -1,5 +1,11 @@
 //! Test harness: a real server on an ephemeral loopback port with a SQLite
 //! file in a temporary directory, driven through the project's own client.
+//!
+//! The same tests run on PostgreSQL when `CHATSMART_TEST_BACKEND=postgres`
+//! (each server gets a database of its own on `CHATSMART_TEST_POSTGRES`):
+//! `.ci/run` runs the suite both ways, so a rule cannot hold on one
+//! backend and not the other. A test that reads SQLite's file itself says
+//! so with [`sqlite_only`].
 
 use chatsmart::client::Client;
 use chatsmart::protocol::*;
@@ -22,6 +28,14 @@ pub struct User {
 
 pub struct TestServer {
     pub server: Option<RunningServer>,
+    /// The database the server runs on.
+    pub database: chatsmart::server::store::Database,
+    /// On PostgreSQL: the test's database (dropped with it) and the key
+    /// its credentials are sealed with.
+    pub pg: Option<(
+        postgres::TestPostgres,
+        chatsmart::server::store::secrets::Keys,
+    )>,
     pub clock: std::sync::Arc<dyn chatsmart::server::clock::Clock>,
     pub dir: tempfile::TempDir,
     pub admin: User,
@@ -48,9 +62,137 @@ pub fn quiet(config: ServerConfig) -> ServerConfig {
     }
 }
 
+/// Whether the suite runs on PostgreSQL (`CHATSMART_TEST_BACKEND`).
+pub fn on_postgres() -> bool {
+    match std::env::var("CHATSMART_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite" | "") | Err(_) => false,
+        Ok(other) => panic!("CHATSMART_TEST_BACKEND is sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// True (after one line saying so) when the suite runs on PostgreSQL: the
+/// calling test reads or opens SQLite's file itself and returns at once.
+pub fn sqlite_only(test: &str) -> bool {
+    if on_postgres() {
+        eprintln!("{test}: SQLite's own, skipped on PostgreSQL");
+        return true;
+    }
+    false
+}
+
+/// A new, empty database on the suite's backend: `file` in `dir`, or a
+/// PostgreSQL database of its own with the key its credentials are sealed
+/// with.
+pub fn fresh_database(
+    dir: &tempfile::TempDir,
+    file: &str,
+) -> (
+    chatsmart::server::store::Database,
+    Option<(
+        postgres::TestPostgres,
+        chatsmart::server::store::secrets::Keys,
+    )>,
+) {
+    use chatsmart::server::store::{secrets, Database};
+    if !on_postgres() {
+        return (Database::Sqlite(dir.path().join(file)), None);
+    }
+    let db = postgres::TestPostgres::create(file)
+        .expect("CHATSMART_TEST_BACKEND=postgres needs CHATSMART_TEST_POSTGRES");
+    let keys = secrets::Keys {
+        current: secrets::Key::generate(),
+        older: Vec::new(),
+    };
+    (Database::Postgres(db.url.clone()), Some((db, keys)))
+}
+
+/// A store without a server, on the suite's backend.
+pub struct TestStore {
+    /// Where the SQLite file is, kept while the store is.
+    _dir: tempfile::TempDir,
+    pub database: chatsmart::server::store::Database,
+    pg: Option<(
+        postgres::TestPostgres,
+        chatsmart::server::store::secrets::Keys,
+    )>,
+}
+
+impl TestStore {
+    pub fn new(name: &str) -> TestStore {
+        let dir = tempfile::tempdir().unwrap();
+        let (database, pg) = fresh_database(&dir, name);
+        TestStore {
+            _dir: dir,
+            database,
+            pg,
+        }
+    }
+
+    /// Opens (again) the database, publishing to `sink`.
+    pub fn open(
+        &self,
+        sink: impl chatsmart::server::store::EventSink + 'static,
+    ) -> std::sync::Arc<dyn chatsmart::server::store::Store> {
+        chatsmart::server::store::open(
+            &self.database,
+            sink,
+            chatsmart::server::store::OpenOptions {
+                keys: self.pg.as_ref().map(|(_, k)| k.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+}
+
 impl TestServer {
+    /// The SQLite file (see [`sqlite_only`]).
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("test.db")
+    }
+
+    /// The test's database opened beside (or instead of) the server, as
+    /// a tool would: nobody hears its events.
+    pub fn open_store(&self) -> std::sync::Arc<dyn chatsmart::server::store::Store> {
+        chatsmart::server::store::open(
+            &self.database,
+            chatsmart::server::store::Offline,
+            chatsmart::server::store::OpenOptions {
+                keys: self.pg.as_ref().map(|(_, k)| k.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    /// Runs `f` on a plain connection to the test's database, on either
+    /// backend (to look at or plant rows a test cannot reach otherwise).
+    pub fn with_db<T: Send>(
+        &self,
+        f: impl FnOnce(chatsmart::server::store::sql::Db) -> T + Send,
+    ) -> T {
+        use chatsmart::server::store::{sql, Database};
+        match &self.database {
+            Database::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                f(sql::Db::Sqlite(&conn))
+            }
+            Database::Postgres(url) => postgres::off_runtime(|| {
+                let conn = sql::postgres::PgConn::connect(url).unwrap();
+                f(conn.db())
+            }),
+        }
+    }
+
+    /// A server configuration on this test's database and files.
+    fn config(&self, addr: &str) -> ServerConfig {
+        ServerConfig {
+            clock: self.clock.clone(),
+            files: Some(self.dir.path().join("files")),
+            keys: self.pg.as_ref().map(|(_, k)| k.clone()),
+            ..ServerConfig::new(addr.parse().unwrap(), self.database.clone())
+        }
     }
 
     pub fn url(&self) -> String {
@@ -72,11 +214,21 @@ impl TestServer {
     pub async fn start_with_config(
         change: impl FnOnce(ServerConfig) -> ServerConfig,
     ) -> TestServer {
+        // The servers' logs, when a test is being looked into:
+        // CHATSMART_TEST_LOG=warn (a tracing filter) prints them.
+        if let Ok(filter) = std::env::var("CHATSMART_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
-        let config = change(quiet(ServerConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            dir.path().join("test.db"),
-        )));
+        let (database, pg) = fresh_database(&dir, "test.db");
+        let config = change(quiet(ServerConfig {
+            files: Some(dir.path().join("files")),
+            keys: pg.as_ref().map(|(_, k)| k.clone()),
+            ..ServerConfig::new("127.0.0.1:0".parse().unwrap(), database.clone())
+        }));
         let clock = config.clock.clone();
         let server = server::start(config).await.unwrap();
         let url = server.url();
@@ -114,6 +266,8 @@ impl TestServer {
         let admin = users.pop().unwrap();
         TestServer {
             server: Some(server),
+            database,
+            pg,
             clock,
             dir,
             admin,
@@ -146,12 +300,9 @@ impl TestServer {
         addr: &str,
         change: impl FnOnce(ServerConfig) -> ServerConfig,
     ) {
-        let server = server::start(change(quiet(ServerConfig {
-            clock: self.clock.clone(),
-            ..ServerConfig::new(addr.parse().unwrap(), self.db())
-        })))
-        .await
-        .unwrap();
+        let server = server::start(change(quiet(self.config(addr))))
+            .await
+            .unwrap();
         let url = server.url();
         for u in [&mut self.admin, &mut self.alice, &mut self.bob] {
             u.client = Client::new(&url, Some(u.token.clone())).unwrap();

@@ -49,13 +49,15 @@ impl TestPostgres {
                 .collect::<String>()
                 .to_lowercase()
         );
-        let mut client = match postgres::Client::connect(&admin, postgres::NoTls) {
-            Ok(c) => c,
-            Err(e) => panic!("{VAR} is set but PostgreSQL cannot be reached: {e}"),
-        };
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("cannot create the database {name}: {e}"));
+        off_runtime(|| {
+            let mut client = match postgres::Client::connect(&admin, postgres::NoTls) {
+                Ok(c) => c,
+                Err(e) => panic!("{VAR} is set but PostgreSQL cannot be reached: {e}"),
+            };
+            client
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap_or_else(|e| panic!("cannot create the database {name}: {e}"));
+        });
         let url = with_database(&admin, &name);
         Some(TestPostgres { admin, name, url })
     }
@@ -63,13 +65,24 @@ impl TestPostgres {
 
 impl Drop for TestPostgres {
     fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
+        off_runtime(|| {
+            if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ));
+            }
+        });
     }
+}
+
+/// Runs `f` on a thread of its own: the synchronous driver starts a
+/// runtime, which it cannot do on a thread an async test drives.
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
 }
 
 /// `url` with its database replaced by `name`.

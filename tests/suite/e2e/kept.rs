@@ -179,6 +179,9 @@ async fn a_reply_sent_while_the_server_is_down_goes_out_once_after_restarts() {
         assert!(start.elapsed() < Duration::from_secs(10), "never sent");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Stored on the server; quitting is plain once the program has heard
+    // so too (until then it would rightly ask about the queued reply).
+    tui.wait_until("the reply acknowledged", |s| !s.contains("queued"));
     tui.keys("q");
     assert!(tui.wait_exit());
     // Once, however often the program starts again.

@@ -2,4 +2,5 @@
 //! PostgreSQL in a database of the test's own (skipped with one line when
 //! no PostgreSQL is configured outside CI).
 
+mod replicas;
 mod sql;

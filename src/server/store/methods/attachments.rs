@@ -11,7 +11,7 @@ pub async fn uploaded_bytes_since<E: Engine>(
     store
         .read(move |db| {
             let n: i64 = db.query_row(
-                "SELECT COALESCE(SUM(size), 0) FROM attachments
+                "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments
                      WHERE uploaded_by = ?1 AND created_at >= ?2",
                 &[&agent, &since],
                 |r| r.get(0),

@@ -102,21 +102,20 @@ pub async fn run_broadcasts<E: Engine>(
             for (bid, conv_id) in pending {
                 touched.insert(bid);
                 let b = load_broadcast(db, bid)?;
-                let outcome = (|| -> StoreResult<MessageId> {
+                // One recipient's failure is theirs alone.
+                let outcome = db.savepoint(|| -> StoreResult<(Message, Conversation)> {
                     let conv = load_conversation(db, conv_id)?;
                     let customer = load_customer(db, conv.customer_id)?;
                     let author = load_agent(db, b.created_by.id)?;
                     let text = fill_placeholders(&b.text, Some(&customer), Some(&author), Some(conv.channel));
                     let m = insert_message(db, conv_id, MessageKind::Agent, &text, Some(author.id), None, now_ms)?;
-                    events.push(EventKind::MessageCreated {
-                        conversation: load_conversation(db, conv_id)?,
-                        message: m.clone(),
-                    });
-                    Ok(m.id)
-                })();
+                    Ok((m, load_conversation(db, conv_id)?))
+                })?;
                 match outcome {
-                    Ok(mid) => {
+                    Ok((message, conversation)) => {
                         sent += 1;
+                        let mid = message.id;
+                        events.push(EventKind::MessageCreated { conversation, message });
                         db.execute("UPDATE broadcast_recipients SET status = 'sent', message_id = ?3 WHERE broadcast_id = ?1 AND conversation_id = ?2", &[&bid, &conv_id, &mid])?;
                         db.execute("UPDATE broadcasts SET sent = sent + 1 WHERE id = ?1", &[&bid])?;
                     }

@@ -39,16 +39,20 @@ pub async fn list_conversations<E: Engine>(
                 None => {}
             }
             if let Some(filter) = query.assignee {
-                let p = arg(agent.into(), &mut args);
-                let mine = format!(
-                    "EXISTS (SELECT 1 FROM conversation_assignees x WHERE x.conversation_id = cv.id AND x.agent_id = {p})"
-                );
+                // Every parameter sent must appear in the query: PostgreSQL
+                // cannot type one that does not.
+                let mut mine = || {
+                    let p = arg(agent.into(), &mut args);
+                    format!(
+                        "EXISTS (SELECT 1 FROM conversation_assignees x WHERE x.conversation_id = cv.id AND x.agent_id = {p})"
+                    )
+                };
                 let any = "EXISTS (SELECT 1 FROM conversation_assignees x WHERE x.conversation_id = cv.id)";
                 match filter {
-                    AssigneeFilter::Me => sql.push_str(&format!(" AND {mine}")),
+                    AssigneeFilter::Me => sql.push_str(&format!(" AND {}", mine())),
                     AssigneeFilter::Unassigned => sql.push_str(&format!(" AND NOT {any}")),
                     AssigneeFilter::Others => {
-                        sql.push_str(&format!(" AND {any} AND NOT {mine}"));
+                        sql.push_str(&format!(" AND {any} AND NOT {}", mine()));
                     }
                 }
             }
@@ -75,26 +79,49 @@ pub async fn list_conversations<E: Engine>(
                 // The trigram index suits rare text; text found in thousands
                 // of messages is quicker to meet walking the newest
                 // conversations, which stop at the first page.
+                let instr = db.instr();
+                // Messages whose text holds q, by each engine's trigram
+                // index: SQLite's FTS5 table, PostgreSQL's pg_trgm index on
+                // lower(text) (which serves LIKE).
+                let (matching, pattern) = match db.dialect() {
+                    Dialect::Sqlite => (
+                        "SELECT sm.conversation_id FROM messages_fts
+                         JOIN messages sm ON sm.id = messages_fts.rowid
+                         WHERE messages_fts MATCH {pm} AND sm.kind != 'system'",
+                        fts_phrase(q),
+                    ),
+                    Dialect::Postgres => (
+                        "SELECT sm.conversation_id FROM messages sm
+                         WHERE lower(sm.text) LIKE {pm} AND sm.kind != 'system'",
+                        like_pattern(&q.to_lowercase()),
+                    ),
+                };
+                // The trigram index suits rare text; text found in thousands
+                // of messages is quicker to meet walking the newest
+                // conversations, which stop at the first page.
                 let rare = q.chars().count() >= 3
-                    && db.query_row("SELECT count(*) FROM (SELECT 1 FROM messages_fts
-                             WHERE messages_fts MATCH ?1 LIMIT 2000)", &[&(fts_phrase(q))], |r| r.get::<i64>(0))?
-                        < 2000;
+                    && db.query_row(
+                        &format!(
+                            "SELECT count(*) FROM ({} LIMIT 2000) found",
+                            matching.replace("{pm}", "?1")
+                        ),
+                        &[&pattern],
+                        |r| r.get::<i64>(0),
+                    )? < 2000;
                 if rare {
                     // The trigram index finds the messages; names are few.
-                    let pm = arg(fts_phrase(q).into(), &mut args);
+                    let pm = arg(pattern.into(), &mut args);
                     sql.push_str(&format!(
-                        " AND (instr(lower(cu.name), {p}) > 0 OR cv.id IN (
-                            SELECT sm.conversation_id FROM messages_fts
-                            JOIN messages sm ON sm.id = messages_fts.rowid
-                            WHERE messages_fts MATCH {pm} AND sm.kind != 'system'))"
+                        " AND ({instr}(lower(cu.name), {p}) > 0 OR cv.id IN ({}))",
+                        matching.replace("{pm}", &pm)
                     ));
                 } else {
                     // Common text, or one or two characters (below what
                     // trigrams index).
                     sql.push_str(&format!(
-                        " AND (instr(lower(cu.name), {p}) > 0 OR EXISTS (SELECT 1 FROM messages sm
+                        " AND ({instr}(lower(cu.name), {p}) > 0 OR EXISTS (SELECT 1 FROM messages sm
                            WHERE sm.conversation_id = cv.id AND sm.kind != 'system'
-                           AND instr(lower(sm.text), {p}) > 0))"
+                           AND {instr}(lower(sm.text), {p}) > 0))"
                     ));
                 }
             }

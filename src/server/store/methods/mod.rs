@@ -36,7 +36,7 @@ use super::data::notes::load_note;
 use super::data::scheduled::load_scheduled;
 use super::data::{now_ms, to_dt};
 use super::engine::Engine;
-use super::sql::{Db, Param, Value};
+use super::sql::{Db, Dialect, Param, Value};
 use super::*;
 use crate::protocol::validate;
 use std::collections::HashMap;
@@ -54,6 +54,21 @@ async fn load_conversation_checked(store: &impl Engine, id: ConversationId) -> S
 /// `q` as one FTS5 phrase: matched as a substring, quotes doubled.
 fn fts_phrase(q: &str) -> String {
     format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+/// A LIKE pattern matching text that holds `q` (PostgreSQL's LIKE, whose
+/// escape character is the backslash).
+fn like_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 enum Cursor {
@@ -271,6 +286,10 @@ fn create_tag_tx(
 
 #[async_trait]
 impl<E: Engine> Store for E {
+    fn keys(&self) -> &super::secrets::Keys {
+        Engine::keys(self)
+    }
+
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent> {
         agents::create_agent(self, new).await
     }

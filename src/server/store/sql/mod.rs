@@ -283,6 +283,35 @@ impl Db<'_> {
         self.query_opt(sql, params, |r| r.get(0))
     }
 
+    /// A transaction's own statements (`BEGIN`, `SAVEPOINT job`,
+    /// `COMMIT`): prepared once on SQLite, where a group commit runs
+    /// hundreds of them; sent as they are on PostgreSQL.
+    pub fn control(&self, sql: &str) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.prepare_cached(sql)?.execute([]).map(drop)?),
+            Db::Postgres(c) => c.batch(sql),
+        }
+    }
+
+    /// Runs `f` as a part of the transaction that can fail alone: its
+    /// changes are undone when it fails, and the transaction goes on
+    /// (PostgreSQL refuses every statement after an error otherwise). The
+    /// outer result is the savepoint's own failure; the inner is `f`'s.
+    pub fn savepoint<T>(&self, f: impl FnOnce() -> StoreResult<T>) -> StoreResult<StoreResult<T>> {
+        self.control("SAVEPOINT part")?;
+        match f() {
+            Ok(v) => {
+                self.control("RELEASE part")?;
+                Ok(Ok(v))
+            }
+            Err(e) => {
+                self.control("ROLLBACK TO part")?;
+                self.control("RELEASE part")?;
+                Ok(Err(e))
+            }
+        }
+    }
+
     /// Runs several statements with no parameters (schema changes).
     pub fn batch(&self, sql: &str) -> StoreResult<()> {
         match self {

@@ -29,6 +29,27 @@ impl PgConn {
         })
     }
 
+    /// Whether the connection is gone (the server went away): the pools
+    /// drop it and connect again.
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    /// Waits up to `wait` for a notification on a channel this connection
+    /// listens to; whether one (or more) came. Takes every one waiting.
+    pub fn notified(&self, wait: std::time::Duration) -> StoreResult<bool> {
+        use ::postgres::fallible_iterator::FallibleIterator;
+        let mut client = self.client.borrow_mut();
+        let mut notifications = client.notifications();
+        let came = notifications
+            .timeout_iter(wait)
+            .next()
+            .map_err(error)?
+            .is_some();
+        while notifications.iter().next().map_err(error)?.is_some() {}
+        Ok(came)
+    }
+
     /// The connection, as the store's queries use it.
     pub fn db(&self) -> super::Db<'_> {
         super::Db::Postgres(self)
@@ -73,7 +94,7 @@ impl PgConn {
         let stmt = self.statement(sql)?;
         self.client
             .borrow_mut()
-            .execute(&stmt, &pg_params(params))
+            .execute(&stmt, &as_sql(&pg_params(params)))
             .map_err(error)
     }
 
@@ -85,20 +106,67 @@ impl PgConn {
         let stmt = self.statement(sql)?;
         self.client
             .borrow_mut()
-            .query(&stmt, &pg_params(params))
+            .query(&stmt, &as_sql(&pg_params(params)))
             .map_err(error)
     }
 
-    pub(super) fn batch(&self, sql: &str) -> StoreResult<()> {
+    pub fn batch(&self, sql: &str) -> StoreResult<()> {
         self.client.borrow_mut().batch_execute(sql).map_err(error)
     }
 }
 
-fn pg_params<'p>(params: &'p [&'p dyn Param]) -> Vec<&'p (dyn ::postgres::types::ToSql + Sync)> {
+fn pg_params<'p>(params: &'p [&'p dyn Param]) -> Vec<NoNul<'p>> {
+    params.iter().map(|p| NoNul(*p)).collect()
+}
+
+fn as_sql<'p>(params: &'p [NoNul<'p>]) -> Vec<&'p (dyn ::postgres::types::ToSql + Sync)> {
     params
         .iter()
-        .map(|p| *p as &(dyn ::postgres::types::ToSql + Sync))
+        .map(|p| p as &(dyn ::postgres::types::ToSql + Sync))
         .collect()
+}
+
+/// A parameter as PostgreSQL takes it: its text cannot hold a NUL
+/// character (SQLite's can), so one arriving from outside (a webhook's
+/// hostile id) is stored as U+FFFD instead of failing the write.
+#[derive(Debug)]
+struct NoNul<'p>(&'p dyn Param);
+
+impl ::postgres::types::ToSql for NoNul<'_> {
+    fn to_sql(
+        &self,
+        ty: &::postgres::types::Type,
+        out: &mut ::postgres::types::private::BytesMut,
+    ) -> Result<::postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        ::postgres::types::ToSql::to_sql_checked(self.0, ty, out)
+    }
+
+    fn accepts(_: &::postgres::types::Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &::postgres::types::Type,
+        out: &mut ::postgres::types::private::BytesMut,
+    ) -> Result<::postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        let start = out.len();
+        let written = ::postgres::types::ToSql::to_sql_checked(self.0, ty, out)?;
+        let textual = matches!(
+            *ty,
+            ::postgres::types::Type::TEXT
+                | ::postgres::types::Type::VARCHAR
+                | ::postgres::types::Type::BPCHAR
+                | ::postgres::types::Type::NAME
+                | ::postgres::types::Type::UNKNOWN
+        ) || ty.name() == "citext";
+        if textual && out[start..].contains(&0) {
+            let fixed = String::from_utf8_lossy(&out[start..]).replace('\0', "\u{FFFD}");
+            out.truncate(start);
+            out.extend_from_slice(fixed.as_bytes());
+        }
+        Ok(written)
+    }
 }
 
 /// The store's SQL for PostgreSQL: `?N` becomes `$N` outside quoted text

@@ -6,15 +6,16 @@ mod private;
 #[cfg(test)]
 mod upgrades;
 
-use super::data::{credentials, now_ms, to_dt};
+use super::data::credentials;
 use super::engine::Engine;
 use super::migrations::MIGRATIONS;
 use super::secrets;
 use super::sql::Db;
+use super::writer::{self, WriteQueue};
 use super::*;
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 
 /// SQLite's errors, as the store's: kept here, so the store's interface
 /// names no backend.
@@ -55,29 +56,10 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
 }
 
-#[derive(Default)]
-struct WriteQueue {
-    state: Mutex<Queued>,
-    /// Wakes the writer: a job was queued, or the store closed.
-    ready: Condvar,
-    /// Wakes the checkpointer when the store closes.
-    closing: Condvar,
-}
-
-#[derive(Default)]
-struct Queued {
-    jobs: Vec<Job>,
-    closed: bool,
-}
-
 impl Drop for Inner {
     /// The writer finishes what is queued, closes its connection and stops.
     fn drop(&mut self) {
-        if let Ok(mut q) = self.queue.state.lock() {
-            q.closed = true;
-        }
-        self.queue.ready.notify_all();
-        self.queue.closing.notify_all();
+        self.queue.close();
         let threads = self
             .threads
             .lock()
@@ -90,17 +72,6 @@ impl Drop for Inner {
         }
     }
 }
-
-/// A write's outcome, delivered once the transaction holding it committed
-/// (or failed to).
-type Finish = Box<dyn FnOnce(StoreResult<()>) + Send>;
-
-/// One queued write: runs in its own savepoint; says whether to keep its
-/// changes, and how to answer its caller after the commit.
-type Job = Box<dyn FnOnce(&Transaction, &mut Vec<EventKind>) -> (bool, Finish) + Send>;
-
-/// At most this many writes share one transaction.
-const GROUP: usize = 256;
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path)?;
@@ -207,24 +178,15 @@ impl SqliteStore {
             .name("sqlite-checkpoint".into())
             .spawn(move || checkpoint_until_closed(checkpointer, q))
             .map_err(|e| StoreError::Internal(format!("cannot start the checkpointer: {e}")))?;
-        let writer = Writer {
+        let committer = SqliteCommitter {
             conn,
-            queue: queue.clone(),
             sink: Box::new(sink),
         };
-        let handle = std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || writer.run());
-        let handle = match handle {
+        let handle = match writer::spawn("sqlite-writer", committer, queue.clone()) {
             Ok(h) => h,
             Err(e) => {
-                if let Ok(mut q) = queue.state.lock() {
-                    q.closed = true;
-                }
-                queue.closing.notify_all();
-                return Err(StoreError::Internal(format!(
-                    "cannot start the writer: {e}"
-                )));
+                queue.close();
+                return Err(e);
             }
         };
         Ok(SqliteStore {
@@ -299,36 +261,7 @@ impl Engine for SqliteStore {
         T: Send + 'static,
         F: FnOnce(Db, &mut Vec<EventKind>) -> StoreResult<(T, bool)> + Send + 'static,
     {
-        let (send, recv) = tokio::sync::oneshot::channel::<StoreResult<T>>();
-        let job: Job = Box::new(move |tx, events| match f(Db::Sqlite(tx), events) {
-            Ok((out, keep)) => {
-                let finish: Finish = Box::new(move |committed| {
-                    let _ = send.send(committed.map(|()| out));
-                });
-                (keep, finish)
-            }
-            Err(e) => {
-                let finish: Finish = Box::new(move |_| {
-                    let _ = send.send(Err(e));
-                });
-                (false, finish)
-            }
-        });
-        {
-            let mut q = self
-                .inner
-                .queue
-                .state
-                .lock()
-                .map_err(|_| StoreError::Internal("write queue poisoned".into()))?;
-            if q.closed {
-                return Err(StoreError::Internal("the store is closed".into()));
-            }
-            q.jobs.push(job);
-        }
-        self.inner.queue.ready.notify_one();
-        recv.await
-            .map_err(|_| StoreError::Internal("the write was dropped".into()))?
+        self.inner.queue.submit(f).await
     }
 
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
@@ -372,210 +305,31 @@ fn checkpoint_until_closed(conn: Connection, queue: Arc<WriteQueue>) {
             tracing::warn!("checkpoint failed: {e}");
         }
     };
-    loop {
-        {
-            let Ok(q) = queue.state.lock() else { return };
-            if q.closed {
-                break;
-            }
-            match queue.closing.wait_timeout(q, CHECKPOINT_EVERY) {
-                Ok((q, _)) if q.closed => break,
-                Ok(_) => {}
-                Err(_) => return,
-            }
-        }
+    while !queue.wait_closed(CHECKPOINT_EVERY) {
         checkpoint("PASSIVE");
     }
     checkpoint("TRUNCATE");
 }
 
-/// The writer thread: owns the one writing connection and commits queued
-/// writes in groups, so concurrent requests never wait on a lock for it.
-struct Writer {
+/// SQLite's side of the group commit: IMMEDIATE transactions (the write
+/// lock taken at once), events published straight to the sink.
+struct SqliteCommitter {
     conn: Connection,
-    queue: Arc<WriteQueue>,
     sink: Box<dyn EventSink>,
 }
 
-impl Writer {
-    fn run(mut self) {
-        loop {
-            let jobs: Vec<Job> = {
-                let Ok(mut q) = self.queue.state.lock() else {
-                    tracing::error!("write queue poisoned; the writer stops");
-                    return;
-                };
-                while q.jobs.is_empty() && !q.closed {
-                    q = match self.queue.ready.wait(q) {
-                        Ok(q) => q,
-                        Err(_) => return,
-                    };
-                }
-                if q.jobs.is_empty() {
-                    return;
-                }
-                let n = q.jobs.len().min(GROUP);
-                q.jobs.drain(..n).collect()
-            };
-            self.commit_group(jobs);
-        }
+impl writer::Committer for SqliteCommitter {
+    fn begin(&mut self) -> StoreResult<()> {
+        self.db().control("BEGIN IMMEDIATE")
     }
 
-    fn commit_group(&mut self, jobs: Vec<Job>) {
-        let tx = match self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-        {
-            Ok(tx) => tx,
-            Err(e) => {
-                // Nothing ran: every caller hears why.
-                let why = e.to_string();
-                for job in jobs {
-                    drop(job);
-                    tracing::error!("cannot start a write: {why}");
-                }
-                return;
-            }
-        };
-        // Each caller's answer, and whether its own part went through.
-        let mut done: Vec<(Finish, StoreResult<()>)> = Vec::with_capacity(jobs.len());
-        let mut events: Vec<Logged> = Vec::new();
-        let now = now_ms();
-        let mut broken: Option<String> = None;
-        for job in jobs {
-            if broken.is_some() {
-                // The transaction is unusable: the rest are not run (their
-                // callers hear that the write was dropped).
-                drop(job);
-                continue;
-            }
-            if let Err(e) = savepoint(&tx, "SAVEPOINT job") {
-                broken = Some(e.to_string());
-                drop(job);
-                continue;
-            }
-            let mut kinds = Vec::new();
-            // A panicking write must not take the writer thread with it:
-            // its savepoint is rolled back and its caller hears it dropped.
-            let ran =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&tx, &mut kinds)));
-            let Ok((keep, finish)) = ran else {
-                tracing::error!("a write panicked; it was rolled back");
-                if let Err(e) = rollback_to_savepoint(&tx) {
-                    broken = Some(e.to_string());
-                }
-                continue;
-            };
-            let mut mine = Vec::new();
-            let outcome = if keep {
-                append_events(&tx, kinds, now, &mut mine)
-            } else {
-                Ok(())
-            };
-            let end = if keep && outcome.is_ok() {
-                events.append(&mut mine);
-                savepoint(&tx, "RELEASE job")
-            } else {
-                rollback_to_savepoint(&tx)
-            };
-            if let Err(e) = end {
-                broken = Some(e.to_string());
-            }
-            done.push((finish, outcome));
-        }
-        let committed = match broken {
-            Some(why) => {
-                let _ = tx.rollback();
-                events.clear();
-                Err(StoreError::Internal(format!("the write failed: {why}")))
-            }
-            None => tx
-                .commit()
-                .map_err(|e| StoreError::Internal(format!("the commit failed: {e}"))),
-        };
-        match &committed {
-            Ok(()) => {
-                // Published in sequence order, before the writer is released.
-                for ev in &mut events {
-                    let audience = std::mem::take(&mut ev.audience);
-                    self.sink
-                        .committed(ev.seq, to_dt(now), &ev.payload, audience);
-                }
-                if events.iter().any(|e| e.outbox) {
-                    self.sink.work_waiting(Work::Outbox);
-                }
-                if events.iter().any(|e| e.bot) {
-                    self.sink.work_waiting(Work::Bot);
-                }
-                for (finish, outcome) in done {
-                    finish(outcome);
-                }
-            }
-            Err(e) => {
-                let why = e.to_string();
-                for (finish, _) in done {
-                    finish(Err(StoreError::Internal(why.clone())));
-                }
-            }
-        }
+    fn db(&self) -> Db<'_> {
+        Db::Sqlite(&self.conn)
     }
-}
 
-/// Appends a write's events to the log; their sequence numbers come from
-/// the log's rowid, in order.
-fn append_events(
-    tx: &Transaction,
-    kinds: Vec<EventKind>,
-    now: i64,
-    out: &mut Vec<Logged>,
-) -> StoreResult<()> {
-    for kind in kinds {
-        // A message waiting for the delivery worker wakes it after commit.
-        let outbox = match &kind {
-            EventKind::MessageCreated { message, .. } | EventKind::MessageUpdated { message } => {
-                message.status == DeliveryStatus::Pending
-            }
-            _ => false,
-        };
-        // A customer message the bot is to answer wakes the bot.
-        let bot = matches!(&kind, EventKind::MessageCreated { message, conversation }
-            if message.kind == MessageKind::Inbound && conversation.bot_active);
-        let payload =
-            serde_json::to_string(&kind).map_err(|e| StoreError::Internal(e.to_string()))?;
-        tx.prepare_cached("INSERT INTO events (type, payload, created_at) VALUES (?1, ?2, ?3)")?
-            .execute(params![kind.type_name(), payload, now])?;
-        out.push(Logged {
-            seq: tx.last_insert_rowid(),
-            payload,
-            outbox,
-            bot,
-            audience: crate::server::audience::Audience::of(&kind),
-        });
+    fn committed(&mut self, events: Vec<writer::Logged>) {
+        writer::publish(&*self.sink, events);
     }
-    Ok(())
-}
-
-/// A savepoint statement, prepared once per connection (each group runs
-/// hundreds of them).
-fn savepoint(tx: &Transaction, sql: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached(sql)?.execute([]).map(drop)
-}
-
-fn rollback_to_savepoint(tx: &Transaction) -> rusqlite::Result<()> {
-    savepoint(tx, "ROLLBACK TO job")?;
-    savepoint(tx, "RELEASE job")
-}
-
-/// An event appended to the log in the open transaction, published once
-/// it commits.
-struct Logged {
-    seq: Seq,
-    payload: String,
-    /// A message now waits to go out through its platform.
-    outbox: bool,
-    /// A customer message now waits for the bot.
-    bot: bool,
-    audience: crate::server::audience::Audience,
 }
 
 /// At open, before the writer starts: what is not sealed under the

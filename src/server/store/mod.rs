@@ -435,8 +435,23 @@ pub trait Store: Send + Sync + 'static {
 
     // Sending through the platforms (server/workers/delivery.rs).
     /// Pending outbound messages due by `now`, oldest first, never one
-    /// behind an earlier pending message of its conversation.
-    async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>>;
+    /// behind an earlier pending message of its conversation, claimed for
+    /// the caller until `until`: nobody else (on any replica) is given
+    /// them before then, unless the claim is renewed or the try recorded.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>>;
+    /// Keeps the claims on messages still being sent and files still
+    /// being fetched until `until`.
+    async fn renew_claims(
+        &self,
+        messages: Vec<MessageId>,
+        media: Vec<MessageId>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Records a try; the message's update goes out as an event.
     async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message>;
     /// A platform's status for the message it knows as `external_id`
@@ -459,8 +474,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Message>>;
     /// A failed message goes back in the queue (its author or an admin).
     async fn retry_message(&self, by: &Agent, id: MessageId) -> StoreResult<Message>;
-    /// Files still to fetch, due by `now`.
-    async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>>;
+    /// Files still to fetch, due by `now`, claimed until `until`.
+    async fn claim_media(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<MediaFetch>>;
     /// Customer messages the bot is to answer, due by `now`: the oldest of
     /// each conversation's, oldest first.
     async fn due_bot_work(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<BotWork>>;

@@ -8,7 +8,7 @@
 //! marks the message failed with the platform's reason, and an agent can
 //! send it again (`POST /messages/{id}/retry`).
 
-use super::{backoff, every, later, wake_at};
+use super::{backoff, every, later, wake_at, LEASE, RENEW};
 use crate::protocol::*;
 use crate::server::channels::{stable_uuid, OutFile, Outgoing};
 use crate::server::store::{Delivery, DeliveryOutcome};
@@ -38,6 +38,21 @@ type InFlight = Arc<Mutex<HashSet<MessageId>>>;
 /// Runs until the server closes.
 pub fn spawn(state: AppState, retry_base: Duration) {
     let in_flight = InFlight::default();
+    // What is being sent stays claimed while it is.
+    {
+        let in_flight = in_flight.clone();
+        every(state.clone(), RENEW, None, move |s| {
+            let ids: Vec<MessageId> = lock(&in_flight).iter().copied().collect();
+            async move {
+                if ids.is_empty() {
+                    return;
+                }
+                if let Err(e) = s.store.renew_claims(ids, Vec::new(), later(LEASE)).await {
+                    tracing::warn!("outbound queue: keeping the messages in hand: {e}");
+                }
+            }
+        });
+    }
     let wake = state.hub.outbox();
     every(state, POLL, Some(wake), move |s| {
         let in_flight = in_flight.clone();
@@ -55,7 +70,11 @@ async fn start_due(state: &AppState, retry_base: Duration, in_flight: &InFlight)
         return;
     }
     let limit = (busy + MAX_IN_FLIGHT) as u32;
-    let due = match state.store.due_deliveries(Utc::now(), limit).await {
+    let due = match state
+        .store
+        .claim_deliveries(Utc::now(), later(LEASE), limit)
+        .await
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("outbound queue: {e}");

@@ -3,7 +3,7 @@
 //! committed (the webhook never waits on this); a file still to fetch is
 //! queued in the database, so a restart does not lose it.
 
-use super::{backoff, every, later, wake_at};
+use super::{backoff, every, later, wake_at, LEASE, RENEW};
 use crate::protocol::*;
 use crate::server::channels::MediaRef;
 use crate::server::store::{MediaFetch, MediaOutcome, NewAttachment};
@@ -27,19 +27,31 @@ pub fn spawn(state: AppState, retry_base: Duration) {
 }
 
 pub async fn run_due(state: &AppState, retry_base: Duration) {
-    let due = match state.store.due_media(Utc::now(), 8).await {
+    let due = match state.store.claim_media(Utc::now(), later(LEASE), 8).await {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("files to fetch: {e}");
             return;
         }
     };
+    let ids: Vec<MessageId> = due.iter().map(|f| f.message_id).collect();
     let mut set = tokio::task::JoinSet::new();
     for f in due {
         let state = state.clone();
         set.spawn(async move { fetch_one(&state, f, retry_base).await });
     }
-    while set.join_next().await.is_some() {}
+    // The files stay claimed while they are fetched.
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW, RENEW);
+    loop {
+        tokio::select! {
+            done = set.join_next() => if done.is_none() { break },
+            _ = renew.tick() => {
+                if let Err(e) = state.store.renew_claims(Vec::new(), ids.clone(), later(LEASE)).await {
+                    tracing::warn!("files to fetch: keeping the files in hand: {e}");
+                }
+            }
+        }
+    }
 }
 
 async fn fetch_one(state: &AppState, f: MediaFetch, retry_base: Duration) {

@@ -28,6 +28,14 @@ pub fn spawn_all(state: &AppState, retry_base: Duration) {
     bot::spawn(state.clone(), retry_base);
 }
 
+/// How long a claim on work (a message to send, a file to fetch) lasts
+/// unless renewed: a replica that dies mid-way leaves its work to another
+/// after this. Work in hand is renewed every [`RENEW`].
+pub const LEASE: Duration = Duration::from_secs(30);
+
+/// How often claims on work in hand are renewed.
+pub const RENEW: Duration = Duration::from_secs(10);
+
 /// The longest wait between two tries.
 const MAX_WAIT: Duration = Duration::from_secs(300);
 

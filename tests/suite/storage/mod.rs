@@ -2,5 +2,6 @@
 //! PostgreSQL in a database of the test's own (skipped with one line when
 //! no PostgreSQL is configured outside CI).
 
+mod claims;
 mod replicas;
 mod sql;

@@ -48,7 +48,46 @@ type DueRow = (
     u32,
 );
 
-pub fn due(db: Db, now: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
+/// Claims what is due: each message is this caller's until `until` (its
+/// next try is put then), so no other worker (on this replica or another)
+/// takes it meanwhile; one that dies leaves it to be taken again then.
+pub fn claim(db: Db, now: i64, until: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
+    let due = due(db, now, limit)?;
+    for d in &due {
+        db.execute(
+            "UPDATE messages SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
+            &[&d.message.id, &until],
+        )?;
+    }
+    Ok(due)
+}
+
+/// Keeps the claims on messages still being sent until `until` (a retry
+/// already put later stays there).
+pub fn renew(db: Db, messages: &[MessageId], media: &[MessageId], until: i64) -> StoreResult<()> {
+    let greatest = db.greatest();
+    for id in messages {
+        db.execute(
+            &format!(
+                "UPDATE messages SET next_attempt_at = {greatest}(next_attempt_at, ?2)
+                 WHERE id = ?1 AND status = 'pending'"
+            ),
+            &[id, &until],
+        )?;
+    }
+    for id in media {
+        db.execute(
+            &format!(
+                "UPDATE media_fetches SET next_attempt_at = {greatest}(next_attempt_at, ?2)
+                 WHERE message_id = ?1"
+            ),
+            &[id, &until],
+        )?;
+    }
+    Ok(())
+}
+
+fn due(db: Db, now: i64, limit: u32) -> StoreResult<Vec<Delivery>> {
     let rows: Vec<DueRow> = db.query(
         "SELECT m.id, cv.channel_account_id, a.kind, cu.channel_user_id, cv.customer_last_at,
                     cv.reply_token, cv.reply_token_at, m.attempts, m.parts_sent
@@ -341,7 +380,20 @@ pub fn retry(
     updated(db, events, id)
 }
 
-pub fn due_media(db: Db, now: i64, limit: u32) -> StoreResult<Vec<MediaFetch>> {
+/// Claims the files due to fetch until `until`, as [`claim`] does
+/// messages.
+pub fn claim_media(db: Db, now: i64, until: i64, limit: u32) -> StoreResult<Vec<MediaFetch>> {
+    let due = due_media(db, now, limit)?;
+    for f in &due {
+        db.execute(
+            "UPDATE media_fetches SET next_attempt_at = ?2 WHERE message_id = ?1",
+            &[&f.message_id, &until],
+        )?;
+    }
+    Ok(due)
+}
+
+fn due_media(db: Db, now: i64, limit: u32) -> StoreResult<Vec<MediaFetch>> {
     let rows: Vec<(MessageId, ChannelAccountId, String, String, u32)> = db.query(
         "SELECT f.message_id, cv.channel_account_id, a.kind, f.media, f.attempts
              FROM media_fetches f

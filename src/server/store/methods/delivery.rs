@@ -2,14 +2,27 @@
 
 use super::*;
 
-pub async fn due_deliveries<E: Engine>(
+pub async fn claim_deliveries<E: Engine>(
     store: &E,
     now: DateTime<Utc>,
+    until: DateTime<Utc>,
     limit: u32,
 ) -> StoreResult<Vec<Delivery>> {
-    let now = now.timestamp_millis();
+    let (now, until) = (now.timestamp_millis(), until.timestamp_millis());
     store
-        .read(move |db| data::delivery::due(db, now, limit))
+        .write(move |db, _| data::delivery::claim(db, now, until, limit))
+        .await
+}
+
+pub async fn renew_claims<E: Engine>(
+    store: &E,
+    messages: Vec<MessageId>,
+    media: Vec<MessageId>,
+    until: DateTime<Utc>,
+) -> StoreResult<()> {
+    let until = until.timestamp_millis();
+    store
+        .write(move |db, _| data::delivery::renew(db, &messages, &media, until))
         .await
 }
 
@@ -63,14 +76,15 @@ pub async fn retry_message<E: Engine>(
         .await
 }
 
-pub async fn due_media<E: Engine>(
+pub async fn claim_media<E: Engine>(
     store: &E,
     now: DateTime<Utc>,
+    until: DateTime<Utc>,
     limit: u32,
 ) -> StoreResult<Vec<MediaFetch>> {
-    let now = now.timestamp_millis();
+    let (now, until) = (now.timestamp_millis(), until.timestamp_millis());
     store
-        .read(move |db| data::delivery::due_media(db, now, limit))
+        .write(move |db, _| data::delivery::claim_media(db, now, until, limit))
         .await
 }
 

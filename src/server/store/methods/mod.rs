@@ -408,8 +408,22 @@ impl<E: Engine> Store for E {
         inbound::inbound(self, msg).await
     }
 
-    async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
-        delivery::due_deliveries(self, now, limit).await
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        delivery::claim_deliveries(self, now, until, limit).await
+    }
+
+    async fn renew_claims(
+        &self,
+        messages: Vec<MessageId>,
+        media: Vec<MessageId>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        delivery::renew_claims(self, messages, media, until).await
     }
 
     async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message> {
@@ -440,8 +454,13 @@ impl<E: Engine> Store for E {
         delivery::retry_message(self, by, id).await
     }
 
-    async fn due_media(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<MediaFetch>> {
-        delivery::due_media(self, now, limit).await
+    async fn claim_media(
+        &self,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<MediaFetch>> {
+        delivery::claim_media(self, now, until, limit).await
     }
 
     async fn due_bot_work(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<BotWork>> {

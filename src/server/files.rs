@@ -6,16 +6,55 @@
 //! Placing bytes (and recording them) and deleting unused bytes take one
 //! lock, so an upload of the same bytes can never lose its file to a
 //! deletion running beside it.
+//!
+//! On PostgreSQL the bytes are kept in the database as well (see
+//! `store/data/file_bytes.rs`), so replicas share them: an upload is
+//! written there before its record, and a replica missing a file's bytes
+//! fetches them from there into its own folder, which then serves as a
+//! cache.
 
 use super::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use tokio::io::AsyncWriteExt;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Writes the bytes at `path` into the database unless they are there
+/// whole already, marking them used either way.
+async fn share(store: &dyn Store, path: &Path, sha256: &str, size: u64) -> Result<(), StoreError> {
+    let internal = |e: std::io::Error| StoreError::Internal(format!("sharing a file: {e}"));
+    if store.hold_file_bytes(sha256.to_string(), size).await? {
+        return Ok(());
+    }
+    let mut file = tokio::fs::File::open(path).await.map_err(internal)?;
+    let mut part = 0u32;
+    loop {
+        let mut buf = Vec::with_capacity(crate::server::store::data::file_bytes::PART);
+        (&mut file)
+            .take(crate::server::store::data::file_bytes::PART as u64)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(internal)?;
+        if buf.is_empty() {
+            break;
+        }
+        store.put_file_bytes(sha256.to_string(), part, buf).await?;
+        part += 1;
+    }
+    store.file_bytes_complete(sha256.to_string()).await
+}
 
 pub struct FileStore {
     root: PathBuf,
     lock: tokio::sync::Mutex<()>,
+    /// The database that keeps the bytes too, for every replica.
+    shared: Option<Arc<dyn Store>>,
 }
+
+/// Bytes kept in the database are deleted once no attachment names them
+/// and nobody used them this long (a replica placing the same bytes marks
+/// them used before it records its attachment).
+pub const SHARED_GRACE_HOURS: i64 = 1;
 
 /// An upload being written.
 pub struct Incoming {
@@ -39,7 +78,17 @@ impl FileStore {
         FileStore {
             root,
             lock: tokio::sync::Mutex::new(()),
+            shared: None,
         }
+    }
+
+    /// Keeps the bytes in `store` as well, when it keeps files' bytes
+    /// (PostgreSQL, shared by replicas).
+    pub fn shared_through(mut self, store: Arc<dyn Store>) -> Self {
+        if store.keeps_file_bytes() {
+            self.shared = Some(store);
+        }
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -133,6 +182,14 @@ impl FileStore {
         }
         let (sha, size) = (received.sha256.clone(), received.size);
         drop(received);
+        if let Some(store) = &self.shared {
+            if let Err(e) = share(store.as_ref(), &dest, &sha, size).await {
+                if fresh {
+                    let _ = tokio::fs::remove_file(&dest).await;
+                }
+                return Err(e);
+            }
+        }
         let out = record(sha, size).await;
         if out.is_err() && fresh {
             let _ = tokio::fs::remove_file(&dest).await;
@@ -150,6 +207,7 @@ impl FileStore {
         if store.sha256_in_use(sha256).await? {
             return Ok(false);
         }
+
         let Some(path) = self.path_of(sha256) else {
             return Ok(false);
         };
@@ -163,9 +221,67 @@ impl FileStore {
     /// The stored bytes, to stream.
     pub async fn open(&self, sha256: &str) -> std::io::Result<tokio::fs::File> {
         let path = self
-            .path_of(sha256)
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "bad hash"))?;
+            .local(sha256)
+            .await?
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such bytes"))?;
         tokio::fs::File::open(path).await
+    }
+
+    /// Where the bytes are on this machine, fetched from the database
+    /// first when another replica stored them; `None` when nobody has.
+    pub async fn local(&self, sha256: &str) -> std::io::Result<Option<PathBuf>> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(None);
+        };
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(Some(path));
+        }
+        let Some(store) = &self.shared else {
+            return Ok(None);
+        };
+        let io = |e: StoreError| std::io::Error::other(e.to_string());
+        let Some(size) = store
+            .file_bytes_size(sha256.to_string())
+            .await
+            .map_err(io)?
+        else {
+            return Ok(None);
+        };
+        let mut incoming = self.incoming().await?;
+        let mut part = 0u32;
+        while incoming.size() < size {
+            let bytes = store
+                .file_bytes_part(sha256.to_string(), part)
+                .await
+                .map_err(io)?
+                .ok_or_else(|| {
+                    std::io::Error::other(format!("part {part} of {sha256} is missing"))
+                })?;
+            if bytes.is_empty() {
+                return Err(std::io::Error::other(format!(
+                    "part {part} of {sha256} is empty"
+                )));
+            }
+            incoming.write(&bytes).await?;
+            part += 1;
+        }
+        let received = incoming.finish().await?;
+        if received.sha256 != sha256 || received.size != size {
+            return Err(std::io::Error::other(format!(
+                "the bytes kept for {sha256} do not match their hash"
+            )));
+        }
+        let _guard = self.lock.lock().await;
+        if !tokio::fs::try_exists(&path).await? {
+            if let Some(dir) = path.parent() {
+                let dir = dir.to_path_buf();
+                tokio::task::spawn_blocking(move || crate::private_files::create_private_dir(&dir))
+                    .await
+                    .map_err(std::io::Error::other)??;
+            }
+            tokio::fs::rename(&received.tmp, &path).await?;
+        }
+        Ok(Some(path))
     }
 }
 

@@ -207,11 +207,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
         link_key,
         standard_editing: config.standard_editing,
         names: Arc::default(),
-        store,
+        store: store.clone(),
         hub,
         clock: config.clock.clone(),
         files: Arc::new({
-            let files = files::FileStore::new(config.files_dir());
+            let files = files::FileStore::new(config.files_dir()).shared_through(store.clone());
             match files.sweep_at_start() {
                 0 => {}
                 n => tracing::info!("deleted {n} leftovers of uploads cut off before a restart"),
@@ -300,6 +300,14 @@ pub async fn prune_unused_files(state: &AppState) {
             }
         }
         Err(e) => tracing::warn!("could not prune unused uploads: {e}"),
+    }
+    if state.store.keeps_file_bytes() {
+        let before = chrono::Utc::now() - chrono::Duration::hours(files::SHARED_GRACE_HOURS);
+        match state.store.prune_file_bytes(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("deleted the bytes of {n} unused files from the database"),
+            Err(e) => tracing::warn!("could not prune files' bytes: {e}"),
+        }
     }
 }
 

@@ -550,3 +550,53 @@ async fn a_file_the_platform_cannot_carry_is_refused_when_sent() {
         .await
         .unwrap();
 }
+
+/// On PostgreSQL a file's bytes are kept in the database too: uploaded
+/// through one replica, a file downloads whole through another, which has
+/// never seen it on its own disk; deleting it there later leaves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_uploaded_through_one_replica_downloads_through_another() {
+    if !on_postgres() {
+        eprintln!("replicas share files on PostgreSQL only (CHATSMART_TEST_BACKEND=postgres)");
+        return;
+    }
+    let t = TestServer::start().await;
+    // Several parts of a megabyte, and a bit.
+    let mut bytes = samples::bytes_for("pdf");
+    bytes.extend((0..(2 * 1024 * 1024 + 4321)).map(|i: u32| (i % 251) as u8));
+    let a = t
+        .alice
+        .client
+        .upload_bytes("big.pdf", bytes.clone())
+        .await
+        .unwrap();
+    let (other, other_files) = t.replica().await;
+    let there = chatsmart::client::Client::new(&other.url(), Some(t.bob.token.clone())).unwrap();
+    let back = there.download(a.id).await.unwrap();
+    assert_eq!(back.len(), bytes.len());
+    assert_eq!(sha(&back), sha(&bytes), "came back whole");
+    // Now cached on the second replica's disk.
+    let cached = other_files
+        .path()
+        .join(&a.sha256[0..2])
+        .join(&a.sha256[2..4])
+        .join(&a.sha256);
+    assert!(cached.exists());
+    // The same bytes uploaded through the replica are kept once.
+    let again = there.upload_bytes("copy.pdf", bytes.clone()).await.unwrap();
+    assert_eq!(again.sha256, a.sha256);
+    let parts: i64 = t.with_db(|db| {
+        db.query_row(
+            "SELECT count(*) FROM file_parts WHERE sha256 = ?1",
+            &[&a.sha256],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    assert_eq!(parts, 3);
+    // Named by attachments, the bytes stay however old they are.
+    let store = t.state().store.clone();
+    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    assert_eq!(store.prune_file_bytes(later).await.unwrap(), 0);
+    other.stop().await.unwrap();
+}

@@ -38,4 +38,10 @@ pub trait Engine: Send + Sync + 'static {
 
     /// The keys channel credentials are sealed with.
     fn keys(&self) -> &Keys;
+
+    /// Whether files' bytes are kept in the database (so that every
+    /// replica has them), not only on this machine's disk.
+    fn keeps_file_bytes(&self) -> bool {
+        false
+    }
 }

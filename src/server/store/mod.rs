@@ -515,6 +515,23 @@ pub trait Store: Send + Sync + 'static {
     async fn prune_unused_attachments(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>>;
     /// Whether any attachment record still names these bytes.
     async fn sha256_in_use(&self, sha256: &str) -> StoreResult<bool>;
+
+    // Files' bytes in the database, for every replica (PostgreSQL; see
+    // data/file_bytes.rs). SQLite keeps them on its disk only.
+    /// Whether this store keeps files' bytes.
+    fn keeps_file_bytes(&self) -> bool;
+    /// Marks the bytes `sha256` as in use now; whether all of them are in.
+    async fn hold_file_bytes(&self, sha256: String, size: u64) -> StoreResult<bool>;
+    /// Part `part` of the bytes (at most `data::file_bytes::PART` long).
+    async fn put_file_bytes(&self, sha256: String, part: u32, bytes: Vec<u8>) -> StoreResult<()>;
+    /// Every part of the bytes is in.
+    async fn file_bytes_complete(&self, sha256: String) -> StoreResult<()>;
+    /// The size of bytes kept whole.
+    async fn file_bytes_size(&self, sha256: String) -> StoreResult<Option<u64>>;
+    async fn file_bytes_part(&self, sha256: String, part: u32) -> StoreResult<Option<Vec<u8>>>;
+    /// Deletes the bytes no attachment names and nobody used since
+    /// `touched_before`; how many went.
+    async fn prune_file_bytes(&self, touched_before: DateTime<Utc>) -> StoreResult<u64>;
     /// Takes the attachment off a message (by its author or an admin). The
     /// attachment's record goes when no message uses it, and its bytes when
     /// no record shares them.

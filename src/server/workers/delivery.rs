@@ -174,15 +174,24 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
     }
     let file = match &d.message.attachment {
         None => None,
-        Some(a) => match state.files.path_of(&a.sha256) {
-            Some(path) => Some(OutFile {
+        Some(a) => match state.files.local(&a.sha256).await {
+            Ok(Some(path)) => Some(OutFile {
                 id: a.id,
                 name: a.name.clone(),
                 mime: a.mime.clone(),
                 kind: a.kind,
                 path,
             }),
-            None => return failed("the message's file is no longer stored", parts),
+            Ok(None) => return failed("the message's file is no longer stored", parts),
+            // Kept in the database, which did not answer: later.
+            Err(e) => {
+                return DeliveryOutcome::Retry {
+                    reason: format!("the server could not read the file: {e}"),
+                    at: later(backoff(retry_base, d.attempts)),
+                    parts_sent: parts,
+                    spent_token: None,
+                }
+            }
         },
     };
     let fresh = chrono::Duration::seconds(REPLY_TOKEN_SECS);

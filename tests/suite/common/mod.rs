@@ -185,6 +185,19 @@ impl TestServer {
         }
     }
 
+    /// Another server on the same database (a replica: PostgreSQL only),
+    /// with a files folder of its own; its URL is `server.url()`.
+    pub async fn replica(&self) -> (RunningServer, tempfile::TempDir) {
+        let files = tempfile::tempdir().unwrap();
+        let server = server::start(quiet(ServerConfig {
+            files: Some(files.path().to_path_buf()),
+            ..self.config("127.0.0.1:0")
+        }))
+        .await
+        .unwrap();
+        (server, files)
+    }
+
     /// A server configuration on this test's database and files.
     fn config(&self, addr: &str) -> ServerConfig {
         ServerConfig {

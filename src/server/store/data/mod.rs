@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod credentials;
 pub mod customers;
 pub mod delivery;
+pub mod file_bytes;
 pub mod macros;
 pub mod messages;
 pub mod notes;

@@ -141,3 +141,53 @@ pub async fn remove_attachment<E: Engine>(
         })
         .await
 }
+
+pub async fn hold_file_bytes<E: Engine>(store: &E, sha256: String, size: u64) -> StoreResult<bool> {
+    let size = i64::try_from(size).unwrap_or(i64::MAX);
+    store
+        .write(move |db, _| data::file_bytes::hold(db, &sha256, size, now_ms()))
+        .await
+}
+
+pub async fn put_file_bytes<E: Engine>(
+    store: &E,
+    sha256: String,
+    part: u32,
+    bytes: Vec<u8>,
+) -> StoreResult<()> {
+    store
+        .write(move |db, _| data::file_bytes::put(db, &sha256, i64::from(part), &bytes))
+        .await
+}
+
+pub async fn file_bytes_complete<E: Engine>(store: &E, sha256: String) -> StoreResult<()> {
+    store
+        .write(move |db, _| data::file_bytes::complete(db, &sha256))
+        .await
+}
+
+pub async fn file_bytes_size<E: Engine>(store: &E, sha256: String) -> StoreResult<Option<u64>> {
+    store
+        .read(move |db| Ok(data::file_bytes::size(db, &sha256)?.map(|n| n.max(0) as u64)))
+        .await
+}
+
+pub async fn file_bytes_part<E: Engine>(
+    store: &E,
+    sha256: String,
+    part: u32,
+) -> StoreResult<Option<Vec<u8>>> {
+    store
+        .read(move |db| data::file_bytes::part(db, &sha256, i64::from(part)))
+        .await
+}
+
+pub async fn prune_file_bytes<E: Engine>(
+    store: &E,
+    touched_before: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let before = touched_before.timestamp_millis();
+    store
+        .write(move |db, _| data::file_bytes::prune(db, before))
+        .await
+}

@@ -290,6 +290,34 @@ impl<E: Engine> Store for E {
         Engine::keys(self)
     }
 
+    fn keeps_file_bytes(&self) -> bool {
+        Engine::keeps_file_bytes(self)
+    }
+
+    async fn hold_file_bytes(&self, sha256: String, size: u64) -> StoreResult<bool> {
+        attachments::hold_file_bytes(self, sha256, size).await
+    }
+
+    async fn put_file_bytes(&self, sha256: String, part: u32, bytes: Vec<u8>) -> StoreResult<()> {
+        attachments::put_file_bytes(self, sha256, part, bytes).await
+    }
+
+    async fn file_bytes_complete(&self, sha256: String) -> StoreResult<()> {
+        attachments::file_bytes_complete(self, sha256).await
+    }
+
+    async fn file_bytes_size(&self, sha256: String) -> StoreResult<Option<u64>> {
+        attachments::file_bytes_size(self, sha256).await
+    }
+
+    async fn file_bytes_part(&self, sha256: String, part: u32) -> StoreResult<Option<Vec<u8>>> {
+        attachments::file_bytes_part(self, sha256, part).await
+    }
+
+    async fn prune_file_bytes(&self, touched_before: DateTime<Utc>) -> StoreResult<u64> {
+        attachments::prune_file_bytes(self, touched_before).await
+    }
+
     async fn create_agent(&self, new: NewAgent) -> StoreResult<Agent> {
         agents::create_agent(self, new).await
     }

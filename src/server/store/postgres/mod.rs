@@ -308,4 +308,8 @@ impl Engine for PgStore {
     fn keys(&self) -> &Keys {
         &self.inner.keys
     }
+
+    fn keeps_file_bytes(&self) -> bool {
+        true
+    }
 }

@@ -270,4 +270,19 @@ CREATE TABLE bot_work (
 );
 CREATE INDEX bot_work_conversation ON bot_work (conversation_id, message_id);
 "#,
+    // 2: files' bytes, for every replica (data/file_bytes.rs).
+    r#"
+CREATE TABLE file_blobs (
+    sha256 TEXT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    touched_at BIGINT NOT NULL,
+    complete BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE file_parts (
+    sha256 TEXT NOT NULL REFERENCES file_blobs(sha256) ON DELETE CASCADE,
+    n BIGINT NOT NULL,
+    bytes BYTEA NOT NULL,
+    PRIMARY KEY (sha256, n)
+);
+"#,
 ];

@@ -183,6 +183,12 @@ pub enum Command {
         #[command(subcommand)]
         cmd: Option<channels::ChannelCommand>,
     },
+    /// The database itself: copy it whole to another (SQLite and
+    /// PostgreSQL, either way).
+    Db {
+        #[command(subcommand)]
+        cmd: DbCommand,
+    },
     /// The bot's flow: check a file and try it without a server.
     Bot {
         #[command(subcommand)]
@@ -766,6 +772,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(convs::act(client, id, action, out))
         }
         Some(Command::Bot { cmd }) => bot::run(cmd),
+        Some(Command::Db {
+            cmd:
+                DbCommand::Copy {
+                    from,
+                    to,
+                    from_files,
+                    to_files,
+                },
+        }) => {
+            let ends = crate::server::store::copy::Ends {
+                from,
+                to,
+                from_files,
+                to_files,
+            };
+            let copied = crate::server::store::copy::copy(&ends).map_err(|e| {
+                anyhow::anyhow!("cannot copy {} to {}: {e}", ends.from, ends.to)
+            })?;
+            let rows: u64 = copied.tables.iter().map(|(_, n)| n).sum();
+            for (table, n) in &copied.tables {
+                eprintln!("{table:>26} {n}");
+            }
+            eprintln!(
+                "copied {rows} rows in {} tables and {} files from {} to {}; every table's count checked",
+                copied.tables.len(),
+                copied.files,
+                ends.from,
+                ends.to
+            );
+            Ok(())
+        }
         Some(Command::Channel {
             cmd: Some(channels::ChannelCommand::RotateKey { db }),
         }) => runtime()?.block_on(async move {
@@ -850,4 +887,29 @@ mod tests {
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+/// `chatsmart db …`
+#[derive(clap::Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copies a whole database into a new, empty one (SQLite to
+    /// PostgreSQL and back), files' bytes and all, and checks every
+    /// table's count. Stop the servers on the source first.
+    Copy {
+        /// The database to copy: a SQLite file's path or a postgres:// URL.
+        #[arg(long, value_parser = Database::parse)]
+        from: Database,
+        /// The new database: a SQLite path or a postgres:// URL; it must
+        /// be empty.
+        #[arg(long, value_parser = Database::parse)]
+        to: Database,
+        /// The source's files folder (default: `files/` beside a SQLite
+        /// source).
+        #[arg(long)]
+        from_files: Option<std::path::PathBuf>,
+        /// The target's files folder (default: `files/` beside a SQLite
+        /// target).
+        #[arg(long)]
+        to_files: Option<std::path::PathBuf>,
+    },
 }

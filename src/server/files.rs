@@ -118,16 +118,7 @@ impl FileStore {
     /// a SHA-256 in lower-case hex (the hash comes from the database, but a
     /// path is never built from anything unchecked).
     pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        let ok = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        ok.then(|| {
-            self.root
-                .join(&sha256[0..2])
-                .join(&sha256[2..4])
-                .join(sha256)
-        })
+        super::store::data::file_bytes::on_disk(&self.root, sha256)
     }
 
     /// Starts writing an upload.

@@ -21,6 +21,7 @@
 //! which fans them out to the WebSockets; nothing, for a tool that opens
 //! the database offline).
 
+pub mod copy;
 pub mod data;
 pub mod engine;
 pub mod location;

@@ -3,5 +3,6 @@
 //! no PostgreSQL is configured outside CI).
 
 mod claims;
+mod copy;
 mod replicas;
 mod sql;

@@ -11,6 +11,17 @@ use super::super::StoreResult;
 /// The most bytes one row of `file_parts` holds.
 pub const PART: usize = 1024 * 1024;
 
+/// Where a file's bytes live under a files folder on disk:
+/// `root/ab/cd/abcd…`; `None` for anything but a lowercase SHA-256 in
+/// hex, so a hash can never name a path outside the folder.
+pub fn on_disk(root: &std::path::Path, sha256: &str) -> Option<std::path::PathBuf> {
+    let ok = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    ok.then(|| root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256))
+}
+
 /// Marks `sha256` as in use now (made if new); whether all of it is in.
 pub fn hold(db: Db, sha256: &str, size: i64, now: i64) -> StoreResult<bool> {
     db.query_row(

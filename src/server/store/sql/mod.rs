@@ -50,12 +50,15 @@ impl Param for &[u8] {}
 impl Param for &String {}
 impl Param for Option<&String> {}
 
-/// A parameter chosen at run time (a query built from filters): an
-/// integer or a text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A value chosen at run time: a parameter of a query built from filters,
+/// or any column of a row copied from one database to another.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    Null,
     Int(i64),
+    Real(f64),
     Text(String),
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Value {
@@ -78,10 +81,14 @@ impl From<&str> for Value {
 
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        match self {
-            Value::Int(v) => v.to_sql(),
-            Value::Text(v) => v.to_sql(),
-        }
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Real(v) => ToSqlOutput::Borrowed(ValueRef::Real(*v)),
+            Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
+        })
     }
 }
 
@@ -91,18 +98,28 @@ impl ::postgres::types::ToSql for Value {
         ty: &::postgres::types::Type,
         out: &mut ::postgres::types::private::BytesMut,
     ) -> Result<::postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        self.to_sql_checked(ty, out)
+    }
+
+    /// Any type: whether this value's kind fits the column is checked
+    /// per value, in `to_sql_checked`.
+    fn accepts(_: &::postgres::types::Type) -> bool {
+        true
+    }
+
+    fn to_sql_checked(
+        &self,
+        ty: &::postgres::types::Type,
+        out: &mut ::postgres::types::private::BytesMut,
+    ) -> Result<::postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self {
-            Value::Int(v) => v.to_sql(ty, out),
-            Value::Text(v) => v.to_sql(ty, out),
+            Value::Null => Ok(::postgres::types::IsNull::Yes),
+            Value::Int(v) => v.to_sql_checked(ty, out),
+            Value::Real(v) => v.to_sql_checked(ty, out),
+            Value::Text(v) => v.to_sql_checked(ty, out),
+            Value::Bytes(v) => v.to_sql_checked(ty, out),
         }
     }
-
-    fn accepts(ty: &::postgres::types::Type) -> bool {
-        <i64 as ::postgres::types::ToSql>::accepts(ty)
-            || <String as ::postgres::types::ToSql>::accepts(ty)
-    }
-
-    ::postgres::types::to_sql_checked!();
 }
 
 impl Param for Value {}
@@ -148,6 +165,43 @@ impl Row<'_> {
                 .or_else(|_| r.try_get::<_, i32>(i).map(|v| v != 0))
                 .or_else(|_| r.try_get::<_, bool>(i))
                 .map_err(postgres::error),
+        }
+    }
+
+    /// Column `i` whatever its type (copying rows between databases).
+    pub fn value(&self, i: usize) -> StoreResult<Value> {
+        match self {
+            Row::Sqlite(r) => {
+                use rusqlite::types::ValueRef;
+                Ok(match r.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => Value::Real(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+                })
+            }
+            Row::Postgres(r) => {
+                use ::postgres::types::Type;
+                let ty = r.columns()[i].type_().clone();
+                let v = match ty {
+                    Type::INT8 => r.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
+                    Type::INT4 => r
+                        .try_get::<_, Option<i32>>(i)
+                        .map(|v| v.map(|v| Value::Int(v.into()))),
+                    Type::BOOL => r
+                        .try_get::<_, Option<bool>>(i)
+                        .map(|v| v.map(|v| Value::Int(v.into()))),
+                    Type::FLOAT8 => r.try_get::<_, Option<f64>>(i).map(|v| v.map(Value::Real)),
+                    Type::BYTEA => r
+                        .try_get::<_, Option<Vec<u8>>>(i)
+                        .map(|v| v.map(Value::Bytes)),
+                    _ => r
+                        .try_get::<_, Option<String>>(i)
+                        .map(|v| v.map(Value::Text)),
+                };
+                Ok(v.map_err(postgres::error)?.unwrap_or(Value::Null))
+            }
         }
     }
 
@@ -309,6 +363,20 @@ impl Db<'_> {
                 self.control("RELEASE part")?;
                 Ok(Err(e))
             }
+        }
+    }
+
+    /// The names of `table`'s columns, in order.
+    pub fn columns(&self, table: &str) -> StoreResult<Vec<String>> {
+        let sql = format!("SELECT * FROM {table} LIMIT 0");
+        match self {
+            Db::Sqlite(c) => Ok(c
+                .prepare(&sql)?
+                .column_names()
+                .into_iter()
+                .map(str::to_string)
+                .collect()),
+            Db::Postgres(c) => c.columns(&sql),
         }
     }
 

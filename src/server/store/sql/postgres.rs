@@ -110,6 +110,15 @@ impl PgConn {
             .map_err(error)
     }
 
+    pub(super) fn columns(&self, sql: &str) -> StoreResult<Vec<String>> {
+        Ok(self
+            .statement(sql)?
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect())
+    }
+
     pub fn batch(&self, sql: &str) -> StoreResult<()> {
         self.client.borrow_mut().batch_execute(sql).map_err(error)
     }

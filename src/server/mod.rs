@@ -219,7 +219,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<RunningServer> {
             files
         }),
         uploads: Arc::new(config.uploads.clone()),
-        platforms: Arc::new(channels::Platforms::new(config.api_bases.clone())),
+        platforms: Arc::new(channels::Platforms::new(
+            config.api_bases.clone(),
+            store.clone(),
+        )),
         bot: Arc::new(bot::Bot::new(config.bot.clone())),
         public_url: config
             .public_url

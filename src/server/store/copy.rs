@@ -45,6 +45,10 @@ pub const TABLES: &[&str] = &[
     "bot_work",
 ];
 
+/// Tables not copied: platforms' access tokens (fetched again when first
+/// needed), and files' bytes in the database (copied as files, below).
+pub const NOT_COPIED: &[&str] = &["platform_tokens", "file_blobs", "file_parts"];
+
 /// Rows read from the source at a time.
 const PAGE: i64 = 2000;
 

@@ -361,4 +361,17 @@ CREATE TABLE bot_work (
 );
 CREATE INDEX bot_work_conversation ON bot_work (conversation_id, message_id);
 "#,
+    // 16: platforms' access tokens, shared by whoever sends (a new WeChat
+    // token invalidates the old; data/platform_tokens.rs).
+    r#"
+CREATE TABLE platform_tokens (
+    channel_account_id INTEGER NOT NULL PRIMARY KEY REFERENCES channel_accounts(id) ON DELETE CASCADE,
+    -- Sealed like the account's credentials.
+    token TEXT,
+    fetched_at INTEGER NOT NULL DEFAULT 0,
+    use_until INTEGER NOT NULL DEFAULT 0,
+    -- A fetch under way, claimed until then.
+    fetching_until INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];

@@ -37,6 +37,7 @@ use crate::protocol::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use data::platform_tokens::PlatformToken;
 pub use location::Database;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -422,6 +423,33 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: ChannelAccountId,
     ) -> StoreResult<Option<(ChannelKind, std::collections::BTreeMap<String, String>)>>;
+    /// The account's platform access token while it is still good at
+    /// `now` (see data/platform_tokens.rs).
+    async fn platform_token(
+        &self,
+        account: ChannelAccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PlatformToken>>;
+    /// Claims the next fetch of the account's token until `until` (one
+    /// fetch at a time across replicas): false while another holds it.
+    async fn claim_platform_token_fetch(
+        &self,
+        account: ChannelAccountId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// The claimed fetch is over, with the token it got or without.
+    async fn platform_token_fetched(
+        &self,
+        account: ChannelAccountId,
+        token: Option<PlatformToken>,
+    ) -> StoreResult<()>;
+    /// The platform refused the token fetched at `fetched_at_ms`.
+    async fn platform_token_refused(
+        &self,
+        account: ChannelAccountId,
+        fetched_at_ms: i64,
+    ) -> StoreResult<()>;
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer>;
     async fn search_customers(&self, query: CustomerQuery) -> StoreResult<Vec<Customer>>;
     async fn patch_customer(

@@ -263,3 +263,101 @@ async fn wechat_safe_mode_pushes_are_decrypted_and_checked() {
     assert_eq!(code, 400);
     assert!(body.contains("encoding_aes_key"), "{body}");
 }
+
+/// Two replicas (two `Platforms` on one database, each with its own lock)
+/// sending at once fetch one token between them, and when WeChat refuses
+/// it, one new one: a second fetch would invalidate the first replica's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_one_wechat_token() {
+    use chatsmart::server::channels::{Outgoing, Platforms};
+    let wx = Double::start(Platform::Wechat).await;
+    let t = server_for(&wx).await;
+    let ch = channel(&t, ChannelKind::Wechat, &WECHAT).await;
+    let store = t.state().store.clone();
+    let bases = t.state().platforms.bases.clone();
+    let replicas = [
+        Platforms::new(bases.clone(), store.clone()),
+        Platforms::new(bases, store.clone()),
+    ];
+    let creds: std::collections::BTreeMap<String, String> = WECHAT
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let send = |p: &'static Platforms, text: String| {
+        let creds = creds.clone();
+        let account = ch.id;
+        async move {
+            p.send(&Outgoing {
+                account,
+                kind: ChannelKind::Wechat,
+                creds: &creds,
+                to: "oWx_customer123456",
+                text: &text,
+                file: None,
+                human_agent: false,
+                reply_token: None,
+                retry_key: text.clone(),
+                public_url: None,
+                link_key: b"k",
+                now: chrono::Utc::now(),
+                parts_sent: 0,
+            })
+            .await
+        }
+    };
+    let replicas: &'static [Platforms; 2] = Box::leak(Box::new(replicas));
+    let burst = |round: u32| {
+        let mut all = Vec::new();
+        for i in 0..6 {
+            all.push(tokio::spawn(send(
+                &replicas[i % 2],
+                format!("round {round} #{i}"),
+            )));
+        }
+        all
+    };
+    for task in burst(1) {
+        task.await.unwrap().expect("sent with the shared token");
+    }
+    assert_eq!(wx.tokens_issued(), 1, "one fetch for both replicas");
+    let kept = store
+        .platform_token(ch.id, chrono::Utc::now())
+        .await
+        .unwrap()
+        .expect("the token is kept in the database");
+    assert!(kept.token.starts_with("token-"), "{kept:?}");
+    let sealed: String = t.with_db(|db| {
+        db.query_row(
+            "SELECT token FROM platform_tokens WHERE channel_account_id = ?1",
+            &[&ch.id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    assert!(!sealed.contains(&kept.token), "sealed at rest: {sealed}");
+
+    // WeChat stops taking it: both replicas are refused, one fetches.
+    wx.expire_token();
+    for task in burst(2) {
+        task.await.unwrap().expect("sent with the new token");
+    }
+    assert_eq!(wx.tokens_issued(), 2, "one new token for both replicas");
+
+    // New credentials: the token got with the old ones is forgotten.
+    t.admin
+        .client
+        .update_channel(
+            ch.id,
+            &ChannelPatch {
+                name: None,
+                credentials: [("app_secret".to_string(), "wx-secret-2".to_string())].into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .platform_token(ch.id, chrono::Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+}

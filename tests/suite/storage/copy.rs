@@ -188,3 +188,36 @@ async fn before_max(client: &chatsmart::client::Client) -> ConversationId {
         .max()
         .unwrap_or(0)
 }
+
+/// A table added to the schema is copied, or named as not copied: a move
+/// to replicas never leaves one behind unnoticed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_table_is_copied_or_named_as_not() {
+    use chatsmart::server::store::copy::{NOT_COPIED, TABLES};
+    use chatsmart::server::store::sql::Dialect;
+    let t = TestServer::start().await;
+    let tables: Vec<String> = t.with_db(|db| {
+        let sql = match db.dialect() {
+            // The search index (messages_fts and its shadow tables) is
+            // rebuilt from the messages, not copied.
+            Dialect::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                     AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'messages_fts%'"
+            }
+            Dialect::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables
+                     WHERE table_schema = 'public' AND table_name <> 'schema_version'"
+            }
+        };
+        db.query(sql, &[], |r| r.get(0)).unwrap()
+    });
+    for table in &tables {
+        assert!(
+            TABLES.contains(&table.as_str()) || NOT_COPIED.contains(&table.as_str()),
+            "{table} is neither copied nor named as not copied"
+        );
+    }
+    for table in TABLES {
+        assert!(tables.iter().any(|t| t == table), "{table} is not there");
+    }
+}

@@ -1,6 +1,7 @@
 //! WeChat Official Account: the access token (one per account, obtained
-//! from the app id and secret, shared by every call and refreshed before
-//! it expires or when WeChat says it is no longer good), customer-service
+//! from the app id and secret, shared by every call on every replica
+//! through the database, and refreshed before it expires or when WeChat
+//! says it is no longer good), customer-service
 //! messages, temporary media, user info and media download.
 
 use crate::protocol::{AttachmentKind, ChannelAccountId};
@@ -8,16 +9,28 @@ use crate::server::channels::{
     cred, download_or_failure, json_or_failure, read_file, split_text, Download, Failure, MediaRef,
     OutFile, Outgoing, Platforms, Progress, Sent, Unit,
 };
+use crate::server::store::{PlatformToken, Store};
+use chrono::Utc;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Each account's token and when to stop using it.
-#[derive(Default)]
+/// Each account's token, kept in the database so that every replica uses
+/// the same one (WeChat invalidates the old token on every fetch).
 pub struct Tokens {
-    cache: tokio::sync::Mutex<HashMap<ChannelAccountId, (String, Instant)>>,
+    store: Arc<dyn Store>,
+    /// One caller of this server fetches or waits at a time; the database
+    /// claim keeps other replicas from fetching meanwhile.
+    fetching: tokio::sync::Mutex<()>,
 }
+
+/// How long a fetch is claimed for (taken again when its replica died).
+const FETCH_LEASE: Duration = Duration::from_secs(20);
+
+/// How long a caller waits for another replica's fetch.
+const FETCH_WAIT: Duration = Duration::from_secs(15);
 
 /// Refresh this long before WeChat's expiry.
 const TOKEN_MARGIN: Duration = Duration::from_secs(300);
@@ -58,53 +71,110 @@ fn is_token_error(f: &Failure, body_code: Option<i64>) -> bool {
     body_code.is_some_and(|c| TOKEN_ERRORS.contains(&c)) || f.reason.contains("access token")
 }
 
+fn storage(e: impl std::fmt::Display) -> Failure {
+    Failure::retry(format!("WeChat's access token could not be kept: {e}"))
+}
+
 impl Tokens {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Tokens {
+            store,
+            fetching: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The account's token: the one kept, or one fetched now by this
+    /// replica or another.
     async fn get(
         &self,
         p: &Platforms,
         account: ChannelAccountId,
         creds: &BTreeMap<String, String>,
-    ) -> Result<String, Failure> {
-        // Held across the fetch: two callers never fetch two tokens (a new
-        // token invalidates the old one).
-        let mut cache = self.cache.lock().await;
-        if let Some((token, until)) = cache.get(&account) {
-            if Instant::now() < *until {
-                return Ok(token.clone());
+    ) -> Result<PlatformToken, Failure> {
+        let _one = self.fetching.lock().await;
+        let give_up = Instant::now() + FETCH_WAIT;
+        loop {
+            let now = Utc::now();
+            if let Some(t) = self
+                .store
+                .platform_token(account, now)
+                .await
+                .map_err(storage)?
+            {
+                return Ok(t);
             }
-        }
-        let resp = p
-            .http
-            .get(format!("{}/cgi-bin/token", p.bases.wechat))
-            .query(&[
-                ("grant_type", "client_credential"),
-                ("appid", cred(creds, "app_id")?),
-                ("secret", cred(creds, "app_secret")?),
-            ])
-            .send()
-            .await;
-        let v = json_or_failure("WeChat", resp, wechat_error).await?;
-        let token = v
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Failure::retry("WeChat gave no access token"))?
-            .to_string();
-        let secs = v.get("expires_in").and_then(Value::as_u64).unwrap_or(7200);
-        let life = Duration::from_secs(secs).saturating_sub(TOKEN_MARGIN);
-        cache.insert(account, (token.clone(), Instant::now() + life));
-        Ok(token)
-    }
-
-    pub async fn forget_all(&self, account: ChannelAccountId) {
-        self.cache.lock().await.remove(&account);
-    }
-
-    async fn forget(&self, account: ChannelAccountId, token: &str) {
-        let mut cache = self.cache.lock().await;
-        if cache.get(&account).is_some_and(|(t, _)| t == token) {
-            cache.remove(&account);
+            let until = now + FETCH_LEASE;
+            if self
+                .store
+                .claim_platform_token_fetch(account, now, until)
+                .await
+                .map_err(storage)?
+            {
+                let got = fetch_token(p, creds).await;
+                let kept = self
+                    .store
+                    .platform_token_fetched(account, got.as_ref().ok().cloned())
+                    .await;
+                let token = got?;
+                kept.map_err(storage)?;
+                return Ok(token);
+            }
+            if Instant::now() >= give_up {
+                return Err(Failure::retry(
+                    "another server is fetching WeChat's access token; trying again shortly",
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+
+    /// WeChat refused `token`: it is dropped (unless a newer one replaced
+    /// it already) and the next call gets another.
+    async fn refused(&self, account: ChannelAccountId, token: &PlatformToken) {
+        if let Err(e) = self
+            .store
+            .platform_token_refused(account, token.fetched_at_ms)
+            .await
+        {
+            tracing::warn!("channel account {account}: could not drop a refused WeChat token: {e}");
+        }
+    }
+}
+
+/// `GET /cgi-bin/token`: a new token (which invalidates the one before).
+async fn fetch_token(
+    p: &Platforms,
+    creds: &BTreeMap<String, String>,
+) -> Result<PlatformToken, Failure> {
+    let resp = p
+        .http
+        .get(format!("{}/cgi-bin/token", p.bases.wechat))
+        .query(&[
+            ("grant_type", "client_credential"),
+            ("appid", cred(creds, "app_id")?),
+            ("secret", cred(creds, "app_secret")?),
+        ])
+        .send()
+        .await;
+    let v = json_or_failure("WeChat", resp, wechat_error).await?;
+    let token = v
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty() && t.len() <= 2048)
+        .ok_or_else(|| Failure::retry("WeChat gave no access token"))?
+        .to_string();
+    let secs = v
+        .get("expires_in")
+        .and_then(Value::as_u64)
+        .unwrap_or(7200)
+        .min(7 * 24 * 3600);
+    let life = Duration::from_secs(secs).saturating_sub(TOKEN_MARGIN);
+    let now = Utc::now().timestamp_millis();
+    Ok(PlatformToken {
+        token,
+        fetched_at_ms: now,
+        use_until_ms: now + life.as_millis() as i64,
+    })
 }
 
 /// Calls `f` with a token; when WeChat says the token is bad, fetches a
@@ -120,11 +190,11 @@ where
     Fut: std::future::Future<Output = Result<T, (Option<i64>, Failure)>>,
 {
     let token = p.wechat_tokens.get(p, account, creds).await?;
-    match f(token.clone()).await {
+    match f(token.token.clone()).await {
         Err((code, failure)) if is_token_error(&failure, code) => {
-            p.wechat_tokens.forget(account, &token).await;
+            p.wechat_tokens.refused(account, &token).await;
             let token = p.wechat_tokens.get(p, account, creds).await?;
-            f(token).await.map_err(|(_, f)| f)
+            f(token.token).await.map_err(|(_, f)| f)
         }
         other => other.map_err(|(_, f)| f),
     }

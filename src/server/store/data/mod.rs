@@ -15,6 +15,7 @@ pub mod file_bytes;
 pub mod macros;
 pub mod messages;
 pub mod notes;
+pub mod platform_tokens;
 pub mod scheduled;
 pub mod sessions;
 pub mod standard;

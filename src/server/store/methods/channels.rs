@@ -1,4 +1,5 @@
-//! Channel accounts and their sealed credentials.
+//! Channel accounts, their sealed credentials and the access tokens
+//! platforms issue them.
 
 use super::*;
 
@@ -105,6 +106,8 @@ pub async fn update_channel<E: Engine>(
             check_credentials(kind, &merged).map_err(StoreError::Invalid)?;
             let creds = data::credentials::seal(&keys, id, &merged)?;
             db.execute("UPDATE channel_accounts SET name = COALESCE(?2, name), credentials = ?3 WHERE id = ?1", &[&id, &name, &creds])?;
+            // A token got with the old secret may no longer be good.
+            data::platform_tokens::forget(db, id)?;
             let name: String = db.query_row("SELECT name FROM channel_accounts WHERE id = ?1", &[&id], |r| r.get(0))?;
             Ok(ChannelAccount {
                 id,
@@ -129,7 +132,7 @@ pub async fn remove_channel<E: Engine>(store: &E, id: ChannelAccountId) -> Store
             if n == 0 {
                 return Err(StoreError::NotFound("channel"));
             }
-            Ok(())
+            data::platform_tokens::forget(db, id)
         })
         .await
 }
@@ -155,5 +158,50 @@ pub async fn channel_credentials<E: Engine>(
             };
             Ok(Some((kind, data::credentials::open(&keys, id, &creds)?)))
         })
+        .await
+}
+
+pub async fn platform_token<E: Engine>(
+    store: &E,
+    account: ChannelAccountId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<PlatformToken>> {
+    let keys = store.keys().clone();
+    let now = now.timestamp_millis();
+    store
+        .read(move |db| data::platform_tokens::current(db, &keys, account, now))
+        .await
+}
+
+pub async fn claim_platform_token_fetch<E: Engine>(
+    store: &E,
+    account: ChannelAccountId,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let (now, until) = (now.timestamp_millis(), until.timestamp_millis());
+    store
+        .write(move |db, _| data::platform_tokens::claim_fetch(db, account, now, until))
+        .await
+}
+
+pub async fn platform_token_fetched<E: Engine>(
+    store: &E,
+    account: ChannelAccountId,
+    token: Option<PlatformToken>,
+) -> StoreResult<()> {
+    let keys = store.keys().clone();
+    store
+        .write(move |db, _| data::platform_tokens::fetched(db, &keys, account, token.as_ref()))
+        .await
+}
+
+pub async fn platform_token_refused<E: Engine>(
+    store: &E,
+    account: ChannelAccountId,
+    fetched_at_ms: i64,
+) -> StoreResult<()> {
+    store
+        .write(move |db, _| data::platform_tokens::refused(db, account, fetched_at_ms))
         .await
 }

@@ -415,6 +415,39 @@ impl<E: Engine> Store for E {
         channels::channel_credentials(self, id).await
     }
 
+    async fn platform_token(
+        &self,
+        account: ChannelAccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PlatformToken>> {
+        channels::platform_token(self, account, now).await
+    }
+
+    async fn claim_platform_token_fetch(
+        &self,
+        account: ChannelAccountId,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        channels::claim_platform_token_fetch(self, account, now, until).await
+    }
+
+    async fn platform_token_fetched(
+        &self,
+        account: ChannelAccountId,
+        token: Option<PlatformToken>,
+    ) -> StoreResult<()> {
+        channels::platform_token_fetched(self, account, token).await
+    }
+
+    async fn platform_token_refused(
+        &self,
+        account: ChannelAccountId,
+        fetched_at_ms: i64,
+    ) -> StoreResult<()> {
+        channels::platform_token_refused(self, account, fetched_at_ms).await
+    }
+
     async fn get_customer(&self, id: CustomerId) -> StoreResult<Customer> {
         customers::get_customer(self, id).await
     }

@@ -285,4 +285,15 @@ CREATE TABLE file_parts (
     PRIMARY KEY (sha256, n)
 );
 "#,
+    // 3: platforms' access tokens, shared by every replica
+    // (data/platform_tokens.rs).
+    r#"
+CREATE TABLE platform_tokens (
+    channel_account_id BIGINT NOT NULL PRIMARY KEY REFERENCES channel_accounts(id) ON DELETE CASCADE,
+    token TEXT,
+    fetched_at BIGINT NOT NULL DEFAULT 0,
+    use_until BIGINT NOT NULL DEFAULT 0,
+    fetching_until BIGINT NOT NULL DEFAULT 0
+);
+"#,
 ];

@@ -18,6 +18,7 @@ mod group_commit;
 mod layers;
 mod macros;
 mod platforms;
+mod replicas;
 mod security;
 mod standard;
 mod storage;

@@ -348,13 +348,7 @@ impl TestServer {
 
     /// A raw WebSocket to the event stream.
     pub async fn ws(&self, token: &str, since: Option<Seq>) -> Ws {
-        let client = Client::new(&self.url(), None).unwrap();
-        let mut url = client.events_url(since);
-        url.query_pairs_mut().append_pair("token", token);
-        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .unwrap();
-        Ws { ws }
+        Ws::connect(&self.url(), token, since).await
     }
 
     pub fn http(&self) -> reqwest::Client {
@@ -373,6 +367,17 @@ pub struct Ws {
 }
 
 impl Ws {
+    /// A raw WebSocket to the event stream of the server at `server`.
+    pub async fn connect(server: &str, token: &str, since: Option<Seq>) -> Ws {
+        let client = Client::new(server, None).unwrap();
+        let mut url = client.events_url(since);
+        url.query_pairs_mut().append_pair("token", token);
+        let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        Ws { ws }
+    }
+
     /// The next event, or None if nothing arrives within the timeout.
     pub async fn next_within(&mut self, wait: Duration) -> Option<Event> {
         loop {

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use sha1::Digest;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
@@ -69,6 +70,10 @@ struct Inner {
     /// WeChat: the token now valid, and how many were issued.
     wechat_token: Option<String>,
     tokens_issued: u32,
+    /// How long every answer is held back (a slow platform).
+    delay: Duration,
+    /// LINE: retry keys of pushes already accepted (a repeat is 409).
+    retry_keys: std::collections::HashSet<String>,
 }
 
 #[derive(Clone)]
@@ -192,6 +197,12 @@ impl Double {
     pub fn tokens_issued(&self) -> u32 {
         self.inner.lock().unwrap().tokens_issued
     }
+
+    /// From now on every answer is held back this long (what it was sent
+    /// is seen at once): a caller is caught mid-call.
+    pub fn delay_answers(&self, delay: Duration) {
+        self.inner.lock().unwrap().delay = delay;
+    }
 }
 
 async fn handle(State(s): State<Shared>, req: Request) -> Response {
@@ -221,6 +232,15 @@ async fn handle(State(s): State<Shared>, req: Request) -> Response {
         json: serde_json::from_slice(&body).unwrap_or(Value::Null),
         body: body.to_vec(),
     };
+    let delay = s.inner.lock().unwrap().delay;
+    let response = respond(&s, &parts.method, seen);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+fn respond(s: &Shared, method: &Method, seen: Seen) -> Response {
     let mut inner = s.inner.lock().unwrap();
     inner.seen.push(seen.clone());
     inner.counter += 1;
@@ -232,19 +252,19 @@ async fn handle(State(s): State<Shared>, req: Request) -> Response {
     {
         if inner.script[i].skip > 0 {
             inner.script[i].skip -= 1;
-            return answer(&s, &mut inner, &parts.method, &seen, n);
+            return answer(s, &mut inner, method, &seen, n);
         }
         let f = inner.script.remove(i).unwrap();
         return (StatusCode::from_u16(f.status).unwrap(), axum::Json(f.body)).into_response();
     }
-    answer(&s, &mut inner, &parts.method, &seen, n)
+    answer(s, &mut inner, method, &seen, n)
 }
 
 /// What the platform answers when nothing was scripted.
 fn answer(s: &Shared, inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
     match s.platform {
         Platform::Meta => meta(s, inner, method, seen, n),
-        Platform::Line => line(s, method, seen, n),
+        Platform::Line => line(inner, method, seen, n),
         Platform::Wechat => wechat(inner, method, seen, n),
     }
 }
@@ -326,7 +346,7 @@ fn meta(s: &Shared, _inner: &mut Inner, method: &Method, seen: &Seen, n: u64) ->
     }
 }
 
-fn line(_s: &Shared, method: &Method, seen: &Seen, n: u64) -> Response {
+fn line(inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
     if !seen
         .auth
         .as_deref()
@@ -353,7 +373,25 @@ fn line(_s: &Shared, method: &Method, seen: &Seen, n: u64) -> Response {
             }
             sent()
         }
-        ("POST", "/v2/bot/message/push") => sent(),
+        ("POST", "/v2/bot/message/push") => {
+            // As LINE: a push whose retry key was accepted before is not
+            // delivered again, and says so with 409.
+            let key = seen
+                .headers
+                .get("x-line-retry-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            if let Some(key) = key {
+                if !inner.retry_keys.insert(key) {
+                    return (
+                        StatusCode::CONFLICT,
+                        axum::Json(json!({"message": "The retry key is already accepted", "sentMessages": []})),
+                    )
+                        .into_response();
+                }
+            }
+            sent()
+        }
         ("GET", p) if p.starts_with("/v2/bot/profile/") => axum::Json(json!({
             "displayName": "Ken Sato",
             "userId": p.trim_start_matches("/v2/bot/profile/"),

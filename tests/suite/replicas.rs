@@ -212,7 +212,8 @@ async fn three_replicas_serve_one_team() {
         )
         .await
         .unwrap();
-    let on = |i: usize| Client::new(&replicas[i].url, Some(token.clone())).unwrap();
+    let urls: Vec<String> = replicas.iter().map(|r| r.url.clone()).collect();
+    let on = |i: usize| Client::new(&urls[i], Some(token.clone())).unwrap();
     let (a, b, c) = (on(0), on(1), on(2));
 
     // A LINE account, set up through one replica; a customer writes to
@@ -456,4 +457,60 @@ async fn three_replicas_serve_one_team() {
     for t in &load_texts {
         assert_eq!(n[t], 1, "{t} reached LINE once");
     }
+
+    // A long reply takes two calls to LINE (8 texts, 5 a call); its
+    // sender dies between them. The replica that takes it over makes only
+    // the second: the first was recorded before the second was made.
+    for i in [0, 2] {
+        line[i].hold_first_containing(Some("END"));
+    }
+    let long = format!("{}END", "🙂".repeat(19_997));
+    let long_id = c.send_message(conv, &long, "long").await.unwrap().id;
+    let holder = wait_for("the long reply's second call", 60, || {
+        [0, 2].into_iter().find(|&i| {
+            line[i]
+                .seen()
+                .iter()
+                .any(|call| String::from_utf8_lossy(&call.body).contains("END"))
+        })
+    })
+    .await;
+    let survivor = 2 - holder;
+    line[survivor].hold_first_containing(None);
+    let there = on(survivor);
+    replicas[holder].kill_9();
+    let give_up = Instant::now() + Duration::from_secs(90);
+    loop {
+        let page = there
+            .messages(conv, &MessagesQuery::default())
+            .await
+            .unwrap();
+        let status = page
+            .items
+            .iter()
+            .find(|m| m.id == long_id)
+            .map(|m| m.status);
+        if status == Some(DeliveryStatus::Sent) {
+            break;
+        }
+        assert!(
+            Instant::now() < give_up,
+            "the long reply is still {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let calls: Vec<_> = line
+        .iter()
+        .flat_map(Double::seen)
+        .filter(|call| String::from_utf8_lossy(&call.body).contains('🙂'))
+        .collect();
+    let (second, first): (Vec<_>, Vec<_>) = calls
+        .iter()
+        .partition(|call| String::from_utf8_lossy(&call.body).contains("END"));
+    assert_eq!(first.len(), 1, "the first call made once");
+    assert_eq!(first[0].json["messages"].as_array().unwrap().len(), 5);
+    assert_eq!(second.len(), 2, "the second made again by the survivor");
+    let key = |call: &crate::common::platforms::Seen| call.headers.get("x-line-retry-key").cloned();
+    assert!(key(second[0]).is_some());
+    assert_eq!(key(second[0]), key(second[1]), "with the same retry key");
 }

@@ -122,6 +122,16 @@ pub struct Outgoing<'a> {
     /// Calls an earlier try already made (a long text goes in several):
     /// they are not made again.
     pub parts_sent: u32,
+    /// Where the calls made are recorded, before the next is made.
+    pub record: Option<&'a dyn RecordParts>,
+}
+
+/// Where a send records how many of its calls went through, before it
+/// makes the next: if its server dies mid-send, the try that takes the
+/// message over starts after them.
+#[async_trait::async_trait]
+pub trait RecordParts: Send + Sync {
+    async fn parts_sent(&self, parts: u32) -> Result<(), String>;
 }
 
 /// A stored file to send.
@@ -192,29 +202,54 @@ impl Failure {
 }
 
 /// Counts the calls one message takes, skipping those an earlier try
-/// made, so a retry never sends a part twice.
-pub struct Progress {
+/// made, so a retry never sends a part twice; records those made before
+/// making another, so a try that takes over from a dead one does not
+/// either.
+pub struct Progress<'a> {
     done: u32,
     skip: u32,
+    recorded: u32,
+    record: Option<&'a dyn RecordParts>,
 }
 
-impl Progress {
+impl<'a> Progress<'a> {
+    /// Progress that only counts (nothing is recorded).
     pub fn new(already: u32) -> Self {
         Progress {
             done: 0,
             skip: already,
+            recorded: already,
+            record: None,
+        }
+    }
+
+    /// The progress of sending `out`.
+    pub fn of(out: &Outgoing<'a>) -> Self {
+        Progress {
+            record: out.record,
+            ..Progress::new(out.parts_sent)
         }
     }
 
     /// True when the next call was made by an earlier try: it is counted
-    /// and must be skipped.
-    pub fn skip_next(&mut self) -> bool {
+    /// and must be skipped. Before a call is to be made, the calls made
+    /// so far are recorded; when they cannot be, the call is not made.
+    pub async fn skip_next(&mut self) -> Result<bool, Failure> {
         if self.done < self.skip {
             self.done += 1;
-            true
-        } else {
-            false
+            return Ok(true);
         }
+        if self.done > self.recorded {
+            if let Some(record) = self.record {
+                record.parts_sent(self.done).await.map_err(|e| {
+                    self.failed(Failure::retry(format!(
+                        "the server could not record the parts it had sent: {e}"
+                    )))
+                })?;
+            }
+            self.recorded = self.done;
+        }
+        Ok(false)
     }
 
     /// The next call went through.
@@ -583,15 +618,47 @@ mod tests {
         assert_eq!(parts.concat(), cjk);
     }
 
-    #[test]
-    fn progress_skips_what_an_earlier_try_sent() {
-        let mut p = Progress::new(2);
-        assert!(p.skip_next());
-        assert!(p.skip_next());
-        assert!(!p.skip_next());
+    #[tokio::test]
+    async fn progress_skips_what_an_earlier_try_sent_and_records_before_each_call() {
+        struct Log(std::sync::Mutex<Vec<u32>>);
+        #[async_trait::async_trait]
+        impl RecordParts for Log {
+            async fn parts_sent(&self, parts: u32) -> Result<(), String> {
+                self.0.lock().unwrap().push(parts);
+                Ok(())
+            }
+        }
+        let log = Log(Default::default());
+        let mut p = Progress {
+            record: Some(&log),
+            ..Progress::new(2)
+        };
+        assert!(p.skip_next().await.unwrap());
+        assert!(p.skip_next().await.unwrap());
+        assert!(!p.skip_next().await.unwrap());
         p.done();
-        assert!(!p.skip_next());
-        assert_eq!(p.failed(Failure::retry("busy")).parts_sent, 3);
+        assert!(!p.skip_next().await.unwrap());
+        p.done();
+        assert_eq!(p.failed(Failure::retry("busy")).parts_sent, 4);
+        // Recorded before the fourth call, not before the third (the two
+        // skipped are known) nor after the last (its outcome says it).
+        assert_eq!(*log.0.lock().unwrap(), [3]);
+
+        struct Down;
+        #[async_trait::async_trait]
+        impl RecordParts for Down {
+            async fn parts_sent(&self, _: u32) -> Result<(), String> {
+                Err("database away".into())
+            }
+        }
+        let mut p = Progress {
+            record: Some(&Down),
+            ..Progress::new(0)
+        };
+        assert!(!p.skip_next().await.unwrap());
+        p.done();
+        let f = p.skip_next().await.unwrap_err();
+        assert!(f.retry && f.parts_sent == 1, "{f:?}");
     }
 
     #[test]

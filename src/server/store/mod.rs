@@ -481,6 +481,10 @@ pub trait Store: Send + Sync + 'static {
         media: Vec<MessageId>,
         until: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// A message being sent has made `parts` of its calls, recorded before
+    /// it makes the next, so a try that takes it over (this one's replica
+    /// died) never makes them again.
+    async fn parts_sent(&self, id: MessageId, parts: u32) -> StoreResult<()>;
     /// Records a try; the message's update goes out as an event.
     async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message>;
     /// A platform's status for the message it knows as `external_id`

@@ -10,7 +10,7 @@
 
 use super::{backoff, every, later, wake_at, LEASE, RENEW};
 use crate::protocol::*;
-use crate::server::channels::{stable_uuid, OutFile, Outgoing};
+use crate::server::channels::{stable_uuid, OutFile, Outgoing, RecordParts};
 use crate::server::store::{Delivery, DeliveryOutcome};
 use crate::server::AppState;
 use chrono::Utc;
@@ -140,6 +140,22 @@ async fn deliver(state: &AppState, d: Delivery, retry_base: Duration) -> bool {
     }
 }
 
+/// Records a message's parts as they go (see [`RecordParts`]).
+struct Recorder<'a> {
+    store: &'a dyn crate::server::store::Store,
+    id: MessageId,
+}
+
+#[async_trait::async_trait]
+impl RecordParts for Recorder<'_> {
+    async fn parts_sent(&self, parts: u32) -> Result<(), String> {
+        self.store
+            .parts_sent(self.id, parts)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
 fn failed(reason: impl Into<String>, parts_sent: u32) -> DeliveryOutcome {
     DeliveryOutcome::Failed {
         reason: reason.into(),
@@ -223,6 +239,10 @@ async fn attempt(state: &AppState, d: &Delivery, retry_base: Duration) -> Delive
         link_key: &state.link_key[..],
         now,
         parts_sent: parts,
+        record: Some(&Recorder {
+            store: &*state.store,
+            id: d.message.id,
+        }),
     };
     match state.platforms.send(&out).await {
         Ok(sent) => DeliveryOutcome::Sent {

@@ -72,6 +72,8 @@ struct Inner {
     tokens_issued: u32,
     /// How long every answer is held back (a slow platform).
     delay: Duration,
+    /// The first request whose body has this is never answered.
+    hold: Option<String>,
     /// LINE: retry keys of pushes already accepted (a repeat is 409).
     retry_keys: std::collections::HashSet<String>,
 }
@@ -203,6 +205,12 @@ impl Double {
     pub fn delay_answers(&self, delay: Duration) {
         self.inner.lock().unwrap().delay = delay;
     }
+
+    /// The next request whose body contains `marker` is seen but never
+    /// answered (None: no longer).
+    pub fn hold_first_containing(&self, marker: Option<&str>) {
+        self.inner.lock().unwrap().hold = marker.map(str::to_string);
+    }
 }
 
 async fn handle(State(s): State<Shared>, req: Request) -> Response {
@@ -232,8 +240,22 @@ async fn handle(State(s): State<Shared>, req: Request) -> Response {
         json: serde_json::from_slice(&body).unwrap_or(Value::Null),
         body: body.to_vec(),
     };
-    let delay = s.inner.lock().unwrap().delay;
+    let (mut delay, hold) = {
+        let mut inner = s.inner.lock().unwrap();
+        let body = String::from_utf8_lossy(&seen.body);
+        let hold = inner
+            .hold
+            .as_ref()
+            .is_some_and(|m| body.contains(m.as_str()));
+        if hold {
+            inner.hold = None;
+        }
+        (inner.delay, hold)
+    };
     let response = respond(&s, &parts.method, seen);
+    if hold {
+        delay = Duration::from_secs(3600);
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }

@@ -301,6 +301,7 @@ async fn replicas_share_one_wechat_token() {
                 link_key: b"k",
                 now: chrono::Utc::now(),
                 parts_sent: 0,
+                record: None,
             })
             .await
         }

@@ -72,9 +72,13 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
         external_id: None,
         used_reply_token: false,
     };
-    let mut progress = Progress::new(out.parts_sent);
+    let mut progress = Progress::of(out);
     for (i, batch) in messages.chunks(PER_CALL).enumerate() {
-        if progress.skip_next() {
+        let skip = progress.skip_next().await.map_err(|mut f| {
+            f.used_reply_token |= sent.used_reply_token;
+            f
+        })?;
+        if skip {
             continue;
         }
         // Only the first call may use the reply token.

@@ -65,11 +65,11 @@ pub async fn send_messenger(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, F
         ("RESPONSE", None)
     };
     let mut last = None;
-    let mut progress = Progress::new(out.parts_sent);
+    let mut progress = Progress::of(out);
     // Messenger's texts are at most 2000 characters (counted as UTF-16,
     // to be safe).
     for part in split_text(out.text, 2000, Unit::Utf16) {
-        if progress.skip_next() {
+        if progress.skip_next().await? {
             continue;
         }
         let mut body = json!({
@@ -91,7 +91,11 @@ pub async fn send_messenger(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, F
         last = Some(answer.map_err(|f| progress.failed(f))?);
         progress.done();
     }
-    if let Some(file) = out.file.as_ref().filter(|_| !progress.skip_next()) {
+    let file = match out.file.as_ref() {
+        Some(file) => (!progress.skip_next().await?).then_some(file),
+        None => None,
+    };
+    if let Some(file) = file {
         let bytes = read_file(file).await.map_err(|f| progress.failed(f))?;
         let message = json!({"attachment": {"type": messenger_type(file.kind), "payload": {"is_reusable": false}}});
         let mut form = Form::new()
@@ -165,10 +169,10 @@ pub async fn send_whatsapp(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Fa
     // other text goes first as texts of at most 4096.
     let caption = kind.is_some_and(|k| k != "audio") && text.chars().count() <= 1024;
     let mut last = None;
-    let mut progress = Progress::new(out.parts_sent);
+    let mut progress = Progress::of(out);
     if !caption {
         for part in split_text(text, 4096, Unit::Chars) {
-            if progress.skip_next() {
+            if progress.skip_next().await? {
                 continue;
             }
             last = Some(
@@ -179,8 +183,9 @@ pub async fn send_whatsapp(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Fa
             progress.done();
         }
     }
+    let skip_file = out.file.is_some() && kind.is_some() && progress.skip_next().await?;
     let last = match (&out.file, kind) {
-        (Some(_), Some(_)) if progress.skip_next() => last,
+        (Some(_), Some(_)) if skip_file => last,
         (Some(file), Some(kind)) => {
             let media_id = upload_whatsapp(p, token, phone, file)
                 .await

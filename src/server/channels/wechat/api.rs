@@ -227,10 +227,10 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             .await
         }
     };
-    let mut progress = Progress::new(out.parts_sent);
+    let mut progress = Progress::of(out);
     // WeChat takes at most 2048 bytes of text a message.
     for part in split_text(out.text, 2048, Unit::Bytes) {
-        if progress.skip_next() {
+        if progress.skip_next().await? {
             continue;
         }
         post(json!({"touser": out.to, "msgtype": "text", "text": {"content": part}}))
@@ -238,7 +238,11 @@ pub async fn send(p: &Platforms, out: &Outgoing<'_>) -> Result<Sent, Failure> {
             .map_err(|f| progress.failed(f))?;
         progress.done();
     }
-    if let Some(file) = out.file.as_ref().filter(|_| !progress.skip_next()) {
+    let file = match out.file.as_ref() {
+        Some(file) => (!progress.skip_next().await?).then_some(file),
+        None => None,
+    };
+    if let Some(file) = file {
         let msgtype = match file.kind {
             AttachmentKind::Image => "image",
             AttachmentKind::Audio => "voice",

@@ -62,6 +62,18 @@ pub fn claim(db: Db, now: i64, until: i64, limit: u32) -> StoreResult<Vec<Delive
     Ok(due)
 }
 
+/// Records that a message still being sent has made `parts` of its calls
+/// (before it makes the next): whoever takes it over, if this try never
+/// ends, starts after them.
+pub fn parts_sent(db: Db, id: MessageId, parts: u32) -> StoreResult<()> {
+    db.execute(
+        "UPDATE messages SET parts_sent = ?2
+             WHERE id = ?1 AND status = 'pending' AND parts_sent < ?2",
+        &[&id, &i64::from(parts)],
+    )?;
+    Ok(())
+}
+
 /// Keeps the claims on messages still being sent until `until` (a retry
 /// already put later stays there).
 pub fn renew(db: Db, messages: &[MessageId], media: &[MessageId], until: i64) -> StoreResult<()> {

@@ -26,6 +26,12 @@ pub async fn renew_claims<E: Engine>(
         .await
 }
 
+pub async fn parts_sent<E: Engine>(store: &E, id: MessageId, parts: u32) -> StoreResult<()> {
+    store
+        .write(move |db, _| data::delivery::parts_sent(db, id, parts))
+        .await
+}
+
 pub async fn delivery_done<E: Engine>(
     store: &E,
     id: MessageId,

@@ -487,6 +487,10 @@ impl<E: Engine> Store for E {
         delivery::renew_claims(self, messages, media, until).await
     }
 
+    async fn parts_sent(&self, id: MessageId, parts: u32) -> StoreResult<()> {
+        delivery::parts_sent(self, id, parts).await
+    }
+
     async fn delivery_done(&self, id: MessageId, outcome: DeliveryOutcome) -> StoreResult<Message> {
         delivery::delivery_done(self, id, outcome).await
     }

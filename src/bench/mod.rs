@@ -8,6 +8,7 @@
 
 mod client;
 pub mod data;
+mod postgres;
 mod process;
 mod server;
 
@@ -67,6 +68,9 @@ pub struct Options {
     pub quick: bool,
     /// Only the groups whose name contains this (for profiling one).
     pub only: Option<String>,
+    /// A PostgreSQL server to make the replicas' databases on (its admin
+    /// URL); without it those rows are not measured.
+    pub postgres: Option<String>,
 }
 
 impl Options {
@@ -194,6 +198,10 @@ pub async fn run(opts: Options, progress: impl Fn(&str)) -> anyhow::Result<Vec<R
     if o.wants("login-flood") {
         progress("login flood");
         rows.extend(process::login_flood(o).await?);
+    }
+    if o.wants("replicas") {
+        progress("replicas on PostgreSQL");
+        rows.extend(postgres::rows(o).await?);
     }
     if o.wants("start-up") {
         progress("start-up");

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 /// path of a customer message alone (the bot's answers are writes and
 /// events of their own, and the raw SQLite baseline has none). The
 /// fan-out row opens hundreds of streams as one agent.
-fn quiet(config: ServerConfig) -> ServerConfig {
+pub(super) fn quiet(config: ServerConfig) -> ServerConfig {
     ServerConfig {
         bot: std::sync::Arc::new(server::bot::Flow::parse("").expect("an empty flow is valid")),
         streams_per_agent: 100_000,
@@ -30,6 +30,12 @@ async fn server(dir: &std::path::Path) -> anyhow::Result<(server::RunningServer,
         dir.join("bench.db"),
     )))
     .await?;
+    let client = admin_client(&running).await?;
+    Ok((running, client))
+}
+
+/// A new admin of `running`'s database, and a client of `running` for it.
+pub(super) async fn admin_client(running: &server::RunningServer) -> anyhow::Result<Client> {
     let store = &running.state.store;
     let admin = store
         .create_agent(NewAgent {
@@ -44,14 +50,20 @@ async fn server(dir: &std::path::Path) -> anyhow::Result<(server::RunningServer,
     store
         .add_token(admin.id, token_hash(&token), chrono::Utc::now())
         .await?;
-    let client = Client::new(&running.url(), Some(token))?;
-    Ok((running, client))
+    Client::new(&running.url(), Some(token))
 }
 
-/// Messages per second through `POST /inbound`, `conc` requests in flight.
-async fn inbound_rate(client: &Client, n: usize, conc: usize) -> anyhow::Result<f64> {
+/// Messages per second through `POST /inbound`, `conc` requests in flight:
+/// `n` messages, numbered from `first` (their ids must be new to count).
+pub(super) async fn inbound_rate(
+    client: &Client,
+    first: usize,
+    n: usize,
+    conc: usize,
+) -> anyhow::Result<f64> {
     let start = Instant::now();
-    let mut next = 0usize;
+    let mut next = first;
+    let n = first + n;
     let mut tasks = tokio::task::JoinSet::new();
     while next < n || !tasks.is_empty() {
         while next < n && tasks.len() < conc {
@@ -74,7 +86,7 @@ async fn inbound_rate(client: &Client, n: usize, conc: usize) -> anyhow::Result<
             r??;
         }
     }
-    Ok(n as f64 / start.elapsed().as_secs_f64())
+    Ok((n - first) as f64 / start.elapsed().as_secs_f64())
 }
 
 /// Rows per second into a bare SQLite table of messages, one committed
@@ -194,8 +206,9 @@ pub async fn ingest(opts: &Options) -> anyhow::Result<Vec<Row>> {
     let dir = tempfile::tempdir()?;
     let (running, client) = server(dir.path()).await?;
     // Warm up: customers and conversations exist, as in a running inbox.
-    inbound_rate(&client, n.min(2_000), 32).await?;
-    let http = inbound_rate(&client, n, 64).await?;
+    let warm = n.min(2_000);
+    inbound_rate(&client, 0, warm, 32).await?;
+    let http = inbound_rate(&client, warm, n, 64).await?;
     running.stop().await?;
     let payload = logged_message_event(&dir.path().join("bench.db"))?;
     let raw = raw_rate(&dir.path().join("raw.db"), &payload, n)?;
@@ -426,8 +439,9 @@ async fn socket_server(
 /// The customers and the agents' clients of the fan-out row: 100 sockets
 /// reading, and inbound messages posted at 200 a second. Returns each
 /// delivery's latency.
-async fn fan_out_load(
+pub(super) async fn fan_out_load(
     url: String,
+    post_url: String,
     token: String,
     clients: usize,
     messages: usize,
@@ -436,6 +450,7 @@ async fn fan_out_load(
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex};
     let client = Client::new(&url, Some(token.clone()))?;
+    let poster = Client::new(&post_url, Some(token.clone()))?;
     let sent: Arc<Mutex<HashMap<usize, Instant>>> = Arc::default();
     let mut readers = tokio::task::JoinSet::new();
     for _ in 0..clients {
@@ -480,7 +495,7 @@ async fn fan_out_load(
         if let Ok(mut m) = sent.lock() {
             m.insert(i, Instant::now());
         }
-        let c = client.clone();
+        let c = poster.clone();
         posts.spawn(async move {
             c.inbound(&Inbound {
                 channel: ChannelKind::ALL[i % 4],
@@ -510,8 +525,14 @@ async fn fan_out_load(
 }
 
 pub async fn fan_out(opts: &Options) -> anyhow::Result<Vec<Row>> {
-    let clients = size(opts, 100, 20);
-    let messages = size(opts, 600, 100);
+    let mut rows = fan_out_to(size(opts, 100, 20), size(opts, 600, 100), 10).await?;
+    rows.extend(fan_out_to(size(opts, 1_000, 50), size(opts, 100, 20), 50).await?);
+    Ok(rows)
+}
+
+/// Fan-out to `clients` sockets of one server, `messages` posted at 200 a
+/// second; p99 within `budget_ms`.
+async fn fan_out_to(clients: usize, messages: usize, budget_ms: u64) -> anyhow::Result<Vec<Row>> {
     let dir = tempfile::tempdir()?;
     let (running, _, token) = socket_server(dir.path()).await?;
     // The clients run on a runtime of their own, as they would on the
@@ -523,7 +544,13 @@ pub async fn fan_out(opts: &Options) -> anyhow::Result<Vec<Row>> {
         .enable_all()
         .build()?;
     let samples = load
-        .spawn(fan_out_load(running.url(), token, clients, messages))
+        .spawn(fan_out_load(
+            running.url(),
+            running.url(),
+            token,
+            clients,
+            messages,
+        ))
         .await;
     load.shutdown_background();
     running.stop().await?;
@@ -538,9 +565,9 @@ pub async fn fan_out(opts: &Options) -> anyhow::Result<Vec<Row>> {
         .info(ms(p50)),
         Row::new(
             format!("fan-out: {clients} WebSocket clients, 200 msg/s, p99"),
-            "< 10 ms",
+            format!("< {budget_ms} ms"),
         )
-        .check(ms(p99), p99 < Duration::from_millis(10)),
+        .check(ms(p99), p99 < Duration::from_millis(budget_ms)),
     ])
 }
 

@@ -213,9 +213,16 @@ pub enum Command {
         /// Exit with 1 when a row fails its budget.
         #[arg(long)]
         strict: bool,
-        /// Only the rows of one group: memory, frame, bytes, key, ingest, spreadsheets.
+        /// Only the rows of one group: memory, frame, bytes, key, ingest,
+        /// spreadsheets, search, fan-out, sockets, login-flood, replicas,
+        /// start-up.
         #[arg(long)]
         only: Option<String>,
+        /// A PostgreSQL server (an admin URL: postgres://postgres@127.0.0.1/postgres)
+        /// to measure replicas on; each run makes its own databases there
+        /// and drops them.
+        #[arg(long, env = "CHATSMART_BENCH_POSTGRES")]
+        postgres: Option<String>,
     },
     /// Manage agents (acts on the database directly).
     #[command(subcommand)]
@@ -725,8 +732,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             quick,
             strict,
             only,
+            postgres,
         }) => runtime()?.block_on(async move {
-            let opts = crate::bench::Options { quick, only };
+            let opts = crate::bench::Options {
+                quick,
+                only,
+                postgres,
+            };
             let rows = crate::bench::run(opts, |what| eprintln!("measuring {what}…")).await?;
             println!(
                 "chatsmart {} bench{} on {}, {}",

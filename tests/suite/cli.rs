@@ -188,8 +188,24 @@ async fn agent_add_prints_a_token_that_the_server_accepts() {
 
 #[test]
 fn bench_quick_prints_every_row_with_its_budget() {
-    let (ok, out, err) = run(&["bench", "--quick"]);
+    // The replicas' rows run on the tests' PostgreSQL when there is one
+    // (in CI there is); without it they say how to run them.
+    let postgres = std::env::var("CHATSMART_TEST_POSTGRES").ok();
+    let mut args = vec!["bench", "--quick"];
+    if let Some(url) = postgres.as_deref() {
+        args.extend(["--postgres", url]);
+    }
+    let (ok, out, err) = run(&args);
     assert!(ok, "{err}");
+    let replicas = out
+        .lines()
+        .find(|l| l.contains("fan-out across replicas"))
+        .unwrap_or_else(|| panic!("no replicas row in\n{out}"));
+    if postgres.is_some() {
+        assert!(replicas.contains(" ms "), "measured: {replicas}");
+    } else {
+        assert!(replicas.contains("--postgres"), "{replicas}");
+    }
     assert!(out.contains("bench --quick"), "{out}");
     assert!(out.contains("cores"), "the machine it ran on: {out}");
     for row in [
@@ -202,6 +218,10 @@ fn bench_quick_prints_every_row_with_its_budget() {
         "search over",
         "fan-out:",
         "server memory: the server process",
+        "idle WebSocket clients",
+        "ingest on PostgreSQL",
+        "raw PostgreSQL",
+        "ingest through two replicas",
         "start-up: process start to the first complete frame",
     ] {
         let line = out

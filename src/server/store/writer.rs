@@ -179,6 +179,9 @@ impl<C: Committer> Writer<C> {
         let mut events: Vec<Logged> = Vec::new();
         let now = super::data::now_ms();
         let mut broken: Option<String> = None;
+        // The last write's savepoint, kept: released as the next one is
+        // made (one round trip for both on PostgreSQL), or by the commit.
+        let mut unreleased = false;
         for job in jobs {
             if broken.is_some() {
                 // The transaction is unusable: the rest are not run (their
@@ -187,7 +190,13 @@ impl<C: Committer> Writer<C> {
                 continue;
             }
             let db = self.conn.db();
-            if let Err(e) = db.control("SAVEPOINT job") {
+            let begun = if unreleased {
+                db.controls(&["RELEASE job", "SAVEPOINT job"])
+            } else {
+                db.control("SAVEPOINT job")
+            };
+            unreleased = false;
+            if let Err(e) = begun {
                 broken = Some(e.to_string());
                 drop(job);
                 continue;
@@ -212,7 +221,8 @@ impl<C: Committer> Writer<C> {
             };
             let end = if keep && outcome.is_ok() {
                 events.append(&mut mine);
-                db.control("RELEASE job")
+                unreleased = true;
+                Ok(())
             } else {
                 rollback_to_savepoint(db)
             };
@@ -260,8 +270,7 @@ impl<C: Committer> Writer<C> {
 }
 
 fn rollback_to_savepoint(db: Db) -> StoreResult<()> {
-    db.control("ROLLBACK TO job")?;
-    db.control("RELEASE job")
+    db.controls(&["ROLLBACK TO job", "RELEASE job"])
 }
 
 /// Appends a write's events to the log, each numbered by the log in

@@ -61,7 +61,13 @@ pub async fn inbound<E: Engine>(store: &E, msg: InboundMessage) -> StoreResult<I
                     id
                 }
             };
-            let customer_last: Option<i64> = db.query_row("SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?;
+            // When the platform says when the customer wrote, that time
+            // (not this arrival) is the customer's latest: read before the
+            // message moves it.
+            let customer_last: Option<i64> = match msg.sent_at {
+                Some(_) => db.query_row("SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?,
+                None => None,
+            };
             let message = insert_message_with(
                 db,
                 conversation_id,

@@ -260,7 +260,7 @@ impl writer::Committer for PgCommitter {
         // Published through the tail, which keeps the order across
         // replicas, before the callers hear back.
         if !events.is_empty() {
-            self.tail.catch_up();
+            self.tail.committed_here(events);
         }
     }
 }

@@ -55,6 +55,26 @@ impl Tail {
         }
     }
 
+    /// This replica's writer committed `events`: when they follow the
+    /// last one published with nothing between (no other replica
+    /// committed since), they are published as they are, without reading
+    /// them back; otherwise the log is read from where the tail is.
+    pub fn committed_here(&self, events: Vec<Logged>) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let follows = events.first().is_some_and(|e| e.seq == state.last + 1);
+        if let (true, Some(last)) = (follows, events.last().map(|e| e.seq)) {
+            state.last = last;
+            writer::publish(&*self.sink, events);
+            return;
+        }
+        if let Err(e) = self.read_on(&mut state) {
+            tracing::warn!("could not read the event log: {e}");
+            state.conn = None;
+        }
+    }
+
     fn read_on(&self, state: &mut State) -> super::StoreResult<()> {
         let conn = match state.conn.take() {
             Some(c) if !c.is_closed() => c,

@@ -347,6 +347,15 @@ impl Db<'_> {
         }
     }
 
+    /// Several [`control`](Self::control) statements in order: on
+    /// PostgreSQL in one round trip.
+    pub fn controls(&self, sql: &[&str]) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(_) => sql.iter().try_for_each(|s| self.control(s)),
+            Db::Postgres(c) => c.batch(&sql.join("; ")),
+        }
+    }
+
     /// Runs `f` as a part of the transaction that can fail alone: its
     /// changes are undone when it fails, and the transaction goes on
     /// (PostgreSQL refuses every statement after an error otherwise). The

@@ -257,9 +257,10 @@ impl<'a> Progress<'a> {
         self.done += 1;
     }
 
-    /// A failure of the next call, saying how many went before it.
+    /// A failure of the next call, saying how many went before it (at
+    /// least those an earlier try made, if it failed before reaching them).
     pub fn failed(&self, mut f: Failure) -> Failure {
-        f.parts_sent = self.done;
+        f.parts_sent = self.done.max(self.skip);
         f
     }
 }

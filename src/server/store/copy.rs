@@ -151,11 +151,29 @@ fn copy_here(ends: &Ends) -> StoreResult<Copied> {
             )));
         }
     }
+    // The source read as of one moment (a server still writing to it
+    // cannot move rows between pages), to the end, counts included.
+    src.control(match src.dialect() {
+        super::sql::Dialect::Sqlite => "BEGIN",
+        super::sql::Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    })?;
+    let copied = copy_in_snapshot(ends, src, dst, &source_keys, &target_keys);
+    let _ = src.control("ROLLBACK");
+    copied
+}
+
+fn copy_in_snapshot(
+    ends: &Ends,
+    src: Db,
+    dst: Db,
+    source_keys: &secrets::Keys,
+    target_keys: &secrets::Keys,
+) -> StoreResult<Copied> {
     let mut copied = Copied::default();
     dst.control("BEGIN")?;
     let result = (|| -> StoreResult<()> {
         for table in TABLES {
-            let n = copy_table(src, dst, table, &source_keys, &target_keys)?;
+            let n = copy_table(src, dst, table, source_keys, target_keys)?;
             copied.tables.push((table, n));
         }
         if dst.dialect() == super::sql::Dialect::Postgres {

@@ -438,10 +438,12 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    /// The claimed fetch is over, with the token it got or without.
+    /// The fetch claimed until `claimed_until` is over, with the token it
+    /// got or without (nothing changes if the claim is no longer its).
     async fn platform_token_fetched(
         &self,
         account: ChannelAccountId,
+        claimed_until: DateTime<Utc>,
         token: Option<PlatformToken>,
     ) -> StoreResult<()>;
     /// The platform refused the token fetched at `fetched_at_ms`.

@@ -361,4 +361,43 @@ async fn replicas_share_one_wechat_token() {
         .await
         .unwrap()
         .is_none());
+
+    // A fetch that outlived its claim (another replica claimed since)
+    // neither saves its token nor frees the other's claim.
+    let now = chrono::Utc::now();
+    let (mine, theirs) = (
+        now + chrono::Duration::seconds(20),
+        now + chrono::Duration::seconds(25),
+    );
+    assert!(store
+        .claim_platform_token_fetch(ch.id, now, theirs)
+        .await
+        .unwrap());
+    let late = chatsmart::server::store::PlatformToken {
+        token: "late".into(),
+        fetched_at_ms: now.timestamp_millis(),
+        use_until_ms: now.timestamp_millis() + 3_600_000,
+    };
+    store
+        .platform_token_fetched(ch.id, mine, Some(late))
+        .await
+        .unwrap();
+    store
+        .platform_token_fetched(ch.id, mine, None)
+        .await
+        .unwrap();
+    assert!(store.platform_token(ch.id, now).await.unwrap().is_none());
+    assert!(!store
+        .claim_platform_token_fetch(ch.id, now, mine)
+        .await
+        .unwrap());
+    // Its owner's release frees it.
+    store
+        .platform_token_fetched(ch.id, theirs, None)
+        .await
+        .unwrap();
+    assert!(store
+        .claim_platform_token_fetch(ch.id, now, mine)
+        .await
+        .unwrap());
 }

@@ -13,7 +13,7 @@ use crate::server::store::{PlatformToken, Store};
 use chrono::Utc;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,13 +21,41 @@ use std::time::{Duration, Instant};
 /// the same one (WeChat invalidates the old token on every fetch).
 pub struct Tokens {
     store: Arc<dyn Store>,
-    /// One caller of this server fetches or waits at a time; the database
-    /// claim keeps other replicas from fetching meanwhile.
-    fetching: tokio::sync::Mutex<()>,
+    /// Per account, one caller of this server fetches or waits at a time;
+    /// the database claim keeps other replicas from fetching meanwhile.
+    fetching: std::sync::Mutex<HashMap<ChannelAccountId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
-/// How long a fetch is claimed for (taken again when its replica died).
+/// A fetch claimed in the database: released when the caller goes away
+/// before saying how it ended (a lookup that timed out), so that nobody
+/// waits for the claim to run out.
+struct Claim {
+    store: Arc<dyn Store>,
+    account: ChannelAccountId,
+    until: chrono::DateTime<Utc>,
+    settled: bool,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.settled {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (store, account, until) = (self.store.clone(), self.account, self.until);
+            rt.spawn(async move {
+                let _ = store.platform_token_fetched(account, until, None).await;
+            });
+        }
+    }
+}
+
+/// How long a fetch is claimed for (taken again when its replica died);
+/// longer than the fetch may take ([`FETCH_TIMEOUT`]).
 const FETCH_LEASE: Duration = Duration::from_secs(20);
+
+/// How long the call that fetches a token may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a caller waits for another replica's fetch.
 const FETCH_WAIT: Duration = Duration::from_secs(15);
@@ -79,7 +107,7 @@ impl Tokens {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Tokens {
             store,
-            fetching: tokio::sync::Mutex::new(()),
+            fetching: std::sync::Mutex::default(),
         }
     }
 
@@ -91,7 +119,22 @@ impl Tokens {
         account: ChannelAccountId,
         creds: &BTreeMap<String, String>,
     ) -> Result<PlatformToken, Failure> {
-        let _one = self.fetching.lock().await;
+        if let Some(t) = self
+            .store
+            .platform_token(account, Utc::now())
+            .await
+            .map_err(storage)?
+        {
+            return Ok(t);
+        }
+        let lock = self
+            .fetching
+            .lock()
+            .map_err(|_| Failure::retry("WeChat's token lock was poisoned"))?
+            .entry(account)
+            .or_default()
+            .clone();
+        let _one = lock.lock().await;
         let give_up = Instant::now() + FETCH_WAIT;
         loop {
             let now = Utc::now();
@@ -104,16 +147,27 @@ impl Tokens {
                 return Ok(t);
             }
             let until = now + FETCH_LEASE;
-            if self
+            // Made before the claim: if the caller goes away while it is
+            // written, the claim (this one's only) is released.
+            let mut claim = Claim {
+                store: self.store.clone(),
+                account,
+                until,
+                settled: false,
+            };
+            let claimed = self
                 .store
                 .claim_platform_token_fetch(account, now, until)
-                .await
-                .map_err(storage)?
-            {
+                .await;
+            if !matches!(claimed, Ok(true)) {
+                claim.settled = true;
+            }
+            if claimed.map_err(storage)? {
                 let got = fetch_token(p, creds).await;
+                claim.settled = true;
                 let kept = self
                     .store
-                    .platform_token_fetched(account, got.as_ref().ok().cloned())
+                    .platform_token_fetched(account, until, got.as_ref().ok().cloned())
                     .await;
                 let token = got?;
                 kept.map_err(storage)?;
@@ -149,6 +203,7 @@ async fn fetch_token(
     let resp = p
         .http
         .get(format!("{}/cgi-bin/token", p.bases.wechat))
+        .timeout(FETCH_TIMEOUT)
         .query(&[
             ("grant_type", "client_credential"),
             ("appid", cred(creds, "app_id")?),

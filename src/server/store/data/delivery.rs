@@ -206,11 +206,16 @@ pub fn done(
             spent_token,
         ),
     };
+    // The parts that went out only ever grow: a try that knew of fewer
+    // (it failed before making a call) never lowers the count.
+    let max = db.greatest();
     let n = db.execute(
-        "UPDATE messages SET status = ?2, external_id = COALESCE(?3, external_id), failure = ?4,
+        &format!(
+            "UPDATE messages SET status = ?2, external_id = COALESCE(?3, external_id), failure = ?4,
                     next_attempt_at = ?5, attempts = attempts + 1,
-                    parts_sent = COALESCE(?6, parts_sent)
-             WHERE id = ?1 AND status = 'pending'",
+                    parts_sent = {max}(parts_sent, COALESCE(?6, parts_sent))
+             WHERE id = ?1 AND status = 'pending'"
+        ),
         &[
             &id,
             &status.as_str(),

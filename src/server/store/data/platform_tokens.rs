@@ -11,7 +11,7 @@
 use crate::protocol::ChannelAccountId;
 use crate::server::store::secrets::Keys;
 use crate::server::store::sql::Db;
-use crate::server::store::StoreResult;
+use crate::server::store::{StoreError, StoreResult};
 
 /// A token and when it was fetched (which token it is, for dropping it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +26,10 @@ fn context(account: ChannelAccountId) -> Vec<u8> {
     format!("platform_tokens:{account}").into_bytes()
 }
 
-/// The account's token, while it is still to be used at `now_ms`. A token
-/// this server's keys cannot open counts as none (it is fetched again).
+/// The account's token, while it is still to be used at `now_ms`. One
+/// this server's keys cannot open is an error that says so: another
+/// replica sealed it with another key (fetching a new one here would only
+/// invalidate that replica's).
 pub fn current(
     db: Db,
     keys: &Keys,
@@ -40,13 +42,21 @@ pub fn current(
         &[&account, &now_ms],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    Ok(row.and_then(|(sealed, fetched_at_ms, use_until_ms)| {
-        let token = keys.open(&sealed, &context(account)).ok()?.text();
-        Some(PlatformToken {
-            token,
-            fetched_at_ms,
-            use_until_ms,
-        })
+    let Some((sealed, fetched_at_ms, use_until_ms)) = row else {
+        return Ok(None);
+    };
+    let token = keys
+        .open(&sealed, &context(account))
+        .map_err(|e| {
+            StoreError::Internal(format!(
+                "the platform token kept for channel account {account} cannot be opened with this server's key ({e}): every replica must have the same CHATSMART_SECRET_KEY"
+            ))
+        })?
+        .text();
+    Ok(Some(PlatformToken {
+        token,
+        fetched_at_ms,
+        use_until_ms,
     }))
 }
 
@@ -69,29 +79,34 @@ pub fn claim_fetch(
     Ok(n > 0)
 }
 
-/// The fetch claimed is over: with the token it got, or without (it
-/// failed; the next caller tries).
+/// The fetch claimed until `claimed_until_ms` is over: with the token it
+/// got, or without (it failed; the next caller tries). Only while the
+/// claim is still the caller's: a fetch that outlived its claim (another
+/// replica has fetched since) changes nothing.
 pub fn fetched(
     db: Db,
     keys: &Keys,
     account: ChannelAccountId,
+    claimed_until_ms: i64,
     token: Option<&PlatformToken>,
 ) -> StoreResult<()> {
     match token {
         Some(t) => db.execute(
             "UPDATE platform_tokens
                  SET token = ?2, fetched_at = ?3, use_until = ?4, fetching_until = 0
-                 WHERE channel_account_id = ?1",
+                 WHERE channel_account_id = ?1 AND fetching_until = ?5",
             &[
                 &account,
                 &keys.seal(&t.token, &context(account)),
                 &t.fetched_at_ms,
                 &t.use_until_ms,
+                &claimed_until_ms,
             ],
         )?,
         None => db.execute(
-            "UPDATE platform_tokens SET fetching_until = 0 WHERE channel_account_id = ?1",
-            &[&account],
+            "UPDATE platform_tokens SET fetching_until = 0
+                 WHERE channel_account_id = ?1 AND fetching_until = ?2",
+            &[&account, &claimed_until_ms],
         )?,
     };
     Ok(())

@@ -188,11 +188,15 @@ pub async fn claim_platform_token_fetch<E: Engine>(
 pub async fn platform_token_fetched<E: Engine>(
     store: &E,
     account: ChannelAccountId,
+    claimed_until: DateTime<Utc>,
     token: Option<PlatformToken>,
 ) -> StoreResult<()> {
     let keys = store.keys().clone();
+    let until = claimed_until.timestamp_millis();
     store
-        .write(move |db, _| data::platform_tokens::fetched(db, &keys, account, token.as_ref()))
+        .write(move |db, _| {
+            data::platform_tokens::fetched(db, &keys, account, until, token.as_ref())
+        })
         .await
 }
 

@@ -435,9 +435,10 @@ impl<E: Engine> Store for E {
     async fn platform_token_fetched(
         &self,
         account: ChannelAccountId,
+        claimed_until: DateTime<Utc>,
         token: Option<PlatformToken>,
     ) -> StoreResult<()> {
-        channels::platform_token_fetched(self, account, token).await
+        channels::platform_token_fetched(self, account, claimed_until, token).await
     }
 
     async fn platform_token_refused(

@@ -11,9 +11,10 @@
 //! `migrations.rs`) and `postgres/` (its schema is `postgres/schema.rs`;
 //! writes serialised across replicas by an advisory lock, the whole log
 //! streamed to every replica by `postgres/tail.rs`). `location.rs` reads
-//! `--db`. Some methods still carry their SQL inline,
-//! and shared helpers sit in `methods/mod.rs`: they move to `data/` as the
-//! PostgreSQL engine arrives.
+//! `--db`. Some methods (broadcasts, attachments, customers,
+//! inbound, channels) still carry part of their SQL inline, and a few
+//! shared checks sit in `methods/mod.rs`; tags are the model of where it
+//! goes: `methods/tags.rs` only hands each call to `data/tags.rs`.
 //!
 //! Every mutating call commits before it returns and appends the events it
 //! caused to the event log in the same transaction; the backend then hands

@@ -49,13 +49,7 @@ pub fn load_customer(db: Db, id: CustomerId) -> StoreResult<Customer> {
         "SELECT t.id, t.name, t.color FROM tags t JOIN customer_tags ct ON ct.tag_id = t.id
          WHERE ct.customer_id = ?1 ORDER BY t.name",
         &[&id],
-        |r| {
-            Ok(Tag {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                color: r.get(2)?,
-            })
-        },
+        super::tags::tag_from_row,
     )?;
     Ok(c)
 }

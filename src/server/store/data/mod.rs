@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod attachments;
 pub mod bot;
+pub mod broadcasts;
 pub mod channels;
 pub mod conversations;
 pub mod credentials;
@@ -19,6 +20,7 @@ pub mod platform_tokens;
 pub mod scheduled;
 pub mod sessions;
 pub mod standard;
+pub mod tags;
 pub mod triage;
 
 use chrono::{DateTime, Utc};

@@ -5,8 +5,8 @@ use super::*;
 pub async fn broadcast_audience<E: Engine>(store: &E, a: BroadcastAudience) -> StoreResult<i64> {
     store
         .read(move |db| {
-            tag_info(db, a.tag_id)?;
-            Ok(audience(db, a.tag_id, &a.channels)?.len() as i64)
+            data::tags::info(db, a.tag_id)?;
+            Ok(data::broadcasts::audience(db, a.tag_id, &a.channels)?.len() as i64)
         })
         .await
 }
@@ -26,10 +26,10 @@ pub async fn create_broadcast<E: Engine>(
         ));
     }
     store.write(move |db, events| {
-            let tag = tag_info(db, new.tag_id)?.tag;
+            let tag = data::tags::info(db, new.tag_id)?.tag;
             let new_id: i64 = db.query_row("INSERT INTO broadcasts (tag_id, tag_name, tag_color, channels, text, send_at, created_by, created_at, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'scheduled') RETURNING id", &[&tag.id, &tag.name, &tag.color, &(channels_to_db(&new.channels)), &new.text.trim_end(), &send_at.timestamp_millis(), &by, &now.timestamp_millis()], |r| r.get(0))?;
-            let b = load_broadcast(db, new_id)?;
+            let b = data::broadcasts::load(db, new_id)?;
             events.push(EventKind::BroadcastChanged { broadcast: b.clone() });
             Ok(b)
         })
@@ -44,19 +44,21 @@ pub async fn list_broadcasts<E: Engine>(store: &E) -> StoreResult<Vec<Broadcast>
                 &[],
                 |r| r.get(0),
             )?;
-            ids.into_iter().map(|id| load_broadcast(db, id)).collect()
+            ids.into_iter()
+                .map(|id| data::broadcasts::load(db, id))
+                .collect()
         })
         .await
 }
 
 pub async fn get_broadcast<E: Engine>(store: &E, id: BroadcastId) -> StoreResult<Broadcast> {
-    store.read(move |db| load_broadcast(db, id)).await
+    store.read(move |db| data::broadcasts::load(db, id)).await
 }
 
 pub async fn cancel_broadcast<E: Engine>(store: &E, id: BroadcastId) -> StoreResult<Broadcast> {
     store
         .write(move |db, events| {
-            let b = load_broadcast(db, id)?;
+            let b = data::broadcasts::load(db, id)?;
             if matches!(b.status, BroadcastStatus::Done | BroadcastStatus::Cancelled) {
                 return Err(StoreError::Conflict(
                     "this broadcast has already finished".into(),
@@ -66,7 +68,7 @@ pub async fn cancel_broadcast<E: Engine>(store: &E, id: BroadcastId) -> StoreRes
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = ?2 WHERE id = ?1",
                 &[&id, &now_ms()],
             )?;
-            let b = load_broadcast(db, id)?;
+            let b = data::broadcasts::load(db, id)?;
             events.push(EventKind::BroadcastChanged {
                 broadcast: b.clone(),
             });
@@ -85,8 +87,8 @@ pub async fn run_broadcasts<E: Engine>(
             // Start what is due: its recipients are fixed now.
             let due: Vec<i64> = db.query("SELECT id FROM broadcasts WHERE status = 'scheduled' AND send_at <= ?1 ORDER BY send_at, id", &[&now_ms], |r| r.get(0))?;
             for id in due {
-                let b = load_broadcast(db, id)?;
-                let who = audience(db, b.tag.id, &b.channels)?;
+                let b = data::broadcasts::load(db, id)?;
+                let who = data::broadcasts::audience(db, b.tag.id, &b.channels)?;
                 for conv in &who {
                     db.execute("INSERT INTO broadcast_recipients (broadcast_id, conversation_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", &[&id, conv])?;
                 }
@@ -101,7 +103,7 @@ pub async fn run_broadcasts<E: Engine>(
             let mut sent = 0;
             for (bid, conv_id) in pending {
                 touched.insert(bid);
-                let b = load_broadcast(db, bid)?;
+                let b = data::broadcasts::load(db, bid)?;
                 // One recipient's failure is theirs alone.
                 let outcome = db.savepoint(|| -> StoreResult<(Message, Conversation)> {
                     let conv = load_conversation(db, conv_id)?;
@@ -136,7 +138,7 @@ pub async fn run_broadcasts<E: Engine>(
             }
             for id in touched {
                 events.push(EventKind::BroadcastChanged {
-                    broadcast: load_broadcast(db, id)?,
+                    broadcast: data::broadcasts::load(db, id)?,
                 });
             }
             Ok(sent)

@@ -266,7 +266,7 @@ pub async fn import_customers<E: Engine>(
                         let tid = match tag_ids.get(&key) {
                             Some(t) => *t,
                             None => {
-                                let t = create_tag_tx(db, events, &name, None, false)?.id;
+                                let t = data::tags::create(db, events, &name, None, false)?.id;
                                 tag_ids.insert(key, t);
                                 t
                             }

@@ -25,7 +25,7 @@ mod triage;
 use super::data;
 use super::data::agents::{agent_name, ensure_team, load_agent, who};
 use super::data::attachments::load_attachment;
-use super::data::channels::{api_account, channels_from_db, channels_to_db};
+use super::data::channels::{api_account, channels_to_db};
 use super::data::conversations::{bot_off, load_conversation, unread_for};
 use super::data::customers::load_customer;
 use super::data::messages::{
@@ -36,7 +36,7 @@ use super::data::notes::load_note;
 use super::data::scheduled::load_scheduled;
 use super::data::{now_ms, to_dt};
 use super::engine::Engine;
-use super::sql::{Db, Dialect, Param, Value};
+use super::sql::{Dialect, Param, Value};
 use super::*;
 use crate::protocol::validate;
 use std::collections::HashMap;
@@ -142,146 +142,6 @@ fn pending_only(s: &Scheduled) -> StoreResult<()> {
             "this scheduled message was cancelled".into(),
         )),
     }
-}
-
-fn tag_info(db: Db, id: TagId) -> StoreResult<TagInfo> {
-    db.query_opt("SELECT t.id, t.name, t.color, (SELECT COUNT(*) FROM customer_tags ct WHERE ct.tag_id = t.id)
-         FROM tags t WHERE t.id = ?1", &[&id], |r| {
-            Ok(TagInfo {
-                tag: Tag {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    color: r.get(2)?,
-                },
-                customers: r.get(3)?,
-            })
-        })?
-    .ok_or(StoreError::NotFound("tag"))
-}
-
-/// Bumps the version of every customer carrying a tag (their tags changed).
-fn touch_tagged(db: Db, tag: TagId) -> StoreResult<()> {
-    db.execute(
-        "UPDATE customers SET version = version + 1
-         WHERE id IN (SELECT customer_id FROM customer_tags WHERE tag_id = ?1)",
-        &[&tag],
-    )?;
-    Ok(())
-}
-
-// ---- broadcasts --------------------------------------------------------------
-
-fn load_broadcast(db: Db, id: BroadcastId) -> StoreResult<Broadcast> {
-    db.query_opt("SELECT b.id, b.tag_id, b.tag_name, b.tag_color, b.channels, b.text, b.send_at, b.created_by,
-                a.name, b.created_at, b.status, b.total, b.sent, b.failed, b.finished_at
-         FROM broadcasts b JOIN agents a ON a.id = b.created_by WHERE b.id = ?1", &[&id], |r| {
-            let channels: String = r.get(4)?;
-            let status: String = r.get(10)?;
-            Ok(Broadcast {
-                id: r.get(0)?,
-                tag: Tag {
-                    id: r.get(1)?,
-                    name: r.get(2)?,
-                    color: r.get(3)?,
-                },
-                channels: channels_from_db(&channels),
-                text: r.get(5)?,
-                send_at: to_dt(r.get(6)?),
-                created_by: AgentRef {
-                    id: r.get(7)?,
-                    name: r.get(8)?,
-                },
-                created_at: to_dt(r.get(9)?),
-                status: match status.as_str() {
-                    "running" => BroadcastStatus::Running,
-                    "done" => BroadcastStatus::Done,
-                    "cancelled" => BroadcastStatus::Cancelled,
-                    _ => BroadcastStatus::Scheduled,
-                },
-                total: r.get(11)?,
-                sent: r.get(12)?,
-                failed: r.get(13)?,
-                finished_at: r.get::<Option<i64>>(14)?.map(to_dt),
-            })
-        })?
-    .ok_or(StoreError::NotFound("broadcast"))
-}
-
-/// The conversations a broadcast reaches: customers with the tag, on the
-/// chosen channels (all when none).
-fn audience(db: Db, tag: TagId, channels: &[ChannelKind]) -> StoreResult<Vec<ConversationId>> {
-    let kinds = channels_to_db(channels);
-    let ids = db.query(
-        &format!(
-            "SELECT cv.id FROM conversations cv
-             JOIN customer_tags ct ON ct.customer_id = cv.customer_id AND ct.tag_id = ?1
-             JOIN channel_accounts a ON a.id = cv.channel_account_id
-             WHERE ?2 = '' OR {}(',' || ?2 || ',', ',' || a.kind || ',') > 0
-             ORDER BY cv.id",
-            db.instr()
-        ),
-        &[&tag, &kinds],
-        |r| r.get(0),
-    )?;
-    Ok(ids)
-}
-
-const TAG_COLOURS: [&str; 8] = [
-    "blue", "green", "yellow", "magenta", "cyan", "red", "orange", "purple",
-];
-
-fn create_tag_tx(
-    db: Db,
-    events: &mut Vec<EventKind>,
-    name: &str,
-    color: Option<String>,
-    must_be_new: bool,
-) -> StoreResult<Tag> {
-    let name = name.trim();
-    validate_text(name, "a tag name", 64)?;
-    let existing: Option<Tag> = db.query_opt(
-        "SELECT id, name, color FROM tags WHERE name = ?1",
-        &[&name],
-        |r| {
-            Ok(Tag {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                color: r.get(2)?,
-            })
-        },
-    )?;
-    if let Some(tag) = existing {
-        if must_be_new {
-            return Err(StoreError::Conflict(format!(
-                "a tag named {:?} already exists",
-                tag.name
-            )));
-        }
-        return Ok(tag);
-    }
-    let count: i64 = db.query_row("SELECT COUNT(*) FROM tags", &[], |r| r.get(0))?;
-    let color = color
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| TAG_COLOURS[count as usize % TAG_COLOURS.len()].to_string());
-    if color.chars().count() > 32 {
-        return Err(StoreError::Invalid(
-            "a tag colour is at most 32 characters".into(),
-        ));
-    }
-    let id: TagId = db.query_one(
-        "tag",
-        "INSERT INTO tags (name, color, created_at) VALUES (?1, ?2, ?3) RETURNING id",
-        &[&name, &color, &now_ms()],
-        |r| r.get(0),
-    )?;
-    let tag = Tag {
-        id,
-        name: name.to_string(),
-        color,
-    };
-    events.push(EventKind::TagCreated { tag: tag.clone() });
-    Ok(tag)
 }
 
 #[async_trait]

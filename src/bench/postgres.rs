@@ -7,21 +7,13 @@
 use super::server::{admin_client, fan_out_load, inbound_rate, quiet};
 use super::{ms, size, Options, Row};
 use crate::server::store::secrets::{Key, Keys};
+use crate::server::store::sql::postgres::off_runtime;
 use crate::server::store::Database;
 use crate::server::{self, ServerConfig};
 use std::time::{Duration, Instant};
 
 /// The variable `--postgres` falls back to.
 pub const VAR: &str = "CHATSMART_BENCH_POSTGRES";
-
-/// Runs `f` on a thread of its own: the PostgreSQL driver runs a runtime
-/// of its own, which cannot start inside this one.
-fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| match s.spawn(f).join() {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
-}
 
 /// A database of this run's own, dropped with it.
 struct BenchDb {

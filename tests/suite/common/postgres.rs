@@ -76,14 +76,7 @@ impl Drop for TestPostgres {
     }
 }
 
-/// Runs `f` on a thread of its own: the synchronous driver starts a
-/// runtime, which it cannot do on a thread an async test drives.
-pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| match s.spawn(f).join() {
-        Ok(v) => v,
-        Err(panic) => std::panic::resume_unwind(panic),
-    })
-}
+pub use chatsmart::server::store::sql::postgres::off_runtime;
 
 /// `url` with its database replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {

@@ -49,10 +49,7 @@ impl Tail {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        if let Err(e) = self.read_on(&mut state) {
-            tracing::warn!("could not read the event log: {e}");
-            state.conn = None;
-        }
+        self.read(&mut state);
     }
 
     /// This replica's writer committed `events`: when they follow the
@@ -69,7 +66,13 @@ impl Tail {
             writer::publish(&*self.sink, events);
             return;
         }
-        if let Err(e) = self.read_on(&mut state) {
+        self.read(&mut state);
+    }
+
+    /// Reads and publishes what follows the last event published; a
+    /// failure is logged, and the next read starts from the same place.
+    fn read(&self, state: &mut State) {
+        if let Err(e) = self.read_on(state) {
             tracing::warn!("could not read the event log: {e}");
             state.conn = None;
         }

@@ -10,6 +10,15 @@ use crate::server::store::{StoreError, StoreResult};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// Runs `f` on a thread of its own: the synchronous driver starts a
+/// runtime of its own, which it cannot do on a thread that drives one.
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| match s.spawn(f).join() {
+        Ok(v) => v,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
 /// Statements kept prepared per connection, at most this many.
 const CACHED: usize = 256;
 

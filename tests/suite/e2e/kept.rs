@@ -180,8 +180,16 @@ async fn a_reply_sent_while_the_server_is_down_goes_out_once_after_restarts() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Stored on the server; quitting is plain once the program has heard
-    // so too (until then it would rightly ask about the queued reply).
-    tui.wait_until("the reply acknowledged", |s| !s.contains("queued"));
+    // so too (until then it would rightly ask about the queued reply). The
+    // chat is opened so that the reply's state is on the screen: on the
+    // list alone "queued" is never shown, and a quit pressed before the
+    // acknowledgement arrives rightly asks first.
+    tui.keys("g\r");
+    tui.wait_for("sent while you were away");
+    tui.wait_until("the reply acknowledged", |s| {
+        s.contains("sent while you were away") && !s.contains("queued") && !s.contains("sending…")
+    });
+    tui.keys("\x1b");
     tui.keys("q");
     assert!(tui.wait_exit());
     // Once, however often the program starts again.

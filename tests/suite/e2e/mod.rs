@@ -170,7 +170,8 @@ impl Tui {
             }
             assert!(
                 start.elapsed() < Duration::from_secs(10),
-                "the program did not exit"
+                "the program did not exit; the screen:\n{}",
+                self.screen()
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -4,7 +4,8 @@
 //! `cargo bench --bench customers`
 
 use chatsmart::server::hub::Hub;
-use chatsmart::server::store::{SqliteStore, Store};
+use chatsmart::server::store::prelude::*;
+use chatsmart::server::store::SqliteStore;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::time::Duration;
 

@@ -6,7 +6,8 @@
 
 use chatsmart::protocol::*;
 use chatsmart::server::hub::Hub;
-use chatsmart::server::store::{NewAgent, SqliteStore, Store};
+use chatsmart::server::store::prelude::*;
+use chatsmart::server::store::{NewAgent, SqliteStore};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 const ROWS: usize = 10_000;

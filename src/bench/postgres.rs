@@ -26,7 +26,8 @@ impl BenchDb {
     fn create(admin: &str, what: &str) -> anyhow::Result<BenchDb> {
         let name = format!("chatsmart_bench_{}_{what}", std::process::id());
         off_runtime(|| -> anyhow::Result<()> {
-            let mut c = postgres::Client::connect(admin, postgres::NoTls)?;
+            let mut c =
+                crate::server::store::sql::tls::connect(admin).map_err(anyhow::Error::msg)?;
             c.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))?;
             c.batch_execute(&format!("CREATE DATABASE {name}"))?;
             Ok(())
@@ -45,7 +46,8 @@ impl BenchDb {
 impl Drop for BenchDb {
     fn drop(&mut self) {
         let _ = off_runtime(|| -> anyhow::Result<()> {
-            let mut c = postgres::Client::connect(&self.admin, postgres::NoTls)?;
+            let mut c =
+                crate::server::store::sql::tls::connect(&self.admin).map_err(anyhow::Error::msg)?;
             c.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -85,7 +87,7 @@ fn raw_rate(url: &str, keys: &Keys, payload: &str, n: usize) -> anyhow::Result<f
         },
     )?);
     off_runtime(|| -> anyhow::Result<f64> {
-        let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+        let mut c = crate::server::store::sql::tls::connect(url).map_err(anyhow::Error::msg)?;
         let mut tx = c.transaction()?;
         let account: i64 = tx
             .query_one(
@@ -158,7 +160,7 @@ fn raw_rate(url: &str, keys: &Keys, payload: &str, n: usize) -> anyhow::Result<f
 /// One `message_created` event as the server logged it.
 fn logged_message_event(url: &str) -> anyhow::Result<String> {
     off_runtime(|| -> anyhow::Result<String> {
-        let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+        let mut c = crate::server::store::sql::tls::connect(url).map_err(anyhow::Error::msg)?;
         Ok(c.query_one(
             "SELECT payload FROM events WHERE type = 'message_created' ORDER BY seq DESC LIMIT 1",
             &[],

@@ -5,8 +5,9 @@
 use super::{ms, size, Options, Row};
 use crate::protocol::*;
 use crate::server::auth::{new_token, token_hash};
+use crate::server::store::prelude::*;
 use crate::server::store::Offline;
-use crate::server::store::{InboundMessage, NewAgent, SqliteStore, Store};
+use crate::server::store::{InboundMessage, NewAgent, SqliteStore};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

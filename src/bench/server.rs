@@ -6,8 +6,9 @@ use super::{ms, size, Options, Row};
 use crate::client::Client;
 use crate::protocol::*;
 use crate::server::auth::{new_token, token_hash};
+use crate::server::store::prelude::*;
 use crate::server::store::Offline;
-use crate::server::store::{NewAgent, SqliteStore, Store};
+use crate::server::store::{NewAgent, SqliteStore};
 use crate::server::{self, ServerConfig};
 use std::time::{Duration, Instant};
 

@@ -5,8 +5,9 @@
 use crate::common::{sqlite_only, TestStore};
 use chatsmart::protocol::*;
 use chatsmart::server::hub::Hub;
+use chatsmart::server::store::prelude::*;
 use chatsmart::server::store::Offline;
-use chatsmart::server::store::{InboundMessage, OutboundMessage, SqliteStore, Store};
+use chatsmart::server::store::{InboundMessage, OutboundMessage, SqliteStore};
 use std::sync::Arc;
 
 fn inbound(i: usize) -> InboundMessage {

@@ -50,7 +50,7 @@ impl TestPostgres {
                 .to_lowercase()
         );
         off_runtime(|| {
-            let mut client = match postgres::Client::connect(&admin, postgres::NoTls) {
+            let mut client = match chatsmart::server::store::sql::tls::connect(&admin) {
                 Ok(c) => c,
                 Err(e) => panic!("{VAR} is set but PostgreSQL cannot be reached: {e}"),
             };
@@ -66,7 +66,7 @@ impl TestPostgres {
 impl Drop for TestPostgres {
     fn drop(&mut self) {
         off_runtime(|| {
-            if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            if let Ok(mut c) = chatsmart::server::store::sql::tls::connect(&self.admin) {
                 let _ = c.batch_execute(&format!(
                     "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                     self.name

@@ -6,3 +6,4 @@ mod claims;
 mod copy;
 mod replicas;
 mod sql;
+mod tls;

@@ -2,9 +2,22 @@
 
 use super::*;
 
-pub async fn events_since<E: Engine>(store: &E, since: Seq, limit: u32) -> StoreResult<Vec<Event>> {
-    store
-        .read(move |db| {
+/// The store's the event log.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Events with `seq > since`, oldest first, at most `limit`.
+    async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>>;
+    /// The newest and the oldest sequence numbers still kept (0, 0 when empty).
+    async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)>;
+    /// Drops all but the newest `keep` events; returns how many went.
+    /// Clients asking for older ones are told to resync.
+    async fn prune_events(&self, keep: u64) -> StoreResult<u64>;
+}
+
+#[async_trait]
+impl<E: Engine> EventStore for E {
+    async fn events_since(&self, since: Seq, limit: u32) -> StoreResult<Vec<Event>> {
+        self.read(move |db| {
             let rows: Vec<(i64, String, i64)> = db.query(
                 "SELECT seq, payload, created_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 &[&since, &i64::from(limit)],
@@ -24,11 +37,21 @@ pub async fn events_since<E: Engine>(store: &E, since: Seq, limit: u32) -> Store
                 .collect()
         })
         .await
-}
+    }
 
-pub async fn prune_events<E: Engine>(store: &E, keep: u64) -> StoreResult<u64> {
-    store
-        .write(move |db, _| {
+    async fn seq_bounds(&self) -> StoreResult<(Seq, Seq)> {
+        self.read(|db| {
+            let (max, min): (Option<i64>, Option<i64>) =
+                db.query_row("SELECT MAX(seq), MIN(seq) FROM events", &[], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok((max.unwrap_or(0), min.unwrap_or(0)))
+        })
+        .await
+    }
+
+    async fn prune_events(&self, keep: u64) -> StoreResult<u64> {
+        self.write(move |db, _| {
             let max: Option<i64> =
                 db.query_row("SELECT MAX(seq) FROM events", &[], |r| r.get(0))?;
             let Some(max) = max else { return Ok(0) };
@@ -37,16 +60,5 @@ pub async fn prune_events<E: Engine>(store: &E, keep: u64) -> StoreResult<u64> {
             Ok(n)
         })
         .await
-}
-
-pub async fn seq_bounds<E: Engine>(store: &E) -> StoreResult<(Seq, Seq)> {
-    store
-        .read(|db| {
-            let (max, min): (Option<i64>, Option<i64>) =
-                db.query_row("SELECT MAX(seq), MIN(seq) FROM events", &[], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
-            Ok((max.unwrap_or(0), min.unwrap_or(0)))
-        })
-        .await
+    }
 }

@@ -2,23 +2,37 @@
 
 use super::*;
 
-pub async fn list_macros<E: Engine>(store: &E) -> StoreResult<Vec<SharedMacro>> {
-    store.read(data::macros::list).await
+/// The store's shared macros.
+#[async_trait]
+pub trait MacroStore: Send + Sync {
+    async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>>;
+    async fn put_macro(
+        &self,
+        by: AgentId,
+        name: String,
+        steps: Vec<MacroStep>,
+    ) -> StoreResult<SharedMacro>;
+    async fn delete_macro(&self, name: String) -> StoreResult<()>;
 }
 
-pub async fn put_macro<E: Engine>(
-    store: &E,
-    by: AgentId,
-    name: String,
-    steps: Vec<MacroStep>,
-) -> StoreResult<SharedMacro> {
-    store
-        .write(move |db, events| data::macros::put(db, events, &name, steps, by))
-        .await
-}
+#[async_trait]
+impl<E: Engine> MacroStore for E {
+    async fn list_macros(&self) -> StoreResult<Vec<SharedMacro>> {
+        self.read(data::macros::list).await
+    }
 
-pub async fn delete_macro<E: Engine>(store: &E, name: String) -> StoreResult<()> {
-    store
-        .write(move |db, events| data::macros::delete(db, events, &name))
-        .await
+    async fn put_macro(
+        &self,
+        by: AgentId,
+        name: String,
+        steps: Vec<MacroStep>,
+    ) -> StoreResult<SharedMacro> {
+        self.write(move |db, events| data::macros::put(db, events, &name, steps, by))
+            .await
+    }
+
+    async fn delete_macro(&self, name: String) -> StoreResult<()> {
+        self.write(move |db, events| data::macros::delete(db, events, &name))
+            .await
+    }
 }

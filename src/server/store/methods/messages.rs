@@ -2,14 +2,30 @@
 
 use super::*;
 
-pub async fn list_messages<E: Engine>(
-    store: &E,
-    conversation: ConversationId,
-    query: MessagesQuery,
-) -> StoreResult<MessagePage> {
-    let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    store
-        .read(move |db| {
+/// The store's a conversation's messages, and an agent's reply.
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        query: MessagesQuery,
+    ) -> StoreResult<MessagePage>;
+    /// Returns the message and whether it was created now (false: the
+    /// client_id had been used before and the earlier message is returned).
+    /// Stores an agent's, the bot's or a system message. An agent's reply
+    /// while the bot is on turns the bot off.
+    async fn add_message(&self, msg: OutboundMessage) -> StoreResult<(Message, bool)>;
+}
+
+#[async_trait]
+impl<E: Engine> MessageStore for E {
+    async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        query: MessagesQuery,
+    ) -> StoreResult<MessagePage> {
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        self.read(move |db| {
             db.query_opt(
                 "SELECT 1 FROM conversations WHERE id = ?1",
                 &[&conversation],
@@ -18,7 +34,7 @@ pub async fn list_messages<E: Engine>(
             .ok_or(StoreError::NotFound("conversation"))?;
             let sql = format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages m {MESSAGE_JOINS}
-                 WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
+                     WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
             );
             let mut items: Vec<Message> = db.query(
                 &sql,
@@ -35,22 +51,18 @@ pub async fn list_messages<E: Engine>(
             Ok(MessagePage { items, has_more })
         })
         .await
-}
-
-pub async fn add_message<E: Engine>(
-    store: &E,
-    msg: OutboundMessage,
-) -> StoreResult<(Message, bool)> {
-    validate_message_text(&msg.text, msg.attachment_id)?;
-    if let Some(cid) = &msg.client_id {
-        if cid.trim().is_empty() || cid.len() > 200 {
-            return Err(StoreError::Invalid(
-                "client_id must be 1 to 200 characters".into(),
-            ));
-        }
     }
-    store
-        .write(move |db, events| {
+
+    async fn add_message(&self, msg: OutboundMessage) -> StoreResult<(Message, bool)> {
+        validate_message_text(&msg.text, msg.attachment_id)?;
+        if let Some(cid) = &msg.client_id {
+            if cid.trim().is_empty() || cid.len() > 200 {
+                return Err(StoreError::Invalid(
+                    "client_id must be 1 to 200 characters".into(),
+                ));
+            }
+        }
+        self.write(move |db, events| {
             let conv = load_conversation(db, msg.conversation_id)?;
             // The bot speaks only while it has the conversation: an agent
             // who took over while it was thinking has the last word.
@@ -105,4 +117,5 @@ pub async fn add_message<E: Engine>(
             Ok((message, true))
         })
         .await
+    }
 }

@@ -2,59 +2,62 @@
 
 use super::*;
 
-pub async fn list_tags<E: Engine>(store: &E) -> StoreResult<Vec<Tag>> {
-    store.read(data::tags::list).await
+/// The store's tags and the customers carrying them (the rules: `data/tags.rs`).
+#[async_trait]
+pub trait TagStore: Send + Sync {
+    async fn list_tags(&self) -> StoreResult<Vec<Tag>>;
+    async fn create_tag(&self, tag: NewTag) -> StoreResult<Tag>;
+    async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer>;
+    async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer>;
+    async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>>;
+    async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag>;
+    /// Returns how many customers lost it.
+    async fn delete_tag(&self, id: TagId) -> StoreResult<i64>;
+    async fn merge_tags(&self, from: TagId, into: TagId) -> StoreResult<TagInfo>;
 }
 
-pub async fn create_tag<E: Engine>(store: &E, tag: NewTag) -> StoreResult<Tag> {
-    store
-        .write(move |db, events| data::tags::create(db, events, &tag.name, tag.color, true))
-        .await
-}
-
-pub async fn tag_customer<E: Engine>(
-    store: &E,
-    customer: CustomerId,
-    tag: TagCustomer,
-) -> StoreResult<Customer> {
-    store
-        .write(move |db, events| data::tags::tag_customer(db, events, customer, tag))
-        .await
-}
-
-pub async fn untag_customer<E: Engine>(
-    store: &E,
-    customer: CustomerId,
-    tag: TagId,
-) -> StoreResult<Customer> {
-    store
-        .write(move |db, events| data::tags::untag_customer(db, events, customer, tag))
-        .await
-}
-
-pub async fn tag_infos<E: Engine>(store: &E) -> StoreResult<Vec<TagInfo>> {
-    store.read(data::tags::infos).await
-}
-
-pub async fn update_tag<E: Engine>(store: &E, id: TagId, patch: TagPatch) -> StoreResult<Tag> {
-    store
-        .write(move |db, events| data::tags::update(db, events, id, patch))
-        .await
-}
-
-pub async fn delete_tag<E: Engine>(store: &E, id: TagId) -> StoreResult<i64> {
-    store
-        .write(move |db, events| data::tags::delete(db, events, id))
-        .await
-}
-
-pub async fn merge_tags<E: Engine>(store: &E, from: TagId, into: TagId) -> StoreResult<TagInfo> {
-    if from == into {
-        return Err(StoreError::Invalid(
-            "a tag cannot be merged into itself".into(),
-        ));
+#[async_trait]
+impl<E: Engine> TagStore for E {
+    async fn list_tags(&self) -> StoreResult<Vec<Tag>> {
+        self.read(data::tags::list).await
     }
-    store
-        .write(move |db, events| data::tags::merge(db, events, from, into))
-        .await
+
+    async fn create_tag(&self, tag: NewTag) -> StoreResult<Tag> {
+        self.write(move |db, events| data::tags::create(db, events, &tag.name, tag.color, true))
+            .await
+    }
+
+    async fn tag_customer(&self, customer: CustomerId, tag: TagCustomer) -> StoreResult<Customer> {
+        self.write(move |db, events| data::tags::tag_customer(db, events, customer, tag))
+            .await
+    }
+
+    async fn untag_customer(&self, customer: CustomerId, tag: TagId) -> StoreResult<Customer> {
+        self.write(move |db, events| data::tags::untag_customer(db, events, customer, tag))
+            .await
+    }
+
+    async fn tag_infos(&self) -> StoreResult<Vec<TagInfo>> {
+        self.read(data::tags::infos).await
+    }
+
+    async fn update_tag(&self, id: TagId, patch: TagPatch) -> StoreResult<Tag> {
+        self.write(move |db, events| data::tags::update(db, events, id, patch))
+            .await
+    }
+
+    async fn delete_tag(&self, id: TagId) -> StoreResult<i64> {
+        self.write(move |db, events| data::tags::delete(db, events, id))
+            .await
+    }
+
+    async fn merge_tags(&self, from: TagId, into: TagId) -> StoreResult<TagInfo> {
+        if from == into {
+            return Err(StoreError::Invalid(
+                "a tag cannot be merged into itself".into(),
+            ));
+        }
+        self.write(move |db, events| data::tags::merge(db, events, from, into))
+            .await
+    }
 }

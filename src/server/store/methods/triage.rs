@@ -2,36 +2,55 @@
 
 use super::*;
 
-pub async fn set_status<E: Engine>(
-    store: &E,
-    actor: Actor,
-    id: ConversationId,
-    req: SetStatus,
-) -> StoreResult<Conversation> {
-    let at = actor.at_ms();
-    store
-        .write(move |db, events| data::triage::set_status(db, events, id, req, actor.by, at))
-        .await
+/// The store's status, snooze and priority.
+#[async_trait]
+pub trait TriageStore: Send + Sync {
+    async fn set_status(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        req: SetStatus,
+    ) -> StoreResult<Conversation>;
+    async fn set_priority(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        priority: Priority,
+    ) -> StoreResult<Conversation>;
+    /// Opens every snoozed conversation whose wake time is at or before
+    /// `now`, each exactly once; returns them.
+    async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>>;
 }
 
-pub async fn set_priority<E: Engine>(
-    store: &E,
-    actor: Actor,
-    id: ConversationId,
-    priority: Priority,
-) -> StoreResult<Conversation> {
-    let at = actor.at_ms();
-    store
-        .write(move |db, events| data::triage::set_priority(db, events, id, priority, actor.by, at))
-        .await
-}
+#[async_trait]
+impl<E: Engine> TriageStore for E {
+    async fn set_status(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        req: SetStatus,
+    ) -> StoreResult<Conversation> {
+        let at = actor.at_ms();
+        self.write(move |db, events| data::triage::set_status(db, events, id, req, actor.by, at))
+            .await
+    }
 
-pub async fn wake_snoozed<E: Engine>(
-    store: &E,
-    now: DateTime<Utc>,
-) -> StoreResult<Vec<ConversationId>> {
-    let now = now.timestamp_millis();
-    store
-        .write(move |db, events| data::triage::wake_snoozed(db, events, now))
+    async fn set_priority(
+        &self,
+        actor: Actor,
+        id: ConversationId,
+        priority: Priority,
+    ) -> StoreResult<Conversation> {
+        let at = actor.at_ms();
+        self.write(move |db, events| {
+            data::triage::set_priority(db, events, id, priority, actor.by, at)
+        })
         .await
+    }
+
+    async fn wake_snoozed(&self, now: DateTime<Utc>) -> StoreResult<Vec<ConversationId>> {
+        let now = now.timestamp_millis();
+        self.write(move |db, events| data::triage::wake_snoozed(db, events, now))
+            .await
+    }
 }

@@ -13,6 +13,7 @@
 //! bad input ([`StoreError::Invalid`]), anything else a storage failure.
 
 pub mod postgres;
+pub mod tls;
 
 use super::{StoreError, StoreResult};
 

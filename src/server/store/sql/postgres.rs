@@ -29,9 +29,10 @@ pub struct PgConn {
 }
 
 impl PgConn {
-    /// Connects to `url` (`postgres://user@host:port/dbname`).
+    /// Connects to `url` (`postgres://user@host:port/dbname`), encrypted
+    /// as its `sslmode` asks (see tls.rs).
     pub fn connect(url: &str) -> StoreResult<PgConn> {
-        let client = ::postgres::Client::connect(url, ::postgres::NoTls).map_err(error)?;
+        let client = super::tls::connect(url).map_err(StoreError::Internal)?;
         Ok(PgConn {
             client: RefCell::new(client),
             prepared: RefCell::default(),

@@ -1,8 +1,8 @@
 //! Upgrades of older SQLite databases: what each migration must keep.
 
 use crate::server::store::migrations::MIGRATIONS;
+use crate::server::store::prelude::*;
 use crate::server::store::sqlite::SqliteStore;
-use crate::server::store::Store;
 
 #[test]
 fn tokens_issued_long_ago_survive_the_upgrade_that_makes_tokens_expire() {

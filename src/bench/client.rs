@@ -173,6 +173,7 @@ pub fn bytes_to_terminal(opts: &Options) -> anyhow::Result<Vec<Row>> {
         c.inbound_count += 1;
         c.last_activity_at = app.now;
         let message = Message {
+            tap: None,
             id: 9_999_999,
             conversation_id: id,
             kind: MessageKind::Inbound,

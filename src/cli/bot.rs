@@ -55,6 +55,7 @@ pub fn conversation(flow: &Flow, said: &[String], now: DateTime<Utc>) -> Vec<Str
         out.push(format!("customer: {text}"));
         let steps = flow.respond(&Turn {
             text,
+            payload: None,
             customer_name: "Customer",
             first: i == 0,
             now,

@@ -317,6 +317,11 @@ pub struct Message {
     /// Set when a scheduled message became this message.
     #[serde(default)]
     pub scheduled_id: Option<i64>,
+    /// A customer's tap on a button (a postback, a quick reply, a reply
+    /// button or list row, a menu click): the button's payload, while
+    /// `text` is what the button said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tap: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -144,6 +144,7 @@ pub fn history() -> Vec<Message> {
              at: DateTime<Utc>,
              author: Option<(i64, &str)>,
              status: DeliveryStatus| Message {
+        tap: None,
         failure: None,
         id,
         conversation_id: 1,
@@ -348,6 +349,7 @@ pub fn big_app(convs: usize, messages: usize) -> App {
     let start = now() - Duration::minutes(messages as i64);
     log.messages = (0..messages)
         .map(|i| Message {
+            tap: None,
             id: i as MessageId + 1,
             conversation_id: 1,
             kind: if i % 2 == 0 {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 fn inbound(i: usize) -> InboundMessage {
     InboundMessage {
+        tap: None,
         channel: ChannelKind::ALL[i % 4],
         channel_user_id: format!("u{}", i % 7),
         customer_name: format!("Customer {}", i % 7),

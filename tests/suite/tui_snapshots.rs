@@ -195,6 +195,36 @@ fn a_closed_whatsapp_window_and_replies_the_platform_refused() {
 }
 
 #[test]
+fn taps_stickers_locations_and_contacts_in_the_chat() {
+    use chatsmart::protocol::*;
+    let mut app = fixtures::app_with_open(4);
+    let log = app.mirror.logs.get_mut(&1).unwrap();
+    let base = log.messages.first().unwrap().clone();
+    let said = [
+        ("Track my order", Some("TRACK_ORDER")),
+        ("Sticker: Happy, Smile", None),
+        ("Location: Taipei 101, No. 7, Section 5, Xinyi Road (25.03361, 121.56500) https://www.openstreetmap.org/?mlat=25.03361&mlon=121.56500#map=17/25.03361/121.56500", None),
+        ("Contact: Ann Lee · +852 5555 0100 · ann@example.com", None),
+        // A hostile payload never reaches the screen (only the title is shown).
+        ("Yes\x1b[2J", Some("\x1b]52;c;aGk=\x07")),
+    ];
+    for (i, (text, tap)) in said.into_iter().enumerate() {
+        let mut m = base.clone();
+        m.id = 950 + i as i64;
+        m.kind = MessageKind::Inbound;
+        m.text = text.into();
+        m.tap = tap.map(str::to_string);
+        m.created_at = fixtures::now() - chrono::Duration::minutes(5 - i as i64);
+        log.upsert(m);
+    }
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert_eq!(s.matches("tapped a button").count(), 2, "{s}");
+    assert!(s.contains("Sticker: Happy, Smile"));
+    insta::assert_snapshot!(s);
+}
+
+#[test]
 fn quit_confirmation() {
     let mut app = fixtures::app(4);
     app.popup = Some(Popup::Confirm {

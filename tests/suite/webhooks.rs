@@ -169,7 +169,7 @@ async fn meta_handshake_and_signed_messenger_and_whatsapp_messages() {
     );
     assert!(got
         .iter()
-        .any(|(n, text)| n == "林小姐" && text.contains("sent a sticker")));
+        .any(|(n, text)| n == "林小姐" && text.contains("a photo")));
     // A Messenger signature is no good on the WhatsApp account.
     let (code, _) = post(
         &t,

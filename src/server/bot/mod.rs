@@ -102,6 +102,14 @@ pub async fn answer(
         .count() as i64;
     let first = conv.inbound_count - later_inbound <= 1;
     let flow = &state.bot.flow;
+    // A customer whose name the platform did not give is shown by their
+    // platform id; the bot greets such a customer without a name.
+    let customer = state.store.get_customer(conv.customer_id).await?;
+    let name = if customer.name.trim() == customer.channel_user_id.trim() {
+        ""
+    } else {
+        customer.name.as_str()
+    };
     if let Some(ext) = &flow.external {
         match external::ask(&state.bot.http, ext, &conv, msg).await {
             Ok(Some(steps)) => return run(state, &conv, message, steps).await.map_err(Into::into),
@@ -122,9 +130,7 @@ pub async fn answer(
         .rev()
         .filter(|m| m.kind != MessageKind::Inbound)
         .take_while(|m| {
-            let fallback = flow
-                .fallback()
-                .map(|f| f.replace("{name}", &conv.customer_name));
+            let fallback = flow.fallback().map(|f| flow::fill_name(f, name));
             m.kind == MessageKind::Bot && fallback.is_some_and(|f| m.text.starts_with(&f))
         })
         .count() as u32;
@@ -136,7 +142,8 @@ pub async fn answer(
     let steps = flow.respond(&Turn {
         // A file alone has no words: the flow's greeting or fallback.
         text: said.as_deref().unwrap_or(&msg.text),
-        customer_name: &conv.customer_name,
+        payload: msg.tap.as_deref(),
+        customer_name: name,
         first,
         now: state.clock.now(),
         misses,

@@ -100,6 +100,9 @@ pub struct Incoming {
     pub reply_token: Option<String>,
     /// A file to fetch from the platform; `text` is then its caption.
     pub media: Option<MediaRef>,
+    /// A button the customer tapped (a postback, a quick reply, a menu
+    /// click): its payload; `text` is then what the button said.
+    pub tap: Option<String>,
 }
 
 impl Incoming {
@@ -112,6 +115,22 @@ impl Incoming {
             at: None,
             reply_token: None,
             media: None,
+            tap: None,
+        }
+    }
+
+    /// A tap on a button titled `title` carrying `payload`.
+    pub fn tap(channel_user_id: String, external_id: String, title: &str, payload: &str) -> Self {
+        let payload: String = payload.chars().take(1000).collect();
+        let title = super::content::tap_title(title);
+        let text = if title.is_empty() {
+            super::content::untitled_tap(&payload)
+        } else {
+            title
+        };
+        Incoming {
+            tap: Some(payload),
+            ..Incoming::text(channel_user_id, external_id, text)
         }
     }
 }
@@ -187,6 +206,7 @@ pub(super) async fn store_all(
                     reads: caption,
                     after: bot_after,
                 }),
+                tap: m.tap,
             })
             .await;
         let accepted = match accepted {

@@ -11,6 +11,7 @@
 //! Every base URL defaults to the real host and can be pointed elsewhere
 //! (tests, staging) by environment variable or the server's config file.
 
+pub mod content;
 pub mod guard;
 pub mod inbound;
 mod line;

@@ -374,4 +374,8 @@ CREATE TABLE platform_tokens (
     fetching_until INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // 17: a customer's tap on a button: its payload (the text is its title).
+    r#"
+ALTER TABLE messages ADD COLUMN tap TEXT;
+"#,
 ];

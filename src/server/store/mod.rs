@@ -210,6 +210,8 @@ pub struct InboundMessage {
     /// For the bot to answer, if it is on in the conversation (queued in
     /// the same write); None for history (seeding, benchmarks).
     pub bot: Option<BotTurn>,
+    /// A tap on a button: its payload (`text` is its title).
+    pub tap: Option<String>,
 }
 
 /// How the bot is to answer a customer message.

@@ -89,6 +89,9 @@ fn message_block(app: &App, conv: &Conversation, m: &Message, width: usize) -> V
     if m.scheduled_id.is_some() {
         header.push(seg(Role::Notice, "  ⏰ scheduled"));
     }
+    if m.tap.is_some() {
+        header.push(seg(Role::Notice, "  ▸ tapped a button"));
+    }
     if matches!(m.kind, MessageKind::Agent | MessageKind::Bot) {
         let (r, mark) = status_mark(m.status);
         header.push(seg(r, format!("  {mark}")));

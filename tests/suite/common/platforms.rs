@@ -414,6 +414,12 @@ fn line(inner: &mut Inner, method: &Method, seen: &Seen, n: u64) -> Response {
             }
             sent()
         }
+        // As LINE for a user it cannot show (not a friend, say).
+        ("GET", p) if p.starts_with("/v2/bot/profile/U-anon") => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "Not found"})),
+        )
+            .into_response(),
         ("GET", p) if p.starts_with("/v2/bot/profile/") => axum::Json(json!({
             "displayName": "Ken Sato",
             "userId": p.trim_start_matches("/v2/bot/profile/"),

@@ -14,6 +14,7 @@ use chatsmart::server::ServerConfig;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+mod events;
 mod files;
 mod line;
 mod meta;

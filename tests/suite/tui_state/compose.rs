@@ -52,6 +52,7 @@ fn a_reply_is_shown_while_sending_and_kept_when_it_fails() {
         }]
     );
     let stored = Message {
+        tap: None,
         id: 77,
         conversation_id: 1,
         kind: MessageKind::Agent,

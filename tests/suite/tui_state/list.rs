@@ -243,6 +243,7 @@ fn scrolling_to_the_top_loads_older_messages() {
     // While loading, scrolling asks no more.
     assert!(press(&mut app, "k").is_empty());
     let older = Message {
+        tap: None,
         id: 0,
         conversation_id: 1,
         kind: MessageKind::Inbound,

@@ -114,6 +114,7 @@ fn inbound(app: &App, id: ConversationId, msg_id: MessageId, text: &str) -> Even
     EventKind::MessageCreated {
         conversation,
         message: Message {
+            tap: None,
             id: msg_id,
             conversation_id: id,
             kind: MessageKind::Inbound,

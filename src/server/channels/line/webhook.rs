@@ -6,7 +6,7 @@ use crate::server::channels::inbound::{
 };
 
 use crate::protocol::*;
-use crate::server::channels::{media_noun, MediaRef};
+use crate::server::channels::{content, media_noun, MediaRef};
 use crate::server::error::ApiError;
 use crate::server::AppState;
 use axum::body::Bytes;
@@ -32,6 +32,23 @@ struct Event {
     webhook_event_id: Option<String>,
     reply_token: Option<String>,
     message: Option<Message>,
+    postback: Option<Postback>,
+}
+
+/// A tap on a postback action: LINE sends its data (and a picker's
+/// choice), not the button's label.
+#[derive(Deserialize)]
+struct Postback {
+    #[serde(default)]
+    data: String,
+    params: Option<PostbackParams>,
+}
+
+#[derive(Deserialize)]
+struct PostbackParams {
+    date: Option<String>,
+    time: Option<String>,
+    datetime: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +66,14 @@ struct Message {
     text: Option<String>,
     file_name: Option<String>,
     content_provider: Option<ContentProvider>,
+    // Stickers: what the sticker means.
+    #[serde(default)]
+    keywords: Vec<String>,
+    // Locations.
+    title: Option<String>,
+    address: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
 }
 
 /// Where a file's bytes are: with LINE ("line") or at the sender's own
@@ -83,10 +108,30 @@ pub async fn receive(
         .map_err(|e| ApiError::bad_request(format!("not a LINE webhook: {e}")))?;
     let mut items = Vec::new();
     for ev in parsed.events.good(&state, ChannelKind::Line) {
-        if ev.kind != "message" {
-            continue; // follow, unfollow, postback...: not messages.
+        let Some(user) = ev.source.and_then(|s| s.user_id) else {
+            continue;
+        };
+        let at = ev.timestamp.and_then(DateTime::from_timestamp_millis);
+        if ev.kind == "postback" {
+            let (Some(pb), Some(event_id)) = (ev.postback, ev.webhook_event_id) else {
+                continue;
+            };
+            // A date or time picker: what was picked is what it said.
+            let picked = pb
+                .params
+                .and_then(|p| p.datetime.or(p.date).or(p.time))
+                .unwrap_or_default();
+            items.push(Incoming {
+                at,
+                reply_token: ev.reply_token,
+                ..Incoming::tap(user, event_id, &picked, &pb.data)
+            });
+            continue;
         }
-        let (Some(user), Some(msg)) = (ev.source.and_then(|s| s.user_id), ev.message) else {
+        if ev.kind != "message" {
+            continue; // follow, unfollow...: not messages.
+        }
+        let Some(msg) = ev.message else {
             continue;
         };
         // A file at the sender's own address ("external") is named by its
@@ -110,12 +155,19 @@ pub async fn receive(
         };
         let text = match (msg.kind.as_str(), msg.text, external) {
             ("text", Some(t), _) => t,
+            ("sticker", _, _) => content::sticker(&msg.keywords),
+            ("location", _, _) => content::location(
+                msg.title.as_deref(),
+                msg.address.as_deref(),
+                msg.latitude.unwrap_or(f64::NAN),
+                msg.longitude.unwrap_or(f64::NAN),
+            ),
             (kind, _, Some(url)) => format!("(sent {} at {url})", media_noun(kind)),
             _ if media.is_some() => String::new(),
             (kind, _, None) => unsupported(kind),
         };
         items.push(Incoming {
-            at: ev.timestamp.and_then(DateTime::from_timestamp_millis),
+            at,
             reply_token: ev.reply_token,
             media,
             // The event id survives redelivery; the message id too.

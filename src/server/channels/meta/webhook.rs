@@ -6,7 +6,7 @@ use crate::protocol::*;
 use crate::server::channels::inbound::{
     credentials, hmac_sha256_matches, keep_going, secret, store_all, unsupported, Incoming, Items,
 };
-use crate::server::channels::MediaRef;
+use crate::server::channels::{content, MediaRef};
 use crate::server::error::ApiError;
 use crate::server::AppState;
 use axum::body::Bytes;
@@ -95,8 +95,27 @@ struct MessagingEvent {
     sender: Option<IdRef>,
     timestamp: Option<i64>,
     message: Option<PageMessage>,
+    postback: Option<PagePostback>,
     delivery: Option<Watermark>,
     read: Option<Watermark>,
+}
+
+/// A tap on a button (Get Started, the persistent menu, a template's
+/// buttons): its title and payload.
+#[derive(Deserialize)]
+struct PagePostback {
+    mid: Option<String>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    payload: String,
+}
+
+/// A quick reply the customer tapped: the message's text is its title.
+#[derive(Deserialize)]
+struct QuickReply {
+    #[serde(default)]
+    payload: String,
 }
 
 /// Messenger's delivery and read events: everything we sent up to the
@@ -121,6 +140,7 @@ struct PageMessage {
     attachments: Vec<PageAttachment>,
     #[serde(default)]
     is_echo: bool,
+    quick_reply: Option<QuickReply>,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +154,14 @@ struct PageAttachment {
 struct PagePayload {
     url: Option<String>,
     sticker_id: Option<i64>,
+    coordinates: Option<Coordinates>,
+    title: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Coordinates {
+    lat: f64,
+    long: f64,
 }
 
 pub async fn messenger(
@@ -178,14 +206,33 @@ pub async fn messenger(
                 watermark(&state, id, &sender.id, mark, status).await?;
             }
         }
+        let at = ms(ev.timestamp);
+        if let Some(pb) = ev.postback {
+            // A postback has its own mid; without one, the sender and the
+            // time tell a redelivery apart.
+            let mid = pb
+                .mid
+                .unwrap_or_else(|| format!("postback:{}:{}", sender.id, ev.timestamp.unwrap_or(0)));
+            items.push(Incoming {
+                at,
+                ..Incoming::tap(sender.id.clone(), mid, &pb.title, &pb.payload)
+            });
+            continue;
+        }
         let Some(msg) = ev.message else {
-            continue; // postbacks and the like: not messages.
+            continue; // reactions and the like: not messages.
         };
         if msg.is_echo {
             continue; // our own send, echoed back.
         }
-        let at = ms(ev.timestamp);
         let text = msg.text.unwrap_or_default();
+        if let Some(qr) = msg.quick_reply {
+            items.push(Incoming {
+                at,
+                ..Incoming::tap(sender.id, msg.mid, &text, &qr.payload)
+            });
+            continue;
+        }
         if msg.attachments.is_empty() {
             let text = if text.trim().is_empty() {
                 unsupported("message")
@@ -208,22 +255,42 @@ pub async fn messenger(
             };
             let caption = if i == 0 { text.clone() } else { String::new() };
             let url = a.payload.as_ref().and_then(|p| p.url.clone());
-            let sticker = a.payload.as_ref().is_some_and(|p| p.sticker_id.is_some());
+            // The like button is a sticker: shown as its emoji. Other
+            // stickers are images, fetched like photos.
+            let like = a
+                .payload
+                .as_ref()
+                .and_then(|p| p.sticker_id)
+                .and_then(content::messenger_sticker);
             let media = match (a.kind.as_str(), url) {
-                ("image" | "audio" | "video" | "file", Some(url)) if !sticker => Some(MediaRef {
-                    what: a.kind.clone(),
-                    id: None,
-                    url: Some(url),
-                    caption: caption.clone(),
-                    name: None,
-                    mime: None,
-                }),
+                ("image" | "audio" | "video" | "file", Some(url)) if like.is_none() => {
+                    Some(MediaRef {
+                        what: a.kind.clone(),
+                        id: None,
+                        url: Some(url),
+                        caption: caption.clone(),
+                        name: None,
+                        mime: None,
+                    })
+                }
                 _ => None,
             };
-            let text = match &media {
-                Some(_) => caption,
-                None if sticker => unsupported("sticker"),
-                None => unsupported(&a.kind),
+            let text = match (&media, a.kind.as_str(), &a.payload) {
+                (Some(_), _, _) => caption,
+                (None, _, _) if like.is_some() => like.unwrap_or_default().to_string(),
+                (None, "location", Some(p)) => {
+                    let (lat, lon) = p
+                        .coordinates
+                        .as_ref()
+                        .map_or((f64::NAN, f64::NAN), |c| (c.lat, c.long));
+                    content::location(p.title.as_deref(), None, lat, lon)
+                }
+                (None, "fallback", Some(p)) if p.url.is_some() => content::link(
+                    p.title.as_deref().unwrap_or_default(),
+                    "",
+                    p.url.as_deref().unwrap_or_default(),
+                ),
+                (None, kind, _) => unsupported(kind),
             };
             items.push(Incoming {
                 at,
@@ -369,11 +436,74 @@ struct WaMessage {
     audio: Option<WaMedia>,
     video: Option<WaMedia>,
     document: Option<WaMedia>,
+    sticker: Option<WaMedia>,
+    interactive: Option<WaInteractive>,
+    button: Option<WaButton>,
+    location: Option<WaLocation>,
+    #[serde(default)]
+    contacts: Vec<WaCard>,
 }
 
 #[derive(Deserialize)]
 struct WaText {
     body: String,
+}
+
+/// A reply button or a list row the customer chose.
+#[derive(Deserialize)]
+struct WaInteractive {
+    button_reply: Option<WaChoice>,
+    list_reply: Option<WaChoice>,
+}
+
+#[derive(Deserialize)]
+struct WaChoice {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// A template's quick-reply button.
+#[derive(Deserialize)]
+struct WaButton {
+    #[serde(default)]
+    payload: String,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct WaLocation {
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    name: Option<String>,
+    address: Option<String>,
+}
+
+/// A contact card the customer shared.
+#[derive(Deserialize)]
+struct WaCard {
+    name: Option<WaCardName>,
+    #[serde(default)]
+    phones: Vec<WaCardPhone>,
+    #[serde(default)]
+    emails: Vec<WaCardEmail>,
+}
+
+#[derive(Deserialize)]
+struct WaCardName {
+    formatted_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WaCardPhone {
+    phone: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WaCardEmail {
+    email: Option<String>,
 }
 
 pub async fn whatsapp(
@@ -441,11 +571,28 @@ pub async fn whatsapp(
                 .timestamp
                 .and_then(|s| s.parse::<i64>().ok())
                 .and_then(|s| DateTime::from_timestamp(s, 0));
+            let name = names.get(&m.from).cloned();
+            // A tap: a reply button, a list row, a template's button.
+            let choice = m
+                .interactive
+                .and_then(|i| i.button_reply.or(i.list_reply))
+                .map(|c| (c.title, c.id))
+                .or_else(|| m.button.map(|b| (b.text, b.payload)));
+            if let Some((title, payload)) = choice {
+                items.push(Incoming {
+                    name,
+                    at,
+                    ..Incoming::tap(m.from, m.id, &title, &payload)
+                });
+                continue;
+            }
             let media = [
                 ("image", m.image),
                 ("audio", m.audio),
                 ("video", m.video),
                 ("file", m.document),
+                // Stickers are webp images.
+                ("image", m.sticker),
             ]
             .into_iter()
             .find_map(|(what, media)| {
@@ -461,10 +608,33 @@ pub async fn whatsapp(
             let text = match (m.kind.as_str(), m.text, &media) {
                 ("text", Some(t), _) => t.body,
                 (_, _, Some(media)) => media.caption.clone(),
+                ("location", _, None) => match m.location {
+                    Some(l) => content::location(
+                        l.name.as_deref(),
+                        l.address.as_deref(),
+                        l.latitude.unwrap_or(f64::NAN),
+                        l.longitude.unwrap_or(f64::NAN),
+                    ),
+                    None => unsupported("location"),
+                },
+                ("contacts", _, None) if !m.contacts.is_empty() => m
+                    .contacts
+                    .iter()
+                    .take(10)
+                    .map(|c| {
+                        let phones: Vec<String> =
+                            c.phones.iter().filter_map(|p| p.phone.clone()).collect();
+                        let emails: Vec<String> =
+                            c.emails.iter().filter_map(|e| e.email.clone()).collect();
+                        let name = c.name.as_ref().and_then(|n| n.formatted_name.clone());
+                        content::contact(name.as_deref().unwrap_or_default(), &phones, &emails)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 (kind, _, None) => unsupported(kind),
             };
             items.push(Incoming {
-                name: names.get(&m.from).cloned(),
+                name,
                 at,
                 media,
                 ..Incoming::text(m.from, m.id, text)

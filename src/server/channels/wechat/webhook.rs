@@ -5,7 +5,7 @@
 use crate::protocol::*;
 use crate::server::channels::inbound::{credentials, secret, store_all, unsupported, Incoming};
 use crate::server::channels::replay;
-use crate::server::channels::MediaRef;
+use crate::server::channels::{content, MediaRef};
 use crate::server::error::ApiError;
 use crate::server::AppState;
 use axum::body::Bytes;
@@ -226,11 +226,24 @@ async fn take(
     let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let kind = get("MsgType");
     let from = get("FromUserName");
-    if kind == "event" || from.is_empty() {
-        // subscribe, unsubscribe, menu clicks: not messages.
+    if from.is_empty() {
         return Ok("success");
     }
     let created = get("CreateTime");
+    let at = created
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| DateTime::from_timestamp(s, 0));
+    if kind == "event" {
+        // A menu button's click: its key is all WeChat sends.
+        if get("Event").eq_ignore_ascii_case("CLICK") {
+            let external_id = format!("{from}-{created}-click");
+            let tap = Incoming::tap(from, external_id, "", &get("EventKey"));
+            store_all(state, ChannelKind::Wechat, id, vec![Incoming { at, ..tap }]).await?;
+        }
+        // subscribe, unsubscribe, menu links: not messages.
+        return Ok("success");
+    }
     // Messages carry MsgId; the rest are told apart by sender and time.
     let external_id = match get("MsgId") {
         id if !id.is_empty() => id,
@@ -255,6 +268,17 @@ async fn take(
     let text = match kind.as_str() {
         "text" => get("Content"),
         _ if media.is_some() => String::new(),
+        "location" => {
+            let number = |k: &str| get(k).parse::<f64>().unwrap_or(f64::NAN);
+            let label = get("Label");
+            content::location(
+                None,
+                Some(label.as_str()),
+                number("Location_X"),
+                number("Location_Y"),
+            )
+        }
+        "link" => content::link(&get("Title"), &get("Description"), &get("Url")),
         other => unsupported(other),
     };
     store_all(
@@ -262,10 +286,7 @@ async fn take(
         ChannelKind::Wechat,
         id,
         vec![Incoming {
-            at: created
-                .parse::<i64>()
-                .ok()
-                .and_then(|s| DateTime::from_timestamp(s, 0)),
+            at,
             media,
             ..Incoming::text(from, external_id, text)
         }],

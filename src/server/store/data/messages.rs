@@ -11,7 +11,7 @@ use crate::server::store::{StoreError, StoreResult};
 /// A message's columns, read by [`message_from_row`].
 pub const MESSAGE_COLUMNS: &str = "m.id, m.conversation_id, m.kind, m.text, m.attachment_id,
     m.author_id, ag.name, m.created_at, m.status, m.client_id, m.scheduled_id,
-    att.name, att.mime, att.kind, att.size, att.sha256, att.created_at, m.failure";
+    att.name, att.mime, att.kind, att.size, att.sha256, att.created_at, m.failure, m.tap";
 
 /// The joins [`MESSAGE_COLUMNS`] reads from, after `FROM messages m`.
 pub const MESSAGE_JOINS: &str = "LEFT JOIN agents ag ON ag.id = m.author_id
@@ -33,6 +33,7 @@ pub fn message_from_row(r: &Row) -> StoreResult<Message> {
         failure: r.get(17)?,
         client_id: r.get(9)?,
         scheduled_id: r.get(10)?,
+        tap: r.get(18)?,
     })
 }
 

@@ -76,7 +76,7 @@ impl<E: Engine> InboundStore for E {
                     Some(_) => db.query_row("SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?,
                     None => None,
                 };
-                let message = insert_message_with(
+                let mut message = insert_message_with(
                     db,
                     conversation_id,
                     MessageKind::Inbound,
@@ -86,6 +86,10 @@ impl<E: Engine> InboundStore for E {
                     msg.attachment_id,
                     at,
                 )?;
+                if let Some(tap) = &msg.tap {
+                    db.execute("UPDATE messages SET tap = ?2 WHERE id = ?1", &[&message.id, tap])?;
+                    message.tap = Some(tap.clone());
+                }
                 if let Some(sent) = msg.sent_at {
                     let sent = sent.timestamp_millis();
                     db.execute("UPDATE conversations SET customer_last_at = ?2 WHERE id = ?1", &[&conversation_id, &(customer_last.map_or(sent, |c| c.max(sent)))])?;

@@ -296,4 +296,8 @@ CREATE TABLE platform_tokens (
     fetching_until BIGINT NOT NULL DEFAULT 0
 );
 "#,
+    // 4: a customer's tap on a button: its payload (the text is its title).
+    r#"
+ALTER TABLE messages ADD COLUMN tap TEXT;
+"#,
 ];

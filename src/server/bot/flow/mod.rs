@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 /// The flow shipped in the repository, used when the server is given none.
-pub const DEFAULT_FLOW: &str = include_str!("../../../bots/default.toml");
+pub const DEFAULT_FLOW: &str = include_str!("../../../../bots/default.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +55,9 @@ struct AnswerFile {
     #[serde(default)]
     keywords: Vec<String>,
     pattern: Option<String>,
+    /// Button payloads the rule answers (a tap's payload, exactly).
+    #[serde(default)]
+    payloads: Vec<String>,
     reply: Option<String>,
     standard: Option<String>,
     standard_index: Option<usize>,
@@ -89,6 +92,7 @@ pub enum Answer {
 struct Rule {
     keywords: Vec<String>,
     pattern: Option<Regex>,
+    payloads: Vec<String>,
     answer: Answer,
 }
 
@@ -132,6 +136,10 @@ pub enum Step {
 /// The customer message the bot answers, and what it needs to know.
 pub struct Turn<'a> {
     pub text: &'a str,
+    /// A tapped button's payload (`text` is then the button's title).
+    pub payload: Option<&'a str>,
+    /// The customer's name; empty when it is not known (never a
+    /// platform's id).
     pub customer_name: &'a str,
     /// The conversation's first customer message.
     pub first: bool,
@@ -210,12 +218,19 @@ impl Flow {
                 .map(|k| k.trim().to_lowercase())
                 .filter(|k| !k.is_empty())
                 .collect();
-            if pattern.is_none() && keywords.is_empty() {
-                return Err(format!("{what} needs keywords or a pattern"));
+            let payloads: Vec<String> = r
+                .payloads
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect();
+            if pattern.is_none() && keywords.is_empty() && payloads.is_empty() {
+                return Err(format!("{what} needs keywords, a pattern or payloads"));
             }
             rules.push(Rule {
                 keywords,
                 pattern,
+                payloads,
                 answer: answer_of(r, &what)?,
             });
         }
@@ -403,7 +418,7 @@ impl Flow {
     }
 
     fn steps(&self, turn: &Turn) -> Vec<Step> {
-        let fill = |s: &str| s.replace("{name}", turn.customer_name);
+        let fill = |s: &str| fill_name(s, turn.customer_name);
         let open = self.open_at(turn.now);
         let closed_note = || {
             self.hours
@@ -432,14 +447,27 @@ impl Flow {
         if text.is_empty() && !turn.first {
             return steps;
         }
+        // A tap is answered by its payload first; then, like typed words,
+        // by a menu option (its number or its label) or a rule.
+        let tapped = turn.payload.and_then(|p| {
+            self.rules
+                .iter()
+                .find(|r| r.payloads.iter().any(|x| x == p))
+                .map(|r| r.answer.clone())
+        });
         let chosen = text
             .trim_end_matches(['.', ')'])
             .parse::<usize>()
             .ok()
             .and_then(|n| n.checked_sub(1))
             .and_then(|i| self.menu.get(i))
+            .or_else(|| {
+                self.menu
+                    .iter()
+                    .find(|(label, _)| label.trim().eq_ignore_ascii_case(text))
+            })
             .map(|(_, a)| a.clone());
-        let answer = chosen.or_else(|| {
+        let answer = tapped.or(chosen).or_else(|| {
             let lower = text.to_lowercase();
             self.rules
                 .iter()
@@ -493,6 +521,24 @@ impl Flow {
     }
 }
 
+/// `text` with `{name}` filled in; with no name known, `{name}` goes with
+/// the space or comma before it ("Hi {name}!" says "Hi!"), so the bot
+/// never greets anyone by a platform's id or by nothing.
+pub fn fill_name(text: &str, name: &str) -> String {
+    let name = name.trim();
+    if !name.is_empty() {
+        return text.replace("{name}", name);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("{name}") {
+        out.push_str(rest[..i].trim_end_matches([' ', ',', '\u{3001}', '\u{ff0c}']));
+        rest = &rest[i + "{name}".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether `word` (lower case) is in `text` (lower case): as a whole word
 /// for words in Latin letters, anywhere for scripts written without spaces
 /// (真人 in 我要真人).
@@ -509,156 +555,4 @@ fn contains_word(text: &str, word: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn monday(h: u32) -> DateTime<Utc> {
-        // 2026-11-30 is a Monday; the default flow's hours are UTC+8.
-        DateTime::parse_from_rfc3339(&format!("2026-11-30T{h:02}:30:00+08:00"))
-            .unwrap()
-            .with_timezone(&Utc)
-    }
-
-    fn turn(text: &str, first: bool, now: DateTime<Utc>) -> Turn<'_> {
-        Turn {
-            text,
-            customer_name: "Mei",
-            first,
-            now,
-            misses: 0,
-            last_bot: None,
-        }
-    }
-
-    #[test]
-    fn the_default_flow_is_valid() {
-        let f = Flow::default();
-        assert_eq!(f.menu.len(), 4);
-        assert!(f.open_at(monday(10)));
-        assert!(!f.open_at(monday(20)));
-        let saturday = monday(10) + chrono::Duration::days(5);
-        assert!(!f.open_at(saturday));
-    }
-
-    #[test]
-    fn greets_a_new_customer_with_the_menu() {
-        let f = Flow::default();
-        let steps = f.respond(&turn("hello", true, monday(10)));
-        // One message: the greeting, then the menu.
-        let [Step::Say(s)] = &steps[..] else {
-            panic!("{steps:?}")
-        };
-        assert!(s.starts_with("Hi Mei!"), "{s}");
-        assert!(s.contains("\n\nReply with a number:\n1. Where is my order?"));
-        assert!(s.contains("4. Talk to a person"));
-        // A photo alone later is not a miss: the bot waits for words.
-        assert!(f.respond(&turn("", false, monday(10))).is_empty());
-    }
-
-    #[test]
-    fn menu_numbers_rules_and_handoff_words() {
-        let f = Flow::default();
-        let s = f.respond(&turn("2", false, monday(10)));
-        assert!(matches!(&s[..], [Step::Say(r)] if r.contains("within 30 days")));
-        let s = f.respond(&turn("4", false, monday(10)));
-        assert_eq!(
-            s[1],
-            Step::HandOver("the customer chose \"Talk to a person\"".into())
-        );
-        let s = f.respond(&turn("I want a REFUND please", false, monday(10)));
-        assert!(matches!(&s[..], [Step::Say(r)] if r.contains("return anything")));
-        let s = f.respond(&turn("my order number LH-20931 is late", false, monday(10)));
-        assert!(matches!(&s[..], [Step::Say(r)] if r.contains("noted your order number")));
-        for (text, word) in [
-            ("can I talk to an agent?", "agent"),
-            ("我要真人", "真人"),
-            ("轉人工", "人工"),
-        ] {
-            let s = f.respond(&turn(text, false, monday(10)));
-            assert_eq!(
-                s.last(),
-                Some(&Step::HandOver(format!(
-                    "the customer asked for a person (\"{word}\")"
-                ))),
-                "{text}"
-            );
-        }
-        // Whole words only, in Latin script.
-        let s = f.respond(&turn("the agency sent it", false, monday(10)));
-        assert!(!s.iter().any(|s| matches!(s, Step::HandOver(_))));
-        let s = f.respond(&turn("it arrived broken", false, monday(10)));
-        assert_eq!(
-            s.last(),
-            Some(&Step::HandOver("the customer reported a problem".into()))
-        );
-    }
-
-    #[test]
-    fn out_of_hours_and_fallbacks() {
-        let f = Flow::default();
-        let s = f.respond(&turn("hmm", false, monday(10)));
-        assert!(
-            matches!(&s[..], [Step::Say(r)] if r.starts_with("Sorry") && r.contains("1. Where"))
-        );
-        let s = f.respond(&turn("hmm", false, monday(21)));
-        assert!(matches!(&s[..], [Step::Say(r)] if r.contains("away now")));
-        // Once is enough.
-        let Step::Say(closed) = &s[0] else { panic!() };
-        let mut again = turn("hello??", false, monday(22));
-        again.last_bot = Some(closed);
-        assert!(f.respond(&again).is_empty());
-        // Rules still answer out of hours.
-        let s = f.respond(&turn("refund", false, monday(21)));
-        assert!(matches!(&s[..], [Step::Say(r)] if r.contains("return anything")));
-        // A handoff out of hours says when the team is back.
-        let s = f.respond(&turn("human", false, monday(21)));
-        assert!(
-            matches!(&s[0], Step::Say(r) if r.contains("Connecting") && r.contains("away now"))
-        );
-        let mut t = turn("hmm", false, monday(10));
-        t.misses = 2;
-        let s = f.respond(&t);
-        assert_eq!(
-            s.last(),
-            Some(&Step::HandOver(
-                "the bot did not understand 3 messages in a row".into()
-            ))
-        );
-    }
-
-    #[test]
-    fn an_empty_flow_says_nothing() {
-        let f = Flow::parse("").unwrap();
-        assert!(f.is_silent());
-        assert!(!Flow::default().is_silent());
-        assert!(f.respond(&turn("hello", true, monday(10))).is_empty());
-        assert!(f.respond(&turn("agent", false, monday(10))).is_empty());
-    }
-
-    #[test]
-    fn mistakes_in_a_flow_say_where() {
-        let e = Flow::parse("[[rules]]\nkeywords = [\"x\"]\n").unwrap_err();
-        assert!(e.contains("rules[1] needs exactly one of"), "{e}");
-        let e = Flow::parse("[[rules]]\npattern = \"(\"\nreply = \"r\"\n").unwrap_err();
-        assert!(e.contains("rules[1].pattern"), "{e}");
-        let e = Flow::parse("greting = \"hi\"\n").unwrap_err();
-        assert!(e.contains("greting"), "{e}");
-        let e = Flow::parse(
-            "[hours]\ndays=[\"funday\"]\nopen=\"09:00\"\nclose=\"18:00\"\nclosed_message=\"x\"\n",
-        )
-        .unwrap_err();
-        assert!(e.contains("funday"), "{e}");
-        let ok = Flow::parse(
-            "[[rules]]\nkeywords = [\"price\"]\nstandard = \"Pricing\"\nstandard_index = 2\n",
-        )
-        .unwrap();
-        let s = ok.respond(&turn("what's the price?", false, monday(10)));
-        assert_eq!(
-            s,
-            vec![Step::SayStandard {
-                folder: "Pricing".into(),
-                index: 2
-            }]
-        );
-    }
-}
+mod tests;

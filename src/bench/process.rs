@@ -32,6 +32,7 @@ async fn seeded(dir: &Path, n: usize) -> anyhow::Result<(PathBuf, String)> {
     for i in 0..n {
         store
             .inbound(InboundMessage {
+                reach: None,
                 tap: None,
                 channel: ChannelKind::ALL[i % 4],
                 channel_user_id: format!("st-{i}"),

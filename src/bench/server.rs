@@ -300,6 +300,7 @@ pub async fn search(opts: &Options) -> anyhow::Result<Vec<Row>> {
         for i in 0..convs {
             store
                 .inbound(crate::server::store::InboundMessage {
+                    reach: None,
                     tap: None,
                     channel: ChannelKind::ALL[i % 4],
                     channel_user_id: format!("s-{i}"),
@@ -586,6 +587,7 @@ pub async fn start_up(opts: &Options) -> anyhow::Result<Vec<Row>> {
             .state
             .store
             .inbound(crate::server::store::InboundMessage {
+                reach: None,
                 tap: None,
                 channel: ChannelKind::ALL[i % 4],
                 channel_user_id: format!("st-{i}"),

@@ -161,6 +161,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<SeedSummary> {
                 Turn::Customer(text) => {
                     let accepted = store
                         .inbound(InboundMessage {
+                            reach: None,
                             tap: None,
                             channel,
                             channel_user_id: user_id.clone(),

@@ -380,6 +380,10 @@ pub struct Conversation {
     /// and its reply window applies. False on the API channel.
     #[serde(default)]
     pub via_platform: bool,
+    /// Set while the customer has blocked or unfollowed the account: why
+    /// replies are refused. A new follow clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
 }
 
 impl Conversation {

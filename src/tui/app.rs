@@ -716,6 +716,10 @@ impl App {
     /// person may still answer.
     pub fn reply_notice(&self) -> Option<String> {
         let c = &self.open_conv()?.conversation;
+        // A customer who blocked the account hears nothing: said first.
+        if let Some(why) = &c.blocked {
+            return Some(why.clone());
+        }
         c.reply_window(self.now).notice(c.channel)
     }
 

@@ -120,6 +120,7 @@ pub fn app(n: usize) -> App {
             waiting_since: Some(at),
             customer_last_at: None,
             via_platform: false,
+            blocked: None,
         };
         app.mirror.convs.insert(
             id,

@@ -652,6 +652,7 @@ async fn stored(t: &TestServer, user: &str, text: &str, ext: &str) -> InboundAcc
     let store = t.open_store();
     store
         .inbound(InboundMessage {
+            reach: None,
             tap: None,
             channel: ChannelKind::Whatsapp,
             channel_user_id: user.into(),

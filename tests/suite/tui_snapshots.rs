@@ -225,6 +225,33 @@ fn taps_stickers_locations_and_contacts_in_the_chat() {
 }
 
 #[test]
+fn a_customer_who_blocked_the_account() {
+    use chatsmart::protocol::*;
+    let mut app = fixtures::app_with_open(4);
+    let conv = &mut app.mirror.convs.get_mut(&1).unwrap().conversation;
+    conv.blocked = Some(
+        "the customer blocked the account on LINE: replies cannot reach them until they follow it again"
+            .into(),
+    );
+    let log = app.mirror.logs.get_mut(&1).unwrap();
+    let mut note = log.messages.last().unwrap().clone();
+    note.id = 990;
+    note.kind = MessageKind::System;
+    note.author_id = None;
+    note.author_name = None;
+    note.text = "The customer blocked the account on LINE: replies cannot reach them until they follow it again".into();
+    log.upsert(note);
+    let t = render(&mut app, 120, 40);
+    let s = screen(&t);
+    assert!(s.contains("⊘ blocked"), "{s}");
+    assert!(
+        s.contains("⚠ the customer blocked the account on LINE"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
 fn quit_confirmation() {
     let mut app = fixtures::app(4);
     app.popup = Some(Popup::Confirm {

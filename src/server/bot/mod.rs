@@ -100,7 +100,12 @@ pub async fn answer(
         .iter()
         .filter(|m| m.kind == MessageKind::Inbound && m.id > message)
         .count() as i64;
-    let first = conv.inbound_count - later_inbound <= 1;
+    // A greeting already said (to a follow, say) is not said again.
+    let greeted = page
+        .items
+        .iter()
+        .any(|m| m.kind == MessageKind::Bot && m.id < message);
+    let first = conv.inbound_count - later_inbound <= 1 && !greeted;
     let flow = &state.bot.flow;
     // A customer whose name the platform did not give is shown by their
     // platform id; the bot greets such a customer without a name.

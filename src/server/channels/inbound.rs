@@ -12,7 +12,7 @@
 use super::{line, meta, replay, wechat, MediaRef};
 use crate::protocol::*;
 use crate::server::error::ApiError;
-use crate::server::store::{self, BotTurn, InboundMessage};
+use crate::server::store::{self, BotTurn, InboundMessage, Reach};
 use crate::server::workers::names::learn_name;
 use crate::server::AppState;
 use axum::http::StatusCode;
@@ -103,6 +103,8 @@ pub struct Incoming {
     /// A button the customer tapped (a postback, a quick reply, a menu
     /// click): its payload; `text` is then what the button said.
     pub tap: Option<String>,
+    /// A follow or a block; `text` is then the note that says so.
+    pub reach: Option<Reach>,
 }
 
 impl Incoming {
@@ -116,6 +118,33 @@ impl Incoming {
             reply_token: None,
             media: None,
             tap: None,
+            reach: None,
+        }
+    }
+
+    /// The customer followed the account (the bot greets a new one).
+    pub fn followed(channel_user_id: String, external_id: String, note: String) -> Self {
+        Incoming {
+            reach: Some(Reach::Followed),
+            ..Incoming::text(channel_user_id, external_id, note)
+        }
+    }
+
+    /// The customer blocked or unfollowed the account on `platform`.
+    pub fn blocked(
+        channel_user_id: String,
+        external_id: String,
+        what: &str,
+        platform: &str,
+    ) -> Self {
+        let why = format!(
+            "the customer {what} the account on {platform}: replies cannot reach them until they follow it again"
+        );
+        let mut note = why.clone();
+        note[..1].make_ascii_uppercase();
+        Incoming {
+            reach: Some(Reach::Blocked(why)),
+            ..Incoming::text(channel_user_id, external_id, note)
         }
     }
 
@@ -202,11 +231,21 @@ pub(super) async fn store_all(
                 media: m
                     .media
                     .map(|media| serde_json::to_string(&media).unwrap_or_default()),
-                bot: Some(BotTurn {
-                    reads: caption,
-                    after: bot_after,
-                }),
+                // A block is not for the bot; a follow is answered as an
+                // empty message (the greeting, for a new customer).
+                bot: match &m.reach {
+                    Some(Reach::Blocked(_)) => None,
+                    Some(Reach::Followed) => Some(BotTurn {
+                        reads: Some(String::new()),
+                        after: bot_after,
+                    }),
+                    None => Some(BotTurn {
+                        reads: caption,
+                        after: bot_after,
+                    }),
+                },
                 tap: m.tap,
+                reach: m.reach,
             })
             .await;
         let accepted = match accepted {

@@ -20,6 +20,7 @@ pub async fn inbound(
     let accepted = state
         .store
         .inbound(InboundMessage {
+            reach: None,
             tap: None,
             channel: req.channel,
             channel_user_id: req.channel_user_id,

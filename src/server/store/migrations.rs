@@ -378,4 +378,8 @@ CREATE TABLE platform_tokens (
     r#"
 ALTER TABLE messages ADD COLUMN tap TEXT;
 "#,
+    // 18: why replies are refused while the customer blocks the account.
+    r#"
+ALTER TABLE conversations ADD COLUMN blocked TEXT;
+"#,
 ];

@@ -212,6 +212,19 @@ pub struct InboundMessage {
     pub bot: Option<BotTurn>,
     /// A tap on a button: its payload (`text` is its title).
     pub tap: Option<String>,
+    /// Not a message but a change in whether replies reach the customer:
+    /// `text` is then the system note that says so.
+    pub reach: Option<Reach>,
+}
+
+/// A customer following or blocking the account (LINE's follow and
+/// unfollow, WeChat's subscribe and unsubscribe).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Followed or unblocked: replies reach them again.
+    Followed,
+    /// Blocked or unfollowed: replies are refused, saying this.
+    Blocked(String),
 }
 
 /// How the bot is to answer a customer message.

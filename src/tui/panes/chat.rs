@@ -390,6 +390,10 @@ pub fn draw(app: &App, theme: &Theme, a: &Areas, f: &mut Frame) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(label, theme.style(role)));
     }
+    if conv.blocked.is_some() {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled("⊘ blocked", theme.style(Role::Failed)));
+    }
     let head = Line::from(spans);
     f.render_widget(Paragraph::new(head), row(a.chat_header, 0));
     let assignees = if conv.assignees.is_empty() {

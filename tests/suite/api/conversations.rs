@@ -658,6 +658,7 @@ async fn conversations_filter_by_account_and_unread_counts_per_account() {
         .id;
     let store = t.state().store.clone();
     let inbound = |account, user: &str, text: &str, ext: &str| InboundMessage {
+        reach: None,
         tap: None,
         channel: ChannelKind::Whatsapp,
         channel_user_id: user.into(),

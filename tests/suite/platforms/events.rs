@@ -340,3 +340,207 @@ async fn with_no_name_from_the_platform_the_bot_greets_without_one() {
     );
     assert!(!greeting.text.contains("U-anon"), "{}", greeting.text);
 }
+
+/// All the conversation's messages, once there are `n`.
+async fn all_n(t: &TestServer, conv: ConversationId, n: usize) -> Vec<Message> {
+    let c = t.alice.client.clone();
+    until(&format!("{n} messages"), || {
+        let c = c.clone();
+        async move {
+            let m = c
+                .messages(conv, &MessagesQuery::default())
+                .await
+                .unwrap()
+                .items;
+            (m.len() >= n).then_some(m)
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_follow_is_greeted_a_block_refuses_replies_and_a_new_follow_lifts_it() {
+    let line = Double::start(Platform::Line).await;
+    let t = server_with_bot(&line).await;
+    let ch = channel(&t, ChannelKind::Line, &LINE).await;
+    let deliver_line = |events: Vec<serde_json::Value>| {
+        let (url, path) = (t.url(), ch.webhook_path.clone());
+        async move {
+            let body = line_events(events);
+            deliver(&url, &path, Platform::Line, "line-secret", &body).await
+        }
+    };
+    let mut follow = line_base("follow", "U-ken", "ev-follow");
+    follow["follow"] = json!({"isUnblocked": false});
+    assert_eq!(deliver_line(vec![follow.clone()]).await.0, 200);
+    // The conversation starts with a note, and the bot greets by name, in
+    // the follow's free reply.
+    let row = the_conversation(&t).await;
+    let conv = row.conversation.id;
+    let greeting = &bot_messages(&t, conv, 1).await[0];
+    assert!(
+        greeting.text.starts_with("Hi Ken Sato!"),
+        "{}",
+        greeting.text
+    );
+    let reply = &line.wait_calls("/v2/bot/message/reply", 1).await[0];
+    assert_eq!(reply.json["replyToken"], "rt-ev-follow");
+    let msgs = all_n(&t, conv, 2).await;
+    assert_eq!(msgs[0].kind, MessageKind::System);
+    assert_eq!(msgs[0].text, "The customer followed the account");
+    // A note is nothing to read.
+    let row = t.alice.client.conversation(conv).await.unwrap();
+    assert_eq!(row.unread, 0);
+    // Redelivered: once.
+    deliver_line(vec![follow]).await;
+    // The customer's first words are answered, not greeted again (a rule,
+    // which answers in and out of business hours).
+    let mut hello = line_base("message", "U-ken", "ev-hello");
+    hello["message"] = json!({"id": "8001", "type": "text", "text": "hello, a refund please"});
+    deliver_line(vec![hello]).await;
+    let answers = bot_messages(&t, conv, 2).await;
+    assert!(
+        answers[1].text.starts_with("You can return anything"),
+        "{}",
+        answers[1].text
+    );
+    assert_eq!(answers.len(), 2);
+
+    // Blocked: a note, the conversation marked, replies refused saying why.
+    let unfollow = line_base("unfollow", "U-ken", "ev-unfollow");
+    deliver_line(vec![unfollow]).await;
+    let blocked = until("the block", || {
+        let c = t.alice.client.clone();
+        async move {
+            let row = c.conversation(conv).await.unwrap();
+            row.conversation.blocked
+        }
+    })
+    .await;
+    assert!(blocked.contains("blocked the account on LINE"), "{blocked}");
+    let last = t
+        .alice
+        .client
+        .messages(conv, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items
+        .pop()
+        .unwrap();
+    assert_eq!(last.kind, MessageKind::System);
+    assert!(last
+        .text
+        .starts_with("The customer blocked the account on LINE"));
+    let before =
+        line.calls("/v2/bot/message/push").len() + line.calls("/v2/bot/message/reply").len();
+    let err = t
+        .alice
+        .client
+        .send_message(conv, "Are you still there?", "c-blocked")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("blocked the account on LINE"),
+        "{err}"
+    );
+    // Nothing stored, nothing sent.
+    let texts: Vec<String> = t
+        .alice
+        .client
+        .messages(conv, &MessagesQuery::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(!texts.iter().any(|x| x == "Are you still there?"));
+
+    // Followed again: unblocked, and replies go out.
+    let mut again = line_base("follow", "U-ken", "ev-follow-2");
+    again["follow"] = json!({"isUnblocked": true});
+    deliver_line(vec![again]).await;
+    until("the block lifted", || {
+        let c = t.alice.client.clone();
+        async move {
+            let row = c.conversation(conv).await.unwrap();
+            row.conversation.blocked.is_none().then_some(())
+        }
+    })
+    .await;
+    let sent = t
+        .alice
+        .client
+        .send_message(conv, "Welcome back!", "c-back")
+        .await
+        .unwrap();
+    status_of(&t, conv, sent.id, DeliveryStatus::Sent).await;
+    let after =
+        line.calls("/v2/bot/message/push").len() + line.calls("/v2/bot/message/reply").len();
+    assert_eq!(after, before + 1);
+    let notes: Vec<String> = all_n(&t, conv, 1)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == MessageKind::System && m.text.starts_with("The customer"))
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(notes.last().unwrap(), "The customer unblocked the account");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wechat_subscribe_by_qr_scene_and_an_unsubscribe() {
+    let wx = Double::start(Platform::Wechat).await;
+    let t = server_with_bot(&wx).await;
+    let ch = channel(&t, ChannelKind::Wechat, &WECHAT).await;
+    let event = |name: &str, key: &str, at: i64| {
+        format!(
+            "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oSUB]]></FromUserName>\
+             <CreateTime>{at}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{name}]]></Event>\
+             <EventKey><![CDATA[{key}]]></EventKey></xml>"
+        )
+    };
+    let now = now_ms() / 1000;
+    let path = &ch.webhook_path;
+    let sub = event("subscribe", "qrscene_store-42", now);
+    assert_eq!(
+        deliver(&t.url(), path, Platform::Wechat, "wx-token", sub.as_bytes())
+            .await
+            .0,
+        200
+    );
+    let conv = the_conversation(&t).await.conversation.id;
+    let first = &all_n(&t, conv, 1).await[0];
+    assert_eq!(
+        first.text,
+        "The customer followed the account by the QR code of scene store-42"
+    );
+    bot_messages(&t, conv, 1).await;
+    let unsub = event("unsubscribe", "", now + 1);
+    deliver(
+        &t.url(),
+        path,
+        Platform::Wechat,
+        "wx-token",
+        unsub.as_bytes(),
+    )
+    .await;
+    let blocked = until("the unfollow", || {
+        let c = t.alice.client.clone();
+        async move { c.conversation(conv).await.unwrap().conversation.blocked }
+    })
+    .await;
+    assert!(
+        blocked.contains("unfollowed the account on WeChat"),
+        "{blocked}"
+    );
+    let err = t
+        .alice
+        .client
+        .send_message(conv, "hello?", "c-1")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("unfollowed the account on WeChat"),
+        "{err}"
+    );
+}

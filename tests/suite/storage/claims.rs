@@ -38,6 +38,7 @@ async fn a_message_is_claimed_by_one_worker_until_its_claim_runs_out() {
         .unwrap();
     let conv = one
         .inbound(InboundMessage {
+            reach: None,
             tap: None,
             channel: ChannelKind::Line,
             channel_user_id: "U1".into(),

@@ -2,6 +2,7 @@
 //! PostgreSQL in a database of the test's own (skipped with one line when
 //! no PostgreSQL is configured outside CI).
 
+mod blocked;
 mod claims;
 mod copy;
 mod replicas;

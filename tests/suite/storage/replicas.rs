@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 fn inbound(i: usize) -> InboundMessage {
     InboundMessage {
+        reach: None,
         tap: None,
         channel: ChannelKind::ALL[i % 4],
         channel_user_id: format!("u{}", i % 11),

@@ -33,6 +33,14 @@ struct Event {
     reply_token: Option<String>,
     message: Option<Message>,
     postback: Option<Postback>,
+    follow: Option<Follow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Follow {
+    #[serde(default)]
+    is_unblocked: bool,
 }
 
 /// A tap on a postback action: LINE sends its data (and a picker's
@@ -128,8 +136,30 @@ pub async fn receive(
             });
             continue;
         }
+        if ev.kind == "follow" || ev.kind == "unfollow" {
+            let Some(event_id) = ev.webhook_event_id else {
+                continue;
+            };
+            let item = if ev.kind == "unfollow" {
+                Incoming::blocked(user, event_id, "blocked", "LINE")
+            } else {
+                let again = ev.follow.is_some_and(|f| f.is_unblocked);
+                let note = if again {
+                    "The customer unblocked the account"
+                } else {
+                    "The customer followed the account"
+                };
+                Incoming::followed(user, event_id, note.into())
+            };
+            items.push(Incoming {
+                at,
+                reply_token: ev.reply_token,
+                ..item
+            });
+            continue;
+        }
         if ev.kind != "message" {
-            continue; // follow, unfollow...: not messages.
+            continue; // unsend, join...: not messages.
         }
         let Some(msg) = ev.message else {
             continue;

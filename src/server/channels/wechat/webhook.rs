@@ -235,13 +235,51 @@ async fn take(
         .ok()
         .and_then(|s| DateTime::from_timestamp(s, 0));
     if kind == "event" {
-        // A menu button's click: its key is all WeChat sends.
-        if get("Event").eq_ignore_ascii_case("CLICK") {
-            let external_id = format!("{from}-{created}-click");
-            let tap = Incoming::tap(from, external_id, "", &get("EventKey"));
-            store_all(state, ChannelKind::Wechat, id, vec![Incoming { at, ..tap }]).await?;
+        let event = get("Event");
+        let item = match event.to_ascii_lowercase().as_str() {
+            // A menu button's click: its key is all WeChat sends.
+            "click" => Some(Incoming::tap(
+                from.clone(),
+                format!("{from}-{created}-click"),
+                "",
+                &get("EventKey"),
+            )),
+            // A follow, perhaps by a QR code with a scene.
+            "subscribe" => {
+                let key = get("EventKey");
+                let scene = key.strip_prefix("qrscene_").filter(|s| !s.is_empty());
+                let note = match scene {
+                    Some(scene) => format!(
+                        "The customer followed the account by the QR code of scene {}",
+                        content::tap_title(scene)
+                    ),
+                    None => "The customer followed the account".into(),
+                };
+                Some(Incoming::followed(
+                    from.clone(),
+                    format!("{from}-{created}-subscribe"),
+                    note,
+                ))
+            }
+            "unsubscribe" => Some(Incoming::blocked(
+                from.clone(),
+                format!("{from}-{created}-unsubscribe"),
+                "unfollowed",
+                "WeChat",
+            )),
+            // Menu links, scans by followers, locations reported: not
+            // messages.
+            _ => None,
+        };
+        if let Some(item) = item {
+            store_all(
+                state,
+                ChannelKind::Wechat,
+                id,
+                vec![Incoming { at, ..item }],
+            )
+            .await?;
         }
-        // subscribe, unsubscribe, menu links: not messages.
         return Ok("success");
     }
     // Messages carry MsgId; the rest are told apart by sender and time.

@@ -7,6 +7,15 @@ use super::{bot, to_dt};
 use crate::protocol::*;
 use crate::server::store::StoreResult;
 
+/// Refuses a reply to a customer who blocked the account, saying why
+/// (before it is stored: it could never reach them).
+pub fn refuse_if_blocked(conv: &Conversation) -> StoreResult<()> {
+    match &conv.blocked {
+        Some(why) => Err(crate::server::store::StoreError::Conflict(why.clone())),
+        None => Ok(()),
+    }
+}
+
 pub fn load_conversation(db: Db, id: ConversationId) -> StoreResult<Conversation> {
     let mut conv = db.query_one(
         "conversation",
@@ -14,7 +23,7 @@ pub fn load_conversation(db: Db, id: ConversationId) -> StoreResult<Conversation
                 cv.last_activity_at, cv.created_at, cv.inbound_count,
                 m.id, m.kind, m.text, m.created_at,
                 cv.status, cv.snoozed_until, cv.priority, cv.waiting_since, att.name,
-                cv.customer_last_at, a.is_api
+                cv.customer_last_at, a.is_api, cv.blocked
          FROM conversations cv
          JOIN customers cu ON cu.id = cv.customer_id
          JOIN channel_accounts a ON a.id = cv.channel_account_id
@@ -62,6 +71,7 @@ pub fn load_conversation(db: Db, id: ConversationId) -> StoreResult<Conversation
                 waiting_since: r.get::<Option<i64>>(16)?.map(to_dt),
                 customer_last_at: r.get::<Option<i64>>(18)?.map(to_dt),
                 via_platform: !r.flag(19)?,
+                blocked: r.get(20)?,
             })
         },
     )?;

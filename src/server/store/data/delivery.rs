@@ -389,6 +389,10 @@ pub fn retry(
             m.status.as_str()
         )));
     }
+    super::conversations::refuse_if_blocked(&super::conversations::load_conversation(
+        db,
+        m.conversation_id,
+    )?)?;
     db.execute(
         "UPDATE messages SET status = 'pending', failure = NULL, attempts = 0, next_attempt_at = ?2
          WHERE id = ?1",

@@ -120,6 +120,7 @@ impl<E: Engine> BroadcastStore for E {
                     // One recipient's failure is theirs alone.
                     let outcome = db.savepoint(|| -> StoreResult<(Message, Conversation)> {
                         let conv = load_conversation(db, conv_id)?;
+                        data::conversations::refuse_if_blocked(&conv)?;
                         let customer = load_customer(db, conv.customer_id)?;
                         let author = load_agent(db, b.created_by.id)?;
                         let text = fill_placeholders(&b.text, Some(&customer), Some(&author), Some(conv.channel));

@@ -76,10 +76,13 @@ impl<E: Engine> InboundStore for E {
                     Some(_) => db.query_row("SELECT customer_last_at FROM conversations WHERE id = ?1", &[&conversation_id], |r| r.get(0))?,
                     None => None,
                 };
+                // A follow or a block is a note in the conversation, not a
+                // message: no unread count, nobody waiting, nothing reopened.
+                let kind = if msg.reach.is_some() { MessageKind::System } else { MessageKind::Inbound };
                 let mut message = insert_message_with(
                     db,
                     conversation_id,
-                    MessageKind::Inbound,
+                    kind,
                     &msg.text,
                     None,
                     None,
@@ -90,6 +93,11 @@ impl<E: Engine> InboundStore for E {
                     db.execute("UPDATE messages SET tap = ?2 WHERE id = ?1", &[&message.id, tap])?;
                     message.tap = Some(tap.clone());
                 }
+                match &msg.reach {
+                    Some(Reach::Followed) => db.execute("UPDATE conversations SET blocked = NULL WHERE id = ?1", &[&conversation_id])?,
+                    Some(Reach::Blocked(why)) => db.execute("UPDATE conversations SET blocked = ?2 WHERE id = ?1", &[&conversation_id, why])?,
+                    None => 0,
+                };
                 if let Some(sent) = msg.sent_at {
                     let sent = sent.timestamp_millis();
                     db.execute("UPDATE conversations SET customer_last_at = ?2 WHERE id = ?1", &[&conversation_id, &(customer_last.map_or(sent, |c| c.max(sent)))])?;
@@ -107,7 +115,9 @@ impl<E: Engine> InboundStore for E {
                     conversation,
                     message,
                 });
-                data::triage::reopen_on_customer_message(db, events, conversation_id, status, at)?;
+                if msg.reach.is_none() {
+                    data::triage::reopen_on_customer_message(db, events, conversation_id, status, at)?;
+                }
                 Ok(InboundAccepted {
                     conversation_id,
                     customer_id,

@@ -71,6 +71,7 @@ impl<E: Engine> MessageStore for E {
                     "the bot is off in this conversation".into(),
                 ));
             }
+            data::conversations::refuse_if_blocked(&conv)?;
             // A file the platform cannot carry is refused now, not after
             // the reply was acknowledged.
             // (An unknown file is refused below, as before.)

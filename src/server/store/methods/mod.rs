@@ -1,8 +1,12 @@
 //! The store's methods, written once for every backend: each checks its
-//! input, then runs one read or one write on the engine (`Engine`), whose
-//! SQL and rules are in `data/`. Grouped by resource: each file holds one
-//! group's trait (`AgentStore`, `TagStore`, ...) and its implementation for
-//! every engine; `Store` is all of them together.
+//! input, then runs one read or one write on the engine (`Engine`). The
+//! SQL and the rules that must hold in one transaction are in `data/`
+//! (tags, triage, bot, delivery and others hand each call there; agents,
+//! attachments, broadcasts, channels, customers and inbound still hold
+//! some of their SQL here, in the one dialect both backends run). Grouped
+//! by resource: each file holds one group's trait (`AgentStore`,
+//! `TagStore`, ...) and its implementation for every engine; `Store` is
+//! all of them together.
 
 mod agents;
 mod attachments;

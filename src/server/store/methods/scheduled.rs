@@ -126,6 +126,11 @@ impl<E: Engine> ScheduledStore for E {
                         now.timestamp_millis(),
                     )?;
                     db.execute("UPDATE messages SET scheduled_id = ?2 WHERE id = ?1", &[&message.id, &id])?;
+                    // To a customer who blocked the account it fails at once,
+                    // saying why; it can be sent again once they follow.
+                    if let Some(why) = &conv.blocked {
+                        db.execute("UPDATE messages SET status = 'failed', failure = ?2, next_attempt_at = NULL WHERE id = ?1", &[&message.id, why])?;
+                    }
                     db.execute("UPDATE scheduled_messages SET status = 'sent', sent_message_id = ?2, updated_at = ?3 WHERE id = ?1", &[&id, &message.id, &now.timestamp_millis()])?;
                     events.push(EventKind::MessageCreated {
                         conversation: load_conversation(db, s.conversation_id)?,

@@ -300,4 +300,8 @@ CREATE TABLE platform_tokens (
     r#"
 ALTER TABLE messages ADD COLUMN tap TEXT;
 "#,
+    // 5: why replies are refused while the customer blocks the account.
+    r#"
+ALTER TABLE conversations ADD COLUMN blocked TEXT;
+"#,
 ];
